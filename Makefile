@@ -1,0 +1,73 @@
+# Balagh 940 — `make help` lists the targets. Everything bootstraps itself on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
+PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10 2>/dev/null) && echo $$p/bin/python3.10 || command -v python3.10)
+RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help run test lint typecheck pytest bench bench-% system-deps lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+run: system-deps $(VENV)/.installed $(RASA_VENV)/.installed models/.trained ## Start the whole contact center on embedded defaults
+	$(VENV)/bin/balagh run
+
+test: system-deps $(VENV)/.installed lint typecheck pytest ## Install what is needed, then lint, type-check and run every test
+
+lint: $(VENV)/.installed ## ruff format check and lint
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.installed ## mypy (strict)
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.installed ## The pytest suite
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed ## Run every benchmark (each prints one JSON line last)
+	@for script in bench/*.py; do name=$$(basename $$script .py); $(MAKE) --no-print-directory bench-$$name || exit 1; done
+
+bench-%: $(VENV)/.installed ## Run one benchmark: make bench-store
+	$(PY) bench/$*.py
+
+system-deps: ## ffmpeg for pydub (installed with apt-get when run as root)
+	@command -v ffmpeg >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  else \
+	    echo "ffmpeg is missing: install it with 'sudo apt-get install ffmpeg' (Debian/Ubuntu) or 'brew install ffmpeg' (macOS)"; exit 1; \
+	  fi; }
+
+$(VENV)/.installed: requirements/service.lock pyproject.toml
+	@test -n "$(PYTHON311)" || { echo "Python 3.11+ is needed (python3.11 not found)"; exit 1; }
+	$(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/service.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@test -x "$(PYTHON310)" || { echo "Python 3.10 is needed for Rasa 3.6: 'pyenv install 3.10.13' (or your OS's python3.10)"; exit 1; }
+	$(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.lock
+	@touch $@
+
+models/.trained: $(RASA_VENV)/.installed $(RASA_DATA)
+	$(RASA) train --fixed-model-name balagh --out models
+	@touch $@
+
+lock: ## Re-pin the service environment from requirements/service.in
+	rm -rf /tmp/balagh-lock && $(PYTHON311) -m venv /tmp/balagh-lock
+	/tmp/balagh-lock/bin/pip install --quiet -r requirements/service.in
+	/tmp/balagh-lock/bin/pip freeze --exclude-editable > requirements/service.lock
+
+clean: ## Remove environments, models and local data (var/)
+	rm -rf $(VENV) $(RASA_VENV) models/*.tar.gz models/.trained var .mypy_cache .ruff_cache .pytest_cache

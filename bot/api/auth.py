@@ -1,0 +1,75 @@
+"""Sign in and out; the session travels as a `__Host-` cookie or a bearer token."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.api.deps import SESSION_COOKIE, ServicesDep, StaffDep
+from bot.api.errors import ApiError
+from bot.types import Role
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[str, Field(min_length=1, max_length=40)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+    team: str | None
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    user: Me
+
+
+@router.post("/login")
+async def login(body: LoginRequest, services: ServicesDep, response: Response) -> LoginResponse:
+    issued = await services.auth.login(body.username, body.password)
+    if issued is None:
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=services.settings.session_absolute_hours * 3600,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+    user = issued.user
+    return LoginResponse(
+        token=issued.token,
+        expires_at=issued.session.expires_at,
+        user=Me(
+            username=user.username, display_name=user.display_name, role=user.role, team=user.team
+        ),
+    )
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, services: ServicesDep, response: Response) -> None:
+    """Ends the session server-side: the token is useless afterwards, wherever it was copied."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    token = credentials if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.auth.logout(token)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
+
+
+@router.get("/me")
+async def me(user: StaffDep) -> Me:
+    return Me(
+        username=user.username, display_name=user.display_name, role=user.role, team=user.team
+    )

@@ -1,0 +1,66 @@
+"""FastAPI dependencies as `Annotated` aliases: services, the language, the signed-in staff."""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bot.api.errors import ApiError, request_language
+from bot.complaints import Actor
+from bot.services import Services
+from bot.staff import StaffUser
+from bot.types import Language, Role
+
+SESSION_COOKIE = "__Host-balagh_session"
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_language(request: Request) -> Language:
+    return "en" if request_language(request) == "en" else "ar"
+
+
+LanguageDep = Annotated[Language, Depends(get_language)]
+
+
+async def get_staff(
+    request: Request,
+    services: ServicesDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> StaffUser:
+    token = bearer.credentials if bearer else request.cookies.get(SESSION_COOKIE)
+    user = await services.auth.resolve(token) if token else None
+    if user is None:
+        raise ApiError(401, "unauthenticated", "sign in to continue")
+    return user
+
+
+StaffDep = Annotated[StaffUser, Depends(get_staff)]
+
+
+def actor_of(user: StaffUser) -> Actor:
+    return Actor(user.username, user.role, user.team)
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, StaffUser]]:
+    """A dependency that lets only the given roles through (403 for the others)."""
+
+    async def check(user: StaffDep) -> StaffUser:
+        if user.role not in roles:
+            raise ApiError(403, "forbidden", f"this needs the role {' or '.join(roles)}")
+        return user
+
+    return check
+
+
+DeskStaffDep = Annotated[StaffUser, Depends(require_roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]
+ManagerDep = Annotated[StaffUser, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
+AdminDep = Annotated[StaffUser, Depends(require_roles(Role.ADMIN))]

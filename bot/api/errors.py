@@ -1,0 +1,158 @@
+"""One JSON error shape for every failure: a stable code and a human message, no traces."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
+from bot.phone import InvalidPhone
+from bot.reference import InvalidReference
+from bot.store.base import DuplicateUser, InvalidCursor, VersionConflict
+from bot.workflow import TransitionRefused
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[Any] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status)
+
+
+def request_language(request: Request) -> str:
+    """The citizen's language: `?lang=`, else Accept-Language, else Arabic."""
+    asked = request.query_params.get("lang") or request.headers.get("accept-language", "")
+    return "en" if asked.lower().startswith("en") else "ar"
+
+
+_HTTP_CODES = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+            for error in exc.errors()
+        ]
+        fields = ", ".join(detail["field"] for detail in details)
+        return error_response(422, "invalid_request", f"invalid fields: {fields}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(InvalidReference)
+    async def invalid_reference(request: Request, exc: InvalidReference) -> JSONResponse:
+        return error_response(422, exc.code, exc.message(request_language(request)))
+
+    @app.exception_handler(InvalidPhone)
+    async def invalid_phone(request: Request, exc: InvalidPhone) -> JSONResponse:
+        message = {
+            "ar": "رقم الجوال غير صحيح. أدخله مثل 0501234567.",
+            "en": "That phone number is not valid. Enter it like 0501234567.",
+        }[request_language(request)]
+        return error_response(422, "invalid_phone", message)
+
+    @app.exception_handler(InvalidCursor)
+    async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
+        return error_response(422, "invalid_cursor", str(exc))
+
+    @app.exception_handler(UnknownCode)
+    async def unknown_code(_: Request, exc: UnknownCode) -> JSONResponse:
+        return error_response(422, "unknown_code", str(exc))
+
+    @app.exception_handler(DuplicateUser)
+    async def duplicate_user(_: Request, exc: DuplicateUser) -> JSONResponse:
+        return error_response(409, "user_exists", f"a user named {exc} already exists")
+
+    @app.exception_handler(ComplaintNotFound)
+    async def not_found(request: Request, exc: ComplaintNotFound) -> JSONResponse:
+        message = {
+            "ar": f"لا يوجد بلاغ بالرقم {exc}.",
+            "en": f"There is no report with reference {exc}.",
+        }[request_language(request)]
+        return error_response(404, "complaint_not_found", message)
+
+    @app.exception_handler(TransitionRefused)
+    async def transition_refused(_: Request, exc: TransitionRefused) -> JSONResponse:
+        return error_response(409, "invalid_transition", str(exc))
+
+    @app.exception_handler(ChangeRefused)
+    async def change_refused(_: Request, exc: ChangeRefused) -> JSONResponse:
+        return error_response(409, "change_refused", str(exc))
+
+    @app.exception_handler(NotPermitted)
+    async def not_permitted(_: Request, exc: NotPermitted) -> JSONResponse:
+        return error_response(403, "forbidden", str(exc))
+
+    @app.exception_handler(VersionConflict)
+    async def conflict(_: Request, exc: VersionConflict) -> JSONResponse:
+        return error_response(409, "concurrent_change", f"{exc} changed meanwhile; try again")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "something went wrong on our side")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over a limit, whether or not Content-Length tells the truth."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise StarletteHTTPException(413, self._message)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    @property
+    def _message(self) -> str:
+        return f"request body is over {self.max_bytes} bytes"
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await error_response(413, "body_too_large", self._message)(scope, receive, send)

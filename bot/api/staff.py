@@ -1,0 +1,148 @@
+"""Staff API: the complaint queue and every change staff make to a complaint."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.api.deps import DeskStaffDep, ManagerDep, ServicesDep, StaffDep, actor_of
+from bot.complaint import Complaint
+from bot.complaints import NotPermitted
+from bot.phone import normalise_phone
+from bot.reference import parse_reference
+from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor, KpiSummary
+from bot.types import Channel, Priority, Role, Status
+
+router = APIRouter(prefix="/api/staff", tags=["staff"])
+Note = Annotated[str, Field(max_length=2000)]
+
+
+class ComplaintPage(BaseModel):
+    items: list[Complaint]
+    next_cursor: str | None
+
+
+class AssignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    team: Annotated[str, Field(max_length=40)] | None = None
+    assignee: Annotated[str, Field(max_length=40)] | None = None
+    note: Note = ""
+
+
+class StatusRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class DuplicateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    original: Annotated[str, Field(max_length=30)]
+    note: Note = ""
+
+
+class NoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+@router.get("/complaints")
+async def list_complaints(
+    services: ServicesDep,
+    user: StaffDep,
+    status: Annotated[list[Status], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    district: Annotated[str | None, Query(max_length=40)] = None,
+    team: Annotated[str | None, Query(max_length=40)] = None,
+    priority: Priority | None = None,
+    channel: Channel | None = None,
+    assignee: Annotated[str | None, Query(max_length=40)] = None,
+    phone: Annotated[str | None, Query(max_length=20)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ComplaintPage:
+    """Newest first; pass `next_cursor` back as `cursor` for the next page.
+
+    A field team member sees only their own team's complaints.
+    """
+    filters = ComplaintFilter(
+        status=tuple(status),
+        category=category,
+        district=district,
+        team=user.team if user.role == Role.FIELD else team,
+        priority=priority,
+        channel=channel,
+        assignee=assignee,
+        phone=normalise_phone(phone) if phone else None,
+        created_from=created_from,
+        created_to=created_to,
+        text=q,
+    )
+    page = await services.store.list_complaints(
+        filters, limit, Cursor.decode(cursor) if cursor else None
+    )
+    return ComplaintPage(items=page.items, next_cursor=page.next_cursor)
+
+
+async def _visible(services: ServicesDep, user: StaffDep, reference: str) -> Complaint:
+    complaint = await services.complaints.get(parse_reference(reference))
+    if user.role == Role.FIELD and complaint.team != user.team:
+        raise NotPermitted(f"{complaint.reference} belongs to another team")
+    return complaint
+
+
+@router.get("/complaints/{reference}")
+async def complaint_detail(reference: str, services: ServicesDep, user: StaffDep) -> Complaint:
+    return await _visible(services, user, reference)
+
+
+@router.post("/complaints/{reference}/assign")
+async def assign(
+    reference: str, body: AssignRequest, services: ServicesDep, user: DeskStaffDep
+) -> Complaint:
+    return await services.complaints.assign(
+        parse_reference(reference),
+        actor_of(user),
+        team=body.team,
+        assignee=body.assignee,
+        note=body.note,
+    )
+
+
+@router.post("/complaints/{reference}/status")
+async def change_status(
+    reference: str, body: StatusRequest, services: ServicesDep, user: StaffDep
+) -> Complaint:
+    """Move along the workflow; a move the role may not make is refused with 409."""
+    return await services.complaints.change_status(
+        parse_reference(reference), body.status, actor_of(user), body.note
+    )
+
+
+@router.post("/complaints/{reference}/duplicate")
+async def mark_duplicate(
+    reference: str, body: DuplicateRequest, services: ServicesDep, user: DeskStaffDep
+) -> Complaint:
+    return await services.complaints.mark_duplicate(
+        parse_reference(reference), parse_reference(body.original), actor_of(user), body.note
+    )
+
+
+@router.post("/complaints/{reference}/notes")
+async def add_note(
+    reference: str, body: NoteRequest, services: ServicesDep, user: StaffDep
+) -> Complaint:
+    return await services.complaints.add_note(parse_reference(reference), actor_of(user), body.note)
+
+
+@router.get("/kpi/summary")
+async def kpi_summary(services: ServicesDep, _: ManagerDep) -> KpiSummary:
+    return await services.store.kpi_summary()

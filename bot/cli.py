@@ -1,0 +1,118 @@
+"""`balagh`: the command line for operators (run, staff users, demo data, checks)."""
+
+import asyncio
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.catalogue import CatalogueError, load_catalogue
+from bot.settings import get_settings
+from bot.types import Role
+
+app = typer.Typer(
+    help="Balagh 940 — the municipality's bilingual contact center.", no_args_is_help=True
+)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="The municipality catalogue.", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(config_app, name="config")
+
+
+@app.command()
+def run(
+    dialogue: Annotated[bool, typer.Option(help="Also start the Rasa dialogue core.")] = True,
+) -> None:
+    """Start the dialogue core, the service and the worker; Ctrl-C stops them all."""
+    from bot.runner import run_all
+
+    asyncio.run(run_all(get_settings(), with_dialogue=dialogue))
+
+
+@user_app.command("create")
+def create_user(
+    username: str,
+    role: Annotated[Role, typer.Option(help="agent, supervisor, field or admin")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    team: Annotated[str | None, typer.Option(help="Field team code (field staff)")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff account; the password is asked for, never passed as an argument."""
+    from bot.services import Services
+    from bot.staff_accounts import create_staff_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise typer.BadParameter("the two passwords differ")
+
+    async def create() -> None:
+        services = await Services.start(get_settings())
+        try:
+            await create_staff_user(
+                services.store,
+                services.catalogue,
+                username=username,
+                display_name=name,
+                role=role,
+                password=password,
+                team=team,
+            )
+        finally:
+            await services.stop()
+
+    asyncio.run(create())
+    typer.echo(f"created {role} {username}")
+
+
+@app.command()
+def seed(
+    complaints: Annotated[int, typer.Option(min=1, help="How many demo complaints to add.")] = 1000,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 940,
+) -> None:
+    """Fill the store with realistic demo complaints (for trying the back office and KPIs)."""
+    from bot.demo import seed_store
+    from bot.services import Services
+
+    async def fill() -> None:
+        services = await Services.start(get_settings())
+        try:
+            with typer.progressbar(length=complaints, label="complaints") as bar:
+                async for added in seed_store(services, complaints, seed_value):
+                    bar.update(added)
+        finally:
+            await services.stop()
+
+    asyncio.run(fill())
+
+
+@config_app.command("show")
+def show_config() -> None:
+    """Print the effective configuration (secrets masked)."""
+    settings = get_settings()
+    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+@catalogue_app.command("check")
+def check_catalogue(
+    path: Annotated[Path | None, typer.Argument(help="Defaults to BALAGH_CATALOGUE_PATH.")] = None,
+) -> None:
+    """Validate the catalogue and summarise it; exit 1 with the problem if it is wrong."""
+    try:
+        catalogue = load_catalogue(path or get_settings().catalogue_path)
+    except CatalogueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"catalogue ok: {len(catalogue.categories)} categories, "
+        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
+    )

@@ -1,0 +1,73 @@
+"""The complaint record: what a citizen reported and everything that happened to it."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.types import Channel, Language, Priority, Status
+
+AttachmentKind = Literal["photo", "voice", "call_recording", "document"]
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lng: Annotated[float, Field(ge=-180, le=180)] | None = None
+    address: Annotated[str, Field(max_length=300)] | None = None
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: AttachmentKind
+    media_type: Annotated[str, Field(max_length=100)]
+    size: Annotated[int, Field(ge=0)]
+    storage_key: Annotated[str, Field(max_length=500)]
+
+
+class HistoryEntry(BaseModel):
+    """One change: who did it, when, what moved from old to new, and why.
+
+    `internal` entries (staff notes, dispatch reasoning) never reach the citizen.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: datetime
+    actor: str
+    field: str
+    old: str | None = None
+    new: str | None = None
+    reason: str = ""
+    internal: bool = False
+
+
+class Complaint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str
+    channel: Channel
+    language: Language
+    category: str | None
+    description: str
+    district: str | None = None
+    location: Location | None = None
+    phone: str | None = None
+    name: str | None = None
+    attachments: list[Attachment] = []
+    priority: Priority
+    status: Status = Status.NEW
+    department: str
+    team: str | None = None
+    assignee: str | None = None
+    sla_due_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    duplicate_of: str | None = None
+    sources: dict[str, str] = {}
+    idempotency_key: str | None = None
+    history: list[HistoryEntry] = []
+    version: int = 1

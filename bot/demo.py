@@ -1,0 +1,147 @@
+"""Realistic demo complaints, for `balagh seed` and the store benchmark.
+
+They look like a year of a real 940 line: categories and districts with uneven
+volumes, descriptions built from the catalogue's own words, and each complaint
+walked along the workflow as far as its age makes likely, with its history.
+"""
+
+import random
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+
+from bot.catalogue import Catalogue
+from bot.clock import utc_now
+from bot.complaint import Complaint, HistoryEntry, Location
+from bot.complaints import REFERENCE_SEQUENCE
+from bot.reference import reference_for_sequence
+from bot.services import Services
+from bot.types import PRIORITIES, Channel, Language, Priority, Status
+
+BATCH_SIZE = 1000
+DAYS_OF_HISTORY = 365
+CHANNEL_WEIGHTS = {
+    Channel.VOICE: 45,
+    Channel.WHATSAPP: 25,
+    Channel.TELEGRAM: 8,
+    Channel.WEBCHAT: 10,
+    Channel.PORTAL: 10,
+    Channel.SMS: 2,
+}
+PRIORITY_WEIGHTS = (3, 17, 55, 25)
+MEDIAN_HOURS_TO_RESOLVE: dict[Priority, float] = {"P1": 6, "P2": 30, "P3": 60, "P4": 120}
+TEMPLATES: dict[Language, tuple[str, ...]] = {
+    "ar": (
+        "فيه {kw} في {district} من كم يوم ولا أحد تحرك",
+        "السلام عليكم، عندنا {kw} قريب من المسجد في {district}",
+        "أبي أبلغ عن {kw} بجانب المدرسة في حي {district}",
+        "لو سمحتم {kw} قدام البيت في {district}، الرجاء المعالجة",
+        "يوجد {kw} في شارع رئيسي بحي {district} ويشكل خطراً على المارة",
+    ),
+    "en": (
+        "There is a {kw} in {district} for days now",
+        "Please fix the {kw} near the mosque in {district}",
+        "Reporting a {kw} next to the school in {district}",
+        "{kw} on the main street of {district}, please send someone",
+    ),
+}
+PHONE_PREFIXES = ("50", "53", "54", "55", "56", "58", "59")
+
+
+class DemoFactory:
+    def __init__(self, catalogue: Catalogue, rng: random.Random, now: datetime) -> None:
+        self.catalogue = catalogue
+        self.rng = rng
+        self.now = now
+        self.categories = list(catalogue.categories.values())
+        self.category_weights = [rng.uniform(0.3, 3) for _ in self.categories]
+        self.districts = list(catalogue.districts.values())
+        self.district_weights = [rng.uniform(0.2, 4) for _ in self.districts]
+
+    def complaint(self, sequence: int) -> Complaint:
+        rng = self.rng
+        category = rng.choices(self.categories, self.category_weights)[0]
+        district = rng.choices(self.districts, self.district_weights)[0]
+        language: Language = "ar" if rng.random() < 0.8 else "en"
+        channel = rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
+        priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
+        keyword = rng.choice(getattr(category.keywords, language))
+        description = rng.choice(TEMPLATES[language]).format(
+            kw=keyword, district=district.name.get(language)
+        )
+        created = self.now - timedelta(seconds=rng.uniform(0, DAYS_OF_HISTORY * 86400))
+        created = created.replace(microsecond=created.microsecond // 1000 * 1000)
+        teams = self.catalogue.teams_serving(category.code, district.code)
+        team = rng.choice(teams).code if teams else None
+        history = [
+            HistoryEntry(
+                at=created,
+                actor="citizen",
+                field="created",
+                new=Status.NEW,
+                reason=f"reported via {channel}",
+            ),
+        ]
+        status, resolved_at, updated = self._walk(created, priority, team, history)
+        return Complaint(
+            reference=reference_for_sequence(sequence),
+            channel=channel,
+            language=language,
+            category=category.code,
+            description=description,
+            district=district.code,
+            location=Location(
+                lat=round(25.38 + rng.uniform(-0.12, 0.12), 5),
+                lng=round(49.59 + rng.uniform(-0.12, 0.12), 5),
+            ),
+            phone="+966" + rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10_000_000):07d}",
+            priority=priority,
+            status=status,
+            department=category.department,
+            team=team,
+            sla_due_at=created + timedelta(hours=category.sla_hours[priority]),
+            created_at=created,
+            updated_at=updated,
+            resolved_at=resolved_at,
+            history=history,
+            version=len(history),
+        )
+
+    def _walk(
+        self, created: datetime, priority: Priority, team: str | None, history: list[HistoryEntry]
+    ) -> tuple[Status, datetime | None, datetime]:
+        """Move a complaint along the workflow as far as its age allows."""
+        rng = self.rng
+        if team is None:
+            return Status.NEW, None, created
+        hours_to_resolve = rng.lognormvariate(0, 0.8) * MEDIAN_HOURS_TO_RESOLVE[priority]
+        steps = (
+            (Status.ASSIGNED, 0.0, "system"),
+            (Status.IN_PROGRESS, hours_to_resolve * 0.3, f"{team}.lead"),
+            (Status.RESOLVED, hours_to_resolve, f"{team}.lead"),
+            (Status.CLOSED, hours_to_resolve + rng.uniform(24, 96), "system"),
+        )
+        status, resolved_at, updated = Status.NEW, None, created
+        for target, after_hours, actor in steps:
+            at = created + timedelta(hours=after_hours, seconds=rng.uniform(1, 600))
+            at = at.replace(microsecond=at.microsecond // 1000 * 1000)
+            if at > self.now:
+                break
+            history.append(HistoryEntry(at=at, actor=actor, field="status", old=status, new=target))
+            status, updated = target, at
+            if target == Status.RESOLVED:
+                resolved_at = at
+        return status, resolved_at, updated
+
+    def batches(self, first_sequence: int, count: int) -> Iterator[list[Complaint]]:
+        for start in range(0, count, BATCH_SIZE):
+            size = min(BATCH_SIZE, count - start)
+            yield [self.complaint(first_sequence + start + i) for i in range(size)]
+
+
+async def seed_store(services: Services, count: int, seed: int) -> AsyncIterator[int]:
+    """Add `count` demo complaints in batches, yielding how many each batch added."""
+    factory = DemoFactory(services.catalogue, random.Random(seed), utc_now())
+    first = await services.store.next_sequence(REFERENCE_SEQUENCE, count)
+    for batch in factory.batches(first, count):
+        await services.store.insert_complaints(batch)
+        yield len(batch)

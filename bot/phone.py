@@ -1,0 +1,38 @@
+"""Citizen phone numbers: stored in E.164, masked wherever they are shown or logged."""
+
+import phonenumbers
+
+from bot.digits import to_ascii_digits
+
+DEFAULT_REGION = "SA"
+
+
+class InvalidPhone(ValueError):
+    """A phone number that cannot be dialled back."""
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 form of a number typed in any digits, local (05…) or international."""
+    text = to_ascii_digits(raw).strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhone("not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: str | None) -> str:
+    """Keep the country code and the last two digits: enough to recognise, not to dial."""
+    if not phone:
+        return ""
+    visible_head = 4 if phone.startswith("+") else 3
+    hidden = max(len(phone) - visible_head - 2, 0)
+    return phone[:visible_head] + "•" * hidden + phone[visible_head + hidden :]
+
+
+def last_four(phone: str) -> str:
+    return phone[-4:]

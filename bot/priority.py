@@ -1,0 +1,42 @@
+"""How urgent a complaint is: the category's default, raised by urgency words in the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.arabic import find_phrases
+from bot.catalogue import Catalogue, UrgencyRule
+from bot.types import PRIORITIES, Priority
+
+
+@dataclass(frozen=True)
+class PriorityDecision:
+    priority: Priority
+    reason: str
+
+
+def assess_priority(text: str, category_code: str, catalogue: Catalogue) -> PriorityDecision:
+    """The most urgent matching rule may raise the default; nothing ever lowers it.
+
+    Among rules of equal priority the first in the catalogue names the reason.
+    """
+    default = catalogue.category(category_code).default_priority
+    strongest: tuple[UrgencyRule, list[str]] | None = None
+    for rule in catalogue.urgency:
+        words = find_phrases(text, rule.words.all())
+        if words and (strongest is None or _rank(rule.priority) < _rank(strongest[0].priority)):
+            strongest = (rule, words)
+    if strongest is None:
+        return PriorityDecision(default, f"category default {default}")
+
+    rule, words = strongest
+    matched = f"urgency '{rule.reason}' ({', '.join(words)})"
+    if _rank(rule.priority) < _rank(default):
+        return PriorityDecision(rule.priority, f"{matched} raised {default} → {rule.priority}")
+    return PriorityDecision(
+        default, f"category default {default} kept; {matched} is only {rule.priority}"
+    )
+
+
+def _rank(priority: Priority) -> int:
+    return PRIORITIES.index(priority)

@@ -1,0 +1,86 @@
+"""Complaint reference numbers: ten keypad digits, the last a Damm check digit.
+
+The Damm check digit catches every single-digit error and every adjacent
+transposition, so a mistyped number is refused before any lookup. The nine-digit
+body is an affine permutation of a store-wide sequence number: unique across
+service replicas (the store hands out the sequence atomically) without telling
+a caller how many reports came before theirs.
+"""
+
+from bot.digits import strip_number
+
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 2, 4),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+
+REFERENCE_LENGTH = 10
+_BODY_FLOOR = 100_000_000  # bodies never start with 0: "0" is the keypad's agent key
+_BODY_SPAN = 900_000_000
+_MULTIPLIER = 387_420_489  # 3**18: coprime with the span, so the mapping is a bijection
+_OFFSET = 123_456_789
+
+
+def damm_digit(digits: str) -> int:
+    """The Damm check digit of a string of Latin digits."""
+    interim = 0
+    for char in digits:
+        interim = _DAMM[interim][int(char)]
+    return interim
+
+
+def reference_for_sequence(sequence: int) -> str:
+    """The reference of the n-th complaint (n from 1); distinct n give distinct references."""
+    if not 1 <= sequence <= _BODY_SPAN:
+        raise ValueError(f"sequence {sequence} outside 1..{_BODY_SPAN}")
+    body = str(_BODY_FLOOR + (sequence * _MULTIPLIER + _OFFSET) % _BODY_SPAN)
+    return body + str(damm_digit(body))
+
+
+class InvalidReference(ValueError):
+    """A reference that cannot be one of ours, with a message for each language."""
+
+    def __init__(self, code: str, message_ar: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message_ar = message_ar
+        self.message_en = message_en
+
+    def __str__(self) -> str:
+        return self.message_en
+
+    def message(self, language: str) -> str:
+        return self.message_ar if language == "ar" else self.message_en
+
+
+def parse_reference(raw: str) -> str:
+    """Canonical reference from what a person typed or said: any digits, spaces, dashes."""
+    digits = strip_number(raw)
+    if digits and not (digits.isascii() and digits.isdigit()):
+        raise InvalidReference(
+            "reference_not_digits",
+            "رقم البلاغ يتكون من أرقام فقط.",
+            "A reference number contains digits only.",
+        )
+    if len(digits) != REFERENCE_LENGTH:
+        raise InvalidReference(
+            "reference_length",
+            f"رقم البلاغ من {REFERENCE_LENGTH} أرقام، وأدخلت {len(digits)}.",
+            f"A reference number has {REFERENCE_LENGTH} digits; you entered {len(digits)}.",
+        )
+    if damm_digit(digits) != 0:
+        raise InvalidReference(
+            "reference_check_digit",
+            "رقم البلاغ غير صحيح، يبدو أن أحد الأرقام خاطئ. تأكد منه وأعد إدخاله.",
+            "That reference number is not valid: a digit seems to be wrong. "
+            "Please check it and try again.",
+        )
+    return digits

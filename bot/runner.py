@@ -1,0 +1,106 @@
+"""`balagh run`: the dialogue core, the service and the worker in one foreground command.
+
+The dialogue core is Rasa in its own Python 3.10 environment, so it runs as a child
+process; the service (and, on embedded defaults, the worker) runs in this process.
+Ctrl-C stops the service gracefully, then the child.
+"""
+
+import asyncio
+import contextlib
+import os
+import sys
+from urllib.parse import urlsplit
+
+import httpx
+import uvicorn
+
+from bot.app import create_app
+from bot.settings import ROOT, Settings
+
+RASA_STOP_SECONDS = 10
+RASA_START_SECONDS = 180
+
+
+def rasa_command(settings: Settings) -> list[str]:
+    port = urlsplit(settings.rasa_url).port or 5005
+    return [
+        str(settings.rasa_bin),
+        "run",
+        "--enable-api",
+        "--port",
+        str(port),
+        "--model",
+        str(ROOT / "models"),
+        "--endpoints",
+        str(ROOT / "endpoints.yml"),
+        "--credentials",
+        str(ROOT / "credentials.yml"),
+    ]
+
+
+async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BALAGH_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.port}/webhook",
+    }
+    log = await asyncio.to_thread((ROOT / "var" / "rasa.log").open, "ab")
+    return await asyncio.create_subprocess_exec(
+        *rasa_command(settings), cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+
+
+async def _wait_until_up(url: str, seconds: float) -> bool:
+    async with httpx.AsyncClient(timeout=2) as client:
+        for _ in range(int(seconds * 2)):
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(url)).status_code == 200:
+                    return True
+            await asyncio.sleep(0.5)
+    return False
+
+
+def _announce(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        "\nBalagh 940 is running (Ctrl-C stops everything):\n"
+        f"  API and its documentation  {base}/docs\n"
+        f"  Health of every component  {base}/health\n"
+        f"  Dialogue core (Rasa)       {settings.rasa_url}\n"
+        f"  Logs                       {ROOT / 'var'}\n",
+        flush=True,
+    )
+
+
+async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
+    await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
+    rasa = await _start_rasa(settings) if with_dialogue else None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+        )
+    )
+
+    async def announce_when_ready() -> None:
+        await _wait_until_up(f"http://127.0.0.1:{settings.port}/health", 60)
+        _announce(settings)
+        if rasa and not await _wait_until_up(f"{settings.rasa_url}/status", RASA_START_SECONDS):
+            print(
+                f"the dialogue core did not start; see {ROOT / 'var' / 'rasa.log'}", file=sys.stderr
+            )
+
+    announcer = asyncio.create_task(announce_when_ready())
+    try:
+        await server.serve()
+    finally:
+        announcer.cancel()
+        if rasa is not None and rasa.returncode is None:
+            rasa.terminate()
+            try:
+                await asyncio.wait_for(rasa.wait(), RASA_STOP_SECONDS)
+            except TimeoutError:
+                rasa.kill()
+                await rasa.wait()

@@ -1,0 +1,41 @@
+"""The long-lived objects of one service process, built at start-up and shared by requests."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.auth import Authenticator
+from bot.catalogue import Catalogue, load_catalogue
+from bot.complaints import ComplaintService
+from bot.settings import Settings
+from bot.store import create_store
+from bot.store.base import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    catalogue: Catalogue
+    complaints: ComplaintService
+    auth: Authenticator
+
+    @classmethod
+    async def start(cls, settings: Settings) -> "Services":
+        catalogue = await asyncio.to_thread(load_catalogue, settings.catalogue_path)
+        store = create_store(settings.store_url)
+        await store.open()
+        return cls(
+            settings=settings,
+            store=store,
+            catalogue=catalogue,
+            complaints=ComplaintService(store, catalogue),
+            auth=Authenticator(
+                store,
+                idle=timedelta(minutes=settings.session_idle_minutes),
+                absolute=timedelta(hours=settings.session_absolute_hours),
+            ),
+        )
+
+    async def stop(self) -> None:
+        await self.store.close()

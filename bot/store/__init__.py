@@ -1,0 +1,24 @@
+"""Store backends, chosen by the URL scheme of `BALAGH_STORE_URL`."""
+
+from pathlib import Path
+
+from bot.store.base import Store
+
+
+class UnsupportedStoreUrl(ValueError):
+    pass
+
+
+def create_store(url: str) -> Store:
+    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `mongodb://…`."""
+    if url.startswith("sqlite:///"):
+        from bot.store.sqlite import SqliteStore
+
+        return SqliteStore(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        from bot.store.mongo import MongoStore
+
+        return MongoStore.from_url(url)
+    raise UnsupportedStoreUrl(
+        f"BALAGH_STORE_URL must start with sqlite:/// or mongodb://, got {url.split(':')[0]}:…"
+    )

@@ -1,0 +1,189 @@
+"""The store contract every backend keeps (SQLite embedded, MongoDB in production).
+
+Backends take and return domain models only; a value from outside never reaches a
+query as anything but a scalar, so it can never become an operator.
+"""
+
+import base64
+import binascii
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.arabic import normalise, readings
+from bot.clock import from_ms, to_ms
+from bot.complaint import Complaint
+from bot.staff import StaffSession, StaffUser
+from bot.types import Channel, Priority, Status
+
+MAX_PAGE_SIZE = 200
+_WORD = re.compile(r"\w+")
+
+
+def search_terms(text: str) -> list[str]:
+    """Distinct normalised words of a query; each must prefix an indexed term."""
+    return list(dict.fromkeys(_WORD.findall(normalise(text))))
+
+
+def index_terms(text: str) -> list[str]:
+    """Every reading of every word, so a search for "حفره" finds "بالحفرة"."""
+    return sorted({reading for word in search_terms(text) for reading in readings(word)})
+
+
+class StoreError(Exception):
+    """The store refused or failed an operation."""
+
+
+class VersionConflict(StoreError):
+    """Someone else changed the complaint since it was read."""
+
+
+class DuplicateUser(StoreError):
+    """A staff user with that username already exists."""
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor this service did not hand out."""
+
+
+class ComplaintFilter(BaseModel):
+    """What a staff list can be narrowed by; every value is a plain scalar."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: tuple[Status, ...] = ()
+    category: str | None = None
+    district: str | None = None
+    team: str | None = None
+    priority: Priority | None = None
+    channel: Channel | None = None
+    assignee: str | None = None
+    phone: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: Annotated[str, Field(max_length=200)] | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Position after the last item of a page: newest first, reference breaks ties."""
+
+    created_ms: int
+    reference: str
+
+    def encode(self) -> str:
+        raw = f"{self.created_ms}:{self.reference}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor":
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            created, reference = raw.split(":", 1)
+            if not reference.isdigit():
+                raise ValueError(reference)
+            return cls(int(created), reference)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise InvalidCursor("invalid cursor") from None
+
+    @classmethod
+    def after(cls, complaint: Complaint) -> "Cursor":
+        return cls(to_ms(complaint.created_at), complaint.reference)
+
+    @property
+    def created_at(self) -> datetime:
+        return from_ms(self.created_ms)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Complaint]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    total: int
+    by_status: dict[str, int]
+    by_category: dict[str, int]
+    by_district: dict[str, int]
+    median_resolution_hours: float | None
+    resolved_count: int
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    complaint: Complaint
+    created: bool  # False when the idempotency key already named a complaint
+
+
+class Store(ABC):
+    """Durable home of complaints, staff users and sessions."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema or indexes up to date."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise if the store cannot answer right now."""
+
+    @abstractmethod
+    async def next_sequence(self, name: str, count: int = 1) -> int:
+        """Atomically reserve `count` numbers of a named counter; returns the first (from 1)."""
+
+    @abstractmethod
+    async def insert_complaint(self, complaint: Complaint) -> InsertResult:
+        """Commit a new complaint durably; a repeated idempotency key returns the first one."""
+
+    @abstractmethod
+    async def insert_complaints(self, complaints: list[Complaint]) -> None:
+        """Bulk-load new complaints in one commit (seeding, migrations from other systems)."""
+
+    @abstractmethod
+    async def get_complaint(self, reference: str) -> Complaint | None: ...
+
+    @abstractmethod
+    async def replace_complaint(self, complaint: Complaint, expected_version: int) -> None:
+        """Write a changed complaint if its stored version is still `expected_version`."""
+
+    @abstractmethod
+    async def list_complaints(
+        self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
+    ) -> Page: ...
+
+    @abstractmethod
+    async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
+        """Open complaints of each of these field teams (teams with none may be left out)."""
+
+    @abstractmethod
+    async def kpi_summary(self) -> KpiSummary: ...
+
+    @abstractmethod
+    async def insert_user(self, user: StaffUser) -> None: ...
+
+    @abstractmethod
+    async def get_user(self, username: str) -> StaffUser | None: ...
+
+    @abstractmethod
+    async def replace_user(self, user: StaffUser) -> None: ...
+
+    @abstractmethod
+    async def insert_session(self, session: StaffSession) -> None: ...
+
+    @abstractmethod
+    async def get_session(self, token_hash: str) -> StaffSession | None: ...
+
+    @abstractmethod
+    async def touch_session(self, token_hash: str, seen_at: datetime) -> None: ...
+
+    @abstractmethod
+    async def delete_session(self, token_hash: str) -> None: ...

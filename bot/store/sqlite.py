@@ -1,0 +1,444 @@
+"""SQLite backend: the embedded default, a single durable file under var/.
+
+WAL lets the reader connection answer while the writer commits; synchronous=FULL
+makes every acknowledged commit survive a power cut. Writes go through one
+connection behind a lock so a transaction never interleaves with another.
+"""
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import to_ms
+from bot.complaint import Complaint
+from bot.staff import StaffSession, StaffUser
+from bot.store.base import (
+    ComplaintFilter,
+    Cursor,
+    DuplicateUser,
+    InsertResult,
+    KpiSummary,
+    Page,
+    Store,
+    VersionConflict,
+    index_terms,
+    search_terms,
+)
+from bot.types import OPEN_STATUSES
+
+BUSY_TIMEOUT_MS = 5000
+KPI_DIMENSIONS = ("status", "category", "district")
+# Counted like the KPI dimensions so dispatch reads a team's open load in O(1).
+OPEN_TEAM = "open_team"
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE complaints (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        category TEXT,
+        district TEXT,
+        team TEXT,
+        priority TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        assignee TEXT,
+        phone TEXT,
+        created_ms INTEGER NOT NULL,
+        resolution_ms INTEGER,
+        idempotency_key TEXT UNIQUE,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX complaints_created ON complaints (created_ms, reference);
+    CREATE INDEX complaints_status ON complaints (status, created_ms);
+    CREATE INDEX complaints_category ON complaints (category, district, created_ms);
+    CREATE INDEX complaints_district ON complaints (district, created_ms);
+    CREATE INDEX complaints_team ON complaints (team, status, created_ms);
+    CREATE INDEX complaints_priority ON complaints (priority, created_ms);
+    CREATE INDEX complaints_channel ON complaints (channel, created_ms);
+    CREATE INDEX complaints_assignee ON complaints (assignee, created_ms);
+    CREATE INDEX complaints_phone ON complaints (phone, created_ms);
+    CREATE INDEX complaints_resolution ON complaints (resolution_ms)
+        WHERE resolution_ms IS NOT NULL;
+    CREATE VIRTUAL TABLE complaint_text USING fts5 (terms);
+    CREATE TABLE kpi_counts (
+        dimension TEXT NOT NULL,
+        value TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (dimension, value)
+    ) WITHOUT ROWID;
+    CREATE TABLE staff_users (username TEXT PRIMARY KEY, doc TEXT NOT NULL);
+    CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX staff_sessions_user ON staff_sessions (username);
+    """,
+)
+
+
+def _dimension_values(complaint: Complaint) -> dict[str, str]:
+    is_open = complaint.status in OPEN_STATUSES
+    return {
+        "status": complaint.status.value,
+        "category": complaint.category or "",
+        "district": complaint.district or "",
+        OPEN_TEAM: complaint.team or "" if is_open else "",
+    }
+
+
+def _resolution_ms(complaint: Complaint) -> int | None:
+    if complaint.resolved_at is None:
+        return None
+    return to_ms(complaint.resolved_at) - to_ms(complaint.created_at)
+
+
+def _row(complaint: Complaint) -> tuple[Any, ...]:
+    return (
+        complaint.reference,
+        complaint.status.value,
+        complaint.category,
+        complaint.district,
+        complaint.team,
+        complaint.priority,
+        complaint.channel.value,
+        complaint.assignee,
+        complaint.phone,
+        to_ms(complaint.created_at),
+        _resolution_ms(complaint),
+        complaint.idempotency_key,
+        complaint.version,
+        complaint.model_dump_json(),
+    )
+
+
+def _match_expression(text: str) -> str | None:
+    """An FTS5 query where every word must appear (as a prefix); words are quoted literals."""
+    terms = search_terms(text)
+    if not terms:
+        return None
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(self.path, isolation_level=None)
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = FULL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._migrate()
+        self._reader = await self._connect()
+        await self._reader.execute("PRAGMA query_only = ON")
+
+    async def _migrate(self) -> None:
+        async with self._transaction() as db:
+            cursor = await db.execute("PRAGMA user_version")
+            row = await cursor.fetchone()
+            current = int(row[0]) if row else 0
+            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                for statement in filter(str.strip, script.split(";\n")):
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version = {version}")
+
+    async def close(self) -> None:
+        for connection in (self._reader, self._writer):
+            if connection is not None:
+                await connection.close()
+        self._reader = self._writer = None
+
+    @property
+    def _read(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        return self._reader
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def ping(self) -> None:
+        await self._read.execute("SELECT 1")
+
+    async def next_sequence(self, name: str, count: int = 1) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value "
+                "RETURNING value",
+                (name, count),
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0]) - count + 1
+
+    async def _insert(self, db: aiosqlite.Connection, complaint: Complaint) -> bool:
+        cursor = await db.execute(
+            "INSERT INTO complaints (reference, status, category, district, team, priority, "
+            "channel, assignee, phone, created_ms, resolution_ms, idempotency_key, version, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            _row(complaint),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        if row is None:
+            return False
+        await db.execute(
+            "INSERT INTO complaint_text (rowid, terms) VALUES (?, ?)",
+            (row[0], " ".join(index_terms(complaint.description))),
+        )
+        await self._count(db, _dimension_values(complaint).items(), +1)
+        return True
+
+    @staticmethod
+    async def _count(
+        db: aiosqlite.Connection, pairs: Iterable[tuple[str, str]], delta: int
+    ) -> None:
+        await db.executemany(
+            "INSERT INTO kpi_counts (dimension, value, n) VALUES (?, ?, ?) "
+            "ON CONFLICT (dimension, value) DO UPDATE SET n = n + excluded.n",
+            [(dimension, value, delta) for dimension, value in pairs],
+        )
+
+    async def insert_complaint(self, complaint: Complaint) -> InsertResult:
+        async with self._transaction() as db:
+            if await self._insert(db, complaint):
+                return InsertResult(complaint, created=True)
+            cursor = await db.execute(
+                "SELECT doc FROM complaints WHERE idempotency_key = ?",
+                (complaint.idempotency_key,),
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        return InsertResult(Complaint.model_validate_json(row[0]), created=False)
+
+    async def insert_complaints(self, complaints: list[Complaint]) -> None:
+        """One commit and a few statements per batch: the fast path for seeding and imports."""
+        counts = Counter(
+            pair for complaint in complaints for pair in _dimension_values(complaint).items()
+        )
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT INTO complaints (reference, status, category, district, team, priority, "
+                "channel, assignee, phone, created_ms, resolution_ms, idempotency_key, version, "
+                "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_row(complaint) for complaint in complaints],
+            )
+            await db.executemany(
+                "INSERT INTO complaint_text (rowid, terms) "
+                "SELECT id, ? FROM complaints WHERE reference = ?",
+                [
+                    (" ".join(index_terms(complaint.description)), complaint.reference)
+                    for complaint in complaints
+                ],
+            )
+            await db.executemany(
+                "INSERT INTO kpi_counts (dimension, value, n) VALUES (?, ?, ?) "
+                "ON CONFLICT (dimension, value) DO UPDATE SET n = n + excluded.n",
+                [(dimension, value, n) for (dimension, value), n in counts.items()],
+            )
+
+    async def get_complaint(self, reference: str) -> Complaint | None:
+        cursor = await self._read.execute(
+            "SELECT doc FROM complaints WHERE reference = ?", (reference,)
+        )
+        row = await cursor.fetchone()
+        return Complaint.model_validate_json(row[0]) if row else None
+
+    async def replace_complaint(self, complaint: Complaint, expected_version: int) -> None:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "SELECT id, doc FROM complaints WHERE reference = ? AND version = ?",
+                (complaint.reference, expected_version),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise VersionConflict(complaint.reference)
+            before = Complaint.model_validate_json(row[1])
+            values = _row(complaint)
+            await db.execute(
+                "UPDATE complaints SET status = ?, category = ?, district = ?, team = ?, "
+                "priority = ?, channel = ?, assignee = ?, phone = ?, created_ms = ?, "
+                "resolution_ms = ?, idempotency_key = ?, version = ?, doc = ? WHERE id = ?",
+                (*values[1:], row[0]),
+            )
+            if before.description != complaint.description:
+                await db.execute(
+                    "UPDATE complaint_text SET terms = ? WHERE rowid = ?",
+                    (" ".join(index_terms(complaint.description)), row[0]),
+                )
+            old, new = _dimension_values(before), _dimension_values(complaint)
+            changed = [key for key in old if old[key] != new[key]]
+            await self._count(db, ((key, old[key]) for key in changed), -1)
+            await self._count(db, ((key, new[key]) for key in changed), +1)
+
+    async def list_complaints(
+        self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
+    ) -> Page:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if filters.status:
+            clauses.append(f"status IN ({', '.join('?' * len(filters.status))})")
+            params.extend(status.value for status in filters.status)
+        for column in ("category", "district", "team", "priority", "assignee", "phone"):
+            value = getattr(filters, column)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if filters.channel is not None:
+            clauses.append("channel = ?")
+            params.append(filters.channel.value)
+        if filters.created_from is not None:
+            clauses.append("created_ms >= ?")
+            params.append(to_ms(filters.created_from))
+        if filters.created_to is not None:
+            clauses.append("created_ms < ?")
+            params.append(to_ms(filters.created_to))
+        match = _match_expression(filters.text) if filters.text else None
+        if match is not None:
+            clauses.append("id IN (SELECT rowid FROM complaint_text WHERE terms MATCH ?)")
+            params.append(match)
+        if cursor is not None:
+            clauses.append("(created_ms < ? OR (created_ms = ? AND reference < ?))")
+            params.extend((cursor.created_ms, cursor.created_ms, cursor.reference))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self._fetch_all(
+            f"SELECT doc FROM complaints {where} "  # noqa: S608 - only fixed column names
+            "ORDER BY created_ms DESC, reference DESC LIMIT ?",
+            (*params, limit + 1),
+        )
+        items = [Complaint.model_validate_json(row[0]) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
+
+    async def _fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = await self._read.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+    async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
+        rows = await self._fetch_all(
+            "SELECT value, n FROM kpi_counts WHERE dimension = ? AND value IN "  # noqa: S608
+            f"({', '.join('?' * len(teams))})",  # placeholders only
+            (OPEN_TEAM, *teams),
+        )
+        return {team: n for team, n in rows if n > 0}
+
+    async def kpi_summary(self) -> KpiSummary:
+        counts: dict[str, dict[str, int]] = {key: {} for key in KPI_DIMENSIONS}
+        for dimension, value, n in await self._fetch_all(
+            "SELECT dimension, value, n FROM kpi_counts WHERE n > 0 AND dimension IN (?, ?, ?)",
+            KPI_DIMENSIONS,
+        ):
+            counts[dimension][value] = n
+        resolved = await self._fetch_all(
+            "SELECT COUNT(*) FROM complaints WHERE resolution_ms IS NOT NULL"
+        )
+        resolved_count = int(resolved[0][0])
+        median_hours = None
+        if resolved_count:
+            median = await self._fetch_all(
+                "SELECT resolution_ms FROM complaints WHERE resolution_ms IS NOT NULL "
+                "ORDER BY resolution_ms LIMIT 1 OFFSET ?",
+                (resolved_count // 2,),
+            )
+            median_hours = median[0][0] / 3_600_000
+        return KpiSummary(
+            total=sum(counts["status"].values()),
+            by_status=counts["status"],
+            by_category=counts["category"],
+            by_district=counts["district"],
+            median_resolution_hours=median_hours,
+            resolved_count=resolved_count,
+        )
+
+    async def insert_user(self, user: StaffUser) -> None:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO staff_users (username, doc) VALUES (?, ?) "
+                "ON CONFLICT (username) DO NOTHING RETURNING username",
+                (user.username, user.model_dump_json()),
+            )
+            if await cursor.fetchone() is None:
+                raise DuplicateUser(user.username)
+
+    async def get_user(self, username: str) -> StaffUser | None:
+        rows = await self._fetch_all("SELECT doc FROM staff_users WHERE username = ?", (username,))
+        return StaffUser.model_validate_json(rows[0][0]) if rows else None
+
+    async def replace_user(self, user: StaffUser) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE staff_users SET doc = ? WHERE username = ?",
+                (user.model_dump_json(), user.username),
+            )
+
+    async def insert_session(self, session: StaffSession) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO staff_sessions (token_hash, username, expires_ms, doc) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    session.token_hash,
+                    session.username,
+                    to_ms(session.expires_at),
+                    session.model_dump_json(),
+                ),
+            )
+
+    async def get_session(self, token_hash: str) -> StaffSession | None:
+        rows = await self._fetch_all(
+            "SELECT doc FROM staff_sessions WHERE token_hash = ?", (token_hash,)
+        )
+        return StaffSession.model_validate_json(rows[0][0]) if rows else None
+
+    async def touch_session(self, token_hash: str, seen_at: datetime) -> None:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "SELECT doc FROM staff_sessions WHERE token_hash = ?", (token_hash,)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return
+            session = StaffSession.model_validate_json(row[0])
+            touched = session.model_copy(update={"last_seen_at": seen_at})
+            await db.execute(
+                "UPDATE staff_sessions SET doc = ? WHERE token_hash = ?",
+                (touched.model_dump_json(), token_hash),
+            )
+
+    async def delete_session(self, token_hash: str) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))

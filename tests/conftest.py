@@ -1,0 +1,79 @@
+"""Shared fixtures: a service on an isolated temporary SQLite store, reached over real ASGI."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bot.app import create_app
+from bot.catalogue import Catalogue, load_catalogue
+from bot.services import Services
+from bot.settings import ROOT, Settings
+from bot.staff_accounts import create_staff_user
+from bot.types import Role
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue(ROOT / "catalogue.yml")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        store_url=f"sqlite:///{tmp_path / 'balagh.db'}",
+        rasa_url="http://127.0.0.1:9",  # nothing listens: the dialogue is reported down
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def services(app: FastAPI) -> Services:
+    services: Services = app.state.services
+    return services
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        yield http
+
+
+StaffLogin = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def staff_headers(services: Services, client: httpx.AsyncClient) -> StaffLogin:
+    """Create a staff user of a role and return bearer headers for them."""
+
+    async def login(
+        role: Role, username: str | None = None, team: str | None = None
+    ) -> dict[str, str]:
+        username = username or f"{role.value}.user"
+        await create_staff_user(
+            services.store,
+            services.catalogue,
+            username=username,
+            display_name=username,
+            role=role,
+            password=PASSWORD,
+            team=team,
+        )
+        response = await client.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    return login

@@ -1,0 +1,436 @@
+"""The store contract: every backend must pass every test here the same way."""
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.clock import utc_now
+from bot.complaint import Attachment, Complaint, HistoryEntry, Location
+from bot.reference import reference_for_sequence
+from bot.staff import StaffSession, StaffUser
+from bot.store.base import (
+    ComplaintFilter,
+    Cursor,
+    DuplicateUser,
+    Store,
+    VersionConflict,
+)
+from bot.store.mongo import MongoStore
+from bot.types import Channel, Role, Status
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def make_complaint(sequence: int, **fields: Any) -> Complaint:
+    """A valid complaint; `fields` override the defaults."""
+    created_at = fields.pop("created_at", T0)
+    values: dict[str, Any] = {
+        "reference": reference_for_sequence(sequence),
+        "channel": Channel.VOICE,
+        "language": "en",
+        "category": "roads",
+        "description": "Pothole on the main road",
+        "district": "north",
+        "priority": "P3",
+        "department": "public_works",
+        "sla_due_at": created_at + 72 * HOUR,
+        "created_at": created_at,
+        "updated_at": created_at,
+        **fields,
+    }
+    return Complaint.model_validate(values)
+
+
+def resolved(complaint: Complaint, after: timedelta) -> Complaint:
+    """The next version of a complaint, resolved `after` its creation."""
+    return complaint.model_copy(
+        update={
+            "status": Status.RESOLVED,
+            "resolved_at": complaint.created_at + after,
+            "version": complaint.version + 1,
+        }
+    )
+
+
+async def list_references(store: Store, **filters: Any) -> list[str]:
+    page = await store.list_complaints(ComplaintFilter(**filters), limit=200, cursor=None)
+    return [complaint.reference for complaint in page.items]
+
+
+# Sequences
+
+
+async def test_sequences_count_up_from_one_per_name(store: Store) -> None:
+    assert [await store.next_sequence("complaint") for _ in range(3)] == [1, 2, 3]
+    assert await store.next_sequence("other") == 1
+
+
+async def test_sequence_blocks_do_not_overlap(store: Store) -> None:
+    first = await store.next_sequence("complaint", 10)
+    second = await store.next_sequence("complaint", 5)
+    third = await store.next_sequence("complaint")
+    assert (first, second, third) == (1, 11, 16)
+
+
+async def test_concurrent_sequences_are_distinct(store: Store) -> None:
+    numbers = await asyncio.gather(*(store.next_sequence("complaint") for _ in range(50)))
+    assert sorted(numbers) == list(range(1, 51))
+
+
+# Complaints: insert, get, replace
+
+
+async def test_insert_and_get_round_trip_the_whole_complaint(store: Store) -> None:
+    now = utc_now()
+    complaint = make_complaint(
+        1,
+        channel=Channel.WHATSAPP,
+        language="ar",
+        description="الحفرة كبيرة أمام المدرسة",
+        location=Location(lat=24.7136, lng=46.6753, address="شارع الملك فهد"),
+        phone="+966500000001",
+        name="Fatima",
+        attachments=[
+            Attachment(kind="photo", media_type="image/jpeg", size=2048, storage_key="m/1.jpg")
+        ],
+        status=Status.RESOLVED,
+        team="roads-north",
+        assignee="omar",
+        created_at=now - 5 * HOUR,
+        updated_at=now,
+        resolved_at=now,
+        duplicate_of=reference_for_sequence(9),
+        sources={"whatsapp": "SM123"},
+        idempotency_key="whatsapp:SM123",
+        history=[
+            HistoryEntry(at=now, actor="omar", field="status", old="new", new="resolved"),
+            HistoryEntry(at=now, actor="system", field="team", new="roads-north", internal=True),
+        ],
+        version=3,
+    )
+    result = await store.insert_complaint(complaint)
+    assert result.created
+    assert result.complaint == complaint
+    assert await store.get_complaint(complaint.reference) == complaint
+    assert await store.get_complaint(reference_for_sequence(2)) is None
+
+
+async def test_repeated_idempotency_key_returns_the_first_complaint(store: Store) -> None:
+    first = make_complaint(1, idempotency_key="twilio:CA42")
+    retry = make_complaint(2, idempotency_key="twilio:CA42", description="retried webhook")
+    assert (await store.insert_complaint(first)).created
+    result = await store.insert_complaint(retry)
+    assert not result.created
+    assert result.complaint == first
+    assert await store.get_complaint(retry.reference) is None
+    assert await list_references(store) == [first.reference]
+
+
+async def test_complaints_without_idempotency_key_never_collide(store: Store) -> None:
+    for sequence in (1, 2):
+        assert (await store.insert_complaint(make_complaint(sequence))).created
+    assert len(await list_references(store)) == 2
+
+
+async def test_bulk_insert_stores_every_complaint(store: Store) -> None:
+    complaints = [make_complaint(n, created_at=T0 + n * HOUR) for n in range(1, 31)]
+    await store.insert_complaints(complaints)
+    await store.insert_complaints([])
+    assert await list_references(store) == [c.reference for c in reversed(complaints)]
+    assert (await store.kpi_summary()).total == 30
+
+
+async def test_replace_with_current_version_writes_the_change(store: Store) -> None:
+    complaint = make_complaint(1)
+    await store.insert_complaint(complaint)
+    changed = complaint.model_copy(
+        update={"status": Status.ASSIGNED, "team": "roads-north", "version": 2}
+    )
+    await store.replace_complaint(changed, expected_version=1)
+    assert await store.get_complaint(complaint.reference) == changed
+
+
+async def test_replace_with_stale_version_changes_nothing(store: Store) -> None:
+    complaint = make_complaint(1)
+    await store.insert_complaint(complaint)
+    current = complaint.model_copy(update={"status": Status.ASSIGNED, "version": 2})
+    await store.replace_complaint(current, expected_version=1)
+    stale = complaint.model_copy(update={"status": Status.REJECTED, "version": 2})
+    with pytest.raises(VersionConflict):
+        await store.replace_complaint(stale, expected_version=1)
+    with pytest.raises(VersionConflict):
+        await store.replace_complaint(make_complaint(2), expected_version=1)
+    assert await store.get_complaint(complaint.reference) == current
+    assert (await store.kpi_summary()).by_status == {"assigned": 1}
+
+
+# Listing
+
+
+@pytest.fixture
+async def listed(store: Store) -> Store:
+    """Four complaints that differ in every filterable field (references r(1)..r(4))."""
+    await store.insert_complaints(
+        [
+            make_complaint(
+                1,
+                language="ar",
+                description="الحفرة كبيرة أمام المدرسة",
+                team="roads",
+                priority="P2",
+                phone="+966500000001",
+            ),
+            make_complaint(
+                2,
+                status=Status.ASSIGNED,
+                category="lighting",
+                district="south",
+                team="lighting",
+                channel=Channel.WHATSAPP,
+                assignee="sara",
+                phone="+966500000002",
+                description="Street light broken near the Mosque",
+                created_at=T0 + HOUR,
+            ),
+            make_complaint(
+                3,
+                status=Status.RESOLVED,
+                district="south",
+                team="roads",
+                priority="P1",
+                channel=Channel.TELEGRAM,
+                assignee="omar",
+                phone="+966500000001",
+                description="Potholes damaged my car",
+                created_at=T0 + 2 * HOUR,
+                resolved_at=T0 + 5 * HOUR,
+            ),
+            make_complaint(
+                4,
+                status=Status.CLOSED,
+                category="waste",
+                language="ar",
+                channel=Channel.PORTAL,
+                description="النفايات متراكمة في الشارع",
+                created_at=T0 + 3 * HOUR,
+            ),
+        ]
+    )
+    return store
+
+
+def refs(*sequences: int) -> list[str]:
+    """References of the `listed` complaints, newest first as lists return them."""
+    return [reference_for_sequence(n) for n in sorted(sequences, reverse=True)]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, refs(1, 2, 3, 4)),
+        ({"status": (Status.NEW,)}, refs(1)),
+        ({"status": (Status.NEW, Status.ASSIGNED)}, refs(1, 2)),
+        ({"category": "roads"}, refs(1, 3)),
+        ({"district": "south"}, refs(2, 3)),
+        ({"team": "roads"}, refs(1, 3)),
+        ({"priority": "P1"}, refs(3)),
+        ({"channel": Channel.WHATSAPP}, refs(2)),
+        ({"assignee": "sara"}, refs(2)),
+        ({"phone": "+966500000001"}, refs(1, 3)),
+        ({"created_from": T0 + HOUR}, refs(2, 3, 4)),
+        ({"created_from": T0 + HOUR, "created_to": T0 + 3 * HOUR}, refs(2, 3)),
+        ({"category": "roads", "district": "south"}, refs(3)),
+        ({"status": (Status.NEW, Status.RESOLVED), "phone": "+966500000001"}, refs(1, 3)),
+        ({"team": "roads", "created_to": T0 + HOUR}, refs(1)),
+        ({"category": "waste", "district": "south"}, []),
+    ],
+)
+async def test_list_filters(listed: Store, filters: dict[str, Any], expected: list[str]) -> None:
+    assert await list_references(listed, **filters) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("الحفرة", refs(1)),
+        ("حفره", refs(1)),  # without the article, ة written as ه
+        ("حفرة كبيرة", refs(1)),
+        ("كبير", refs(1)),  # prefix
+        ("نفايات الشارع", refs(4)),
+        ("POTHOLES", refs(3)),  # case-insensitive
+        ("pothole", refs(3)),
+        ("mosq street", refs(2)),  # every word, each as a prefix
+        ("street pothole", []),
+        ("ماء", []),
+        ('"mosque" OR car*', []),  # query syntax is just words
+    ],
+)
+async def test_list_text_search(listed: Store, text: str, expected: list[str]) -> None:
+    assert await list_references(listed, text=text) == expected
+
+
+async def test_text_search_combines_with_filters(listed: Store) -> None:
+    assert await list_references(listed, text="pothole", status=(Status.NEW,)) == []
+    assert await list_references(listed, text="حفره", district="north") == refs(1)
+
+
+async def test_cursor_walks_every_complaint_once_newest_first(store: Store) -> None:
+    # Three complaints share each minute, so ties on created_at fall to the reference.
+    complaints = [
+        make_complaint(n, created_at=T0 + timedelta(minutes=n // 3)) for n in range(1, 26)
+    ]
+    await store.insert_complaints(complaints)
+    seen: list[Complaint] = []
+    cursor: Cursor | None = None
+    sizes = []
+    for _ in range(3):
+        page = await store.list_complaints(ComplaintFilter(), limit=10, cursor=cursor)
+        seen.extend(page.items)
+        sizes.append(len(page.items))
+        cursor = Cursor.decode(page.next_cursor) if page.next_cursor else None
+    assert sizes == [10, 10, 5]
+    assert cursor is None
+    newest_first = sorted(complaints, key=lambda c: (c.created_at, c.reference), reverse=True)
+    assert [c.reference for c in seen] == [c.reference for c in newest_first]
+
+
+async def test_full_last_page_has_no_next_cursor(store: Store) -> None:
+    await store.insert_complaints([make_complaint(n) for n in range(1, 21)])
+    first = await store.list_complaints(ComplaintFilter(), limit=10, cursor=None)
+    assert first.next_cursor is not None
+    second = await store.list_complaints(
+        ComplaintFilter(), limit=10, cursor=Cursor.decode(first.next_cursor)
+    )
+    assert len(second.items) == 10
+    assert second.next_cursor is None
+
+
+# Aggregates
+
+
+async def test_open_workload_counts_open_complaints_of_the_asked_teams(store: Store) -> None:
+    statuses = [*Status, Status.NEW]
+    roads = [make_complaint(n, team="roads", status=s) for n, s in enumerate(statuses, 1)]
+    lighting = make_complaint(20, team="lighting")
+    await store.insert_complaints(
+        [*roads, lighting, make_complaint(21, team="parks"), make_complaint(22, team=None)]
+    )
+    assert await workload(store) == {"roads": 4, "lighting": 1}
+
+    await store.replace_complaint(resolved(roads[0], HOUR), expected_version=1)
+    moved = roads[1].model_copy(update={"team": "lighting", "version": 2})
+    await store.replace_complaint(moved, expected_version=1)
+    assert await workload(store) == {"roads": 2, "lighting": 2}
+
+
+async def workload(store: Store) -> dict[str, int]:
+    """Open load of roads, lighting and waste; a team with none may be left out."""
+    counts = await store.open_workload(["roads", "lighting", "waste"])
+    return {team: n for team, n in counts.items() if n}
+
+
+async def test_kpi_summary_of_an_empty_store(store: Store) -> None:
+    summary = await store.kpi_summary()
+    assert (summary.total, summary.resolved_count, summary.median_resolution_hours) == (0, 0, None)
+    assert summary.by_status == summary.by_category == summary.by_district == {}
+
+
+async def test_kpi_summary_follows_replacements(store: Store) -> None:
+    complaints = [
+        make_complaint(1),
+        make_complaint(2, category="lighting", district="south"),
+        make_complaint(3, category=None, district="south"),
+        make_complaint(4),
+    ]
+    await store.insert_complaints(complaints)
+    await store.replace_complaint(resolved(complaints[0], 2 * HOUR), expected_version=1)
+    await store.replace_complaint(resolved(complaints[1], 10 * HOUR), expected_version=1)
+    moved = complaints[2].model_copy(update={"category": "waste", "version": 2})
+    await store.replace_complaint(moved, expected_version=1)
+
+    summary = await store.kpi_summary()
+    assert summary.total == 4
+    assert summary.by_status == {"new": 2, "resolved": 2}
+    assert summary.by_category == {"roads": 2, "lighting": 1, "waste": 1}
+    assert summary.by_district == {"north": 2, "south": 2}
+    assert summary.resolved_count == 2
+    assert summary.median_resolution_hours == 10  # the upper middle of an even count
+
+    await store.replace_complaint(resolved(complaints[3], 4 * HOUR), expected_version=1)
+    summary = await store.kpi_summary()
+    assert summary.resolved_count == 3
+    assert summary.median_resolution_hours == 4
+
+
+async def test_kpi_summary_counts_a_missing_category_as_empty(store: Store) -> None:
+    await store.insert_complaint(make_complaint(1, category=None, district=None))
+    summary = await store.kpi_summary()
+    assert summary.by_category == summary.by_district == {"": 1}
+
+
+# Staff users and sessions
+
+
+def make_user(username: str = "sara.agent") -> StaffUser:
+    return StaffUser(
+        username=username,
+        display_name="Sara",
+        role=Role.AGENT,
+        password_hash="scrypt$abc",
+        team="roads",
+        created_at=T0,
+    )
+
+
+async def test_users_insert_get_replace(store: Store) -> None:
+    user = make_user()
+    await store.insert_user(user)
+    assert await store.get_user(user.username) == user
+    assert await store.get_user("nobody") is None
+    with pytest.raises(DuplicateUser):
+        await store.insert_user(user.model_copy(update={"display_name": "Other"}))
+    changed = user.model_copy(update={"display_name": "Sara A.", "active": False})
+    await store.replace_user(changed)
+    assert await store.get_user(user.username) == changed
+
+
+async def test_sessions_insert_get_touch_delete(store: Store) -> None:
+    # Relative to now: MongoDB's TTL index removes sessions whose expires_at has passed.
+    now = utc_now()
+    session = StaffSession(
+        token_hash="a" * 64,
+        username="sara.agent",
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + 8 * HOUR,
+    )
+    await store.insert_session(session)
+    assert await store.get_session(session.token_hash) == session
+    await store.touch_session(session.token_hash, now + HOUR)
+    assert await store.get_session(session.token_hash) == session.model_copy(
+        update={"last_seen_at": now + HOUR}
+    )
+    await store.touch_session("b" * 64, now)
+    await store.delete_session(session.token_hash)
+    await store.delete_session(session.token_hash)
+    assert await store.get_session(session.token_hash) is None
+
+
+# Values from outside
+
+
+@pytest.mark.parametrize("hostile", [{"$ne": ""}, {"$gt": ""}, ["+966500000001"]])
+async def test_operator_values_never_match(store: Store, hostile: Any) -> None:
+    """MongoStore refuses a non-scalar with TypeError; SQLite cannot bind one at all."""
+    await store.insert_complaint(make_complaint(1, phone="+966500000001"))
+    refusal = TypeError if isinstance(store, MongoStore) else (TypeError, sqlite3.Error)
+    with pytest.raises(refusal):
+        await store.get_complaint(hostile)
+    with pytest.raises(refusal):
+        await store.list_complaints(
+            ComplaintFilter.model_construct(phone=hostile), limit=10, cursor=None
+        )
