@@ -9,6 +9,7 @@ from bot.api import auth, citizen, health, staff, users
 from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.services import Services
 from bot.settings import Settings, get_settings
+from bot.worker import running
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,7 +20,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = await Services.start(settings)
         app.state.services = services
         try:
-            yield
+            if settings.embedded_worker:
+                async with running(services.worker):
+                    yield
+            else:
+                yield
         finally:
             await services.stop()
 

@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
+from bot.auth import WeakPassword
 from bot.catalogue import CatalogueError, load_catalogue
+from bot.complaints import UnknownCode
+from bot.demo import seed_store
+from bot.runner import run_all
+from bot.services import Services
 from bot.settings import get_settings
+from bot.staff_accounts import create_staff_user
+from bot.store.base import DuplicateUser
 from bot.types import Role
 
 app = typer.Typer(
@@ -29,9 +37,21 @@ def run(
     dialogue: Annotated[bool, typer.Option(help="Also start the Rasa dialogue core.")] = True,
 ) -> None:
     """Start the dialogue core, the service and the worker; Ctrl-C stops them all."""
-    from bot.runner import run_all
-
     asyncio.run(run_all(get_settings(), with_dialogue=dialogue))
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service)."""
+
+    async def work() -> None:
+        services = await Services.start(get_settings())
+        try:
+            await services.worker.run_forever()
+        finally:
+            await services.stop()
+
+    asyncio.run(work())
 
 
 @user_app.command("create")
@@ -45,9 +65,6 @@ def create_user(
     ] = False,
 ) -> None:
     """Create a staff account; the password is asked for, never passed as an argument."""
-    from bot.services import Services
-    from bot.staff_accounts import create_staff_user
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -70,7 +87,11 @@ def create_user(
         finally:
             await services.stop()
 
-    asyncio.run(create())
+    try:
+        asyncio.run(create())
+    except (WeakPassword, UnknownCode, DuplicateUser, ValidationError) as exc:
+        typer.echo(f"not created: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"created {role} {username}")
 
 
@@ -80,8 +101,6 @@ def seed(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 940,
 ) -> None:
     """Fill the store with realistic demo complaints (for trying the back office and KPIs)."""
-    from bot.demo import seed_store
-    from bot.services import Services
 
     async def fill() -> None:
         services = await Services.start(get_settings())

@@ -66,6 +66,7 @@ class Complaint(BaseModel):
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None = None
+    sla_breached_at: datetime | None = None
     duplicate_of: str | None = None
     sources: dict[str, str] = {}
     idempotency_key: str | None = None

@@ -20,7 +20,7 @@ from bot.phone import normalise_phone
 from bot.priority import assess_priority
 from bot.reference import reference_for_sequence
 from bot.store.base import InsertResult, Store, VersionConflict
-from bot.types import Channel, Language, Priority, Role, Status
+from bot.types import OPEN_STATUSES, Channel, Language, Priority, Role, Status
 from bot.workflow import ActorKind, check_transition
 
 REFERENCE_SEQUENCE = "complaint_reference"
@@ -293,6 +293,18 @@ class ComplaintService:
             complaint.duplicate_of = original
 
         return await self._apply(reference, actor, edit)
+
+    async def record_sla_breach(self, reference: str) -> Complaint:
+        """Mark an open complaint whose due time has passed; a second call changes nothing."""
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            overdue = change.at >= complaint.sla_due_at
+            if complaint.status in OPEN_STATUSES and overdue and not complaint.sla_breached_at:
+                due = complaint.sla_due_at.isoformat(timespec="minutes")
+                change.record("sla", None, "breached", f"due {due}", internal=True)
+                complaint.sla_breached_at = change.at
+
+        return await self._apply(reference, SYSTEM, edit)
 
     async def add_note(self, reference: str, actor: Actor, note: str) -> Complaint:
         def edit(complaint: Complaint, change: _Change) -> None:

@@ -10,6 +10,7 @@ from bot.complaints import ComplaintService
 from bot.settings import Settings
 from bot.store import create_store
 from bot.store.base import Store
+from bot.worker import Worker
 
 
 @dataclass(frozen=True)
@@ -19,22 +20,25 @@ class Services:
     catalogue: Catalogue
     complaints: ComplaintService
     auth: Authenticator
+    worker: Worker
 
     @classmethod
     async def start(cls, settings: Settings) -> "Services":
         catalogue = await asyncio.to_thread(load_catalogue, settings.catalogue_path)
         store = create_store(settings.store_url)
         await store.open()
+        complaints = ComplaintService(store, catalogue)
         return cls(
             settings=settings,
             store=store,
             catalogue=catalogue,
-            complaints=ComplaintService(store, catalogue),
+            complaints=complaints,
             auth=Authenticator(
                 store,
                 idle=timedelta(minutes=settings.session_idle_minutes),
                 absolute=timedelta(hours=settings.session_absolute_hours),
             ),
+            worker=Worker(complaints, settings.worker_interval_seconds),
         )
 
     async def stop(self) -> None:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     session_idle_minutes: Annotated[int, Field(ge=1)] = 30
     session_absolute_hours: Annotated[int, Field(ge=1)] = 12
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    embedded_worker: bool = True
+    worker_interval_seconds: Annotated[float, Field(gt=0)] = 30
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")

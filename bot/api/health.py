@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Literal
 
 import httpx
@@ -9,6 +10,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
+from bot.clock import utc_now
+from bot.services import Services
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -36,6 +39,17 @@ async def _timed(check: "asyncio.Future[str] | asyncio.Task[str]") -> ComponentS
     )
 
 
+def _worker_state(services: Services) -> ComponentState:
+    settings = services.settings
+    if not settings.embedded_worker:
+        return ComponentState(state="up", detail="runs as its own process (balagh worker)")
+    last = services.worker.last_pass_at
+    stale = timedelta(seconds=settings.worker_interval_seconds * 3 + 60)
+    if last is None or utc_now() - last > stale:
+        return ComponentState(state="down", detail=f"last pass: {last or 'never'}")
+    return ComponentState(state="up", detail=f"last pass: {last.isoformat()}")
+
+
 @router.get("/health")
 async def health(services: ServicesDep) -> Health:
     async def store() -> str:
@@ -56,5 +70,6 @@ async def health(services: ServicesDep) -> Health:
     components["catalogue"] = ComponentState(
         state="up", detail=f"{len(services.catalogue.categories)} categories"
     )
+    components["worker"] = _worker_state(services)
     degraded = any(component.state == "down" for component in components.values())
     return Health(status="degraded" if degraded else "ok", components=components)

@@ -19,7 +19,7 @@ from bot.arabic import normalise, readings
 from bot.clock import from_ms, to_ms
 from bot.complaint import Complaint
 from bot.staff import StaffSession, StaffUser
-from bot.types import Channel, Priority, Status
+from bot.types import OPEN_STATUSES, Channel, Priority, Status
 
 MAX_PAGE_SIZE = 200
 _WORD = re.compile(r"\w+")
@@ -67,6 +67,20 @@ class ComplaintFilter(BaseModel):
     created_from: datetime | None = None
     created_to: datetime | None = None
     text: Annotated[str, Field(max_length=200)] | None = None
+
+
+def resolution_ms(complaint: Complaint) -> int | None:
+    """How long the complaint took to resolve, for the time-to-resolution figures."""
+    if complaint.resolved_at is None:
+        return None
+    return to_ms(complaint.resolved_at) - to_ms(complaint.created_at)
+
+
+def sla_watch_ms(complaint: Complaint) -> int | None:
+    """When the SLA watch must look at this complaint; None once breached or no longer open."""
+    if complaint.status not in OPEN_STATUSES or complaint.sla_breached_at is not None:
+        return None
+    return to_ms(complaint.sla_due_at)
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,10 @@ class Store(ABC):
     @abstractmethod
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         """Open complaints of each of these field teams (teams with none may be left out)."""
+
+    @abstractmethod
+    async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
+        """Open complaints past their due time whose breach is not recorded yet, oldest first."""
 
     @abstractmethod
     async def kpi_summary(self) -> KpiSummary: ...

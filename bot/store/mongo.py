@@ -27,7 +27,9 @@ from bot.store.base import (
     Store,
     VersionConflict,
     index_terms,
+    resolution_ms,
     search_terms,
+    sla_watch_ms,
 )
 from bot.types import OPEN_STATUSES
 
@@ -36,7 +38,12 @@ Document = dict[str, Any]
 DEFAULT_DATABASE = "balagh"
 KPI_DIMENSIONS = ("status", "category", "district")
 # Keys stored beside the model for querying; never read back into a Complaint.
-COMPLAINT_PROJECTION = {"_id": False, "search_terms": False, "resolution_ms": False}
+COMPLAINT_PROJECTION = {
+    "_id": False,
+    "search_terms": False,
+    "resolution_ms": False,
+    "sla_watch_ms": False,
+}
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 # A unique index only over documents that have a key: complaints without one never collide.
 HAS_IDEMPOTENCY_KEY = {"idempotency_key": {"$type": "string"}}
@@ -60,17 +67,12 @@ def _scalar(value: object) -> str | int | datetime:
     return value
 
 
-def _resolution_ms(complaint: Complaint) -> int | None:
-    if complaint.resolved_at is None:
-        return None
-    return to_ms(complaint.resolved_at) - to_ms(complaint.created_at)
-
-
 def _complaint_document(complaint: Complaint) -> Document:
     document = complaint.model_dump(mode="python")
     document["_id"] = complaint.reference
     document["search_terms"] = index_terms(complaint.description)
-    document["resolution_ms"] = _resolution_ms(complaint)
+    document["resolution_ms"] = resolution_ms(complaint)
+    document["sla_watch_ms"] = sla_watch_ms(complaint)
     return document
 
 
@@ -114,6 +116,7 @@ class MongoStore(Store):
             await complaints.create_index([(field, ASCENDING) for field in fields] + NEWEST_FIRST)
         await complaints.create_index("search_terms")
         await complaints.create_index("resolution_ms")
+        await complaints.create_index("sla_watch_ms")
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
 
     async def close(self) -> None:
@@ -200,6 +203,17 @@ class MongoStore(Store):
         items = [Complaint.model_validate(document) for document in documents[:limit]]
         more = len(documents) > limit
         return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
+
+    async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
+        documents = (
+            await self._complaints.find(
+                {"sla_watch_ms": {"$lte": to_ms(now)}}, COMPLAINT_PROJECTION
+            )
+            .sort("sla_watch_ms", ASCENDING)
+            .limit(limit)
+            .to_list()
+        )
+        return [Complaint.model_validate(document) for document in documents]
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         """Served by the (team, status, …) index: only the asked teams' open complaints."""

@@ -28,7 +28,9 @@ from bot.store.base import (
     Store,
     VersionConflict,
     index_terms,
+    resolution_ms,
     search_terms,
+    sla_watch_ms,
 )
 from bot.types import OPEN_STATUSES
 
@@ -53,6 +55,7 @@ MIGRATIONS: tuple[str, ...] = (
         phone TEXT,
         created_ms INTEGER NOT NULL,
         resolution_ms INTEGER,
+        sla_watch_ms INTEGER,
         idempotency_key TEXT UNIQUE,
         version INTEGER NOT NULL,
         doc TEXT NOT NULL
@@ -68,6 +71,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX complaints_phone ON complaints (phone, created_ms);
     CREATE INDEX complaints_resolution ON complaints (resolution_ms)
         WHERE resolution_ms IS NOT NULL;
+    CREATE INDEX complaints_sla_watch ON complaints (sla_watch_ms)
+        WHERE sla_watch_ms IS NOT NULL;
     CREATE VIRTUAL TABLE complaint_text USING fts5 (terms);
     CREATE TABLE kpi_counts (
         dimension TEXT NOT NULL,
@@ -97,13 +102,35 @@ def _dimension_values(complaint: Complaint) -> dict[str, str]:
     }
 
 
-def _resolution_ms(complaint: Complaint) -> int | None:
-    if complaint.resolved_at is None:
-        return None
-    return to_ms(complaint.resolved_at) - to_ms(complaint.created_at)
+COLUMNS = (
+    "reference",
+    "status",
+    "category",
+    "district",
+    "team",
+    "priority",
+    "channel",
+    "assignee",
+    "phone",
+    "created_ms",
+    "resolution_ms",
+    "sla_watch_ms",
+    "idempotency_key",
+    "version",
+    "doc",
+)
+INSERT_COMPLAINT = (
+    f"INSERT INTO complaints ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed column names
+    f"VALUES ({', '.join('?' * len(COLUMNS))})"
+)
+UPDATE_COMPLAINT = (
+    "UPDATE complaints SET "  # noqa: S608 - fixed column names
+    f"{', '.join(f'{column} = ?' for column in COLUMNS[1:])} WHERE id = ?"
+)
 
 
 def _row(complaint: Complaint) -> tuple[Any, ...]:
+    """Values in the order of COLUMNS."""
     return (
         complaint.reference,
         complaint.status.value,
@@ -115,7 +142,8 @@ def _row(complaint: Complaint) -> tuple[Any, ...]:
         complaint.assignee,
         complaint.phone,
         to_ms(complaint.created_at),
-        _resolution_ms(complaint),
+        resolution_ms(complaint),
+        sla_watch_ms(complaint),
         complaint.idempotency_key,
         complaint.version,
         complaint.model_dump_json(),
@@ -204,10 +232,7 @@ class SqliteStore(Store):
 
     async def _insert(self, db: aiosqlite.Connection, complaint: Complaint) -> bool:
         cursor = await db.execute(
-            "INSERT INTO complaints (reference, status, category, district, team, priority, "
-            "channel, assignee, phone, created_ms, resolution_ms, idempotency_key, version, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            f"{INSERT_COMPLAINT} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             _row(complaint),
         )
         row = await cursor.fetchone()
@@ -249,12 +274,7 @@ class SqliteStore(Store):
             pair for complaint in complaints for pair in _dimension_values(complaint).items()
         )
         async with self._transaction() as db:
-            await db.executemany(
-                "INSERT INTO complaints (reference, status, category, district, team, priority, "
-                "channel, assignee, phone, created_ms, resolution_ms, idempotency_key, version, "
-                "doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_row(complaint) for complaint in complaints],
-            )
+            await db.executemany(INSERT_COMPLAINT, [_row(complaint) for complaint in complaints])
             await db.executemany(
                 "INSERT INTO complaint_text (rowid, terms) "
                 "SELECT id, ? FROM complaints WHERE reference = ?",
@@ -286,13 +306,7 @@ class SqliteStore(Store):
             if row is None:
                 raise VersionConflict(complaint.reference)
             before = Complaint.model_validate_json(row[1])
-            values = _row(complaint)
-            await db.execute(
-                "UPDATE complaints SET status = ?, category = ?, district = ?, team = ?, "
-                "priority = ?, channel = ?, assignee = ?, phone = ?, created_ms = ?, "
-                "resolution_ms = ?, idempotency_key = ?, version = ?, doc = ? WHERE id = ?",
-                (*values[1:], row[0]),
-            )
+            await db.execute(UPDATE_COMPLAINT, (*_row(complaint)[1:], row[0]))
             if before.description != complaint.description:
                 await db.execute(
                     "UPDATE complaint_text SET terms = ? WHERE rowid = ?",
@@ -347,6 +361,13 @@ class SqliteStore(Store):
         rows = await cursor.fetchall()
         await cursor.close()
         return list(rows)
+
+    async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
+        rows = await self._fetch_all(
+            "SELECT doc FROM complaints WHERE sla_watch_ms <= ? ORDER BY sla_watch_ms LIMIT ?",
+            (to_ms(now), limit),
+        )
+        return [Complaint.model_validate_json(row[0]) for row in rows]
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         rows = await self._fetch_all(

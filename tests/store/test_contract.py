@@ -333,6 +333,33 @@ async def workload(store: Store) -> dict[str, int]:
     return {team: n for team, n in counts.items() if n}
 
 
+# SLA watch
+
+
+async def test_sla_breaches_are_open_overdue_and_not_yet_recorded(store: Store) -> None:
+    now = T0 + 100 * HOUR
+    overdue = make_complaint(1, sla_due_at=T0 + 10 * HOUR)
+    later = make_complaint(2, sla_due_at=T0 + 200 * HOUR)
+    closed = make_complaint(3, sla_due_at=T0 + 10 * HOUR, status=Status.CLOSED)
+    recorded = make_complaint(4, sla_due_at=T0 + 10 * HOUR, sla_breached_at=T0 + 11 * HOUR)
+    oldest = make_complaint(5, sla_due_at=T0 + 5 * HOUR, status=Status.IN_PROGRESS)
+    await store.insert_complaints([overdue, later, closed, recorded, oldest])
+    due = await store.sla_breaches(now, limit=10)
+    assert [c.reference for c in due] == [oldest.reference, overdue.reference]
+    assert [c.reference for c in await store.sla_breaches(now, limit=1)] == [oldest.reference]
+
+
+async def test_recording_a_breach_or_resolving_ends_the_watch(store: Store) -> None:
+    now = T0 + 100 * HOUR
+    first = make_complaint(1, sla_due_at=T0 + 10 * HOUR)
+    second = make_complaint(2, sla_due_at=T0 + 10 * HOUR)
+    await store.insert_complaints([first, second])
+    breached = first.model_copy(update={"sla_breached_at": now, "version": 2})
+    await store.replace_complaint(breached, expected_version=1)
+    await store.replace_complaint(resolved(second, 50 * HOUR), expected_version=1)
+    assert await store.sla_breaches(now, limit=10) == []
+
+
 async def test_kpi_summary_of_an_empty_store(store: Store) -> None:
     summary = await store.kpi_summary()
     assert (summary.total, summary.resolved_count, summary.median_resolution_hours) == (0, 0, None)

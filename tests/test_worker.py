@@ -1,0 +1,77 @@
+"""The worker records SLA breaches once, whatever happens around it."""
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import utc_now
+from bot.complaints import Actor, ComplaintService, NewComplaint
+from bot.store.sqlite import SqliteStore
+from bot.types import Channel, Role, Status
+from bot.worker import Worker
+
+CITIZEN = Actor("citizen", "citizen")
+
+
+@pytest.fixture
+async def service(tmp_path, catalogue):
+    store = SqliteStore(tmp_path / "worker.db")
+    await store.open()
+    yield ComplaintService(store, catalogue)
+    await store.close()
+
+
+async def overdue_complaint(service, hours_late=1):
+    complaint = (
+        await service.create(
+            NewComplaint(
+                channel=Channel.WEBCHAT,
+                language="en",
+                description="street light out",
+                district="al_hofuf",
+            ),
+            CITIZEN,
+        )
+    ).complaint
+    late = complaint.model_copy(
+        update={
+            "sla_due_at": utc_now() - timedelta(hours=hours_late),
+            "version": complaint.version + 1,
+        }
+    )
+    await service.store.replace_complaint(late, expected_version=complaint.version)
+    return late
+
+
+async def test_a_pass_records_each_breach_once(service):
+    late = await overdue_complaint(service)
+    worker = Worker(service, interval_seconds=30)
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 0
+    stored = await service.store.get_complaint(late.reference)
+    breaches = [entry for entry in stored.history if entry.field == "sla"]
+    assert len(breaches) == 1
+    assert breaches[0].internal
+    assert stored.sla_breached_at is not None
+    assert worker.last_pass_at is not None
+
+
+async def test_a_second_worker_after_a_restart_repeats_nothing(service):
+    await overdue_complaint(service)
+    assert await Worker(service, 30).run_once() == 1
+    assert await Worker(service, 30).run_once() == 0
+
+
+async def test_resolved_complaints_are_not_breached(service):
+    late = await overdue_complaint(service)
+    supervisor = Actor("noura", Role.SUPERVISOR)
+    for status in (Status.IN_PROGRESS, Status.RESOLVED):
+        await service.change_status(late.reference, status, supervisor, "done")
+    assert await Worker(service, 30).run_once() == 0
+
+
+async def test_more_breaches_than_one_batch_are_all_recorded(service, monkeypatch):
+    monkeypatch.setattr("bot.worker.BATCH", 2)
+    for _ in range(5):
+        await overdue_complaint(service)
+    assert await Worker(service, 30).run_once() == 5
