@@ -14,6 +14,7 @@ from bot.auth import WeakPassword
 from bot.catalogue import CatalogueError, load_catalogue
 from bot.complaints import UnknownCode
 from bot.demo import seed_store
+from bot.logs import configure_logging
 from bot.runner import run_all
 from bot.services import Services
 from bot.settings import get_settings
@@ -44,8 +45,11 @@ def run(
 def worker() -> None:
     """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service)."""
 
+    settings = get_settings()
+    configure_logging(settings.log_level)
+
     async def work() -> None:
-        services = await Services.start(get_settings())
+        services = await Services.start(settings)
         try:
             await services.worker.run_forever()
         finally:

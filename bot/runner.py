@@ -15,6 +15,7 @@ import httpx
 import uvicorn
 
 from bot.app import create_app
+from bot.logs import configure_logging
 from bot.settings import ROOT, Settings
 
 RASA_STOP_SECONDS = 10
@@ -73,6 +74,7 @@ def _announce(settings: Settings) -> None:
 
 
 async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
+    configure_logging(settings.log_level)
     await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
     rasa = await _start_rasa(settings) if with_dialogue else None
     server = uvicorn.Server(
@@ -81,6 +83,7 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
+            log_config=None,  # our handler, which masks phone numbers
         )
     )
 

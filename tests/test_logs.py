@@ -1,0 +1,19 @@
+import logging
+
+from bot.logs import PhoneMaskingFilter, mask_phones
+
+
+def test_international_and_local_numbers_are_masked_references_are_not():
+    text = mask_phones("caller +966501234567 (0501234567) asked about 6108772785")
+    assert "501234567" not in text
+    assert "+966" in text
+    assert "6108772785" in text
+
+
+def test_the_filter_masks_formatted_arguments():
+    record = logging.LogRecord(
+        "channels", logging.INFO, __file__, 1, "from %s", ("+966551112233",), None
+    )
+    PhoneMaskingFilter().filter(record)
+    assert "5511122" not in record.getMessage()
+    assert record.getMessage().endswith("33")
