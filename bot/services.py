@@ -4,6 +4,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
+
 from bot.auth import Authenticator
 from bot.catalogue import Catalogue, load_catalogue
 from bot.complaints import ComplaintService
@@ -21,6 +23,7 @@ class Services:
     complaints: ComplaintService
     auth: Authenticator
     worker: Worker
+    http: httpx.AsyncClient  # one connection pool for every outbound call (Rasa, providers)
 
     @classmethod
     async def start(cls, settings: Settings) -> "Services":
@@ -39,7 +42,9 @@ class Services:
                 absolute=timedelta(hours=settings.session_absolute_hours),
             ),
             worker=Worker(complaints, settings.worker_interval_seconds),
+            http=httpx.AsyncClient(timeout=10),
         )
 
     async def stop(self) -> None:
+        await self.http.aclose()
         await self.store.close()

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     store_url: str = f"sqlite:///{ROOT / 'var' / 'balagh.db'}"
     catalogue_path: Path = ROOT / "catalogue.yml"
     rasa_url: str = "http://localhost:5005"
+    dialogue_timeout_seconds: Annotated[float, Field(gt=0, le=5)] = 4.0
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     secret_key: SecretStr = SecretStr(LOCAL_SECRET)
     session_idle_minutes: Annotated[int, Field(ge=1)] = 30

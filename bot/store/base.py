@@ -11,17 +11,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.arabic import normalise, readings
 from bot.clock import from_ms, to_ms
 from bot.complaint import Complaint
+from bot.kpi import CallEvent, KpiFilter, KpiTotals
 from bot.staff import StaffSession, StaffUser
 from bot.types import OPEN_STATUSES, Channel, Priority, Status
 
 MAX_PAGE_SIZE = 200
+RecordKind = Literal["api_key", "announcement"]
+Record = TypeVar("Record", bound=BaseModel)
 _WORD = re.compile(r"\w+")
 
 
@@ -67,6 +70,12 @@ class ComplaintFilter(BaseModel):
     created_from: datetime | None = None
     created_to: datetime | None = None
     text: Annotated[str, Field(max_length=200)] | None = None
+    # SLA state: open and unbreached complaints due in [due_from, due_to)…
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+    # …or open complaints whose breach is recorded or whose due time is before this moment.
+    overdue_at: datetime | None = None
+    oldest_first: bool = False
 
 
 def resolution_ms(complaint: Complaint) -> int | None:
@@ -136,6 +145,17 @@ class InsertResult:
     created: bool  # False when the idempotency key already named a complaint
 
 
+@dataclass(frozen=True)
+class InboundClaim:
+    """Whether this is the first time a platform delivered a message, and what we answered.
+
+    `reply` is None on a retry that arrives while the first delivery is still being handled.
+    """
+
+    first: bool
+    reply: str | None
+
+
 class Store(ABC):
     """Durable home of complaints, staff users and sessions."""
 
@@ -186,6 +206,49 @@ class Store(ABC):
     async def kpi_summary(self) -> KpiSummary: ...
 
     @abstractmethod
+    async def claim_inbound(self, key: str, now: datetime) -> InboundClaim:
+        """Record a platform's message id (Twilio CallSid + step, MessageSid, Telegram
+        update_id…) atomically; only the first delivery is handled, retries are not."""
+
+    @abstractmethod
+    async def complete_inbound(self, key: str, reply: str) -> None:
+        """Keep the answer given to a claimed message, so a retry gets the same answer."""
+
+    @abstractmethod
+    async def kpi_totals(self, filters: KpiFilter) -> KpiTotals:
+        """Sums of `bot.kpi.contributions` for the filter, open complaints and calls by day."""
+
+    @abstractmethod
+    async def record_call_event(self, event: CallEvent) -> bool:
+        """Count one call event; a repeat of the same call and kind is ignored (False)."""
+
+    @abstractmethod
+    async def hit_counter(
+        self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
+    ) -> int:
+        """Add `amount` to the counter of `key` in one time window and return its total.
+
+        `amount=0` only reads it. Shared by every replica (rate limits); a window's
+        counter may be dropped once `expires_at` has passed.
+        """
+
+    @abstractmethod
+    async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
+        """Insert or replace one small admin-managed record (API keys, announcements)."""
+
+    @abstractmethod
+    async def get_record(
+        self, kind: RecordKind, key: str, model: type[Record]
+    ) -> Record | None: ...
+
+    @abstractmethod
+    async def list_records(self, kind: RecordKind, model: type[Record]) -> list[Record]:
+        """Every record of a kind, ordered by key."""
+
+    @abstractmethod
+    async def delete_record(self, kind: RecordKind, key: str) -> None: ...
+
+    @abstractmethod
     async def insert_user(self, user: StaffUser) -> None: ...
 
     @abstractmethod
@@ -193,6 +256,10 @@ class Store(ABC):
 
     @abstractmethod
     async def replace_user(self, user: StaffUser) -> None: ...
+
+    @abstractmethod
+    async def list_users(self) -> list[StaffUser]:
+        """Every staff account, ordered by username (a municipality has hundreds, not millions)."""
 
     @abstractmethod
     async def insert_session(self, session: StaffSession) -> None: ...

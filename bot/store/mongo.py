@@ -21,6 +21,7 @@ from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateUser,
+    InboundClaim,
     InsertResult,
     KpiSummary,
     Page,
@@ -97,6 +98,7 @@ class MongoStore(Store):
         self._complaints: AsyncCollection[Document] = db["complaints"]
         self._users: AsyncCollection[Document] = db["staff_users"]
         self._sessions: AsyncCollection[Document] = db["staff_sessions"]
+        self._inbound: AsyncCollection[Document] = db["inbound_claims"]
 
     @classmethod
     def from_url(cls, url: str) -> "MongoStore":
@@ -259,6 +261,17 @@ class MongoStore(Store):
             median_resolution_hours=median_hours,
             resolved_count=resolved_count,
         )
+
+    async def claim_inbound(self, key: str, now: datetime) -> InboundClaim:
+        try:
+            await self._inbound.insert_one({"_id": _scalar(key), "reply": None, "claimed_at": now})
+        except DuplicateKeyError:
+            document = await self._inbound.find_one({"_id": key})
+            return InboundClaim(first=False, reply=document["reply"] if document else None)
+        return InboundClaim(first=True, reply=None)
+
+    async def complete_inbound(self, key: str, reply: str) -> None:
+        await self._inbound.update_one({"_id": _scalar(key)}, {"$set": {"reply": reply}})
 
     async def insert_user(self, user: StaffUser) -> None:
         try:

@@ -12,19 +12,36 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
+from pydantic import BaseModel
 
 from bot.clock import to_ms
 from bot.complaint import Complaint
+from bot.kpi import (
+    ABANDONED_METRIC,
+    ANY,
+    BREAKDOWN_METRICS,
+    CALL_METRIC,
+    CallEvent,
+    KpiFilter,
+    KpiTotals,
+    contributions,
+    filter_combinations,
+    local_day,
+)
 from bot.staff import StaffSession, StaffUser
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateUser,
+    InboundClaim,
     InsertResult,
     KpiSummary,
     Page,
+    Record,
+    RecordKind,
     Store,
     VersionConflict,
     index_terms,
@@ -88,8 +105,52 @@ MIGRATIONS: tuple[str, ...] = (
         doc TEXT NOT NULL
     );
     CREATE INDEX staff_sessions_user ON staff_sessions (username);
+    CREATE TABLE inbound_claims (
+        key TEXT PRIMARY KEY,
+        reply TEXT,
+        claimed_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # KPI_ROLLUP_VERSION: the daily KPI rollup, call events, rate-limit counters, records.
+    """
+    CREATE TABLE kpi_daily (
+        category TEXT NOT NULL,
+        district TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        day TEXT NOT NULL,
+        value TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (category, district, metric, day, value)
+    ) WITHOUT ROWID;
+    CREATE TABLE call_events (
+        call_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (call_id, kind)
+    ) WITHOUT ROWID;
+    CREATE TABLE rate_counters (
+        key TEXT NOT NULL,
+        window_ms INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (key, window_ms)
+    ) WITHOUT ROWID;
+    CREATE INDEX rate_counters_expiry ON rate_counters (expires_ms);
+    CREATE TABLE records (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID;
     """,
 )
+# Complaints stored before this migration are summed into the rollup when it runs.
+KPI_ROLLUP_VERSION = 2
+RollupKey = tuple[str, str, str, str, str]  # category, district, metric, day, value
+UPSERT_ROLLUP = (
+    "INSERT INTO kpi_daily (category, district, metric, day, value, n) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (category, district, metric, day, value) DO UPDATE SET n = n + excluded.n"
+)
+BACKFILL_BATCH = 1000
 
 
 def _dimension_values(complaint: Complaint) -> dict[str, str]:
@@ -150,6 +211,17 @@ def _row(complaint: Complaint) -> tuple[Any, ...]:
     )
 
 
+def _rollup(complaint: Complaint, zone: ZoneInfo) -> Counter[RollupKey]:
+    """Every rollup row one complaint counts in: its contributions in each filter slice."""
+    day = local_day(complaint.created_at, zone)
+    pairs = list(contributions(complaint, zone))
+    return Counter(
+        (category, district, metric, day, value)
+        for category, district in filter_combinations(complaint.category, complaint.district)
+        for metric, value in pairs
+    )
+
+
 def _match_expression(text: str) -> str | None:
     """An FTS5 query where every word must appear (as a prefix); words are quoted literals."""
     terms = search_terms(text)
@@ -159,8 +231,10 @@ def _match_expression(text: str) -> str | None:
 
 
 class SqliteStore(Store):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timezone: str = "UTC") -> None:
+        """`timezone` decides which local day and hour a complaint counts in for the KPIs."""
         self.path = path
+        self.zone = ZoneInfo(timezone)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
@@ -189,6 +263,20 @@ class SqliteStore(Store):
                 for statement in filter(str.strip, script.split(";\n")):
                     await db.execute(statement)
                 await db.execute(f"PRAGMA user_version = {version}")
+                if version == KPI_ROLLUP_VERSION:
+                    await self._backfill_rollup(db)
+
+    async def _backfill_rollup(self, db: aiosqlite.Connection) -> None:
+        async with db.execute("SELECT doc FROM complaints") as cursor:
+            while rows := await cursor.fetchmany(BACKFILL_BATCH):
+                counts: Counter[RollupKey] = Counter()
+                for (doc,) in rows:
+                    counts.update(_rollup(Complaint.model_validate_json(doc), self.zone))
+                await self._add_rollup(db, counts)
+
+    @staticmethod
+    async def _add_rollup(db: aiosqlite.Connection, counts: Counter[RollupKey]) -> None:
+        await db.executemany(UPSERT_ROLLUP, [(*key, n) for key, n in counts.items() if n])
 
     async def close(self) -> None:
         for connection in (self._reader, self._writer):
@@ -244,6 +332,7 @@ class SqliteStore(Store):
             (row[0], " ".join(index_terms(complaint.description))),
         )
         await self._count(db, _dimension_values(complaint).items(), +1)
+        await self._add_rollup(db, _rollup(complaint, self.zone))
         return True
 
     @staticmethod
@@ -273,6 +362,9 @@ class SqliteStore(Store):
         counts = Counter(
             pair for complaint in complaints for pair in _dimension_values(complaint).items()
         )
+        rollup: Counter[RollupKey] = Counter()
+        for complaint in complaints:
+            rollup.update(_rollup(complaint, self.zone))
         async with self._transaction() as db:
             await db.executemany(INSERT_COMPLAINT, [_row(complaint) for complaint in complaints])
             await db.executemany(
@@ -288,6 +380,7 @@ class SqliteStore(Store):
                 "ON CONFLICT (dimension, value) DO UPDATE SET n = n + excluded.n",
                 [(dimension, value, n) for (dimension, value), n in counts.items()],
             )
+            await self._add_rollup(db, rollup)
 
     async def get_complaint(self, reference: str) -> Complaint | None:
         cursor = await self._read.execute(
@@ -316,6 +409,9 @@ class SqliteStore(Store):
             changed = [key for key in old if old[key] != new[key]]
             await self._count(db, ((key, old[key]) for key in changed), -1)
             await self._count(db, ((key, new[key]) for key in changed), +1)
+            rollup = _rollup(complaint, self.zone)
+            rollup.subtract(_rollup(before, self.zone))
+            await self._add_rollup(db, rollup)
 
     async def list_complaints(
         self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
@@ -343,13 +439,27 @@ class SqliteStore(Store):
         if match is not None:
             clauses.append("id IN (SELECT rowid FROM complaint_text WHERE terms MATCH ?)")
             params.append(match)
+        if filters.due_from is not None:
+            clauses.append("sla_watch_ms >= ?")
+            params.append(to_ms(filters.due_from))
+        if filters.due_to is not None:
+            clauses.append("sla_watch_ms < ?")
+            params.append(to_ms(filters.due_to))
+        if filters.overdue_at is not None:
+            open_statuses = sorted(status.value for status in OPEN_STATUSES)
+            clauses.append(
+                f"status IN ({', '.join('?' * len(open_statuses))}) "
+                "AND (sla_watch_ms IS NULL OR sla_watch_ms < ?)"
+            )
+            params.extend((*open_statuses, to_ms(filters.overdue_at)))
+        after, order = (">", "ASC") if filters.oldest_first else ("<", "DESC")
         if cursor is not None:
-            clauses.append("(created_ms < ? OR (created_ms = ? AND reference < ?))")
+            clauses.append(f"(created_ms {after} ? OR (created_ms = ? AND reference {after} ?))")
             params.extend((cursor.created_ms, cursor.created_ms, cursor.reference))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = await self._fetch_all(
             f"SELECT doc FROM complaints {where} "  # noqa: S608 - only fixed column names
-            "ORDER BY created_ms DESC, reference DESC LIMIT ?",
+            f"ORDER BY created_ms {order}, reference {order} LIMIT ?",
             (*params, limit + 1),
         )
         items = [Complaint.model_validate_json(row[0]) for row in rows[:limit]]
@@ -404,6 +514,114 @@ class SqliteStore(Store):
             median_resolution_hours=median_hours,
             resolved_count=resolved_count,
         )
+
+    async def claim_inbound(self, key: str, now: datetime) -> InboundClaim:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO inbound_claims (key, claimed_ms) VALUES (?, ?) "
+                "ON CONFLICT (key) DO NOTHING RETURNING key",
+                (key, to_ms(now)),
+            )
+            if await cursor.fetchone() is not None:
+                return InboundClaim(first=True, reply=None)
+            cursor = await db.execute("SELECT reply FROM inbound_claims WHERE key = ?", (key,))
+            row = await cursor.fetchone()
+        return InboundClaim(first=False, reply=row[0] if row else None)
+
+    async def complete_inbound(self, key: str, reply: str) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE inbound_claims SET reply = ? WHERE key = ?", (reply, key))
+
+    async def kpi_totals(self, filters: KpiFilter) -> KpiTotals:
+        """Read from the rollup: a 90-day range is a few thousand rows whatever the volume."""
+        since, until = filters.start.isoformat(), filters.end_exclusive
+        slice_ = (filters.category or ANY, filters.district or ANY)
+        metrics: dict[str, dict[str, int]] = {}
+        for metric, value, n in await self._fetch_all(
+            "SELECT metric, value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
+            f"AND metric IN ({', '.join('?' * len(BREAKDOWN_METRICS))}) "  # noqa: S608
+            "AND day >= ? AND day < ? GROUP BY metric, value HAVING SUM(n) > 0",
+            (*slice_, *BREAKDOWN_METRICS, since, until),
+        ):
+            metrics.setdefault(metric, {})[value] = n
+        calls: dict[str, dict[str, int]] = {}
+        for metric, value, n in await self._fetch_all(
+            "SELECT metric, value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
+            "AND metric IN (?, ?) AND day >= ? AND day < ? GROUP BY metric, value",
+            (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, since, until),
+        ):
+            calls.setdefault(metric, {})[value] = n
+        return KpiTotals(
+            metrics=metrics,
+            created_by_day=await self._by_day(slice_, "created", since, until),
+            open_by_day=await self._by_day(slice_, "open", "", "9999"),
+            calls=calls,
+        )
+
+    async def _by_day(
+        self, slice_: tuple[str, str], metric: str, since: str, until: str
+    ) -> dict[str, int]:
+        rows = await self._fetch_all(
+            "SELECT day, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
+            "AND metric = ? AND day >= ? AND day < ? GROUP BY day HAVING SUM(n) > 0",
+            (*slice_, metric, since, until),
+        )
+        return {day: n for day, n in rows}
+
+    async def record_call_event(self, event: CallEvent) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO call_events (call_id, kind) VALUES (?, ?) "
+                "ON CONFLICT (call_id, kind) DO NOTHING RETURNING call_id",
+                (event.call_id, event.kind),
+            )
+            if await cursor.fetchone() is None:
+                return False
+            metric, value = event.contribution()
+            day = local_day(event.at, self.zone)
+            await db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
+        return True
+
+    async def hit_counter(
+        self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
+    ) -> int:
+        start_ms = to_ms(window_start)
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM rate_counters WHERE expires_ms <= ?", (start_ms,))
+            cursor = await db.execute(
+                "INSERT INTO rate_counters (key, window_ms, n, expires_ms) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key, window_ms) DO UPDATE SET n = n + excluded.n RETURNING n",
+                (key, start_ms, amount, to_ms(expires_at)),
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO records (kind, key, doc) VALUES (?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc",
+                (kind, key, record.model_dump_json()),
+            )
+
+    async def get_record(self, kind: RecordKind, key: str, model: type[Record]) -> Record | None:
+        rows = await self._fetch_all(
+            "SELECT doc FROM records WHERE kind = ? AND key = ?", (kind, key)
+        )
+        return model.model_validate_json(rows[0][0]) if rows else None
+
+    async def list_records(self, kind: RecordKind, model: type[Record]) -> list[Record]:
+        rows = await self._fetch_all("SELECT doc FROM records WHERE kind = ? ORDER BY key", (kind,))
+        return [model.model_validate_json(row[0]) for row in rows]
+
+    async def delete_record(self, kind: RecordKind, key: str) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+
+    async def list_users(self) -> list[StaffUser]:
+        rows = await self._fetch_all("SELECT doc FROM staff_users ORDER BY username")
+        return [StaffUser.model_validate_json(row[0]) for row in rows]
 
     async def insert_user(self, user: StaffUser) -> None:
         async with self._transaction() as db:

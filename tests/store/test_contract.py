@@ -15,6 +15,7 @@ from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateUser,
+    InboundClaim,
     Store,
     VersionConflict,
 )
@@ -331,6 +332,29 @@ async def workload(store: Store) -> dict[str, int]:
     """Open load of roads, lighting and waste; a team with none may be left out."""
     counts = await store.open_workload(["roads", "lighting", "waste"])
     return {team: n for team, n in counts.items() if n}
+
+
+# Inbound deduplication
+
+
+async def test_only_the_first_delivery_of_a_message_is_claimed(store: Store) -> None:
+    first = await store.claim_inbound("twilio:CA1:step-2", T0)
+    retry = await store.claim_inbound("twilio:CA1:step-2", T0 + HOUR)
+    other = await store.claim_inbound("twilio:CA1:step-3", T0)
+    assert (first.first, retry.first, other.first) == (True, False, True)
+    assert retry.reply is None
+
+
+async def test_a_retry_gets_the_first_answer(store: Store) -> None:
+    await store.claim_inbound("telegram:123", T0)
+    await store.complete_inbound("telegram:123", "<Response/>")
+    retry = await store.claim_inbound("telegram:123", T0)
+    assert retry == InboundClaim(first=False, reply="<Response/>")
+
+
+async def test_concurrent_deliveries_claim_once(store: Store) -> None:
+    claims = await asyncio.gather(*(store.claim_inbound("sms:SM9", T0) for _ in range(20)))
+    assert sum(claim.first for claim in claims) == 1
 
 
 # SLA watch

@@ -1,0 +1,74 @@
+"""The one way every channel talks to the dialogue core: Rasa's REST channel.
+
+A channel sends the user's text (or a button payload) with metadata and gets the bot's
+messages back. Rasa's own timeout is not ours: the phone must never wait more than a few
+seconds, so every call is bounded and failures surface as one exception channels handle.
+"""
+
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from bot.types import Channel, Language
+
+
+class DialogueUnavailable(Exception):
+    """The dialogue core did not answer in time or answered nonsense."""
+
+
+class Button(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    title: str
+    payload: str
+
+
+class BotMessage(BaseModel):
+    """One bot message as Rasa's REST channel returns it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    custom: dict[str, Any] = {}
+    image: str | None = None
+
+
+_MESSAGES = TypeAdapter(list[BotMessage])
+
+
+class Metadata(BaseModel):
+    """What a channel knows about a message; actions read it (actions/context.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    language: Language | None = None
+    phone: str | None = None
+    location: dict[str, Any] | None = None
+    media: list[dict[str, Any]] = []
+    transcript: str | None = None
+    message_id: str | None = None
+    sources: dict[str, str] = {}
+
+
+class DialogueClient:
+    def __init__(self, base_url: str, timeout_seconds: float, http: httpx.AsyncClient) -> None:
+        self.url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
+        self.timeout = timeout_seconds
+        self.http = http
+
+    async def send(self, sender_id: str, text: str, metadata: Metadata) -> list[BotMessage]:
+        """The bot's answer to one user message, or DialogueUnavailable."""
+        body = {
+            "sender": sender_id,
+            "message": text,
+            "metadata": metadata.model_dump(mode="json", exclude_none=True),
+        }
+        try:
+            response = await self.http.post(self.url, json=body, timeout=self.timeout)
+            response.raise_for_status()
+            return _MESSAGES.validate_json(response.content)
+        except (httpx.HTTPError, ValidationError) as exc:
+            raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,85 @@
+"""The dialogue client against a local fake of Rasa's REST channel over real HTTP."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
+from tests.servers import serve
+
+RECEIVED: list[dict] = []
+
+
+async def rest_webhook(request: Request) -> Response:
+    body = await request.json()
+    RECEIVED.append(body)
+    if body["message"] == "slow":
+        await asyncio.sleep(2)
+    if body["message"] == "broken":
+        return Response("oops", status_code=500)
+    if body["message"] == "garbage":
+        return Response("not json")
+    return JSONResponse(
+        [
+            {
+                "recipient_id": body["sender"],
+                "text": "أهلاً",
+                "buttons": [{"title": "بلاغ", "payload": "/report"}],
+            },
+            {"recipient_id": body["sender"], "custom": {"expect": "digits", "max_digits": 10}},
+        ]
+    )
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[str]:
+    RECEIVED.clear()
+    app = Starlette(routes=[Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"])])
+    async with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+async def test_messages_and_metadata_cross_the_wire(fake_rasa, http):
+    client = DialogueClient(fake_rasa, 1.0, http)
+    metadata = Metadata(channel="voice", language="ar", phone="+966501234567", message_id="CA1")
+    messages = await client.send("caller-1", "مرحبا", metadata)
+    assert messages[0].text == "أهلاً"
+    assert messages[0].buttons[0].payload == "/report"
+    assert messages[1].custom == {"expect": "digits", "max_digits": 10}
+    assert RECEIVED[0] == {
+        "sender": "caller-1",
+        "message": "مرحبا",
+        "metadata": {
+            "channel": "voice",
+            "language": "ar",
+            "phone": "+966501234567",
+            "media": [],
+            "message_id": "CA1",
+            "sources": {},
+        },
+    }
+
+
+@pytest.mark.parametrize("message", ["slow", "broken", "garbage"])
+async def test_failures_become_dialogue_unavailable(fake_rasa, http, message):
+    client = DialogueClient(fake_rasa, 0.5, http)
+    with pytest.raises(DialogueUnavailable):
+        await client.send("caller-1", message, Metadata(channel="sms"))
+
+
+async def test_nothing_listening_is_unavailable(http):
+    client = DialogueClient("http://127.0.0.1:9", 0.5, http)
+    with pytest.raises(DialogueUnavailable):
+        await client.send("caller-1", "hi", Metadata(channel="sms"))
