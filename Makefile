@@ -10,6 +10,9 @@ PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10 2>/dev/null) && echo $$p/bin/python3.10 || command -v python3.10)
 RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 export PYTHONPATH := $(CURDIR)
+# Debian packages (each also the name of its command): ffmpeg for pydub; espeak-ng and sox make
+# the tests' speech recordings; chromium runs the browser tests.
+SYSTEM_PACKAGES := ffmpeg espeak-ng sox chromium
 
 .PHONY: help run test lint typecheck pytest bench bench-% system-deps lock clean
 
@@ -37,12 +40,13 @@ bench: $(VENV)/.installed ## Run every benchmark (each prints one JSON line last
 bench-%: $(VENV)/.installed ## Run one benchmark: make bench-store
 	$(PY) bench/$*.py
 
-system-deps: ## ffmpeg for pydub (installed with apt-get when run as root)
-	@command -v ffmpeg >/dev/null || { \
+system-deps: ## ffmpeg (pydub), espeak-ng + sox (test audio), chromium (browser tests); apt-get when root
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || echo $$p; done); \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "ffmpeg is missing: install it with 'sudo apt-get install ffmpeg' (Debian/Ubuntu) or 'brew install ffmpeg' (macOS)"; exit 1; \
+	    echo "missing:" $$missing "- install them with 'sudo apt-get install" $$missing"' (Debian/Ubuntu; on macOS: brew)"; exit 1; \
 	  fi; }
 
 $(VENV)/.installed: requirements/service.lock pyproject.toml

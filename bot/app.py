@@ -5,11 +5,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot.api import auth, citizen, health, staff, users
+from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
 from bot.api.errors import BodySizeLimit, install_error_handlers
+from bot.api.open311 import install_open311_errors
 from bot.services import Services
 from bot.settings import Settings, get_settings
+from bot.web.mount import install_web
 from bot.worker import running
+from channels import messaging, telegram, webchat, webchat_http
+from channels.simulator import router as simulator
+from channels.voice import router as voice
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,8 +39,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+    )
     install_error_handlers(app)
-    for module in (health, citizen, auth, staff, users):
+    for module in (health, citizen, auth, staff, users, notifications, webhooks):
         app.include_router(module.router)
+    app.include_router(kpi.router)
+    app.include_router(open311.router)
+    install_open311_errors(app)
+    for channel in (messaging, telegram, webchat_http, voice):  # WhatsApp/SMS, Telegram, web, 940
+        app.include_router(channel.router)
+    webchat.mount(app, settings)
+    app.include_router(simulator.router)  # /simulator: the 940 line from a browser
+    install_web(app, settings)  # the back office, the portal and the KPI dashboard
     return app

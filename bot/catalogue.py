@@ -112,6 +112,7 @@ class Municipality(_Model):
 class Department(_Model):
     code: str
     name: Bilingual
+    supervisors: tuple[str, ...] = ()  # staff usernames told of SLA breaches
 
 
 class Category(_Model):
@@ -155,6 +156,7 @@ class Team(_Model):
     categories: tuple[Code, ...] = Field(min_length=1)
     districts: Literal["all"] | tuple[Code, ...]
     daily_capacity: int = Field(gt=0)
+    supervisors: tuple[str, ...] = ()  # staff usernames told of assignments and SLA events
 
     @field_validator("districts", mode="before")
     @classmethod
@@ -180,6 +182,14 @@ class InfoItem(_Model):
     details: Bilingual | None = None
     keywords: Aliases = Aliases()
     url: Annotated[str, StringConstraints(pattern=r"^https://")] | None = None
+
+
+class ReplyTemplate(_Model):
+    """A ready answer staff send to a citizen, in both languages."""
+
+    code: str
+    title: Bilingual
+    text: Bilingual
 
 
 class UrgencyRule(_Model):
@@ -225,11 +235,21 @@ class Catalogue(_Model):
     emergency_numbers: dict[Code, EmergencyNumber]
     working_hours: WorkingHours
     reopen_days: int = Field(gt=0)
+    # The employee is reminded when this share of the SLA window has passed (bot/sla.py).
+    sla_reminder_fraction: float = Field(default=0.75, gt=0, lt=1)
     programs: dict[Code, InfoItem] = {}
     services: dict[Code, InfoItem] = {}
+    reply_templates: dict[Code, ReplyTemplate] = {}
 
     @field_validator(
-        "departments", "categories", "districts", "teams", "programs", "services", mode="before"
+        "departments",
+        "categories",
+        "districts",
+        "teams",
+        "programs",
+        "services",
+        "reply_templates",
+        mode="before",
     )
     @classmethod
     def _code_from_key(cls, entries: Any) -> Any:

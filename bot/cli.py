@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from telegram.error import TelegramError
 
 from bot.auth import WeakPassword
 from bot.catalogue import CatalogueError, load_catalogue
@@ -21,6 +22,7 @@ from bot.settings import get_settings
 from bot.staff_accounts import create_staff_user
 from bot.store.base import DuplicateUser
 from bot.types import Role
+from channels.telegram import set_webhook
 
 app = typer.Typer(
     help="Balagh 940 — the municipality's bilingual contact center.", no_args_is_help=True
@@ -28,9 +30,11 @@ app = typer.Typer(
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="The municipality catalogue.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+telegram_app = typer.Typer(help="The Telegram channel.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(config_app, name="config")
+app.add_typer(telegram_app, name="telegram")
 
 
 @app.command()
@@ -139,3 +143,14 @@ def check_catalogue(
         f"catalogue ok: {len(catalogue.categories)} categories, "
         f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
     )
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Tell Telegram to deliver updates to this service (once, and when the address changes)."""
+    try:
+        url = asyncio.run(set_webhook(get_settings()))
+    except (ValueError, TelegramError) as exc:
+        typer.echo(f"webhook not set: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Telegram now delivers updates to {url}")

@@ -63,11 +63,14 @@ class Complaint(BaseModel):
     team: str | None = None
     assignee: str | None = None
     sla_due_at: datetime
+    sla_remind_at: datetime | None = None  # when the responsible employee is reminded
+    sla_reminded_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None = None
     sla_breached_at: datetime | None = None
     duplicate_of: str | None = None
+    satisfaction: Annotated[int, Field(ge=1, le=5)] | None = None  # the citizen's rating
     sources: dict[str, str] = {}
     idempotency_key: str | None = None
     history: list[HistoryEntry] = []

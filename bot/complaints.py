@@ -7,24 +7,27 @@ store write (optimistic version check), and retried if another writer got there 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.catalogue import Catalogue
 from bot.classification import classify
-from bot.clock import utc_now
+from bot.clock import to_ms, utc_now
 from bot.complaint import Attachment, Complaint, HistoryEntry, Location
 from bot.dispatch import choose_team
+from bot.notifications.message import OutboxMessage
 from bot.phone import normalise_phone
 from bot.priority import assess_priority
 from bot.reference import reference_for_sequence
-from bot.store.base import InsertResult, Store, VersionConflict
+from bot.sla import deadline
+from bot.store.base import InsertResult, Store, VersionConflict, remind_watch_ms
 from bot.types import OPEN_STATUSES, Channel, Language, Priority, Role, Status
 from bot.workflow import ActorKind, check_transition
 
 REFERENCE_SEQUENCE = "complaint_reference"
 CONFLICT_RETRIES = 5
+MAX_ATTACHMENTS = 20
 
 
 class ComplaintNotFound(LookupError):
@@ -57,6 +60,7 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system")
+CITIZEN = Actor("citizen", "citizen")
 
 
 class NewComplaint(BaseModel):
@@ -107,10 +111,21 @@ class _Change:
         )
 
 
+class ChangeNotifier(Protocol):
+    """Plans the messages a complaint write causes; they are committed with that write."""
+
+    async def messages_for(
+        self, before: Complaint | None, after: Complaint
+    ) -> list[OutboxMessage]: ...
+
+
 class ComplaintService:
-    def __init__(self, store: Store, catalogue: Catalogue) -> None:
+    def __init__(
+        self, store: Store, catalogue: Catalogue, notifier: ChangeNotifier | None = None
+    ) -> None:
         self.store = store
         self.catalogue = catalogue
+        self.notifier = notifier
 
     async def create(self, report: NewComplaint, actor: Actor) -> InsertResult:
         """Classify, prioritise, dispatch and commit; the reference exists only once committed."""
@@ -150,13 +165,15 @@ class ComplaintService:
             department=department,
             team=team,
             sla_due_at=self.sla_due(category, priority, now),
+            sla_remind_at=self.sla_remind(category, priority, now),
             created_at=now,
             updated_at=now,
             sources=report.sources,
             idempotency_key=report.idempotency_key,
             history=change.entries,
         )
-        return await self.store.insert_complaint(complaint)
+        messages = await self._messages(None, complaint)
+        return await self.store.insert_complaint(complaint, messages)
 
     async def _triage(
         self, category: str | None, district: str | None, description: str, change: _Change
@@ -174,12 +191,19 @@ class ComplaintService:
         change.record("team", None, dispatch.team, dispatch.reason, internal=True)
         return decision.priority, dispatch.department, dispatch.team
 
-    def sla_due(self, category: str | None, priority: Priority, start: datetime) -> datetime:
+    def _sla_hours(self, category: str | None, priority: Priority) -> float:
         if category is None:
-            hours = self.catalogue.intake_sla_hours
-        else:
-            hours = self.catalogue.category(category).sla_hours[priority]
-        return start + timedelta(hours=hours)
+            return self.catalogue.intake_sla_hours
+        return self.catalogue.category(category).sla_hours[priority]
+
+    def sla_due(self, category: str | None, priority: Priority, start: datetime) -> datetime:
+        """Clock hours for P1, working hours otherwise (bot/sla.py)."""
+        hours = self._sla_hours(category, priority)
+        return deadline(start, hours, priority, self.catalogue.working_hours)
+
+    def sla_remind(self, category: str | None, priority: Priority, start: datetime) -> datetime:
+        hours = self._sla_hours(category, priority) * self.catalogue.sla_reminder_fraction
+        return deadline(start, hours, priority, self.catalogue.working_hours)
 
     def _check_codes(
         self, *, category: str | None = None, district: str | None = None, team: str | None = None
@@ -213,8 +237,9 @@ class ComplaintService:
             draft.history = [*current.history, *change.entries]
             draft.updated_at = change.at
             draft.version = current.version + 1
+            messages = await self._messages(current, draft)
             try:
-                await self.store.replace_complaint(draft, expected_version=current.version)
+                await self.store.replace_complaint(draft, current.version, messages)
             except VersionConflict:
                 continue
             return draft
@@ -306,8 +331,58 @@ class ComplaintService:
 
         return await self._apply(reference, SYSTEM, edit)
 
+    async def record_sla_reminder(self, reference: str) -> Complaint:
+        """Mark that the reminder time passed (the notifier tells the employee); once only."""
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            watch = remind_watch_ms(complaint)
+            if watch is not None and to_ms(change.at) >= watch:
+                due = complaint.sla_due_at.isoformat(timespec="minutes")
+                change.record("sla", None, "reminded", f"due {due}", internal=True)
+                complaint.sla_reminded_at = change.at
+
+        return await self._apply(reference, SYSTEM, edit)
+
+    async def _messages(self, before: Complaint | None, after: Complaint) -> list[OutboxMessage]:
+        return await self.notifier.messages_for(before, after) if self.notifier else []
+
     async def add_note(self, reference: str, actor: Actor, note: str) -> Complaint:
         def edit(complaint: Complaint, change: _Change) -> None:
             change.record("note", None, None, note, internal=True)
+
+        return await self._apply(reference, actor, edit)
+
+    async def post_message(self, reference: str, actor: Actor, text: str) -> Complaint:
+        """A message the citizen sees on the timeline: their comment, or a staff reply."""
+        field_name = "reply" if actor.is_staff else "comment"
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            change.record(field_name, None, None, text)
+
+        return await self._apply(reference, actor, edit)
+
+    async def add_attachment(
+        self, reference: str, actor: Actor, attachment: Attachment
+    ) -> Complaint:
+        def edit(complaint: Complaint, change: _Change) -> None:
+            if len(complaint.attachments) >= MAX_ATTACHMENTS:
+                raise ChangeRefused(f"a complaint keeps at most {MAX_ATTACHMENTS} attachments")
+            change.record("attachment", None, attachment.storage_key, attachment.kind)
+            complaint.attachments = [*complaint.attachments, attachment]
+
+        return await self._apply(reference, actor, edit)
+
+    async def rate(self, reference: str, actor: Actor, score: int) -> Complaint:
+        """The citizen's satisfaction (1-5), once, after the work is done."""
+        if not 1 <= score <= 5:
+            raise ChangeRefused("a rating is a whole number from 1 to 5")
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            if complaint.status not in (Status.RESOLVED, Status.CLOSED):
+                raise ChangeRefused("a report can be rated once it is resolved")
+            if complaint.satisfaction is not None:
+                raise ChangeRefused("this report is already rated")
+            change.record("satisfaction", None, str(score))
+            complaint.satisfaction = score
 
         return await self._apply(reference, actor, edit)

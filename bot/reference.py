@@ -25,8 +25,9 @@ _DAMM = (
 REFERENCE_LENGTH = 10
 _BODY_FLOOR = 100_000_000  # bodies never start with 0: "0" is the keypad's agent key
 _BODY_SPAN = 900_000_000
-_MULTIPLIER = 387_420_489  # 3**18: coprime with the span, so the mapping is a bijection
+_MULTIPLIER = 282_475_249  # 7**10: coprime with the span (2**8 3**2 5**8), so a bijection
 _OFFSET = 123_456_789
+_INVERSE = pow(_MULTIPLIER, -1, _BODY_SPAN)
 
 
 def damm_digit(digits: str) -> int:
@@ -43,6 +44,12 @@ def reference_for_sequence(sequence: int) -> str:
         raise ValueError(f"sequence {sequence} outside 1..{_BODY_SPAN}")
     body = str(_BODY_FLOOR + (sequence * _MULTIPLIER + _OFFSET) % _BODY_SPAN)
     return body + str(damm_digit(body))
+
+
+def sequence_of(reference: str) -> int:
+    """The sequence number a valid reference was made from (the inverse permutation)."""
+    body = int(reference[:-1]) - _BODY_FLOOR
+    return ((body - _OFFSET) * _INVERSE) % _BODY_SPAN or _BODY_SPAN
 
 
 class InvalidReference(ValueError):

@@ -65,6 +65,11 @@ def _announce(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     print(
         "\nBalagh 940 is running (Ctrl-C stops everything):\n"
+        f"  Citizen portal             {base}/\n"
+        f"  Staff back office          {base}/staff\n"
+        f"  KPI dashboard              {base}/staff/kpi\n"
+        f"  Open311 GeoReport v2       {base}/open311/v2/services.json\n"
+        f"  Phone simulator (940 line) {base}/simulator\n"
         f"  API and its documentation  {base}/docs\n"
         f"  Health of every component  {base}/health\n"
         f"  Dialogue core (Rasa)       {settings.rasa_url}\n"

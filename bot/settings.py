@@ -30,6 +30,51 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    attachments_dir: Path = ROOT / "var" / "attachments"
+    max_upload_bytes: Annotated[int, Field(ge=1024)] = 10_485_760
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    sla_due_soon_hours: Annotated[float, Field(gt=0)] = 4
+    login_attempts_per_user: Annotated[int, Field(ge=1)] = 5
+    login_attempts_per_ip: Annotated[int, Field(ge=1)] = 30
+    track_attempts_per_ip: Annotated[int, Field(ge=1)] = 30
+    track_attempts_per_reference: Annotated[int, Field(ge=1)] = 5
+    # Notifications: a channel without a configured account goes to the local outbox.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_whatsapp_templates: dict[str, str] = {}
+    twilio_api_base_url: str = "https://api.twilio.com"
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    # Channels: the Telegram webhook secret (set with `balagh telegram set-webhook`) and the
+    # other sites allowed to embed the web chat (the service's own pages always are).
+    telegram_secret_token: SecretStr | None = None
+    webchat_origins: list[str] = []
+    # The 940 phone line (channels/voice): where employees answer transferred calls, whether
+    # whole calls are recorded (callers are told), and the Twilio voice of each language.
+    agents_number: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
+    record_calls: bool = False
+    voice_arabic: str = "Polly.Hala-Neural"
+    voice_english: str = "Polly.Joanna-Neural"
+    provider_timeout_seconds: Annotated[float, Field(gt=0)] = 15
+    notification_max_attempts: Annotated[int, Field(ge=1, le=50)] = 8
+    notification_backoff_seconds: Annotated[float, Field(gt=0)] = 10
+    notification_backoff_max_seconds: Annotated[float, Field(gt=0)] = 3600
+    notification_lease_seconds: Annotated[float, Field(gt=0)] = 120
+    notification_poll_seconds: Annotated[float, Field(gt=0)] = 1
+    notification_batch: Annotated[int, Field(ge=1, le=1000)] = 100
+    notification_concurrency: Annotated[int, Field(ge=1, le=200)] = 20
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> "Settings":
+        """A lease that ends while its send still runs would let a second worker send too."""
+        if self.notification_lease_seconds <= self.provider_timeout_seconds:
+            raise ValueError(
+                "BALAGH_NOTIFICATION_LEASE_SECONDS must be longer than "
+                "BALAGH_PROVIDER_TIMEOUT_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_local_secret_in_production(self) -> "Settings":

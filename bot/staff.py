@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.types import Role
+from bot.types import Language, Role
 
 Username = Annotated[str, Field(pattern=r"^[a-z0-9._-]{3,40}$")]
 
@@ -20,6 +20,10 @@ class StaffUser(BaseModel):
     team: str | None = None
     active: bool = True
     created_at: datetime
+    # Where notifications reach them (Telegram first, then SMS, else the local outbox).
+    phone: str | None = None
+    telegram_chat_id: Annotated[str, Field(pattern=r"^-?[0-9]{1,20}$")] | None = None
+    language: Language = "ar"
 
 
 class StaffSession(BaseModel):

@@ -10,12 +10,27 @@ from collections.abc import Sequence
 
 from bot.arabic import normalise
 from bot.digits import to_ascii_digits
-from channels.dialogue import Button
+from channels.dialogue import BotMessage, Button
 
 
 def numbered_options(buttons: Sequence[Button]) -> str:
     """`1. title` lines; the number is what the user types or presses back."""
     return "\n".join(f"{index}. {button.title}" for index, button in enumerate(buttons, 1))
+
+
+def as_plain_text(messages: Sequence[BotMessage]) -> str:
+    """Bot messages for a text-only channel (SMS, WhatsApp): each message's words, its
+    options as a numbered list, an image as its link; messages apart by a blank line."""
+    blocks = []
+    for message in messages:
+        lines = [message.text.strip()] if message.text.strip() else []
+        if message.buttons:
+            lines.append(numbered_options(message.buttons))
+        if message.image:
+            lines.append(message.image)
+        if lines:
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def chosen_payload(reply: str, buttons: Sequence[Button]) -> str | None:

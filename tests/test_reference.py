@@ -1,11 +1,15 @@
+import math
+
 import pytest
 
+import bot.reference as reference_module
 from bot.reference import (
     REFERENCE_LENGTH,
     InvalidReference,
     damm_digit,
     parse_reference,
     reference_for_sequence,
+    sequence_of,
 )
 
 EASTERN = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -25,6 +29,17 @@ def test_distinct_sequences_give_distinct_non_consecutive_references():
     references = [reference_for_sequence(n) for n in range(1, 100_001)]
     assert len(set(references)) == len(references)
     assert abs(int(references[1]) - int(references[0])) > 1000
+
+
+def test_the_body_permutation_is_a_bijection():
+    # Distinct sequences can only collide if the multiplier shares a factor with the span.
+    assert math.gcd(reference_module._MULTIPLIER, reference_module._BODY_SPAN) == 1
+    for sequence in (1, 2, 99_999_999, 100_000_001, 450_000_000, 900_000_000):
+        assert sequence_of(reference_for_sequence(sequence)) == sequence
+
+
+def test_sequences_a_span_ninth_apart_differ():
+    assert reference_for_sequence(1) != reference_for_sequence(100_000_001)
 
 
 def test_sequence_outside_the_space_is_refused():

@@ -34,20 +34,25 @@ class LoginResponse(BaseModel):
     user: Me
 
 
-@router.post("/login")
-async def login(body: LoginRequest, services: ServicesDep, response: Response) -> LoginResponse:
-    issued = await services.auth.login(body.username, body.password)
-    if issued is None:
-        raise ApiError(401, "invalid_credentials", "wrong username or password")
+def set_session_cookie(response: Response, token: str, absolute_hours: int) -> None:
+    """`__Host-`: Secure, whole site, no Domain; HttpOnly keeps it from scripts."""
     response.set_cookie(
         SESSION_COOKIE,
-        issued.token,
-        max_age=services.settings.session_absolute_hours * 3600,
+        token,
+        max_age=absolute_hours * 3600,
         path="/",
         secure=True,
         httponly=True,
         samesite="lax",
     )
+
+
+@router.post("/login")
+async def login(body: LoginRequest, services: ServicesDep, response: Response) -> LoginResponse:
+    issued = await services.auth.login(body.username, body.password)
+    if issued is None:
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    set_session_cookie(response, issued.token, services.settings.session_absolute_hours)
     user = issued.user
     return LoginResponse(
         token=issued.token,

@@ -124,19 +124,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over a limit, whether or not Content-Length tells the truth."""
+    """Refuse request bodies over a limit, whether or not Content-Length tells the truth.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    File uploads (multipart forms: photos, recordings) get the larger `upload_max_bytes`.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        headers = dict(scope["headers"])
+        is_upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_max_bytes if is_upload else self.max_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await error_response(413, "body_too_large", self._message(limit))(scope, receive, send)
             return
         received = 0
 
@@ -144,15 +151,12 @@ class BodySizeLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise StarletteHTTPException(413, self._message)
+            if received > limit:
+                raise StarletteHTTPException(413, self._message(limit))
             return message
 
         await self.app(scope, counting_receive, send)
 
-    @property
-    def _message(self) -> str:
-        return f"request body is over {self.max_bytes} bytes"
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error_response(413, "body_too_large", self._message)(scope, receive, send)
+    @staticmethod
+    def _message(limit: int) -> str:
+        return f"request body is over {limit} bytes"

@@ -92,7 +92,7 @@ async def list_complaints(
     return ComplaintPage(items=page.items, next_cursor=page.next_cursor)
 
 
-async def _visible(services: ServicesDep, user: StaffDep, reference: str) -> Complaint:
+async def visible_complaint(services: ServicesDep, user: StaffDep, reference: str) -> Complaint:
     complaint = await services.complaints.get(parse_reference(reference))
     if user.role == Role.FIELD and complaint.team != user.team:
         raise NotPermitted(f"{complaint.reference} belongs to another team")
@@ -101,7 +101,7 @@ async def _visible(services: ServicesDep, user: StaffDep, reference: str) -> Com
 
 @router.get("/complaints/{reference}")
 async def complaint_detail(reference: str, services: ServicesDep, user: StaffDep) -> Complaint:
-    return await _visible(services, user, reference)
+    return await visible_complaint(services, user, reference)
 
 
 @router.post("/complaints/{reference}/assign")

@@ -9,16 +9,19 @@ class UnsupportedStoreUrl(ValueError):
     pass
 
 
-def create_store(url: str) -> Store:
-    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `mongodb://…`."""
+def create_store(url: str, timezone: str = "UTC") -> Store:
+    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `mongodb://…`.
+
+    `timezone` is the municipality's: the KPIs count days and hours in it.
+    """
     if url.startswith("sqlite:///"):
         from bot.store.sqlite import SqliteStore
 
-        return SqliteStore(Path(url.removeprefix("sqlite:///")))
+        return SqliteStore(Path(url.removeprefix("sqlite:///")), timezone)
     if url.startswith(("mongodb://", "mongodb+srv://")):
         from bot.store.mongo import MongoStore
 
-        return MongoStore.from_url(url)
+        return MongoStore.from_url(url, timezone)
     raise UnsupportedStoreUrl(
         f"BALAGH_STORE_URL must start with sqlite:/// or mongodb://, got {url.split(':')[0]}:…"
     )

@@ -16,14 +16,34 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.arabic import normalise, readings
-from bot.clock import from_ms, to_ms
+from bot.clock import to_ms
 from bot.complaint import Complaint
 from bot.kpi import CallEvent, KpiFilter, KpiTotals
+from bot.notifications.message import (
+    Attempt,
+    DeliveryState,
+    MessageCursor,
+    MessageFilter,
+    MessagePage,
+    OutboxMessage,
+)
+from bot.reference import sequence_of
 from bot.staff import StaffSession, StaffUser
 from bot.types import OPEN_STATUSES, Channel, Priority, Status
 
 MAX_PAGE_SIZE = 200
-RecordKind = Literal["api_key", "announcement"]
+RecordKind = Literal[
+    "api_key",
+    "announcement",
+    "chat_conversation",
+    "chat_handoff",
+    "webhook",
+    "whatsapp_contact",
+    "voice_call",
+    "caller_language",
+    "voice_recording",
+    "voicemail",
+]
 Record = TypeVar("Record", bound=BaseModel)
 _WORD = re.compile(r"\w+")
 
@@ -92,35 +112,54 @@ def sla_watch_ms(complaint: Complaint) -> int | None:
     return to_ms(complaint.sla_due_at)
 
 
+def remind_watch_ms(complaint: Complaint) -> int | None:
+    """When the employee must be reminded; None once reminded, breached or no longer open."""
+    if sla_watch_ms(complaint) is None or complaint.sla_reminded_at is not None:
+        return None
+    return to_ms(complaint.sla_remind_at) if complaint.sla_remind_at else None
+
+
+ORDER_SPREAD = 1_000_000
+_INT64 = 2**63
+
+
+def order_key(complaint: Complaint) -> int:
+    """A complaint's place in every list: its creation millisecond, then its sequence.
+
+    One integer both backends sort and page by. SQLite uses it as the row id, so every
+    secondary index is already in list order and the text index streams newest first.
+    """
+    sequence = sequence_of(complaint.reference) % ORDER_SPREAD
+    return to_ms(complaint.created_at) * ORDER_SPREAD + sequence
+
+
+def order_floor(moment: datetime) -> int:
+    """The smallest order key of a complaint created at or after `moment` (within int64)."""
+    return max(-_INT64, min(to_ms(moment) * ORDER_SPREAD, _INT64 - 1))
+
+
 @dataclass(frozen=True)
 class Cursor:
-    """Position after the last item of a page: newest first, reference breaks ties."""
+    """Position after the last item of a page, as its order key."""
 
-    created_ms: int
-    reference: str
+    key: int
 
     def encode(self) -> str:
-        raw = f"{self.created_ms}:{self.reference}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return base64.urlsafe_b64encode(str(self.key).encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, token: str) -> "Cursor":
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            created, reference = raw.split(":", 1)
-            if not reference.isdigit():
-                raise ValueError(reference)
-            return cls(int(created), reference)
+            if not raw.isdigit() or len(raw) > 19:
+                raise ValueError(raw)
+            return cls(int(raw))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise InvalidCursor("invalid cursor") from None
 
     @classmethod
     def after(cls, complaint: Complaint) -> "Cursor":
-        return cls(to_ms(complaint.created_at), complaint.reference)
-
-    @property
-    def created_at(self) -> datetime:
-        return from_ms(self.created_ms)
+        return cls(order_key(complaint))
 
 
 @dataclass(frozen=True)
@@ -175,8 +214,13 @@ class Store(ABC):
         """Atomically reserve `count` numbers of a named counter; returns the first (from 1)."""
 
     @abstractmethod
-    async def insert_complaint(self, complaint: Complaint) -> InsertResult:
-        """Commit a new complaint durably; a repeated idempotency key returns the first one."""
+    async def insert_complaint(
+        self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
+    ) -> InsertResult:
+        """Commit a new complaint durably; a repeated idempotency key returns the first one.
+
+        `messages` (the notifications it causes) are committed with it, or not at all.
+        """
 
     @abstractmethod
     async def insert_complaints(self, complaints: list[Complaint]) -> None:
@@ -186,8 +230,16 @@ class Store(ABC):
     async def get_complaint(self, reference: str) -> Complaint | None: ...
 
     @abstractmethod
-    async def replace_complaint(self, complaint: Complaint, expected_version: int) -> None:
-        """Write a changed complaint if its stored version is still `expected_version`."""
+    async def replace_complaint(
+        self,
+        complaint: Complaint,
+        expected_version: int,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Write a changed complaint if its stored version is still `expected_version`.
+
+        `messages` (the notifications the change causes) are committed with it, or not at all.
+        """
 
     @abstractmethod
     async def list_complaints(
@@ -201,6 +253,58 @@ class Store(ABC):
     @abstractmethod
     async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
         """Open complaints past their due time whose breach is not recorded yet, oldest first."""
+
+    @abstractmethod
+    async def sla_reminders(self, now: datetime, limit: int) -> list[Complaint]:
+        """Open, unbreached complaints whose reminder time has passed and who were not
+        reminded yet, oldest reminder first."""
+
+    # The notification outbox. A message is `pending` until due, `sending` while leased.
+
+    @abstractmethod
+    async def insert_messages(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue messages no complaint write carries; an id already queued is left alone."""
+
+    @abstractmethod
+    async def claim_messages(
+        self, now: datetime, lease_until: datetime, token: str, limit: int
+    ) -> list[OutboxMessage]:
+        """Lease up to `limit` due messages to `token`, soonest due first, one attempt more.
+
+        Due: pending with `due_at <= now`, or sending whose lease ended (`due_at <= now`);
+        those come back `in_doubt`, since their last attempt may have reached the provider.
+        Two claims never return the same message while its lease runs.
+        """
+
+    @abstractmethod
+    async def finish_messages(self, attempts: Sequence[Attempt]) -> list[bool]:
+        """Write each attempt's outcome, with its follow-ups, if its message is still leased
+        to its token (in one commit on SQLite); per attempt, whether it was written."""
+
+    @abstractmethod
+    async def advance_message(
+        self,
+        provider_message_id: str,
+        state: DeliveryState,
+        error: str | None,
+        follow_ups: Sequence[OutboxMessage] = (),
+    ) -> OutboxMessage | None:
+        """Move a sent message forward to a provider-reported state, never back (see
+        `states_below`), queueing `follow_ups` with it; None when nothing changed."""
+
+    @abstractmethod
+    async def get_message(self, message_id: str) -> OutboxMessage | None: ...
+
+    @abstractmethod
+    async def get_message_by_provider_id(
+        self, provider_message_id: str
+    ) -> OutboxMessage | None: ...
+
+    @abstractmethod
+    async def list_messages(
+        self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
+    ) -> MessagePage:
+        """Newest first; staff read the local outbox and webhook delivery logs here."""
 
     @abstractmethod
     async def kpi_summary(self) -> KpiSummary: ...

@@ -9,13 +9,31 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from bot.clock import to_ms
+from bot.clock import to_ms, utc_now
 from bot.complaint import Complaint
+from bot.kpi import (
+    BREAKDOWN_METRICS,
+    CallEvent,
+    KpiFilter,
+    KpiTotals,
+    contributions,
+    local_day,
+)
+from bot.notifications.message import (
+    Attempt,
+    DeliveryState,
+    MessageCursor,
+    MessageFilter,
+    MessagePage,
+    OutboxMessage,
+)
 from bot.staff import StaffSession, StaffUser
 from bot.store.base import (
     ComplaintFilter,
@@ -25,13 +43,18 @@ from bot.store.base import (
     InsertResult,
     KpiSummary,
     Page,
+    Record,
+    RecordKind,
     Store,
     VersionConflict,
     index_terms,
+    order_key,
+    remind_watch_ms,
     resolution_ms,
     search_terms,
     sla_watch_ms,
 )
+from bot.store.mongo_outbox import PENDING, MongoOutbox, carry, message_document
 from bot.types import OPEN_STATUSES
 
 Document = dict[str, Any]
@@ -44,8 +67,13 @@ COMPLAINT_PROJECTION = {
     "search_terms": False,
     "resolution_ms": False,
     "sla_watch_ms": False,
+    "kpi_day": False,
+    "kpi_pairs": False,
+    "remind_watch_ms": False,
+    "order_key": False,
+    PENDING: False,
 }
-NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
+NEWEST_FIRST = [("order_key", DESCENDING)]
 # A unique index only over documents that have a key: complaints without one never collide.
 HAS_IDEMPOTENCY_KEY = {"idempotency_key": {"$type": "string"}}
 # Staff list filters, each followed by the list order so the index also serves the sort.
@@ -68,13 +96,25 @@ def _scalar(value: object) -> str | int | datetime:
     return value
 
 
-def _complaint_document(complaint: Complaint) -> Document:
+def _complaint_document(complaint: Complaint, zone: ZoneInfo) -> Document:
     document = complaint.model_dump(mode="python")
     document["_id"] = complaint.reference
+    document["order_key"] = order_key(complaint)
     document["search_terms"] = index_terms(complaint.description)
     document["resolution_ms"] = resolution_ms(complaint)
     document["sla_watch_ms"] = sla_watch_ms(complaint)
+    document["remind_watch_ms"] = remind_watch_ms(complaint)
+    document["kpi_day"] = local_day(complaint.created_at, zone)
+    document["kpi_pairs"] = [{"m": m, "v": v} for m, v in contributions(complaint, zone)]
     return document
+
+
+def _counts(rows: list[Document]) -> dict[str, dict[str, int]]:
+    """`{_id: {m, v}, n}` rows as metric → value → count."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["_id"]["m"], {})[row["_id"]["v"]] = row["n"]
+    return counts
 
 
 def _user_document(user: StaffUser) -> Document:
@@ -91,22 +131,30 @@ def _text_clause(text: str) -> list[Document]:
 
 
 class MongoStore(Store):
-    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[Document], database: str, timezone: str = "UTC"
+    ) -> None:
+        """`timezone` decides which local day and hour a complaint counts in for the KPIs."""
         self._client = client
+        self.zone = ZoneInfo(timezone)
         db = client[database]
         self._counters: AsyncCollection[Document] = db["counters"]
         self._complaints: AsyncCollection[Document] = db["complaints"]
         self._users: AsyncCollection[Document] = db["staff_users"]
         self._sessions: AsyncCollection[Document] = db["staff_sessions"]
+        self._calls: AsyncCollection[Document] = db["call_events"]
+        self._counters_by_window: AsyncCollection[Document] = db["rate_counters"]
+        self._records: AsyncCollection[Document] = db["records"]
         self._inbound: AsyncCollection[Document] = db["inbound_claims"]
+        self._outbox = MongoOutbox(db["outbox"], carriers=[self._complaints])
 
     @classmethod
-    def from_url(cls, url: str) -> "MongoStore":
+    def from_url(cls, url: str, timezone: str = "UTC") -> "MongoStore":
         """`mongodb://host/dbname`; the database defaults to `balagh` when the path is empty."""
         client: AsyncMongoClient[Document] = AsyncMongoClient(
             url, w="majority", retryWrites=True, tz_aware=True
         )
-        return cls(client, client.get_default_database(DEFAULT_DATABASE).name)
+        return cls(client, client.get_default_database(DEFAULT_DATABASE).name, timezone)
 
     async def open(self) -> None:
         complaints = self._complaints
@@ -119,7 +167,14 @@ class MongoStore(Store):
         await complaints.create_index("search_terms")
         await complaints.create_index("resolution_ms")
         await complaints.create_index("sla_watch_ms")
+        await complaints.create_index("remind_watch_ms")
+        await self._outbox.create_indexes()
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
+        await complaints.create_index([("kpi_day", ASCENDING), ("category", ASCENDING)])
+        await complaints.create_index([("district", ASCENDING), ("kpi_day", ASCENDING)])
+        await self._calls.create_index("day")
+        await self._counters_by_window.create_index("expires_at", expireAfterSeconds=0)
+        await self._records.create_index([("kind", ASCENDING), ("key", ASCENDING)])
 
     async def close(self) -> None:
         await self._client.close()
@@ -137,9 +192,15 @@ class MongoStore(Store):
         assert counter is not None  # an upsert returning AFTER always has a document
         return int(counter["value"]) - count + 1
 
-    async def insert_complaint(self, complaint: Complaint) -> InsertResult:
+    async def insert_complaint(
+        self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
+    ) -> InsertResult:
+        """The messages ride in the complaint document (see bot/store/mongo_outbox.py)."""
+        document = _complaint_document(complaint, self.zone)
+        if messages:
+            document[PENDING] = [message_document(message) for message in messages]
         try:
-            await self._complaints.insert_one(_complaint_document(complaint))
+            await self._complaints.insert_one(document)
         except DuplicateKeyError:
             if complaint.idempotency_key is None:
                 raise
@@ -155,7 +216,9 @@ class MongoStore(Store):
     async def insert_complaints(self, complaints: list[Complaint]) -> None:
         """One ordered `insert_many`: it stops at the first duplicate, keeping those before it."""
         if complaints:
-            await self._complaints.insert_many([_complaint_document(c) for c in complaints])
+            await self._complaints.insert_many(
+                [_complaint_document(complaint, self.zone) for complaint in complaints]
+            )
 
     async def get_complaint(self, reference: str) -> Complaint | None:
         document = await self._complaints.find_one(
@@ -163,10 +226,19 @@ class MongoStore(Store):
         )
         return Complaint.model_validate(document) if document else None
 
-    async def replace_complaint(self, complaint: Complaint, expected_version: int) -> None:
-        result = await self._complaints.replace_one(
+    async def replace_complaint(
+        self,
+        complaint: Complaint,
+        expected_version: int,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """`$set` of every field (a document always has them all) rather than a replace, so
+        messages an earlier write left for the relay stay, and new ones are appended."""
+        fields = _complaint_document(complaint, self.zone)
+        del fields["_id"]
+        result = await self._complaints.update_one(
             {"_id": _scalar(complaint.reference), "version": _scalar(expected_version)},
-            _complaint_document(complaint),
+            {"$set": fields, **carry(messages)},
         )
         if result.matched_count == 0:
             raise VersionConflict(complaint.reference)
@@ -188,17 +260,35 @@ class MongoStore(Store):
             created["$lt"] = _scalar(filters.created_to)
         if created:
             query["created_at"] = created
-        text = _text_clause(filters.text) if filters.text else []
-        if text:
-            query["$and"] = text
+        clauses = _text_clause(filters.text) if filters.text else []
+        due: Document = {}
+        if filters.due_from is not None:
+            due["$gte"] = to_ms(filters.due_from)
+        if filters.due_to is not None:
+            due["$lt"] = to_ms(filters.due_to)
+        if due:
+            clauses.append({"sla_watch_ms": due})
+        if filters.overdue_at is not None:
+            clauses.append({"status": {"$in": sorted(status.value for status in OPEN_STATUSES)}})
+            clauses.append(
+                {
+                    "$or": [
+                        {"sla_watch_ms": None},
+                        {"sla_watch_ms": {"$lt": to_ms(filters.overdue_at)}},
+                    ]
+                }
+            )
+        after = "$gt" if filters.oldest_first else "$lt"
         if cursor is not None:
-            query["$or"] = [
-                {"created_at": {"$lt": cursor.created_at}},
-                {"created_at": cursor.created_at, "_id": {"$lt": _scalar(cursor.reference)}},
-            ]
+            clauses.append({"order_key": {after: _scalar(cursor.key)}})
+        if clauses:
+            query["$and"] = clauses
+        order = (
+            [(key, ASCENDING) for key, _ in NEWEST_FIRST] if filters.oldest_first else NEWEST_FIRST
+        )
         documents = (
             await self._complaints.find(query, COMPLAINT_PROJECTION)
-            .sort(NEWEST_FIRST)
+            .sort(order)
             .limit(limit + 1)
             .to_list()
         )
@@ -207,15 +297,51 @@ class MongoStore(Store):
         return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
 
     async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
+        return await self._watched("sla_watch_ms", now, limit)
+
+    async def sla_reminders(self, now: datetime, limit: int) -> list[Complaint]:
+        return await self._watched("remind_watch_ms", now, limit)
+
+    async def _watched(self, watch: str, now: datetime, limit: int) -> list[Complaint]:
+        """Complaints whose `watch` time (a fixed field name) has come, soonest first."""
         documents = (
-            await self._complaints.find(
-                {"sla_watch_ms": {"$lte": to_ms(now)}}, COMPLAINT_PROJECTION
-            )
-            .sort("sla_watch_ms", ASCENDING)
+            await self._complaints.find({watch: {"$lte": to_ms(now)}}, COMPLAINT_PROJECTION)
+            .sort(watch, ASCENDING)
             .limit(limit)
             .to_list()
         )
         return [Complaint.model_validate(document) for document in documents]
+
+    async def insert_messages(self, messages: Sequence[OutboxMessage]) -> None:
+        await self._outbox.insert(messages)
+
+    async def claim_messages(
+        self, now: datetime, lease_until: datetime, token: str, limit: int
+    ) -> list[OutboxMessage]:
+        return await self._outbox.claim(now, lease_until, token, limit)
+
+    async def finish_messages(self, attempts: Sequence[Attempt]) -> list[bool]:
+        return [await self._outbox.finish(attempt) for attempt in attempts]
+
+    async def advance_message(
+        self,
+        provider_message_id: str,
+        state: DeliveryState,
+        error: str | None,
+        follow_ups: Sequence[OutboxMessage] = (),
+    ) -> OutboxMessage | None:
+        return await self._outbox.advance(provider_message_id, state, error, utc_now(), follow_ups)
+
+    async def get_message(self, message_id: str) -> OutboxMessage | None:
+        return await self._outbox.get("_id", message_id)
+
+    async def get_message_by_provider_id(self, provider_message_id: str) -> OutboxMessage | None:
+        return await self._outbox.get("provider_message_id", provider_message_id)
+
+    async def list_messages(
+        self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
+    ) -> MessagePage:
+        return await self._outbox.page(filters, limit, cursor)
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         """Served by the (team, status, …) index: only the asked teams' open complaints."""
@@ -272,6 +398,95 @@ class MongoStore(Store):
 
     async def complete_inbound(self, key: str, reply: str) -> None:
         await self._inbound.update_one({"_id": _scalar(key)}, {"$set": {"reply": reply}})
+
+    async def kpi_totals(self, filters: KpiFilter) -> KpiTotals:
+        """One `$facet` over the complaints created in range, one `$group` over the open ones."""
+        scope: Document = {}
+        if filters.category is not None:
+            scope["category"] = _scalar(filters.category)
+        if filters.district is not None:
+            scope["district"] = _scalar(filters.district)
+        in_range = {"$gte": filters.start.isoformat(), "$lt": filters.end_exclusive}
+        per_day = [{"$group": {"_id": "$kpi_day", "n": {"$sum": 1}}}]
+        pipeline: list[Document] = [
+            {"$match": {**scope, "kpi_day": in_range}},
+            {
+                "$facet": {
+                    "days": per_day,
+                    "pairs": [
+                        {"$project": {"kpi_pairs": True}},
+                        {"$unwind": "$kpi_pairs"},
+                        {"$match": {"kpi_pairs.m": {"$in": list(BREAKDOWN_METRICS)}}},
+                        {"$group": {"_id": "$kpi_pairs", "n": {"$sum": 1}}},
+                    ],
+                }
+            },
+        ]
+        (created,) = await (await self._complaints.aggregate(pipeline)).to_list()
+        open_scope = {**scope, "status": {"$in": sorted(s.value for s in OPEN_STATUSES)}}
+        open_days = await (
+            await self._complaints.aggregate([{"$match": open_scope}, *per_day])
+        ).to_list()
+        calls = await (
+            await self._calls.aggregate(
+                [
+                    {"$match": {"day": in_range}},
+                    {"$group": {"_id": {"m": "$metric", "v": "$value"}, "n": {"$sum": 1}}},
+                ]
+            )
+        ).to_list()
+        return KpiTotals(
+            metrics=_counts(created["pairs"]),
+            created_by_day={row["_id"]: row["n"] for row in created["days"]},
+            open_by_day={row["_id"]: row["n"] for row in open_days},
+            calls=_counts(calls),
+        )
+
+    async def record_call_event(self, event: CallEvent) -> bool:
+        metric, value = event.contribution()
+        try:
+            await self._calls.insert_one(
+                {
+                    "_id": f"{_scalar(event.call_id)}:{event.kind}",
+                    "day": local_day(event.at, self.zone),
+                    "metric": metric,
+                    "value": value,
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def hit_counter(
+        self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
+    ) -> int:
+        counter = await self._counters_by_window.find_one_and_update(
+            {"_id": f"{_scalar(key)}@{to_ms(window_start)}"},
+            {"$inc": {"n": amount}, "$setOnInsert": {"expires_at": expires_at}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert counter is not None  # an upsert returning AFTER always has a document
+        return int(counter["n"])
+
+    async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
+        document = {"kind": kind, "key": _scalar(key), "doc": record.model_dump(mode="json")}
+        await self._records.replace_one({"_id": f"{kind}:{key}"}, document, upsert=True)
+
+    async def get_record(self, kind: RecordKind, key: str, model: type[Record]) -> Record | None:
+        document = await self._records.find_one({"_id": f"{_scalar(kind)}:{_scalar(key)}"})
+        return model.model_validate(document["doc"]) if document else None
+
+    async def list_records(self, kind: RecordKind, model: type[Record]) -> list[Record]:
+        documents = await self._records.find({"kind": _scalar(kind)}).sort("key").to_list()
+        return [model.model_validate(document["doc"]) for document in documents]
+
+    async def delete_record(self, kind: RecordKind, key: str) -> None:
+        await self._records.delete_one({"_id": f"{_scalar(kind)}:{_scalar(key)}"})
+
+    async def list_users(self) -> list[StaffUser]:
+        documents = await self._users.find({}, {"_id": False}).sort("username").to_list()
+        return [StaffUser.model_validate(document) for document in documents]
 
     async def insert_user(self, user: StaffUser) -> None:
         try:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from pydantic import BaseModel
 
-from bot.clock import to_ms
+from bot.clock import to_ms, utc_now
 from bot.complaint import Complaint
 from bot.kpi import (
     ABANDONED_METRIC,
@@ -31,7 +31,16 @@ from bot.kpi import (
     filter_combinations,
     local_day,
 )
+from bot.notifications.message import (
+    Attempt,
+    DeliveryState,
+    MessageCursor,
+    MessageFilter,
+    MessagePage,
+    OutboxMessage,
+)
 from bot.staff import StaffSession, StaffUser
+from bot.store import sqlite_outbox as outbox
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
@@ -45,6 +54,9 @@ from bot.store.base import (
     Store,
     VersionConflict,
     index_terms,
+    order_floor,
+    order_key,
+    remind_watch_ms,
     resolution_ms,
     search_terms,
     sla_watch_ms,
@@ -52,6 +64,7 @@ from bot.store.base import (
 from bot.types import OPEN_STATUSES
 
 BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 131_072
 KPI_DIMENSIONS = ("status", "category", "district")
 # Counted like the KPI dimensions so dispatch reads a team's open load in O(1).
 OPEN_TEAM = "open_team"
@@ -60,7 +73,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE complaints (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY,  -- the order key: every index below is in list order
         reference TEXT NOT NULL UNIQUE,
         status TEXT NOT NULL,
         category TEXT,
@@ -77,15 +90,15 @@ MIGRATIONS: tuple[str, ...] = (
         version INTEGER NOT NULL,
         doc TEXT NOT NULL
     );
-    CREATE INDEX complaints_created ON complaints (created_ms, reference);
-    CREATE INDEX complaints_status ON complaints (status, created_ms);
-    CREATE INDEX complaints_category ON complaints (category, district, created_ms);
-    CREATE INDEX complaints_district ON complaints (district, created_ms);
-    CREATE INDEX complaints_team ON complaints (team, status, created_ms);
-    CREATE INDEX complaints_priority ON complaints (priority, created_ms);
-    CREATE INDEX complaints_channel ON complaints (channel, created_ms);
-    CREATE INDEX complaints_assignee ON complaints (assignee, created_ms);
-    CREATE INDEX complaints_phone ON complaints (phone, created_ms);
+    CREATE INDEX complaints_status ON complaints (status);
+    CREATE INDEX complaints_category ON complaints (category, status);
+    CREATE INDEX complaints_place ON complaints (category, district);
+    CREATE INDEX complaints_district ON complaints (district, status);
+    CREATE INDEX complaints_team ON complaints (team, status);
+    CREATE INDEX complaints_priority ON complaints (priority, status);
+    CREATE INDEX complaints_channel ON complaints (channel);
+    CREATE INDEX complaints_assignee ON complaints (assignee);
+    CREATE INDEX complaints_phone ON complaints (phone);
     CREATE INDEX complaints_resolution ON complaints (resolution_ms)
         WHERE resolution_ms IS NOT NULL;
     CREATE INDEX complaints_sla_watch ON complaints (sla_watch_ms)
@@ -142,6 +155,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     ) WITHOUT ROWID;
     """,
+    # Notifications: the SLA reminder watch and the outbox (bot/store/sqlite_outbox.py).
+    """
+    ALTER TABLE complaints ADD COLUMN remind_watch_ms INTEGER;
+    CREATE INDEX complaints_remind_watch ON complaints (remind_watch_ms)
+        WHERE remind_watch_ms IS NOT NULL;
+    """
+    + outbox.OUTBOX_SCHEMA,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -176,13 +196,14 @@ COLUMNS = (
     "created_ms",
     "resolution_ms",
     "sla_watch_ms",
+    "remind_watch_ms",
     "idempotency_key",
     "version",
     "doc",
 )
 INSERT_COMPLAINT = (
-    f"INSERT INTO complaints ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed column names
-    f"VALUES ({', '.join('?' * len(COLUMNS))})"
+    f"INSERT INTO complaints (id, {', '.join(COLUMNS)}) "  # noqa: S608 - fixed column names
+    f"VALUES (?, {', '.join('?' * len(COLUMNS))})"
 )
 UPDATE_COMPLAINT = (
     "UPDATE complaints SET "  # noqa: S608 - fixed column names
@@ -205,6 +226,7 @@ def _row(complaint: Complaint) -> tuple[Any, ...]:
         to_ms(complaint.created_at),
         resolution_ms(complaint),
         sla_watch_ms(complaint),
+        remind_watch_ms(complaint),
         complaint.idempotency_key,
         complaint.version,
         complaint.model_dump_json(),
@@ -245,6 +267,8 @@ class SqliteStore(Store):
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = FULL")
         await connection.execute("PRAGMA foreign_keys = ON")
+        # A million complaints' indexes: keep the hot pages in memory, not on the disk.
+        await connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         return connection
 
     async def open(self) -> None:
@@ -276,7 +300,8 @@ class SqliteStore(Store):
 
     @staticmethod
     async def _add_rollup(db: aiosqlite.Connection, counts: Counter[RollupKey]) -> None:
-        await db.executemany(UPSERT_ROLLUP, [(*key, n) for key, n in counts.items() if n])
+        # In key order: neighbouring upserts touch the same B-tree pages.
+        await db.executemany(UPSERT_ROLLUP, [(*key, n) for key, n in sorted(counts.items()) if n])
 
     async def close(self) -> None:
         for connection in (self._reader, self._writer):
@@ -321,7 +346,7 @@ class SqliteStore(Store):
     async def _insert(self, db: aiosqlite.Connection, complaint: Complaint) -> bool:
         cursor = await db.execute(
             f"{INSERT_COMPLAINT} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            _row(complaint),
+            (order_key(complaint), *_row(complaint)),
         )
         row = await cursor.fetchone()
         await cursor.close()
@@ -345,9 +370,12 @@ class SqliteStore(Store):
             [(dimension, value, delta) for dimension, value in pairs],
         )
 
-    async def insert_complaint(self, complaint: Complaint) -> InsertResult:
+    async def insert_complaint(
+        self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
+    ) -> InsertResult:
         async with self._transaction() as db:
             if await self._insert(db, complaint):
+                await outbox.insert(db, messages)
                 return InsertResult(complaint, created=True)
             cursor = await db.execute(
                 "SELECT doc FROM complaints WHERE idempotency_key = ?",
@@ -366,7 +394,10 @@ class SqliteStore(Store):
         for complaint in complaints:
             rollup.update(_rollup(complaint, self.zone))
         async with self._transaction() as db:
-            await db.executemany(INSERT_COMPLAINT, [_row(complaint) for complaint in complaints])
+            await db.executemany(
+                INSERT_COMPLAINT,
+                [(order_key(complaint), *_row(complaint)) for complaint in complaints],
+            )
             await db.executemany(
                 "INSERT INTO complaint_text (rowid, terms) "
                 "SELECT id, ? FROM complaints WHERE reference = ?",
@@ -389,7 +420,12 @@ class SqliteStore(Store):
         row = await cursor.fetchone()
         return Complaint.model_validate_json(row[0]) if row else None
 
-    async def replace_complaint(self, complaint: Complaint, expected_version: int) -> None:
+    async def replace_complaint(
+        self,
+        complaint: Complaint,
+        expected_version: int,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> None:
         async with self._transaction() as db:
             cursor = await db.execute(
                 "SELECT id, doc FROM complaints WHERE reference = ? AND version = ?",
@@ -412,6 +448,7 @@ class SqliteStore(Store):
             rollup = _rollup(complaint, self.zone)
             rollup.subtract(_rollup(before, self.zone))
             await self._add_rollup(db, rollup)
+            await outbox.insert(db, messages)
 
     async def list_complaints(
         self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
@@ -430,15 +467,11 @@ class SqliteStore(Store):
             clauses.append("channel = ?")
             params.append(filters.channel.value)
         if filters.created_from is not None:
-            clauses.append("created_ms >= ?")
-            params.append(to_ms(filters.created_from))
+            clauses.append("id >= ?")
+            params.append(order_floor(filters.created_from))
         if filters.created_to is not None:
-            clauses.append("created_ms < ?")
-            params.append(to_ms(filters.created_to))
-        match = _match_expression(filters.text) if filters.text else None
-        if match is not None:
-            clauses.append("id IN (SELECT rowid FROM complaint_text WHERE terms MATCH ?)")
-            params.append(match)
+            clauses.append("id < ?")
+            params.append(order_floor(filters.created_to))
         if filters.due_from is not None:
             clauses.append("sla_watch_ms >= ?")
             params.append(to_ms(filters.due_from))
@@ -454,12 +487,22 @@ class SqliteStore(Store):
             params.extend((*open_statuses, to_ms(filters.overdue_at)))
         after, order = (">", "ASC") if filters.oldest_first else ("<", "DESC")
         if cursor is not None:
-            clauses.append(f"(created_ms {after} ? OR (created_ms = ? AND reference {after} ?))")
-            params.extend((cursor.created_ms, cursor.created_ms, cursor.reference))
+            clauses.append(f"id {after} ?")
+            params.append(cursor.key)
+        match = _match_expression(filters.text) if filters.text else None
+        if match is not None:
+            # Driven by the text index, which streams matches in id (= list) order and
+            # stops at the page's end instead of collecting every match first.
+            source = "complaint_text JOIN complaints ON complaints.id = complaint_text.rowid"
+            clauses.insert(0, "complaint_text MATCH ?")
+            params.insert(0, match)
+            order_column = "complaint_text.rowid"
+        else:
+            source, order_column = "complaints", "id"
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = await self._fetch_all(
-            f"SELECT doc FROM complaints {where} "  # noqa: S608 - only fixed column names
-            f"ORDER BY created_ms {order}, reference {order} LIMIT ?",
+            f"SELECT doc FROM {source} {where} "  # noqa: S608 - only fixed column names
+            f"ORDER BY {order_column} {order} LIMIT ?",
             (*params, limit + 1),
         )
         items = [Complaint.model_validate_json(row[0]) for row in rows[:limit]]
@@ -473,11 +516,55 @@ class SqliteStore(Store):
         return list(rows)
 
     async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
+        return await self._watched("sla_watch_ms", now, limit)
+
+    async def sla_reminders(self, now: datetime, limit: int) -> list[Complaint]:
+        return await self._watched("remind_watch_ms", now, limit)
+
+    async def _watched(self, watch: str, now: datetime, limit: int) -> list[Complaint]:
+        """Complaints whose `watch` time (a fixed column name) has come, soonest first."""
         rows = await self._fetch_all(
-            "SELECT doc FROM complaints WHERE sla_watch_ms <= ? ORDER BY sla_watch_ms LIMIT ?",
+            f"SELECT doc FROM complaints WHERE {watch} <= ? ORDER BY {watch} LIMIT ?",  # noqa: S608
             (to_ms(now), limit),
         )
         return [Complaint.model_validate_json(row[0]) for row in rows]
+
+    async def insert_messages(self, messages: Sequence[OutboxMessage]) -> None:
+        async with self._transaction() as db:
+            await outbox.insert(db, messages)
+
+    async def claim_messages(
+        self, now: datetime, lease_until: datetime, token: str, limit: int
+    ) -> list[OutboxMessage]:
+        async with self._transaction() as db:
+            return await outbox.claim(db, now, lease_until, token, limit)
+
+    async def finish_messages(self, attempts: Sequence[Attempt]) -> list[bool]:
+        async with self._transaction() as db:
+            return [await outbox.finish(db, attempt) for attempt in attempts]
+
+    async def advance_message(
+        self,
+        provider_message_id: str,
+        state: DeliveryState,
+        error: str | None,
+        follow_ups: Sequence[OutboxMessage] = (),
+    ) -> OutboxMessage | None:
+        async with self._transaction() as db:
+            return await outbox.advance(
+                db, provider_message_id, state, error, utc_now(), follow_ups
+            )
+
+    async def get_message(self, message_id: str) -> OutboxMessage | None:
+        return await outbox.get(self._read, "id", message_id)
+
+    async def get_message_by_provider_id(self, provider_message_id: str) -> OutboxMessage | None:
+        return await outbox.get(self._read, "provider_message_id", provider_message_id)
+
+    async def list_messages(
+        self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
+    ) -> MessagePage:
+        return await outbox.page(self._read, filters, limit, cursor)
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         rows = await self._fetch_all(
@@ -538,8 +625,9 @@ class SqliteStore(Store):
         slice_ = (filters.category or ANY, filters.district or ANY)
         metrics: dict[str, dict[str, int]] = {}
         for metric, value, n in await self._fetch_all(
-            "SELECT metric, value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
-            f"AND metric IN ({', '.join('?' * len(BREAKDOWN_METRICS))}) "  # noqa: S608
+            "SELECT metric, value, SUM(n) FROM kpi_daily "  # noqa: S608 - placeholders only
+            "WHERE category = ? AND district = ? "
+            f"AND metric IN ({', '.join('?' * len(BREAKDOWN_METRICS))}) "
             "AND day >= ? AND day < ? GROUP BY metric, value HAVING SUM(n) > 0",
             (*slice_, *BREAKDOWN_METRICS, since, until),
         ):
@@ -566,7 +654,7 @@ class SqliteStore(Store):
             "AND metric = ? AND day >= ? AND day < ? GROUP BY day HAVING SUM(n) > 0",
             (*slice_, metric, since, until),
         )
-        return {day: n for day, n in rows}
+        return dict(rows)
 
     async def record_call_event(self, event: CallEvent) -> bool:
         async with self._transaction() as db:

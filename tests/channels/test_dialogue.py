@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from starlette.routing import Route
 from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
 from tests.servers import serve
 
-RECEIVED: list[dict] = []
+RECEIVED: list[dict[str, Any]] = []
 
 
 async def rest_webhook(request: Request) -> Response:

@@ -1,7 +1,7 @@
 import pytest
 
-from channels.dialogue import Button
-from channels.rendering import chosen_payload, numbered_options, split_message
+from channels.dialogue import BotMessage, Button
+from channels.rendering import as_plain_text, chosen_payload, numbered_options, split_message
 
 MENU = (
     Button(title="تقديم بلاغ", payload="/report_complaint"),
@@ -50,3 +50,16 @@ def test_split_prefers_paragraphs():
 def test_short_text_is_one_piece_and_unbroken_text_is_cut():
     assert split_message("hello", 4096) == ["hello"]
     assert split_message("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
+
+
+def test_plain_text_numbers_each_menu_and_keeps_messages_apart():
+    messages = [
+        BotMessage(text="أهلاً بك"),
+        BotMessage(text="كيف أقدر أخدمك؟", buttons=MENU[:2]),
+        BotMessage(custom={"expect": "digits"}),
+        BotMessage(image="https://balagh.example/map.png"),
+    ]
+    assert as_plain_text(messages) == (
+        "أهلاً بك\n\nكيف أقدر أخدمك؟\n1. تقديم بلاغ\n2. متابعة بلاغ\n\n"
+        "https://balagh.example/map.png"
+    )

@@ -18,6 +18,7 @@ from bot.store.base import (
     InboundClaim,
     Store,
     VersionConflict,
+    order_key,
 )
 from bot.store.mongo import MongoStore
 from bot.types import Channel, Role, Status
@@ -280,7 +281,7 @@ async def test_text_search_combines_with_filters(listed: Store) -> None:
 
 
 async def test_cursor_walks_every_complaint_once_newest_first(store: Store) -> None:
-    # Three complaints share each minute, so ties on created_at fall to the reference.
+    # Three complaints share each minute, so ties on created_at fall to the sequence.
     complaints = [
         make_complaint(n, created_at=T0 + timedelta(minutes=n // 3)) for n in range(1, 26)
     ]
@@ -295,7 +296,7 @@ async def test_cursor_walks_every_complaint_once_newest_first(store: Store) -> N
         cursor = Cursor.decode(page.next_cursor) if page.next_cursor else None
     assert sizes == [10, 10, 5]
     assert cursor is None
-    newest_first = sorted(complaints, key=lambda c: (c.created_at, c.reference), reverse=True)
+    newest_first = sorted(complaints, key=order_key, reverse=True)
     assert [c.reference for c in seen] == [c.reference for c in newest_first]
 
 

@@ -1,0 +1,572 @@
+"""Reporting a complaint: the form's validation (which also asks each question), submit, cancel.
+
+The form `complaint_form` asks, in order: category, district, description, phone and the
+confirmation of a read-back summary. Its validation action runs on every user turn of the
+form: it extracts the value the user gave (button payload, entity or free text), checks it,
+says what went wrong if anything, warns about danger once, and asks the next question. The
+form has no separate "ask" responses, so each turn costs one call to this service.
+
+The user can correct any value at the summary (by button or by saying "no, it's in
+Al Mubarraz"), cancel at any time, or step out to another question and come back.
+"""
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from actions.base import BalaghAction
+from actions.context import (
+    Event,
+    TrackerLike,
+    caller_phone,
+    channel,
+    entity,
+    entity_values,
+    events_since,
+    free_text,
+    fresh_input,
+    language,
+    latest_intent,
+    latest_voice,
+    loop_started_at,
+    message_sources,
+    metadata,
+    shared_location,
+    shared_media,
+    slot_set,
+    verified_phone,
+)
+from actions.formatting import category_name, district_name, due, reference_payload, short
+from actions.messages import ANYTHING_ELSE, Button, Speaker, bilingual, choice_payload
+from bot.arabic import find_phrases, tokens
+from bot.catalogue import Catalogue
+from bot.classification import classify
+from bot.complaints import Actor, NewComplaint
+from bot.digits import to_ascii_digits
+from bot.types import Language
+
+logger = logging.getLogger(__name__)
+
+FORM: Final = "complaint_form"
+FORM_SLOTS: Final = ("category", "district", "description", "phone", "complaint_confirmed")
+HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
+    "correcting": False,
+    "menu_page": 1,
+    "phone_declined": False,
+    "danger_warned": False,
+}
+NONE_GIVEN: Final = "none"  # a district or phone the user chose to skip
+OTHER: Final = "other"  # a category the user leaves to staff (classified from the description)
+CATEGORY_PAGES: Final = (
+    ("roads", "lighting", "waste", "drainage"),
+    ("animals", "buildings", "parks", "food_safety"),
+    ("vehicles", "visual"),
+)
+DISTRICT_BUTTONS: Final = ("al_hofuf", "al_mubarraz", "al_oyun", "al_omran")
+# Intents that leave the form for a rule (cancel, an employee, another question, language)
+INTERRUPTIONS: Final = frozenset(
+    {"cancel", "check_status", "ask_programs", "ask_services", "talk_to_agent", "choose_language"}
+)
+INTERRUPTION_CONFIDENCE: Final = 0.6
+# A description is free text: only a very sure interruption counts there
+DESCRIPTION_INTERRUPTION_CONFIDENCE: Final = 0.9
+DESCRIPTION_FROM_OPENING_WORDS: Final = 6
+CITIZEN: Final = Actor("citizen", "citizen")
+CORRECTABLE: Final = ("category", "district", "description", "phone")
+CORRECTING_INTENTS: Final = frozenset({"deny", "inform"})
+FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
+    "category": ("نوع", "النوع", "التصنيف", "type", "category", "kind"),
+    "district": ("الحي", "حي", "المنطقة", "district", "area", "neighbourhood", "neighborhood"),
+    "description": ("الوصف", "وصف", "الشرح", "description", "details"),
+    "phone": ("الجوال", "جوال", "رقم", "الرقم", "رقمي", "phone", "number", "mobile"),
+}
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+
+
+def form_state(tracker: TrackerLike) -> dict[str, Any]:
+    state = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+    for name, default in HELPER_DEFAULTS.items():
+        value = tracker.get_slot(name)
+        state[name] = default if value is None else value
+    return state
+
+
+def next_missing(state: Mapping[str, Any]) -> str | None:
+    return next((name for name in FORM_SLOTS if state.get(name) is None), None)
+
+
+def reset_events() -> list[Event]:
+    """Forget the report being written (after it was submitted or cancelled)."""
+    return [slot_set(name, None) for name in FORM_SLOTS] + [
+        slot_set(name, value) for name, value in HELPER_DEFAULTS.items()
+    ]
+
+
+def danger_reason(text: str, catalogue: Catalogue) -> str | None:
+    """The catalogue's reason when the text has words of a danger-to-life (P1) urgency rule."""
+    if not text:
+        return None
+    for rule in catalogue.urgency:
+        if rule.priority == "P1" and find_phrases(text, rule.words.all()):
+            return rule.reason
+    return None
+
+
+def emergency_numbers(catalogue: Catalogue, lang: Language) -> str:
+    separator = "، " if lang == "ar" else ", "
+    return separator.join(
+        f"{entry.name.get(lang)} {entry.number}" for entry in catalogue.emergency_numbers.values()
+    )
+
+
+class DistrictMatcher:
+    """Finds a catalogue district in what people type: codes, names, aliases, any spelling."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.owner: dict[str, str] = {}
+        for code, district in catalogue.districts.items():
+            spellings = (
+                district.name.ar,
+                district.name.en,
+                *district.aliases.ar,
+                *district.aliases.en,
+            )
+            for spelling in spellings:
+                self.owner.setdefault(spelling, code)
+
+    def find(self, text: str) -> str | None:
+        if text in self.catalogue.districts:
+            return text
+        found = find_phrases(text, self.owner)
+        if not found:
+            return None
+        longest = max(len(tokens(phrase)) for phrase in found)
+        codes = {self.owner[p] for p in found if len(tokens(p)) == longest}
+        return codes.pop() if len(codes) == 1 else None
+
+
+class ComplaintFormAction(BalaghAction):
+    """Shared by the form's validation and the submit/cancel actions."""
+
+    def category_of(self, tracker: TrackerLike) -> str | None:
+        """A category code from the message's entities (one code), else from its words."""
+        values = entity_values(tracker, "category")
+        codes = {value for value in values if value in self.catalogue.categories}
+        if len(codes) == 1:
+            return codes.pop()
+        text = free_text(tracker) or " ".join(values)
+        return classify(text, self.catalogue).category if text else None
+
+    def district_of(self, tracker: TrackerLike, matcher: DistrictMatcher) -> str | None:
+        for value in entity_values(tracker, "district"):
+            code = matcher.find(value)
+            if code:
+                return code
+        text = free_text(tracker)
+        return matcher.find(text) if text else None
+
+
+class ValidateComplaintForm(ComplaintFormAction):
+    name = "validate_complaint_form"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.districts = DistrictMatcher(self.catalogue)
+
+    async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        speaker = Speaker(dispatcher, language(tracker))
+        state = form_state(tracker)
+        requested = tracker.get_slot("requested_slot")
+        changes: dict[str, Any] = {}
+        if requested is None:  # the form is starting: use what the opening message said
+            changes = self.from_opening(tracker)
+            changes.setdefault("correcting", False)
+        elif fresh_input(tracker, FORM):
+            intent, confidence = latest_intent(tracker)
+            needed = (
+                DESCRIPTION_INTERRUPTION_CONFIDENCE
+                if requested == "description"
+                else INTERRUPTION_CONFIDENCE
+            )
+            if intent in INTERRUPTIONS and confidence >= needed:
+                return []  # a rule answers it; the form resumes afterwards
+            changes = self.extract(str(requested), tracker, state, speaker)
+            changes.setdefault(str(requested), state.get(str(requested)))
+        state.update(changes)
+        if not state["danger_warned"] and self.warn_danger(tracker, state, speaker):
+            changes["danger_warned"] = True
+        next_slot = next_missing(state)
+        self.ask(next_slot, state, tracker, speaker)
+        return [slot_set(name, value) for name, value in changes.items()] + [
+            slot_set("requested_slot", next_slot)
+        ]
+
+    # ---- extraction -------------------------------------------------------------------
+    def from_opening(self, tracker: TrackerLike) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        category = self.category_of(tracker)
+        if category:
+            changes["category"] = category
+        district = self.district_of(tracker, self.districts)
+        if district:
+            changes["district"] = district
+        text = free_text(tracker)
+        if category and len(text.split()) >= DESCRIPTION_FROM_OPENING_WORDS:
+            changes["description"] = text  # read back in the summary, where it can be changed
+        return changes
+
+    def extract(
+        self, requested: str, tracker: TrackerLike, state: dict[str, Any], speaker: Speaker
+    ) -> dict[str, Any]:
+        if requested == "category":
+            return self.extract_category(tracker, state, speaker)
+        if requested == "district":
+            return self.extract_district(tracker, speaker)
+        if requested == "description":
+            return self.extract_description(tracker, speaker)
+        if requested == "phone":
+            return self.extract_phone(tracker, state, speaker)
+        if requested == "complaint_confirmed":
+            return self.extract_confirmation(tracker, state, speaker)
+        return {}
+
+    def extract_category(
+        self, tracker: TrackerLike, state: dict[str, Any], speaker: Speaker
+    ) -> dict[str, Any]:
+        choice = entity(tracker, "choice")
+        if choice == "more":
+            return {"category": None, "menu_page": int(state["menu_page"]) % 3 + 1}
+        if choice == OTHER:
+            return {"category": OTHER}
+        category = self.category_of(tracker)
+        if category is None:
+            speaker.say("category_not_understood")
+            return {"category": None}
+        changes: dict[str, Any] = {"category": category}
+        text = free_text(tracker)
+        if state.get("description") is None and len(text.split()) >= DESCRIPTION_FROM_OPENING_WORDS:
+            changes["description"] = text
+        district = self.district_of(tracker, self.districts)
+        if district and state.get("district") is None:
+            changes["district"] = district
+        return changes
+
+    def extract_district(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
+        if entity(tracker, "choice") == "skip":
+            return {"district": NONE_GIVEN}
+        district = self.district_of(tracker, self.districts)
+        if district:
+            return {"district": district}
+        if isinstance(metadata(tracker).get("location"), Mapping):
+            return {"district": NONE_GIVEN}  # a pin instead of a name: the location is kept
+        text = free_text(tracker)
+        if text:
+            speaker.say("district_not_understood", heard=short(text, 40))
+        else:
+            speaker.say("not_understood_in_form")
+        return {"district": None}
+
+    def extract_description(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
+        voice, transcript = latest_voice(tracker)
+        if voice is not None:
+            return {"description": transcript or speaker.text("voice_description")}
+        text = free_text(tracker)
+        if not text:
+            speaker.say("not_understood_in_form")
+            return {"description": None}
+        if len(text.split()) < 2:
+            speaker.say("description_too_short")
+            return {"description": None}
+        return {"description": text[:4000]}
+
+    def extract_phone(
+        self, tracker: TrackerLike, state: dict[str, Any], speaker: Speaker
+    ) -> dict[str, Any]:
+        if entity(tracker, "choice") == "skip":
+            return {"phone": NONE_GIVEN}
+        typed = _PHONE_LIKE.search(to_ascii_digits(free_text(tracker)))
+        if typed:
+            phone = verified_phone(typed.group())
+            if phone:
+                return {"phone": phone}
+            speaker.say("phone_invalid")
+            return {"phone": None}
+        intent, _ = latest_intent(tracker)
+        caller = caller_phone(tracker)
+        if caller and not state["phone_declined"]:
+            if intent == "affirm":
+                return {"phone": caller}
+            if intent == "deny":
+                return {"phone": None, "phone_declined": True}
+        elif intent == "deny":
+            return {"phone": NONE_GIVEN}
+        speaker.say("not_understood_in_form")
+        return {"phone": None}
+
+    def extract_confirmation(
+        self, tracker: TrackerLike, state: dict[str, Any], speaker: Speaker
+    ) -> dict[str, Any]:
+        intent, _ = latest_intent(tracker)
+        direct = self.direct_corrections(tracker, state)
+        if state["correcting"]:
+            field = entity(tracker, "choice") or self.field_named(tracker)
+            if field in CORRECTABLE:
+                changes: dict[str, Any] = {str(field): None, "correcting": False}
+                if field == "phone":
+                    changes["phone_declined"] = True
+                if field == "category":
+                    changes["menu_page"] = 1
+                return changes
+            if field == "summary" or direct:
+                return {**direct, "correcting": False, "complaint_confirmed": None}
+            speaker.say("not_understood_in_form")
+            return {"complaint_confirmed": None}
+        if direct:
+            return {**direct, "complaint_confirmed": None}
+        if intent == "affirm":
+            return {"complaint_confirmed": True}
+        if intent == "deny":
+            return {"correcting": True, "complaint_confirmed": None}
+        speaker.say("not_understood_in_form")
+        return {"complaint_confirmed": None}
+
+    def direct_corrections(self, tracker: TrackerLike, state: dict[str, Any]) -> dict[str, Any]:
+        """'No, it's in Al Mubarraz': new values named in the user's own words."""
+        text = free_text(tracker)
+        if not text:
+            return {}
+        changes: dict[str, Any] = {}
+        codes = {v for v in entity_values(tracker, "category") if v in self.catalogue.categories}
+        if not codes and latest_intent(tracker)[0] in CORRECTING_INTENTS:
+            guess = classify(text, self.catalogue).category
+            codes = {guess} if guess else set()
+        if len(codes) == 1 and (code := codes.pop()) != state.get("category"):
+            changes["category"] = code
+        district = self.district_of(tracker, self.districts)
+        if district and district != state.get("district"):
+            changes["district"] = district
+        return changes
+
+    @staticmethod
+    def field_named(tracker: TrackerLike) -> str | None:
+        words = set(tokens(free_text(tracker)))
+        named = [field for field, keys in FIELD_WORDS.items() if words & set(map(_fold, keys))]
+        return named[0] if len(named) == 1 else None
+
+    def warn_danger(self, tracker: TrackerLike, state: dict[str, Any], speaker: Speaker) -> bool:
+        """Emergency numbers first, once, when the user's words say a life may be at risk."""
+        text = " ".join(
+            part for part in (free_text(tracker), state.get("description") or "") if part
+        )
+        if danger_reason(text, self.catalogue) is None:
+            return False
+        speaker.say("danger", numbers=emergency_numbers(self.catalogue, speaker.lang))
+        return True
+
+    # ---- questions --------------------------------------------------------------------
+    def ask(
+        self, slot: str | None, state: dict[str, Any], tracker: TrackerLike, speaker: Speaker
+    ) -> None:
+        lang = speaker.lang
+        if slot == "category":
+            page = min(max(int(state["menu_page"]), 1), len(CATEGORY_PAGES))
+            buttons = [
+                Button(
+                    bilingual(self.catalogue.categories[code].name),
+                    f'/inform{{"category": "{code}"}}',
+                )
+                for code in CATEGORY_PAGES[page - 1]
+            ]
+            if page == len(CATEGORY_PAGES):
+                buttons.append(Button("btn_other", choice_payload("inform", OTHER)))
+            buttons.append(Button("btn_more", choice_payload("inform", "more")))
+            speaker.say("ask_category", buttons=buttons)
+        elif slot == "district":
+            buttons = [
+                Button(
+                    bilingual(self.catalogue.districts[code].name),
+                    f'/inform{{"district": "{code}"}}',
+                )
+                for code in DISTRICT_BUTTONS
+                if code in self.catalogue.districts
+            ]
+            buttons.append(Button("btn_skip", choice_payload("inform", "skip")))
+            speaker.say(
+                "ask_district",
+                buttons=buttons,
+                custom={"expect": "district", "accepts_location": True},
+            )
+        elif slot == "description":
+            speaker.say(
+                "ask_description",
+                custom={"expect": "recording", "max_seconds": 120, "finish_on_key": "#"},
+            )
+        elif slot == "phone":
+            caller = caller_phone(tracker)
+            if caller and not state["phone_declined"]:
+                speaker.say(
+                    "ask_phone_confirm",
+                    last_digits=caller[-4:],
+                    buttons=[
+                        Button("btn_phone_yes", "/affirm"),
+                        Button("btn_another_number", "/deny"),
+                    ],
+                )
+            else:
+                speaker.say(
+                    "ask_phone",
+                    buttons=[Button("btn_skip", choice_payload("inform", "skip"))],
+                    custom={
+                        "expect": "digits",
+                        "finish_on_key": "#",
+                        "max_digits": 10,
+                        "purpose": "phone",
+                    },
+                )
+        elif slot == "complaint_confirmed":
+            if state["correcting"]:
+                speaker.say(
+                    "ask_correction",
+                    buttons=[
+                        Button(f"btn_fix_{field}", choice_payload("inform", field))
+                        for field in CORRECTABLE
+                    ]
+                    + [Button("btn_back_summary", choice_payload("inform", "summary"))],
+                )
+            else:
+                values = summary_values(state, tracker, self.catalogue, lang, speaker)
+                speaker.say_text(
+                    speaker.text("summary", **values),
+                    buttons=[
+                        Button("btn_submit", "/affirm"),
+                        Button("btn_change", "/deny"),
+                        Button("btn_cancel", "/cancel"),
+                    ],
+                )
+
+
+def summary_values(
+    state: Mapping[str, Any],
+    tracker: TrackerLike,
+    catalogue: Catalogue,
+    lang: Language,
+    speaker: Speaker,
+) -> dict[str, str]:
+    category = state.get("category")
+    district = state.get("district")
+    phone = state.get("phone")
+    if district == NONE_GIVEN or district is None:
+        located = shared_location(events_since(tracker, "active_loop", FORM)) is not None
+        district_text = speaker.text("location_shared" if located else "not_given")
+    else:
+        district_text = district_name(district, catalogue, lang) or str(district)
+    return {
+        "category": category_name(category, catalogue, lang) or speaker.text("unclassified"),
+        "district": district_text,
+        "description": short(str(state.get("description") or "")),
+        "phone": local_phone(phone) if phone and phone != NONE_GIVEN else speaker.text("not_given"),
+    }
+
+
+def local_phone(phone: str) -> str:
+    """+9665XXXXXXXX as Saudis write it (05XXXXXXXX); other numbers unchanged."""
+    return "0" + phone[4:] if phone.startswith("+966") else phone
+
+
+def _fold(word: str) -> str:
+    folded = tokens(word)
+    return folded[0] if folded else word
+
+
+class SubmitComplaint(ComplaintFormAction):
+    """Commit the confirmed report, then say its reference and when it should be resolved."""
+
+    name = "action_submit_complaint"
+
+    async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        return await self.submit(dispatcher, tracker)
+
+    async def submit(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        lang = language(tracker)
+        speaker = Speaker(dispatcher, lang)
+        state = form_state(tracker)
+        try:
+            report = self.report(tracker, state, lang)
+            result = await self.services.complaints.create(report, CITIZEN)
+        except Exception:
+            logger.exception("could not submit the report of conversation %s", tracker.sender_id)
+            speaker.say(
+                "submit_failed",
+                buttons=[
+                    Button("btn_try_again", "/affirm"),
+                    Button("btn_agent", "/talk_to_agent"),
+                    Button("btn_cancel", "/deny"),
+                ],
+            )
+            return [slot_set("offer", "retry_submit")]
+        complaint = result.complaint
+        if complaint.priority == "P1" and not state["danger_warned"]:
+            speaker.say("danger", numbers=emergency_numbers(self.catalogue, lang))
+        timezone = self.catalogue.municipality.timezone
+        speaker.say(
+            "complaint_created",
+            reference=complaint.reference,
+            due=due(complaint.sla_due_at, lang, timezone),
+            custom=reference_payload(complaint.reference),
+        )
+        speaker.say("anything_else", buttons=ANYTHING_ELSE)
+        return [
+            *reset_events(),
+            slot_set("last_reference", complaint.reference),
+            slot_set("offer", None),
+        ]
+
+    def report(
+        self, tracker: TrackerLike, state: Mapping[str, Any], lang: Language
+    ) -> NewComplaint:
+        description = state.get("description")
+        if not description:
+            raise ValueError("a report without a description cannot be submitted")
+        category = state.get("category")
+        district = state.get("district")
+        phone = state.get("phone")
+        window = self.report_events(tracker)
+        started = loop_started_at(tracker, FORM)
+        return NewComplaint(
+            channel=channel(tracker),
+            language=lang,
+            description=str(description)[:4000],
+            category=None if category in (None, OTHER) else str(category),
+            district=None if district in (None, NONE_GIVEN) else str(district),
+            location=shared_location(window),
+            phone=None if phone in (None, NONE_GIVEN) else str(phone),
+            attachments=shared_media(window),
+            sources=message_sources(tracker),
+            # the same report retried (a repeated action call, "try again") is one complaint
+            idempotency_key=f"rasa:{tracker.sender_id}:{started}"[:200],
+        )
+
+    @staticmethod
+    def report_events(tracker: TrackerLike) -> list[Event]:
+        """The events of this report: since the previous report ended or the session began."""
+        events = tracker.events
+        for index in range(len(events) - 1, -1, -1):
+            event = events[index]
+            if event.get("event") == "session_started" or (
+                event.get("event") == "action"
+                and event.get("name") in ("action_submit_complaint", "action_cancel_report")
+            ):
+                return events[index + 1 :]
+        return list(events)
+
+
+class CancelReport(ComplaintFormAction):
+    name = "action_cancel_report"
+
+    async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        speaker = Speaker(dispatcher, language(tracker))
+        speaker.say("report_cancelled")
+        speaker.say("anything_else", buttons=ANYTHING_ELSE)
+        return [*reset_events(), slot_set("offer", None)]

@@ -1,0 +1,137 @@
+"""The action endpoint: `POST /webhook`, speaking the Rasa action server protocol.
+
+Rasa posts `{"next_action", "sender_id", "tracker", "domain"?, "version"}` and expects
+`{"events": [...], "responses": [...]}`; a rejected action answers 400 and an unknown one 404,
+as rasa_sdk's own server does. The actions run inside the service process, bound to its
+`Services` (store, catalogue, complaint service), through rasa_sdk's `ActionExecutor`.
+
+Mount it with `app.include_router(actions.endpoint.router)`; endpoints.yml points Rasa at
+`http://localhost:8000/webhook`.
+
+Only Rasa should call this endpoint (an action trusts the tracker it is given, including
+the caller id in its metadata): requests must come from the loopback interface unless a
+shared token is configured (`BALAGH_ACTIONS_TOKEN`, sent by Rasa as `?token=…`, see
+endpoints.yml), in which case the token is required from everyone.
+"""
+
+import hmac
+import json
+import logging
+import os
+import zlib
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+
+from actions.base import BalaghAction
+from actions.complaint import CancelReport, SubmitComplaint, ValidateComplaintForm
+from actions.conversation import (
+    AnswerOffer,
+    Fallback,
+    Greet,
+    Handoff,
+    Programs,
+    SessionStart,
+    SwitchLanguage,
+)
+from actions.conversation import Services as ServicesAction
+from actions.status import CheckStatus, ValidateStatusForm
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["dialogue"])
+
+ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
+    SessionStart,
+    Greet,
+    SwitchLanguage,
+    AnswerOffer,
+    Fallback,
+    Handoff,
+    Programs,
+    ServicesAction,
+    ValidateComplaintForm,
+    SubmitComplaint,
+    CancelReport,
+    ValidateStatusForm,
+    CheckStatus,
+)
+TOKEN_VARIABLE: Final = "BALAGH_ACTIONS_TOKEN"  # noqa: S105 - a variable name
+LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def create_actions(services: Services) -> list[BalaghAction]:
+    return [action_class(services) for action_class in ACTION_CLASSES]
+
+
+def build_executor(services: Services) -> ActionExecutor:
+    executor = ActionExecutor()
+    for action in create_actions(services):
+        executor.register_function(action.name, action.execute)
+    return executor
+
+
+def executor_for(app: FastAPI) -> ActionExecutor:
+    """One executor per application, built on first use from the running services."""
+    services: Services = app.state.services
+    cached = getattr(app.state, "action_executor", None)
+    if cached is None or getattr(app.state, "action_executor_services", None) is not services:
+        cached = build_executor(services)
+        app.state.action_executor = cached
+        app.state.action_executor_services = services
+    return cached
+
+
+def _allowed(request: Request) -> None:
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    if token:
+        given = request.query_params.get("token", "")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(status_code=403, detail="invalid action endpoint token")
+        return
+    host = request.client.host if request.client else ""
+    if host not in LOOPBACK and host != "testclient":
+        raise HTTPException(
+            status_code=403,
+            detail=f"the action endpoint answers the local Rasa server only; set {TOKEN_VARIABLE}",
+        )
+
+
+Allowed = Annotated[None, Depends(_allowed)]
+
+
+@router.post("/webhook", summary="Rasa action server webhook")
+async def webhook(request: Request, _: Allowed) -> JSONResponse:
+    body = await request.body()
+    try:
+        if request.headers.get("content-encoding", "").lower() == "deflate":
+            body = zlib.decompress(body)
+        call: Any = json.loads(body)
+    except (zlib.error, ValueError):
+        return JSONResponse({"error": "invalid action call body"}, status_code=400)
+    if not isinstance(call, dict) or not isinstance(call.get("tracker"), dict):
+        return JSONResponse({"error": "invalid action call body"}, status_code=400)
+    action_name = call.get("next_action")
+    if not isinstance(action_name, str) or not action_name:
+        return JSONResponse({"error": "no action named", "action_name": None}, status_code=400)
+    # Our actions never read the domain, so Rasa may send it only when it changes
+    # (enable_selective_domain in endpoints.yml).
+    call.setdefault("domain", {})
+    executor = executor_for(request.app)
+    try:
+        result = await executor.run(call)
+    except ActionNotFoundException as exc:
+        logger.error("unknown action %s", action_name)
+        return JSONResponse({"error": exc.message, "action_name": action_name}, status_code=404)
+    except ActionExecutionRejection as exc:
+        return JSONResponse({"error": exc.message, "action_name": action_name}, status_code=400)
+    payload = result.model_dump() if result is not None else {"events": [], "responses": []}
+    return JSONResponse(payload)
+
+
+@router.get("/webhook/actions", summary="The custom actions this service runs")
+async def list_actions(request: Request, _: Allowed) -> list[dict[str, str]]:
+    return [{"name": item.name} for item in executor_for(request.app).list_actions()]

@@ -1,0 +1,216 @@
+"""Checking a report's status: the reference form, the answer, and a caller's open reports.
+
+A reference is checked with its Damm check digit before any lookup; a wrong one is re-asked at
+most twice, then the bot offers an employee. Personal details (what was reported, where) are
+read only to the phone the complaint was filed from, as vouched for by the channel.
+"""
+
+from typing import Any, Final
+
+from actions.base import BalaghAction
+from actions.context import (
+    Event,
+    TrackerLike,
+    caller_phone,
+    entity,
+    free_text,
+    fresh_input,
+    language,
+    latest_intent,
+    slot_set,
+)
+from actions.formatting import category_name, district_name, due, moment, short
+from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, Button, Speaker
+from bot.complaint import Complaint
+from bot.complaints import ComplaintNotFound
+from bot.digits import strip_number
+from bot.reference import InvalidReference, parse_reference
+from bot.store.base import ComplaintFilter
+from bot.types import OPEN_STATUSES, Language
+from bot.workflow import STATUS_LABELS
+
+FORM: Final = "status_form"
+MAX_ATTEMPTS: Final = 3  # the first try and two re-asks
+OPEN_REPORTS_LISTED: Final = 3
+INTERRUPTIONS: Final = frozenset(
+    {
+        "cancel",
+        "report_complaint",
+        "ask_programs",
+        "ask_services",
+        "talk_to_agent",
+        "choose_language",
+    }
+)
+INTERRUPTION_CONFIDENCE: Final = 0.6
+REFERENCE_HINT: Final = {
+    "expect": "digits",
+    "finish_on_key": "#",
+    "max_digits": 10,
+    "purpose": "reference",
+}
+
+
+def reference_candidate(tracker: TrackerLike) -> str | None:
+    """What the user gave as a reference: the entity, else the digits of their words."""
+    value = entity(tracker, "reference")
+    if value:
+        return value
+    text = free_text(tracker)
+    digits = "".join(char for char in strip_number(text) if char.isdigit())
+    return digits or None
+
+
+class ValidateStatusForm(BalaghAction):
+    name = "validate_status_form"
+
+    async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        speaker = Speaker(dispatcher, language(tracker))
+        attempts = int(tracker.get_slot("reference_attempts") or 0)
+        requested = tracker.get_slot("requested_slot")
+        candidate = reference_candidate(tracker)
+        if requested is None:  # starting: the opening message may carry the number
+            if candidate is None:
+                return self.ask(speaker, attempts)
+        elif not fresh_input(tracker, FORM):
+            return self.ask(speaker, attempts)
+        else:
+            intent, confidence = latest_intent(tracker)
+            if candidate is None:
+                if intent in INTERRUPTIONS and confidence >= INTERRUPTION_CONFIDENCE:
+                    return []  # a rule answers it
+                if intent == "deny":  # "I don't have the number"
+                    return [
+                        slot_set("reference", None),
+                        slot_set("reference_attempts", attempts),
+                        slot_set("requested_slot", None),
+                    ]
+            candidate = candidate or free_text(tracker) or "?"
+        try:
+            reference = parse_reference(candidate)
+        except InvalidReference as problem:
+            attempts += 1
+            if attempts >= MAX_ATTEMPTS:  # the answer action offers an employee
+                return [
+                    slot_set("reference", None),
+                    slot_set("reference_attempts", attempts),
+                    slot_set("requested_slot", None),
+                ]
+            speaker.say_text(problem.message(speaker.lang))
+            return self.ask(speaker, attempts)
+        return [
+            slot_set("reference", reference),
+            slot_set("reference_attempts", attempts),
+            slot_set("requested_slot", None),
+        ]
+
+    @staticmethod
+    def ask(speaker: Speaker, attempts: int) -> list[Event]:
+        speaker.say("ask_reference", custom=dict(REFERENCE_HINT))
+        return [
+            slot_set("reference", None),
+            slot_set("reference_attempts", attempts),
+            slot_set("requested_slot", "reference"),
+        ]
+
+
+class StatusReader:
+    """Says a complaint's status; shared by the status check and the known-caller offer."""
+
+    def __init__(self, action: BalaghAction) -> None:
+        self.action = action
+
+    def say(self, complaint: Complaint, speaker: Speaker, asking_phone: str | None) -> None:
+        lang: Language = speaker.lang
+        catalogue = self.action.catalogue
+        timezone = catalogue.municipality.timezone
+        values = {
+            "reference": complaint.reference,
+            "status": STATUS_LABELS[complaint.status][lang],
+            "updated": moment(complaint.updated_at, lang, timezone),
+        }
+        if complaint.status in OPEN_STATUSES:
+            values["due"] = due(complaint.sla_due_at, lang, timezone)
+            speaker.say_text(speaker.text("status_open", **values))
+        else:
+            speaker.say_text(speaker.text("status_done", **values))
+        if asking_phone is not None and asking_phone == complaint.phone:
+            speaker.say(
+                "status_details",
+                category=category_name(complaint.category, catalogue, lang)
+                or speaker.text("unclassified"),
+                district=district_name(complaint.district, catalogue, lang)
+                or speaker.text("not_given"),
+                description=short(complaint.description),
+            )
+
+    async def open_reports(self, phone: str, limit: int) -> list[Complaint]:
+        page = await self.action.services.store.list_complaints(
+            ComplaintFilter(phone=phone, status=tuple(sorted(OPEN_STATUSES))), limit, None
+        )
+        return page.items
+
+
+class CheckStatus(BalaghAction):
+    name = "action_check_status"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reader = StatusReader(self)
+
+    async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        speaker = Speaker(dispatcher, language(tracker))
+        reference = tracker.get_slot("reference")
+        attempts = int(tracker.get_slot("reference_attempts") or 0)
+        events = [slot_set("reference", None), slot_set("reference_attempts", 0)]
+        if reference:
+            try:
+                complaint = await self.services.complaints.get(str(reference))
+            except ComplaintNotFound:
+                speaker.say(
+                    "status_not_found",
+                    reference=reference,
+                    buttons=[
+                        Button("btn_another_number", "/check_status"),
+                        *AGENT_OR_MENU,
+                    ],
+                )
+                return events
+            self.reader.say(complaint, speaker, caller_phone(tracker))
+            self.follow_up(tracker, speaker)
+            return events
+        if attempts >= MAX_ATTEMPTS:
+            speaker.say(
+                "reference_give_up",
+                buttons=[Button("btn_agent_yes", "/talk_to_agent"), AGENT_OR_MENU[1]],
+            )
+            return events
+        caller = caller_phone(tracker)
+        reports = await self.reader.open_reports(caller, OPEN_REPORTS_LISTED) if caller else []
+        if not reports:
+            speaker.say("no_reference", buttons=AGENT_OR_MENU)
+            return events
+        lang = speaker.lang
+        comma = "، " if lang == "ar" else ", "
+        lines = "\n".join(
+            f"- {c.reference}: "
+            f"{category_name(c.category, self.catalogue, lang) or speaker.text('unclassified')}"
+            f"{comma}{STATUS_LABELS[c.status][lang]}"
+            for c in reports
+        )
+        speaker.say("open_reports", items=lines, buttons=ANYTHING_ELSE)
+        return events
+
+    @staticmethod
+    def follow_up(tracker: TrackerLike, speaker: Speaker) -> None:
+        """Offer to resume a report left half way for this status check, else the usual menu."""
+        if tracker.get_slot("category") or tracker.get_slot("description"):
+            speaker.say(
+                "continue_report",
+                buttons=[
+                    Button("btn_continue_report", "/report_complaint"),
+                    Button("btn_main_menu", "/greet"),
+                ],
+            )
+        else:
+            speaker.say("anything_else", buttons=ANYTHING_ELSE)

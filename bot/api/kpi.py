@@ -1,0 +1,69 @@
+"""`GET /api/staff/kpi`: the dashboard's figures as JSON, for supervisors and other systems."""
+
+from datetime import date, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from pydantic import ValidationError
+
+from bot.api.deps import ManagerDep, ServicesDep
+from bot.api.errors import ApiError
+from bot.clock import utc_now
+from bot.complaints import UnknownCode
+from bot.digits import to_ascii_digits
+from bot.kpi import KpiFilter, KpiReport, build_report
+from bot.services import Services
+
+router = APIRouter(prefix="/api/staff", tags=["staff"])
+DEFAULT_DAYS = 30
+DayText = Annotated[str | None, Query(max_length=12, description="YYYY-MM-DD, local time")]
+Code = Annotated[str | None, Query(max_length=40)]
+
+
+def local_today(services: Services) -> date:
+    return utc_now().astimezone(ZoneInfo(services.catalogue.municipality.timezone)).date()
+
+
+def kpi_filter(
+    services: Services,
+    start: str | None,
+    end: str | None,
+    district: str | None,
+    category: str | None,
+) -> KpiFilter:
+    """The range asked for (Eastern Arabic digits too), by default the last 30 days."""
+    catalogue = services.catalogue
+    if district and district not in catalogue.districts:
+        raise UnknownCode(f"unknown district '{district}'")
+    if category and category not in catalogue.categories:
+        raise UnknownCode(f"unknown category '{category}'")
+    try:
+        last = date.fromisoformat(to_ascii_digits(end)) if end else local_today(services)
+        first = (
+            date.fromisoformat(to_ascii_digits(start))
+            if start
+            else last - timedelta(days=DEFAULT_DAYS - 1)
+        )
+        return KpiFilter(
+            start=first, end=last, district=district or None, category=category or None
+        )
+    except (ValueError, ValidationError) as exc:
+        raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
+
+
+async def kpi_report(services: Services, filters: KpiFilter) -> KpiReport:
+    return build_report(filters, await services.store.kpi_totals(filters), local_today(services))
+
+
+@router.get("/kpi")
+async def kpi(
+    services: ServicesDep,
+    _: ManagerDep,
+    start: Annotated[DayText, Query(alias="from")] = None,
+    end: Annotated[DayText, Query(alias="to")] = None,
+    district: Code = None,
+    category: Code = None,
+) -> KpiReport:
+    """Volumes, response and resolution times, SLA, backlog, reopens, satisfaction, calls."""
+    return await kpi_report(services, kpi_filter(services, start, end, district, category))

@@ -1,0 +1,328 @@
+"""Open311 GeoReport v2: the municipality's other systems and apps report and follow here.
+
+Categories are the services; our statuses map to `open`/`closed` with the precise status
+in `status_notes`. Every resource answers in JSON or XML by its extension, errors in the
+spec's own shape (`[{code, description}]` / `<errors>`). Creating a request needs an API
+key (admins issue them; only their SHA-256 is stored). Requests are created in real time,
+so the POST answers with the `service_request_id`; a token is given too, for clients that
+only know the token flow.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from xml.etree import ElementTree
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from bot.api.errors import request_language
+from bot.api_keys import check_api_key
+from bot.clock import utc_now
+from bot.complaint import Complaint, Location
+from bot.complaints import Actor, NewComplaint
+from bot.digits import strip_number, to_ascii_digits
+from bot.phone import InvalidPhone
+from bot.reference import InvalidReference, parse_reference
+from bot.services import Services
+from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor
+from bot.types import OPEN_STATUSES, Channel, Language, Status
+from bot.workflow import STATUS_LABELS
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+Format = Literal["json", "xml"]
+Item = dict[str, Any]
+DEFAULT_DAYS = 90
+MAX_RESULTS = 1000
+_TOKEN_PURPOSE = b"balagh-open311-token:"
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str, fmt: Format) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.fmt = fmt
+
+
+def _format(extension: str) -> Format:
+    if extension not in ("json", "xml"):
+        raise Open311Error(404, "the format must be json or xml", "json")
+    return "json" if extension == "json" else "xml"
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def respond(
+    fmt: Format, root: str, element: str, items: Sequence[Item], status: int = 200
+) -> Response:
+    """The spec's shapes: a JSON array of objects, or `<root><element>…</element></root>`."""
+    if fmt == "json":
+        body = json.dumps(
+            [{key: _json_value(value) for key, value in item.items()} for item in items],
+            ensure_ascii=False,
+        )
+        return Response(body, status_code=status, media_type="application/json; charset=utf-8")
+    tree = ElementTree.Element(root)
+    for item in items:
+        node = ElementTree.SubElement(tree, element)
+        for key, value in item.items():
+            ElementTree.SubElement(node, key).text = _xml_text(value)
+    return _xml_response(tree, status)
+
+
+def _xml_response(tree: ElementTree.Element, status: int = 200) -> Response:
+    body = ElementTree.tostring(tree, encoding="utf-8", xml_declaration=True)
+    return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
+
+
+def install_open311_errors(app: FastAPI) -> None:
+    @app.exception_handler(Open311Error)
+    async def open311_error(_: Request, exc: Open311Error) -> Response:
+        error = {"code": exc.status, "description": exc.description}
+        return respond(exc.fmt, "errors", "error", [error], status=exc.status)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _language(request: Request) -> Language:
+    return "en" if request_language(request) == "en" else "ar"
+
+
+def service_item(services: Services, code: str, language: Language) -> Item:
+    category = services.catalogue.categories[code]
+    department = services.catalogue.departments[category.department]
+    return {
+        "service_code": code,
+        "service_name": category.name.get(language),
+        "description": category.description.get(language),
+        "metadata": False,
+        "type": "realtime",
+        "keywords": list(category.keywords.en[:5]),
+        "group": department.name.get(language),
+    }
+
+
+def request_item(services: Services, complaint: Complaint, language: Language) -> Item:
+    catalogue = services.catalogue
+    category = catalogue.categories.get(complaint.category or "")
+    department = catalogue.departments.get(complaint.department)
+    notes = STATUS_LABELS[complaint.status][language]
+    if complaint.duplicate_of:
+        notes = f"{notes} {complaint.duplicate_of}"
+    location = complaint.location or Location()
+    return {
+        "service_request_id": complaint.reference,
+        "status": "open" if complaint.status in OPEN_STATUSES else "closed",
+        "status_notes": notes,
+        "service_name": category.name.get(language) if category else None,
+        "service_code": complaint.category,
+        "description": complaint.description,
+        "agency_responsible": department.name.get(language) if department else None,
+        "service_notice": None,
+        "requested_datetime": complaint.created_at,
+        "updated_datetime": complaint.updated_at,
+        "expected_datetime": complaint.sla_due_at,
+        "address": location.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": location.lat,
+        "long": location.lng,
+        "media_url": None,
+    }
+
+
+def open311_token(secret: str, reference: str) -> str:
+    digest = hmac.new(secret.encode(), _TOKEN_PURPOSE + reference.encode(), hashlib.sha256)
+    signature = base64.urlsafe_b64encode(digest.digest()[:12]).decode().rstrip("=")
+    return f"{reference}-{signature}"
+
+
+@router.get("/services.{extension}")
+async def list_services(extension: str, request: Request) -> Response:
+    fmt, services = _format(extension), _services(request)
+    language = _language(request)
+    items = [service_item(services, code, language) for code in services.catalogue.categories]
+    return respond(fmt, "services", "service", items)
+
+
+@router.get("/services/{service_code}.{extension}")
+async def service_definition(service_code: str, extension: str, request: Request) -> Response:
+    """No service asks extra questions (`metadata` is false), so the attribute list is empty."""
+    fmt, services = _format(extension), _services(request)
+    if service_code not in services.catalogue.categories:
+        raise Open311Error(404, f"no service with code {service_code}", fmt)
+    if fmt == "json":
+        body = json.dumps({"service_code": service_code, "attributes": []})
+        return Response(body, media_type="application/json; charset=utf-8")
+    tree = ElementTree.Element("service_definition")
+    ElementTree.SubElement(tree, "service_code").text = service_code
+    ElementTree.SubElement(tree, "attributes")
+    return _xml_response(tree)
+
+
+def _coordinate(value: str | None, low: float, high: float, fmt: Format) -> float | None:
+    if not value:
+        return None
+    try:
+        number = float(to_ascii_digits(value).replace("٫", "."))
+    except ValueError:
+        raise Open311Error(400, "lat and long must be decimal degrees", fmt) from None
+    if not low <= number <= high:
+        raise Open311Error(400, "lat and long must be decimal degrees", fmt)
+    return number
+
+
+@router.post("/requests.{extension}")
+async def create_request(extension: str, request: Request) -> Response:
+    fmt, services = _format(extension), _services(request)
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    key = await check_api_key(services.store, fields.get("api_key", "")[:200])
+    if key is None:
+        raise Open311Error(403, "a valid api_key is required", fmt)
+    code = fields.get("service_code", "")
+    if code not in services.catalogue.categories:
+        raise Open311Error(400, "service_code is missing or unknown", fmt)
+    lat = _coordinate(fields.get("lat"), -90, 90, fmt)
+    lng = _coordinate(fields.get("long"), -180, 180, fmt)
+    address = fields.get("address_string", "").strip()[:300] or None
+    if (lat is None or lng is None) and address is None:
+        raise Open311Error(400, "a location is required: lat and long, or address_string", fmt)
+    description = fields.get("description", "").strip()
+    name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name")))).strip()
+    try:
+        new = NewComplaint(
+            channel=Channel.OPEN311,
+            language=_language(request),
+            description=description or services.catalogue.categories[code].name.get("en"),
+            category=code,
+            location=Location(lat=lat, lng=lng, address=address),
+            phone=fields.get("phone") or None,
+            name=name[:100] or None,
+            sources={"open311_client": key.key_id},
+        )
+        result = await services.complaints.create(new, Actor(f"open311:{key.key_id}", "citizen"))
+    except (ValidationError, InvalidPhone) as exc:
+        raise Open311Error(400, f"invalid request: {type(exc).__name__}", fmt) from None
+    reference = result.complaint.reference
+    secret = services.settings.secret_key.get_secret_value()
+    item = {
+        "service_request_id": reference,
+        "token": open311_token(secret, reference),
+        "service_notice": None,
+        "account_id": None,
+    }
+    return respond(fmt, "service_requests", "request", [item], status=201)
+
+
+def _moment(value: str | None, fmt: Format) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(to_ascii_digits(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, "dates must be ISO 8601 with a time zone", fmt) from None
+    if moment.tzinfo is None:
+        raise Open311Error(400, "dates must be ISO 8601 with a time zone", fmt)
+    return moment
+
+
+def _statuses(value: str | None, fmt: Format) -> tuple[Status, ...]:
+    if not value:
+        return ()
+    wanted = {part.strip() for part in value.split(",")}
+    if not wanted <= {"open", "closed"}:
+        raise Open311Error(400, "status is open, closed or both", fmt)
+    chosen = set(OPEN_STATUSES) if "open" in wanted else set()
+    if "closed" in wanted:
+        chosen |= set(Status) - OPEN_STATUSES
+    return tuple(sorted(chosen))
+
+
+async def _by_ids(services: Services, ids: str, fmt: Format) -> list[Complaint]:
+    found = []
+    for raw in ids.split(",")[:MAX_PAGE_SIZE]:
+        try:
+            complaint = await services.store.get_complaint(parse_reference(raw))
+        except InvalidReference:
+            raise Open311Error(400, f"invalid service_request_id {raw.strip()}", fmt) from None
+        if complaint is not None:
+            found.append(complaint)
+    return found
+
+
+@router.get("/requests.{extension}")
+async def list_requests(extension: str, request: Request) -> Response:
+    """By ids, or by service, dates (default: the last 90 days) and status; at most 1000."""
+    fmt, services = _format(extension), _services(request)
+    query = request.query_params
+    language = _language(request)
+    if query.get("service_request_id"):
+        found = await _by_ids(services, query["service_request_id"], fmt)
+        items = [request_item(services, complaint, language) for complaint in found]
+        return respond(fmt, "service_requests", "request", items)
+    code = query.get("service_code") or None
+    if code is not None and code not in services.catalogue.categories:
+        raise Open311Error(400, f"unknown service_code {code}", fmt)
+    end = _moment(query.get("end_date"), fmt) or utc_now()
+    start = _moment(query.get("start_date"), fmt) or end - timedelta(days=DEFAULT_DAYS)
+    filters = ComplaintFilter(
+        category=code,
+        status=_statuses(query.get("status"), fmt),
+        created_from=start,
+        created_to=end,
+    )
+    complaints: list[Complaint] = []
+    cursor: Cursor | None = None
+    while len(complaints) < MAX_RESULTS:
+        page = await services.store.list_complaints(filters, MAX_PAGE_SIZE, cursor)
+        complaints += page.items
+        if page.next_cursor is None:
+            break
+        cursor = Cursor.decode(page.next_cursor)
+    items = [request_item(services, c, language) for c in complaints[:MAX_RESULTS]]
+    return respond(fmt, "service_requests", "request", items)
+
+
+@router.get("/requests/{service_request_id}.{extension}")
+async def get_request(service_request_id: str, extension: str, request: Request) -> Response:
+    fmt, services = _format(extension), _services(request)
+    complaints = await _by_ids(services, service_request_id, fmt)
+    if not complaints:
+        raise Open311Error(404, f"no service request {strip_number(service_request_id)}", fmt)
+    items = [request_item(services, complaints[0], _language(request))]
+    return respond(fmt, "service_requests", "request", items)
+
+
+@router.get("/tokens/{token}.{extension}")
+async def token(token: str, extension: str, request: Request) -> Response:
+    fmt, services = _format(extension), _services(request)
+    reference = token.split("-", 1)[0]
+    secret = services.settings.secret_key.get_secret_value()
+    if not hmac.compare_digest(open311_token(secret, reference), token):
+        raise Open311Error(404, "unknown token", fmt)
+    item = {"service_request_id": reference, "token": token}
+    return respond(fmt, "service_requests", "request", [item])

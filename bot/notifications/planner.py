@@ -1,0 +1,242 @@
+"""Who is told what when a complaint changes, each in their own language.
+
+- The citizen: created (reference + signed tracking link), assigned, in progress,
+  resolved ("is it fixed? 1 / 2"), closed (satisfaction 1–5), rejected, duplicate —
+  on the channel they reported on (WhatsApp, Telegram) or by SMS to their phone.
+- The employee: a new assignment and the SLA reminder go to the assignee, else to the
+  team's supervisors, else to the department's.
+- The supervisors of the team and department: an SLA breach.
+- Webhook subscribers: every event they subscribed to.
+
+Staff are reached on Telegram if they gave a chat id, else by SMS, else in the local
+outbox; with nobody to reach, the message waits in the local outbox under the team or
+department (`team:<code>`), so the back office still shows it.
+"""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.catalogue import Catalogue
+from bot.complaint import Complaint
+from bot.notifications.message import MessageChannel, OutboxMessage
+from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
+from bot.notifications.templates import (
+    CITIZEN,
+    STAFF,
+    CitizenEvent,
+    StaffEvent,
+    Template,
+    render,
+)
+from bot.notifications.webhook_events import webhook_events, webhook_payload
+from bot.staff import StaffUser
+from bot.store.base import Store
+from bot.tracking_link import tracking_url
+from bot.types import OPEN_STATUSES, Channel, Language, Status
+
+# The key under which the Telegram channel keeps the citizen's chat id in Complaint.sources.
+TELEGRAM_CHAT_SOURCE = "telegram_chat_id"
+CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
+    Status.ASSIGNED: "assigned",
+    Status.IN_PROGRESS: "in_progress",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+    Status.REJECTED: "rejected",
+    Status.DUPLICATE: "duplicate",
+}
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Address:
+    channel: MessageChannel
+    to: str
+    language: Language
+
+
+@dataclass(frozen=True)
+class Draft:
+    address: Address
+    event: str
+    body: str
+    template_variables: list[str]
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Staff usernames to tell, and the desk that holds the message when none can be."""
+
+    usernames: tuple[str, ...]
+    desk: str
+
+
+def citizen_address(complaint: Complaint) -> Address | None:
+    chat_id = complaint.sources.get(TELEGRAM_CHAT_SOURCE)
+    if complaint.channel == Channel.TELEGRAM and chat_id:
+        return Address("telegram", chat_id, complaint.language)
+    if complaint.phone is None:
+        return None
+    channel: MessageChannel = "whatsapp" if complaint.channel == Channel.WHATSAPP else "sms"
+    return Address(channel, complaint.phone, complaint.language)
+
+
+def staff_address(user: StaffUser) -> Address:
+    if user.telegram_chat_id:
+        return Address("telegram", user.telegram_chat_id, user.language)
+    if user.phone:
+        return Address("sms", user.phone, user.language)
+    return Address("local", f"staff:{user.username}", user.language)
+
+
+def citizen_event(before: Complaint | None, after: Complaint) -> CitizenEvent | None:
+    if before is None:
+        return "created"
+    if after.status == before.status:
+        return None
+    return CITIZEN_STATUS_EVENTS.get(after.status)
+
+
+def newly_assigned(before: Complaint | None, after: Complaint) -> bool:
+    if after.status not in OPEN_STATUSES:
+        return False
+    if before is None:
+        return after.team is not None
+    new_assignee = after.assignee is not None and after.assignee != before.assignee
+    new_team = after.team is not None and after.team != before.team
+    return new_assignee or new_team
+
+
+class NotificationPlanner:
+    def __init__(
+        self, store: Store, catalogue: Catalogue, *, public_base_url: str, secret_key: str
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.public_base_url = public_base_url
+        self.secret_key = secret_key
+        self.zone = ZoneInfo(catalogue.municipality.timezone)
+
+    async def messages_for(self, before: Complaint | None, after: Complaint) -> list[OutboxMessage]:
+        """The outbox messages one complaint write causes (`before` is None on creation)."""
+        drafts = [
+            *self._for_citizen(before, after),
+            *await self._for_staff(before, after),
+            *await self._for_webhooks(before, after),
+        ]
+        now = after.updated_at
+        return [
+            OutboxMessage(
+                id=f"{after.reference}.{after.version}.{index}",
+                channel=draft.address.channel,
+                to=draft.address.to,
+                event=draft.event,
+                language=draft.address.language,
+                reference=after.reference,
+                body=draft.body,
+                template_variables=draft.template_variables,
+                due_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            for index, draft in enumerate(drafts)
+        ]
+
+    def _for_citizen(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        event = citizen_event(before, after)
+        address = citizen_address(after)
+        if event is None or address is None:
+            return []
+        values = {
+            "reference": after.reference,
+            "link": tracking_url(self.public_base_url, self.secret_key, after.reference),
+            "team": self._unit_name(after, address.language),
+            "original": after.duplicate_of or "",
+        }
+        return [self._draft(address, event, CITIZEN[event], values)]
+
+    async def _for_staff(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        drafts: list[Draft] = []
+        if newly_assigned(before, after):
+            drafts += await self._to_staff("assignment", self._responsible(after), after)
+        if before is None:
+            return drafts
+        if before.sla_reminded_at is None and after.sla_reminded_at is not None:
+            drafts += await self._to_staff("sla_reminder", self._responsible(after), after)
+        if before.sla_breached_at is None and after.sla_breached_at is not None:
+            drafts += await self._to_staff("sla_breach", self._supervisors(after), after)
+        return drafts
+
+    async def _for_webhooks(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        events = webhook_events(before, after)
+        if not events:
+            return []
+        subscriptions = await self.store.list_records(RECORD_KIND, WebhookSubscription)
+        payloads = {event: webhook_payload(event, after) for event in events}
+        return [
+            Draft(Address("webhook", subscription.id, "en"), event, payloads[event], [])
+            for event in events
+            for subscription in subscriptions
+            if subscription.wants(event)
+        ]
+
+    def _responsible(self, complaint: Complaint) -> Recipients:
+        """The assignee, else the team's supervisors, else the department's."""
+        if complaint.assignee is not None:
+            return Recipients((complaint.assignee,), self._desk(complaint))
+        if complaint.team is not None:
+            team = self.catalogue.teams[complaint.team]
+            return Recipients(team.supervisors, self._desk(complaint))
+        department = self.catalogue.department(complaint.department)
+        return Recipients(department.supervisors, self._desk(complaint))
+
+    def _supervisors(self, complaint: Complaint) -> Recipients:
+        team = self.catalogue.teams.get(complaint.team or "")
+        department = self.catalogue.department(complaint.department)
+        usernames = (*(team.supervisors if team else ()), *department.supervisors)
+        return Recipients(usernames, self._desk(complaint))
+
+    @staticmethod
+    def _desk(complaint: Complaint) -> str:
+        return f"team:{complaint.team}" if complaint.team else f"department:{complaint.department}"
+
+    async def _to_staff(
+        self, event: StaffEvent, recipients: Recipients, complaint: Complaint
+    ) -> list[Draft]:
+        addresses: dict[tuple[str, str], Address] = {}
+        for username in recipients.usernames:
+            user = await self.store.get_user(username)
+            if user is not None and user.active:
+                address = staff_address(user)
+                addresses.setdefault((address.channel, address.to), address)
+        if not addresses:
+            addresses[("local", recipients.desk)] = Address("local", recipients.desk, "ar")
+        return [
+            self._draft(address, event, STAFF[event], self._staff_values(complaint, address))
+            for address in addresses.values()
+        ]
+
+    def _staff_values(self, complaint: Complaint, address: Address) -> dict[str, str]:
+        language = address.language
+        category = self.catalogue.categories.get(complaint.category or "")
+        district = self.catalogue.districts.get(complaint.district or "")
+        unit = self._unit_name(complaint, language)
+        return {
+            "reference": complaint.reference,
+            "category": category.name.get(language) if category else "—",
+            "district": district.name.get(language) if district else "—",
+            "priority": complaint.priority,
+            "who": f"{complaint.assignee} ({unit})" if complaint.assignee else unit,
+            "due": complaint.sla_due_at.astimezone(self.zone).strftime(TIME_FORMAT),
+        }
+
+    def _unit_name(self, complaint: Complaint, language: Language) -> str:
+        """The field team, else the department, in the reader's language."""
+        team = self.catalogue.teams.get(complaint.team or "")
+        if team is not None:
+            return team.name.get(language)
+        return self.catalogue.department(complaint.department).name.get(language)
+
+    @staticmethod
+    def _draft(address: Address, event: str, template: Template, values: dict[str, str]) -> Draft:
+        body, variables = render(template, address.language, values)
+        return Draft(address, event, body, variables)

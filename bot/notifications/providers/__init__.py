@@ -1,0 +1,1 @@
+"""One module per way a message leaves the service; `registry` picks one per channel."""

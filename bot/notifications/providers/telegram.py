@@ -1,0 +1,49 @@
+"""Telegram through python-telegram-bot's `Bot.send_message`.
+
+Flood control (HTTP 429) carries `retry_after`; the next attempt waits exactly that long.
+The Bot API cannot list what a bot already sent, so an attempt in doubt is sent again:
+Telegram delivery is at-least-once.
+"""
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.notifications.message import OutboxMessage
+from bot.notifications.providers.base import Accepted, Rejected, RetryLater
+
+
+class TelegramProvider:
+    name = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, message: OutboxMessage) -> Accepted:
+        try:
+            sent = await self._bot.send_message(chat_id=message.to, text=message.body)
+        except RetryAfter as exc:
+            raise RetryLater("Telegram flood control", retry_after=_seconds(exc)) from exc
+        except TimedOut as exc:
+            raise RetryLater(f"Telegram timed out: {exc}", in_doubt=True) from exc
+        except BadRequest as exc:  # a NetworkError subclass, but final: bad chat id, text
+            raise Rejected(f"Telegram refused: {exc}") from exc
+        except NetworkError as exc:
+            raise RetryLater(f"Telegram unreachable: {exc}", in_doubt=True) from exc
+        except TelegramError as exc:  # Forbidden (bot blocked), invalid token, chat migrated
+            raise Rejected(f"Telegram refused: {exc}") from exc
+        return Accepted(f"{sent.chat.id}:{sent.message_id}", "sent")
+
+    async def find_accepted(self, message: OutboxMessage) -> list[str]:
+        return []
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """`retry_after` is an int today and a timedelta in the next major version."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,21 @@
+"""SMS through Twilio: the channel every citizen with a phone number can receive."""
+
+from bot.notifications.message import OutboxMessage
+from bot.notifications.providers.base import Accepted
+from bot.notifications.providers.twilio_messaging import TwilioMessaging
+
+
+class TwilioSmsProvider:
+    name = "twilio_sms"
+
+    def __init__(self, messaging: TwilioMessaging, sender: str) -> None:
+        self._messaging = messaging
+        self._sender = sender
+
+    async def send(self, message: OutboxMessage) -> Accepted:
+        return await self._messaging.create(to=message.to, from_=self._sender, body=message.body)
+
+    async def find_accepted(self, message: OutboxMessage) -> list[str]:
+        return await self._messaging.sids_sent(
+            to=message.to, from_=self._sender, body=message.body, since=message.created_at
+        )

@@ -1,0 +1,1 @@
+"""Server-rendered web pages: the staff back office, the citizen portal, the KPI dashboard."""

@@ -1,0 +1,205 @@
+"""Admin pages: staff accounts, field teams, programs-and-events announcements, Open311 keys."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from bot.announcements import (
+    Announcement,
+    announcement_recording,
+    delete_announcement,
+    list_announcements,
+    save_announcement,
+)
+from bot.api.deps import ServicesDep
+from bot.api_keys import ApiKey, create_api_key, revoke_api_key
+from bot.audio import UnreadableAudio, telephone_audio
+from bot.auth import WeakPassword
+from bot.clock import utc_now
+from bot.complaints import UnknownCode
+from bot.services import Services
+from bot.staff import StaffUser
+from bot.staff_accounts import create_staff_user
+from bot.store.base import DuplicateUser
+from bot.types import Role
+from bot.web.render import page_labels, render
+from bot.web.security import AdminPageDep, CsrfDep
+from bot.web.uploads import UploadTooLarge, read_upload
+
+router = APIRouter(prefix="/staff/admin", include_in_schema=False)
+Short = Annotated[str, Form(max_length=200)]
+Long = Annotated[str, Form(max_length=2000)]
+
+
+def _done(path: str, ok: bool = True) -> Response:
+    return RedirectResponse(f"{path}?{'notice=saved' if ok else 'error=refused'}", status_code=303)
+
+
+@router.get("/users")
+async def users(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
+    labels = page_labels(request, services)
+    return render(
+        request,
+        services,
+        "admin_users.html",
+        user=user,
+        accounts=await services.store.list_users(),
+        roles=[(role.value, labels.coded("role", role)) for role in Role],
+        teams=[(code, labels.team(code)) for code in services.catalogue.teams],
+    )
+
+
+@router.post("/users")
+async def create_user(
+    services: ServicesDep,
+    _: AdminPageDep,
+    __: CsrfDep,
+    username: Annotated[str, Form(max_length=40)],
+    display_name: Annotated[str, Form(max_length=100)],
+    role: Annotated[Role, Form()],
+    password: Short,
+    team: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    try:
+        await create_staff_user(
+            services.store,
+            services.catalogue,
+            username=username.strip().lower(),
+            display_name=display_name.strip(),
+            role=role,
+            password=password,
+            team=team or None,
+        )
+    except (WeakPassword, UnknownCode, DuplicateUser, ValidationError):
+        return _done("/staff/admin/users", ok=False)
+    return _done("/staff/admin/users")
+
+
+@router.post("/users/{username}/active")
+async def set_active(
+    username: str,
+    services: ServicesDep,
+    user: AdminPageDep,
+    _: CsrfDep,
+    active: Annotated[bool, Form()],
+) -> Response:
+    """Deactivating ends the account's access at once (sessions check `active`)."""
+    account = await services.store.get_user(username)
+    if account is None or account.username == user.username:
+        return _done("/staff/admin/users", ok=False)
+    await services.store.replace_user(account.model_copy(update={"active": active}))
+    return _done("/staff/admin/users")
+
+
+@router.get("/teams")
+async def teams(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
+    accounts = await services.store.list_users()
+    workload = await services.store.open_workload(list(services.catalogue.teams))
+    return render(
+        request,
+        services,
+        "admin_teams.html",
+        user=user,
+        teams=services.catalogue.teams.values(),
+        members={
+            code: [account for account in accounts if account.team == code]
+            for code in services.catalogue.teams
+        },
+        workload=workload,
+    )
+
+
+@router.get("/announcements")
+async def announcements(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
+    return render(
+        request,
+        services,
+        "announcements.html",
+        user=user,
+        announcements=await list_announcements(services.store),
+    )
+
+
+@router.post("/announcements")
+async def create_announcement(
+    services: ServicesDep,
+    user: AdminPageDep,
+    _: CsrfDep,
+    code: Annotated[str, Form(max_length=40)],
+    title_ar: Short,
+    title_en: Short,
+    text_ar: Long,
+    text_en: Long,
+    audio: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The optional recording is converted for the phone before it is kept."""
+    try:
+        audio_key = None
+        if audio is not None and audio.filename:
+            recording = await telephone_audio(
+                await read_upload(audio, services.settings.max_upload_bytes)
+            )
+            audio_key = await services.attachments.save(recording, "audio/wav")
+        announcement = Announcement(
+            code=code.strip(),
+            title_ar=title_ar,
+            title_en=title_en,
+            text_ar=text_ar,
+            text_en=text_en,
+            audio_key=audio_key,
+            created_by=user.username,
+            created_at=utc_now(),
+        )
+    except (UnreadableAudio, UploadTooLarge, ValidationError):
+        return _done("/staff/admin/announcements", ok=False)
+    await save_announcement(services.store, announcement)
+    return _done("/staff/admin/announcements")
+
+
+@router.get("/announcements/{code}/audio")
+async def announcement_audio(code: str, services: ServicesDep, _: AdminPageDep) -> Response:
+    data = await announcement_recording(services.store, services.attachments, code)
+    if data is None:
+        return Response(status_code=404)
+    return Response(data, media_type="audio/wav")
+
+
+@router.post("/announcements/{code}/delete")
+async def remove_announcement(
+    code: str, services: ServicesDep, _: AdminPageDep, __: CsrfDep
+) -> Response:
+    await delete_announcement(services.store, code)
+    return _done("/staff/admin/announcements")
+
+
+async def _keys_page(
+    request: Request, services: Services, user: StaffUser, new_key: str | None
+) -> Response:
+    keys = await services.store.list_records("api_key", ApiKey)
+    return render(request, services, "api_keys.html", user=user, keys=keys, new_key=new_key)
+
+
+@router.get("/api-keys")
+async def api_keys(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
+    return await _keys_page(request, services, user, None)
+
+
+@router.post("/api-keys")
+async def new_api_key(
+    request: Request,
+    services: ServicesDep,
+    user: AdminPageDep,
+    _: CsrfDep,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+) -> Response:
+    """The plain key is on this one page and nowhere else."""
+    plain, _key = await create_api_key(services.store, name.strip(), user.username)
+    return await _keys_page(request, services, user, plain)
+
+
+@router.post("/api-keys/{key_id}/revoke")
+async def revoke(key_id: str, services: ServicesDep, _: AdminPageDep, __: CsrfDep) -> Response:
+    await revoke_api_key(services.store, key_id)
+    return _done("/staff/admin/api-keys")

@@ -1,0 +1,220 @@
+"""One complaint for staff: facts, map, media, timeline, and every change staff can make."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from bot.api.deps import ServicesDep, actor_of
+from bot.api.staff import visible_complaint
+from bot.attachments import UnknownKey, UnsupportedMedia
+from bot.clock import utc_now
+from bot.complaint import Complaint
+from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
+from bot.reference import InvalidReference, parse_reference
+from bot.services import Services
+from bot.staff import StaffUser
+from bot.store.base import VersionConflict
+from bot.types import Status
+from bot.web.render import Labels, error_page, page_labels, render, sla_state
+from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden, WebStaffDep
+from bot.web.timeline import staff_timeline
+from bot.web.uploads import UploadTooLarge, store_photo
+from bot.workflow import TransitionRefused, allowed_next
+
+router = APIRouter(prefix="/staff/complaints", include_in_schema=False)
+Note = Annotated[str, Form(max_length=2000)]
+
+
+def attachment_views(complaint: Complaint, labels: Labels, base: str) -> list[dict[str, str]]:
+    return [
+        {
+            "kind": attachment.kind,
+            "url": f"{base}/{index}",
+            "label": f"{labels.t('timeline.attachment')} {index + 1}",
+        }
+        for index, attachment in enumerate(complaint.attachments)
+    ]
+
+
+def navigate_url(complaint: Complaint) -> str | None:
+    """Turn-by-turn directions on the phone's maps app."""
+    location = complaint.location
+    if location is None or location.lat is None or location.lng is None:
+        return None
+    return f"https://www.google.com/maps/dir/?api=1&destination={location.lat},{location.lng}"
+
+
+async def open_complaint(services: Services, user: StaffUser, reference: str) -> Complaint:
+    try:
+        return await visible_complaint(services, user, reference)
+    except NotPermitted:
+        raise PageForbidden from None
+
+
+async def apply_change(
+    reference: str, change: Callable[[str], Awaitable[Complaint]], back: str | None = None
+) -> Response:
+    """Run a change and come back (to the complaint) with a notice or why it was refused."""
+    try:
+        await change(parse_reference(reference))
+    except TransitionRefused:
+        outcome = "error=transition"
+    except VersionConflict:
+        outcome = "error=conflict"
+    except NotPermitted:
+        raise PageForbidden from None
+    except (
+        ChangeRefused,
+        UnknownCode,
+        InvalidReference,
+        ComplaintNotFound,
+        UnsupportedMedia,
+        UploadTooLarge,
+    ):
+        outcome = "error=refused"
+    else:
+        outcome = "notice=saved"
+    back = back or f"/staff/complaints/{quote(reference)}"
+    return RedirectResponse(f"{back}?{outcome}", status_code=303)
+
+
+@router.get("/{reference}")
+async def complaint_page(
+    reference: str, request: Request, services: ServicesDep, user: WebStaffDep
+) -> Response:
+    try:
+        complaint = await open_complaint(services, user, parse_reference(reference))
+    except (InvalidReference, ComplaintNotFound):
+        return error_page(request, "error.not_found", 404)
+    labels = page_labels(request, services)
+    replies = [
+        (code, template.title.get(labels.language), template.text.get(complaint.language))
+        for code, template in services.catalogue.reply_templates.items()
+    ]
+    return render(
+        request,
+        services,
+        "complaint.html",
+        user=user,
+        c=complaint,
+        sla=sla_state(complaint, utc_now(), services.settings.sla_due_soon_hours),
+        moves=[
+            (status.value, labels.status(status))
+            for status in allowed_next(complaint.status, user.role)
+        ],
+        desk=user.role in DESK,
+        teams=[(code, labels.team(code)) for code in services.catalogue.teams],
+        replies=replies,
+        entries=staff_timeline(complaint, labels),
+        attachments=attachment_views(
+            complaint, labels, f"/staff/complaints/{complaint.reference}/attachments"
+        ),
+        location=complaint.location,
+        tile_url=services.settings.map_tile_url,
+        navigate_url=navigate_url(complaint),
+    )
+
+
+@router.get("/{reference}/attachments/{index}")
+async def attachment(
+    reference: str, index: int, services: ServicesDep, user: WebStaffDep
+) -> Response:
+    """A photo or recording, to staff who may see its complaint."""
+    try:
+        complaint = await open_complaint(services, user, parse_reference(reference))
+        item = complaint.attachments[index]
+        data = await services.attachments.read(item.storage_key)
+    except (InvalidReference, ComplaintNotFound, IndexError, UnknownKey):
+        return Response(status_code=404)
+    return Response(
+        data,
+        media_type=item.media_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.post("/{reference}/status")
+async def change_status(
+    reference: str,
+    services: ServicesDep,
+    user: WebStaffDep,
+    _: CsrfDep,
+    status: Annotated[Status, Form()],
+    note: Note,
+) -> Response:
+    return await apply_change(
+        reference, lambda ref: services.complaints.change_status(ref, status, actor_of(user), note)
+    )
+
+
+@router.post("/{reference}/assign")
+async def assign(
+    reference: str,
+    services: ServicesDep,
+    user: DeskDep,
+    _: CsrfDep,
+    team: Annotated[str, Form(max_length=40)] = "",
+    assignee: Annotated[str, Form(max_length=40)] = "",
+    note: Note = "",
+) -> Response:
+    return await apply_change(
+        reference,
+        lambda ref: services.complaints.assign(
+            ref, actor_of(user), team=team or None, assignee=assignee.strip() or None, note=note
+        ),
+    )
+
+
+@router.post("/{reference}/reply")
+async def reply(
+    reference: str, services: ServicesDep, user: DeskDep, _: CsrfDep, text: Note
+) -> Response:
+    return await apply_change(
+        reference, lambda ref: services.complaints.post_message(ref, actor_of(user), text)
+    )
+
+
+@router.post("/{reference}/duplicate")
+async def mark_duplicate(
+    reference: str,
+    services: ServicesDep,
+    user: DeskDep,
+    _: CsrfDep,
+    original: Annotated[str, Form(max_length=30)],
+    note: Note = "",
+) -> Response:
+    return await apply_change(
+        reference,
+        lambda ref: services.complaints.mark_duplicate(
+            ref, parse_reference(original), actor_of(user), note
+        ),
+    )
+
+
+@router.post("/{reference}/note")
+async def add_note(
+    reference: str, services: ServicesDep, user: WebStaffDep, _: CsrfDep, note: Note
+) -> Response:
+    return await apply_change(
+        reference, lambda ref: services.complaints.add_note(ref, actor_of(user), note)
+    )
+
+
+@router.post("/{reference}/photo")
+async def add_photo(
+    reference: str,
+    services: ServicesDep,
+    user: WebStaffDep,
+    _: CsrfDep,
+    photo: Annotated[UploadFile, File()],
+) -> Response:
+    async def attach(ref: str) -> Complaint:
+        await open_complaint(services, user, ref)
+        return await services.complaints.add_attachment(
+            ref, actor_of(user), await store_photo(services, photo)
+        )
+
+    return await apply_change(reference, attach)

@@ -1,0 +1,116 @@
+"""Recordings made on the phone line: fetched from Twilio, made compact, kept as attachments.
+
+A recording becomes a durable job (keyed by its RecordingSid) before anything is fetched, so
+a fetch that fails (Twilio slow, the file not ready yet, the service restarting) is retried
+by the worker: nothing Twilio recorded is lost. The job's storage key is chosen when the job
+is created, so a complaint can name the file before it has arrived.
+
+Only Twilio's API, under `BALAGH_TWILIO_API_BASE_URL`, is asked for a recording, with the
+account's credentials; the URL a callback mentions is never fetched as such.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Final, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from bot.attachments import AttachmentStorage
+from bot.audio import compact_recording
+from bot.clock import utc_now
+from bot.complaint import Attachment
+from bot.settings import Settings
+from bot.store.base import Store
+from channels.twilio_account import account_sid, auth_token
+
+log = logging.getLogger(__name__)
+
+RECORD_KIND: Final = "voice_recording"
+MEDIA_TYPE: Final = "audio/mpeg"
+MAX_DOWNLOAD_BYTES: Final = 200 * 1024 * 1024  # four hours of 8 kHz telephone audio
+RecordingKind = Literal["voice", "call_recording"]
+
+
+class RecordingUnavailable(Exception):
+    """Twilio does not have the file yet, refused, or failed: the job stays for the worker."""
+
+
+class RecordingJob(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    recording_sid: str
+    call_sid: str
+    kind: RecordingKind
+    storage_key: str
+    created_at: datetime
+
+
+class Recordings:
+    def __init__(
+        self, store: Store, storage: AttachmentStorage, http: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        self.store = store
+        self.storage = storage
+        self.http = http
+        self.settings = settings
+
+    async def job(self, recording_sid: str, call_sid: str, kind: RecordingKind) -> RecordingJob:
+        """The recording's job, created (durably) the first time it is mentioned."""
+        found = await self.store.get_record(RECORD_KIND, recording_sid, RecordingJob)
+        if found is not None:
+            return found
+        job = RecordingJob(
+            recording_sid=recording_sid,
+            call_sid=call_sid,
+            kind=kind,
+            storage_key=self.storage.new_key(MEDIA_TYPE, recording_sid[2:].lower()),
+            created_at=utc_now(),
+        )
+        await self.store.put_record(RECORD_KIND, recording_sid, job)
+        return job
+
+    async def stored_size(self, storage_key: str) -> int:
+        """The kept file's size, or 0 while it is still being fetched."""
+        path = self.storage.path(storage_key)
+        try:
+            return (await asyncio.to_thread(path.stat)).st_size
+        except FileNotFoundError:
+            return 0
+
+    async def drop(self, job: RecordingJob) -> None:
+        await self.store.delete_record(RECORD_KIND, job.recording_sid)
+
+    async def pending(self) -> list[RecordingJob]:
+        return await self.store.list_records(RECORD_KIND, RecordingJob)
+
+    async def fetch(self, job: RecordingJob) -> Attachment:
+        """Download, convert and keep the recording; its job is done once the file is stored."""
+        audio = await compact_recording(await self._download(job.recording_sid))
+        await self.storage.save_as(job.storage_key, audio)
+        await self.drop(job)
+        log.info("kept recording %s (%s, %d bytes)", job.recording_sid, job.kind, len(audio))
+        return Attachment(
+            kind=job.kind, media_type=MEDIA_TYPE, size=len(audio), storage_key=job.storage_key
+        )
+
+    async def _download(self, recording_sid: str) -> bytes:
+        account = account_sid(self.settings)
+        token = auth_token(self.settings) or ""
+        base = self.settings.twilio_api_base_url.rstrip("/")
+        url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
+        data = bytearray()
+        try:
+            async with self.http.stream(
+                "GET", url, auth=(account, token), timeout=self.settings.provider_timeout_seconds
+            ) as response:
+                if response.status_code != 200:
+                    raise RecordingUnavailable(f"Twilio answered {response.status_code}")
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > MAX_DOWNLOAD_BYTES:
+                        raise RecordingUnavailable("the recording is larger than any call")
+        except httpx.HTTPError as exc:
+            raise RecordingUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return bytes(data)

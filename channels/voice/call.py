@@ -1,0 +1,371 @@
+"""One webhook of a call: what the caller did at the last prompt, and what they hear next.
+
+The call starts with a greeting, the municipality's announcements (any key skips them) and
+the language menu, the caller's last choice offered first. Then each answer goes to the
+dialogue and its messages become the next prompt. An employee (key 0, the dialogue's handoff,
+or a third silence or wrong key in a row) is rung within working hours; otherwise, when the
+employees do not answer, or when the dialogue is down, the caller leaves a voicemail that
+becomes a complaint. The line hangs up only after a goodbye or a voicemail.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Final, Literal
+
+from bot.announcements import list_announcements
+from bot.audio import UnreadableAudio
+from bot.clock import utc_now
+from bot.complaint import Attachment
+from bot.kpi import CallEvent
+from bot.services import Services
+from bot.types import Channel, Language
+from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
+from channels.recordings import MEDIA_TYPE, RecordingJob, Recordings, RecordingUnavailable
+from channels.voice import twiml
+from channels.voice.followup import settle_recording
+from channels.voice.params import CallRequest
+from channels.voice.prompt import (
+    Prompt,
+    chosen_language,
+    language_prompt,
+    read_reply,
+    understand,
+)
+from channels.voice.state import (
+    CallState,
+    VoicemailReason,
+    load_call,
+    remember_language,
+    remembered_language,
+    save_call,
+)
+from channels.voice.texts import say
+from channels.voice.urls import RecordingUse, announcement_url, recording_url, step_url
+from channels.voice.voicemail import Voicemail, keep_voicemail
+
+log = logging.getLogger(__name__)
+
+MAX_MISSES: Final = 2  # re-prompts after silence or a wrong key; the next miss brings an employee
+MAX_HOLDS: Final = 3  # waits for a retried step still being answered, then the fallback
+ANNOUNCEMENTS_PLAYED: Final = 3
+FETCH_BUDGET_SECONDS: Final = 3.0  # a description recording fetched while the caller waits
+AfterReply = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """Which webhook of the call this is: its number in the chain (None when the call starts),
+    and whether Twilio came because the caller said nothing."""
+
+    number: int | None
+    silent: bool = False
+
+    def key(self, call_sid: str) -> str:
+        step = "start" if self.number is None else str(self.number)
+        return f"voice:{call_sid}:{step}{':silent' if self.silent else ''}"
+
+
+@dataclass
+class CallStep:
+    """Answers one webhook; changes `state`, which the caller saves with the answer."""
+
+    services: Services
+    dialogue: DialogueClient
+    request: CallRequest
+    state: CallState
+    number: int  # this webhook's step; the answer points Twilio at the next one
+    now: datetime
+    after: list[AfterReply] = field(default_factory=list)  # work to do once answered
+
+    @property
+    def voices(self) -> twiml.Voices:
+        settings = self.services.settings
+        return twiml.Voices(settings.voice_arabic, settings.voice_english)
+
+    @property
+    def recordings(self) -> Recordings:
+        services = self.services
+        return Recordings(services.store, services.attachments, services.http, services.settings)
+
+    # ---- where Twilio goes next -------------------------------------------------------
+    def url(self, *, silent: bool = False) -> str:
+        return step_url(self.services.settings, self.number + 1, silent=silent)
+
+    def recording_url(self, use: RecordingUse) -> str:
+        state = self.state
+        return recording_url(
+            self.services.settings,
+            use,
+            reason=state.voicemail_reason or "",
+            language=state.language,
+            caller=state.caller,
+        )
+
+    # ---- answers ----------------------------------------------------------------------
+    def ask(
+        self,
+        prompt: Prompt,
+        *,
+        preamble: Sequence[str | twiml.Audio] = (),
+        conventions: bool = False,
+        record_call: str | None = None,
+    ) -> str:
+        """Put a prompt to the caller; the conventions (0, *, 9) are told at the first menu."""
+        state = self.state
+        if prompt.kind in ("menu", "digits", "speech") and not state.told_conventions:
+            conventions = state.told_conventions = True
+        if state.prompt.kind == "menu" and prompt != state.prompt:
+            state.previous_menu = state.prompt
+        state.prompt = prompt
+        recording: RecordingUse | None = (
+            "voice"
+            if prompt.kind == "recording"
+            else "voicemail"
+            if prompt.kind == "voicemail"
+            else None
+        )
+        links = twiml.Links(
+            action=self.url(),
+            no_input=self.url(silent=True),
+            recording_status=self.recording_url(recording) if recording else None,
+        )
+        return twiml.listen(
+            prompt,
+            links,
+            self.voices,
+            preamble=preamble,
+            conventions=conventions,
+            record_call=record_call,
+        )
+
+    def finish(self, *lines: str) -> str:
+        return twiml.finish(lines, self.state.language, self.voices)
+
+    async def event(self, kind: Literal["started", "transferred"]) -> None:
+        call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
+        await self.services.store.record_call_event(call)
+
+    # ---- the call starts --------------------------------------------------------------
+    async def start(self) -> str:
+        await self.event("started")
+        settings = self.services.settings
+        offered = await remembered_language(self.services.store, self.state.caller) or "ar"
+        other: Language = "en" if offered == "ar" else "ar"
+        self.state.language = offered
+        preamble: list[str | twiml.Audio] = [say("greeting", offered), say("greeting", other)]
+        if settings.record_calls:
+            preamble += [say("recorded", offered), say("recorded", other)]
+        preamble += await self.announcements(offered)
+        return self.ask(
+            language_prompt(offered),
+            preamble=preamble,
+            record_call=self.recording_url("call_recording") if settings.record_calls else None,
+        )
+
+    async def announcements(self, language: Language) -> list[str | twiml.Audio]:
+        """The municipality's programs and events: its recording, else its text."""
+        said: list[str | twiml.Audio] = []
+        for item in (await list_announcements(self.services.store))[:ANNOUNCEMENTS_PLAYED]:
+            if item.audio_key:
+                said.append(twiml.Audio(announcement_url(self.services.settings, item.code)))
+            else:
+                title, text = (
+                    (item.title_ar, item.text_ar)
+                    if language == "ar"
+                    else (item.title_en, item.text_en)
+                )
+                said.append(f"{title}. {text}")
+        return said
+
+    # ---- the caller answered ----------------------------------------------------------
+    async def respond(self) -> str:
+        prompt = self.state.prompt
+        if prompt.kind == "recording":
+            return await self.described()
+        if prompt.kind == "voicemail":
+            return await self.voicemail_left()
+        if prompt.kind == "transfer":
+            return self.dial_ended()
+        if prompt.kind == "language" and (chosen := chosen_language(self.request.digits)):
+            return await self.chose(chosen)
+        answer = understand(prompt, self.request.digits, self.request.speech)
+        if answer.kind == "repeat":
+            return self.ask(prompt)
+        if answer.kind == "previous":
+            return self.ask(self.state.previous_menu or prompt)
+        if answer.kind == "employee":
+            return await self.employee()
+        if answer.kind == "send" and prompt.kind != "language":
+            return await self.turn(answer.text)
+        return await self.miss("no_input" if answer.kind == "nothing" else "invalid_choice")
+
+    async def silence(self) -> str:
+        if self.state.prompt.kind == "voicemail" and self.state.misses >= MAX_MISSES:
+            return self.finish(say("voicemail_empty", self.state.language))
+        return await self.miss("no_input")
+
+    async def miss(self, why: str) -> str:
+        """Say what went wrong and ask again, at most twice in a row; then an employee."""
+        self.state.misses += 1
+        if self.state.misses > MAX_MISSES and self.state.prompt.kind != "voicemail":
+            return await self.employee()
+        return self.ask(
+            self.state.prompt, preamble=[say(why, self.state.language)], conventions=True
+        )
+
+    async def chose(self, language: Language) -> str:
+        self.state.language = language
+        await remember_language(self.services.store, self.state.caller, language)
+        return await self.turn("/greet")
+
+    async def turn(self, text: str, media: Sequence[Attachment] = ()) -> str:
+        """One turn of the dialogue; its messages become the next prompt."""
+        state = self.state
+        metadata = Metadata(
+            channel=Channel.VOICE,
+            language=state.language,
+            phone=state.caller,
+            media=[item.model_dump(mode="json") for item in media],
+            message_id=f"{self.request.call_sid}:{self.number}",
+            sources={"CallSid": self.request.call_sid},
+        )
+        try:
+            messages = await self.dialogue.send(f"voice:{self.request.call_sid}", text, metadata)
+        except DialogueUnavailable as exc:
+            log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
+            return self.voicemail("dialogue_unavailable", (say("apology", state.language),))
+        reply = read_reply(messages, state.language)
+        state.language = reply.prompt.language
+        state.references += reply.references
+        state.served = state.served or bool(reply.references) or reply.offers_goodbye
+        state.misses = 0
+        if reply.handoff is not None:
+            return await self.employee(reply.prompt.texts, on_duty=reply.handoff)
+        if text == "/goodbye":
+            state.served = True
+            return self.finish(*(reply.prompt.texts or (say("goodbye", state.language),)))
+        if not reply.prompt.texts:
+            return self.ask(state.prompt, preamble=[say("sorry", state.language)])
+        return self.ask(reply.prompt)
+
+    # ---- recordings -------------------------------------------------------------------
+    async def described(self) -> str:
+        """The description was recorded: it goes to the dialogue as a voice attachment."""
+        recording_sid = self.request.recording_sid
+        if recording_sid is None:
+            return await self.miss("no_input")
+        job = await self.recordings.job(recording_sid, self.request.call_sid, "voice")
+        return await self.turn("/inform", [await self.fetch_now(job)])
+
+    async def fetch_now(self, job: RecordingJob) -> Attachment:
+        """The recording if it can be kept within a moment; else its future place (the worker
+        finishes the job) so the complaint still names it."""
+        try:
+            return await asyncio.wait_for(self.recordings.fetch(job), FETCH_BUDGET_SECONDS)
+        except (TimeoutError, RecordingUnavailable, UnreadableAudio) as exc:
+            log.warning("recording %s not kept yet: %s", job.recording_sid, exc)
+            return Attachment(
+                kind=job.kind, media_type=MEDIA_TYPE, size=0, storage_key=job.storage_key
+            )
+
+    def voicemail(self, reason: VoicemailReason, texts: Sequence[str]) -> str:
+        self.state.voicemail_reason = reason
+        self.state.misses = 0
+        language = self.state.language
+        prompt = Prompt(
+            kind="voicemail",
+            language=language,
+            texts=(*texts, say("voicemail", language)),
+            step="voicemail",
+        )
+        return self.ask(prompt)
+
+    async def voicemail_left(self) -> str:
+        state = self.state
+        recording_sid = self.request.recording_sid
+        if recording_sid is None or state.voicemail_reason is None:
+            return await self.silence()
+        job = await self.recordings.job(recording_sid, self.request.call_sid, "voice")
+        voicemail = Voicemail(
+            recording_sid=recording_sid,
+            call_sid=self.request.call_sid,
+            caller=state.caller,
+            language=state.language,
+            reason=state.voicemail_reason,
+            storage_key=job.storage_key,
+            left_at=self.now,
+        )
+        await keep_voicemail(self.services.store, voicemail)
+        state.served = True
+        self.after.append(partial(self.settle, job))
+        return self.finish(say("voicemail_kept", state.language))
+
+    async def settle(self, job: RecordingJob) -> None:
+        await settle_recording(self.services.complaints, self.recordings, job)
+
+    # ---- employees --------------------------------------------------------------------
+    async def employee(self, texts: Sequence[str] = (), *, on_duty: bool = True) -> str:
+        """Ring the employees within working hours; otherwise a voicemail."""
+        settings, language = self.services.settings, self.state.language
+        hours = self.services.catalogue.working_hours
+        if not (on_duty and settings.agents_number and hours.is_open(self.now)):
+            return self.voicemail("after_hours", texts or (say("employees_away", language),))
+        self.state.transferred = True
+        await self.event("transferred")
+        self.state.prompt = Prompt(
+            kind="transfer",
+            language=language,
+            texts=tuple(texts) or (say("transferring", language),),
+            step="transfer",
+        )
+        return twiml.transfer(self.state.prompt, settings.agents_number, self.url(), self.voices)
+
+    def dial_ended(self) -> str:
+        if self.request.dial_status in ("completed", "answered"):
+            return self.finish()
+        return self.voicemail("no_answer", (say("employees_busy", self.state.language),))
+
+
+async def answer_call(
+    services: Services,
+    dialogue: DialogueClient,
+    request: CallRequest,
+    step: Step,
+    hold: Callable[[], str],
+) -> tuple[str, list[AfterReply]]:
+    """The TwiML for one voice webhook, and work to run once it is sent.
+
+    A Twilio retry of a step already answered gets the same TwiML; one that arrives while the
+    first delivery is still being answered is asked to wait (`hold`).
+    """
+    store = services.store
+    now = utc_now()
+    key = step.key(request.call_sid)
+    claim = await store.claim_inbound(key, now)
+    state = await load_call(store, request.call_sid)
+    if not claim.first:
+        if state is not None and state.answered == key:
+            return state.reply, []
+        return hold(), []
+    fresh = state is None or step.number is None
+    if state is None or step.number is None:
+        state = CallState(
+            call_sid=request.call_sid,
+            caller=request.caller_phone,
+            started_at=now,
+            prompt=language_prompt("ar"),
+        )
+    call = CallStep(services, dialogue, request, state, step.number or 0, now)
+    if fresh:
+        reply = await call.start()
+    elif step.silent:
+        reply = await call.silence()
+    else:
+        reply = await call.respond()
+    state.step, state.answered, state.reply = call.number, key, reply
+    await save_call(store, state)
+    return reply, call.after

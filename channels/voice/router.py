@@ -1,0 +1,143 @@
+"""The phone line's webhooks; the Twilio number is configured with them (see the README).
+
+    POST /channels/twilio/voice            a call starts, and every <Gather>/<Record>/<Dial> action
+    POST /channels/twilio/voice/status     the call's status (its end: the phone KPIs)
+    POST /channels/twilio/voice/recording  a recording is ready to fetch
+    POST /channels/twilio/voice/fallback   Twilio's fallback URL: TwiML only
+    GET  /channels/twilio/voice/announcements/{code}  an announcement's audio, for <Play>
+
+Every POST must carry Twilio's signature (403 otherwise, nothing changed).
+"""
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Response
+
+from bot.announcements import Announcement
+from bot.api.deps import ServicesDep
+from bot.attachments import UnknownKey, sniff
+from bot.clock import utc_now
+from bot.kpi import CallEvent
+from bot.phone import InvalidPhone, normalise_phone
+from bot.types import Language
+from channels.deps import DialogueDep
+from channels.recordings import RecordingKind, Recordings
+from channels.twilio_webhook import TwilioForm, parse
+from channels.voice import twiml
+from channels.voice.call import MAX_HOLDS, Step, answer_call
+from channels.voice.fallback import fallback_answer, out_of_service, voices
+from channels.voice.followup import settle_recording
+from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
+from channels.voice.state import VoicemailReason, forget_call, load_call
+from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
+from channels.voice.voicemail import Voicemail, keep_voicemail
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix=VOICE_PATH, tags=["channels"])
+TWIML = "application/xml"
+StepNumber = Annotated[int | None, Query(alias="s", ge=1, le=100_000)]
+Silent = Annotated[bool, Query(alias="e")]
+Holds = Annotated[int, Query(alias="h", ge=0, le=MAX_HOLDS)]
+
+
+@router.post("", summary="Twilio Voice: a call starts, or the caller answered a prompt")
+async def voice(
+    form: TwilioForm,
+    services: ServicesDep,
+    dialogue: DialogueDep,
+    background: BackgroundTasks,
+    number: StepNumber = None,
+    silent: Silent = False,
+    holds: Holds = 0,
+) -> Response:
+    request = parse(CallRequest, form)
+    settings = services.settings
+
+    def hold() -> str:
+        if number is None or holds >= MAX_HOLDS:
+            return out_of_service(settings, request.caller_phone)
+        url = step_url(settings, number, silent=silent, holds=holds + 1)
+        return twiml.hold(url, "ar", voices(settings))
+
+    reply, after = await answer_call(services, dialogue, request, Step(number, silent), hold)
+    for task in after:
+        background.add_task(task)
+    return Response(reply, media_type=TWIML)
+
+
+@router.post("/status", status_code=204, summary="Twilio Voice: the call's status changed")
+async def status(form: TwilioForm, services: ServicesDep) -> None:
+    """At the call's end, its outcome for the KPIs: served, transferred, or abandoned where."""
+    request = parse(CallRequest, form)
+    if request.call_status not in FINAL_CALL_STATUSES:
+        return
+    state = await load_call(services.store, request.call_sid)
+    if state is None:
+        return
+    if not state.transferred:
+        served = state.served
+        event = CallEvent(
+            call_id=request.call_sid,
+            kind="self_service" if served else "abandoned",
+            at=utc_now(),
+            step=None if served else state.prompt.step,
+        )
+        await services.store.record_call_event(event)
+    if not (services.settings.record_calls and state.references):
+        await forget_call(services.store, request.call_sid)  # else once its recording is attached
+
+
+@router.post("/recording", status_code=204, summary="Twilio Voice: a recording is ready")
+async def recording(
+    form: TwilioForm,
+    services: ServicesDep,
+    background: BackgroundTasks,
+    use: Annotated[RecordingUse, Query(alias="kind")],
+    reason: VoicemailReason = "dialogue_unavailable",
+    lang: Language = "ar",
+    caller: Annotated[str, Query(max_length=32)] = "",
+) -> None:
+    report = parse(RecordingStatus, form)
+    if report.status != "completed":
+        log.warning("recording %s of %s: %s", report.recording_sid, report.call_sid, report.status)
+        return
+    recordings = Recordings(services.store, services.attachments, services.http, services.settings)
+    kind: RecordingKind = "call_recording" if use == "call_recording" else "voice"
+    job = await recordings.job(report.recording_sid, report.call_sid, kind)
+    if use == "voicemail":
+        voicemail = Voicemail(
+            recording_sid=report.recording_sid,
+            call_sid=report.call_sid,
+            caller=_phone(caller),
+            language=lang,
+            reason=reason,
+            storage_key=job.storage_key,
+            left_at=utc_now(),
+        )
+        await keep_voicemail(services.store, voicemail)
+    background.add_task(settle_recording, services.complaints, recordings, job)
+
+
+def _phone(raw: str) -> str | None:
+    try:
+        return normalise_phone(raw) if raw else None
+    except InvalidPhone:
+        return None
+
+
+@router.post("/fallback", summary="Twilio Voice: the fallback URL (neither dialogue nor store)")
+async def fallback(form: TwilioForm, services: ServicesDep, silent: Silent = False) -> Response:
+    return Response(fallback_answer(services.settings, form, silent=silent), media_type=TWIML)
+
+
+@router.get("/announcements/{code}", summary="An announcement's audio, played to callers")
+async def announcement_audio(code: str, services: ServicesDep) -> Response:
+    announcement = await services.store.get_record("announcement", code, Announcement)
+    if announcement is None or announcement.audio_key is None:
+        return Response(status_code=404)
+    try:
+        data = await services.attachments.read(announcement.audio_key)
+    except UnknownKey:
+        return Response(status_code=404)
+    return Response(data, media_type=sniff(data), headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,106 @@
+"""The web chat's HTTP side: the widget's files, the demo page, and photo uploads.
+
+A page embeds the chat with one tag, `<script src="…/webchat/widget.js" async></script>`;
+the widget loads its style sheet and the socket.io client from the same place.
+
+A photo is uploaded first (`POST /webchat/uploads`, checked by its bytes and size) and the
+answer is a token: the attachment's description signed for that chat session. The chat
+message then carries the token, so a browser can neither claim another session's upload nor
+invent an attachment's type or size.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+from pathlib import Path
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Form, HTTPException, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
+
+from bot.api.deps import LanguageDep, ServicesDep
+from bot.api.errors import error_response
+from bot.attachments import UnsupportedMedia
+from bot.complaint import Attachment
+from bot.web.uploads import UploadTooLarge, store_photo
+from channels.chat_texts import say
+
+STATIC: Final = Path(__file__).parent / "static"
+FILES: Final = {
+    "widget.js": (STATIC / "webchat" / "widget.js", "text/javascript"),
+    "widget.css": (STATIC / "webchat" / "widget.css", "text/css"),
+    "socket.io.min.js": (STATIC / "vendor" / "socket.io" / "socket.io.min.js", "text/javascript"),
+}
+DEMO_PAGE: Final = STATIC / "webchat" / "demo.html"
+PURPOSE: Final = b"balagh-webchat-upload:"
+SESSION_ID: Final = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+router = APIRouter(prefix="/webchat", tags=["web chat"])
+
+
+def upload_token(secret_key: str, session_id: str, attachment: Attachment) -> str:
+    """`<attachment as base64url JSON>.<HMAC-SHA256 of session and attachment>`."""
+    body = base64.urlsafe_b64encode(attachment.model_dump_json().encode()).decode().rstrip("=")
+    return f"{body}.{_signature(secret_key, session_id, body)}"
+
+
+def uploaded_attachment(secret_key: str, session_id: str, token: str) -> Attachment | None:
+    """The attachment a token stands for, if it was handed out to this session."""
+    body, _, signature = token.partition(".")
+    if not hmac.compare_digest(_signature(secret_key, session_id, body), signature):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        return Attachment.model_validate_json(raw)
+    except (binascii.Error, ValidationError):
+        return None
+
+
+def _signature(secret_key: str, session_id: str, body: str) -> str:
+    message = PURPOSE + f"{session_id}|{body}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@router.get("/demo", include_in_schema=False)
+async def demo() -> FileResponse:
+    """A portal page with the widget embedded, to try the chat."""
+    return FileResponse(DEMO_PAGE, media_type="text/html")
+
+
+@router.get("/{name}", include_in_schema=False)
+async def widget_file(name: str) -> FileResponse:
+    """The widget's script and style sheet, and the socket.io client it runs on."""
+    if name not in FILES:
+        raise HTTPException(404, "no such file")
+    path, media_type = FILES[name]
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+@router.post("/uploads", summary="Web chat: upload a photo for the conversation")
+async def upload(
+    services: ServicesDep,
+    language: LanguageDep,
+    file: UploadFile,
+    session_id: Annotated[str, Form(max_length=64)],
+) -> JSONResponse:
+    if not SESSION_ID.match(session_id):
+        return error_response(422, "invalid_session", "session_id is not a chat session")
+    try:
+        attachment = await store_photo(services, file)
+    except UploadTooLarge:
+        limit = services.settings.max_upload_bytes // 1_048_576
+        return error_response(413, "too_large", say("media_too_large", language, limit=limit))
+    except UnsupportedMedia:
+        return error_response(415, "unsupported_media", say("media_unsupported", language))
+    secret = services.settings.secret_key.get_secret_value()
+    return JSONResponse(
+        {
+            "token": upload_token(secret, session_id, attachment),
+            "media_type": attachment.media_type,
+            "size": attachment.size,
+        }
+    )

@@ -1,0 +1,10 @@
+"""Custom Rasa NLU components (run in the Rasa environment, Python 3.10).
+
+They import only the stdlib-only helpers of `bot/` (`bot.arabic`, `bot.digits`), never the
+service's libraries, so the repository root on PYTHONPATH is all Rasa needs. Importing the
+package also installs a runtime fix for Rasa's action response validation (speedups.py).
+"""
+
+from nlu_components import speedups
+
+speedups.install()

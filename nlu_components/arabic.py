@@ -1,0 +1,293 @@
+"""Arabic-aware NLU components for the Balagh 940 pipeline (Rasa 3.6 GraphComponent API).
+
+- `ArabicNormaliser` (after the tokenizer): every token's text and lemma become the
+  `bot.arabic.normalise` spelling (alef forms, taa marbuta, alef maqsura, diacritics, tatweel,
+  Eastern digits), so "الحُفْرَة", "الحفره" and "الحفرة" share their word and character
+  n-grams. Token offsets keep pointing at the original text, so entity values and the offsets in
+  training data stay exact.
+- `CatalogueEntityExtractor`: `category` and `district` entities from the catalogue's words
+  (lookup tables and synonyms generated from catalogue.yml), matched on normalised tokens with
+  or without clitic prefixes, valued with the catalogue code.
+- `ScriptLanguageDetector`: when the user did not name a language, adds a `language` entity
+  from the script the message is written in (Arabic letters → `ar`, Latin → `en`). Its
+  entities carry its own extractor name, so NLU evaluation ignores them.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT, TEXT_TOKENS
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.arabic import normalise, readings
+
+LANGUAGE_ENTITY = "language"
+SWITCH_INTENT = "choose_language"
+MIN_LETTERS = 3
+_LANGUAGE_WORDS = {
+    normalise(word): code
+    for code, words in {
+        "ar": ("عربي", "عربيه", "arabic", "arabi", "3arabi", "arabi"),
+        "en": (
+            "انجليزي",
+            "انجليزيه",
+            "انقليزي",
+            "انقليزيه",
+            "انجلش",
+            "english",
+            "englsh",
+            "engilsh",
+            "inglish",
+            "inglizi",
+        ),
+    }.items()
+    for word in words
+}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class ArabicNormaliser(GraphComponent):
+    """Rewrites token text and lemma to one normalised spelling; offsets are untouched."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ArabicNormaliser:
+        return cls()
+
+    @staticmethod
+    def _normalise_tokens(message: Message) -> None:
+        for token in message.get(TEXT_TOKENS) or []:
+            folded = normalise(token.text)
+            if folded:
+                token.text = folded
+                token.lemma = folded
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalise_tokens(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._normalise_tokens(message)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds catalogue categories and districts by their words, in any spelling.
+
+    Trained from the lookup tables and synonyms that `nlu_components.lookups` writes from
+    catalogue.yml: every spelling of a category keyword or a district name maps to its code.
+    A message's tokens (already normalised) are matched phrase by phrase, longest first, each
+    token also read without its clitic prefixes ("بالحفره" → "حفره"). Entities cover whole
+    tokens and carry the code as value. Only messages that report or answer (the intents in
+    `intents`) get these entities: a park named in a question about events is no complaint.
+    """
+
+    PHRASES_FILE = "catalogue_phrases.json"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "entities": ["category", "district"],
+            "intents": ["report_complaint", "inform"],
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        phrases: dict[str, list[str]] | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.phrases: dict[str, list[str]] = phrases or {}  # "word word" -> [entity, value]
+        self._longest = max((len(key.split()) for key in self.phrases), default=0)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CatalogueEntityExtractor:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        synonyms = {normalise(k): str(v) for k, v in training_data.entity_synonyms.items()}
+        wanted = set(self._config["entities"])
+        phrases: dict[str, list[str]] = {}
+        for table in training_data.lookup_tables:
+            if table.get("name") not in wanted:
+                continue
+            for element in table.get("elements", []):
+                key = " ".join(normalise(str(element)).split())
+                if key:
+                    phrases.setdefault(key, [table["name"], synonyms.get(key, str(element))])
+        self.phrases = phrases
+        self._longest = max((len(key.split()) for key in phrases), default=0)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.PHRASES_FILE).write_text(
+                json.dumps(phrases, ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CatalogueEntityExtractor:
+        phrases = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                phrases = json.loads((directory / cls.PHRASES_FILE).read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            phrases = None
+        return cls(config, model_storage, resource, phrases)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if intent not in self._config["intents"]:
+                continue
+            found = self.extract(message)
+            if found:
+                entities = [*message.get(ENTITIES, []), *self.add_extractor_name(found)]
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+    def extract(self, message: Message) -> list[dict[str, Any]]:
+        tokens = message.get(TEXT_TOKENS) or []
+        readings_of = [readings(normalise(token.text)) for token in tokens]
+        found: list[dict[str, Any]] = []
+        index = 0
+        while index < len(tokens):
+            match = self._match_at(readings_of, index)
+            if match is None:
+                index += 1
+                continue
+            size, (entity, value) = match
+            start, end = tokens[index].start, tokens[index + size - 1].end
+            found.append(
+                {
+                    "entity": entity,
+                    "value": value,
+                    "start": start,
+                    "end": end,
+                    "confidence_entity": 1.0,
+                }
+            )
+            index += size
+        return found
+
+    def _match_at(
+        self, readings_of: list[frozenset[str]], index: int
+    ) -> tuple[int, list[str]] | None:
+        for size in range(min(self._longest, len(readings_of) - index), 0, -1):
+            for words in _combinations(readings_of[index : index + size]):
+                hit = self.phrases.get(" ".join(words))
+                if hit is not None:
+                    return size, hit
+        return None
+
+
+def _combinations(options: list[frozenset[str]]) -> list[tuple[str, ...]]:
+    """Every way to read a run of tokens (each token has one to a few readings)."""
+    combos: list[tuple[str, ...]] = [()]
+    for choices in options:
+        combos = [(*combo, choice) for combo in combos for choice in sorted(choices)]
+    return combos
+
+
+def script_language(text: str) -> str | None:
+    """The language most words are written in (a tie is Arabic), or None for messages too
+    short to tell ("ok", "no", digits): an Arabic speaker's stray "ok" keeps Arabic."""
+    arabic = latin = letters = 0
+    for word in text.split():
+        arabic_letters = sum(
+            1 for c in word if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f"
+        )
+        latin_letters = sum(
+            1 for c in word if c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
+        )
+        letters += arabic_letters + latin_letters
+        if arabic_letters > latin_letters:
+            arabic += 1
+        elif latin_letters:
+            latin += 1
+    if letters < MIN_LETTERS or (arabic == 0 and latin == 0):
+        return None
+    return "ar" if arabic >= latin else "en"
+
+
+def named_language(words: list[str]) -> tuple[str, int] | None:
+    """The language the words name ("English please", "ابي عربي") and the index of the word
+    naming it, when they name exactly one language."""
+    found: dict[str, int] = {}
+    for index, word in enumerate(words):
+        for reading in readings(normalise(word)):
+            if reading in _LANGUAGE_WORDS:
+                found.setdefault(_LANGUAGE_WORDS[reading], index)
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class ScriptLanguageDetector(GraphComponent, EntityExtractorMixin):
+    """Adds a `language` entity: the language named in the message, else the script's."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ScriptLanguageDetector:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            tokens = message.get(TEXT_TOKENS) or []
+            named = named_language([token.text for token in tokens])
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if named is not None:
+                language, index = named
+                start, end = tokens[index].start, tokens[index].end
+            elif intent == SWITCH_INTENT:
+                continue  # "change the language": the dialogue switches to the other one
+            else:
+                language = script_language(text)
+                start = end = 0  # the whole message, not a span of it
+                if language is None:
+                    continue
+            entity = {"entity": LANGUAGE_ENTITY, "value": language, "start": start, "end": end}
+            entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != LANGUAGE_ENTITY]
+            message.set(
+                ENTITIES, [*entities, *self.add_extractor_name([entity])], add_to_output=True
+            )
+        return messages

@@ -1,0 +1,91 @@
+"""The action endpoint over real ASGI, with calls shaped like the ones Rasa 3.6 sends."""
+
+import json
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from actions.endpoint import TOKEN_VARIABLE, router
+from bot.store.base import ComplaintFilter
+from tests.actions.conftest import SNAPSHOTS
+
+
+@pytest.fixture
+def actions_app(app: FastAPI) -> FastAPI:
+    if not any(getattr(route, "path", None) == "/webhook" for route in app.routes):
+        app.include_router(router)
+    return app
+
+
+@pytest.fixture
+async def rasa(actions_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=actions_app, client=("127.0.0.1", 5005))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as http:
+        yield http
+
+
+def action_call(name: str, tracker_file: str = "confirmed_report_ar") -> dict[str, object]:
+    tracker = json.loads(Path(SNAPSHOTS / f"{tracker_file}.json").read_text(encoding="utf-8"))
+    return {
+        "next_action": name,
+        "sender_id": tracker["sender_id"],
+        "tracker": tracker,
+        "version": "3.6.21",
+    }
+
+
+async def test_submit_through_the_webhook(rasa, actions_app):
+    response = await rasa.post("/webhook", json=action_call("action_submit_complaint"))
+    assert response.status_code == 200
+    body = response.json()
+    page = await actions_app.state.services.store.list_complaints(ComplaintFilter(), 5, None)
+    [complaint] = page.items
+    assert {
+        "event": "slot",
+        "timestamp": None,
+        "name": "last_reference",
+        "value": complaint.reference,
+    } in body["events"]
+    assert body["responses"][0]["custom"]["reference"]["value"] == complaint.reference
+    assert body["responses"][0]["text"].startswith("تم تسجيل بلاغك.")
+
+
+async def test_a_compressed_call_is_accepted(rasa):
+    payload = zlib.compress(json.dumps(action_call("action_programs")).encode())
+    response = await rasa.post(
+        "/webhook",
+        content=payload,
+        headers={"Content-Encoding": "deflate", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["responses"][0]["text"].startswith("برامج وفعاليات الأمانة")
+
+
+async def test_unknown_action_and_bad_bodies(rasa):
+    unknown = await rasa.post("/webhook", json=action_call("action_does_not_exist"))
+    assert unknown.status_code == 404
+    assert unknown.json()["action_name"] == "action_does_not_exist"
+    assert (await rasa.post("/webhook", content=b"{not json")).status_code == 400
+    assert (await rasa.post("/webhook", json={"next_action": "action_programs"})).status_code == 400
+
+
+async def test_the_action_list(rasa):
+    names = {item["name"] for item in (await rasa.get("/webhook/actions")).json()}
+    assert {"validate_complaint_form", "action_submit_complaint", "action_check_status"} <= names
+
+
+async def test_only_the_local_rasa_or_a_token_holder_may_call(actions_app, monkeypatch):
+    remote = httpx.ASGITransport(app=actions_app, client=("203.0.113.9", 40000))
+    async with httpx.AsyncClient(transport=remote, base_url="http://balagh") as http:
+        refused = await http.post("/webhook", json=action_call("action_programs"))
+        assert refused.status_code == 403
+        monkeypatch.setenv(TOKEN_VARIABLE, "s3cret-token")
+        assert (await http.post("/webhook", json=action_call("action_programs"))).status_code == 403
+        allowed = await http.post(
+            "/webhook?token=s3cret-token", json=action_call("action_programs")
+        )
+        assert allowed.status_code == 200

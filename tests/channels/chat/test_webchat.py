@@ -1,0 +1,234 @@
+"""Web chat: a real socket.io client against the service served by uvicorn, speaking Rasa's
+socketio protocol the way rasa-webchat does."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import socketio
+from fastapi import FastAPI
+
+from bot.app import create_app
+from bot.complaint import Attachment
+from bot.services import Services
+from bot.settings import Settings
+from channels.chat_texts import TEXTS
+from channels.webchat_http import upload_token
+from tests.channels.chat.conftest import JPEG, menu
+from tests.servers import serve
+
+WAIT_SECONDS = 5
+
+
+@dataclass
+class Browser:
+    """One chat client: what the server confirmed and what the bot uttered."""
+
+    sio: socketio.AsyncClient
+    confirmed: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    uttered: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+
+    async def session(self, session_id: str | None = None) -> str:
+        await self.sio.emit("session_request", {"session_id": session_id})
+        async with asyncio.timeout(WAIT_SECONDS):
+            return await self.confirmed.get()
+
+    async def say(self, message: str, count: int = 1, **data: Any) -> list[dict[str, Any]]:
+        await self.sio.emit("user_uttered", {"message": message, **data})
+        async with asyncio.timeout(WAIT_SECONDS):
+            return [await self.uttered.get() for _ in range(count)]
+
+
+@pytest.fixture
+async def served(settings: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
+    app = create_app(settings)
+    async with serve(app) as url:
+        yield url, app
+
+
+@pytest.fixture
+async def browser(served) -> AsyncIterator[Browser]:
+    url, _ = served
+    sio = socketio.AsyncClient()
+    chat = Browser(sio)
+    sio.on("session_confirm", chat.confirmed.put_nowait)
+    sio.on("bot_uttered", chat.uttered.put_nowait)
+    await sio.connect(url, socketio_path="socket.io", transports=["websocket"])
+    yield chat
+    await sio.disconnect()
+
+
+def services_of(served) -> Services:
+    services: Services = served[1].state.services
+    return services
+
+
+async def test_a_session_is_confirmed_and_kept(browser):
+    new = await browser.session()
+    assert len(new) == 32
+    assert await browser.session(new) == new
+    assert await browser.session("../../etc/passwd") not in (new, "../../etc/passwd")
+
+
+async def test_rasa_webchat_messages_get_rasas_bot_uttered_events(browser, fake_rasa):
+    session = await browser.session()
+    events = await browser.say("/greet", session_id=session, customData={"language": "en"})
+    english = menu("en")
+    assert events == [
+        {
+            "text": english["text"],
+            "quick_replies": [{"content_type": "text", **button} for button in english["buttons"]],
+        }
+    ]
+    assert fake_rasa.received == [
+        {
+            "sender": f"webchat:{session}",
+            "message": "/greet",
+            "metadata": {
+                "channel": "webchat",
+                "language": "en",
+                "media": [],
+                "sources": {"webchat_session": session},
+            },
+        }
+    ]
+
+
+async def test_text_parts_and_images_are_emitted_as_rasa_emits_them(browser, fake_rasa):
+    fake_rasa.replies["صورة"] = [
+        {"text": "السطر الأول\n\nالسطر الثاني"},
+        {"image": "https://balagh.example/static/map.png"},
+        {"custom": {"expect": "digits"}},
+    ]
+    await browser.session()
+    events = await browser.say("صورة", count=3)
+    assert events == [
+        {"text": "السطر الأول"},
+        {"text": "السطر الثاني"},
+        {
+            "attachment": {
+                "type": "image",
+                "payload": {"src": "https://balagh.example/static/map.png"},
+            }
+        },
+    ]
+
+
+async def test_arabic_is_detected_from_the_text_and_rasas_metadata_key_is_read(browser, fake_rasa):
+    session = await browser.session()
+    await browser.say("مرحبا", metadata={"location": {"lat": 25.38, "lng": 49.58}, "userId": "7"})
+    metadata = fake_rasa.received[0]["metadata"]
+    assert (metadata["language"], metadata["location"]) == ("ar", {"lat": 25.38, "lng": 49.58})
+    assert fake_rasa.received[0]["sender"] == f"webchat:{session}"
+
+
+async def test_an_impossible_location_is_dropped(browser, fake_rasa):
+    await browser.session()
+    await browser.say("هنا", customData={"location": {"lat": 200, "lng": "east"}})
+    assert "location" not in fake_rasa.received[0]["metadata"]
+
+
+async def test_an_empty_message_is_not_a_turn(browser, fake_rasa):
+    await browser.session()
+    await browser.sio.emit("user_uttered", {"message": "  ", "customData": {"media": ["x.y"]}})
+    await browser.say("مرحبا")
+    assert fake_rasa.messages == ["مرحبا"]
+
+
+async def upload(url: str, session: str, data: bytes, lang: str = "ar") -> httpx.Response:
+    async with httpx.AsyncClient() as http:
+        return await http.post(
+            f"{url}/webchat/uploads?lang={lang}",
+            data={"session_id": session},
+            files={"file": ("photo.jpg", data, "image/jpeg")},
+        )
+
+
+async def test_an_uploaded_photo_travels_with_the_message_by_token(served, browser, fake_rasa):
+    url, _ = served
+    session = await browser.session()
+    response = await upload(url, session, JPEG)
+    assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    await browser.say("", session_id=session, customData={"media": [token], "language": "ar"})
+    (media,) = fake_rasa.received[0]["metadata"]["media"]
+    assert (media["kind"], media["media_type"], media["size"]) == ("photo", "image/jpeg", len(JPEG))
+    assert await services_of(served).attachments.read(media["storage_key"]) == JPEG
+
+
+async def test_a_token_from_another_session_or_forged_is_ignored(served, browser, fake_rasa):
+    url, _ = served
+    session = await browser.session()
+    other = (await upload(url, "another-session-id", JPEG)).json()["token"]
+    services = services_of(served)
+    secret = services.settings.secret_key.get_secret_value()
+    invented = Attachment(
+        kind="photo", media_type="image/jpeg", size=1, storage_key=f"2025/01/{'a' * 32}.jpg"
+    )
+    body, _, signature = upload_token(secret, session, invented).partition(".")
+    forged = f"{body}.{signature[::-1]}"
+    await browser.say("الصورة", session_id=session, customData={"media": [other, forged, 42]})
+    assert fake_rasa.received[0]["metadata"]["media"] == []
+
+
+@pytest.mark.parametrize(("lang", "language"), [("ar", "ar"), ("en", "en")])
+async def test_an_upload_that_is_not_a_photo_is_refused_in_the_users_language(
+    served, lang, language
+):
+    url, _ = served
+    response = await upload(url, "session-0001", b"%PDF-1.7 not a photo", lang=lang)
+    assert response.status_code == 415
+    assert response.json()["error"]["message"] == TEXTS["media_unsupported"][language]
+
+
+async def test_an_upload_over_the_limit_is_refused(served):
+    url, _ = served
+    response = await upload(url, "session-0001", JPEG + b"\x00" * 1_100_000)
+    assert response.status_code == 413
+
+
+async def test_dialogue_down_apologises(browser, fake_rasa):
+    fake_rasa.down = True
+    await browser.session()
+    events = await browser.say("hello, is anyone there?")
+    assert events == [{"text": TEXTS["dialogue_down"]["en"]}]
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [("https://balagh.example", True), ("own", True), ("https://evil.example", False)],
+)
+async def test_only_the_service_itself_may_connect_from_a_browser(served, origin, allowed):
+    url, _ = served
+    origin = url if origin == "own" else origin
+    sio = socketio.AsyncClient()
+    try:
+        await sio.connect(url, headers={"Origin": origin}, transports=["websocket"], wait_timeout=3)
+        connected = True
+    except socketio.exceptions.ConnectionError:
+        connected = False
+    finally:
+        await sio.disconnect()
+    assert connected is allowed
+
+
+async def test_the_widget_files_and_the_demo_page_are_served(served):
+    url, _ = served
+    async with httpx.AsyncClient(base_url=url) as http:
+        widget = await http.get("/webchat/widget.js")
+        style = await http.get("/webchat/widget.css")
+        client = await http.get("/webchat/socket.io.min.js")
+        demo = await http.get("/webchat/demo")
+        missing = await http.get("/webchat/../settings.py")
+    assert widget.status_code == style.status_code == client.status_code == 200
+    assert widget.headers["content-type"].startswith("text/javascript")
+    assert "session_request" in widget.text
+    assert "user_uttered" in widget.text
+    assert style.headers["content-type"].startswith("text/css")
+    assert "Socket.IO v4" in client.text
+    assert '<script src="/webchat/widget.js" data-lang="ar" async></script>' in demo.text
+    assert "script-src 'self'" in demo.headers["content-security-policy"]
+    assert missing.status_code == 404

@@ -1,0 +1,133 @@
+"""When no one else can help, the caller leaves a voicemail that becomes a complaint later.
+
+The dialogue down or slow, the service failing (Twilio's fallback URL), employees away or
+not answering: the caller hears an apology in their language and is never left in silence.
+"""
+
+import pytest
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import ComplaintFilter
+from bot.types import Channel
+from channels.recordings import RECORD_KIND, RecordingJob
+from channels.voice.voicemail import Voicemail, pending_voicemails
+from tests.channels.voice.caller import new_sid
+from tests.channels.voice.conftest import Caller, FakeRasa, FakeTwilioApi
+
+pytestmark = pytest.mark.usefixtures("clock")
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+AR, EN = 'voice="Polly.Hala-Neural"', 'voice="Polly.Joanna-Neural"'
+FALLBACK = "https://balagh.example/channels/twilio/voice/fallback"
+
+
+async def complaints(services: Services) -> list:  # type: ignore[type-arg]
+    return (await services.store.list_complaints(ComplaintFilter(), 10, None)).items
+
+
+@pytest.mark.parametrize(("key", "language"), [("1", "ar"), ("2", "en")])
+async def test_dialogue_down_apology_then_voicemail_then_a_complaint_from_the_worker(
+    phone: Caller,
+    services: Services,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilioApi,
+    arabic_wav: bytes,
+    key: str,
+    language: str,
+):
+    fake_rasa.down = True
+    call = phone()
+    await call.dial()
+    offer = await call.press(key)
+    apology = {
+        "ar": "نعتذر منك، نظامنا متعطل مؤقتاً.",
+        "en": "We apologise: our system is temporarily unavailable.",
+    }
+    assert offer.said[0] == apology[language]
+    assert offer.has("Record")
+    recording_sid = new_sid("RE")
+    fake_twilio.recordings[recording_sid] = arabic_wav
+    kept = await call.record(recording_sid, ended_by="hangup")  # most callers just hang up
+    assert kept.has("Hangup")
+    assert await complaints(services) == []  # acknowledged, kept, not yet filed
+    assert await services.store.list_records(RECORD_KIND, RecordingJob) == []  # fetched already
+    callback = offer.attribute("Record", "recordingStatusCallback")
+    assert callback is not None
+    await call.recording_ready(callback, recording_sid)  # Twilio reports it too: still one
+    assert await services.worker.run_once() == 1
+    assert await services.worker.run_once() == 0
+    (complaint,) = await complaints(services)
+    assert (complaint.channel, complaint.language, complaint.phone) == (
+        Channel.VOICE,
+        language,
+        "+966501234567",
+    )
+    assert complaint.sources == {"CallSid": call.call_sid, "RecordingSid": recording_sid}
+    (attachment,) = complaint.attachments
+    assert attachment.kind == "voice"
+    assert attachment.size > 0
+    assert await pending_voicemails(services.store) == []
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A dialogue slower than a fifth of a second counts as down here."""
+    return settings.model_copy(update={"dialogue_timeout_seconds": 0.2})
+
+
+async def test_a_slow_dialogue_is_not_waited_for(phone: Caller, fake_rasa: FakeRasa):
+    fake_rasa.delay = 1.0
+    call = phone()
+    await call.dial()
+    assert (await call.press("1")).said[0] == "نعتذر منك، نظامنا متعطل مؤقتاً."
+
+
+async def test_the_fallback_url_answers_with_neither_dialogue_nor_store(
+    phone: Caller, services: Services
+):
+    call = phone()
+    await services.store.close()  # the store is gone; the fallback does not need it
+    response = await call.post(FALLBACK, {**call.fields, "ErrorCode": "11200"})
+    assert response.text == (
+        f"{HEAD}<Response>"
+        f"<Say {AR}>نعتذر منك، نظامنا متعطل مؤقتاً.</Say>"
+        f"<Say {AR}>اترك رسالتك بعد الصافرة: اذكر المشكلة ومكانها، وبنسجلها بلاغاً ونتواصل معك. "
+        "وإذا خلصت اضغط المربع.</Say>"
+        f"<Say {EN}>We apologise: our system is temporarily unavailable.</Say>"
+        f"<Say {EN}>Please leave a message after the tone: tell us the problem and where it is, "
+        "and we will register it as a report and contact you. "
+        "Press the pound key when you are done.</Say>"
+        f'<Record action="{FALLBACK}" finishOnKey="#" maxLength="120" method="POST" playBeep="true"'
+        ' recordingStatusCallback="https://balagh.example/channels/twilio/voice/recording'
+        '?kind=voicemail&amp;reason=dialogue_unavailable&amp;lang=ar&amp;caller=%2B966501234567"'
+        ' recordingStatusCallbackEvent="completed" timeout="5" trim="trim-silence" />'
+        f'<Redirect method="POST">{FALLBACK}?e=1</Redirect>'
+        "</Response>"
+    )
+    call.answer = type(call.answer)(response.text)
+    done = await call.record(new_sid("RE"))
+    assert done.said == [
+        "وصلتنا رسالتك، وبنسجلها بلاغاً ونتواصل معك. شكراً لاتصالك.",
+        "We have your message; we will register it as a report and contact you. "
+        "Thank you for calling.",
+    ]
+    assert done.has("Hangup")
+
+
+async def test_a_voicemail_left_through_the_fallback_is_filed_from_its_recording_callback(
+    phone: Caller, services: Services, fake_twilio: FakeTwilioApi, arabic_wav: bytes
+):
+    call = phone()
+    offer = await call.post(FALLBACK, call.fields)
+    call.answer = type(call.answer)(offer.text)
+    callback = call.answer.attribute("Record", "recordingStatusCallback")
+    recording_sid = new_sid("RE")
+    fake_twilio.recordings[recording_sid] = arabic_wav
+    assert callback is not None
+    await call.recording_ready(callback, recording_sid)
+    (voicemail,) = await pending_voicemails(services.store)
+    assert isinstance(voicemail, Voicemail)
+    assert voicemail.caller == "+966501234567"
+    assert await services.worker.run_once() == 1
+    (complaint,) = await complaints(services)
+    assert complaint.description.startswith("رسالة صوتية")

@@ -1,0 +1,209 @@
+"""Start and stop the real dialogue core (Rasa) and the service for end-to-end runs.
+
+Used by tests/e2e and bench/dialogue.py. Each server runs as a child process on a free port
+with its data in a temporary folder; `stop()` ends only the processes started here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+DEFAULT_MODEL = ROOT / "models" / "balagh.tar.gz"
+RASA_START_SECONDS = 300.0
+SERVICE_START_SECONDS = 60.0
+
+
+def rasa_bin() -> Path:
+    return Path(os.environ.get("BALAGH_RASA_BIN", str(DEFAULT_RASA)))
+
+
+def model_path() -> Path:
+    return Path(os.environ.get("BALAGH_RASA_MODEL", str(DEFAULT_MODEL)))
+
+
+def missing_prerequisite() -> str | None:
+    """Why the Rasa server cannot be started here, or None when it can."""
+    if not rasa_bin().exists():
+        return f"no Rasa environment at {rasa_bin()} (make .venv-rasa, or set BALAGH_RASA_BIN)"
+    if not model_path().exists():
+        return f"no trained model at {model_path()} (rasa train --fixed-model-name balagh)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _start(
+    name: str,
+    command: Sequence[str],
+    env: Mapping[str, str],
+    url: str,
+    ready_path: str,
+    workdir: Path,
+    timeout: float,
+) -> Server:
+    log = workdir / f"{name}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            list(command), cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=output
+        )
+    server = Server(name, process, url, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.tail()}")
+        try:
+            if httpx.get(url + ready_path, timeout=2).status_code < 500:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    server.stop()
+    raise RuntimeError(f"{name} did not start within {timeout:.0f} s:\n{server.tail()}")
+
+
+def start_service(workdir: Path, rasa_port: int, port: int | None = None) -> Server:
+    """The Balagh service with the action endpoint, on a temporary SQLite store."""
+    port = port or free_port()
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "BALAGH_STORE_URL": f"sqlite:///{workdir / 'balagh.db'}",
+        "BALAGH_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "BALAGH_PORT": str(port),
+        "BALAGH_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "tests.e2e.service_app:create",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return _start(
+        "service",
+        command,
+        env,
+        f"http://127.0.0.1:{port}",
+        "/health",
+        workdir,
+        SERVICE_START_SECONDS,
+    )
+
+
+def start_rasa(
+    workdir: Path,
+    service_port: int | None,
+    port: int | None = None,
+    model: Path | None = None,
+    tracker_store: bool = True,
+) -> Server:
+    """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook."""
+    port = port or free_port()
+    endpoints = workdir / f"endpoints-{port}.yml"
+    lines = []
+    if service_port is not None:
+        lines += [
+            "action_endpoint:",
+            f'  url: "http://127.0.0.1:{service_port}/webhook"',
+            "  enable_selective_domain: true",
+        ]
+    if tracker_store:
+        lines += [
+            "tracker_store:",
+            "  type: SQL",
+            '  dialect: "sqlite"',
+            f'  db: "{workdir / f"rasa-tracker-{port}.db"}"',
+        ]
+    endpoints.write_text("\n".join(lines) + "\n")
+    command = [
+        str(rasa_bin()),
+        "run",
+        "--enable-api",
+        "--model",
+        str(model or model_path()),
+        "--endpoints",
+        str(endpoints),
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+    ]
+    env = {"PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    return _start(
+        f"rasa-{port}",
+        command,
+        env,
+        f"http://127.0.0.1:{port}",
+        "/status",
+        workdir,
+        RASA_START_SECONDS,
+    )
+
+
+@dataclass
+class Stack:
+    """The service and the dialogue core, wired to each other."""
+
+    workdir: Path
+    service: Server
+    rasa: Server
+    servers: list[Server] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, workdir: Path) -> Stack:
+        rasa_port, service_port = free_port(), free_port()
+        service = start_service(workdir, rasa_port, service_port)
+        try:
+            rasa = start_rasa(workdir, service_port, rasa_port)
+        except Exception:
+            service.stop()
+            raise
+        return cls(workdir, service, rasa, [service, rasa])
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()

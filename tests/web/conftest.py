@@ -1,0 +1,79 @@
+"""Web page fixtures: sign in through the real form, read CSRF tokens out of pages."""
+
+import re
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+
+from bot.complaint import Complaint
+from bot.complaints import CITIZEN, NewComplaint
+from bot.services import Services
+from bot.staff_accounts import create_staff_user
+from bot.types import Channel, Role
+from tests.conftest import PASSWORD
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+async def page_token(client: httpx.AsyncClient, path: str) -> str:
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    return csrf_of(response.text)
+
+
+async def post_form(
+    client: httpx.AsyncClient, page: str, action: str, data: dict[str, str], **kwargs: object
+) -> httpx.Response:
+    """Open `page`, take its CSRF token, post `data` to `action` as that form would."""
+    token = await page_token(client, page)
+    return await client.post(action, data={"csrf_token": token, **data}, **kwargs)  # type: ignore[arg-type]
+
+
+WebLogin = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def web_login(services: Services, client: httpx.AsyncClient) -> WebLogin:
+    """Create a staff user of a role and sign the client in through the login form."""
+
+    async def login(role: Role, username: str | None = None, team: str | None = None) -> None:
+        username = username or f"{role.value}.web"
+        await create_staff_user(
+            services.store,
+            services.catalogue,
+            username=username,
+            display_name=username,
+            role=role,
+            password=PASSWORD,
+            team=team,
+        )
+        response = await post_form(
+            client,
+            "/staff/login",
+            "/staff/login",
+            {"username": username, "password": PASSWORD, "next": "/staff"},
+        )
+        assert response.status_code == 303, response.text
+
+    return login
+
+
+async def new_complaint(services: Services, **fields: object) -> Complaint:
+    values: dict[str, object] = {
+        "channel": Channel.PORTAL,
+        "language": "ar",
+        "description": "حفرة عميقة في الشارع",
+        "category": "roads",
+        "district": "al_hofuf",
+        "phone": "0501234567",
+        **fields,
+    }
+    result = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
+    return result.complaint

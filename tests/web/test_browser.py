@@ -1,0 +1,200 @@
+"""In a real browser (Debian's chromium driven by Playwright) against the real app under uvicorn.
+
+Staff sign in, filter the queue, open a complaint, change its status and find the
+citizen's notification in the outbox; a citizen tracks a report; the KPI dashboard draws
+every chart. CI installs chromium (.ci/run); elsewhere these tests say what is missing.
+"""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bot.complaints import CITIZEN, NewComplaint
+from bot.demo import seed_store
+from bot.phone import last_four
+from bot.services import Services
+from bot.settings import ROOT, Settings
+from bot.staff_accounts import create_staff_user
+from bot.types import Channel, Role
+from tests.conftest import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHARTS = (
+    "chart-day",
+    "chart-hour",
+    "chart-channel",
+    "chart-category",
+    "chart-district",
+    "chart-ageing",
+)
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"
+)
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    base: str
+    reference: str
+    phone: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def prepare(settings: Settings) -> tuple[str, str]:
+    """A supervisor, some demo history for the charts, and one fresh lighting report."""
+    services = await Services.start(settings)
+    try:
+        await create_staff_user(
+            services.store,
+            services.catalogue,
+            username="noura",
+            display_name="نورة",
+            role=Role.SUPERVISOR,
+            password=PASSWORD,
+        )
+        async for _ in seed_store(services, 300, seed=7):
+            pass
+        report = NewComplaint(
+            channel=Channel.WHATSAPP,
+            language="ar",
+            description="عمود انارة طافي أمام المدرسة",
+            category="lighting",
+            district="al_hofuf",
+            phone="0509876543",
+        )
+        complaint = (await services.complaints.create(report, CITIZEN)).complaint
+        assert complaint.phone
+        return complaint.reference, complaint.phone
+    finally:
+        await services.stop()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    folder = tmp_path_factory.mktemp("browser")
+    port = free_port()
+    env = {
+        **os.environ,
+        "BALAGH_STORE_URL": f"sqlite:///{folder / 'balagh.db'}",
+        "BALAGH_ATTACHMENTS_DIR": str(folder / "attachments"),
+        "BALAGH_RASA_URL": "http://127.0.0.1:9",
+        "BALAGH_WORKER_INTERVAL_SECONDS": "0.5",
+        "BALAGH_PORT": str(port),
+    }
+    settings = Settings(store_url=env["BALAGH_STORE_URL"], attachments_dir=folder / "attachments")
+    reference, phone = asyncio.run(prepare(settings))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(folder / "server.log").open("wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (folder / "server.log").read_text()
+            time.sleep(0.2)
+        yield LiveApp(base, reference, phone)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser(live_app: LiveApp) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/staff/login")
+    page.fill("#username", "noura")
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/staff/login'] button[type=submit]")
+    page.wait_for_url(f"{base}/staff/queue")
+
+
+def test_staff_filter_open_change_status_and_see_the_outbox(
+    live_app: LiveApp, browser: Browser
+) -> None:
+    page = browser.new_page()
+    sign_in(page, live_app.base)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.select_option("#category", "lighting")
+    page.select_option("#district", "al_hofuf")
+    page.click("#queue-filters button[type=submit]")
+    row = page.locator(f"#queue tr[data-reference='{live_app.reference}']")
+    expect(row).to_be_visible()
+    categories = page.locator("#queue tbody tr td:nth-child(5)").all_inner_texts()
+    assert set(categories) == {"إنارة الشوارع"}
+    row.locator("a").click()
+    page.wait_for_url(f"**/staff/complaints/{live_app.reference}")
+    page.select_option("#new-status", "in_progress")
+    page.fill("#status-note", "الفريق في الموقع")
+    page.click("#status-form button[type=submit]")
+    expect(page.locator("#status-label")).to_have_text("قيد التنفيذ")
+    expect(page.locator(".notice")).to_be_visible()
+
+    page.goto(f"{live_app.base}/staff/outbox?reference={live_app.reference}")
+    messages = page.locator(f"#outbox tr[data-reference='{live_app.reference}']")
+    expect(messages.first).to_be_visible(timeout=10_000)
+    page.close()
+
+
+def test_citizen_tracks_a_report(live_app: LiveApp, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(f"{live_app.base}/track")
+    page.fill("#reference", live_app.reference)
+    page.fill(
+        "#digits", last_four(live_app.phone).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    )
+    page.click("form[action='/track'] button[type=submit]")
+    page.wait_for_url(f"**/track/{live_app.reference}?t=*")
+    expect(page.locator("h1")).to_contain_text(live_app.reference)
+    expect(page.locator(".timeline li").last).to_contain_text("تم استلام البلاغ")
+    page.close()
+
+
+def test_kpi_dashboard_draws_its_charts(live_app: LiveApp, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    sign_in(page, live_app.base)
+    page.goto(f"{live_app.base}/staff/kpi")
+    page.wait_for_load_state("networkidle")
+    assert int(page.inner_text("#kpi-total")) > 0
+    for chart in CHARTS:
+        painted = page.evaluate(
+            """id => {
+                const canvas = document.getElementById(id);
+                const pixels = canvas.getContext("2d")
+                    .getImageData(0, 0, canvas.width, canvas.height).data;
+                return canvas.width > 0 && pixels.some(value => value !== 0);
+            }""",
+            chart,
+        )
+        assert painted, chart
+    page.close()
