@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 # the tests' speech recordings; chromium runs the browser tests.
 SYSTEM_PACKAGES := ffmpeg espeak-ng sox chromium
 
-.PHONY: help run test lint typecheck pytest bench bench-% system-deps lock clean
+.PHONY: help run test lint typecheck dialogue-checks pytest bench bench-% system-deps lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ help: ## List the targets
 run: system-deps $(VENV)/.installed $(RASA_VENV)/.installed models/.trained ## Start the whole contact center on embedded defaults
 	$(VENV)/bin/balagh run
 
-test: system-deps $(VENV)/.installed lint typecheck pytest ## Install what is needed, then lint, type-check and run every test
+test: system-deps $(VENV)/.installed lint typecheck dialogue-checks pytest ## Install what is needed, then lint, type-check and run every test
 
 lint: $(VENV)/.installed ## ruff format check and lint
 	$(VENV)/bin/ruff format --check .
@@ -30,6 +30,9 @@ lint: $(VENV)/.installed ## ruff format check and lint
 
 typecheck: $(VENV)/.installed ## mypy (strict)
 	$(VENV)/bin/mypy
+
+dialogue-checks: $(VENV)/.installed $(RASA_VENV)/.installed ## Rasa: validate, train if changed, NLU and conversation tests
+	$(PY) tests/rasa_checks.py
 
 pytest: $(VENV)/.installed ## The pytest suite
 	$(PY) -m pytest
@@ -64,8 +67,8 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.lock
 	@touch $@
 
-models/.trained: $(RASA_VENV)/.installed $(RASA_DATA)
-	$(RASA) train --fixed-model-name balagh --out models
+models/.trained: $(VENV)/.installed $(RASA_VENV)/.installed $(RASA_DATA)
+	$(PY) tests/rasa_checks.py --train-only
 	@touch $@
 
 lock: ## Re-pin the service environment from requirements/service.in

@@ -34,6 +34,7 @@ from actions.context import (
     metadata,
     shared_location,
     shared_media,
+    slot_changes,
     slot_set,
     verified_phone,
 )
@@ -96,11 +97,9 @@ def next_missing(state: Mapping[str, Any]) -> str | None:
     return next((name for name in FORM_SLOTS if state.get(name) is None), None)
 
 
-def reset_events() -> list[Event]:
+def reset_events(tracker: TrackerLike) -> list[Event]:
     """Forget the report being written (after it was submitted or cancelled)."""
-    return [slot_set(name, None) for name in FORM_SLOTS] + [
-        slot_set(name, value) for name, value in HELPER_DEFAULTS.items()
-    ]
+    return slot_changes(tracker, {**dict.fromkeys(FORM_SLOTS), **HELPER_DEFAULTS})
 
 
 def danger_reason(text: str, catalogue: Catalogue) -> str | None:
@@ -193,15 +192,16 @@ class ValidateComplaintForm(ComplaintFormAction):
             if intent in INTERRUPTIONS and confidence >= needed:
                 return []  # a rule answers it; the form resumes afterwards
             changes = self.extract(str(requested), tracker, state, speaker)
-            changes.setdefault(str(requested), state.get(str(requested)))
         state.update(changes)
         if not state["danger_warned"] and self.warn_danger(tracker, state, speaker):
             changes["danger_warned"] = True
         next_slot = next_missing(state)
         self.ask(next_slot, state, tracker, speaker)
-        return [slot_set(name, value) for name, value in changes.items()] + [
-            slot_set("requested_slot", next_slot)
-        ]
+        events = slot_changes(tracker, changes)
+        if not events and requested is not None and fresh_input(tracker, FORM):
+            # Rasa takes a turn that sets no slot as a rejection: say what the slot is now
+            events = [slot_set(str(requested), state.get(str(requested)))]
+        return [*events, slot_set("requested_slot", next_slot)]
 
     # ---- extraction -------------------------------------------------------------------
     def from_opening(self, tracker: TrackerLike) -> dict[str, Any]:
@@ -518,9 +518,8 @@ class SubmitComplaint(ComplaintFormAction):
         )
         speaker.say("anything_else", buttons=ANYTHING_ELSE)
         return [
-            *reset_events(),
-            slot_set("last_reference", complaint.reference),
-            slot_set("offer", None),
+            *reset_events(tracker),
+            *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
         ]
 
     def report(
@@ -569,4 +568,4 @@ class CancelReport(ComplaintFormAction):
         speaker = Speaker(dispatcher, language(tracker))
         speaker.say("report_cancelled")
         speaker.say("anything_else", buttons=ANYTHING_ELSE)
-        return [*reset_events(), slot_set("offer", None)]
+        return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]

@@ -46,6 +46,17 @@ def slot_set(name: str, value: Any) -> Event:
     return {"event": "slot", "timestamp": None, "name": name, "value": value}
 
 
+def slot_changes(tracker: TrackerLike, values: Mapping[str, Any]) -> list[Event]:
+    """SlotSet events for the values that differ from the tracker's, in the order given.
+
+    Every event an action returns is validated, stored and sent back with each later action
+    call, so unchanged slots are not set again.
+    """
+    return [
+        slot_set(name, value) for name, value in values.items() if tracker.get_slot(name) != value
+    ]
+
+
 def in_loop(tracker: TrackerLike) -> bool:
     name = (tracker.active_loop or {}).get("name")
     return bool(name) and name != "should_not_be_set"

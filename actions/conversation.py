@@ -17,6 +17,7 @@ from actions.context import (
     in_loop,
     language,
     latest_intent,
+    slot_changes,
     slot_set,
     verified_phone,
 )
@@ -83,14 +84,13 @@ class Greet(BalaghAction):
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         speaker = Speaker(dispatcher, language(tracker))
-        events = [slot_set("welcomed", True)]
         if not tracker.get_slot("welcomed"):
             speaker.say("welcome")
             offered = await self.offer_open_report(tracker, speaker)
             if offered:
-                return [*events, slot_set("offer", STATUS_OFFER + offered)]
+                return slot_changes(tracker, {"welcomed": True, "offer": STATUS_OFFER + offered})
         speaker.say("main_menu", buttons=MAIN_MENU)
-        return [*events, slot_set("offer", None)]
+        return slot_changes(tracker, {"welcomed": True, "offer": None})
 
     async def offer_open_report(self, tracker: TrackerLike, speaker: Speaker) -> str | None:
         caller = caller_phone(tracker)
@@ -121,8 +121,8 @@ class SwitchLanguage(BalaghAction):
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         named = entity(tracker, "language")
-        if named in ("ar", "en"):
-            return [slot_set("language", named)]
+        if named in ("ar", "en"):  # usually set already from the entity
+            return slot_changes(tracker, {"language": named})
         return [slot_set("language", "ar" if language(tracker) == "en" else "en")]
 
 
@@ -140,7 +140,7 @@ class AnswerOffer(BalaghAction):
         speaker = Speaker(dispatcher, language(tracker))
         offer = str(tracker.get_slot("offer") or "")
         yes = latest_intent(tracker)[0] == "affirm"
-        events = [slot_set("offer", None)]
+        events = slot_changes(tracker, {"offer": None})
         if offer.startswith(STATUS_OFFER):
             if not yes:
                 speaker.say("main_menu", buttons=MAIN_MENU)
@@ -158,7 +158,7 @@ class AnswerOffer(BalaghAction):
                 return [*events, *await self.submitter.submit(dispatcher, tracker)]
             speaker.say("report_cancelled")
             speaker.say("anything_else", buttons=ANYTHING_ELSE)
-            return [*events, *reset_events()]
+            return [*events, *reset_events(tracker)]
         if yes:
             speaker.say("main_menu", buttons=MAIN_MENU)
         else:

@@ -17,6 +17,7 @@ from actions.context import (
     fresh_input,
     language,
     latest_intent,
+    slot_changes,
     slot_set,
 )
 from actions.formatting import category_name, district_name, due, moment, short
@@ -162,7 +163,7 @@ class CheckStatus(BalaghAction):
         speaker = Speaker(dispatcher, language(tracker))
         reference = tracker.get_slot("reference")
         attempts = int(tracker.get_slot("reference_attempts") or 0)
-        events = [slot_set("reference", None), slot_set("reference_attempts", 0)]
+        events = slot_changes(tracker, {"reference": None, "reference_attempts": 0})
         if reference:
             try:
                 complaint = await self.services.complaints.get(str(reference))

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from actions import endpoint as action_endpoint
 from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
 from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.open311 import install_open311_errors
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_max_bytes=settings.max_upload_bytes,
     )
     install_error_handlers(app)
+    app.include_router(action_endpoint.router)  # the Rasa action server, in this process
     for module in (health, citizen, auth, staff, users, notifications, webhooks):
         app.include_router(module.router)
     app.include_router(kpi.router)

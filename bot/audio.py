@@ -28,8 +28,10 @@ def _trim(segment: AudioSegment) -> AudioSegment:
 
 
 def _decode(data: bytes) -> AudioSegment:
+    # WAV (what Twilio records) is read natively; anything else goes through ffmpeg
+    kind = "wav" if data[8:12] == b"WAVE" else None
     try:
-        return AudioSegment.from_file(io.BytesIO(data))
+        return AudioSegment.from_file(io.BytesIO(data), format=kind)
     except Exception as exc:  # pydub raises bare exceptions for ffmpeg failures
         raise UnreadableAudio("the file is not audio ffmpeg can read") from exc
 

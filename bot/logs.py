@@ -9,9 +9,9 @@ import re
 
 from bot.phone import mask_phone
 
-# International (+966…) or Saudi local mobile (05…) numbers; references (10 digits starting
-# with 1-9, no plus) stay readable because staff need them in the logs.
-_PHONE = re.compile(r"\+\d{8,15}|(?<!\d)05\d{8}(?!\d)")
+# International (+966…, or %2B966… inside a logged URL) or Saudi local mobile (05…) numbers;
+# references (10 digits starting with 1-9, no plus) stay readable: staff need them in the logs.
+_PHONE = re.compile(r"(?:\+|%2B)\d{8,15}|(?<!\d)05\d{8}(?!\d)")
 
 
 def mask_phones(text: str) -> str:

@@ -9,10 +9,12 @@ import asyncio
 import contextlib
 import os
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
+import yaml
 
 from bot.app import create_app
 from bot.logs import configure_logging
@@ -22,7 +24,16 @@ RASA_STOP_SECONDS = 10
 RASA_START_SECONDS = 180
 
 
-def rasa_command(settings: Settings) -> list[str]:
+def endpoints_for(settings: Settings) -> Path:
+    """endpoints.yml with the action endpoint on this service's port, written under var/."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{settings.port}/webhook"
+    path = ROOT / "var" / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def rasa_command(settings: Settings, endpoints: Path) -> list[str]:
     port = urlsplit(settings.rasa_url).port or 5005
     return [
         str(settings.rasa_bin),
@@ -33,21 +44,18 @@ def rasa_command(settings: Settings) -> list[str]:
         "--model",
         str(ROOT / "models"),
         "--endpoints",
-        str(ROOT / "endpoints.yml"),
+        str(endpoints),
         "--credentials",
         str(ROOT / "credentials.yml"),
     ]
 
 
 async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "BALAGH_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.port}/webhook",
-    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    endpoints = await asyncio.to_thread(endpoints_for, settings)
     log = await asyncio.to_thread((ROOT / "var" / "rasa.log").open, "ab")
     return await asyncio.create_subprocess_exec(
-        *rasa_command(settings), cwd=ROOT, env=env, stdout=log, stderr=log
+        *rasa_command(settings, endpoints), cwd=ROOT, env=env, stdout=log, stderr=log
     )
 
 

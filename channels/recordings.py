@@ -31,6 +31,9 @@ RECORD_KIND: Final = "voice_recording"
 MEDIA_TYPE: Final = "audio/mpeg"
 MAX_DOWNLOAD_BYTES: Final = 200 * 1024 * 1024  # four hours of 8 kHz telephone audio
 RecordingKind = Literal["voice", "call_recording"]
+# one recording fetched and converted at a time: ffmpeg is the costliest thing the service
+# runs, and a burst of recordings must not starve the calls (the queue drains between bursts)
+CONVERSIONS: Final = asyncio.Semaphore(1)
 
 
 class RecordingUnavailable(Exception):
@@ -56,19 +59,27 @@ class Recordings:
         self.http = http
         self.settings = settings
 
-    async def job(self, recording_sid: str, call_sid: str, kind: RecordingKind) -> RecordingJob:
-        """The recording's job, created (durably) the first time it is mentioned."""
-        found = await self.store.get_record(RECORD_KIND, recording_sid, RecordingJob)
-        if found is not None:
-            return found
-        job = RecordingJob(
+    def planned(self, recording_sid: str, call_sid: str, kind: RecordingKind) -> RecordingJob:
+        """The recording's job before it is kept anywhere: its storage key follows its sid."""
+        return RecordingJob(
             recording_sid=recording_sid,
             call_sid=call_sid,
             kind=kind,
             storage_key=self.storage.new_key(MEDIA_TYPE, recording_sid[2:].lower()),
             created_at=utc_now(),
         )
-        await self.store.put_record(RECORD_KIND, recording_sid, job)
+
+    async def keep(self, job: RecordingJob) -> None:
+        """Make the job durable: the worker finishes it if no one else does."""
+        await self.store.put_record(RECORD_KIND, job.recording_sid, job)
+
+    async def job(self, recording_sid: str, call_sid: str, kind: RecordingKind) -> RecordingJob:
+        """The recording's durable job, created the first time it is mentioned."""
+        found = await self.store.get_record(RECORD_KIND, recording_sid, RecordingJob)
+        if found is not None:
+            return found
+        job = self.planned(recording_sid, call_sid, kind)
+        await self.keep(job)
         return job
 
     async def stored_size(self, storage_key: str) -> int:
@@ -85,15 +96,26 @@ class Recordings:
     async def pending(self) -> list[RecordingJob]:
         return await self.store.list_records(RECORD_KIND, RecordingJob)
 
+    @staticmethod
+    def busy() -> bool:
+        """Whether a fetch now would wait for others to finish first."""
+        return CONVERSIONS.locked()
+
     async def fetch(self, job: RecordingJob) -> Attachment:
-        """Download, convert and keep the recording; its job is done once the file is stored."""
-        audio = await compact_recording(await self._download(job.recording_sid))
+        """Download, convert and store the recording under the job's key."""
+        async with CONVERSIONS:  # held while downloading too: queued fetches hold no audio
+            audio = await compact_recording(await self._download(job.recording_sid))
         await self.storage.save_as(job.storage_key, audio)
-        await self.drop(job)
         log.info("kept recording %s (%s, %d bytes)", job.recording_sid, job.kind, len(audio))
         return Attachment(
             kind=job.kind, media_type=MEDIA_TYPE, size=len(audio), storage_key=job.storage_key
         )
+
+    async def settle(self, job: RecordingJob) -> Attachment:
+        """Fetch a kept job's recording; the job is done once the file is stored."""
+        attachment = await self.fetch(job)
+        await self.drop(job)
+        return attachment
 
     async def _download(self, recording_sid: str) -> bytes:
         account = account_sid(self.settings)

@@ -1,11 +1,20 @@
-"""A Rasa 3.6 runtime fix, installed when the Rasa process imports `nlu_components`.
+"""Three Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
-Rasa validates every action server response with `jsonschema.validate(result, schema)`. That
-call first checks the (constant) schema against the JSON Schema metaschema, every time; with
-jsonschema 4.17 that check costs tens of milliseconds, about 80 % of the CPU a dialogue turn
-with a custom action takes. Here the validator is built once from the same schema and validates
-the same instances; a response that fails is handed to Rasa's own method, so the error and
-its message are unchanged.
+Both keep Rasa's behaviour and only remove work whose result Rasa throws away:
+
+1. Action responses. Rasa validates every action server response with
+   `jsonschema.validate(result, schema)`, which first checks the constant schema against the
+   JSON Schema metaschema, every time: with jsonschema 4.17 that costs tens of milliseconds,
+   about 80 % of the CPU of a turn with a custom action. Validators are built once from the
+   same schema; a response that fails goes to Rasa's own method, so errors are unchanged.
+2. Connections to the action server. Rasa opens a new HTTP session, hence a new TCP
+   connection, for every action call; one session per endpoint is kept and reused instead
+   (the same headers, authentication and timeout).
+3. Button payloads. A message like `/inform{"category": "roads"}` runs through the whole NLU
+   pipeline, and then the pipeline's last step (`RegexMessageHandler`) replaces the result
+   with a new message built from the payload alone. A valid payload is now unpacked by that
+   same function (`YAMLStoryReader.unpack_regex_message`) without running the pipeline; any
+   other text, including a malformed payload, still goes through it.
 """
 
 from __future__ import annotations
@@ -17,23 +26,127 @@ _INSTALLED = "_balagh_compiled_validator"
 
 def install() -> None:
     try:
-        from jsonschema import ValidationError
-        from jsonschema.validators import validator_for
         from rasa.core.actions.action import RemoteAction
     except ImportError:  # not inside the Rasa environment
         return
     if getattr(RemoteAction, _INSTALLED, None) is not None:
         return
-    schema = RemoteAction.action_response_format_spec()
-    validator = validator_for(schema)(schema)
-    rasa_validate = RemoteAction._validate_action_result
+    _install_response_validation(RemoteAction)
+    _install_kept_sessions()
+    _install_payload_parsing()
+
+
+def _install_response_validation(remote_action: Any) -> None:
+    """Validate as Rasa's schema does, with validators compiled once.
+
+    Rasa's schema is an envelope (`events`, `responses`) whose events are `oneOf` 23 event
+    kinds, each fixing `event` to a constant. At most one kind can match an event, so checking
+    the one kind its `event` names (with the common part) decides the same as `oneOf`.
+    """
+    from jsonschema import ValidationError
+    from jsonschema.validators import validator_for
+
+    schema = remote_action.action_response_format_spec()
+    events_schema = schema["properties"]["events"]["items"]
+    common = {key: value for key, value in events_schema.items() if key != "oneOf"}
+
+    def compile_(part: dict[str, Any]) -> Any:
+        return validator_for(part)(part)
+
+    envelope = compile_(
+        {
+            **schema,
+            "properties": {**schema["properties"], "events": {"type": "array"}},
+        }
+    )
+    by_kind = {
+        kind["properties"]["event"]["const"]: compile_({"allOf": [common, kind]})
+        for kind in events_schema["oneOf"]
+    }
+    rasa_validate = remote_action._validate_action_result
 
     def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
         try:
-            validator.validate(result)
+            envelope.validate(result)
+            for event in result.get("events") or []:
+                kind = event.get("event") if isinstance(event, dict) else None
+                validator = by_kind.get(kind) if isinstance(kind, str) else None
+                if validator is None:
+                    raise ValidationError(f"unknown event {kind!r}")
+                validator.validate(event)
         except ValidationError:
             return bool(rasa_validate(self, result))  # raises Rasa's own error
         return True
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    setattr(RemoteAction, _INSTALLED, validator)
+    remote_action._validate_action_result = _validate_action_result
+    setattr(remote_action, _INSTALLED, envelope)
+
+
+def _install_kept_sessions() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    new_session = EndpointConfig.session
+
+    class _Kept:
+        """`async with` gives the kept session and leaves it open."""
+
+        def __init__(self, session: Any) -> None:
+            self.session = session
+
+        async def __aenter__(self) -> Any:
+            return self.session
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    def session(self: Any) -> Any:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # outside an event loop: Rasa's own, closed after use
+            return new_session(self)
+        kept = getattr(self, "_balagh_session", None)
+        if kept is None or kept[0] is not loop or kept[1].closed:
+            kept = (loop, new_session(self))
+            self._balagh_session = kept
+        return _Kept(kept[1])
+
+    EndpointConfig.session = session  # type: ignore[method-assign]
+
+
+def _install_payload_parsing() -> None:
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.nlu.constants import (
+        ENTITIES,
+        INTENT,
+        INTENT_NAME_KEY,
+        PREDICTED_CONFIDENCE_KEY,
+        TEXT,
+    )
+    from rasa.shared.nlu.training_data.message import Message
+
+    with_graph = MessageProcessor._parse_message_with_graph
+
+    def _parse_message_with_graph(
+        self: Any, message: Any, tracker: Any, only_output_properties: bool = True
+    ) -> dict[str, Any]:
+        text = (message.text or "").strip()
+        if text.startswith(INTENT_MESSAGE_PREFIX):
+            raw = Message({TEXT: message.text})
+            unpacked = YAMLStoryReader.unpack_regex_message(
+                raw, self.domain, entity_extractor_name="RegexMessageHandler"
+            )
+            if unpacked is not raw:  # a valid payload: what the pipeline would end with
+                parse_data: dict[str, Any] = {
+                    TEXT: "",
+                    INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
+                    ENTITIES: [],
+                }
+                parse_data.update(unpacked.as_dict(only_output_properties=only_output_properties))
+                return parse_data
+        return with_graph(self, message, tracker, only_output_properties)
+
+    MessageProcessor._parse_message_with_graph = _parse_message_with_graph  # type: ignore[method-assign]

@@ -17,3 +17,8 @@ def test_the_filter_masks_formatted_arguments():
     PhoneMaskingFilter().filter(record)
     assert "5511122" not in record.getMessage()
     assert record.getMessage().endswith("33")
+
+
+def test_a_number_inside_a_logged_url_is_masked():
+    text = mask_phones("POST /channels/twilio/voice/recording?caller=%2B966501234567 HTTP/1.1")
+    assert "501234567" not in text

@@ -10,11 +10,11 @@ becomes a complaint. The line hangs up only after a goodbye or a voicemail.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from bot.announcements import list_announcements
 from bot.audio import UnreadableAudio
@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 MAX_MISSES: Final = 2  # re-prompts after silence or a wrong key; the next miss brings an employee
 MAX_HOLDS: Final = 3  # waits for a retried step still being answered, then the fallback
 ANNOUNCEMENTS_PLAYED: Final = 3
-FETCH_BUDGET_SECONDS: Final = 3.0  # a description recording fetched while the caller waits
-AfterReply = Callable[[], Awaitable[None]]
+FETCH_BUDGET_SECONDS: Final = 1.0  # a description recording fetched while the caller waits
+AfterReply = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -153,9 +153,10 @@ class CallStep:
     async def start(self) -> str:
         await self.event("started")
         settings = self.services.settings
-        offered = await remembered_language(self.services.store, self.state.caller) or "ar"
+        remembered = await remembered_language(self.services.store, self.state.caller)
+        offered = remembered or "ar"
         other: Language = "en" if offered == "ar" else "ar"
-        self.state.language = offered
+        self.state.language, self.state.remembered_language = offered, remembered
         preamble: list[str | twiml.Audio] = [say("greeting", offered), say("greeting", other)]
         if settings.record_calls:
             preamble += [say("recorded", offered), say("recorded", other)]
@@ -219,7 +220,8 @@ class CallStep:
 
     async def chose(self, language: Language) -> str:
         self.state.language = language
-        await remember_language(self.services.store, self.state.caller, language)
+        if language != self.state.remembered_language:
+            await remember_language(self.services.store, self.state.caller, language)
         return await self.turn("/greet")
 
     async def turn(self, text: str, media: Sequence[Attachment] = ()) -> str:
@@ -258,19 +260,28 @@ class CallStep:
         recording_sid = self.request.recording_sid
         if recording_sid is None:
             return await self.miss("no_input")
-        job = await self.recordings.job(recording_sid, self.request.call_sid, "voice")
+        job = self.recordings.planned(recording_sid, self.request.call_sid, "voice")
         return await self.turn("/inform", [await self.fetch_now(job)])
 
     async def fetch_now(self, job: RecordingJob) -> Attachment:
-        """The recording if it can be kept within a moment; else its future place (the worker
-        finishes the job) so the complaint still names it."""
-        try:
-            return await asyncio.wait_for(self.recordings.fetch(job), FETCH_BUDGET_SECONDS)
-        except (TimeoutError, RecordingUnavailable, UnreadableAudio) as exc:
-            log.warning("recording %s not kept yet: %s", job.recording_sid, exc)
-            return Attachment(
-                kind=job.kind, media_type=MEDIA_TYPE, size=0, storage_key=job.storage_key
-            )
+        """The recording kept, if that takes only a moment (nothing is written then).
+        Otherwise the job is kept for the worker, the fetch goes on after the answer, and the
+        complaint names the recording's future place (its size 0 until it is there)."""
+        if self.recordings.busy():  # others are being converted: no waiting in line
+            self.after.append(partial(self.settle, job))
+        else:
+            fetch = asyncio.ensure_future(self.recordings.fetch(job))
+            done, _ = await asyncio.wait({fetch}, timeout=FETCH_BUDGET_SECONDS)
+            if not done:
+                self.after.append(partial(finish_fetch, self.recordings, job, fetch))
+            elif fetch.exception() is None:
+                return fetch.result()
+            else:
+                log.warning(
+                    "recording %s left for the worker: %s", job.recording_sid, fetch.exception()
+                )
+        await self.recordings.keep(job)
+        return Attachment(kind=job.kind, media_type=MEDIA_TYPE, size=0, storage_key=job.storage_key)
 
     def voicemail(self, reason: VoicemailReason, texts: Sequence[str]) -> str:
         self.state.voicemail_reason = reason
@@ -328,6 +339,18 @@ class CallStep:
         if self.request.dial_status in ("completed", "answered"):
             return self.finish()
         return self.voicemail("no_answer", (say("employees_busy", self.state.language),))
+
+
+async def finish_fetch(
+    recordings: Recordings, job: RecordingJob, fetch: "asyncio.Future[Attachment]"
+) -> None:
+    """After answering: a fetch that outlasted its budget ends, and its job with it."""
+    try:
+        await fetch
+    except (RecordingUnavailable, UnreadableAudio) as exc:
+        log.warning("recording %s left for the worker: %s", job.recording_sid, exc)
+    else:
+        await recordings.drop(job)
 
 
 async def answer_call(

@@ -4,9 +4,11 @@ The worker runs `follow_up_calls` on every pass, and a recording is settled the 
 reports it; each job is durable in the store until done, so a failure only delays it.
 """
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 
 from bot.audio import UnreadableAudio
 from bot.clock import utc_now
@@ -18,6 +20,24 @@ from channels.voice.voicemail import file_voicemail, pending_voicemails
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER: Final = timedelta(days=2)  # Twilio keeps recordings; an outage is over by then
+# a fresh job is still in the hands of the request or callback that made it
+LEFT_ALONE_FOR: Final = timedelta(minutes=2)
+BACKGROUND: Final[set[asyncio.Task[object]]] = set()  # work started after an answer, still running
+
+
+def in_background(work: Coroutine[Any, Any, object]) -> None:
+    """Run work once the answer is sent, apart from the request: a task left in the request
+    (Starlette's BackgroundTasks) holds a keep-alive connection until it ends. Every job it
+    finishes is durable, so a run lost to a restart only waits for the worker."""
+    task = asyncio.create_task(work)
+    BACKGROUND.add(task)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[object]) -> None:
+    BACKGROUND.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background work failed", exc_info=task.exception())
 
 
 async def settle_recording(
@@ -25,7 +45,7 @@ async def settle_recording(
 ) -> bool:
     """Fetch and keep one recording (a whole call's goes onto its complaints); False: later."""
     try:
-        attachment = await recordings.fetch(job)
+        attachment = await recordings.settle(job)
     except RecordingUnavailable as exc:
         if utc_now() - job.created_at < GIVE_UP_AFTER:
             log.info("recording %s not fetched yet: %s", job.recording_sid, exc)
@@ -63,7 +83,8 @@ async def follow_up_calls(complaints: ComplaintService, recordings: Recordings) 
     """One worker pass: recordings first, so a voicemail filed next names its real size."""
     done = 0
     for job in await recordings.pending():
-        done += await settle_recording(complaints, recordings, job)
+        if utc_now() - job.created_at >= LEFT_ALONE_FOR:
+            done += await settle_recording(complaints, recordings, job)
     for voicemail in await pending_voicemails(complaints.store):
         size = await recordings.stored_size(voicemail.storage_key)
         await file_voicemail(complaints, voicemail, size)

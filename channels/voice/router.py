@@ -12,7 +12,7 @@ Every POST must carry Twilio's signature (403 otherwise, nothing changed).
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from bot.announcements import Announcement
 from bot.api.deps import ServicesDep
@@ -27,7 +27,7 @@ from channels.twilio_webhook import TwilioForm, parse
 from channels.voice import twiml
 from channels.voice.call import MAX_HOLDS, Step, answer_call
 from channels.voice.fallback import fallback_answer, out_of_service, voices
-from channels.voice.followup import settle_recording
+from channels.voice.followup import in_background, settle_recording
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
 from channels.voice.state import VoicemailReason, forget_call, load_call
 from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
@@ -46,7 +46,6 @@ async def voice(
     form: TwilioForm,
     services: ServicesDep,
     dialogue: DialogueDep,
-    background: BackgroundTasks,
     number: StepNumber = None,
     silent: Silent = False,
     holds: Holds = 0,
@@ -61,8 +60,8 @@ async def voice(
         return twiml.hold(url, "ar", voices(settings))
 
     reply, after = await answer_call(services, dialogue, request, Step(number, silent), hold)
-    for task in after:
-        background.add_task(task)
+    for work in after:
+        in_background(work())
     return Response(reply, media_type=TWIML)
 
 
@@ -92,7 +91,6 @@ async def status(form: TwilioForm, services: ServicesDep) -> None:
 async def recording(
     form: TwilioForm,
     services: ServicesDep,
-    background: BackgroundTasks,
     use: Annotated[RecordingUse, Query(alias="kind")],
     reason: VoicemailReason = "dialogue_unavailable",
     lang: Language = "ar",
@@ -104,7 +102,7 @@ async def recording(
         return
     recordings = Recordings(services.store, services.attachments, services.http, services.settings)
     kind: RecordingKind = "call_recording" if use == "call_recording" else "voice"
-    job = await recordings.job(report.recording_sid, report.call_sid, kind)
+    job = recordings.planned(report.recording_sid, report.call_sid, kind)
     if use == "voicemail":
         voicemail = Voicemail(
             recording_sid=report.recording_sid,
@@ -116,7 +114,10 @@ async def recording(
             left_at=utc_now(),
         )
         await keep_voicemail(services.store, voicemail)
-    background.add_task(settle_recording, services.complaints, recordings, job)
+    if await recordings.stored_size(job.storage_key):
+        return  # already kept while the caller waited
+    job = await recordings.job(report.recording_sid, report.call_sid, kind)
+    in_background(settle_recording(services.complaints, recordings, job))
 
 
 def _phone(raw: str) -> str | None:

@@ -25,6 +25,7 @@ class CallState(BaseModel):
     call_sid: str
     caller: str | None = None  # the caller id in E.164, when the network gave a real one
     language: Language = "ar"
+    remembered_language: Language | None = None  # the caller's choice on their last call
     started_at: datetime
     step: Annotated[int, Field(ge=0)] = 0  # how many webhooks of this call were answered
     answered: str = ""  # the dedupe key of the last one…

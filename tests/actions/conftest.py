@@ -15,6 +15,16 @@ from bot.services import Services
 from bot.settings import Settings
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
+# the slots' initial values in domain.yml, as Rasa sends them
+INITIAL_SLOTS = {
+    "language": "ar",
+    "correcting": False,
+    "menu_page": 1,
+    "phone_declined": False,
+    "danger_warned": False,
+    "reference_attempts": 0,
+    "welcomed": False,
+}
 CALLER = "+966551234567"
 WEDNESDAY_NOON = datetime(2025, 5, 14, 9, 0, tzinfo=UTC)  # 12:00 in Riyadh, working hours
 FRIDAY_NOON = datetime(2025, 5, 16, 9, 0, tzinfo=UTC)  # the weekend
@@ -95,7 +105,7 @@ def make_tracker(
     """
     message = user_event(text, intent, confidence, entities, metadata)
     events = [*history, action_event("action_listen"), message]
-    all_slots = {"language": "ar", **(slots or {})}
+    all_slots = {**INITIAL_SLOTS, **(slots or {})}
     if form is not None:
         all_slots["requested_slot"] = requested_slot
         events += [slot_event("requested_slot", requested_slot), action_event(form)]

@@ -26,7 +26,6 @@ async def test_opening_message_fills_category_district_and_description(services,
         SlotSet("category", "roads"),
         SlotSet("district", "al_kut"),
         SlotSet("description", text),
-        SlotSet("correcting", False),
         SlotSet("requested_slot", "phone"),
     ]
     [ask] = dispatcher.messages
@@ -37,7 +36,7 @@ async def test_opening_message_fills_category_district_and_description(services,
 async def test_button_opening_asks_the_first_page_of_categories(services, dispatcher):
     tracker = make_tracker("/report_complaint", "report_complaint", form=FORM)
     events = await validate(services).execute(dispatcher, tracker, {})
-    assert events == [SlotSet("correcting", False), SlotSet("requested_slot", "category")]
+    assert events == [SlotSet("requested_slot", "category")]  # and the question
     [ask] = dispatcher.messages
     assert ask["text"] == "وش نوع المشكلة؟ اختر من القائمة أو اكتبها بكلماتك."
     assert payloads(ask) == [
@@ -59,11 +58,7 @@ async def test_more_options_turns_the_category_page(services, dispatcher):
         requested_slot="category",
     )
     events = await validate(services).execute(dispatcher, tracker, {})
-    assert events == [
-        SlotSet("category", None),
-        SlotSet("menu_page", 3),
-        SlotSet("requested_slot", "category"),
-    ]
+    assert events == [SlotSet("menu_page", 3), SlotSet("requested_slot", "category")]
     assert payloads(dispatcher.messages[0]) == [
         '/inform{"category": "vehicles"}',
         '/inform{"category": "visual"}',
@@ -242,7 +237,6 @@ async def test_phone_confirmed_declined_typed_and_invalid(services, dispatcher):
         "لا", "deny", slots=base, metadata={"phone": CALLER}, form=FORM, requested_slot="phone"
     )
     assert await action.execute(dispatcher, no, {}) == [
-        SlotSet("phone", None),
         SlotSet("phone_declined", True),
         SlotSet("requested_slot", "phone"),
     ]
@@ -293,7 +287,6 @@ async def test_summary_then_correction_by_buttons(services, dispatcher):
     )
     assert await action.execute(dispatcher, change, {}) == [
         SlotSet("correcting", True),
-        SlotSet("complaint_confirmed", None),
         SlotSet("requested_slot", "complaint_confirmed"),
     ]
     assert payloads(dispatcher.messages[0]) == [
@@ -315,7 +308,6 @@ async def test_summary_then_correction_by_buttons(services, dispatcher):
     assert await action.execute(dispatcher, pick, {}) == [
         SlotSet("district", None),
         SlotSet("correcting", False),
-        SlotSet("complaint_confirmed", None),
         SlotSet("requested_slot", "district"),
     ]
 
@@ -332,7 +324,6 @@ async def test_correction_in_words_rereads_the_summary(services, dispatcher):
     assert events == [
         SlotSet("category", "lighting"),
         SlotSet("district", "al_mubarraz"),
-        SlotSet("complaint_confirmed", None),
         SlotSet("requested_slot", "complaint_confirmed"),
     ]
     assert "- Type: Street lighting\n- District: Al Mubarraz" in texts(dispatcher)[0]

@@ -71,7 +71,7 @@ async def test_session_start_takes_language_channel_and_caller_from_metadata(ser
 
 async def test_greet_welcomes_then_shows_the_menu(services, dispatcher):
     events = await Greet(services).execute(dispatcher, make_tracker("هلا", "greet"), {})
-    assert events == [SlotSet("welcomed", True), SlotSet("offer", None)]
+    assert events == [SlotSet("welcomed", True)]
     welcome, menu = dispatcher.messages
     assert welcome["text"] == "حياك الله في بلاغ 940، أمانة الأحساء."
     assert menu["text"] == "كيف أقدر أخدمك؟"

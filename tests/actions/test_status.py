@@ -108,7 +108,7 @@ async def test_status_with_details_for_the_callers_own_report(services, dispatch
         slots={"reference": complaint.reference, "caller_phone": CALLER},
     )
     events = await CheckStatus(services).execute(dispatcher, tracker, {})
-    assert events == [SlotSet("reference", None), SlotSet("reference_attempts", 0)]
+    assert events == [SlotSet("reference", None)]
     status, details, follow_up = texts(dispatcher)
     assert status.startswith(
         f"البلاغ رقم {complaint.reference}: محال إلى الفريق المختص. آخر تحديث "
@@ -150,10 +150,7 @@ async def test_not_found_and_given_up(services, dispatcher):
 
     dispatcher.messages.clear()
     gave_up = make_tracker("/inform", slots={"reference_attempts": 3})
-    assert await action.execute(dispatcher, gave_up, {}) == [
-        SlotSet("reference", None),
-        SlotSet("reference_attempts", 0),
-    ]
+    assert await action.execute(dispatcher, gave_up, {}) == [SlotSet("reference_attempts", 0)]
     [offer] = dispatcher.messages
     assert offer["text"] == "ما قدرنا نتحقق من رقم البلاغ. تبي أحولك لموظف يساعدك؟"
     assert payloads(offer) == ["/talk_to_agent", "/greet"]

@@ -8,16 +8,13 @@ from bot.reference import parse_reference
 from bot.types import Channel, Status
 from tests.actions.conftest import CALLER, make_tracker, payloads, snapshot, texts
 
+# what a filled-in report leaves to forget
 RESET = [
     SlotSet("category", None),
     SlotSet("district", None),
     SlotSet("description", None),
     SlotSet("phone", None),
     SlotSet("complaint_confirmed", None),
-    SlotSet("correcting", False),
-    SlotSet("menu_page", 1),
-    SlotSet("phone_declined", False),
-    SlotSet("danger_warned", False),
 ]
 
 
@@ -29,8 +26,8 @@ async def test_submit_commits_then_says_the_reference(services, dispatcher):
     [complaint] = page.items
     assert events == [
         *RESET,
+        SlotSet("danger_warned", False),
         SlotSet("last_reference", complaint.reference),
-        SlotSet("offer", None),
     ]
     assert parse_reference(complaint.reference) == complaint.reference
     assert complaint.channel == Channel.WHATSAPP
@@ -103,7 +100,7 @@ async def test_a_store_failure_keeps_the_report_and_offers_a_retry(
 async def test_cancel_forgets_the_report(services, dispatcher):
     tracker = make_tracker("cancel", "cancel", slots={"language": "en", "category": "roads"})
     events = await CancelReport(services).execute(dispatcher, tracker, {})
-    assert events == [*RESET, SlotSet("offer", None)]
+    assert events == [SlotSet("category", None)]
     assert texts(dispatcher) == [
         "The report is cancelled; nothing was saved.",
         "Is there anything else I can do for you?",

@@ -154,8 +154,7 @@ def start_rasa(
     if tracker_store:
         lines += [
             "tracker_store:",
-            "  type: SQL",
-            '  dialect: "sqlite"',
+            "  type: nlu_components.tracker_store.SQLiteTrackerStore",
             f'  db: "{workdir / f"rasa-tracker-{port}.db"}"',
         ]
     endpoints.write_text("\n".join(lines) + "\n")

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from bot.services import Services
 from bot.settings import Settings
 from channels.twilio_account import LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN
+from channels.voice.followup import BACKGROUND
 from tests.channels.voice.caller import SimulatedCall
 from tests.channels.voice.report_bot import ReportBot
 from tests.servers import serve
@@ -44,18 +45,21 @@ class FakeRasa:
     down: bool = False
     delay: float = 0.0
 
-    async def webhook(self, request: Request) -> Response:
-        body = await request.json()
-        self.received.append(body)
-        if self.down:
-            return Response("Rasa is restarting", status_code=503)
-        await asyncio.sleep(self.delay)
-        if self.bot is not None:
-            return JSONResponse(await self.bot.reply(body))
-        return JSONResponse(self.replies.get(body["message"], []))
+    @property
+    def app(self) -> Starlette:
+        async def webhook(request: Request) -> Response:
+            self.received.append(body := await request.json())
+            if self.down:
+                return Response("Rasa is restarting", status_code=503)
+            await asyncio.sleep(self.delay)
+            answer = await self.bot.reply(body) if self.bot else self.replies.get(body["message"])
+            return JSONResponse(answer or [])
+
+        return Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])])
 
     @property
     def messages(self) -> list[str]:
+        """What the phone line sent, turn after turn."""
         return [body["message"] for body in self.received]
 
 
@@ -79,20 +83,17 @@ class FakeTwilioApi:
 
 @pytest.fixture
 async def fake_rasa() -> AsyncIterator[FakeRasa]:
-    fake = FakeRasa()
-    app = Starlette(routes=[Route("/webhooks/rest/webhook", fake.webhook, methods=["POST"])])
-    async with serve(app) as url:
-        fake.url = url
-        yield fake
+    rasa = FakeRasa()
+    async with serve(rasa.app) as rasa.url:
+        yield rasa
 
 
 @pytest.fixture
 async def fake_twilio() -> AsyncIterator[FakeTwilioApi]:
-    fake = FakeTwilioApi()
+    twilio = FakeTwilioApi()
     path = "/2010-04-01/Accounts/{account}/Recordings/{sid}.wav"
-    async with serve(Starlette(routes=[Route(path, fake.recording)])) as url:
-        fake.url = url
-        yield fake
+    async with serve(Starlette(routes=[Route(path, twilio.recording)])) as twilio.url:
+        yield twilio
 
 
 @pytest.fixture
@@ -118,14 +119,21 @@ def report_bot(fake_rasa: FakeRasa, services: Services) -> ReportBot:
 Caller = Callable[..., SimulatedCall]
 
 
+async def background_finished() -> None:
+    """Wait for the work the line started after answering (fetching recordings)."""
+    while BACKGROUND:
+        await asyncio.gather(*BACKGROUND)
+
+
 @pytest.fixture
-def phone(client: httpx.AsyncClient) -> Caller:
+async def phone(client: httpx.AsyncClient) -> AsyncIterator[Caller]:
     """Place a call: `phone()` or `phone(caller="+9665…", call_sid=…)`."""
 
     def place(**options: Any) -> SimulatedCall:
         return SimulatedCall(client, PUBLIC, **options)
 
-    return place
+    yield place
+    await background_finished()  # before the service stops
 
 
 async def at_main_menu(place: Caller, language_key: str = "1", **options: Any) -> SimulatedCall:

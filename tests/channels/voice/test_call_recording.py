@@ -7,7 +7,7 @@ from bot.services import Services
 from bot.settings import Settings
 from channels.voice.state import load_call
 from tests.channels.voice.caller import new_sid
-from tests.channels.voice.conftest import Caller, FakeTwilioApi
+from tests.channels.voice.conftest import Caller, FakeTwilioApi, background_finished
 from tests.channels.voice.report_bot import ReportBot
 from tests.channels.voice.test_recordings import reported_complaints
 
@@ -43,6 +43,7 @@ async def test_a_recorded_call_tells_the_caller_and_its_recording_joins_the_comp
     whole_call = new_sid("RE")
     fake_twilio.recordings[whole_call] = arabic_wav
     assert (await call.recording_ready(callback, whole_call)).status_code == 204
+    await background_finished()
     (complaint,) = await reported_complaints(services)
     assert [a.kind for a in complaint.attachments] == ["voice", "call_recording"]
     assert complaint.history[-1].field == "attachment"

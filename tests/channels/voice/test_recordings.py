@@ -2,6 +2,7 @@
 pydub (mono 8 kHz MP3), kept as attachments and attached to the complaint."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from pydub import AudioSegment
@@ -12,7 +13,13 @@ from bot.store.base import ComplaintFilter
 from channels.recordings import RECORD_KIND, RecordingJob
 from channels.twilio_account import LOCAL_ACCOUNT_SID
 from tests.channels.voice.caller import new_sid
-from tests.channels.voice.conftest import Caller, FakeRasa, FakeTwilioApi, at_description
+from tests.channels.voice.conftest import (
+    Caller,
+    FakeRasa,
+    FakeTwilioApi,
+    at_description,
+    background_finished,
+)
 from tests.channels.voice.report_bot import ReportBot
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -84,6 +91,7 @@ async def test_a_recording_not_ready_yet_is_named_now_and_kept_when_twilio_repor
     fake_twilio.recordings[recording_sid] = arabic_wav
     assert callback is not None
     assert (await call.recording_ready(callback, recording_sid)).status_code == 204
+    await background_finished()
     assert sniff(await services.attachments.read(media["storage_key"])) == "audio/mpeg"
     assert await services.store.list_records(RECORD_KIND, RecordingJob) == []
 
@@ -94,11 +102,13 @@ async def test_the_worker_fetches_what_could_not_be_fetched_before(
     services: Services,
     fake_twilio: FakeTwilioApi,
     arabic_wav: bytes,
+    monkeypatch: pytest.MonkeyPatch,
 ):
     recording_sid = new_sid("RE")
     call = await at_description(phone)
-    await call.record(recording_sid)
-    assert await services.worker.run_once() == 0  # Twilio still has nothing
+    await call.record(recording_sid)  # Twilio has nothing yet
     fake_twilio.recordings[recording_sid] = arabic_wav
+    assert await services.worker.run_once() == 0  # fresh: its call's callback may still come
+    monkeypatch.setattr("channels.voice.followup.LEFT_ALONE_FOR", timedelta(0))
     assert await services.worker.run_once() == 1
     assert await services.store.list_records(RECORD_KIND, RecordingJob) == []

@@ -13,7 +13,7 @@ from bot.types import Channel
 from channels.recordings import RECORD_KIND, RecordingJob
 from channels.voice.voicemail import Voicemail, pending_voicemails
 from tests.channels.voice.caller import new_sid
-from tests.channels.voice.conftest import Caller, FakeRasa, FakeTwilioApi
+from tests.channels.voice.conftest import Caller, FakeRasa, FakeTwilioApi, background_finished
 
 pytestmark = pytest.mark.usefixtures("clock")
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -50,6 +50,7 @@ async def test_dialogue_down_apology_then_voicemail_then_a_complaint_from_the_wo
     kept = await call.record(recording_sid, ended_by="hangup")  # most callers just hang up
     assert kept.has("Hangup")
     assert await complaints(services) == []  # acknowledged, kept, not yet filed
+    await background_finished()
     assert await services.store.list_records(RECORD_KIND, RecordingJob) == []  # fetched already
     callback = offer.attribute("Record", "recordingStatusCallback")
     assert callback is not None
@@ -125,6 +126,7 @@ async def test_a_voicemail_left_through_the_fallback_is_filed_from_its_recording
     fake_twilio.recordings[recording_sid] = arabic_wav
     assert callback is not None
     await call.recording_ready(callback, recording_sid)
+    await background_finished()
     (voicemail,) = await pending_voicemails(services.store)
     assert isinstance(voicemail, Voicemail)
     assert voicemail.caller == "+966501234567"
