@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10 2>/dev/null) && echo $$p/bin/python3.10 || command -v python3.10)
-RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+	$(wildcard nlu_components/*.py) bot/arabic.py bot/digits.py
 export PYTHONPATH := $(CURDIR)
 # Debian packages (each also the name of its command): ffmpeg for pydub; espeak-ng and sox make
 # the tests' speech recordings; chromium runs the browser tests.

@@ -195,7 +195,8 @@ async def run(callers: int, think: float, workdir: Path) -> dict[str, object]:
         stack = await asyncio.to_thread(Stack.start, workdir)
     try:
         results = Results()
-        limits = httpx.Limits(max_connections=callers, max_keepalive_connections=callers)
+        # a connection per webhook, as Twilio makes them (none idle past the server's keep-alive)
+        limits = httpx.Limits(max_connections=callers, max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=30, limits=limits) as http:
             started = time.perf_counter()
             await asyncio.gather(

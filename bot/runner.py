@@ -39,6 +39,8 @@ def rasa_command(settings: Settings, endpoints: Path) -> list[str]:
         str(settings.rasa_bin),
         "run",
         "--enable-api",
+        "--interface",
+        "127.0.0.1",  # only this machine: the service is the way in
         "--port",
         str(port),
         "--model",
