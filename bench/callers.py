@@ -122,8 +122,7 @@ async def one_caller(
         await asyncio.sleep(think)
         expect_prompt(await call.press(KEYS_AFTER_RECORDING[0]), "Gather")
         await asyncio.sleep(think)
-        created = await call.press(KEYS_AFTER_RECORDING[1])
-        expect_prompt(created, "Gather")
+        created = await call.press(KEYS_AFTER_RECORDING[1])  # then "anything else?", or goodbye
         if not any(reads_a_reference(line) for line in created.said):
             raise AssertionError(f"no reference read back: {created.said[:1]}")
         results.completed.add(call.call_sid)

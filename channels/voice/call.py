@@ -45,7 +45,7 @@ from channels.voice.state import (
 )
 from channels.voice.texts import say
 from channels.voice.urls import RecordingUse, announcement_url, recording_url, step_url
-from channels.voice.voicemail import Voicemail, keep_voicemail
+from channels.voice.voicemail import Voicemail, keep_voicemail, reported_in_call
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class CallStep:
             messages = await self.dialogue.send(f"voice:{self.request.call_sid}", text, metadata)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
-            return self.voicemail("dialogue_unavailable", (say("apology", state.language),))
+            return await self.dialogue_failed()
         reply = read_reply(messages, state.language)
         state.language = reply.prompt.language
         state.references += reply.references
@@ -253,6 +253,20 @@ class CallStep:
         if not reply.prompt.texts:
             return self.ask(state.prompt, preamble=[say("sorry", state.language)])
         return self.ask(reply.prompt)
+
+    async def dialogue_failed(self) -> str:
+        """The turn that timed out may have committed the caller's report: if so they hear
+        its reference; otherwise an apology and a voicemail."""
+        state = self.state
+        reported = await reported_in_call(
+            self.services.store, self.request.call_sid, state.caller, state.started_at
+        )
+        if reported is None:
+            return self.voicemail("dialogue_unavailable", (say("apology", state.language),))
+        if reported.reference not in state.references:
+            state.references.append(reported.reference)
+        state.served = True
+        return self.finish(say("reported", state.language, reference=reported.reference))
 
     # ---- recordings -------------------------------------------------------------------
     async def described(self) -> str:
@@ -363,16 +377,17 @@ async def answer_call(
     """The TwiML for one voice webhook, and work to run once it is sent.
 
     A Twilio retry of a step already answered gets the same TwiML; one that arrives while the
-    first delivery is still being answered is asked to wait (`hold`).
+    first delivery is still being answered is asked to wait (`hold`). The call's start makes
+    no dialogue turn and writes nothing a repeat would change, so it needs no claim.
     """
     store = services.store
     now = utc_now()
     key = step.key(request.call_sid)
-    claim = await store.claim_inbound(key, now)
+    first = step.number is None or (await store.claim_inbound(key, now)).first
     state = await load_call(store, request.call_sid)
-    if not claim.first:
-        if state is not None and state.answered == key:
-            return state.reply, []
+    if state is not None and state.answered == key:
+        return state.reply, []
+    if not first:
         return hold(), []
     fresh = state is None or step.number is None
     if state is None or step.number is None:

@@ -81,6 +81,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "Thank you for calling Balagh 940. Goodbye.",
     },
     "hold": {"ar": "لحظات من فضلك.", "en": "One moment please."},
+    "reported": {
+        "ar": "تم تسجيل بلاغك برقم {reference}. شكراً لاتصالك ببلاغ 940.",
+        "en": "Your report is registered with number {reference}. "
+        "Thank you for calling Balagh 940.",
+    },
 }
 VOICEMAIL_DESCRIPTIONS: Final[dict[str, dict[Language, str]]] = {
     "dialogue_unavailable": {

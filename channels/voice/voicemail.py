@@ -8,14 +8,14 @@ a repeated report, a second worker or a restart never files it twice.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.complaint import Attachment
+from bot.complaint import Attachment, Complaint
 from bot.complaints import Actor, ComplaintService, NewComplaint
-from bot.store.base import Store
+from bot.store.base import ComplaintFilter, Store
 from bot.types import Channel, Language
 from channels.recordings import MEDIA_TYPE
 from channels.voice.state import VoicemailReason
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 RECORD_KIND: Final = "voicemail"
 CITIZEN: Final = Actor("citizen", "citizen")
+LONGEST_CALL: Final = timedelta(hours=4)  # Twilio's limit on a call's length
+CALL_SCAN: Final = 200  # phone reports since a call began, looked through for its CallSid
 
 
 class Voicemail(BaseModel):
@@ -47,25 +49,42 @@ async def pending_voicemails(store: Store) -> list[Voicemail]:
     return await store.list_records(RECORD_KIND, Voicemail)
 
 
+async def reported_in_call(
+    store: Store, call_sid: str, caller: str | None, since: datetime
+) -> Complaint | None:
+    """The complaint this call reported, if any: a dialogue turn that outlived its timeout may
+    still have committed one (the caller then hears it, and a voicemail joins it)."""
+    recent = ComplaintFilter(channel=Channel.VOICE, phone=caller, created_from=since)
+    page = await store.list_complaints(recent, CALL_SCAN, None)
+    return next((c for c in page.items if c.sources.get("CallSid") == call_sid), None)
+
+
 async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, size: int) -> str:
-    """Report the voicemail as a complaint (once) and return its reference.
+    """File the voicemail once and return its complaint's reference: a new complaint, or the
+    one its call already reported (the recording joins it: one problem, one complaint).
 
     `size` is the stored recording's, or 0 while it is still being fetched.
     """
-    report = NewComplaint(
-        channel=Channel.VOICE,
-        language=voicemail.language,
-        description=VOICEMAIL_DESCRIPTIONS[voicemail.reason][voicemail.language],
-        phone=voicemail.caller,
-        attachments=[
-            Attachment(
-                kind="voice", media_type=MEDIA_TYPE, size=size, storage_key=voicemail.storage_key
-            )
-        ],
-        sources={"CallSid": voicemail.call_sid, "RecordingSid": voicemail.recording_sid},
-        idempotency_key=f"voicemail:{voicemail.recording_sid}",
+    recording = Attachment(
+        kind="voice", media_type=MEDIA_TYPE, size=size, storage_key=voicemail.storage_key
     )
-    result = await complaints.create(report, CITIZEN)
+    since = voicemail.left_at - LONGEST_CALL
+    reported = await reported_in_call(complaints.store, voicemail.call_sid, voicemail.caller, since)
+    if reported is not None:
+        if all(item.storage_key != recording.storage_key for item in reported.attachments):
+            await complaints.add_attachment(reported.reference, CITIZEN, recording)
+        reference = reported.reference
+    else:
+        report = NewComplaint(
+            channel=Channel.VOICE,
+            language=voicemail.language,
+            description=VOICEMAIL_DESCRIPTIONS[voicemail.reason][voicemail.language],
+            phone=voicemail.caller,
+            attachments=[recording],
+            sources={"CallSid": voicemail.call_sid, "RecordingSid": voicemail.recording_sid},
+            idempotency_key=f"voicemail:{voicemail.recording_sid}",
+        )
+        reference = (await complaints.create(report, CITIZEN)).complaint.reference
     await complaints.store.delete_record(RECORD_KIND, voicemail.recording_sid)
-    log.info("voicemail %s filed as %s", voicemail.recording_sid, result.complaint.reference)
-    return result.complaint.reference
+    log.info("voicemail %s filed on %s", voicemail.recording_sid, reference)
+    return reference

@@ -51,8 +51,8 @@ class FakeRasa:
             self.received.append(body := await request.json())
             if self.down:
                 return Response("Rasa is restarting", status_code=503)
-            await asyncio.sleep(self.delay)
             answer = await self.bot.reply(body) if self.bot else self.replies.get(body["message"])
+            await asyncio.sleep(self.delay)  # slow to answer, after the turn's work is done
             return JSONResponse(answer or [])
 
         return Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])])

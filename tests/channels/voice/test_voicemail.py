@@ -11,9 +11,17 @@ from bot.settings import Settings
 from bot.store.base import ComplaintFilter
 from bot.types import Channel
 from channels.recordings import RECORD_KIND, RecordingJob
-from channels.voice.voicemail import Voicemail, pending_voicemails
+from channels.voice.texts import read_digits
+from channels.voice.voicemail import Voicemail, keep_voicemail, pending_voicemails
 from tests.channels.voice.caller import new_sid
-from tests.channels.voice.conftest import Caller, FakeRasa, FakeTwilioApi, background_finished
+from tests.channels.voice.conftest import (
+    Caller,
+    FakeRasa,
+    FakeTwilioApi,
+    at_description,
+    background_finished,
+)
+from tests.channels.voice.report_bot import ReportBot
 
 pytestmark = pytest.mark.usefixtures("clock")
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -133,3 +141,48 @@ async def test_a_voicemail_left_through_the_fallback_is_filed_from_its_recording
     assert await services.worker.run_once() == 1
     (complaint,) = await complaints(services)
     assert complaint.description.startswith("رسالة صوتية")
+
+
+async def test_a_report_committed_by_a_turn_that_timed_out_is_read_back_not_lost(
+    phone: Caller, report_bot: ReportBot, services: Services, fake_rasa: FakeRasa
+):
+    call = await at_description(phone)
+    await call.record(new_sid("RE"))
+    await call.press("1")  # yes, this number
+    fake_rasa.delay = 1.0  # the report is committed, the answer comes too late
+    heard = await call.press("1")
+    (complaint,) = await complaints(services)
+    assert heard.said == [
+        f"تم تسجيل بلاغك برقم {read_digits(complaint.reference, 'ar')}. "
+        "شكراً لاتصالك ببلاغ تسعة أربعة صفر."
+    ]
+    assert heard.has("Hangup")
+
+
+async def test_a_voicemail_left_in_a_call_that_reported_joins_that_report(
+    phone: Caller,
+    report_bot: ReportBot,
+    services: Services,
+    fake_twilio: FakeTwilioApi,
+    arabic_wav: bytes,
+):
+    call = await at_description(phone)
+    await call.record(new_sid("RE"))
+    await call.press("1")
+    await call.press("1")
+    (complaint,) = await complaints(services)
+    recording_sid = new_sid("RE")
+    fake_twilio.recordings[recording_sid] = arabic_wav
+    voicemail = Voicemail(
+        recording_sid=recording_sid,
+        call_sid=call.call_sid,
+        caller=complaint.phone,
+        language="ar",
+        reason="dialogue_unavailable",
+        storage_key="2025/06/" + recording_sid[2:] + ".mp3",
+        left_at=complaint.created_at,
+    )
+    await keep_voicemail(services.store, voicemail)
+    assert await services.worker.run_once() == 1
+    (again,) = await complaints(services)
+    assert [a.storage_key for a in again.attachments][-1] == voicemail.storage_key
