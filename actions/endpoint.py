@@ -17,7 +17,6 @@ endpoints.yml), in which case the token is required from everyone.
 import hmac
 import json
 import logging
-import os
 import zlib
 from typing import Annotated, Any, Final
 
@@ -39,6 +38,7 @@ from actions.conversation import (
 )
 from actions.conversation import Services as ServicesAction
 from actions.status import CheckStatus, ValidateStatusForm
+from bot.api.deps import ServicesDep
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,6 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     ValidateStatusForm,
     CheckStatus,
 )
-TOKEN_VARIABLE: Final = "BALAGH_ACTIONS_TOKEN"  # noqa: S105 - a variable name
 LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -85,9 +84,10 @@ def executor_for(app: FastAPI) -> ActionExecutor:
     return cached
 
 
-def _allowed(request: Request) -> None:
-    token = os.environ.get(TOKEN_VARIABLE, "")
-    if token:
+def _allowed(request: Request, services: ServicesDep) -> None:
+    setting = services.settings.actions_token
+    token = setting.get_secret_value() if setting is not None else ""
+    if token:  # an empty BALAGH_ACTIONS_TOKEN counts as unset
         given = request.query_params.get("token", "")
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise HTTPException(status_code=403, detail="invalid action endpoint token")
@@ -96,7 +96,8 @@ def _allowed(request: Request) -> None:
     if host not in LOOPBACK and host != "testclient":
         raise HTTPException(
             status_code=403,
-            detail=f"the action endpoint answers the local Rasa server only; set {TOKEN_VARIABLE}",
+            detail="the action endpoint answers the local Rasa server only; "
+            "set BALAGH_ACTIONS_TOKEN",
         )
 
 

@@ -6,6 +6,7 @@ naming the file, the key and the problem instead of silently misrouting complain
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from itertools import pairwise
 from pathlib import Path
@@ -26,6 +27,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bot.arabic import normalise, tokens
+from bot.staff import USERNAME_PATTERN
 from bot.types import PRIORITIES, Language, Priority
 
 CATEGORY_CODES = (
@@ -50,10 +52,22 @@ def _known_timezone(name: str) -> str:
     return name
 
 
+def _staff_username(name: str) -> str:
+    if not re.fullmatch(USERNAME_PATTERN, name):
+        raise PydanticCustomError(
+            "staff_username",
+            "'{name}' is not a staff username (3 to 40 of a-z 0-9 . _ -)",
+            {"name": name},
+        )
+    return name
+
+
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Hours = Annotated[float, Field(gt=0)]
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
+# Staff accounts by username: `balagh seed` creates the ones the catalogue names.
+Supervisors = tuple[Annotated[str, AfterValidator(_staff_username)], ...]
 Weekday = Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 _WEEKDAYS: tuple[Weekday, ...] = (
     "monday",
@@ -112,7 +126,7 @@ class Municipality(_Model):
 class Department(_Model):
     code: str
     name: Bilingual
-    supervisors: tuple[str, ...] = ()  # staff usernames told of SLA breaches
+    supervisors: Supervisors = ()  # told of SLA breaches, and what a team has nobody for
 
 
 class Category(_Model):
@@ -156,7 +170,7 @@ class Team(_Model):
     categories: tuple[Code, ...] = Field(min_length=1)
     districts: Literal["all"] | tuple[Code, ...]
     daily_capacity: int = Field(gt=0)
-    supervisors: tuple[str, ...] = ()  # staff usernames told of assignments and SLA events
+    supervisors: Supervisors = ()  # told of assignments and SLA events
 
     @field_validator("districts", mode="before")
     @classmethod
@@ -368,6 +382,13 @@ def _reference_problems(catalogue: Catalogue) -> list[tuple[str, str]]:
                 if district_code not in catalogue.districts:
                     key = f"teams.{code}.districts[{index}]"
                     problems.append((key, f"unknown district {district_code!r}"))
+
+    supervised = {f"departments.{code}": d.supervisors for code, d in catalogue.departments.items()}
+    supervised |= {f"teams.{code}": team.supervisors for code, team in catalogue.teams.items()}
+    for key, supervisors in supervised.items():
+        for index, username in enumerate(supervisors):
+            if username in supervisors[:index]:
+                problems.append((f"{key}.supervisors[{index}]", f"{username!r} is listed twice"))
 
     for index, rule in enumerate(catalogue.urgency):
         problems += _wordless(f"urgency[{index}].words", rule.words)

@@ -3,6 +3,7 @@
 import asyncio
 import getpass
 import json
+import secrets
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from telegram.error import TelegramError
 from bot.auth import WeakPassword
 from bot.catalogue import CatalogueError, load_catalogue
 from bot.complaints import UnknownCode
-from bot.demo import seed_store
+from bot.demo import seed_store, seed_supervisors
 from bot.logs import configure_logging
 from bot.runner import run_all
 from bot.services import Services
@@ -108,11 +109,19 @@ def seed(
     complaints: Annotated[int, typer.Option(min=1, help="How many demo complaints to add.")] = 1000,
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 940,
 ) -> None:
-    """Fill the store with realistic demo complaints (for trying the back office and KPIs)."""
+    """Fill the store with realistic demo complaints (for trying the back office and KPIs),
+    and create the supervisors the catalogue names, with demo phones for their notices."""
+    password = secrets.token_urlsafe(12)
 
     async def fill() -> None:
         services = await Services.start(get_settings())
         try:
+            created = await seed_supervisors(services.store, services.catalogue, password)
+            if created:
+                typer.echo(
+                    f"created supervisors {', '.join(created)}; "
+                    f"their password (shown once): {password}"
+                )
             with typer.progressbar(length=complaints, label="complaints") as bar:
                 async for added in seed_store(services, complaints, seed_value):
                     bar.update(added)

@@ -26,6 +26,8 @@ from bot.types import OPEN_STATUSES, Channel, Language, Priority, Role, Status
 from bot.workflow import ActorKind, check_transition
 
 REFERENCE_SEQUENCE = "complaint_reference"
+# The history field of a staff message to the citizen (the planner sends it to them).
+STAFF_REPLY = "reply"
 CONFLICT_RETRIES = 5
 MAX_ATTACHMENTS = 20
 
@@ -353,8 +355,11 @@ class ComplaintService:
         return await self._apply(reference, actor, edit)
 
     async def post_message(self, reference: str, actor: Actor, text: str) -> Complaint:
-        """A message the citizen sees on the timeline: their comment, or a staff reply."""
-        field_name = "reply" if actor.is_staff else "comment"
+        """A message the citizen sees on the timeline: their comment, or a staff reply
+        (which the notifier also sends them, committed with it)."""
+        if not text.strip():
+            raise ChangeRefused("a message needs some text")
+        field_name = STAFF_REPLY if actor.is_staff else "comment"
 
         def edit(complaint: Complaint, change: _Change) -> None:
             change.record(field_name, None, None, text)

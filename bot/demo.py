@@ -3,6 +3,8 @@
 They look like a year of a real 940 line: categories and districts with uneven
 volumes, descriptions built from the catalogue's own words, and each complaint
 walked along the workflow as far as its age makes likely, with its history.
+The supervisors the catalogue names get accounts with demo phones, so their notices
+(SLA breaches above all) reach a person, in the local outbox of the embedded default.
 """
 
 import random
@@ -15,7 +17,10 @@ from bot.complaint import Complaint, HistoryEntry, Location
 from bot.complaints import REFERENCE_SEQUENCE
 from bot.reference import reference_for_sequence
 from bot.services import Services
-from bot.types import PRIORITIES, Channel, Language, Priority, Status
+from bot.staff import StaffContact
+from bot.staff_accounts import create_staff_user
+from bot.store.base import DuplicateUser, Store
+from bot.types import PRIORITIES, Channel, Language, Priority, Role, Status
 
 BATCH_SIZE = 1000
 DAYS_OF_HISTORY = 365
@@ -45,6 +50,7 @@ TEMPLATES: dict[Language, tuple[str, ...]] = {
     ),
 }
 PHONE_PREFIXES = ("50", "53", "54", "55", "56", "58", "59")
+SUPERVISOR_PHONES = "+96650{:07d}"  # demo numbers, one per named supervisor
 
 
 class DemoFactory:
@@ -145,3 +151,38 @@ async def seed_store(services: Services, count: int, seed: int) -> AsyncIterator
     for batch in factory.batches(first, count):
         await services.store.insert_complaints(batch)
         yield len(batch)
+
+
+def named_supervisors(catalogue: Catalogue) -> dict[str, str]:
+    """Every supervisor username the catalogue names, with the unit they look after."""
+    units = [
+        *((unit.name, unit.supervisors) for unit in catalogue.departments.values()),
+        *((unit.name, unit.supervisors) for unit in catalogue.teams.values()),
+    ]
+    named: dict[str, str] = {}
+    for name, supervisors in units:
+        for username in supervisors:
+            named.setdefault(username, name.ar)
+    return named
+
+
+async def seed_supervisors(store: Store, catalogue: Catalogue, password: str) -> list[str]:
+    """Create the catalogue's supervisors that have no account yet (Arabic notices by SMS to a
+    demo phone); returns the usernames created."""
+    created: list[str] = []
+    for number, (username, unit) in enumerate(named_supervisors(catalogue).items(), 1):
+        contact = StaffContact(phone=SUPERVISOR_PHONES.format(number), language="ar")
+        try:
+            await create_staff_user(
+                store,
+                catalogue,
+                username=username,
+                display_name=f"مشرف {unit}",
+                role=Role.SUPERVISOR,
+                password=password,
+                contact=contact,
+            )
+        except DuplicateUser:
+            continue
+        created.append(username)
+    return created

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # other sites allowed to embed the web chat (the service's own pages always are).
     telegram_secret_token: SecretStr | None = None
     webchat_origins: list[str] = []
+    # The action endpoint (/webhook): when set, Rasa must send it (`token:` in endpoints.yml);
+    # unset, only the local Rasa server (loopback) may call.
+    actions_token: SecretStr | None = None
     # The 940 phone line (channels/voice): where employees answer transferred calls, whether
     # whole calls are recorded (callers are told), and the Twilio voice of each language.
     agents_number: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None

@@ -1,12 +1,17 @@
-"""Creating staff accounts, shared by the CLI and the admin API."""
+"""Creating staff accounts and setting where they are notified, shared by the CLI, the admin
+pages, the admin API and the demo data."""
 
 from bot.auth import hash_password
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
-from bot.staff import StaffUser
+from bot.staff import StaffContact, StaffUser
 from bot.store.base import Store
 from bot.types import Role
+
+
+class UnknownStaffUser(LookupError):
+    """No staff account has that username."""
 
 
 async def create_staff_user(
@@ -18,6 +23,7 @@ async def create_staff_user(
     role: Role,
     password: str,
     team: str | None = None,
+    contact: StaffContact | None = None,
 ) -> StaffUser:
     """A new active account; field staff must belong to a catalogue team."""
     if role == Role.FIELD and team is None:
@@ -31,6 +37,17 @@ async def create_staff_user(
         password_hash=hash_password(password),
         team=team,
         created_at=utc_now(),
+        **(contact or StaffContact()).model_dump(),
     )
     await store.insert_user(user)
     return user
+
+
+async def set_staff_contact(store: Store, username: str, contact: StaffContact) -> StaffUser:
+    """Replace an account's phone, Telegram chat id and language (the checked `contact`)."""
+    user = await store.get_user(username)
+    if user is None:
+        raise UnknownStaffUser(username)
+    changed = user.model_copy(update=contact.model_dump())
+    await store.replace_user(changed)
+    return changed

@@ -17,7 +17,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import utc_now
-from bot.store.base import Store
+from bot.services import Services
 from bot.types import Language
 from channels.chat_texts import DEFAULT_LANGUAGE, say, script_language
 from channels.dialogue import BotMessage, Button, DialogueClient, DialogueUnavailable, Metadata
@@ -61,11 +61,12 @@ def shown(messages: list[BotMessage]) -> list[BotMessage]:
 class ChatTurns:
     def __init__(
         self,
-        store: Store,
+        services: Services,
         dialogue: DialogueClient,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.store = store
+        self.services = services
+        self.store = services.store
         self.dialogue = dialogue
         self.clock = clock
 
@@ -118,11 +119,12 @@ class ChatTurns:
             hint = message.custom.get("handoff")
             if isinstance(hint, Mapping):
                 await record_handoff(
-                    self.store,
+                    self.services,
                     metadata.channel,
                     conversation_id,
                     hint,
                     metadata.phone,
+                    metadata.message_id or now.isoformat(),
                     now,
                 )
         return ChatReply(messages, language)

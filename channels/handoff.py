@@ -1,47 +1,39 @@
-"""A chat user asked for an employee: keep the request where the back office can see it.
+"""A chat user asked for an employee: put the request before the staff who pick it up.
 
 The phone line transfers the call itself; a chat cannot be transferred, so the dialogue's
-`{"handoff": {...}}` hint becomes a record (one per conversation, the newest request) that
-staff list with `store.list_records("chat_handoff", HandoffRequest)`, and a log line.
+`{"handoff": {...}}` hint becomes a record (one per conversation, the newest request) on the
+back office's hand-off list (`bot.handoffs`), an alert to the agents on duty through the
+outbox (`bot.notifications.handoff`), and a log line.
 """
 
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from bot.handoffs import RECORD_KIND, HandoffRequest
+from bot.notifications.handoff import handoff_alerts
 from bot.phone import mask_phone
-from bot.store.base import Store
-from bot.types import Channel, Language
+from bot.services import Services
+from bot.types import Channel
 
 log = logging.getLogger(__name__)
-RECORD_KIND: Final = "chat_handoff"
-
-
-class HandoffRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    channel: Channel
-    conversation_id: str
-    reason: str = "requested"
-    available: bool = True
-    language: Language = "ar"
-    summary: dict[str, Any] = {}
-    phone: str | None = None
-    requested_at: datetime
 
 
 async def record_handoff(
-    store: Store,
+    services: Services,
     channel: Channel,
     conversation_id: str,
     hint: Mapping[str, Any],
     phone: str | None,
+    request_id: str,
     now: datetime,
 ) -> None:
-    """Keep the dialogue's handoff hint for staff; a malformed hint is logged, not fatal."""
+    """Keep the dialogue's handoff hint for staff and alert them; a malformed hint is
+    logged, not fatal. `request_id` names the user's message that asked: the same request
+    queues its alerts once, however often it arrives."""
     try:
         request = HandoffRequest.model_validate(
             {
@@ -50,16 +42,28 @@ async def record_handoff(
                 "conversation_id": conversation_id,
                 "phone": phone,
                 "requested_at": now,
+                "taken_by": None,
+                "taken_at": None,
             }
         )
     except ValidationError as exc:
         log.warning("handoff hint from the dialogue not understood: %s", exc)
         return
-    await store.put_record(RECORD_KIND, f"{channel.value}:{conversation_id}", request)
+    store = services.store
+    await store.put_record(RECORD_KIND, request.key, request)
+    alerts = handoff_alerts(
+        request,
+        request_id,
+        await store.list_users(),
+        services.catalogue,
+        services.settings.public_base_url,
+    )
+    await store.insert_messages(alerts)
     log.info(
-        "employee requested on %s (%s, %s, phone %s)",
+        "employee requested on %s (%s, %s, phone %s): %d staff alerts queued",
         channel.value,
         request.reason,
         "on duty" if request.available else "outside working hours",
         mask_phone(phone),
+        len(alerts),
     )

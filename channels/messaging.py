@@ -16,11 +16,11 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Final, TypeVar
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.api.deps import ServicesDep
@@ -43,7 +43,7 @@ from channels.dialogue import Metadata
 from channels.media import MediaRefused, check_declared_type, explain, fetch, keep
 from channels.rendering import as_plain_text, split_message
 from channels.twilio_account import public_url
-from channels.twilio_webhook import TwilioForm
+from channels.twilio_webhook import TwilioForm, parse
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ MAX_MEDIA: Final = 5
 TWILIO_API: Final = "https://api.twilio.com"
 RETRY_WAIT_LIMIT_SECONDS: Final = 5.0
 EMPTY_TWIML: Final = str(MessagingResponse())
-Form = TypeVar("Form", bound=BaseModel)
 
 
 class InboundMessage(BaseModel):
@@ -128,14 +127,6 @@ def twiml(body: str) -> Response:
     return Response(body, media_type="application/xml")
 
 
-def parse(model: type[Form], form: Mapping[str, str]) -> Form:
-    try:
-        return model.model_validate(form)
-    except ValidationError as exc:
-        fields = ", ".join(str(error["loc"][0]) for error in exc.errors())
-        raise ApiError(422, "invalid_request", f"invalid fields: {fields}") from None
-
-
 @dataclass(frozen=True)
 class TwilioAccount:
     """The Messages API client for replies, and the credentials that fetch media."""
@@ -191,7 +182,7 @@ async def inbound(
     if not claim.first:
         log.info("Twilio retried %s; already handled", message.sid)
         return twiml(EMPTY_TWIML)
-    conversation = MessagingConversation(services, ChatTurns(services.store, dialogue), twilio)
+    conversation = MessagingConversation(services, ChatTurns(services, dialogue), twilio)
     await conversation.answer(message, form)
     await services.store.complete_inbound(key, EMPTY_TWIML)
     return twiml(EMPTY_TWIML)

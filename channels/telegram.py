@@ -4,7 +4,9 @@ Telegram calls the webhook with the secret token given to `setWebhook` in the
 `X-Telegram-Bot-Api-Secret-Token` header; anything else gets 403. The webhook is set once,
 by `balagh telegram set-webhook`, never per message or at start-up.
 
-Private chats only (a report is personal). Text, inline-keyboard taps, a shared location,
+Private chats only (a report is personal). A digit answering a notification's question
+("is it fixed? 1 / 2", the 1–5 rating; Eastern Arabic digits too) is handled without the
+dialogue, matched by this chat id. Text, inline-keyboard taps, a shared location,
 a shared contact (only the sender's own number counts as their phone), photos and voice
 messages; replies carry the bot's buttons as an inline keyboard. The Bot API base URL is a
 setting, so tests point python-telegram-bot at a local fake Bot API.
@@ -39,6 +41,7 @@ from bot.api.deps import ServicesDep
 from bot.api.errors import ApiError
 from bot.clock import utc_now
 from bot.complaint import Attachment
+from bot.notifications.replies import handle_telegram_reply
 from bot.phone import InvalidPhone, normalise_phone
 from bot.services import Services
 from bot.settings import Settings
@@ -48,6 +51,7 @@ from channels.chat_texts import say, script_language
 from channels.deps import DialogueDep
 from channels.dialogue import BotMessage, Button, Metadata
 from channels.media import MediaRefused, check_size, explain, keep
+from channels.notification_answers import notification_answer
 from channels.rendering import split_message
 
 log = logging.getLogger(__name__)
@@ -204,9 +208,7 @@ async def webhook(
     key = f"telegram:update:{update.update_id}"
     claim = await services.store.claim_inbound(key, utc_now())
     if claim.first:
-        await TelegramConversation(services, ChatTurns(services.store, dialogue), bot).answer(
-            update
-        )
+        await TelegramConversation(services, ChatTurns(services, dialogue), bot).answer(update)
         await services.store.complete_inbound(key, "answered")
     else:
         log.info("Telegram retried update %s; already handled", update.update_id)
@@ -252,7 +254,19 @@ class TelegramConversation:
             return
         if incoming is None:
             await self.say(message.chat.id, say("message_unsupported", language))
-        elif incoming.text or incoming.media or incoming.location:
+            return
+        if not (state.menu_open(utc_now()) or incoming.media or incoming.location):
+            chat_id = str(message.chat.id)
+            answered = await notification_answer(
+                lambda: handle_telegram_reply(self.services.complaints, chat_id, incoming.text),
+                language,
+                f"telegram:{chat_id}",
+            )
+            if answered is not None:
+                if answered:
+                    await self.say(message.chat.id, answered)
+                return
+        if incoming.text or incoming.media or incoming.location:
             await self.converse(update, message.chat.id, incoming)
         else:
             await self.say(message.chat.id, say("contact_not_yours", language))

@@ -121,7 +121,7 @@ class WebChat:
         if not (text.strip() or metadata.media or metadata.location):
             return
         services = self.services
-        turns = ChatTurns(services.store, get_dialogue(services))
+        turns = ChatTurns(services, get_dialogue(services))
         reply = await turns.take(f"webchat:{session_id}", text.strip(), metadata)
         for message in reply.messages:
             for event in bot_uttered(message):

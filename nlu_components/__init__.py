@@ -2,7 +2,7 @@
 
 They import only the stdlib-only helpers of `bot/` (`bot.arabic`, `bot.digits`), never the
 service's libraries, so the repository root on PYTHONPATH is all Rasa needs. Importing the
-package also installs a runtime fix for Rasa's action response validation (speedups.py).
+package also installs the runtime fixes of speedups.py (documented there).
 """
 
 from nlu_components import speedups

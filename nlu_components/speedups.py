@@ -1,6 +1,6 @@
-"""Three Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Five Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
-Both keep Rasa's behaviour and only remove work whose result Rasa throws away:
+All keep Rasa's behaviour and only remove work whose result Rasa throws away:
 
 1. Action responses. Rasa validates every action server response with
    `jsonschema.validate(result, schema)`, which first checks the constant schema against the
@@ -15,6 +15,13 @@ Both keep Rasa's behaviour and only remove work whose result Rasa throws away:
    with a new message built from the payload alone. A valid payload is now unpacked by that
    same function (`YAMLStoryReader.unpack_regex_message`) without running the pipeline; any
    other text, including a malformed payload, still goes through it.
+4. Event types. Turning a stored event back into an object (`Event.from_parameters`) looks
+   its type up by walking every subclass of `Event` and asking each whether it is abstract,
+   for every event; the class found for a type name is now remembered.
+5. Running the model's graph. For every message and every prediction Rasa recomputes which
+   nodes the targets need (a walk that revisits shared dependencies) and hands the nodes to
+   dask's synchronous scheduler, which runs them one after another. The same nodes now run
+   in the same dependency order, computed once per set of targets, without dask.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ def install() -> None:
     _install_response_validation(RemoteAction)
     _install_kept_sessions()
     _install_payload_parsing()
+    _install_event_type_lookup()
+    _install_sequential_graph_runs()
 
 
 def _install_response_validation(remote_action: Any) -> None:
@@ -150,3 +159,57 @@ def _install_payload_parsing() -> None:
         return with_graph(self, message, tracker, only_output_properties)
 
     MessageProcessor._parse_message_with_graph = _parse_message_with_graph  # type: ignore[method-assign]
+
+
+def _install_event_type_lookup() -> None:
+    from rasa.shared.core.events import Event
+
+    resolve = Event.resolve_by_type
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        cls = found.get(type_name)
+        if cls is None:
+            cls = resolve(type_name, default)
+            if cls is not None and cls is not default:
+                found[type_name] = cls
+        return cls
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def _install_sequential_graph_runs() -> None:
+    from graphlib import TopologicalSorter
+
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def order_for(self: Any, targets: tuple[str, ...]) -> list[str]:
+        """The nodes the targets depend on, each after the nodes it needs."""
+        orders: dict[tuple[str, ...], list[str]] = self.__dict__.setdefault("_balagh_orders", {})
+        if targets not in orders:
+            nodes = self._graph_schema.minimal_graph_schema(list(targets)).nodes
+            sorter = TopologicalSorter(
+                {
+                    name: [need for need in node.needs.values() if need in nodes]
+                    for name, node in nodes.items()
+                }
+            )
+            orders[targets] = list(sorter.static_order())
+        return orders[targets]
+
+    def run(
+        self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
+    ) -> dict[str, Any]:
+        run_targets = tuple(targets if targets else self._graph_schema.target_names)
+        order = order_for(self, run_targets)
+        self._add_inputs_to_graph(inputs, dict.fromkeys(order))  # Rasa's name clash check
+        # as dask hands them to the nodes: an input as (name, value), a node's output as
+        # (node name, output), an unresolved dependency as its name
+        done: dict[str, Any] = {name: (name, value) for name, value in (inputs or {}).items()}
+        schema_nodes = self._graph_schema.nodes
+        for name in order:
+            needs = schema_nodes[name].needs.values()
+            done[name] = self._instantiated_nodes[name](*(done.get(need, need) for need in needs))
+        return dict(done[target] for target in run_targets)
+
+    DaskGraphRunner.run = run  # type: ignore[method-assign]

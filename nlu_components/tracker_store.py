@@ -1,12 +1,17 @@
 """A SQLite tracker store for the Rasa process: conversations survive restarts, turns stay cheap.
 
-Rasa's `SQLTrackerStore` re-reads and replays a conversation's events on every turn and
-commits each turn with a full fsync; on the embedded default that costs more CPU than the rest
-of a button turn. This store keeps recent conversations in memory (as Rasa's in-memory store
-does, least recently used first out) and appends each turn's new events to a SQLite file in
-WAL mode (`synchronous=NORMAL`: a commit survives a crash of the process; the last moments
-before a power cut may be lost). A conversation not in memory (after a restart, or evicted) is
-read back from the file.
+Rasa's `SQLTrackerStore` re-reads and replays a conversation's events on every turn, and its
+`InMemoryTrackerStore` keeps each conversation as JSON that is parsed and replayed on every
+turn too; on a button turn that costs more CPU than everything else. This store keeps the
+live tracker objects of recent conversations in memory (least recently used first out) and
+appends each turn's new events to a SQLite file in WAL mode (`synchronous=NORMAL`: a commit
+survives a crash of the process; the last moments before a power cut may be lost). A
+conversation not in memory (after a restart, or evicted) is read back from the file.
+
+Like Rasa's stores, `retrieve` gives the conversation's current session and `save` receives
+that tracker back with the turn's events appended. A tracker in memory whose events are not
+all on disk (a turn that failed before saving) is dropped and read back from the file, so
+memory never holds what the file does not.
 
     tracker_store:
       type: nlu_components.tracker_store.SQLiteTrackerStore
@@ -19,13 +24,16 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
@@ -40,8 +48,8 @@ CREATE INDEX IF NOT EXISTS events_sender ON events (sender_id, id);
 """
 
 
-class SQLiteTrackerStore(InMemoryTrackerStore):
-    """Recent conversations in memory, every event appended to a SQLite file."""
+class SQLiteTrackerStore(TrackerStore):
+    """Live trackers of recent conversations in memory, every event appended to a SQLite file."""
 
     def __init__(
         self,
@@ -60,60 +68,96 @@ class SQLiteTrackerStore(InMemoryTrackerStore):
         self.connection.execute("PRAGMA synchronous = NORMAL")
         self.connection.execute("PRAGMA busy_timeout = 5000")
         self.connection.executescript(_SCHEMA)
-        # how many events of the tracker last handed out for a conversation are on disk
-        self._persisted: dict[str, int] = {}
+        # sender → (the current session's tracker, how many of its events are on disk)
+        self._live: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
         sender = tracker.sender_id
         events = list(tracker.events)
-        new = events[self._persisted.get(sender, 0) :]
+        new = events[self._saved_in_session(sender) :]
         if new:
             with self.connection:
                 self.connection.executemany(
                     "INSERT INTO events (sender_id, data) VALUES (?, ?)",
                     [(sender, json.dumps(event.as_dict())) for event in new],
                 )
-        self._persisted[sender] = len(events)
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new, sender)
+        session_start = _last_session_start(events, since=len(events) - len(new))
+        if session_start > 0:  # this turn began a new session: keep only that one
+            tracker = DialogueStateTracker.from_events(
+                sender,
+                events[session_start:],
+                tracker.slots.values(),
+                sender_source=tracker.sender_source,
+                max_event_history=tracker._max_event_history,
+            )
         self._remember(sender, tracker)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The conversation's current session, from memory or else from the file."""
-        if sender_id not in self.store:
-            loaded = self._load(sender_id)
-            if loaded is None:
-                return None
-            self._remember(sender_id, loaded)
-        tracker = await self._retrieve(sender_id, fetch_all_sessions=False)
+        """The conversation's current session: the live tracker, or else from the file."""
+        live = self._live.get(sender_id)
+        if live is not None and len(live[0].events) == live[1]:
+            self._live.move_to_end(sender_id)
+            return live[0]
+        tracker = self._load(sender_id, last_session_only=True)
         if tracker is not None:
-            self._persisted[sender_id] = len(tracker.events)
+            self._remember(sender_id, tracker)
         return tracker
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         """Every session of the conversation, from the file."""
-        tracker = self._load(sender_id)
-        if tracker is not None:
-            self._persisted[sender_id] = len(tracker.events)
-        return tracker
+        return self._load(sender_id, last_session_only=False)
 
     async def keys(self) -> Iterable[str]:
         rows = self.connection.execute("SELECT DISTINCT sender_id FROM events").fetchall()
-        return {row[0] for row in rows} | set(self.store)
+        return {row[0] for row in rows}
 
-    def _load(self, sender_id: str) -> DialogueStateTracker | None:
+    def _saved_in_session(self, sender_id: str) -> int:
+        """How many events of the conversation's current session are on disk."""
+        live = self._live.get(sender_id)
+        if live is not None:
+            return live[1]
+        tracker = self._load(sender_id, last_session_only=True)
+        return len(tracker.events) if tracker is not None else 0
+
+    def _load(self, sender_id: str, last_session_only: bool) -> DialogueStateTracker | None:
         rows = self.connection.execute(
             "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)
         ).fetchall()
         if not rows:
             return None
         events = [json.loads(row[0]) for row in rows]
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if last_session_only:
+            events = events[_last_session_start_in_dicts(events) :]
+        return DialogueStateTracker.from_dict(
+            sender_id, events, self.domain.slots, self.max_event_history
+        )
 
     def _remember(self, sender_id: str, tracker: DialogueStateTracker) -> None:
         """Keep the newest conversations in memory, least recently used first out."""
-        self.store.pop(sender_id, None)
-        self.store[sender_id] = self.serialise_tracker(tracker)
-        while len(self.store) > self.max_cached:
-            oldest = next(iter(self.store))
-            del self.store[oldest]
-            self._persisted.pop(oldest, None)
+        self._live[sender_id] = (tracker, len(tracker.events))
+        self._live.move_to_end(sender_id)
+        while len(self._live) > self.max_cached:
+            self._live.popitem(last=False)
+
+
+def _is_session_start(event: Event) -> bool:
+    return isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
+
+
+def _last_session_start(events: Sequence[Event], since: int) -> int:
+    """Index of the last session start at or after `since`, else 0."""
+    for index in range(len(events) - 1, max(since, 0) - 1, -1):
+        if _is_session_start(events[index]):
+            return index
+    return 0
+
+
+def _last_session_start_in_dicts(events: Sequence[dict[str, Any]]) -> int:
+    """Index of the last serialised session start, else 0 (the whole conversation)."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
+            return index
+    return 0

@@ -65,6 +65,12 @@ def test_shipped_entries_know_their_codes(catalogue):
     assert catalogue.department("roads_works").code == "roads_works"
 
 
+def test_shipped_departments_each_name_a_supervisor(catalogue):
+    for department in catalogue.departments.values():
+        assert len(department.supervisors) >= 1, department.code
+    assert catalogue.department("roads_works").supervisors == ("roads.supervisor",)
+
+
 def test_shipped_practical_settings(catalogue):
     assert catalogue.municipality.phone_line == "940"
     assert catalogue.municipality.timezone == "Asia/Riyadh"
@@ -267,6 +273,19 @@ def _steal_alias(data: dict[str, Any]) -> None:
             "emergency_numbers.police.number: Input should be a valid string",
         ),
         (_set("reopen_days", value=0), "reopen_days: Input should be greater than 0"),
+        (
+            _set("departments", "roads_works", "supervisors", 0, value="Roads Lead"),
+            "departments.roads_works.supervisors[0]: 'Roads Lead' is not a staff username "
+            "(3 to 40 of a-z 0-9 . _ -)",
+        ),
+        (
+            _set("teams", "roads_hofuf", "supervisors", value=["sara.h", "omar", "sara.h"]),
+            "teams.roads_hofuf.supervisors[2]: 'sara.h' is listed twice",
+        ),
+        (
+            _set("departments", "lighting", "supervisors", value="lighting.supervisor"),
+            "departments.lighting.supervisors: Input should be a valid tuple",
+        ),
         (_delete("municipality"), "municipality: Field required"),
     ],
 )

@@ -84,6 +84,24 @@ def test_seed_adds_the_asked_number_of_complaints(temporary_store):
     assert len(summary.by_category) == 10
 
 
+def test_seed_creates_the_catalogues_supervisors_once(temporary_store):
+    first = runner.invoke(app, ["seed", "--complaints", "1"])
+    assert first.exit_code == 0, first.output
+    assert "created supervisors callcenter.supervisor, roads.supervisor," in first.output
+    password = first.output.split("their password (shown once): ")[1].split()[0]
+
+    async def login(store):
+        auth = Authenticator(store, timedelta(minutes=5), timedelta(hours=1))
+        return await auth.login("roads.supervisor", password)
+
+    issued = read_store(temporary_store, login)
+    assert issued is not None
+    assert issued.user.phone is not None
+    again = runner.invoke(app, ["seed", "--complaints", "1"])
+    assert again.exit_code == 0, again.output
+    assert "created supervisors" not in again.output
+
+
 def test_config_show_masks_the_secret():
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 0

@@ -1,8 +1,9 @@
 """Who is told what when a complaint changes, each in their own language.
 
 - The citizen: created (reference + signed tracking link), assigned, in progress,
-  resolved ("is it fixed? 1 / 2"), closed (satisfaction 1–5), rejected, duplicate —
-  on the channel they reported on (WhatsApp, Telegram) or by SMS to their phone.
+  resolved ("is it fixed? 1 / 2"), closed (satisfaction 1–5), rejected, duplicate, and
+  every staff reply — on the channel they reported on (WhatsApp, Telegram) or by SMS to
+  their phone.
 - The employee: a new assignment and the SLA reminder go to the assignee, else to the
   team's supervisors, else to the department's.
 - The supervisors of the team and department: an SLA breach.
@@ -13,11 +14,13 @@ outbox; with nobody to reach, the message waits in the local outbox under the te
 department (`team:<code>`), so the back office still shows it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
 from bot.complaint import Complaint
+from bot.complaints import STAFF_REPLY
 from bot.notifications.message import MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
 from bot.notifications.templates import (
@@ -88,12 +91,29 @@ def staff_address(user: StaffUser) -> Address:
     return Address("local", f"staff:{user.username}", user.language)
 
 
+def staff_addresses(users: Iterable[StaffUser], desk: str) -> list[Address]:
+    """Where each active user is reached, once per address; with nobody to reach, the
+    desk's place in the local outbox (in Arabic), so the back office still shows it."""
+    addresses: dict[tuple[str, str], Address] = {}
+    for user in users:
+        if user.active:
+            address = staff_address(user)
+            addresses.setdefault((address.channel, address.to), address)
+    return list(addresses.values()) or [Address("local", desk, "ar")]
+
+
 def citizen_event(before: Complaint | None, after: Complaint) -> CitizenEvent | None:
     if before is None:
         return "created"
     if after.status == before.status:
         return None
     return CITIZEN_STATUS_EVENTS.get(after.status)
+
+
+def staff_replies(before: Complaint | None, after: Complaint) -> list[str]:
+    """The texts of the staff replies this write added to the history."""
+    added = after.history[len(before.history) :] if before is not None else []
+    return [entry.reason for entry in added if entry.field == STAFF_REPLY and not entry.internal]
 
 
 def newly_assigned(before: Complaint | None, after: Complaint) -> bool:
@@ -142,17 +162,23 @@ class NotificationPlanner:
         ]
 
     def _for_citizen(self, before: Complaint | None, after: Complaint) -> list[Draft]:
-        event = citizen_event(before, after)
         address = citizen_address(after)
-        if event is None or address is None:
+        if address is None:
             return []
-        values = {
-            "reference": after.reference,
-            "link": tracking_url(self.public_base_url, self.secret_key, after.reference),
-            "team": self._unit_name(after, address.language),
-            "original": after.duplicate_of or "",
-        }
-        return [self._draft(address, event, CITIZEN[event], values)]
+        event = citizen_event(before, after)
+        drafts: list[Draft] = []
+        if event is not None:
+            values = {
+                "reference": after.reference,
+                "link": tracking_url(self.public_base_url, self.secret_key, after.reference),
+                "team": self._unit_name(after, address.language),
+                "original": after.duplicate_of or "",
+            }
+            drafts.append(self._draft(address, event, CITIZEN[event], values))
+        for text in staff_replies(before, after):
+            values = {"reference": after.reference, "text": text}
+            drafts.append(self._draft(address, "reply", CITIZEN["reply"], values))
+        return drafts
 
     async def _for_staff(self, before: Complaint | None, after: Complaint) -> list[Draft]:
         drafts: list[Draft] = []
@@ -183,8 +209,8 @@ class NotificationPlanner:
         """The assignee, else the team's supervisors, else the department's."""
         if complaint.assignee is not None:
             return Recipients((complaint.assignee,), self._desk(complaint))
-        if complaint.team is not None:
-            team = self.catalogue.teams[complaint.team]
+        team = self.catalogue.teams.get(complaint.team or "")
+        if team is not None and team.supervisors:
             return Recipients(team.supervisors, self._desk(complaint))
         department = self.catalogue.department(complaint.department)
         return Recipients(department.supervisors, self._desk(complaint))
@@ -202,17 +228,11 @@ class NotificationPlanner:
     async def _to_staff(
         self, event: StaffEvent, recipients: Recipients, complaint: Complaint
     ) -> list[Draft]:
-        addresses: dict[tuple[str, str], Address] = {}
-        for username in recipients.usernames:
-            user = await self.store.get_user(username)
-            if user is not None and user.active:
-                address = staff_address(user)
-                addresses.setdefault((address.channel, address.to), address)
-        if not addresses:
-            addresses[("local", recipients.desk)] = Address("local", recipients.desk, "ar")
+        users = [await self.store.get_user(username) for username in recipients.usernames]
+        known = [user for user in users if user is not None]
         return [
             self._draft(address, event, STAFF[event], self._staff_values(complaint, address))
-            for address in addresses.values()
+            for address in staff_addresses(known, recipients.desk)
         ]
 
     def _staff_values(self, complaint: Complaint, address: Address) -> dict[str, str]:

@@ -1,9 +1,13 @@
 """A citizen's answer to the last question a notification asked them.
 
-Channels (SMS, WhatsApp) call `handle_citizen_reply` before handing a message to the
-dialogue: "1"/"2" after "is it fixed?" confirms (closed) or reopens (in progress); a
-digit 1–5 after "how satisfied are you?" is stored as the rating. Anything else, or a
+Channels call these before handing a message to the dialogue: "1"/"2" after "is it
+fixed?" confirms (closed) or reopens (in progress); a digit 1–5 after "how satisfied are
+you?" is stored as the rating. Digits may be Eastern Arabic (١ ٢). Anything else, or a
 citizen with no question pending, returns None and the message goes to the dialogue.
+
+Who is answering: on SMS and WhatsApp the sender's phone, matched against the complaints
+reported with it; on Telegram the chat, matched against the complaints whose questions
+were sent to that chat (found through the outbox, which every backend indexes by recipient).
 """
 
 from dataclasses import dataclass
@@ -12,10 +16,13 @@ from typing import Literal
 from bot.complaint import Complaint
 from bot.complaints import CITIZEN, ComplaintService
 from bot.digits import strip_number
+from bot.notifications.message import MessageFilter
 from bot.store.base import ComplaintFilter
 from bot.types import Status
 
 RECENT = 20
+# The notifications that ask the citizen something (bot/notifications/templates.py).
+QUESTIONS = frozenset({"resolved", "closed"})
 
 
 @dataclass(frozen=True)
@@ -32,17 +39,49 @@ def _asks_rating(complaint: Complaint) -> bool:
     return complaint.status == Status.CLOSED and complaint.satisfaction is None
 
 
+def _digit(text: str) -> str | None:
+    answer = strip_number(text)
+    return answer if len(answer) == 1 and answer.isdigit() else None
+
+
 async def handle_citizen_reply(
     complaints: ComplaintService, phone: str, text: str
 ) -> ReplyOutcome | None:
     """`phone` in E.164. Raises ChangeRefused when the reopen window has passed."""
-    answer = strip_number(text)
-    if len(answer) != 1 or not answer.isdigit():
+    answer = _digit(text)
+    if answer is None:
         return None
     page = await complaints.store.list_complaints(
         ComplaintFilter(phone=phone), limit=RECENT, cursor=None
     )
-    asking = [c for c in page.items if _asks_fix(c) or _asks_rating(c)]
+    return await _answer(complaints, page.items, answer)
+
+
+async def handle_telegram_reply(
+    complaints: ComplaintService, chat_id: str, text: str
+) -> ReplyOutcome | None:
+    """A message in a private Telegram chat. Raises ChangeRefused as handle_citizen_reply."""
+    answer = _digit(text)
+    if answer is None:
+        return None
+    sent = await complaints.store.list_messages(
+        MessageFilter(channel="telegram", to=chat_id), limit=RECENT, cursor=None
+    )
+    # Only the citizen's questions: a staff member's chat receives other notices.
+    asked = dict.fromkeys(m.reference for m in sent.items if m.event in QUESTIONS and m.reference)
+    candidates: list[Complaint] = []
+    for reference in asked:
+        complaint = await complaints.store.get_complaint(reference)
+        if complaint is not None:
+            candidates.append(complaint)
+    return await _answer(complaints, candidates, answer)
+
+
+async def _answer(
+    complaints: ComplaintService, candidates: list[Complaint], answer: str
+) -> ReplyOutcome | None:
+    """Answer the question of the most recently updated complaint that has one open."""
+    asking = [c for c in candidates if _asks_fix(c) or _asks_rating(c)]
     if not asking:
         return None
     latest = max(asking, key=lambda complaint: complaint.updated_at)

@@ -11,9 +11,9 @@ from typing import Literal
 from bot.types import Language
 
 CitizenEvent = Literal[
-    "created", "assigned", "in_progress", "resolved", "closed", "rejected", "duplicate"
+    "created", "assigned", "in_progress", "resolved", "closed", "rejected", "duplicate", "reply"
 ]
-StaffEvent = Literal["assignment", "sla_reminder", "sla_breach"]
+StaffEvent = Literal["assignment", "sla_reminder", "sla_breach", "chat_handoff"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,12 @@ CITIZEN: dict[CitizenEvent, Template] = {
         en="Your report {reference} repeats report {original}, which we are already handling.",
         variables=("reference", "original"),
     ),
+    # A staff reply (often a catalogue reply template) to the citizen, in their language.
+    "reply": Template(
+        ar="بلاغ ٩٤٠، بخصوص بلاغك رقم {reference}: {text}",
+        en="Balagh 940, about your report {reference}: {text}",
+        variables=("reference", "text"),
+    ),
 }
 
 STAFF: dict[StaffEvent, Template] = {
@@ -85,6 +91,11 @@ STAFF: dict[StaffEvent, Template] = {
         ar="تجاوز المهلة: البلاغ {reference} ({category}، {who}) كان مستحقاً في {due}.",
         en="SLA breached: report {reference} ({category}, {who}) was due {due}.",
         variables=("reference", "category", "who", "due"),
+    ),
+    "chat_handoff": Template(
+        ar="مواطن يطلب موظفاً عبر {channel} ({phone}).\n{summary}\nلاستلام الطلب: {link}",
+        en="A citizen asks for an employee on {channel} ({phone}).\n{summary}\nTake it: {link}",
+        variables=("channel", "phone", "summary", "link"),
     ),
 }
 

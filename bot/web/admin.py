@@ -20,8 +20,8 @@ from bot.auth import WeakPassword
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
 from bot.services import Services
-from bot.staff import StaffUser
-from bot.staff_accounts import create_staff_user
+from bot.staff import StaffContact, StaffUser
+from bot.staff_accounts import UnknownStaffUser, create_staff_user, set_staff_contact
 from bot.store.base import DuplicateUser
 from bot.types import Role
 from bot.web.render import page_labels, render
@@ -29,12 +29,14 @@ from bot.web.security import AdminPageDep, CsrfDep
 from bot.web.uploads import UploadTooLarge, read_upload
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
+USERS = "/staff/admin/users"
 Short = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=2000)]
 
 
-def _done(path: str, ok: bool = True) -> Response:
-    return RedirectResponse(f"{path}?{'notice=saved' if ok else 'error=refused'}", status_code=303)
+def _done(path: str, ok: bool = True, error: str = "refused") -> Response:
+    """Back to the page with "saved", or with the key of the error to show (bot/web/i18n.py)."""
+    return RedirectResponse(f"{path}?{'notice=saved' if ok else f'error={error}'}", status_code=303)
 
 
 @router.get("/users")
@@ -48,6 +50,7 @@ async def users(request: Request, services: ServicesDep, user: AdminPageDep) -> 
         accounts=await services.store.list_users(),
         roles=[(role.value, labels.coded("role", role)) for role in Role],
         teams=[(code, labels.team(code)) for code in services.catalogue.teams],
+        languages=[("ar", "العربية"), ("en", "English")],
     )
 
 
@@ -73,8 +76,8 @@ async def create_user(
             team=team or None,
         )
     except (WeakPassword, UnknownCode, DuplicateUser, ValidationError):
-        return _done("/staff/admin/users", ok=False)
-    return _done("/staff/admin/users")
+        return _done(USERS, ok=False)
+    return _done(USERS)
 
 
 @router.post("/users/{username}/active")
@@ -88,9 +91,36 @@ async def set_active(
     """Deactivating ends the account's access at once (sessions check `active`)."""
     account = await services.store.get_user(username)
     if account is None or account.username == user.username:
-        return _done("/staff/admin/users", ok=False)
+        return _done(USERS, ok=False)
     await services.store.replace_user(account.model_copy(update={"active": active}))
-    return _done("/staff/admin/users")
+    return _done(USERS)
+
+
+@router.post("/users/{username}/contact")
+async def set_contact(
+    username: str,
+    services: ServicesDep,
+    _: AdminPageDep,
+    __: CsrfDep,
+    phone: Annotated[str, Form(max_length=40)] = "",
+    telegram_chat_id: Annotated[str, Form(max_length=40)] = "",
+    language: Annotated[str, Form(max_length=2)] = "ar",
+) -> Response:
+    """Where the account's notifications go; an empty field clears that way of reaching it."""
+    try:
+        contact = StaffContact.model_validate(
+            {
+                "phone": phone.strip() or None,
+                "telegram_chat_id": telegram_chat_id.strip() or None,
+                "language": language,
+            }
+        )
+        await set_staff_contact(services.store, username, contact)
+    except ValidationError:
+        return _done(USERS, ok=False, error="contact")
+    except UnknownStaffUser:
+        return _done(USERS, ok=False)
+    return _done(USERS)
 
 
 @router.get("/teams")

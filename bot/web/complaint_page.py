@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.api.deps import ServicesDep, actor_of
 from bot.api.staff import visible_complaint
 from bot.attachments import UnknownKey, UnsupportedMedia
+from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaint import Complaint
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
@@ -17,7 +18,7 @@ from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.store.base import VersionConflict
-from bot.types import Status
+from bot.types import Language, Status
 from bot.web.render import Labels, error_page, page_labels, render, sla_state
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden, WebStaffDep
 from bot.web.timeline import staff_timeline
@@ -168,13 +169,35 @@ async def assign(
     )
 
 
+def reply_text(catalogue: Catalogue, text: str, template: str, language: Language) -> str:
+    """What staff wrote (often a reply template's text, edited), else the chosen reply
+    template in the citizen's language."""
+    if text.strip():
+        return text
+    if not template:
+        raise ChangeRefused("write a reply or choose a reply template")
+    if template not in catalogue.reply_templates:
+        raise UnknownCode(f"unknown reply template '{template}'")
+    return catalogue.reply_templates[template].text.get(language)
+
+
 @router.post("/{reference}/reply")
 async def reply(
-    reference: str, services: ServicesDep, user: DeskDep, _: CsrfDep, text: Note
+    reference: str,
+    services: ServicesDep,
+    user: DeskDep,
+    _: CsrfDep,
+    text: Note = "",
+    template: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    return await apply_change(
-        reference, lambda ref: services.complaints.post_message(ref, actor_of(user), text)
-    )
+    """The reply joins the timeline and goes to the citizen (outbox) in one write."""
+
+    async def send(ref: str) -> Complaint:
+        complaint = await open_complaint(services, user, ref)
+        message = reply_text(services.catalogue, text, template, complaint.language)
+        return await services.complaints.post_message(ref, actor_of(user), message)
+
+    return await apply_change(reference, send)
 
 
 @router.post("/{reference}/duplicate")

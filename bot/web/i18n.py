@@ -22,6 +22,34 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "outbox.at": ("الوقت", "Time"),
     "outbox.to": ("إلى", "To"),
     "outbox.body": ("الرسالة", "Message"),
+    "nav.handoffs": ("طلبات موظف", "Employee requests"),
+    "handoffs.title": ("بانتظار موظف", "Waiting for an employee"),
+    "handoffs.lead": (
+        "من طلبوا موظفاً في واتساب أو الرسائل النصية أو تيليجرام أو المحادثة في الموقع، الأقدم"
+        " أولاً. استلم الطلب ثم تواصل مع المواطن.",
+        "People who asked for an employee on WhatsApp, SMS, Telegram or the web chat, longest"
+        " waiting first. Take a request, then contact the citizen.",
+    ),
+    "handoffs.empty": ("لا أحد بانتظار موظف.", "Nobody is waiting for an employee."),
+    "handoffs.take": ("استلام الطلب", "Take it"),
+    "handoffs.taken": ("استُلمت خلال آخر ٢٤ ساعة", "Taken in the last 24 hours"),
+    "handoffs.requested": ("وقت الطلب", "Asked at"),
+    "handoffs.taken_by": ("استلمه", "Taken by"),
+    "handoffs.taken_at": ("وقت الاستلام", "Taken at"),
+    "handoffs.outside_hours": ("طُلب خارج وقت الدوام", "Asked outside working hours"),
+    "handoffs.reason": ("السبب", "Reason"),
+    "handoffs.reason.requested": ("طلب التحدث مع موظف", "Asked to talk to an employee"),
+    "handoffs.reason.not_understood": (
+        "لم يفهمه المساعد الآلي",
+        "The assistant did not understand them",
+    ),
+    "handoffs.reason.reference_not_verified": (
+        "تعذّر التحقق من رقم بلاغه",
+        "Their report reference could not be verified",
+    ),
+    "notice.taken": ("استلمت الطلب، تواصل مع المواطن الآن.", "Taken: contact the citizen now."),
+    "error.taken": ("استلم موظف آخر هذا الطلب.", "Another employee already took this request."),
+    "error.gone": ("هذا الطلب غير موجود.", "This request does not exist."),
     "nav.logout": ("تسجيل الخروج", "Sign out"),
     "login.title": ("تسجيل دخول الموظفين", "Staff sign-in"),
     "login.username": ("اسم المستخدم", "Username"),
@@ -53,6 +81,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "error.media": (
         "الملف المرفق يجب أن يكون صورة JPEG أو PNG أو WebP.",
         "The file must be a JPEG, PNG or WebP photo.",
+    ),
+    "error.contact": (
+        "لم تُحفظ بيانات التواصل: الجوال يجب أن يكون رقماً صحيحاً، ومعرّف محادثة تيليجرام أرقاماً"
+        " فقط، واللغة العربية أو الإنجليزية.",
+        "Contact details not saved: the phone must be a valid number, the Telegram chat id"
+        " digits only, and the language Arabic or English.",
     ),
     "notice.saved": ("تم الحفظ.", "Saved."),
     "queue.title": ("قائمة البلاغات", "Complaint queue"),
@@ -150,6 +184,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "admin.create": ("إنشاء", "Create"),
     "admin.deactivate": ("إيقاف", "Deactivate"),
     "admin.activate": ("تفعيل", "Activate"),
+    "admin.contact": ("التواصل للإشعارات", "Notification contact"),
+    "admin.telegram_chat_id": ("معرّف محادثة تيليجرام", "Telegram chat id"),
+    "admin.notice_language": ("لغة الإشعارات", "Language of notifications"),
     "admin.teams": ("الفرق الميدانية", "Field teams"),
     "admin.categories": ("التصنيفات", "Categories"),
     "admin.districts": ("الأحياء", "Districts"),

@@ -4,13 +4,23 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
-from bot.web import admin, complaint_page, field, kpi_page, login, outbox, portal, queue
+from bot.web import (
+    admin,
+    complaint_page,
+    field,
+    handoffs,
+    kpi_page,
+    login,
+    outbox,
+    portal,
+    queue,
+)
 from bot.web.render import STATIC_DIR, error_page
 from bot.web.security import SecurityHeaders, install_web_handlers
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
-    for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, portal):
+    for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)

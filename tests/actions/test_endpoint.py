@@ -8,8 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
-from actions.endpoint import TOKEN_VARIABLE, router
+from actions.endpoint import router
+from bot.app import create_app
+from bot.settings import Settings
 from bot.store.base import ComplaintFilter
 from tests.actions.conftest import SNAPSHOTS
 
@@ -78,14 +81,29 @@ async def test_the_action_list(rasa):
     assert {"validate_complaint_form", "action_submit_complaint", "action_check_status"} <= names
 
 
-async def test_only_the_local_rasa_or_a_token_holder_may_call(actions_app, monkeypatch):
+async def test_without_a_token_only_the_local_rasa_may_call(actions_app):
     remote = httpx.ASGITransport(app=actions_app, client=("203.0.113.9", 40000))
     async with httpx.AsyncClient(transport=remote, base_url="http://balagh") as http:
         refused = await http.post("/webhook", json=action_call("action_programs"))
         assert refused.status_code == 403
-        monkeypatch.setenv(TOKEN_VARIABLE, "s3cret-token")
-        assert (await http.post("/webhook", json=action_call("action_programs"))).status_code == 403
-        allowed = await http.post(
-            "/webhook?token=s3cret-token", json=action_call("action_programs")
-        )
-        assert allowed.status_code == 200
+        assert "BALAGH_ACTIONS_TOKEN" in refused.json()["error"]["message"]
+
+
+async def test_with_a_token_every_caller_must_send_it(settings: Settings):
+    app = create_app(settings.model_copy(update={"actions_token": SecretStr("s3cret-token")}))
+    async with app.router.lifespan_context(app):
+        for client in (("203.0.113.9", 40000), ("127.0.0.1", 5005)):
+            transport = httpx.ASGITransport(app=app, client=client)
+            async with httpx.AsyncClient(transport=transport, base_url="http://balagh") as http:
+                for path in ("/webhook", "/webhook?token=wrong"):
+                    refused = await http.post(path, json=action_call("action_programs"))
+                    assert refused.status_code == 403, (client, path)
+                allowed = await http.post(
+                    "/webhook?token=s3cret-token", json=action_call("action_programs")
+                )
+                assert allowed.status_code == 200, client
+
+
+def test_the_token_is_the_balagh_actions_token_setting(monkeypatch):
+    monkeypatch.setenv("BALAGH_ACTIONS_TOKEN", "s3cret-token")
+    assert Settings(_env_file=None).actions_token == SecretStr("s3cret-token")

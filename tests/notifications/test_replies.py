@@ -4,8 +4,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.clock import utc_now
 from bot.complaints import Actor, ChangeRefused, ComplaintService, NewComplaint
-from bot.notifications.replies import handle_citizen_reply
+from bot.notifications.planner import NotificationPlanner
+from bot.notifications.replies import ReplyOutcome, handle_citizen_reply, handle_telegram_reply
+from bot.staff import StaffUser
 from bot.types import Channel, Role, Status
 
 PHONE = "+966551234567"
@@ -68,3 +71,78 @@ async def test_a_reopen_after_the_window_is_refused(service, monkeypatch):
     monkeypatch.setattr("bot.complaints.utc_now", lambda: later)
     with pytest.raises(ChangeRefused):
         await handle_citizen_reply(service, PHONE, "2")
+
+
+# Telegram: the chat the questions were sent to answers them, phone or no phone.
+
+CHAT = "987654321"
+
+
+@pytest.fixture
+def notifying(store, catalogue):
+    """A service whose changes queue their notifications, as the running service's do."""
+    planner = NotificationPlanner(
+        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+    )
+    return ComplaintService(store, catalogue, planner)
+
+
+async def telegram_complaint_in(service: ComplaintService, *statuses: Status, chat=CHAT) -> str:
+    new = NewComplaint(
+        channel=Channel.TELEGRAM,
+        language="ar",
+        description="عمود انارة طافي",
+        district="al_hofuf",
+        sources={"telegram_chat_id": chat},
+    )
+    reference = (await service.create(new, CREW)).complaint.reference
+    for status in statuses:
+        await service.change_status(reference, status, CREW, "work")
+    return reference
+
+
+async def test_a_telegram_chat_answers_the_questions_sent_to_it(notifying):
+    reference = await telegram_complaint_in(notifying, *DONE)
+    reopened = await handle_telegram_reply(notifying, CHAT, "٢")  # Eastern Arabic 2
+    assert reopened == ReplyOutcome(reference, "reopened")
+    assert (await notifying.get(reference)).status == Status.IN_PROGRESS
+    await notifying.change_status(reference, Status.RESOLVED, CREW, "again")
+    assert await handle_telegram_reply(notifying, CHAT, "١") == ReplyOutcome(reference, "confirmed")
+    assert await handle_telegram_reply(notifying, CHAT, "٥") == ReplyOutcome(reference, "rated")
+    assert (await notifying.get(reference)).satisfaction == 5
+    assert await handle_telegram_reply(notifying, CHAT, "4") is None  # asked once
+
+
+async def test_another_chat_or_text_answers_nothing(notifying):
+    reference = await telegram_complaint_in(notifying, *DONE)
+    assert await handle_telegram_reply(notifying, "111222333", "1") is None
+    assert await handle_telegram_reply(notifying, CHAT, "نعم") is None
+    assert await handle_telegram_reply(notifying, CHAT, "12") is None
+    assert (await notifying.get(reference)).status == Status.RESOLVED
+
+
+async def test_a_staff_chat_cannot_answer_for_the_citizen(notifying, store):
+    """Staff are told on Telegram too: their chat got notices about the complaint."""
+    await store.insert_user(
+        StaffUser(
+            username="crew.lead",
+            display_name="Crew lead",
+            role=Role.FIELD,
+            password_hash="not-used",
+            team="lighting_south",
+            created_at=utc_now(),
+            telegram_chat_id="4040",
+        )
+    )
+    reference = await telegram_complaint_in(notifying)
+    await notifying.assign(reference, CREW, assignee="crew.lead")
+    for status in DONE:
+        await notifying.change_status(reference, status, CREW, "work")
+    assert await handle_telegram_reply(notifying, "4040", "1") is None
+    assert (await notifying.get(reference)).status == Status.RESOLVED
+
+
+async def test_without_a_question_sent_to_the_chat_nothing_is_answered(service):
+    """No planner, no notification: the chat was never asked."""
+    await telegram_complaint_in(service, *DONE)
+    assert await handle_telegram_reply(service, CHAT, "1") is None

@@ -448,6 +448,11 @@ async def test_users_insert_get_replace(store: Store) -> None:
     changed = user.model_copy(update={"display_name": "Sara A.", "active": False})
     await store.replace_user(changed)
     assert await store.get_user(user.username) == changed
+    contact = {"phone": "+966551234567", "telegram_chat_id": "-1001234", "language": "en"}
+    reachable = changed.model_copy(update=contact)
+    await store.replace_user(reachable)
+    assert await store.get_user(user.username) == reachable
+    assert await store.list_users() == [reachable]
 
 
 async def test_sessions_insert_get_touch_delete(store: Store) -> None:

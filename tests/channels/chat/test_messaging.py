@@ -5,11 +5,11 @@ import pytest
 
 from bot.clock import utc_now
 from bot.complaints import Actor, NewComplaint
+from bot.handoffs import HandoffRequest
 from bot.notifications.whatsapp_session import in_session
 from bot.services import Services
 from bot.types import Channel, Role, Status
 from channels.chat_texts import TEXTS
-from channels.handoff import HandoffRequest
 from channels.messaging import EMPTY_TWIML, PATH, STATUS_PATH
 from tests.channels.chat.conftest import (
     ACCOUNT_SID,

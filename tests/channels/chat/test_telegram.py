@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.handoffs import HandoffRequest
 from bot.settings import get_settings
 from bot.types import Channel
 from channels.chat_texts import TEXTS
-from channels.handoff import HandoffRequest
 from channels.telegram import PATH, SECRET_HEADER, set_webhook
 from tests.channels.chat.conftest import BOT_TOKEN, CITIZEN, JPEG, LONG_WORD, OGG, SECRET_TOKEN
 from tests.channels.chat.threaded import fake_bot_api_in_a_thread

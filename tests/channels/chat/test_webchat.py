@@ -13,8 +13,11 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.complaint import Attachment
+from bot.handoffs import RECORD_KIND, HandoffRequest
+from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.settings import Settings
+from bot.types import Channel
 from channels.chat_texts import TEXTS
 from channels.webchat_http import upload_token
 from tests.channels.chat.conftest import JPEG, menu
@@ -188,6 +191,18 @@ async def test_an_upload_over_the_limit_is_refused(served):
     url, _ = served
     response = await upload(url, "session-0001", JPEG + b"\x00" * 1_100_000)
     assert response.status_code == 413
+
+
+async def test_an_employee_request_is_recorded_and_alerted(served, browser):
+    session = await browser.session()
+    events = await browser.say("/talk_to_agent", session_id=session)
+    assert events == [{"text": "جاري تحويلك لأحد موظفينا."}]
+    services = services_of(served)
+    (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
+    assert (request.channel, request.conversation_id) == (Channel.WEBCHAT, f"webchat:{session}")
+    (alert,) = (await services.store.list_messages(MessageFilter(), 10, None)).items
+    assert (alert.event, alert.to) == ("chat_handoff", "desk:handoffs")
+    assert alert.body.startswith("مواطن يطلب موظفاً عبر المحادثة في الموقع (—).")
 
 
 async def test_dialogue_down_apologises(browser, fake_rasa):

@@ -1,4 +1,5 @@
-// Reply templates: choosing one fills the reply box with its text in the complaint's language.
+// Reply templates: choosing one fills the reply box with its text in the complaint's language,
+// for staff to adapt. Without scripts, an empty box sends the chosen template as it is.
 (function () {
   "use strict";
   var select = document.getElementById("reply-template");

@@ -1,0 +1,167 @@
+"""A chat user asks for an employee: through the real service, the request is recorded, the
+agents are alerted through the outbox (once, however often the webhook comes), and agents
+see it in the back office and take it."""
+
+import httpx
+
+from bot.auth import hash_password
+from bot.clock import utc_now
+from bot.handoffs import RECORD_KIND, HandoffRequest
+from bot.notifications.handoff import next_opening
+from bot.notifications.message import MessageFilter, OutboxMessage
+from bot.services import Services
+from bot.staff import StaffUser
+from bot.staff_accounts import create_staff_user
+from bot.types import Channel, Language, Role
+from tests.channels.chat.conftest import CITIZEN
+from tests.channels.chat.test_messaging import post as post_twilio
+from tests.channels.chat.test_messaging import whatsapp
+from tests.channels.chat.test_telegram import CHAT_ID, callback_update
+from tests.channels.chat.test_telegram import post as post_telegram
+from tests.conftest import PASSWORD
+from tests.web.conftest import post_form
+
+MASKED_CITIZEN = "+966•••••••67"
+
+
+async def add_staff(
+    services: Services,
+    username: str,
+    role: Role,
+    *,
+    phone: str | None = None,
+    telegram_chat_id: str | None = None,
+    language: Language = "ar",
+    active: bool = True,
+) -> None:
+    await services.store.insert_user(
+        StaffUser(
+            username=username,
+            display_name=username,
+            role=role,
+            password_hash=hash_password(PASSWORD),
+            active=active,
+            created_at=utc_now(),
+            phone=phone,
+            telegram_chat_id=telegram_chat_id,
+            language=language,
+        )
+    )
+
+
+async def sign_in(client: httpx.AsyncClient, services: Services, username: str) -> None:
+    """A desk agent signed in through the login form (no contact: not alerted)."""
+    await create_staff_user(
+        services.store,
+        services.catalogue,
+        username=username,
+        display_name=username,
+        role=Role.AGENT,
+        password=PASSWORD,
+    )
+    response = await post_form(
+        client,
+        "/staff/login",
+        "/staff/login",
+        {"username": username, "password": PASSWORD, "next": "/staff"},
+    )
+    assert response.status_code == 303, response.text
+
+
+async def handoff_alerts(services: Services) -> list[OutboxMessage]:
+    page = await services.store.list_messages(MessageFilter(), 50, None)
+    return sorted(
+        (message for message in page.items if message.event == "chat_handoff"),
+        key=lambda message: message.channel,
+    )
+
+
+async def test_a_whatsapp_request_alerts_each_agent_once_in_their_language(
+    client, services, fake_rasa
+):
+    await add_staff(services, "huda", Role.AGENT, telegram_chat_id="5551234", language="en")
+    await add_staff(services, "salem", Role.AGENT, phone="+966509876543")
+    await add_staff(services, "retired", Role.AGENT, phone="+966509999999", active=False)
+    await add_staff(services, "noura", Role.SUPERVISOR, phone="+966508888888")
+
+    await post_twilio(client, whatsapp("SM1", "مرحبا"))
+    asked = whatsapp("SM2", "3")  # "talk to an employee" in the numbered menu
+    assert (await post_twilio(client, asked)).status_code == 200
+    assert (await post_twilio(client, asked)).status_code == 200  # Twilio retries
+
+    (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
+    assert (request.channel, request.phone, request.taken_by) == (Channel.WHATSAPP, CITIZEN, None)
+    assert fake_rasa.messages == ["مرحبا", "/talk_to_agent"]
+    sms, telegram = await handoff_alerts(services)
+    link = "https://balagh.example/staff/handoffs"
+    assert (telegram.to, telegram.language, telegram.body) == (
+        "5551234",
+        "en",
+        f"A citizen asks for an employee on WhatsApp ({MASKED_CITIZEN}).\n"
+        f"Reason: Asked to talk to an employee\nTake it: {link}",
+    )
+    assert (sms.to, sms.language, sms.body) == (
+        "+966509876543",
+        "ar",
+        f"مواطن يطلب موظفاً عبر واتساب ({MASKED_CITIZEN}).\n"
+        f"السبب: طلب التحدث مع موظف\nلاستلام الطلب: {link}",
+    )
+    due = next_opening(services.catalogue.working_hours, request.requested_at)
+    assert {(message.due_at, message.reference) for message in (sms, telegram)} == {(due, None)}
+
+
+async def test_agents_see_the_waiting_request_and_take_it(client, services):
+    await post_twilio(client, whatsapp("SM1", "مرحبا"))
+    await post_twilio(client, whatsapp("SM2", "3"))
+    (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
+    await sign_in(client, services, "agent.desk")
+
+    page = await client.get("/staff/handoffs")
+    assert page.status_code == 200
+    assert 'dir="rtl"' in page.text
+    assert "بانتظار موظف" in page.text
+    assert f'href="tel:{CITIZEN}"' in page.text
+    assert "طلب التحدث مع موظف" in page.text
+    english = await client.get("/staff/handoffs?lang=en")
+    assert 'dir="ltr"' in english.text
+    assert "Waiting for an employee" in english.text
+    assert "WhatsApp" in english.text
+
+    taken = await post_form(client, "/staff/handoffs", "/staff/handoffs/take", {"key": request.key})
+    assert (taken.status_code, taken.headers["location"]) == (303, "/staff/handoffs?notice=taken")
+    (after,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
+    assert after.taken_by == "agent.desk"
+    assert after.taken_at is not None
+    listing = (await client.get("/staff/handoffs?lang=en")).text
+    assert "Nobody is waiting for an employee." in listing
+    assert "Taken in the last 24 hours" in listing
+    assert "agent.desk" in listing
+
+    again = await post_form(client, "/staff/handoffs", "/staff/handoffs/take", {"key": request.key})
+    assert again.headers["location"] == "/staff/handoffs?error=taken"
+    unknown = await post_form(
+        client, "/staff/handoffs", "/staff/handoffs/take", {"key": "whatsapp:nobody"}
+    )
+    assert unknown.headers["location"] == "/staff/handoffs?error=gone"
+
+
+async def test_with_no_agent_the_supervisors_are_alerted(client, services):
+    await add_staff(services, "noura", Role.SUPERVISOR, phone="+966508888888", language="en")
+    await post_telegram(client, callback_update(1, "/talk_to_agent"))
+    (alert,) = await handoff_alerts(services)
+    assert (alert.channel, alert.to) == ("sms", "+966508888888")
+    assert alert.body.startswith("A citizen asks for an employee on Telegram (—).")
+
+
+async def test_with_nobody_to_alert_the_message_waits_in_the_local_outbox(client, services):
+    await post_telegram(client, callback_update(1, "/talk_to_agent"))
+    (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
+    assert request.conversation_id == f"telegram:{CHAT_ID}"
+    (alert,) = await handoff_alerts(services)
+    assert (alert.channel, alert.to, alert.language) == ("local", "desk:handoffs", "ar")
+    assert alert.body.startswith("مواطن يطلب موظفاً عبر تيليجرام (—).")
+
+    await sign_in(client, services, "agent.desk")
+    outbox = (await client.get("/staff/outbox")).text
+    assert "desk:handoffs" in outbox
+    assert "مواطن يطلب موظفاً عبر تيليجرام" in outbox
