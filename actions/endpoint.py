@@ -84,7 +84,7 @@ def executor_for(app: FastAPI) -> ActionExecutor:
     return cached
 
 
-def _allowed(request: Request, services: ServicesDep) -> None:
+async def _allowed(request: Request, services: ServicesDep) -> None:
     setting = services.settings.actions_token
     token = setting.get_secret_value() if setting is not None else ""
     if token:  # an empty BALAGH_ACTIONS_TOKEN counts as unset

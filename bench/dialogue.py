@@ -7,10 +7,11 @@ its next message as soon as the reply arrives: the throughput) and paced (users 
 `--think` seconds, 2 by default, between a reply and their next message, as people do: the
 latency people get). With no pause, latency is only concurrency / throughput (Little's law).
 Balagh runs as in production on embedded defaults: its custom actions in the service process,
-conversations in its SQLite tracker store, the Rasa fixes of nlu_components/speedups.py.
-The stock assistant keeps `rasa init`'s configuration (DIET, ResponseSelector, TED,
-UnexpecTED; in-memory tracker store). The stock project is created and trained once and kept
-under var/bench/ (delete the folder to rebuild it).
+conversations in its SQLite tracker store, the Rasa fixes of nlu_components/speedups.py, one
+TensorFlow thread (bot/runner.py). The stock assistant keeps `rasa init`'s configuration
+(DIET, ResponseSelector, TED, UnexpecTED; in-memory tracker store) and Rasa's defaults. The
+stock project is created and trained once and kept under var/bench/ (delete the folder to
+rebuild it).
 
 Targets: payload turns ≥ 4× the stock assistant's throughput, free-text turns ≥ 2×, paced p95
 below 500 ms for both; model training ≤ 3 minutes. Prints one JSON line last.

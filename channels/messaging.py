@@ -27,7 +27,6 @@ from bot.api.deps import ServicesDep
 from bot.api.errors import ApiError
 from bot.clock import utc_now
 from bot.complaint import Attachment
-from bot.complaints import ChangeRefused
 from bot.notifications.providers.base import Rejected, RetryLater
 from bot.notifications.providers.twilio_messaging import TwilioMessaging
 from bot.notifications.replies import handle_citizen_reply
@@ -35,12 +34,13 @@ from bot.notifications.status_callbacks import apply_twilio_status
 from bot.notifications.whatsapp_session import note_inbound
 from bot.phone import InvalidPhone, mask_phone, normalise_phone
 from bot.services import Services
-from bot.types import Channel, Language
+from bot.types import Channel
 from channels.chat import ChatTurns, shown
 from channels.chat_texts import say, script_language
 from channels.deps import DialogueDep
 from channels.dialogue import Metadata
 from channels.media import MediaRefused, check_declared_type, explain, fetch, keep
+from channels.notification_answers import notification_answer
 from channels.rendering import as_plain_text, split_message
 from channels.twilio_account import public_url
 from channels.twilio_webhook import TwilioForm, parse
@@ -161,7 +161,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await account.messages.close()
 
 
-def get_twilio(request: Request) -> TwilioAccount:
+async def get_twilio(request: Request) -> TwilioAccount:
     account: TwilioAccount | None = request.app.state.twilio_account
     if account is None:
         raise ApiError(503, "not_configured", "BALAGH_TWILIO_ACCOUNT_SID is not set")
@@ -215,7 +215,12 @@ class MessagingConversation:
         language = script_language(message.body) or state.language
 
         if phone and message.body and not state.menu_open(now):
-            answered = await self.notification_answer(phone, message.body, language)
+            body = message.body
+            answered = await notification_answer(
+                lambda: handle_citizen_reply(self.services.complaints, phone, body),
+                language,
+                mask_phone(phone),
+            )
             if answered is not None:
                 await self.send(message, answered)
                 return
@@ -243,20 +248,6 @@ class MessagingConversation:
         )
         reply = await self.turns.take(conversation_id, text, metadata)
         await self.send(message, "\n\n".join([*notices, as_plain_text(shown(reply.messages))]))
-
-    async def notification_answer(self, phone: str, text: str, language: Language) -> str | None:
-        """What to say when the text answers a notification's question ("" for nothing:
-        the status change notifies by itself); None when it answers none."""
-        try:
-            outcome = await handle_citizen_reply(self.services.complaints, phone, text)
-        except ChangeRefused:
-            return say("reopen_too_late", language)
-        if outcome is None:
-            return None
-        log.info("%s: report %s %s", mask_phone(phone), outcome.reference, outcome.action)
-        if outcome.action == "rated":
-            return say("rating_thanks", language, reference=outcome.reference)
-        return ""
 
     async def fetch_media(self, url: str, declared_type: str) -> Attachment:
         check_declared_type(declared_type)

@@ -174,14 +174,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await bot.request.shutdown()
 
 
-def get_bot(request: Request) -> Bot:
+async def get_bot(request: Request) -> Bot:
     bot: Bot | None = request.app.state.telegram_bot
     if bot is None:
         raise ApiError(503, "not_configured", "BALAGH_TELEGRAM_BOT_TOKEN is not set")
     return bot
 
 
-def check_secret(request: Request, services: ServicesDep) -> None:
+async def check_secret(request: Request, services: ServicesDep) -> None:
     """403 unless the header carries our secret token (compared in constant time)."""
     secret = services.settings.telegram_secret_token
     sent = request.headers.get(SECRET_HEADER, "")

@@ -29,7 +29,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.types import Channel, Language
 from channels.chat import ChatTurns
-from channels.deps import get_dialogue
+from channels.deps import dialogue_client
 from channels.dialogue import BotMessage, Metadata
 from channels.webchat_http import SESSION_ID, uploaded_attachment
 
@@ -121,7 +121,7 @@ class WebChat:
         if not (text.strip() or metadata.media or metadata.location):
             return
         services = self.services
-        turns = ChatTurns(services, get_dialogue(services))
+        turns = ChatTurns(services, dialogue_client(services))
         reply = await turns.take(f"webchat:{session_id}", text.strip(), metadata)
         for message in reply.messages:
             for event in bot_uttered(message):

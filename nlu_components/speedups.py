@@ -1,4 +1,4 @@
-"""Five Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Seven Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
 All keep Rasa's behaviour and only remove work whose result Rasa throws away:
 
@@ -22,6 +22,14 @@ All keep Rasa's behaviour and only remove work whose result Rasa throws away:
    nodes the targets need (a walk that revisits shared dependencies) and hands the nodes to
    dask's synchronous scheduler, which runs them one after another. The same nodes now run
    in the same dependency order, computed once per set of targets, without dask.
+6. Dialogue states. The RulePolicy turns the whole conversation into states (replaying every
+   event onto a fresh tracker) twice per prediction: once to match rules on the message's
+   text, once on its intent. The states of the last tracker seen are now kept while it
+   gains no event, and each caller gets its own copy, since callers edit them in place.
+7. Garbage collection. A loaded model is some 600,000 Python objects that live as long as
+   the process, and every full collection walks them all again (tenths of a second, while no
+   message is answered). Once a model is loaded they are moved out of the collector's sight
+   (`gc.freeze()`); the conversations' objects are still collected as before.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ def install() -> None:
     _install_payload_parsing()
     _install_event_type_lookup()
     _install_sequential_graph_runs()
+    _install_state_reuse()
+    _install_freeze_after_load()
 
 
 def _install_response_validation(remote_action: Any) -> None:
@@ -213,3 +223,47 @@ def _install_sequential_graph_runs() -> None:
         return dict(done[target] for target in run_targets)
 
     DaskGraphRunner.run = run  # type: ignore[method-assign]
+
+
+def _install_state_reuse() -> None:
+    from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+
+    create_states = TrackerFeaturizer._create_states
+    last: list[Any] = []  # [tracker, its number of events, domain, options, states]
+
+    def _create_states(
+        tracker: Any,
+        domain: Any,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        options = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        if not (
+            last
+            and last[0] is tracker
+            and last[1] == len(tracker.events)
+            and last[2] is domain
+            and last[3] == options
+        ):
+            states = create_states(tracker, domain, *options)
+            last[:] = [tracker, len(tracker.events), domain, options, states]
+        # a state is {part: {feature: value}}; callers delete features of a part in place
+        return [{part: dict(features) for part, features in state.items()} for state in last[4]]
+
+    TrackerFeaturizer._create_states = staticmethod(_create_states)  # type: ignore[method-assign]
+
+
+def _install_freeze_after_load() -> None:
+    import gc
+
+    from rasa.core.agent import Agent
+
+    load_model = Agent.load_model
+
+    def load_model_then_freeze(self: Any, *args: Any, **kwargs: Any) -> None:
+        load_model(self, *args, **kwargs)
+        gc.collect()
+        gc.freeze()
+
+    Agent.load_model = load_model_then_freeze  # type: ignore[method-assign]

@@ -9,14 +9,19 @@ survives a crash of the process; the last moments before a power cut may be lost
 conversation not in memory (after a restart, or evicted) is read back from the file.
 
 Like Rasa's stores, `retrieve` gives the conversation's current session and `save` receives
-that tracker back with the turn's events appended. A tracker in memory whose events are not
-all on disk (a turn that failed before saving) is dropped and read back from the file, so
-memory never holds what the file does not.
+a tracker with the turn's events appended. What is on disk is known by the last event saved:
+the events after it in a saved tracker are new (the same event objects stay in a tracker and
+in the copy that keeps only its newest session). A tracker in memory whose events are not all
+on disk (a turn that failed before saving) is dropped and read back from the file, so memory
+never holds what the file does not.
 
     tracker_store:
       type: nlu_components.tracker_store.SQLiteTrackerStore
       db: var/rasa_tracker.db        # folder created when missing
-      max_cached: 5000               # conversations kept in memory
+      max_cached: 1000               # conversations kept in memory
+
+(A live conversation is a few thousand Python objects that every full garbage collection
+walks: a thousand covers the calls and chats of a busy hour without slowing every turn.)
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ class SQLiteTrackerStore(TrackerStore):
         domain: Domain,
         event_broker: EventBroker | None = None,
         db: str = "var/rasa_tracker.db",
-        max_cached: int = 5000,
+        max_cached: int = 1000,
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
@@ -68,13 +73,13 @@ class SQLiteTrackerStore(TrackerStore):
         self.connection.execute("PRAGMA synchronous = NORMAL")
         self.connection.execute("PRAGMA busy_timeout = 5000")
         self.connection.executescript(_SCHEMA)
-        # sender → (the current session's tracker, how many of its events are on disk)
-        self._live: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
+        # sender → (the tracker last saved or handed out, the last of its events on disk)
+        self._live: OrderedDict[str, tuple[DialogueStateTracker, Event | None]] = OrderedDict()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender = tracker.sender_id
         events = list(tracker.events)
-        new = events[self._saved_in_session(sender) :]
+        new = events[self._saved_count(sender, events) :]
         if new:
             with self.connection:
                 self.connection.executemany(
@@ -83,24 +88,24 @@ class SQLiteTrackerStore(TrackerStore):
                 )
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new, sender)
-        session_start = _last_session_start(events, since=len(events) - len(new))
-        if session_start > 0:  # this turn began a new session: keep only that one
-            tracker = DialogueStateTracker.from_events(
-                sender,
-                events[session_start:],
-                tracker.slots.values(),
-                sender_source=tracker.sender_source,
-                max_event_history=tracker._max_event_history,
-            )
         self._remember(sender, tracker)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's current session: the live tracker, or else from the file."""
         live = self._live.get(sender_id)
-        if live is not None and len(live[0].events) == live[1]:
-            self._live.move_to_end(sender_id)
-            return live[0]
-        tracker = self._load(sender_id, last_session_only=True)
+        if live is not None and _last_event(live[0]) is live[1]:
+            tracker = live[0]
+            start = _last_session_start(tracker.events)
+            if start > 0:  # a new session began in the last turn: keep only that one
+                tracker = DialogueStateTracker.from_events(
+                    sender_id,
+                    list(tracker.events)[start:],
+                    tracker.slots.values(),
+                    sender_source=tracker.sender_source,
+                    max_event_history=tracker._max_event_history,
+                )
+        else:
+            tracker = self._load(sender_id, last_session_only=True)
         if tracker is not None:
             self._remember(sender_id, tracker)
         return tracker
@@ -113,11 +118,15 @@ class SQLiteTrackerStore(TrackerStore):
         rows = self.connection.execute("SELECT DISTINCT sender_id FROM events").fetchall()
         return {row[0] for row in rows}
 
-    def _saved_in_session(self, sender_id: str) -> int:
-        """How many events of the conversation's current session are on disk."""
+    def _saved_count(self, sender_id: str, events: Sequence[Event]) -> int:
+        """How many of `events`, a tracker of the conversation, are on disk already."""
         live = self._live.get(sender_id)
-        if live is not None:
-            return live[1]
+        if live is not None and live[1] is not None:
+            for index in range(len(events) - 1, -1, -1):
+                if events[index] is live[1]:
+                    return index + 1
+        # a tracker this store did not hand out: as for Rasa's stores, it holds the current
+        # session, whose first events are those on disk
         tracker = self._load(sender_id, last_session_only=True)
         return len(tracker.events) if tracker is not None else 0
 
@@ -136,19 +145,23 @@ class SQLiteTrackerStore(TrackerStore):
 
     def _remember(self, sender_id: str, tracker: DialogueStateTracker) -> None:
         """Keep the newest conversations in memory, least recently used first out."""
-        self._live[sender_id] = (tracker, len(tracker.events))
+        self._live[sender_id] = (tracker, _last_event(tracker))
         self._live.move_to_end(sender_id)
         while len(self._live) > self.max_cached:
             self._live.popitem(last=False)
+
+
+def _last_event(tracker: DialogueStateTracker) -> Event | None:
+    return tracker.events[-1] if tracker.events else None
 
 
 def _is_session_start(event: Event) -> bool:
     return isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
 
 
-def _last_session_start(events: Sequence[Event], since: int) -> int:
-    """Index of the last session start at or after `since`, else 0."""
-    for index in range(len(events) - 1, max(since, 0) - 1, -1):
+def _last_session_start(events: Sequence[Event]) -> int:
+    """Index of the last session start, else 0 (the whole conversation)."""
+    for index in range(len(events) - 1, -1, -1):
         if _is_session_start(events[index]):
             return index
     return 0

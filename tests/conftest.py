@@ -1,5 +1,6 @@
 """Shared fixtures: a service on an isolated temporary SQLite store, reached over real ASGI."""
 
+import importlib.util
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from bot.staff_accounts import create_staff_user
 from bot.types import Role
 
 PASSWORD = "correct horse battery"
+# tests/rasa_env tests the Rasa process's code with the Rasa environment (tests/rasa_checks.py)
+collect_ignore = ["rasa_env"] if importlib.util.find_spec("rasa") is None else []
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@
 4. `rasa test nlu` on tests/nlu/test_nlu.yml (report under results/nlu): intent macro-F1 ≥ 0.95
    and `category` entity F1 ≥ 0.9.
 5. `rasa test core` on tests/conversations with --fail-on-prediction-errors (results/core).
+6. pytest on tests/rasa_env: the code that runs inside the Rasa process (nlu_components/).
 
     python tests/rasa_checks.py [--skip-train | --train-only]
 
@@ -36,6 +37,7 @@ MODEL = ROOT / "models" / "balagh.tar.gz"
 FINGERPRINT = ROOT / "models" / "balagh.fingerprint"
 NLU_TEST = ROOT / "tests" / "nlu" / "test_nlu.yml"
 CONVERSATIONS = ROOT / "tests" / "conversations"
+RASA_ENV_TESTS = ROOT / "tests" / "rasa_env"
 RESULTS = ROOT / "results"
 MIN_TRAIN, MIN_TEST = 40, 25
 INTENT_F1, CATEGORY_F1 = 0.95, 0.90
@@ -73,6 +75,18 @@ def run(*args: str) -> float:
     completed = subprocess.run([RASA, *args], cwd=ROOT, env=env, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"rasa {args[0]} failed with exit status {completed.returncode}")
+    return round(time.monotonic() - started, 1)
+
+
+def rasa_env_tests() -> float:
+    """pytest with the Rasa environment's Python on tests/rasa_env; fail loudly."""
+    python = Path(RASA).parent / "python"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    command = [str(python), "-m", "pytest", "-q", "-c", str(RASA_ENV_TESTS / "pytest.ini")]
+    print("$", " ".join(command), flush=True)
+    if subprocess.run([*command, str(RASA_ENV_TESTS)], cwd=ROOT, env=env, check=False).returncode:
+        raise SystemExit("tests/rasa_env failed")
     return round(time.monotonic() - started, 1)
 
 
@@ -181,6 +195,7 @@ def main() -> int:
         str(RESULTS / "core"),
         "--fail-on-prediction-errors",
     )
+    timings["test_rasa_env_s"] = rasa_env_tests()
     failures = []
     if scores["intent_macro_f1"] < INTENT_F1:
         failures.append(f"intent macro-F1 {scores['intent_macro_f1']} < {INTENT_F1}")

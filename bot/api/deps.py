@@ -16,7 +16,9 @@ SESSION_COOKIE = "__Host-balagh_session"
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # Dependencies are `async def` although they never wait: FastAPI runs a plain `def`
+    # dependency in a worker thread, a hop there and back on every request.
     services: Services = request.app.state.services
     return services
 
@@ -24,7 +26,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_language(request: Request) -> Language:
+async def get_language(request: Request) -> Language:
     return "en" if request_language(request) == "en" else "ar"
 
 

@@ -1,17 +1,24 @@
 """SQLite backend: the embedded default, a single durable file under var/.
 
 WAL lets the reader connection answer while the writer commits; synchronous=FULL
-makes every acknowledged commit survive a power cut. Writes go through one
-connection behind a lock so a transaction never interleaves with another.
+makes every acknowledged commit survive a power cut. Reads go through an aiosqlite
+connection. Writes go to one dedicated writer thread that owns a plain sqlite3
+connection: a write method hands it a synchronous function, and the thread runs
+BEGIN IMMEDIATE, that function and COMMIT (or ROLLBACK) in one go. So a transaction
+costs one hop from the event loop and back, however many statements it runs, and no
+lock is held across event-loop turns while other writers wait; the thread runs one
+job at a time, so transactions never interleave.
 """
 
 import asyncio
+import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -63,8 +70,18 @@ from bot.store.base import (
 )
 from bot.types import OPEN_STATUSES
 
+T = TypeVar("T")
+
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 131_072
+PRAGMAS = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    # A million complaints' indexes: keep the hot pages in memory, not on the disk.
+    f"PRAGMA cache_size = -{CACHE_KIB}",
+)
 KPI_DIMENSIONS = ("status", "category", "district")
 # Counted like the KPI dimensions so dispatch reads a team's open load in O(1).
 OPEN_TEAM = "open_team"
@@ -257,57 +274,62 @@ class SqliteStore(Store):
         """`timezone` decides which local day and hour a complaint counts in for the KPIs."""
         self.path = path
         self.zone = ZoneInfo(timezone)
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        # Created, used and closed only on the writer thread (sqlite3 checks that).
+        self._write_db: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
-
-    async def _connect(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(self.path, isolation_level=None)
-        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await connection.execute("PRAGMA journal_mode = WAL")
-        await connection.execute("PRAGMA synchronous = FULL")
-        await connection.execute("PRAGMA foreign_keys = ON")
-        # A million complaints' indexes: keep the hot pages in memory, not on the disk.
-        await connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        return connection
 
     async def open(self) -> None:
         await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._migrate()
-        self._reader = await self._connect()
-        await self._reader.execute("PRAGMA query_only = ON")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        await self._on_writer(self._open_writer)
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        for pragma in (*PRAGMAS, "PRAGMA query_only = ON"):
+            await self._reader.execute(pragma)
 
-    async def _migrate(self) -> None:
-        async with self._transaction() as db:
-            cursor = await db.execute("PRAGMA user_version")
-            row = await cursor.fetchone()
-            current = int(row[0]) if row else 0
-            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                for statement in filter(str.strip, script.split(";\n")):
-                    await db.execute(statement)
-                await db.execute(f"PRAGMA user_version = {version}")
-                if version == KPI_ROLLUP_VERSION:
-                    await self._backfill_rollup(db)
+    def _open_writer(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        for pragma in PRAGMAS:
+            db.execute(pragma)
+        self._write_db = db
+        self._transact(self._migrate)
 
-    async def _backfill_rollup(self, db: aiosqlite.Connection) -> None:
-        async with db.execute("SELECT doc FROM complaints") as cursor:
-            while rows := await cursor.fetchmany(BACKFILL_BATCH):
-                counts: Counter[RollupKey] = Counter()
-                for (doc,) in rows:
-                    counts.update(_rollup(Complaint.model_validate_json(doc), self.zone))
-                await self._add_rollup(db, counts)
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        current = int(db.execute("PRAGMA user_version").fetchone()[0])
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            for statement in filter(str.strip, script.split(";\n")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {version}")
+            if version == KPI_ROLLUP_VERSION:
+                self._backfill_rollup(db)
+
+    def _backfill_rollup(self, db: sqlite3.Connection) -> None:
+        cursor = db.execute("SELECT doc FROM complaints")
+        while rows := cursor.fetchmany(BACKFILL_BATCH):
+            counts: Counter[RollupKey] = Counter()
+            for (doc,) in rows:
+                counts.update(_rollup(Complaint.model_validate_json(doc), self.zone))
+            self._add_rollup(db, counts)
 
     @staticmethod
-    async def _add_rollup(db: aiosqlite.Connection, counts: Counter[RollupKey]) -> None:
+    def _add_rollup(db: sqlite3.Connection, counts: Counter[RollupKey]) -> None:
         # In key order: neighbouring upserts touch the same B-tree pages.
-        await db.executemany(UPSERT_ROLLUP, [(*key, n) for key, n in sorted(counts.items()) if n])
+        db.executemany(UPSERT_ROLLUP, [(*key, n) for key, n in sorted(counts.items()) if n])
 
     async def close(self) -> None:
-        for connection in (self._reader, self._writer):
-            if connection is not None:
-                await connection.close()
-        self._reader = self._writer = None
+        """Writes already queued commit first: closing is the writer thread's last job."""
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await asyncio.get_running_loop().run_in_executor(writer, self._close_writer)
+            await asyncio.to_thread(writer.shutdown)
+
+    def _close_writer(self) -> None:
+        if self._write_db is not None:
+            self._write_db.close()
+            self._write_db = None
 
     @property
     def _read(self) -> aiosqlite.Connection:
@@ -315,56 +337,70 @@ class SqliteStore(Store):
             raise RuntimeError("store is not open")
         return self._reader
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _on_writer(self, job: Callable[[], T]) -> T:
         if self._writer is None:
             raise RuntimeError("store is not open")
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+        return await asyncio.get_running_loop().run_in_executor(self._writer, job)
+
+    async def _write(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `transaction` whole on the writer thread: one hop from the event loop."""
+        return await self._on_writer(partial(self._transact, transaction))
+
+    def _transact(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
+        """On the writer thread: commit what `transaction` did, or roll it all back."""
+        db = self._write_db
+        assert db is not None  # set by _open_writer, the thread's first job
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = transaction(db)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite may have rolled back already
+                db.execute("ROLLBACK")
+            raise
+        return result
+
+    async def _write_statement(self, sql: str, params: Sequence[Any]) -> None:
+        """A transaction of one statement."""
+
+        def transaction(db: sqlite3.Connection) -> None:
+            db.execute(sql, params)
+
+        await self._write(transaction)
 
     async def ping(self) -> None:
         await self._read.execute("SELECT 1")
 
     async def next_sequence(self, name: str, count: int = 1) -> int:
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        def transaction(db: sqlite3.Connection) -> int:
+            row = db.execute(
                 "INSERT INTO counters (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value "
                 "RETURNING value",
                 (name, count),
-            )
-            row = await cursor.fetchone()
-        assert row is not None
-        return int(row[0]) - count + 1
+            ).fetchone()
+            return int(row[0])
 
-    async def _insert(self, db: aiosqlite.Connection, complaint: Complaint) -> bool:
-        cursor = await db.execute(
+        return await self._write(transaction) - count + 1
+
+    def _insert(self, db: sqlite3.Connection, complaint: Complaint) -> bool:
+        row = db.execute(
             f"{INSERT_COMPLAINT} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             (order_key(complaint), *_row(complaint)),
-        )
-        row = await cursor.fetchone()
-        await cursor.close()
+        ).fetchone()
         if row is None:
             return False
-        await db.execute(
+        db.execute(
             "INSERT INTO complaint_text (rowid, terms) VALUES (?, ?)",
             (row[0], " ".join(index_terms(complaint.description))),
         )
-        await self._count(db, _dimension_values(complaint).items(), +1)
-        await self._add_rollup(db, _rollup(complaint, self.zone))
+        self._count(db, _dimension_values(complaint).items(), +1)
+        self._add_rollup(db, _rollup(complaint, self.zone))
         return True
 
     @staticmethod
-    async def _count(
-        db: aiosqlite.Connection, pairs: Iterable[tuple[str, str]], delta: int
-    ) -> None:
-        await db.executemany(
+    def _count(db: sqlite3.Connection, pairs: Iterable[tuple[str, str]], delta: int) -> None:
+        db.executemany(
             "INSERT INTO kpi_counts (dimension, value, n) VALUES (?, ?, ?) "
             "ON CONFLICT (dimension, value) DO UPDATE SET n = n + excluded.n",
             [(dimension, value, delta) for dimension, value in pairs],
@@ -373,52 +409,51 @@ class SqliteStore(Store):
     async def insert_complaint(
         self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
     ) -> InsertResult:
-        async with self._transaction() as db:
-            if await self._insert(db, complaint):
-                await outbox.insert(db, messages)
+        def transaction(db: sqlite3.Connection) -> InsertResult:
+            if self._insert(db, complaint):
+                outbox.insert(db, messages)
                 return InsertResult(complaint, created=True)
-            cursor = await db.execute(
+            row = db.execute(
                 "SELECT doc FROM complaints WHERE idempotency_key = ?",
                 (complaint.idempotency_key,),
-            )
-            row = await cursor.fetchone()
-        assert row is not None
-        return InsertResult(Complaint.model_validate_json(row[0]), created=False)
+            ).fetchone()
+            return InsertResult(Complaint.model_validate_json(row[0]), created=False)
+
+        return await self._write(transaction)
 
     async def insert_complaints(self, complaints: list[Complaint]) -> None:
         """One commit and a few statements per batch: the fast path for seeding and imports."""
+        rows = [(order_key(complaint), *_row(complaint)) for complaint in complaints]
+        terms = [
+            (" ".join(index_terms(complaint.description)), complaint.reference)
+            for complaint in complaints
+        ]
         counts = Counter(
             pair for complaint in complaints for pair in _dimension_values(complaint).items()
         )
         rollup: Counter[RollupKey] = Counter()
         for complaint in complaints:
             rollup.update(_rollup(complaint, self.zone))
-        async with self._transaction() as db:
-            await db.executemany(
-                INSERT_COMPLAINT,
-                [(order_key(complaint), *_row(complaint)) for complaint in complaints],
-            )
-            await db.executemany(
+
+        def transaction(db: sqlite3.Connection) -> None:
+            db.executemany(INSERT_COMPLAINT, rows)
+            db.executemany(
                 "INSERT INTO complaint_text (rowid, terms) "
                 "SELECT id, ? FROM complaints WHERE reference = ?",
-                [
-                    (" ".join(index_terms(complaint.description)), complaint.reference)
-                    for complaint in complaints
-                ],
+                terms,
             )
-            await db.executemany(
+            db.executemany(
                 "INSERT INTO kpi_counts (dimension, value, n) VALUES (?, ?, ?) "
                 "ON CONFLICT (dimension, value) DO UPDATE SET n = n + excluded.n",
                 [(dimension, value, n) for (dimension, value), n in counts.items()],
             )
-            await self._add_rollup(db, rollup)
+            self._add_rollup(db, rollup)
+
+        await self._write(transaction)
 
     async def get_complaint(self, reference: str) -> Complaint | None:
-        cursor = await self._read.execute(
-            "SELECT doc FROM complaints WHERE reference = ?", (reference,)
-        )
-        row = await cursor.fetchone()
-        return Complaint.model_validate_json(row[0]) if row else None
+        rows = await self._fetch_all("SELECT doc FROM complaints WHERE reference = ?", (reference,))
+        return Complaint.model_validate_json(rows[0][0]) if rows else None
 
     async def replace_complaint(
         self,
@@ -426,29 +461,30 @@ class SqliteStore(Store):
         expected_version: int,
         messages: Sequence[OutboxMessage] = (),
     ) -> None:
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        def transaction(db: sqlite3.Connection) -> None:
+            row = db.execute(
                 "SELECT id, doc FROM complaints WHERE reference = ? AND version = ?",
                 (complaint.reference, expected_version),
-            )
-            row = await cursor.fetchone()
+            ).fetchone()
             if row is None:
                 raise VersionConflict(complaint.reference)
             before = Complaint.model_validate_json(row[1])
-            await db.execute(UPDATE_COMPLAINT, (*_row(complaint)[1:], row[0]))
+            db.execute(UPDATE_COMPLAINT, (*_row(complaint)[1:], row[0]))
             if before.description != complaint.description:
-                await db.execute(
+                db.execute(
                     "UPDATE complaint_text SET terms = ? WHERE rowid = ?",
                     (" ".join(index_terms(complaint.description)), row[0]),
                 )
             old, new = _dimension_values(before), _dimension_values(complaint)
             changed = [key for key in old if old[key] != new[key]]
-            await self._count(db, ((key, old[key]) for key in changed), -1)
-            await self._count(db, ((key, new[key]) for key in changed), +1)
+            self._count(db, ((key, old[key]) for key in changed), -1)
+            self._count(db, ((key, new[key]) for key in changed), +1)
             rollup = _rollup(complaint, self.zone)
             rollup.subtract(_rollup(before, self.zone))
-            await self._add_rollup(db, rollup)
-            await outbox.insert(db, messages)
+            self._add_rollup(db, rollup)
+            outbox.insert(db, messages)
+
+        await self._write(transaction)
 
     async def list_complaints(
         self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
@@ -510,10 +546,9 @@ class SqliteStore(Store):
         return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
 
     async def _fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        cursor = await self._read.execute(sql, params)
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        """One hop to the reader's thread and back (a cursor's execute, fetch and close are
+        three, each waiting for a turn of a busy event loop)."""
+        return list(await self._read.execute_fetchall(sql, params))
 
     async def sla_breaches(self, now: datetime, limit: int) -> list[Complaint]:
         return await self._watched("sla_watch_ms", now, limit)
@@ -530,18 +565,15 @@ class SqliteStore(Store):
         return [Complaint.model_validate_json(row[0]) for row in rows]
 
     async def insert_messages(self, messages: Sequence[OutboxMessage]) -> None:
-        async with self._transaction() as db:
-            await outbox.insert(db, messages)
+        await self._write(lambda db: outbox.insert(db, messages))
 
     async def claim_messages(
         self, now: datetime, lease_until: datetime, token: str, limit: int
     ) -> list[OutboxMessage]:
-        async with self._transaction() as db:
-            return await outbox.claim(db, now, lease_until, token, limit)
+        return await self._write(lambda db: outbox.claim(db, now, lease_until, token, limit))
 
     async def finish_messages(self, attempts: Sequence[Attempt]) -> list[bool]:
-        async with self._transaction() as db:
-            return [await outbox.finish(db, attempt) for attempt in attempts]
+        return await self._write(lambda db: [outbox.finish(db, attempt) for attempt in attempts])
 
     async def advance_message(
         self,
@@ -550,10 +582,9 @@ class SqliteStore(Store):
         error: str | None,
         follow_ups: Sequence[OutboxMessage] = (),
     ) -> OutboxMessage | None:
-        async with self._transaction() as db:
-            return await outbox.advance(
-                db, provider_message_id, state, error, utc_now(), follow_ups
-            )
+        return await self._write(
+            lambda db: outbox.advance(db, provider_message_id, state, error, utc_now(), follow_ups)
+        )
 
     async def get_message(self, message_id: str) -> OutboxMessage | None:
         return await outbox.get(self._read, "id", message_id)
@@ -603,21 +634,23 @@ class SqliteStore(Store):
         )
 
     async def claim_inbound(self, key: str, now: datetime) -> InboundClaim:
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        def transaction(db: sqlite3.Connection) -> InboundClaim:
+            claimed = db.execute(
                 "INSERT INTO inbound_claims (key, claimed_ms) VALUES (?, ?) "
                 "ON CONFLICT (key) DO NOTHING RETURNING key",
                 (key, to_ms(now)),
-            )
-            if await cursor.fetchone() is not None:
+            ).fetchone()
+            if claimed is not None:
                 return InboundClaim(first=True, reply=None)
-            cursor = await db.execute("SELECT reply FROM inbound_claims WHERE key = ?", (key,))
-            row = await cursor.fetchone()
-        return InboundClaim(first=False, reply=row[0] if row else None)
+            row = db.execute("SELECT reply FROM inbound_claims WHERE key = ?", (key,)).fetchone()
+            return InboundClaim(first=False, reply=row[0] if row else None)
+
+        return await self._write(transaction)
 
     async def complete_inbound(self, key: str, reply: str) -> None:
-        async with self._transaction() as db:
-            await db.execute("UPDATE inbound_claims SET reply = ? WHERE key = ?", (reply, key))
+        await self._write_statement(
+            "UPDATE inbound_claims SET reply = ? WHERE key = ?", (reply, key)
+        )
 
     async def kpi_totals(self, filters: KpiFilter) -> KpiTotals:
         """Read from the rollup: a 90-day range is a few thousand rows whatever the volume."""
@@ -657,41 +690,44 @@ class SqliteStore(Store):
         return dict(rows)
 
     async def record_call_event(self, event: CallEvent) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        metric, value = event.contribution()
+        day = local_day(event.at, self.zone)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            first = db.execute(
                 "INSERT INTO call_events (call_id, kind) VALUES (?, ?) "
                 "ON CONFLICT (call_id, kind) DO NOTHING RETURNING call_id",
                 (event.call_id, event.kind),
-            )
-            if await cursor.fetchone() is None:
+            ).fetchone()
+            if first is None:
                 return False
-            metric, value = event.contribution()
-            day = local_day(event.at, self.zone)
-            await db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
-        return True
+            db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
+            return True
+
+        return await self._write(transaction)
 
     async def hit_counter(
         self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
     ) -> int:
         start_ms = to_ms(window_start)
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM rate_counters WHERE expires_ms <= ?", (start_ms,))
-            cursor = await db.execute(
+
+        def transaction(db: sqlite3.Connection) -> int:
+            db.execute("DELETE FROM rate_counters WHERE expires_ms <= ?", (start_ms,))
+            row = db.execute(
                 "INSERT INTO rate_counters (key, window_ms, n, expires_ms) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (key, window_ms) DO UPDATE SET n = n + excluded.n RETURNING n",
                 (key, start_ms, amount, to_ms(expires_at)),
-            )
-            row = await cursor.fetchone()
-        assert row is not None
-        return int(row[0])
+            ).fetchone()
+            return int(row[0])
+
+        return await self._write(transaction)
 
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO records (kind, key, doc) VALUES (?, ?, ?) "
-                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc",
-                (kind, key, record.model_dump_json()),
-            )
+        await self._write_statement(
+            "INSERT INTO records (kind, key, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc",
+            (kind, key, record.model_dump_json()),
+        )
 
     async def get_record(self, kind: RecordKind, key: str, model: type[Record]) -> Record | None:
         rows = await self._fetch_all(
@@ -704,46 +740,45 @@ class SqliteStore(Store):
         return [model.model_validate_json(row[0]) for row in rows]
 
     async def delete_record(self, kind: RecordKind, key: str) -> None:
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+        await self._write_statement("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
 
     async def list_users(self) -> list[StaffUser]:
         rows = await self._fetch_all("SELECT doc FROM staff_users ORDER BY username")
         return [StaffUser.model_validate_json(row[0]) for row in rows]
 
     async def insert_user(self, user: StaffUser) -> None:
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        def transaction(db: sqlite3.Connection) -> None:
+            inserted = db.execute(
                 "INSERT INTO staff_users (username, doc) VALUES (?, ?) "
                 "ON CONFLICT (username) DO NOTHING RETURNING username",
                 (user.username, user.model_dump_json()),
-            )
-            if await cursor.fetchone() is None:
+            ).fetchone()
+            if inserted is None:
                 raise DuplicateUser(user.username)
+
+        await self._write(transaction)
 
     async def get_user(self, username: str) -> StaffUser | None:
         rows = await self._fetch_all("SELECT doc FROM staff_users WHERE username = ?", (username,))
         return StaffUser.model_validate_json(rows[0][0]) if rows else None
 
     async def replace_user(self, user: StaffUser) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE staff_users SET doc = ? WHERE username = ?",
-                (user.model_dump_json(), user.username),
-            )
+        await self._write_statement(
+            "UPDATE staff_users SET doc = ? WHERE username = ?",
+            (user.model_dump_json(), user.username),
+        )
 
     async def insert_session(self, session: StaffSession) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO staff_sessions (token_hash, username, expires_ms, doc) "
-                "VALUES (?, ?, ?, ?)",
-                (
-                    session.token_hash,
-                    session.username,
-                    to_ms(session.expires_at),
-                    session.model_dump_json(),
-                ),
-            )
+        await self._write_statement(
+            "INSERT INTO staff_sessions (token_hash, username, expires_ms, doc) "
+            "VALUES (?, ?, ?, ?)",
+            (
+                session.token_hash,
+                session.username,
+                to_ms(session.expires_at),
+                session.model_dump_json(),
+            ),
+        )
 
     async def get_session(self, token_hash: str) -> StaffSession | None:
         rows = await self._fetch_all(
@@ -752,20 +787,22 @@ class SqliteStore(Store):
         return StaffSession.model_validate_json(rows[0][0]) if rows else None
 
     async def touch_session(self, token_hash: str, seen_at: datetime) -> None:
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        def transaction(db: sqlite3.Connection) -> None:
+            row = db.execute(
                 "SELECT doc FROM staff_sessions WHERE token_hash = ?", (token_hash,)
-            )
-            row = await cursor.fetchone()
+            ).fetchone()
             if row is None:
                 return
             session = StaffSession.model_validate_json(row[0])
             touched = session.model_copy(update={"last_seen_at": seen_at})
-            await db.execute(
+            db.execute(
                 "UPDATE staff_sessions SET doc = ? WHERE token_hash = ?",
                 (touched.model_dump_json(), token_hash),
             )
 
+        await self._write(transaction)
+
     async def delete_session(self, token_hash: str) -> None:
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
+        await self._write_statement(
+            "DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,)
+        )

@@ -1,12 +1,14 @@
 """The notification outbox in SQLite: its table and the statements SqliteStore runs.
 
-Functions take the connection of the transaction they belong to, so a complaint write
-and the messages it causes commit together. `due_ms` is the retry time while pending
-and the lease end while sending: one partial index finds everything due.
+Writes are synchronous functions that take the connection of the transaction they belong
+to, on SqliteStore's writer thread, so a complaint write and the messages it causes commit
+together; reads are async, on the reader connection. `due_ms` is the retry time while
+pending and the lease end while sending: one partial index finds everything due.
 """
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -136,10 +138,7 @@ def _message(row: Sequence[Any]) -> OutboxMessage:
     )
 
 
-async def _rows(db: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[OutboxMessage]:
-    cursor = await db.execute(sql, params)
-    rows = await cursor.fetchall()
-    await cursor.close()
+def _messages(rows: Iterable[Sequence[Any]]) -> list[OutboxMessage]:
     return [_message(row) for row in rows]
 
 
@@ -147,17 +146,16 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-async def insert(db: aiosqlite.Connection, messages: Sequence[OutboxMessage]) -> None:
+def insert(db: sqlite3.Connection, messages: Sequence[OutboxMessage]) -> None:
     if messages:
-        await db.executemany(INSERT, [_row(message) for message in messages])
+        db.executemany(INSERT, [_row(message) for message in messages])
 
 
-async def claim(
-    db: aiosqlite.Connection, now: datetime, lease_until: datetime, token: str, limit: int
+def claim(
+    db: sqlite3.Connection, now: datetime, lease_until: datetime, token: str, limit: int
 ) -> list[OutboxMessage]:
     """Right-hand sides see the old row: a message still `sending` had its lease run out."""
-    return await _rows(
-        db,
+    cursor = db.execute(
         "UPDATE outbox SET state = 'sending', in_doubt = (in_doubt OR state = 'sending'), "  # noqa: S608
         "attempts = attempts + 1, claim_token = ?, due_ms = ?, updated_ms = ? "
         "WHERE id IN (SELECT id FROM outbox "
@@ -165,23 +163,24 @@ async def claim(
         f"ORDER BY due_ms LIMIT ?) {RETURNING}",
         (token, to_ms(lease_until), to_ms(now), *IN_FLIGHT, to_ms(now), limit),
     )
+    return _messages(cursor.fetchall())
 
 
-async def finish(db: aiosqlite.Connection, attempt: Attempt) -> bool:
+def finish(db: sqlite3.Connection, attempt: Attempt) -> bool:
     message = attempt.outcome
-    cursor = await db.execute(
+    cursor = db.execute(
         f"UPDATE outbox SET {', '.join(f'{column} = ?' for column in COLUMNS[1:])} "  # noqa: S608
         "WHERE id = ? AND claim_token = ? AND state = 'sending'",
         (*_row(message)[1:], message.id, attempt.token),
     )
     if cursor.rowcount == 0:
         return False
-    await insert(db, attempt.follow_ups)
+    insert(db, attempt.follow_ups)
     return True
 
 
-async def advance(
-    db: aiosqlite.Connection,
+def advance(
+    db: sqlite3.Connection,
     provider_message_id: str,
     state: DeliveryState,
     error: str | None,
@@ -189,21 +188,21 @@ async def advance(
     follow_ups: Sequence[OutboxMessage],
 ) -> OutboxMessage | None:
     lower = states_below(state)
-    changed = await _rows(
-        db,
+    cursor = db.execute(
         "UPDATE outbox SET state = ?, error = COALESCE(?, error), updated_ms = ? "  # noqa: S608
         f"WHERE provider_message_id = ? AND state IN ({_placeholders(lower)}) {RETURNING}",
         (state, error, to_ms(now), provider_message_id, *lower),
     )
+    changed = _messages(cursor.fetchall())
     if not changed:
         return None
-    await insert(db, follow_ups)
+    insert(db, follow_ups)
     return changed[0]
 
 
 async def get(db: aiosqlite.Connection, column: str, value: str) -> OutboxMessage | None:
     """By `id` or `provider_message_id` (fixed names, never user input)."""
-    found = await _rows(db, f"{SELECT} WHERE {column} = ? LIMIT 1", (value,))
+    found = _messages(await db.execute_fetchall(f"{SELECT} WHERE {column} = ? LIMIT 1", (value,)))
     return found[0] if found else None
 
 
@@ -221,8 +220,10 @@ async def page(
         clauses.append("(created_ms < ? OR (created_ms = ? AND id < ?))")
         params.extend((cursor.created_ms, cursor.created_ms, cursor.id))
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    found = await _rows(
-        db, f"{SELECT} {where} ORDER BY created_ms DESC, id DESC LIMIT ?", (*params, limit + 1)
+    found = _messages(
+        await db.execute_fetchall(
+            f"{SELECT} {where} ORDER BY created_ms DESC, id DESC LIMIT ?", (*params, limit + 1)
+        )
     )
     items = found[:limit]
     more = len(found) > limit

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.runner import RASA_RUNTIME_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 DEFAULT_MODEL = ROOT / "models" / "balagh.tar.gz"
@@ -141,7 +143,10 @@ def start_rasa(
     model: Path | None = None,
     tracker_store: bool = True,
 ) -> Server:
-    """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook."""
+    """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook.
+
+    With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
+    runtime settings); without, the model runs on Rasa's defaults (the stock assistant)."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []
@@ -172,6 +177,8 @@ def start_rasa(
         "127.0.0.1",
     ]
     env = {"PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    if tracker_store:  # this assistant, run as `balagh run` runs it
+        env.update(RASA_RUNTIME_ENV)
     return _start(
         f"rasa-{port}",
         command,
