@@ -108,13 +108,25 @@ def create_user(
 def seed(
     complaints: Annotated[int, typer.Option(min=1, help="How many demo complaints to add.")] = 1000,
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 940,
+    live_providers: Annotated[
+        bool, typer.Option("--live-providers", help="Seed even with Twilio/Telegram configured.")
+    ] = False,
 ) -> None:
     """Fill the store with realistic demo complaints (for trying the back office and KPIs),
     and create the supervisors the catalogue names, with demo phones for their notices."""
+    settings = get_settings()
+    if (settings.twilio_account_sid or settings.telegram_bot_token) and not live_providers:
+        # the demo phones are made up but dialable: their notices would really be sent
+        typer.echo(
+            "not seeded: Twilio or Telegram is configured, so notices to the demo phones "
+            "would really be sent. Seed a store without them, or pass --live-providers.",
+            err=True,
+        )
+        raise typer.Exit(1)
     password = secrets.token_urlsafe(12)
 
     async def fill() -> None:
-        services = await Services.start(get_settings())
+        services = await Services.start(settings)
         try:
             created = await seed_supervisors(services.store, services.catalogue, password)
             if created:

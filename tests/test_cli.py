@@ -102,6 +102,17 @@ def test_seed_creates_the_catalogues_supervisors_once(temporary_store):
     assert "created supervisors" not in again.output
 
 
+def test_seed_refuses_while_notices_would_really_be_sent(temporary_store, monkeypatch):
+    monkeypatch.setenv("BALAGH_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["seed", "--complaints", "1"])
+    assert refused.exit_code == 1
+    assert "--live-providers" in refused.output
+    assert not temporary_store.exists()
+    allowed = runner.invoke(app, ["seed", "--complaints", "1", "--live-providers"])
+    assert allowed.exit_code == 0, allowed.output
+
+
 def test_config_show_masks_the_secret():
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 0
