@@ -93,6 +93,10 @@ async def take_handoff(store: Store, key: str, username: str, now: datetime) -> 
         return "not_found"
     if request.taken_at is not None:
         return "already_taken"
+    # two employees taking it at once: the store's atomic once-only claim picks one
+    once = f"handoff-taken:{key}:{request.requested_at.isoformat()}"
+    if not (await store.claim_inbound(once, now)).first:
+        return "already_taken"
     taken = request.model_copy(update={"taken_by": username, "taken_at": now})
     await store.put_record(RECORD_KIND, key, taken)
     log.info("hand-off on %s taken by %s", request.channel.value, username)
