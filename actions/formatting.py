@@ -4,7 +4,7 @@ from datetime import datetime, time
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from bot.catalogue import Catalogue, WorkingHours
+from bot.catalogue import WEEKDAYS, Catalogue, WorkingHours
 from bot.types import Language
 
 _AR_MONTHS: Final = (
@@ -37,24 +37,7 @@ _EN_MONTHS: Final = (
 )
 # datetime.weekday() order: Monday first
 _AR_WEEKDAYS: Final = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
-_EN_WEEKDAYS: Final = (
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-)
-_WEEKDAY_NAMES: Final = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
+_EN_WEEKDAYS: Final = tuple(day.capitalize() for day in WEEKDAYS)
 
 
 def reference_payload(reference: str) -> dict[str, Any]:
@@ -99,7 +82,7 @@ def working_days(hours: WorkingHours, lang: Language) -> tuple[str, str]:
     order = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
     days = sorted(hours.days, key=order.index)
     names = _AR_WEEKDAYS if lang == "ar" else _EN_WEEKDAYS
-    first, last = (names[_WEEKDAY_NAMES.index(day)] for day in (days[0], days[-1]))
+    first, last = (names[WEEKDAYS.index(day)] for day in (days[0], days[-1]))
     return first, last
 
 

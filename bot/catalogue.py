@@ -69,7 +69,7 @@ Timezone = Annotated[str, AfterValidator(_known_timezone)]
 # Staff accounts by username: `balagh seed` creates the ones the catalogue names.
 Supervisors = tuple[Annotated[str, AfterValidator(_staff_username)], ...]
 Weekday = Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
-_WEEKDAYS: tuple[Weekday, ...] = (
+WEEKDAYS: tuple[Weekday, ...] = (
     "monday",
     "tuesday",
     "wednesday",
@@ -234,7 +234,7 @@ class WorkingHours(_Model):
     def is_open(self, moment: datetime) -> bool:
         """Whether an aware moment falls on a working day between start and end, local time."""
         local = moment.astimezone(ZoneInfo(self.timezone))
-        return _WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
+        return WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
 
 
 class Catalogue(_Model):
