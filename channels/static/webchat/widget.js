@@ -206,13 +206,14 @@
       this.sessionId = (confirmed && confirmed.session_id) || confirmed;
       localStorage.setItem(SESSION_KEY, this.sessionId);
       this.showStatus();
-      if (this.embedded) this.start();
+      if (!this.panel.hidden) this.start(); // shown before the session was confirmed
     }.bind(this));
     this.socket.on("bot_uttered", this.received.bind(this));
     this.socket.on("disconnect", this.showStatus.bind(this));
   };
 
-  /* The first time the chat is shown in this page, the bot greets. */
+  /* The first time the chat is shown in this page, the bot greets (once the session is
+     confirmed: a visitor may open the chat before the socket has connected). */
   Chat.prototype.start = function () {
     if (this.started || !this.sessionId) return;
     this.started = true;

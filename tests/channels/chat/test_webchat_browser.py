@@ -2,6 +2,7 @@
 report in Arabic — menu buttons, location, photo, description, confirmation — then a switch
 to English. The page is the demo portal page, under the service's Content-Security-Policy."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -119,3 +120,16 @@ async def test_a_whole_report_through_the_widget(page, fake_rasa, tmp_path):
     assert [(m["kind"], m["size"]) for m in upload["media"]] == [("photo", len(JPEG))]
     assert fake_rasa.received[-1]["metadata"]["language"] == "en"
     assert problems == [], json.dumps(problems, ensure_ascii=False)
+
+
+async def test_a_chat_opened_before_the_socket_connects_still_greets(page):
+    url, tab = page
+
+    async def slow_handshake(route):
+        await asyncio.sleep(1.5)  # a slow network: the visitor clicks first
+        await route.continue_()
+
+    await tab.route("**/socket.io/**", slow_handshake)
+    await tab.goto(f"{url}/webchat/demo")
+    await tab.click(".bw-launcher")
+    await expect(tab.locator(".bw-bot").last).to_contain_text("أهلاً بك في بلاغ ٩٤٠")
