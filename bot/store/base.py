@@ -80,6 +80,7 @@ class ComplaintFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: tuple[Status, ...] = ()
+    reference: str | None = None
     category: str | None = None
     district: str | None = None
     team: str | None = None

@@ -249,6 +249,8 @@ class MongoStore(Store):
         query: Document = {}
         if filters.status:
             query["status"] = {"$in": [_scalar(status) for status in filters.status]}
+        if filters.reference is not None:
+            query["_id"] = _scalar(filters.reference)
         for field in ("category", "district", "team", "priority", "channel", "assignee", "phone"):
             value = getattr(filters, field)
             if value is not None:

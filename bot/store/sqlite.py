@@ -494,7 +494,15 @@ class SqliteStore(Store):
         if filters.status:
             clauses.append(f"status IN ({', '.join('?' * len(filters.status))})")
             params.extend(status.value for status in filters.status)
-        for column in ("category", "district", "team", "priority", "assignee", "phone"):
+        for column in (
+            "reference",
+            "category",
+            "district",
+            "team",
+            "priority",
+            "assignee",
+            "phone",
+        ):
             value = getattr(filters, column)
             if value is not None:
                 clauses.append(f"{column} = ?")

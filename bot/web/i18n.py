@@ -97,6 +97,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "queue.newest": ("الأحدث أولاً", "Newest first"),
     "queue.oldest": ("الأقدم أولاً", "Oldest first"),
     "queue.empty": ("لا توجد بلاغات مطابقة.", "No matching reports."),
+    "queue.searched.reference": ("البحث برقم البلاغ:", "Searching by reference:"),
+    "queue.searched.phone": ("البحث برقم الجوال:", "Searching by phone number:"),
     "queue.next": ("الصفحة التالية", "Next page"),
     "queue.first": ("الصفحة الأولى", "First page"),
     "field.reference": ("رقم البلاغ", "Reference"),

@@ -10,6 +10,7 @@ import pytest
 from bot.clock import utc_now
 from bot.complaint import Attachment, Complaint, HistoryEntry, Location
 from bot.reference import reference_for_sequence
+from bot.search import search_fields
 from bot.staff import StaffSession, StaffUser
 from bot.store.base import (
     ComplaintFilter,
@@ -278,6 +279,51 @@ async def test_list_text_search(listed: Store, text: str, expected: list[str]) -
 async def test_text_search_combines_with_filters(listed: Store) -> None:
     assert await list_references(listed, text="pothole", status=(Status.NEW,)) == []
     assert await list_references(listed, text="حفره", district="north") == refs(1)
+
+
+def eastern(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+def persian(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+REF2 = reference_for_sequence(2)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (REF2, refs(2)),
+        (f"{REF2[:3]}-{REF2[3:6]}-{REF2[6:]}", refs(2)),
+        (f"{REF2[:4]} {REF2[4:]}", refs(2)),
+        (eastern(REF2), refs(2)),
+        (persian(REF2), refs(2)),
+        ("0500000001", refs(1, 3)),
+        ("+966500000001", refs(1, 3)),
+        ("00966500000001", refs(1, 3)),
+        ("966500000001", refs(1, 3)),
+        ("050 000 0002", refs(2)),
+        (eastern("0500000002"), refs(2)),
+        ("حفره", refs(1)),
+    ],
+)
+async def test_the_search_box_finds_by_reference_phone_or_words(
+    listed: Store, typed: str, expected: list[str]
+) -> None:
+    assert await list_references(listed, **search_fields(typed)) == expected
+
+
+async def test_a_reference_search_combines_with_filters(listed: Store) -> None:
+    assert await list_references(listed, reference=REF2, team="lighting") == refs(2)
+    assert await list_references(listed, reference=REF2, team="roads") == []
+
+
+def test_a_wrong_check_digit_is_not_a_reference() -> None:
+    wrong = REF2[:-1] + str((int(REF2[-1]) + 1) % 10)
+    assert "reference" not in search_fields(wrong)
+    assert search_fields("   ") == {}
 
 
 async def test_cursor_walks_every_complaint_once_newest_first(store: Store) -> None:

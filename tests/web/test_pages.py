@@ -56,6 +56,23 @@ async def test_queue_filters_search_and_sla_state(
     assert oldest.text.index(roads.reference) < oldest.text.index(lights.reference)
 
 
+async def test_queue_says_how_it_read_the_search_box(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    """A reference nobody has is searched as a reference (not as words that find nothing)."""
+    await new_complaint(services)
+    await web_login(Role.AGENT)
+    unknown = "4471275368"  # a valid reference no complaint has
+    page = await client.get("/staff/queue", params={"q": "447-127-5368"})
+    assert 'id="searched-as"' in page.text
+    assert "البحث برقم البلاغ" in page.text
+    assert unknown in page.text
+    assert "لا توجد بلاغات مطابقة" in page.text
+    by_phone = await client.get("/staff/queue", params={"q": "00966501234567", "lang": "en"})
+    assert "Searching by phone number:" in by_phone.text
+    assert "+966501234567" in by_phone.text
+
+
 async def test_queue_pages_with_a_cursor(
     client: httpx.AsyncClient, services: Services, web_login: WebLogin, monkeypatch
 ) -> None:
