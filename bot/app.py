@@ -6,7 +6,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from actions import endpoint as action_endpoint
-from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
+from bot.api import (
+    api_keys,
+    auth,
+    citizen,
+    health,
+    kpi,
+    notifications,
+    open311,
+    staff,
+    users,
+    webhooks,
+)
 from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.open311 import install_open311_errors
 from bot.services import Services
@@ -47,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(action_endpoint.router)  # the Rasa action server, in this process
-    for module in (health, citizen, auth, staff, users, notifications, webhooks):
+    for module in (health, citizen, auth, staff, users, api_keys, notifications, webhooks):
         app.include_router(module.router)
     app.include_router(kpi.router)
     app.include_router(open311.router)
