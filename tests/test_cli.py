@@ -132,7 +132,7 @@ def test_config_show_masks_the_secret():
     assert LOCAL_SECRET not in result.output
 
 
-def create(username, role="agent", password="a long password", *extra):
+def create(username, role="agent", *extra):
     return runner.invoke(
         app,
         [
@@ -146,7 +146,7 @@ def create(username, role="agent", password="a long password", *extra):
             *extra,
             "--password-stdin",
         ],
-        input=f"{password}\n",
+        input="a long password\n",
     )
 
 
