@@ -44,6 +44,19 @@ class HistoryEntry(BaseModel):
     internal: bool = False
 
 
+class Subscriber(BaseModel):
+    """A resident who had the same problem and joined this open report instead of filing a
+    duplicate: told of its progress on their own channel, in their language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: Channel
+    language: Language
+    phone: str | None = None
+    telegram_chat_id: Annotated[str, Field(max_length=40)] | None = None
+    at: datetime
+
+
 class Complaint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +85,7 @@ class Complaint(BaseModel):
     duplicate_of: str | None = None
     satisfaction: Annotated[int, Field(ge=1, le=5)] | None = None  # the citizen's rating
     sources: dict[str, str] = {}
+    subscribers: list[Subscriber] = []
     idempotency_key: str | None = None
     history: list[HistoryEntry] = []
     version: int = 1

@@ -20,6 +20,7 @@ from bot.clock import to_ms, utc_now
 from bot.complaint import Complaint
 from bot.kpi import (
     BREAKDOWN_METRICS,
+    CALL_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
@@ -445,16 +446,21 @@ class MongoStore(Store):
         )
 
     async def record_call_event(self, event: CallEvent) -> bool:
-        metric, value = event.contribution()
+        """A call's start, or its one outcome, counted on the day the call started."""
+        call_id = _scalar(event.call_id)
+        day = local_day(event.at, self.zone)
+        if event.kind != "started":
+            started = await self._calls.find_one({"_id": f"{call_id}:started"})
+            if started is None:  # its start was never seen: count it, so outcomes ≤ calls
+                await self._insert_call(f"{call_id}:started", day, CALL_METRIC, "started")
+            else:
+                day = started["day"]
+        key = f"{call_id}:{'started' if event.kind == 'started' else 'outcome'}"
+        return await self._insert_call(key, day, *event.contribution())
+
+    async def _insert_call(self, key: str, day: str, metric: str, value: str) -> bool:
         try:
-            await self._calls.insert_one(
-                {
-                    "_id": f"{_scalar(event.call_id)}:{event.kind}",
-                    "day": local_day(event.at, self.zone),
-                    "metric": metric,
-                    "value": value,
-                }
-            )
+            await self._calls.insert_one({"_id": key, "day": day, "metric": metric, "value": value})
         except DuplicateKeyError:
             return False
         return True

@@ -179,6 +179,10 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE remind_watch_ms IS NOT NULL;
     """
     + outbox.OUTBOX_SCHEMA,
+    # The day each call started: its outcome counts on that day, so outcomes add up to calls.
+    """
+    ALTER TABLE call_events ADD COLUMN day TEXT;
+    """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -698,19 +702,32 @@ class SqliteStore(Store):
         return dict(rows)
 
     async def record_call_event(self, event: CallEvent) -> bool:
+        """A call's start, or its one outcome, counted on the day the call started."""
         metric, value = event.contribution()
-        day = local_day(event.at, self.zone)
+        event_day = local_day(event.at, self.zone)
+
+        def count(db: sqlite3.Connection, kind: str, day: str, metric: str, value: str) -> bool:
+            first = db.execute(
+                "INSERT INTO call_events (call_id, kind, day) VALUES (?, ?, ?) "
+                "ON CONFLICT (call_id, kind) DO NOTHING RETURNING call_id",
+                (event.call_id, kind, day),
+            ).fetchone()
+            if first is not None:
+                db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
+            return first is not None
 
         def transaction(db: sqlite3.Connection) -> bool:
-            first = db.execute(
-                "INSERT INTO call_events (call_id, kind) VALUES (?, ?) "
-                "ON CONFLICT (call_id, kind) DO NOTHING RETURNING call_id",
-                (event.call_id, event.kind),
-            ).fetchone()
-            if first is None:
-                return False
-            db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
-            return True
+            if event.kind == "started":
+                return count(db, "started", event_day, metric, value)
+            rows = db.execute(
+                "SELECT kind, day FROM call_events WHERE call_id = ?", (event.call_id,)
+            ).fetchall()
+            if any(kind != "started" for kind, _ in rows):
+                return False  # a call has one outcome
+            started = [day for kind, day in rows if kind == "started"]
+            if not started:  # its start was never seen: count it, so outcomes ≤ calls
+                count(db, "started", event_day, CALL_METRIC, "started")
+            return count(db, event.kind, (started or [None])[0] or event_day, metric, value)
 
         return await self._write(transaction)
 

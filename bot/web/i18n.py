@@ -151,6 +151,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "board.title": ("لوحة توزيع الفرق الميدانية", "Field teams dispatch board"),
     "board.capacity": ("الطاقة اليومية", "Daily capacity"),
     "board.open": ("مفتوح", "open"),
+    "board.open_now": (
+        "البلاغات المفتوحة اليوم (في الفرق وخارجها)",
+        "Reports open today (with a team or not)",
+    ),
+    "board.unassigned": ("لدى الإدارات، دون فريق ميداني", "With departments, no field team yet"),
+    "board.waiting": ("الأقدم بين الجديدة", "Oldest new reports"),
     "tasks.title": ("مهامي", "My tasks"),
     "tasks.done": ("تم الإنجاز", "Mark done"),
     "tasks.start": ("بدء العمل", "Start work"),
@@ -165,8 +171,114 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "kpi.p90": ("٩٠٪ خلال", "p90"),
     "kpi.hours": ("ساعة", "h"),
     "kpi.sla": ("الالتزام بالمهلة", "SLA compliance"),
-    "kpi.backlog": ("البلاغات المفتوحة", "Open backlog"),
+    "kpi.backlog": ("المفتوحة اليوم", "Open today"),
     "kpi.ageing": ("أعمار البلاغات المفتوحة (أيام)", "Age of open reports (days)"),
+    "kpi.open": ("مفتوحة", "open"),
+    "kpi.closed": ("منتهية", "closed"),
+    "kpi.subscriptions": ("انضمام لبلاغات قائمة", "Joined existing reports"),
+    "kpi.unfinished": ("لم تنتهِ بعد", "Not finished yet"),
+    "kpi.no_data": ("لا توجد بيانات", "No data"),
+    "kpi.range.not_a_date": (
+        "التاريخ غير صحيح. اكتبه بالشكل سنة-شهر-يوم.",
+        "That is not a date. Write it as YYYY-MM-DD.",
+    ),
+    "kpi.range.reversed": (
+        "تاريخ النهاية قبل تاريخ البداية. اختر فترة صحيحة.",
+        "The range ends before it starts. Choose a valid range.",
+    ),
+    "kpi.range.too_long": (
+        "الفترة أطول من سنة (٣٦٦ يوماً). اختر فترة أقصر.",
+        "The range is longer than a year (366 days). Choose a shorter one.",
+    ),
+    "kpi.range.too_early": (
+        "الفترة تبدأ قبل عام ٢٠٠٠. تأكد من السنة.",
+        "The range starts before the year 2000. Check the year.",
+    ),
+    "kpi.range.future": (
+        "الفترة تبدأ بعد اليوم، فلا بيانات لها بعد.",
+        "The range starts after today, so there is nothing to show yet.",
+    ),
+    "kpi.range.unknown_code": ("الحي أو التصنيف غير معروف.", "Unknown district or category."),
+    "kpi.def.total": (
+        "البلاغات المسجلة في الفترة (حسب يوم التسجيل)، وحالتها اليوم: مفتوحة أو منتهية"
+        " (معالجة أو مغلقة أو مرفوضة أو مكررة).",
+        "Reports created in the range (by the day they were made), and where they stand today:"
+        " open, or closed (resolved, closed, rejected or duplicate).",
+    ),
+    "kpi.def.backlog": (
+        "كل البلاغات المفتوحة اليوم (جديدة أو محالة أو قيد التنفيذ) أياً كان تاريخ تسجيلها:"
+        " الرقم نفسه في لوحة التوزيع وقائمة البلاغات.",
+        "Every report open today (new, assigned or in progress), whenever it was created:"
+        " the same number as the dispatch board and the queue.",
+    ),
+    "kpi.def.first_response": (
+        "من تسجيل البلاغ إلى أول إجراء يتخذه موظف، للبلاغات المسجلة في الفترة.",
+        "From a report's creation to the first thing an employee did, for reports created in"
+        " the range.",
+    ),
+    "kpi.def.resolution": (
+        "من تسجيل البلاغ إلى معالجته، للبلاغات المسجلة في الفترة والمعالجة حتى اليوم.",
+        "From a report's creation to its resolution, for reports created in the range and"
+        " resolved by today.",
+    ),
+    "kpi.def.sla": (
+        "من البلاغات المسجلة في الفترة: المعالجة قبل موعدها، مقابل المعالجة بعده أو المفتوحة"
+        " التي تجاوزته.",
+        "Of the reports created in the range: resolved by their due time, against those"
+        " resolved late or still open past it.",
+    ),
+    "kpi.def.reopens": (
+        "من البلاغات المسجلة في الفترة التي عولجت مرة على الأقل: كم منها أعاد المواطن فتحه.",
+        "Of the reports created in the range that were resolved at least once: how many the"
+        " resident reopened.",
+    ),
+    "kpi.def.satisfaction": (
+        "تقييمات المواطنين (من ١ إلى ٥) للبلاغات المسجلة في الفترة.",
+        "Residents' ratings (1 to 5) of the reports created in the range.",
+    ),
+    "kpi.def.subscriptions": (
+        "مواطنون لديهم المشكلة نفسها انضموا إلى بلاغ مسجل في الفترة بدلاً من تقديم بلاغ مكرر.",
+        "Residents with the same problem who joined a report created in the range instead of"
+        " filing a duplicate.",
+    ),
+    "kpi.def.calls": (
+        "المكالمات التي بدأت في الفترة، ولكل منها نتيجة واحدة: اكتملت دون موظف، أو حُوّلت،"
+        " أو أُغلقت قبل الإكمال، أو لم تنتهِ بعد.",
+        "Calls started in the range, each with one outcome: completed without an employee,"
+        " transferred, abandoned, or not finished yet.",
+    ),
+    "kpi.def.chart.day": (
+        "البلاغات المسجلة في كل يوم من الفترة.",
+        "Reports created on each day of the range.",
+    ),
+    "kpi.def.chart.hour": (
+        "البلاغات المسجلة في الفترة حسب ساعة التسجيل (بالتوقيت المحلي).",
+        "Reports created in the range by the hour they were made (local time).",
+    ),
+    "kpi.def.chart.channel": (
+        "البلاغات المسجلة في الفترة حسب القناة التي وصلت منها.",
+        "Reports created in the range by the channel they came in on.",
+    ),
+    "kpi.def.chart.category": (
+        "البلاغات المسجلة في الفترة حسب تصنيفها.",
+        "Reports created in the range by category.",
+    ),
+    "kpi.def.chart.district": (
+        "البلاغات المسجلة في الفترة حسب الحي.",
+        "Reports created in the range by district.",
+    ),
+    "kpi.def.chart.ageing": (
+        "البلاغات المسجلة في الفترة والمفتوحة اليوم، حسب عمرها بالأيام اليوم.",
+        "Reports created in the range and open today, by their age in days today.",
+    ),
+    "kpi.def.chart.satisfaction": (
+        "عدد التقييمات لكل درجة، للبلاغات المسجلة في الفترة.",
+        "How many ratings of each score, for reports created in the range.",
+    ),
+    "kpi.def.chart.abandoned": (
+        "المكالمات التي بدأت في الفترة وأُغلقت قبل الإكمال، حسب خطوة القائمة.",
+        "Calls started in the range and abandoned, by the menu step they were at.",
+    ),
     "kpi.reopen": ("نسبة إعادة الفتح", "Reopen rate"),
     "kpi.satisfaction": ("متوسط الرضا", "Average satisfaction"),
     "kpi.by_day": ("البلاغات حسب اليوم", "Reports by day"),

@@ -14,7 +14,7 @@ from bot.api.deps import ServicesDep
 from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
-from bot.kpi import KpiReport
+from bot.kpi import KpiReport, RangeRefused
 from bot.types import Channel
 from bot.web.render import page_labels, render
 from bot.web.security import ManagerPageDep
@@ -46,6 +46,21 @@ def csv_rows(report: KpiReport) -> Iterator[tuple[str, str, object]]:
             yield section, "", value
 
 
+def charted(report: KpiReport) -> dict[str, bool]:
+    """Which charts have something to draw; the others say "no data" instead."""
+    series: dict[str, list[int]] = {
+        "day": list(report.by_day.values()),
+        "hour": report.by_hour,
+        "channel": list(report.by_channel.values()),
+        "category": list(report.by_category.values()),
+        "district": list(report.by_district.values()),
+        "ageing": list(report.ageing.values()),
+        "satisfaction": list(report.satisfaction.distribution.values()),
+        "abandoned": list(report.calls.abandoned_by_step.values()),
+    }
+    return {name: any(values) for name, values in series.items()}
+
+
 @router.get("/kpi")
 async def dashboard(
     request: Request,
@@ -56,12 +71,29 @@ async def dashboard(
     district: Code = "",
     category: Code = "",
 ) -> Response:
+    labels = page_labels(request, services)
+    choices = {
+        "categories": [(code, labels.category(code)) for code in services.catalogue.categories],
+        "districts": [(code, labels.district(code)) for code in services.catalogue.districts],
+    }
     try:
         filters = kpi_filter(services, start, end, district, category)
-    except (ApiError, UnknownCode):
-        filters = kpi_filter(services, None, None, None, None)
+    except (RangeRefused, UnknownCode) as exc:
+        # Refused with the reason, the typed values kept; never other dates' figures.
+        problem = exc.problem if isinstance(exc, RangeRefused) else "unknown_code"
+        typed = {"start": start or "", "end": end or "", "district": district, "category": category}
+        return render(
+            request,
+            services,
+            "kpi.html",
+            status_code=422,
+            user=user,
+            report=None,
+            refused=labels.t(f"kpi.range.{problem}"),
+            filters=typed,
+            choices=choices,
+        )
     report = await kpi_report(services, filters)
-    labels = page_labels(request, services)
     names = {
         "channels": {channel.value: labels.coded("channel", channel) for channel in Channel},
         "categories": {code: labels.category(code) for code in services.catalogue.categories},
@@ -73,12 +105,13 @@ async def dashboard(
         "kpi.html",
         user=user,
         report=report,
-        filters=filters,
+        refused=None,
+        filters=filters.model_dump(),
+        charted=charted(report),
         report_json=_script_json(report.model_dump_json()),
         labels_json=_script_json(json.dumps(names, ensure_ascii=False)),
-        categories=[(code, labels.category(code)) for code in services.catalogue.categories],
-        districts=[(code, labels.district(code)) for code in services.catalogue.districts],
         query=request.url.query,
+        choices=choices,
     )
 
 
@@ -91,7 +124,11 @@ async def export_csv(
     district: Code = "",
     category: Code = "",
 ) -> Response:
-    report = await kpi_report(services, kpi_filter(services, start, end, district, category))
+    try:
+        filters = kpi_filter(services, start, end, district, category)
+    except RangeRefused as exc:
+        raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
+    report = await kpi_report(services, filters)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("section", "key", "value"))

@@ -1,5 +1,6 @@
 """The back office and the portal, driven through their forms as a browser would."""
 
+import csv
 import io
 import re
 
@@ -9,6 +10,7 @@ from pydub.generators import Sine
 
 from bot.announcements import Announcement, list_announcements
 from bot.api_keys import ApiKey, check_api_key
+from bot.demo import seed_store
 from bot.phone import last_four
 from bot.services import Services
 from bot.types import Role, Status
@@ -287,10 +289,78 @@ async def test_kpi_dashboard_and_csv(
     assert page.status_code == 200
     assert 'id="chart-day"' in page.text
     assert '"total":1' in page.text
-    csv = await client.get("/staff/kpi.csv", params={"category": "roads"})
-    assert csv.headers["content-type"].startswith("text/csv")
-    assert "section,key,value" in csv.text
-    assert "by_category,roads,1" in csv.text
+    export = await client.get("/staff/kpi.csv", params={"category": "roads"})
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "section,key,value" in export.text
+    assert "by_category,roads,1" in export.text
+
+
+async def test_kpi_dashboard_defines_every_figure_and_says_no_data(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    await new_complaint(services)
+    await web_login(Role.SUPERVISOR)
+    page = (await client.get("/staff/kpi", params={"lang": "en"})).text
+    for figure in ("total", "backlog", "first_response", "resolution", "sla", "reopens"):
+        assert f'id="def-{figure}"' in page, figure
+    for figure in ("satisfaction", "subscriptions", "calls", "chart.day", "chart.ageing"):
+        assert f'id="def-{figure}"' in page, figure
+    assert "Every report open today (new, assigned or in progress), whenever" in page
+    # Nobody rated and nobody called yet: those say so instead of drawing empty charts.
+    assert 'id="no-data-satisfaction"' in page
+    assert 'id="no-data-abandoned"' in page
+    assert 'id="chart-satisfaction"' not in page
+    assert 'id="chart-day"' in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": "2026-03-02", "to": "2026-03-01"}, "The range ends before it starts."),
+        ({"from": "2020-01-01", "to": "2025-01-01"}, "longer than a year"),
+        ({"from": "1026-03-01", "to": "1026-03-02"}, "before the year 2000"),
+        ({"from": "2999-01-01", "to": "2999-01-02"}, "starts after today"),
+        ({"from": "9999-12-31"}, "ends before it starts"),
+        ({"from": "yesterday"}, "That is not a date."),
+    ],
+)
+async def test_kpi_dashboard_refuses_a_reversed_or_absurd_range(
+    client: httpx.AsyncClient, web_login: WebLogin, params: dict[str, str], message: str
+) -> None:
+    await web_login(Role.SUPERVISOR)
+    page = await client.get("/staff/kpi", params={**params, "lang": "en"})
+    assert page.status_code == 422
+    assert 'id="kpi-refused"' in page.text
+    assert message in page.text
+    assert 'id="kpi-total"' not in page.text  # no figures of some other range
+    assert f'value="{params["from"]}"' in page.text  # what was typed is kept
+    arabic = await client.get("/staff/kpi", params={**params, "lang": "ar"})
+    assert 'id="kpi-refused"' in arabic.text
+    assert message not in arabic.text
+
+
+async def test_kpi_api_and_csv_give_the_same_numbers(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    async for _ in seed_store(services, 300, seed=3):
+        pass
+    await web_login(Role.SUPERVISOR)
+    figures = (await client.get("/api/staff/kpi")).json()
+    rows = list(csv.reader(io.StringIO((await client.get("/staff/kpi.csv")).text.lstrip("\ufeff"))))
+    assert rows[0] == ["section", "key", "value"]
+    flat = {(section, key): value for section, key, value in rows[1:]}
+    assert flat[("total", "")] == str(figures["total"])
+    assert flat[("backlog", "")] == str(figures["backlog"])
+    assert flat[("calls", "unfinished")] == str(figures["calls"]["unfinished"])
+    assert flat[("sla", "compliance")] == str(figures["sla"]["compliance"])
+    for day, count in figures["by_day"].items():
+        assert flat[("by_day", day)] == str(count)
+    for label, count in figures["ageing"].items():
+        assert flat[("ageing", label)] == str(count)
+    for score, count in figures["satisfaction"]["distribution"].items():
+        assert flat[("satisfaction.distribution", score)] == str(count)
+    for hour, count in enumerate(figures["by_hour"]):
+        assert flat[("by_hour", str(hour))] == str(count)
 
 
 async def test_portal_report_with_photo_and_map_pin_then_track(
