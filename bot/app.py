@@ -22,7 +22,7 @@ from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.open311 import install_open311_errors
 from bot.services import Services
 from bot.settings import Settings, get_settings
-from bot.web.mount import install_web
+from bot.web.mount import install_web, too_large_page
 from bot.worker import running
 from channels import messaging, telegram, webchat, webchat_http
 from channels.simulator import router as simulator
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.max_upload_bytes,
+        page_refusal=too_large_page,
     )
     install_error_handlers(app)
     app.include_router(action_endpoint.router)  # the Rasa action server, in this process

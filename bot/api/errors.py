@@ -1,11 +1,12 @@
 """One JSON error shape for every failure: a stable code and a human message, no traces."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -126,13 +127,23 @@ def install_error_handlers(app: FastAPI) -> None:
 class BodySizeLimit:
     """Refuse request bodies over a limit, whether or not Content-Length tells the truth.
 
-    File uploads (multipart forms: photos, recordings) get the larger `upload_max_bytes`.
+    File uploads (multipart forms: photos, recordings) may be up to twice the larger
+    `upload_max_bytes`, so the page that receives one refuses a too-large file itself and
+    shows its form again, filled in (its handler reads files within `upload_max_bytes`).
+    A browser sending even more gets `page_refusal`'s page rather than the API's JSON.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_max_bytes: int | None = None,
+        page_refusal: Callable[[Scope], Response] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_max_bytes = 2 * (upload_max_bytes or max_bytes)
+        self.page_refusal = page_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,7 +154,13 @@ class BodySizeLimit:
         limit = self.upload_max_bytes if is_upload else self.max_bytes
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await error_response(413, "body_too_large", self._message(limit))(scope, receive, send)
+            wants_page = b"text/html" in headers.get(b"accept", b"")
+            refusal = (
+                self.page_refusal(scope)
+                if wants_page and self.page_refusal is not None
+                else error_response(413, "body_too_large", self._message(limit))
+            )
+            await refusal(scope, receive, send)
             return
         received = 0
 

@@ -362,6 +362,48 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Tap the map to mark the place.",
     ),
     "portal.submit": ("إرسال البلاغ", "Send the report"),
+    "portal.photo_kept": (
+        "صورتك محفوظة. اختر صورة أخرى لاستبدالها إن أردت.",
+        "Your photo is kept. Choose another one to replace it if you like.",
+    ),
+    "portal.error.summary": (
+        "لم يُرسل البلاغ بعد: صحّح ما هو مبيّن تحت الحقول ثم أرسله.",
+        "Your report is not sent yet: correct what is shown under the fields, then send it.",
+    ),
+    "portal.error.description_short": (
+        "اكتب وصفاً للمشكلة (ثلاثة أحرف على الأقل).",
+        "Describe the problem (at least three characters).",
+    ),
+    "portal.error.description_long": (
+        "الوصف أطول من ٢٠٠٠ حرف. اختصره من فضلك.",
+        "The description is longer than 2,000 characters. Please shorten it.",
+    ),
+    "portal.error.phone_missing": (
+        "اكتب رقم جوالك لنخبرك بما يحدث لبلاغك.",
+        "Enter your mobile number so we can tell you what happens to your report.",
+    ),
+    "portal.error.phone_invalid": (
+        "رقم الجوال غير صحيح. اكتبه مثل 0501234567.",
+        "That mobile number is not valid. Enter it like 0501234567.",
+    ),
+    "portal.error.choice": ("اختر من القائمة.", "Choose from the list."),
+    "portal.error.name_long": ("الاسم أطول من ١٠٠ حرف.", "The name is longer than 100 characters."),
+    "portal.error.location": (
+        "تعذّر قراءة الموقع. اضغط على الخريطة مرة أخرى.",
+        "The place could not be read. Tap the map again.",
+    ),
+    "portal.error.photo_large": (
+        "الصورة أكبر من الحجم المسموح. اختر صورة أصغر.",
+        "The photo is larger than allowed. Choose a smaller one.",
+    ),
+    "portal.error.photo_type": (
+        "الملف ليس صورة مقبولة. اختر صورة JPEG أو PNG أو WebP.",
+        "That file is not a photo we accept. Choose a JPEG, PNG or WebP photo.",
+    ),
+    "portal.error.too_large": (
+        "ما أرسلته أكبر من الحجم المسموح. ارجع واختر صورة أصغر.",
+        "What you sent is larger than allowed. Go back and choose a smaller photo.",
+    ),
     "portal.created": (
         "تم استلام بلاغك. احتفظ برقم البلاغ:",
         "Your report was received. Keep its reference:",

@@ -1,7 +1,9 @@
 """Hang the web pages on the service: routers, static files, security headers, error pages."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from bot.settings import Settings
 from bot.web import (
@@ -25,3 +27,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)
     install_web_handlers(app, error_page)
+
+
+def too_large_page(scope: Scope) -> Response:
+    """What a browser gets for a body too large to read at all: a page in its language."""
+    return error_page(Request(scope), "portal.error.too_large", status_code=413)

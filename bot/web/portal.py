@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnsupportedMedia
@@ -26,10 +26,9 @@ from bot.complaints import (
     ComplaintNotFound,
     ComplaintService,
     NewComplaint,
-    UnknownCode,
 )
 from bot.digits import strip_number, to_ascii_digits
-from bot.phone import InvalidPhone, last_four
+from bot.phone import InvalidPhone, last_four, normalise_phone
 from bot.ratelimit import Limit, RateLimiter
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
@@ -40,13 +39,18 @@ from bot.web.login import client_address
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
-from bot.web.uploads import UploadTooLarge, store_photo
+from bot.web.uploads import UploadTooLarge, attachment_token, store_photo, token_attachment
 from bot.workflow import TransitionRefused
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=2000)]
 WIDGET_SCRIPT = "/webchat/widget.js"  # served by the web chat channel
+PHOTO_PURPOSE = b"balagh-portal-photo:"
+MIN_SUBMISSION = 8
+MIN_DESCRIPTION = 3
+MAX_DESCRIPTION = 2000
+MAX_NAME = 100
 
 
 def track_limits(services: Services) -> tuple[Limit, Limit]:
@@ -70,22 +74,51 @@ async def home(request: Request, services: ServicesDep) -> Response:
     return render(request, services, "portal_home.html")
 
 
+class ReportForm(BaseModel):
+    """What the resident typed, kept as typed so a refused form comes back filled in."""
+
+    description: str = ""
+    phone: str = ""
+    submission: str = ""
+    category: str = ""
+    district: str = ""
+    name: str = ""
+    address: str = ""
+    lat: str = ""
+    lng: str = ""
+    photo_token: str = ""  # a photo already accepted, when the form comes back
+
+
+FieldErrors = dict[str, str]  # form field → message key (portal.error.*)
+
+
 def _report_page(
-    request: Request, services: Services, status_code: int = 200, failed: bool = False
+    request: Request,
+    services: Services,
+    form: ReportForm | None = None,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
 ) -> Response:
     labels = page_labels(request, services)
+    form = form or ReportForm()
     return render(
         request,
         services,
         "portal_report.html",
         status_code=status_code,
-        failed=failed,
+        form=form,
+        errors=errors or {},
+        max_photo_mb=services.settings.max_upload_bytes // 1_000_000,
         categories=[(code, labels.category(code)) for code in services.catalogue.categories],
         districts=[(code, labels.district(code)) for code in services.catalogue.districts],
-        submission=secrets.token_urlsafe(16),
+        submission=form.submission if len(form.submission) >= MIN_SUBMISSION else _submission(),
         tile_url=services.settings.map_tile_url,
         widget_script=WIDGET_SCRIPT,
     )
+
+
+def _submission() -> str:
+    return secrets.token_urlsafe(16)
 
 
 @router.get("/report")
@@ -93,9 +126,67 @@ async def report_form(request: Request, services: ServicesDep) -> Response:
     return _report_page(request, services)
 
 
-def _coordinate(text: str) -> float | None:
+def _coordinate(text: str, limit: float) -> float | None:
     cleaned = to_ascii_digits(text).replace("٫", ".").strip()
-    return float(cleaned) if cleaned else None
+    if not cleaned:
+        return None
+    value = float(cleaned)  # ValueError: not a number
+    if not -limit <= value <= limit:
+        raise ValueError(f"{value} is outside ±{limit}")
+    return value
+
+
+def _location(form: ReportForm, errors: FieldErrors) -> Location | None:
+    try:
+        latitude, longitude = _coordinate(form.lat, 90), _coordinate(form.lng, 180)
+    except ValueError:
+        errors["location"] = "portal.error.location"
+        return None
+    if latitude is None and not form.address.strip():
+        return None
+    return Location(lat=latitude, lng=longitude, address=form.address.strip()[:300] or None)
+
+
+def _check_text(form: ReportForm, services: Services, errors: FieldErrors) -> None:
+    description = form.description.strip()
+    if len(description) < MIN_DESCRIPTION:
+        errors["description"] = "portal.error.description_short"
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = "portal.error.description_long"
+    if not form.phone.strip():
+        errors["phone"] = "portal.error.phone_missing"
+    else:
+        try:
+            normalise_phone(form.phone)
+        except InvalidPhone:
+            errors["phone"] = "portal.error.phone_invalid"
+    if form.category and form.category not in services.catalogue.categories:
+        errors["category"] = "portal.error.choice"
+    if form.district and form.district not in services.catalogue.districts:
+        errors["district"] = "portal.error.choice"
+    if len(form.name) > MAX_NAME:
+        errors["name"] = "portal.error.name_long"
+
+
+async def _photo(
+    services: Services, form: ReportForm, photo: UploadFile | None, errors: FieldErrors
+) -> Attachment | None:
+    """A new photo, else the one accepted when the form came back; its token is kept."""
+    secret = _secret(services)
+    if photo is not None and photo.filename:
+        try:
+            attachment = await store_photo(services, photo)
+        except UploadTooLarge:
+            errors["photo"] = "portal.error.photo_large"
+            return None
+        except UnsupportedMedia:
+            errors["photo"] = "portal.error.photo_type"
+            return None
+        form.photo_token = attachment_token(secret, PHOTO_PURPOSE, form.submission, attachment)
+        return attachment
+    if form.photo_token:
+        return token_attachment(secret, PHOTO_PURPOSE, form.submission, form.photo_token)
+    return None
 
 
 @router.post("/report")
@@ -103,43 +194,35 @@ async def report(
     request: Request,
     services: ServicesDep,
     _: CsrfDep,
-    description: Annotated[str, Form(min_length=3, max_length=2000)],
-    phone: Annotated[str, Form(max_length=20)],
-    submission: Annotated[str, Form(min_length=8, max_length=40)],
-    category: Annotated[str, Form(max_length=40)] = "",
-    district: Annotated[str, Form(max_length=40)] = "",
-    name: Annotated[str, Form(max_length=100)] = "",
-    address: Annotated[str, Form(max_length=300)] = "",
-    lat: Annotated[str, Form(max_length=20)] = "",
-    lng: Annotated[str, Form(max_length=20)] = "",
+    form: Annotated[ReportForm, Form()],
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Create the complaint like the citizen API does; a double submit creates it once."""
-    try:
-        latitude, longitude = _coordinate(lat), _coordinate(lng)
-        location = (
-            Location(lat=latitude, lng=longitude, address=address.strip() or None)
-            if latitude is not None or address.strip()
-            else None
-        )
-        attachments: list[Attachment] = []
-        if photo is not None and photo.filename:
-            attachments.append(await store_photo(services, photo))
-        new = NewComplaint(
-            channel=Channel.PORTAL,
-            language=page_language(request),
-            description=description.strip(),
-            category=category or None,
-            district=district or None,
-            location=location,
-            phone=phone,
-            name=name.strip() or None,
-            attachments=attachments,
-            idempotency_key=f"portal-form:{submission}",
-        )
-        result = await services.complaints.create(new, CITIZEN)
-    except (ValueError, ValidationError, InvalidPhone, UnknownCode, UploadTooLarge):
-        return _report_page(request, services, status_code=422, failed=True)
+    """Create the complaint like the citizen API does; a double submit creates it once.
+
+    Anything wrong comes back as this page, in its language, filled in as it was sent,
+    with the problem beside its field (never a bare error body).
+    """
+    errors: FieldErrors = {}
+    if len(form.submission) < MIN_SUBMISSION:
+        form.submission = _submission()
+    _check_text(form, services, errors)
+    location = _location(form, errors)
+    attachment = await _photo(services, form, photo, errors)
+    if errors:
+        return _report_page(request, services, form, errors, status_code=422)
+    new = NewComplaint(
+        channel=Channel.PORTAL,
+        language=page_language(request),
+        description=form.description.strip(),
+        category=form.category or None,
+        district=form.district or None,
+        location=location,
+        phone=form.phone,
+        name=form.name.strip() or None,
+        attachments=[attachment] if attachment else [],
+        idempotency_key=f"portal-form:{form.submission}",
+    )
+    result = await services.complaints.create(new, CITIZEN)
     reference = result.complaint.reference
     return RedirectResponse(_track_url(services, reference, "&created=1"), status_code=303)
 
