@@ -45,7 +45,16 @@ class UnknownCode(ValueError):
 
 
 class ChangeRefused(ValueError):
-    """A change that is well-formed but not allowed (unknown team, reopen window passed…)."""
+    """A change that is well-formed but not allowed (reopen window passed, no team yet…).
+
+    `reason` names the rule for pages that explain it in their language; `state` is the
+    complaint's status when the rule depends on it.
+    """
+
+    def __init__(self, reason: str, message: str, state: Status | None = None) -> None:
+        super().__init__(f"{message} (the complaint is '{state}')" if state else message)
+        self.reason = reason
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -255,7 +264,11 @@ class ComplaintService:
             if complaint.status == Status.RESOLVED and status == Status.IN_PROGRESS:
                 self._check_reopen_window(complaint, change.at)
             if status == Status.ASSIGNED and complaint.team is None:
-                raise ChangeRefused("assign a team before marking the complaint assigned")
+                raise ChangeRefused(
+                    "team_required",
+                    "assign a team before marking the complaint assigned",
+                    complaint.status,
+                )
             change.record("status", complaint.status, status, note)
             complaint.status = status
             if status == Status.RESOLVED:
@@ -269,8 +282,9 @@ class ComplaintService:
         window = timedelta(days=self.catalogue.reopen_days)
         if complaint.resolved_at is not None and now - complaint.resolved_at > window:
             raise ChangeRefused(
+                "reopen_window",
                 f"a complaint can be reopened within {self.catalogue.reopen_days} days "
-                "of its resolution"
+                "of its resolution",
             )
 
     async def assign(
@@ -286,7 +300,9 @@ class ComplaintService:
 
         def edit(complaint: Complaint, change: _Change) -> None:
             if complaint.status not in (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS):
-                raise ChangeRefused(f"a {complaint.status} complaint cannot be reassigned")
+                raise ChangeRefused(
+                    "not_reassignable", "only an open complaint can be reassigned", complaint.status
+                )
             if team is not None and team != complaint.team:
                 change.record("team", complaint.team, team, note)
                 complaint.team = team
@@ -296,7 +312,9 @@ class ComplaintService:
                 complaint.assignee = assignee
             if change.entries and complaint.status == Status.NEW:
                 if complaint.team is None:
-                    raise ChangeRefused("choose a team to assign a new complaint")
+                    raise ChangeRefused(
+                        "team_required", "choose a team to assign a new complaint", complaint.status
+                    )
                 check_transition(complaint.status, Status.ASSIGNED, actor.kind)
                 change.record("status", Status.NEW, Status.ASSIGNED, note)
                 complaint.status = Status.ASSIGNED
@@ -307,10 +325,12 @@ class ComplaintService:
         self, reference: str, original: str, actor: Actor, note: str = ""
     ) -> Complaint:
         if original == reference:
-            raise ChangeRefused("a complaint cannot duplicate itself")
+            raise ChangeRefused("duplicate_self", "a complaint cannot duplicate itself")
         first = await self.get(original)
         if first.status == Status.DUPLICATE:
-            raise ChangeRefused(f"{original} is itself a duplicate of {first.duplicate_of}")
+            raise ChangeRefused(
+                "original_is_duplicate", f"{original} is itself a duplicate of {first.duplicate_of}"
+            )
 
         def edit(complaint: Complaint, change: _Change) -> None:
             check_transition(complaint.status, Status.DUPLICATE, actor.kind)
@@ -358,7 +378,7 @@ class ComplaintService:
         """A message the citizen sees on the timeline: their comment, or a staff reply
         (which the notifier also sends them, committed with it)."""
         if not text.strip():
-            raise ChangeRefused("a message needs some text")
+            raise ChangeRefused("message_empty", "a message needs some text")
         field_name = STAFF_REPLY if actor.is_staff else "comment"
 
         def edit(complaint: Complaint, change: _Change) -> None:
@@ -371,7 +391,9 @@ class ComplaintService:
     ) -> Complaint:
         def edit(complaint: Complaint, change: _Change) -> None:
             if len(complaint.attachments) >= MAX_ATTACHMENTS:
-                raise ChangeRefused(f"a complaint keeps at most {MAX_ATTACHMENTS} attachments")
+                raise ChangeRefused(
+                    "attachments_full", f"a complaint keeps at most {MAX_ATTACHMENTS} attachments"
+                )
             change.record("attachment", None, attachment.storage_key, attachment.kind)
             complaint.attachments = [*complaint.attachments, attachment]
 
@@ -380,13 +402,15 @@ class ComplaintService:
     async def rate(self, reference: str, actor: Actor, score: int) -> Complaint:
         """The citizen's satisfaction (1-5), once, after the work is done."""
         if not 1 <= score <= 5:
-            raise ChangeRefused("a rating is a whole number from 1 to 5")
+            raise ChangeRefused("rating_range", "a rating is a whole number from 1 to 5")
 
         def edit(complaint: Complaint, change: _Change) -> None:
             if complaint.status not in (Status.RESOLVED, Status.CLOSED):
-                raise ChangeRefused("a report can be rated once it is resolved")
+                raise ChangeRefused(
+                    "not_rateable", "a report can be rated once it is resolved", complaint.status
+                )
             if complaint.satisfaction is not None:
-                raise ChangeRefused("this report is already rated")
+                raise ChangeRefused("already_rated", "this report is already rated")
             change.record("satisfaction", None, str(score))
             complaint.satisfaction = score
 

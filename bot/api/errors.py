@@ -104,11 +104,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TransitionRefused)
     async def transition_refused(_: Request, exc: TransitionRefused) -> JSONResponse:
-        return error_response(409, "invalid_transition", str(exc))
+        details = {"state": exc.current, "requested": exc.requested, "allowed": exc.allowed}
+        return error_response(409, "invalid_transition", str(exc), [details])
 
     @app.exception_handler(ChangeRefused)
     async def change_refused(_: Request, exc: ChangeRefused) -> JSONResponse:
-        return error_response(409, "change_refused", str(exc))
+        details = {"reason": exc.reason, "state": exc.state}
+        return error_response(409, "change_refused", str(exc), [details])
 
     @app.exception_handler(NotPermitted)
     async def not_permitted(_: Request, exc: NotPermitted) -> JSONResponse:

@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.staff import StaffUser
 from bot.store.base import VersionConflict
 from bot.types import Language, Status
+from bot.web.i18n import TEXT
 from bot.web.render import Labels, error_page, page_labels, render, sla_state
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden, WebStaffDep
 from bot.web.timeline import staff_timeline
@@ -58,7 +59,11 @@ async def open_complaint(services: Services, user: StaffUser, reference: str) ->
 async def apply_change(
     reference: str, change: Callable[[str], Awaitable[Complaint]], back: str | None = None
 ) -> Response:
-    """Run a change and come back (to the complaint) with a notice or why it was refused."""
+    """Run a change and come back (to the complaint) with a notice or why it was refused.
+
+    The complaint page explains a refusal with what it knows when it is shown: the state
+    the complaint is in and the moves open to this user from there.
+    """
     try:
         await change(parse_reference(reference))
     except TransitionRefused:
@@ -67,19 +72,35 @@ async def apply_change(
         outcome = "error=conflict"
     except NotPermitted:
         raise PageForbidden from None
-    except (
-        ChangeRefused,
-        UnknownCode,
-        InvalidReference,
-        ComplaintNotFound,
-        UnsupportedMedia,
-        UploadTooLarge,
-    ):
+    except ChangeRefused as exc:
+        outcome = f"error=change.{exc.reason}"
+    except (InvalidReference, ComplaintNotFound):
+        outcome = "error=change.no_such_report"
+    except (UnsupportedMedia, UploadTooLarge):
+        outcome = "error=media"
+    except UnknownCode:
         outcome = "error=refused"
     else:
         outcome = "notice=saved"
     back = back or f"/staff/complaints/{quote(reference)}"
     return RedirectResponse(f"{back}?{outcome}", status_code=303)
+
+
+def refusal(
+    request: Request,
+    labels: Labels,
+    complaint: Complaint,
+    moves: tuple[Status, ...],
+    reopen_days: int,
+) -> str | None:
+    """Why the last change was refused: the rule, the state and what is open from there."""
+    key = f"error.{request.query_params.get('error', '')}"
+    if key not in TEXT:
+        return None
+    allowed = ", ".join(labels.status(status) for status in moves) or labels.t("error.no_moves")
+    return labels.t(key).format(
+        state=labels.status(complaint.status), allowed=allowed, days=reopen_days
+    )
 
 
 @router.get("/{reference}")
@@ -91,6 +112,7 @@ async def complaint_page(
     except (InvalidReference, ComplaintNotFound):
         return error_page(request, "error.not_found", 404)
     labels = page_labels(request, services)
+    moves = allowed_next(complaint.status, user.role)
     replies = [
         (code, template.title.get(labels.language), template.text.get(complaint.language))
         for code, template in services.catalogue.reply_templates.items()
@@ -102,10 +124,8 @@ async def complaint_page(
         user=user,
         c=complaint,
         sla=sla_state(complaint, utc_now(), services.settings.sla_due_soon_hours),
-        moves=[
-            (status.value, labels.status(status))
-            for status in allowed_next(complaint.status, user.role)
-        ],
+        moves=[(status.value, labels.status(status)) for status in moves],
+        error=refusal(request, labels, complaint, moves, services.catalogue.reopen_days),
         desk=user.role in DESK,
         teams=[(code, labels.team(code)) for code in services.catalogue.teams],
         replies=replies,
@@ -175,7 +195,7 @@ def reply_text(catalogue: Catalogue, text: str, template: str, language: Languag
     if text.strip():
         return text
     if not template:
-        raise ChangeRefused("write a reply or choose a reply template")
+        raise ChangeRefused("reply_empty", "write a reply or choose a reply template")
     if template not in catalogue.reply_templates:
         raise UnknownCode(f"unknown reply template '{template}'")
     return catalogue.reply_templates[template].text.get(language)

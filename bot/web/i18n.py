@@ -67,8 +67,48 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "error.forbidden": ("ليست لديك صلاحية لهذه الصفحة.", "You do not have access to this page."),
     "error.not_found": ("الصفحة غير موجودة.", "Page not found."),
     "error.transition": (
-        "لا يمكن نقل البلاغ إلى هذه الحالة من حالته الحالية.",
-        "The report cannot move to that status from its current one.",
+        "لم يتم التغيير: البلاغ حالته «{state}»، وهذا الانتقال غير متاح لك منها."
+        " المتاح: {allowed}.",
+        "Not changed: the report is «{state}», and that move is not open to you from there."
+        " You can move it to: {allowed}.",
+    ),
+    "error.no_moves": ("لا شيء", "nothing"),
+    "error.change.team_required": (
+        "لم يتم التغيير: اختر فريقاً أولاً. البلاغ حالته «{state}» وليس له فريق.",
+        "Not changed: choose a team first. The report is «{state}» and has no team.",
+    ),
+    "error.change.not_reassignable": (
+        "لم يتم التغيير: البلاغ حالته «{state}»، ولا تُعاد إحالة إلا البلاغات المفتوحة.",
+        "Not changed: the report is «{state}»; only open reports can be reassigned.",
+    ),
+    "error.change.reopen_window": (
+        "لم يتم التغيير: يُعاد فتح البلاغ خلال {days} يوماً من معالجته فقط، وقد مضت المهلة.",
+        "Not changed: a report can be reopened within {days} days of its resolution, and"
+        " that time has passed.",
+    ),
+    "error.change.duplicate_self": (
+        "لم يتم التغيير: لا يكون البلاغ مكرراً لنفسه. اكتب رقم البلاغ الأصلي.",
+        "Not changed: a report cannot duplicate itself. Enter the original report's reference.",
+    ),
+    "error.change.original_is_duplicate": (
+        "لم يتم التغيير: البلاغ الأصلي الذي اخترته مكرر هو نفسه. اختر البلاغ الأول.",
+        "Not changed: the original you chose is itself a duplicate. Choose the first report.",
+    ),
+    "error.change.no_such_report": (
+        "لم يتم التغيير: لا يوجد بلاغ بهذا الرقم.",
+        "Not changed: no report has that reference.",
+    ),
+    "error.change.message_empty": (
+        "لم يُرسل: اكتب نص الرسالة.",
+        "Not sent: write the message.",
+    ),
+    "error.change.reply_empty": (
+        "لم يُرسل: اكتب رداً أو اختر نموذج رد.",
+        "Not sent: write a reply or choose a reply template.",
+    ),
+    "error.change.attachments_full": (
+        "لم تُضف: البلاغ وصل إلى الحد الأقصى من المرفقات.",
+        "Not added: the report already has as many attachments as it can keep.",
     ),
     "error.refused": (
         "لم يتم التغيير: الطلب غير مسموح في حالة البلاغ الحالية أو البيانات غير صحيحة.",

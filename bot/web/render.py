@@ -122,8 +122,10 @@ def render(
     user: StaffUser | None = None,
     status_code: int = 200,
     language: Language | None = None,
+    error: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    """`error` overrides the flash message the query string names (`?error=key`)."""
     labels = page_labels(request, services, language)
     language = labels.language
     other = "en" if language == "ar" else "ar"
@@ -143,7 +145,7 @@ def render(
         user=user,
         now=utc_now(),
         notice=_message(labels, "notice", request.query_params.get("notice")),
-        error=_message(labels, "error", request.query_params.get("error")),
+        error=error or _message(labels, "error", request.query_params.get("error")),
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)

@@ -14,6 +14,7 @@ from bot.demo import seed_store
 from bot.phone import last_four
 from bot.services import Services
 from bot.types import Role, Status
+from tests.conftest import StaffLogin
 from tests.web.conftest import WebLogin, csrf_of, new_complaint, post_form
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -125,6 +126,47 @@ async def test_staff_change_status_assign_reply_note_and_duplicate(
     assert "الفريق في الطريق" in timeline
 
 
+async def test_a_refused_change_says_the_state_what_is_allowed_and_what_is_missing(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    unclassified = await new_complaint(services, category=None, description="شيء ما هنا")
+    assert unclassified.team is None
+    await web_login(Role.AGENT)
+    page = f"/staff/complaints/{unclassified.reference}"
+    no_team = await post_form(client, page, f"{page}/assign", {"assignee": "ali", "note": ""})
+    shown = await client.get(no_team.headers["location"] + "&lang=en")
+    assert "Not changed: choose a team first. The report is «New» and has no team." in shown.text
+    arabic = await client.get(no_team.headers["location"] + "&lang=ar")
+    assert "اختر فريقاً أولاً" in arabic.text
+    assert "«جديد»" in arabic.text
+    wrong_move = await post_form(
+        client, page, f"{page}/status", {"status": "resolved", "note": "done"}
+    )
+    explained = (await client.get(wrong_move.headers["location"] + "&lang=en")).text
+    assert "Not changed: the report is «New», and that move is not open to you" in explained
+    assert "You can move it to: Assigned to a field team, Rejected, Duplicate of an earlier" in (
+        explained
+    )
+
+
+async def test_the_api_names_state_allowed_and_reason_of_a_refusal(
+    client: httpx.AsyncClient, services: Services, staff_headers: StaffLogin
+) -> None:
+    unclassified = await new_complaint(services, category=None, description="شيء ما هنا")
+    agent = await staff_headers(Role.AGENT)
+    base = f"/api/staff/complaints/{unclassified.reference}"
+    no_team = await client.post(f"{base}/assign", json={"assignee": "ali"}, headers=agent)
+    assert no_team.status_code == 409
+    assert no_team.json()["error"]["details"] == [{"reason": "team_required", "state": "new"}]
+    assert "(the complaint is 'new')" in no_team.json()["error"]["message"]
+    move = await client.post(
+        f"{base}/status", json={"status": "resolved", "note": "x"}, headers=agent
+    )
+    assert move.json()["error"]["details"] == [
+        {"state": "new", "requested": "resolved", "allowed": ["assigned", "rejected", "duplicate"]}
+    ]
+
+
 async def test_attachments_are_served_only_to_staff_who_may_see_them(
     client: httpx.AsyncClient, services: Services, web_login: WebLogin
 ) -> None:
@@ -143,7 +185,7 @@ async def test_attachments_are_served_only_to_staff_who_may_see_them(
     fake = await post_form(
         client, page, f"{page}/photo", {}, files={"photo": ("x.png", b"<svg/>", "image/png")}
     )
-    assert fake.headers["location"].endswith("error=refused")
+    assert fake.headers["location"].endswith("error=media")
 
 
 async def test_field_member_sees_own_tasks_and_marks_one_done_with_a_photo(

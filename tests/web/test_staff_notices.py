@@ -78,8 +78,12 @@ async def test_a_bad_reply_is_refused_and_changes_nothing(
 ) -> None:
     complaint = await new_complaint(services)
     await web_login(Role.AGENT)
-    for form in ({"text": "  ", "template": ""}, {"text": "", "template": "no_such_template"}):
-        assert (await reply(client, complaint, **form)).endswith("error=refused")
+    refusals = (
+        ({"text": "  ", "template": ""}, "error=change.reply_empty"),
+        ({"text": "", "template": "no_such_template"}, "error=refused"),
+    )
+    for form, outcome in refusals:
+        assert (await reply(client, complaint, **form)).endswith(outcome)
     assert (await services.complaints.get(complaint.reference)).history == complaint.history
     assert await outbox_of(services, complaint.reference, "reply") == []
 
