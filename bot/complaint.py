@@ -1,5 +1,6 @@
 """The complaint record: what a citizen reported and everything that happened to it."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -27,10 +28,20 @@ class Attachment(BaseModel):
     storage_key: Annotated[str, Field(max_length=500)]
 
 
+@dataclass(frozen=True)
+class Why:
+    """A reason the system gives, as a key and values each page says in its own language
+    (`reason.<key>` in bot/web/i18n.py); `HistoryEntry.reason` keeps it in English."""
+
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
 class HistoryEntry(BaseModel):
     """One change: who did it, when, what moved from old to new, and why.
 
-    `internal` entries (staff notes, dispatch reasoning) never reach the citizen.
+    `internal` entries (staff notes, dispatch reasoning) never reach the citizen. The
+    reasons the system words itself also carry `reason_key` and `reason_values` (see Why).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -42,6 +53,8 @@ class HistoryEntry(BaseModel):
     new: str | None = None
     reason: str = ""
     internal: bool = False
+    reason_key: Annotated[str, Field(max_length=40)] | None = None
+    reason_values: dict[str, str] = {}
 
 
 class Subscriber(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
-from bot.complaint import Attachment, Complaint, HistoryEntry, Location
+from bot.complaint import Attachment, Complaint, HistoryEntry, Location, Why
 from bot.dispatch import choose_team
 from bot.notifications.message import OutboxMessage
 from bot.phone import normalise_phone
@@ -108,6 +108,7 @@ class _Change:
         reason: str = "",
         *,
         internal: bool = False,
+        why: Why | None = None,
     ) -> None:
         self.entries.append(
             HistoryEntry(
@@ -118,6 +119,8 @@ class _Change:
                 new=new,
                 reason=reason,
                 internal=internal,
+                reason_key=why.key if why else None,
+                reason_values=why.values if why else {},
             )
         )
 
@@ -144,19 +147,38 @@ class ComplaintService:
         phone = normalise_phone(report.phone) if report.phone else None
         now = utc_now()
         change = _Change(actor, now)
-        change.record("created", None, Status.NEW, f"reported via {report.channel}")
+        change.record(
+            "created",
+            None,
+            Status.NEW,
+            f"reported via {report.channel}",
+            why=Why("reported_via", {"channel": report.channel.value}),
+        )
 
         category = report.category
         if category is None:
             classification = classify(report.description, self.catalogue)
             category = classification.category
-            change.record("category", None, category, classification.reason, internal=True)
+            change.record(
+                "category",
+                None,
+                category,
+                classification.reason,
+                internal=True,
+                why=classification.why,
+            )
         priority, department, team = await self._triage(
             category, report.district, report.description, change
         )
         status = Status.NEW
         if team is not None:
-            change.record("status", Status.NEW, Status.ASSIGNED, f"dispatched to {team}")
+            change.record(
+                "status",
+                Status.NEW,
+                Status.ASSIGNED,
+                f"dispatched to {team}",
+                why=Why("dispatched", {"team": team}),
+            )
             status = Status.ASSIGNED
 
         sequence = await self.store.next_sequence(REFERENCE_SEQUENCE)
@@ -192,14 +214,18 @@ class ComplaintService:
         """Priority, department and field team for a report, each reason written to history."""
         if category is None:
             department = self.catalogue.intake_department
-            change.record("department", None, department, "unclassified: intake queue")
+            change.record(
+                "department", None, department, "unclassified: intake queue", why=Why("intake")
+            )
             return "P3", department, None
         decision = assess_priority(description, category, self.catalogue)
-        change.record("priority", None, decision.priority, decision.reason, internal=True)
+        change.record(
+            "priority", None, decision.priority, decision.reason, internal=True, why=decision.why
+        )
         candidates = [team.code for team in self.catalogue.teams_serving(category, district)]
         workload = await self.store.open_workload(candidates) if candidates else {}
         dispatch = choose_team(category, district, self.catalogue, workload)
-        change.record("team", None, dispatch.team, dispatch.reason, internal=True)
+        change.record("team", None, dispatch.team, dispatch.reason, internal=True, why=dispatch.why)
         return decision.priority, dispatch.department, dispatch.team
 
     def _sla_hours(self, category: str | None, priority: Priority) -> float:
@@ -257,8 +283,10 @@ class ComplaintService:
         raise VersionConflict(reference)
 
     async def change_status(
-        self, reference: str, status: Status, actor: Actor, note: str = ""
+        self, reference: str, status: Status, actor: Actor, note: str = "", why: Why | None = None
     ) -> Complaint:
+        """`why` words a note the system writes for the citizen (pages translate it)."""
+
         def edit(complaint: Complaint, change: _Change) -> None:
             check_transition(complaint.status, status, actor.kind)
             if complaint.status == Status.RESOLVED and status == Status.IN_PROGRESS:
@@ -269,7 +297,7 @@ class ComplaintService:
                     "assign a team before marking the complaint assigned",
                     complaint.status,
                 )
-            change.record("status", complaint.status, status, note)
+            change.record("status", complaint.status, status, note, why=why)
             complaint.status = status
             if status == Status.RESOLVED:
                 complaint.resolved_at = change.at
@@ -348,7 +376,8 @@ class ComplaintService:
             overdue = change.at >= complaint.sla_due_at
             if complaint.status in OPEN_STATUSES and overdue and not complaint.sla_breached_at:
                 due = complaint.sla_due_at.isoformat(timespec="minutes")
-                change.record("sla", None, "breached", f"due {due}", internal=True)
+                why = Why("sla_due", {"due": due})
+                change.record("sla", None, "breached", f"due {due}", internal=True, why=why)
                 complaint.sla_breached_at = change.at
 
         return await self._apply(reference, SYSTEM, edit)
@@ -360,7 +389,8 @@ class ComplaintService:
             watch = remind_watch_ms(complaint)
             if watch is not None and to_ms(change.at) >= watch:
                 due = complaint.sla_due_at.isoformat(timespec="minutes")
-                change.record("sla", None, "reminded", f"due {due}", internal=True)
+                why = Why("sla_due", {"due": due})
+                change.record("sla", None, "reminded", f"due {due}", internal=True, why=why)
                 complaint.sla_reminded_at = change.at
 
         return await self._apply(reference, SYSTEM, edit)

@@ -88,6 +88,8 @@ class DemoFactory:
                 field="created",
                 new=Status.NEW,
                 reason=f"reported via {channel}",
+                reason_key="reported_via",
+                reason_values={"channel": channel.value},
             ),
         ]
         status, resolved_at, updated, rating = self._walk(created, priority, team, history)

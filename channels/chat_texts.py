@@ -5,18 +5,13 @@ Chat detects the language by script: Arabic letters mean Arabic, Latin letters E
 digits (Western or Eastern Arabic), emoji and button payloads say nothing.
 """
 
-import re
 from typing import Final
 
+from bot.arabic import script_language as script_language  # where the channels find it
 from bot.types import Language
 
 DEFAULT_LANGUAGE: Final[Language] = "ar"
 
-# Arabic letters only: the Arabic-Indic digits (U+0660-0669, U+06F0-06F9) are left out.
-_ARABIC_LETTER = re.compile(
-    "[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"
-)
-_LATIN_LETTER = re.compile("[A-Za-z]")
 
 TEXTS: Final[dict[str, dict[Language, str]]] = {
     "dialogue_down": {
@@ -66,14 +61,3 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
 
 def say(key: str, language: Language, **values: object) -> str:
     return TEXTS[key][language].format(**values)
-
-
-def script_language(text: str) -> Language | None:
-    """The language a text is written in, when its letters tell (never for payloads)."""
-    if text.startswith("/"):
-        return None
-    if _ARABIC_LETTER.search(text):
-        return "ar"
-    if _LATIN_LETTER.search(text):
-        return "en"
-    return None

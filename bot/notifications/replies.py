@@ -13,7 +13,7 @@ were sent to that chat (found through the outbox, which every backend indexes by
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.complaint import Complaint
+from bot.complaint import Complaint, Why
 from bot.complaints import CITIZEN, ComplaintService
 from bot.digits import strip_number
 from bot.notifications.message import MessageFilter
@@ -87,11 +87,13 @@ async def _answer(
     latest = max(asking, key=lambda complaint: complaint.updated_at)
     if _asks_fix(latest) and answer == "1":
         note = "the citizen confirmed the fix"
-        await complaints.change_status(latest.reference, Status.CLOSED, CITIZEN, note)
+        why = Why("fix_confirmed")
+        await complaints.change_status(latest.reference, Status.CLOSED, CITIZEN, note, why)
         return ReplyOutcome(latest.reference, "confirmed")
     if _asks_fix(latest) and answer == "2":
         note = "the citizen says it is not fixed"
-        await complaints.change_status(latest.reference, Status.IN_PROGRESS, CITIZEN, note)
+        why = Why("not_fixed")
+        await complaints.change_status(latest.reference, Status.IN_PROGRESS, CITIZEN, note, why)
         return ReplyOutcome(latest.reference, "reopened")
     if _asks_rating(latest) and answer in "12345":
         await complaints.rate(latest.reference, CITIZEN, int(answer))

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnsupportedMedia
-from bot.complaint import Attachment, Complaint, Location
+from bot.complaint import Attachment, Complaint, Location, Why
 from bot.complaints import (
     CITIZEN,
     ChangeRefused,
@@ -366,7 +366,9 @@ async def confirm(reference: str, services: ServicesDep, _: CsrfDep, t: Token) -
         services,
         reference,
         t,
-        lambda changes, ref: changes.change_status(ref, Status.CLOSED, CITIZEN, "fix confirmed"),
+        lambda changes, ref: changes.change_status(
+            ref, Status.CLOSED, CITIZEN, "fix confirmed", Why("fix_confirmed")
+        ),
     )
 
 
@@ -375,12 +377,15 @@ async def reopen(
     reference: str, services: ServicesDep, _: CsrfDep, t: Token, text: Text = ""
 ) -> Response:
     """Not fixed: back in progress (within the catalogue's reopen window)."""
-    note = text.strip() or "not fixed"
+    note = text.strip()  # their own words, else the system's (which pages translate)
+    why = None if note else Why("not_fixed")
     return await _citizen_action(
         services,
         reference,
         t,
-        lambda changes, ref: changes.change_status(ref, Status.IN_PROGRESS, CITIZEN, note),
+        lambda changes, ref: changes.change_status(
+            ref, Status.IN_PROGRESS, CITIZEN, note or "not fixed", why
+        ),
     )
 
 

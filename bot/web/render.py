@@ -94,6 +94,18 @@ class Labels:
         key = f"{prefix}.{code}"
         return self.t(key) if key in TEXT else code
 
+    def recipient(self, to: str) -> str:
+        """A local-outbox address (`team:roads_hofuf`, `staff:noura`…) in words."""
+        kind, _, code = to.partition(":")
+        names = {"team": self.team, "department": self.department}
+        if kind in names:
+            return f"{self.t(f'outbox.{kind}')}: {names[kind](code)}"
+        if kind == "desk" and f"outbox.desk.{code}" in TEXT:
+            return self.t(f"outbox.desk.{code}")
+        if kind == "staff":
+            return f"{self.t('outbox.staff')}: {code}"
+        return to
+
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
