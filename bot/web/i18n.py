@@ -406,6 +406,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Tap the map to mark the place.",
     ),
     "portal.submit": ("إرسال البلاغ", "Send the report"),
+    "portal.your_photos": ("صورك المرفقة", "Your photos"),
     "portal.photo_kept": (
         "صورتك محفوظة. اختر صورة أخرى لاستبدالها إن أردت.",
         "Your photo is kept. Choose another one to replace it if you like.",

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
-from bot.attachments import UnsupportedMedia
+from bot.attachments import UnknownKey, UnsupportedMedia
 from bot.complaint import Attachment, Complaint, Location, Why
 from bot.complaints import (
     CITIZEN,
@@ -292,10 +292,19 @@ async def tracked(
             request, services, "portal_track.html", status_code=403, failure="portal.link_invalid"
         )
     labels = page_labels(request, services, complaint.language)
+    photos = [
+        {
+            "kind": "photo",
+            "url": f"/track/{complaint.reference}/photos/{index}?t={quote(t)}",
+            "label": f"{labels.t('field.photo')} {number}",
+        }
+        for number, index in enumerate(resident_photos(complaint), 1)
+    ]
     return render(
         request,
         services,
         "portal_view.html",
+        attachments=photos,
         language=complaint.language,
         c=complaint,
         token=t,
@@ -306,6 +315,41 @@ async def tracked(
         and complaint.satisfaction is None,
         location=complaint.location,
         tile_url=services.settings.map_tile_url,
+    )
+
+
+def resident_photos(complaint: Complaint) -> list[int]:
+    """Indexes of the photos the resident attached (with the report or on this page), not
+    staff's photos or call recordings."""
+    by_staff = {
+        entry.new
+        for entry in complaint.history
+        if entry.field == "attachment" and entry.actor != CITIZEN.name
+    }
+    return [
+        index
+        for index, attachment in enumerate(complaint.attachments)
+        if attachment.kind == "photo" and attachment.storage_key not in by_staff
+    ]
+
+
+@router.get("/track/{reference}/photos/{index}")
+async def resident_photo(
+    reference: str, index: int, services: ServicesDep, t: str = ""
+) -> Response:
+    """One of the resident's photos, to whoever holds the report's tracking link."""
+    complaint = await _authorised(services, reference, t)
+    if complaint is None or index not in resident_photos(complaint):
+        return Response(status_code=404)
+    attachment = complaint.attachments[index]
+    try:
+        data = await services.attachments.read(attachment.storage_key)
+    except UnknownKey:
+        return Response(status_code=404)
+    return Response(
+        data,
+        media_type=attachment.media_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -405,6 +405,42 @@ async def test_kpi_api_and_csv_give_the_same_numbers(
         assert flat[("by_hour", str(hour))] == str(count)
 
 
+async def test_the_track_page_shows_the_residents_photos_only(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    response = await post_form(
+        client,
+        "/report",
+        "/report",
+        {"description": "حفرة كبيرة", "phone": "0501234567", "submission": "photos-000001"},
+        files={"photo": ("hole.png", PNG, "image/png")},
+    )
+    track = response.headers["location"]
+    reference = track.split("/")[2].split("?")[0]
+    token = track.split("t=")[1].split("&")[0]
+    await web_login(Role.AGENT)  # staff add a photo of their own: not the resident's
+    staff_page = f"/staff/complaints/{reference}"
+    await post_form(
+        client,
+        staff_page,
+        f"{staff_page}/photo",
+        {},
+        files={"photo": ("fix.png", PNG, "image/png")},
+    )
+    page = (await client.get(track)).text
+    assert 'id="resident-photos"' in page
+    assert f'src="/track/{reference}/photos/0?t={token}"' in page
+    assert f"/track/{reference}/photos/1" not in page
+    photo = await client.get(f"/track/{reference}/photos/0", params={"t": token})
+    assert photo.status_code == 200
+    assert photo.content == PNG
+    assert photo.headers["content-type"] == "image/png"
+    staff_photo = await client.get(f"/track/{reference}/photos/1", params={"t": token})
+    assert staff_photo.status_code == 404
+    wrong_token = await client.get(f"/track/{reference}/photos/0", params={"t": "nope"})
+    assert wrong_token.status_code == 404
+
+
 async def test_portal_report_with_photo_and_map_pin_then_track(
     client: httpx.AsyncClient, services: Services
 ) -> None:
