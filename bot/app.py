@@ -10,6 +10,7 @@ from bot.api import (
     api_keys,
     auth,
     citizen,
+    docs,
     health,
     kpi,
     notifications,
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="بلاغ ٩٤٠ — the municipality's bilingual contact center API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by bot.api.docs with vendored assets (no CDN)
+        redoc_url=None,
     )
     app.add_middleware(
         BodySizeLimit,
@@ -59,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(action_endpoint.router)  # the Rasa action server, in this process
-    for module in (health, citizen, auth, staff, users, api_keys, notifications, webhooks):
+    for module in (docs, health, citizen, auth, staff, users, api_keys, notifications, webhooks):
         app.include_router(module.router)
     app.include_router(kpi.router)
     app.include_router(open311.router)
