@@ -492,6 +492,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "delivery.undelivered": ("لم تصل", "Undelivered"),
     "delivery.failed": ("فشلت", "Failed"),
     "list.separator": ("، ", ", "),
+    "map.unavailable": (
+        "الخريطة غير متاحة الآن، والدبوس يبيّن الموقع.",
+        "The map is unavailable right now; the pin still marks the place.",
+    ),
     "admin.key_id": ("المعرّف", "Id"),
     "actor.citizen": ("المواطن", "Citizen"),
     "actor.system": ("النظام", "System"),
