@@ -21,7 +21,7 @@ from actions.context import (
     slot_set,
     verified_phone,
 )
-from actions.formatting import category_name, clock, working_days
+from actions.formatting import category_name, working_days
 from actions.messages import (
     ANYTHING_ELSE,
     MAIN_MENU,
@@ -34,6 +34,7 @@ from actions.status import StatusReader
 from bot.arabic import find_phrases
 from bot.catalogue import InfoItem
 from bot.complaints import ComplaintNotFound
+from bot.dates import clock
 from bot.types import Channel
 
 logger = logging.getLogger(__name__)

@@ -18,6 +18,8 @@ from bot.api.deps import SESSION_COOKIE
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaint import Complaint
+from bot.dates import dated_time
+from bot.digits import to_eastern_digits
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.types import OPEN_STATUSES, Language
@@ -105,6 +107,14 @@ class Labels:
         if kind == "staff":
             return f"{self.t('outbox.staff')}: {code}"
         return to
+
+    def dated(self, moment: datetime | None) -> str:
+        """A moment for residents: the date with the Hijri date beside it and the time, in the
+        page's digits (Eastern Arabic on an Arabic page)."""
+        if moment is None:
+            return "—"
+        text = dated_time(moment.astimezone(self.zone), self.language, weekday=False)
+        return to_eastern_digits(text) if self.language == "ar" else text
 
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"

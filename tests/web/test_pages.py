@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -10,9 +11,11 @@ from pydub.generators import Sine
 
 from bot.announcements import Announcement, list_announcements
 from bot.api_keys import ApiKey, check_api_key
+from bot.dates import hijri_date
 from bot.demo import seed_store
 from bot.phone import last_four
 from bot.services import Services
+from bot.tracking_link import tracking_token
 from bot.types import Role, Status
 from tests.conftest import StaffLogin
 from tests.web.conftest import WebLogin, csrf_of, new_complaint, post_form
@@ -439,6 +442,23 @@ async def test_the_track_page_shows_the_residents_photos_only(
     assert staff_photo.status_code == 404
     wrong_token = await client.get(f"/track/{reference}/photos/0", params={"t": "nope"})
     assert wrong_token.status_code == 404
+
+
+async def test_the_track_page_dates_carry_the_hijri_date_in_the_pages_digits(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    complaint = await new_complaint(services)
+    secret = services.settings.secret_key.get_secret_value()
+    page = f"/track/{complaint.reference}?t={tracking_token(secret, complaint.reference)}"
+    local = complaint.created_at.astimezone(ZoneInfo(services.catalogue.municipality.timezone))
+    hijri_ar, hijri_en = hijri_date(local.date(), "ar"), hijri_date(local.date(), "en")
+    assert hijri_ar
+    assert hijri_en
+    arabic = (await client.get(f"{page}&lang=ar")).text
+    assert hijri_ar.translate(ARABIC_DIGITS) in arabic  # ٢٤ جمادى الآخرة ١٤٤٨ هـ
+    assert hijri_ar not in arabic  # never in Latin digits on an Arabic page
+    english = (await client.get(f"{page}&lang=en")).text
+    assert hijri_en in english
 
 
 async def test_portal_report_with_photo_and_map_pin_then_track(
