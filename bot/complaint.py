@@ -82,6 +82,7 @@ class Complaint(BaseModel):
     location: Location | None = None
     phone: str | None = None
     name: str | None = None
+    email: str | None = None
     attachments: list[Attachment] = []
     priority: Priority
     status: Status = Status.NEW

@@ -26,6 +26,8 @@ from bot.types import OPEN_STATUSES, Channel, Language, Priority, Role, Status
 from bot.workflow import ActorKind, check_transition
 
 REFERENCE_SEQUENCE = "complaint_reference"
+MAX_DESCRIPTION = 4000  # Open311's limit too
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # The history field of a staff message to the citizen (the planner sends it to them).
 STAFF_REPLY = "reply"
 CONFLICT_RETRIES = 5
@@ -81,12 +83,13 @@ class NewComplaint(BaseModel):
 
     channel: Channel
     language: Language
-    description: Annotated[str, Field(min_length=1, max_length=4000)]
+    description: Annotated[str, Field(min_length=1, max_length=MAX_DESCRIPTION)]
     category: str | None = None
     district: str | None = None
     location: Location | None = None
     phone: str | None = None
     name: Annotated[str, Field(max_length=100)] | None = None
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL)] | None = None
     attachments: list[Attachment] = []
     sources: dict[str, str] = {}
     idempotency_key: Annotated[str, Field(max_length=200)] | None = None
@@ -192,6 +195,7 @@ class ComplaintService:
             location=report.location,
             phone=phone,
             name=report.name,
+            email=report.email,
             attachments=report.attachments,
             priority=priority,
             status=status,

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from bot.api.errors import request_language
 from bot.api_keys import check_api_key
 from bot.clock import utc_now
 from bot.complaint import Complaint, Location
-from bot.complaints import Actor, NewComplaint
+from bot.complaints import MAX_DESCRIPTION, Actor, NewComplaint
 from bot.digits import strip_number, to_ascii_digits
 from bot.phone import InvalidPhone
 from bot.reference import InvalidReference, parse_reference
@@ -40,6 +41,8 @@ Item = dict[str, Any]
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
 _TOKEN_PURPOSE = b"balagh-open311-token:"
+MEDIA_URL_SOURCE = "open311_media_url"  # a client's photo link, kept in Complaint.sources
+MEDIA_URL = re.compile(r"^https?://[^\s]{1,490}$")
 
 
 class Open311Error(Exception):
@@ -120,7 +123,7 @@ def service_item(services: Services, code: str, language: Language) -> Item:
         "description": category.description.get(language),
         "metadata": False,
         "type": "realtime",
-        "keywords": list(category.keywords.en[:5]),
+        "keywords": ",".join(category.keywords.en[:5]),  # the spec's comma-separated string
         "group": department.name.get(language),
     }
 
@@ -150,7 +153,7 @@ def request_item(services: Services, complaint: Complaint, language: Language) -
         "zipcode": None,
         "lat": location.lat,
         "long": location.lng,
-        "media_url": None,
+        "media_url": complaint.sources.get(MEDIA_URL_SOURCE),
     }
 
 
@@ -212,7 +215,15 @@ async def create_request(extension: str, request: Request) -> Response:
     if (lat is None or lng is None) and address is None:
         raise Open311Error(400, "a location is required: lat and long, or address_string", fmt)
     description = fields.get("description", "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Open311Error(400, f"description is over {MAX_DESCRIPTION} characters", fmt)
     name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name")))).strip()
+    sources = {"open311_client": key.key_id}
+    media_url = fields.get("media_url", "").strip()
+    if media_url and not MEDIA_URL.match(media_url):
+        raise Open311Error(400, "media_url must be an http(s) URL of at most 500 characters", fmt)
+    if media_url:
+        sources[MEDIA_URL_SOURCE] = media_url
     try:
         new = NewComplaint(
             channel=Channel.OPEN311,
@@ -222,11 +233,15 @@ async def create_request(extension: str, request: Request) -> Response:
             location=Location(lat=lat, lng=lng, address=address),
             phone=fields.get("phone") or None,
             name=name[:100] or None,
-            sources={"open311_client": key.key_id},
+            email=fields.get("email", "").strip() or None,
+            sources=sources,
         )
         result = await services.complaints.create(new, Actor(f"open311:{key.key_id}", "citizen"))
-    except (ValidationError, InvalidPhone) as exc:
-        raise Open311Error(400, f"invalid request: {type(exc).__name__}", fmt) from None
+    except ValidationError as exc:
+        fields_wrong = ", ".join(str(error["loc"][0]) for error in exc.errors())
+        raise Open311Error(400, f"invalid {fields_wrong}", fmt) from None
+    except InvalidPhone:
+        raise Open311Error(400, "invalid phone", fmt) from None
     reference = result.complaint.reference
     secret = services.settings.secret_key.get_secret_value()
     item = {
