@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
-from bot.complaint import Attachment, Complaint, HistoryEntry, Location, Why
+from bot.complaint import Attachment, Complaint, HistoryEntry, Location, Subscriber, Why
 from bot.dispatch import choose_team
 from bot.notifications.message import OutboxMessage
 from bot.phone import normalise_phone
@@ -432,6 +432,29 @@ class ComplaintService:
             complaint.attachments = [*complaint.attachments, attachment]
 
         return await self._apply(reference, actor, edit)
+
+    async def subscribe(self, reference: str, subscriber: Subscriber) -> Complaint:
+        """A resident with the same problem joins this open report instead of filing a
+        duplicate; they are told of its progress. Joining twice changes nothing."""
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            if complaint.status not in OPEN_STATUSES:
+                raise ChangeRefused(
+                    "not_open", "only an open report can be joined", complaint.status
+                )
+            reached = {(s.phone, s.telegram_chat_id) for s in complaint.subscribers}
+            if (subscriber.phone, subscriber.telegram_chat_id) in reached or (
+                subscriber.phone is not None and subscriber.phone == complaint.phone
+            ):
+                return
+            why = Why("subscribed", {"channel": subscriber.channel.value})
+            change.record("subscriber", None, subscriber.channel, "joined", why=why)
+            complaint.subscribers = [
+                *complaint.subscribers,
+                subscriber.model_copy(update={"at": change.at}),
+            ]
+
+        return await self._apply(reference, CITIZEN, edit)
 
     async def rate(self, reference: str, actor: Actor, score: int) -> Complaint:
         """The citizen's satisfaction (1-5), once, after the work is done."""

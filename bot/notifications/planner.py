@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
-from bot.complaint import Complaint
+from bot.complaint import Complaint, Subscriber
 from bot.complaints import STAFF_REPLY
 from bot.notifications.message import MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
@@ -36,6 +36,7 @@ from bot.staff import StaffUser
 from bot.store.base import Store
 from bot.tracking_link import tracking_url
 from bot.types import OPEN_STATUSES, Channel, Language, Status
+from bot.workflow import STATUS_LABELS
 
 # The key under which the Telegram channel keeps the citizen's chat id in Complaint.sources.
 TELEGRAM_CHAT_SOURCE = "telegram_chat_id"
@@ -73,14 +74,27 @@ class Recipients:
     desk: str
 
 
+def resident_address(
+    channel: Channel, phone: str | None, chat_id: str | None, language: Language
+) -> Address | None:
+    """On Telegram if they came from there, on WhatsApp likewise, else by SMS."""
+    if channel == Channel.TELEGRAM and chat_id:
+        return Address("telegram", chat_id, language)
+    if phone is None:
+        return None
+    by: MessageChannel = "whatsapp" if channel == Channel.WHATSAPP else "sms"
+    return Address(by, phone, language)
+
+
 def citizen_address(complaint: Complaint) -> Address | None:
     chat_id = complaint.sources.get(TELEGRAM_CHAT_SOURCE)
-    if complaint.channel == Channel.TELEGRAM and chat_id:
-        return Address("telegram", chat_id, complaint.language)
-    if complaint.phone is None:
-        return None
-    channel: MessageChannel = "whatsapp" if complaint.channel == Channel.WHATSAPP else "sms"
-    return Address(channel, complaint.phone, complaint.language)
+    return resident_address(complaint.channel, complaint.phone, chat_id, complaint.language)
+
+
+def subscriber_address(subscriber: Subscriber) -> Address | None:
+    return resident_address(
+        subscriber.channel, subscriber.phone, subscriber.telegram_chat_id, subscriber.language
+    )
 
 
 def staff_address(user: StaffUser) -> Address:
@@ -140,6 +154,7 @@ class NotificationPlanner:
         """The outbox messages one complaint write causes (`before` is None on creation)."""
         drafts = [
             *self._for_citizen(before, after),
+            *self._for_subscribers(before, after),
             *await self._for_staff(before, after),
             *await self._for_webhooks(before, after),
         ]
@@ -178,6 +193,28 @@ class NotificationPlanner:
         for text in staff_replies(before, after):
             values = {"reference": after.reference, "text": text}
             drafts.append(self._draft(address, "reply", CITIZEN["reply"], values))
+        return drafts
+
+    def _for_subscribers(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        """A resident who joined hears that they did, then each change of status (not the
+        reporter's questions or replies: those are the reporter's)."""
+        if before is None:
+            return []
+        joined = after.subscribers[len(before.subscribers) :]
+        moved = citizen_event(before, after) is not None
+        drafts: list[Draft] = []
+        for subscriber in after.subscribers:
+            address = subscriber_address(subscriber)
+            event: CitizenEvent | None = (
+                "subscribed" if subscriber in joined else "followed" if moved else None
+            )
+            if address is None or event is None:
+                continue
+            values = {
+                "reference": after.reference,
+                "status": STATUS_LABELS[after.status][address.language],
+            }
+            drafts.append(self._draft(address, event, CITIZEN[event], values))
         return drafts
 
     async def _for_staff(self, before: Complaint | None, after: Complaint) -> list[Draft]:

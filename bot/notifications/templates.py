@@ -11,7 +11,16 @@ from typing import Literal
 from bot.types import Language
 
 CitizenEvent = Literal[
-    "created", "assigned", "in_progress", "resolved", "closed", "rejected", "duplicate", "reply"
+    "created",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "closed",
+    "rejected",
+    "duplicate",
+    "reply",
+    "subscribed",
+    "followed",
 ]
 StaffEvent = Literal["assignment", "sla_reminder", "sla_breach", "chat_handoff"]
 
@@ -67,6 +76,24 @@ CITIZEN: dict[CitizenEvent, Template] = {
         ar="بلاغك رقم {reference} مكرر للبلاغ {original} الذي نعمل عليه بالفعل.",
         en="Your report {reference} repeats report {original}, which we are already handling.",
         variables=("reference", "original"),
+    ),
+    # A resident with the same problem joined an open report instead of filing a duplicate…
+    "subscribed": Template(
+        ar=(
+            "بلاغ ٩٤٠: انضممت إلى البلاغ رقم {reference} عن المشكلة نفسها، وسنخبرك بما يحدث له."
+            " حالته الآن: {status}."
+        ),
+        en=(
+            "Balagh 940: you joined report {reference} about the same problem; we will tell you"
+            " what happens to it. It is now: {status}."
+        ),
+        variables=("reference", "status"),
+    ),
+    # …and hears of each change of its status.
+    "followed": Template(
+        ar="البلاغ رقم {reference} الذي تتابعه: {status}.",
+        en="Report {reference} that you follow: {status}.",
+        variables=("reference", "status"),
     ),
     # A staff reply (often a catalogue reply template) to the citizen, in their language.
     "reply": Template(

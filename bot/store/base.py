@@ -164,6 +164,16 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class GeoBox:
+    """Latitudes south..north and longitudes west..east, in degrees (both ends included)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Complaint]
     next_cursor: str | None
@@ -246,6 +256,10 @@ class Store(ABC):
     async def list_complaints(
         self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
     ) -> Page: ...
+
+    @abstractmethod
+    async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
+        """Open complaints of a category whose map pin is inside the box (any order)."""
 
     @abstractmethod
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:

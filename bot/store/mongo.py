@@ -40,6 +40,7 @@ from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateUser,
+    GeoBox,
     InboundClaim,
     InsertResult,
     KpiSummary,
@@ -166,6 +167,9 @@ class MongoStore(Store):
         for fields in FILTER_INDEXES:
             await complaints.create_index([(field, ASCENDING) for field in fields] + NEWEST_FIRST)
         await complaints.create_index("search_terms")
+        await complaints.create_index(
+            [("category", ASCENDING), ("status", ASCENDING), ("location.lat", ASCENDING)]
+        )
         await complaints.create_index("resolution_ms")
         await complaints.create_index("sla_watch_ms")
         await complaints.create_index("remind_watch_ms")
@@ -345,6 +349,16 @@ class MongoStore(Store):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         return await self._outbox.page(filters, limit, cursor)
+
+    async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
+        query = {
+            "category": _scalar(category),
+            "status": {"$in": sorted(status.value for status in OPEN_STATUSES)},
+            "location.lat": {"$gte": box.south, "$lte": box.north},
+            "location.lng": {"$gte": box.west, "$lte": box.east},
+        }
+        documents = await self._complaints.find(query, COMPLAINT_PROJECTION).limit(limit).to_list()
+        return [Complaint.model_validate(document) for document in documents]
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         """Served by the (team, status, …) index: only the asked teams' open complaints."""

@@ -52,6 +52,7 @@ from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateUser,
+    GeoBox,
     InboundClaim,
     InsertResult,
     KpiSummary,
@@ -180,8 +181,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     + outbox.OUTBOX_SCHEMA,
     # The day each call started: its outcome counts on that day, so outcomes add up to calls.
+    # Each complaint's map pin, indexed for the open ones: reports near a new one.
     """
     ALTER TABLE call_events ADD COLUMN day TEXT;
+    ALTER TABLE complaints ADD COLUMN lat REAL;
+    ALTER TABLE complaints ADD COLUMN lng REAL;
+    UPDATE complaints SET lat = json_extract(doc, '$.location.lat'),
+        lng = json_extract(doc, '$.location.lng');
+    CREATE INDEX complaints_open_place ON complaints (category, lat)
+        WHERE lat IS NOT NULL AND status IN ('new', 'assigned', 'in_progress');
     """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
@@ -220,6 +228,8 @@ COLUMNS = (
     "remind_watch_ms",
     "idempotency_key",
     "version",
+    "lat",
+    "lng",
     "doc",
 )
 INSERT_COMPLAINT = (
@@ -250,6 +260,8 @@ def _row(complaint: Complaint) -> tuple[Any, ...]:
         remind_watch_ms(complaint),
         complaint.idempotency_key,
         complaint.version,
+        complaint.location.lat if complaint.location else None,
+        complaint.location.lng if complaint.location else None,
         complaint.model_dump_json(),
     )
 
@@ -608,6 +620,16 @@ class SqliteStore(Store):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         return await outbox.page(self._read, filters, limit, cursor)
+
+    async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
+        # The partial index's own condition, word for word, so SQLite uses it.
+        rows = await self._fetch_all(
+            "SELECT doc FROM complaints WHERE category = ? AND lat IS NOT NULL "
+            "AND status IN ('new', 'assigned', 'in_progress') "
+            "AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ? LIMIT ?",
+            (category, box.south, box.north, box.west, box.east, limit),
+        )
+        return [Complaint.model_validate_json(row[0]) for row in rows]
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         rows = await self._fetch_all(

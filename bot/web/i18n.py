@@ -410,6 +410,34 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "portal.submit": ("إرسال البلاغ", "Send the report"),
     "portal.your_photos": ("صورك المرفقة", "Your photos"),
+    "portal.error.phone_to_follow": (
+        "اكتب رقم جوالك لنخبرك بما يحدث لهذا البلاغ.",
+        "Enter your mobile number so we can tell you what happens to that report.",
+    ),
+    "portal.error.follow_closed": (
+        "هذا البلاغ لم يعد مفتوحاً. أرسل بلاغك من فضلك.",
+        "That report is no longer open. Please send yours.",
+    ),
+    "nearby.title": ("هل هي إحدى هذه المشكلات؟", "Is it one of these?"),
+    "nearby.lead": (
+        "بلاغات مفتوحة عن المشكلة نفسها قريبة من الموقع الذي حددته. إن كانت مشكلتك إحداها"
+        " فانضم إليها، وسنخبرك بما يحدث لها.",
+        "Open reports of the same problem near the place you marked. If yours is one of them,"
+        " join it and we will tell you what happens to it.",
+    ),
+    "nearby.follow": ("نعم، هذه مشكلتي: تابعها", "Yes, that is mine: follow it"),
+    "nearby.or_report": (
+        "ليست منها؟ أكمل النموذج وأرسل بلاغك.",
+        "None of these? Fill in the form and send your report.",
+    ),
+    "nearby.meters": ("على بعد {meters} م", "{meters} m away"),
+    "nearby.following_title": ("أنت تتابع هذا البلاغ", "You are following this report"),
+    "nearby.following": (
+        "انضممت إلى البلاغ عن المشكلة نفسها بدلاً من تقديم بلاغ جديد. سنرسل إلى جوالك كل ما"
+        " يحدث له. رقم البلاغ:",
+        "You joined the report of the same problem instead of filing a new one. We will text"
+        " your phone as it moves. Its reference:",
+    ),
     "portal.photo_kept": (
         "صورتك محفوظة. اختر صورة أخرى لاستبدالها إن أردت.",
         "Your photo is kept. Choose another one to replace it if you like.",
@@ -538,6 +566,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "{team} has the lowest open work for its daily capacity",
     ),
     "reason.sla_due": ("موعد الإنجاز {due}", "Due {due}"),
+    "reason.subscribed": (
+        "انضم مواطن لديه المشكلة نفسها عبر {channel} بدلاً من تقديم بلاغ مكرر",
+        "A resident with the same problem joined via {channel} instead of filing a duplicate",
+    ),
+    "timeline.subscriber": ("انضمام مواطن آخر", "Another resident joined"),
     "reason.fix_confirmed": ("أكد المواطن أن المشكلة حُلّت", "The citizen confirmed the fix"),
     "reason.not_fixed": ("قال المواطن إن المشكلة لم تُحل", "The citizen says it is not fixed"),
     "role.agent": ("موظف مركز البلاغات", "Agent"),

@@ -13,13 +13,14 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnknownKey, UnsupportedMedia
-from bot.complaint import Attachment, Complaint, Location, Why
+from bot.clock import utc_now
+from bot.complaint import Attachment, Complaint, Location, Subscriber, Why
 from bot.complaints import (
     CITIZEN,
     ChangeRefused,
@@ -28,6 +29,7 @@ from bot.complaints import (
     NewComplaint,
 )
 from bot.digits import strip_number, to_ascii_digits
+from bot.nearby import open_reports_near
 from bot.phone import InvalidPhone, last_four, normalise_phone
 from bot.ratelimit import Limit, RateLimiter
 from bot.reference import InvalidReference, parse_reference
@@ -87,6 +89,7 @@ class ReportForm(BaseModel):
     lat: str = ""
     lng: str = ""
     photo_token: str = ""  # a photo already accepted, when the form comes back
+    follow: str = ""  # an open report nearby the resident chose: join it, file nothing
 
 
 FieldErrors = dict[str, str]  # form field → message key (portal.error.*)
@@ -205,6 +208,8 @@ async def report(
     errors: FieldErrors = {}
     if len(form.submission) < MIN_SUBMISSION:
         form.submission = _submission()
+    if form.follow:
+        return await _follow(request, services, form)
     _check_text(form, services, errors)
     location = _location(form, errors)
     attachment = await _photo(services, form, photo, errors)
@@ -225,6 +230,55 @@ async def report(
     result = await services.complaints.create(new, CITIZEN)
     reference = result.complaint.reference
     return RedirectResponse(_track_url(services, reference, "&created=1"), status_code=303)
+
+
+async def _follow(request: Request, services: Services, form: ReportForm) -> Response:
+    """Join an open report nearby instead of filing the same problem again."""
+    errors: FieldErrors = {}
+    try:
+        phone = normalise_phone(form.phone) if form.phone.strip() else None
+    except InvalidPhone:
+        phone = None
+    if phone is None:
+        errors["phone"] = "portal.error.phone_to_follow"
+        return _report_page(request, services, form, errors, status_code=422)
+    subscriber = Subscriber(
+        channel=Channel.PORTAL, language=page_language(request), phone=phone, at=utc_now()
+    )
+    try:
+        complaint = await services.complaints.subscribe(parse_reference(form.follow), subscriber)
+    except (InvalidReference, ComplaintNotFound, ChangeRefused):
+        errors["follow"] = "portal.error.follow_closed"
+        return _report_page(request, services, form, errors, status_code=422)
+    return render(request, services, "portal_following.html", c=complaint)
+
+
+@router.get("/report/nearby")
+async def nearby(
+    request: Request,
+    services: ServicesDep,
+    category: Annotated[str, Query(max_length=40)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lng: Annotated[float, Query(ge=-180, le=180)],
+) -> list[dict[str, object]]:
+    """Open reports of this category near the pin, for "is it one of these?" (the report
+    form asks once a place and a category are chosen): what, how far, since when, where it
+    stands; never anyone's words, photos or phone."""
+    if category not in services.catalogue.categories:
+        return []
+    labels = page_labels(request, services)
+    found = await open_reports_near(services.store, category, lat, lng)
+    return [
+        {
+            "reference": report.complaint.reference,
+            "category": labels.category(report.complaint.category),
+            "meters": report.meters,
+            "distance": labels.t("nearby.meters").format(meters=labels.digits(str(report.meters))),
+            "reported": labels.dated(report.complaint.created_at),
+            "status": labels.status(report.complaint.status),
+        }
+        for report in found
+    ]
 
 
 @router.get("/track")

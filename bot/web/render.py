@@ -108,13 +108,16 @@ class Labels:
             return f"{self.t('outbox.staff')}: {code}"
         return to
 
+    def digits(self, text: str) -> str:
+        """Numbers in the page's digits: Eastern Arabic on an Arabic page."""
+        return to_eastern_digits(text) if self.language == "ar" else text
+
     def dated(self, moment: datetime | None) -> str:
         """A moment for residents: the date with the Hijri date beside it and the time, in the
         page's digits (Eastern Arabic on an Arabic page)."""
         if moment is None:
             return "—"
-        text = dated_time(moment.astimezone(self.zone), self.language, weekday=False)
-        return to_eastern_digits(text) if self.language == "ar" else text
+        return self.digits(dated_time(moment.astimezone(self.zone), self.language, weekday=False))
 
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"

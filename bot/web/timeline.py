@@ -72,7 +72,15 @@ def _value(labels: Labels, field: str, value: str | None) -> str:
 
 
 def _title(labels: Labels, entry: HistoryEntry) -> str:
-    if entry.field in ("created", "reply", "comment", "note", "attachment", "satisfaction"):
+    if entry.field in (
+        "created",
+        "reply",
+        "comment",
+        "note",
+        "attachment",
+        "satisfaction",
+        "subscriber",
+    ):
         title = labels.t(f"timeline.{entry.field}")
         return f"{title}: {entry.new}/5" if entry.field == "satisfaction" else title
     arrow = "←" if labels.language == "ar" else "→"  # old to new, in reading direction

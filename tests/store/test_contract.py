@@ -16,6 +16,7 @@ from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateUser,
+    GeoBox,
     InboundClaim,
     Store,
     VersionConflict,
@@ -324,6 +325,30 @@ def test_a_wrong_check_digit_is_not_a_reference() -> None:
     wrong = REF2[:-1] + str((int(REF2[-1]) + 1) % 10)
     assert "reference" not in search_fields(wrong)
     assert search_fields("   ") == {}
+
+
+async def test_open_complaints_of_a_category_inside_a_box(store: Store) -> None:
+    def pinned(sequence: int, lat: float, lng: float, **fields: Any) -> Complaint:
+        return make_complaint(sequence, location=Location(lat=lat, lng=lng), **fields)
+
+    await store.insert_complaints(
+        [
+            pinned(1, 25.380, 49.590),
+            pinned(2, 25.381, 49.591, status=Status.IN_PROGRESS),
+            pinned(3, 25.380, 49.590, status=Status.RESOLVED),  # not open
+            pinned(4, 25.380, 49.590, category="lighting"),  # another problem
+            pinned(5, 25.500, 49.590),  # too far north
+            pinned(6, 25.380, 49.700),  # too far east
+            make_complaint(7),  # no pin
+        ]
+    )
+    box = GeoBox(south=25.37, west=49.58, north=25.39, east=49.60)
+    found = await store.open_in_box("roads", box, limit=10)
+    assert sorted(complaint.reference for complaint in found) == sorted(refs(1, 2))
+    assert len(await store.open_in_box("roads", box, limit=1)) == 1
+    closing = found[0].model_copy(update={"status": Status.CLOSED, "version": found[0].version + 1})
+    await store.replace_complaint(closing, expected_version=found[0].version)
+    assert len(await store.open_in_box("roads", box, limit=10)) == 1
 
 
 async def test_cursor_walks_every_complaint_once_newest_first(store: Store) -> None:

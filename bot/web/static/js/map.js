@@ -24,8 +24,9 @@
       map.on("click", function (event) {
         var point = event.latlng;
         if (marker) { marker.setLatLng(point); } else { marker = L.marker(point).addTo(map); }
-        latInput.value = point.lat.toFixed(6);
         lngInput.value = point.lng.toFixed(6);
+        latInput.value = point.lat.toFixed(6);
+        latInput.dispatchEvent(new Event("change"));
       });
     }
   });
