@@ -6,6 +6,12 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 VENDOR = "/static/vendor"
+# ReDoc reaches for a decorative logo on its own CDN: images stay on this site, so an
+# air-gapped browser never tries (the logo hides itself when it cannot load).
+REDOC_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
 FAVICON = f"{VENDOR}/swagger-ui/favicon-32x32.png"
 router = APIRouter(include_in_schema=False)
 
@@ -27,10 +33,12 @@ async def swagger_ui(request: Request) -> HTMLResponse:
 
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=request.app.openapi_url,
         title=_title(request),
         redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
         redoc_favicon_url=FAVICON,
         with_google_fonts=False,
     )
+    page.headers["Content-Security-Policy"] = REDOC_POLICY
+    return page
