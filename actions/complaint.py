@@ -1,10 +1,14 @@
 """Reporting a complaint: the form's validation (which also asks each question), submit, cancel.
 
-The form `complaint_form` asks, in order: category, district, description, phone and the
-confirmation of a read-back summary. Its validation action runs on every user turn of the
-form: it extracts the value the user gave (button payload, entity or free text), checks it,
-says what went wrong if anything, warns about danger once, and asks the next question. The
-form has no separate "ask" responses, so each turn costs one call to this service.
+The form `complaint_form` asks, in order: category, district, then — when open reports of
+the same problem are near the shared pin (or in the district, on the phone) — "is it one of
+these?" (`nearby`), description, phone and the confirmation of a read-back summary. Choosing
+one of those reports subscribes the resident to it instead of filing a duplicate.
+
+The form's validation action runs on every user turn of the form: it extracts the value the
+user gave (button payload, entity or free text), checks it, says what went wrong if anything,
+warns about danger once, and asks the next question. The form has no separate "ask"
+responses, so each turn costs one call to this service.
 
 The user can correct any value at the summary (by button or by saying "no, it's in
 Al Mubarraz"), cancel at any time, or step out to another question and come back.
@@ -38,19 +42,38 @@ from actions.context import (
     slot_set,
     verified_phone,
 )
-from actions.formatting import category_name, district_name, due, reference_payload, short
-from actions.messages import ANYTHING_ELSE, Button, Speaker, bilingual, choice_payload
+from actions.formatting import (
+    category_name,
+    district_name,
+    due,
+    moment,
+    reference_payload,
+    short,
+)
+from actions.messages import ANYTHING_ELSE, Button, Speaker, bilingual, choice_payload, text
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
 from bot.classification import classify
-from bot.complaints import Actor, NewComplaint
+from bot.clock import utc_now
+from bot.complaint import Subscriber
+from bot.complaints import Actor, ChangeRefused, ComplaintNotFound, NewComplaint
 from bot.digits import to_ascii_digits
+from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
+from bot.notifications.planner import TELEGRAM_CHAT_SOURCE
 from bot.types import Language
+from bot.workflow import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 
 FORM: Final = "complaint_form"
-FORM_SLOTS: Final = ("category", "district", "description", "phone", "complaint_confirmed")
+FORM_SLOTS: Final = (
+    "category",
+    "district",
+    "nearby",
+    "description",
+    "phone",
+    "complaint_confirmed",
+)
 HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
     "correcting": False,
     "menu_page": 1,
@@ -59,6 +82,12 @@ HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
 }
 NONE_GIVEN: Final = "none"  # a district or phone the user chose to skip
 OTHER: Final = "other"  # a category the user leaves to staff (classified from the description)
+# `nearby`: NEW_REPORT, or JOIN + reference (chosen; joined once a way to reach them is known),
+# or JOINED + reference (done: the form ends and nothing is filed).
+NEW_REPORT: Final = "new"
+JOIN: Final = "join_"
+JOINED: Final = "joined_"
+JOINING: Final = "(joining a report nearby)"  # the description a join needs none of
 CATEGORY_PAGES: Final = (
     ("roads", "lighting", "waste", "drainage"),
     ("animals", "buildings", "parks", "food_safety"),
@@ -74,6 +103,7 @@ INTERRUPTION_CONFIDENCE: Final = 0.6
 DESCRIPTION_INTERRUPTION_CONFIDENCE: Final = 0.9
 DESCRIPTION_FROM_OPENING_WORDS: Final = 6
 CITIZEN: Final = Actor("citizen", "citizen")
+LANGUAGES: Final[tuple[Language, ...]] = ("ar", "en")
 CORRECTABLE: Final = ("category", "district", "description", "phone")
 CORRECTING_INTENTS: Final = frozenset({"deny", "inform"})
 FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -195,8 +225,16 @@ class ValidateComplaintForm(ComplaintFormAction):
         state.update(changes)
         if not state["danger_warned"] and self.warn_danger(tracker, state, speaker):
             changes["danger_warned"] = True
+        offered: list[NearbyReport] = []
+        if state["nearby"] is None and state["category"] and state["district"]:
+            offered = await self.nearby_reports(tracker, state)
+            if not offered:
+                changes["nearby"] = state["nearby"] = NEW_REPORT
+        if str(state["nearby"]).startswith(JOIN):
+            changes.update(await self.join(tracker, state, speaker))
+            state.update(changes)
         next_slot = next_missing(state)
-        self.ask(next_slot, state, tracker, speaker)
+        self.ask(next_slot, state, tracker, speaker, offered)
         events = slot_changes(tracker, changes)
         if not events and requested is not None and fresh_input(tracker, FORM):
             # Rasa takes a turn that sets no slot as a rejection: say what the slot is now
@@ -224,6 +262,8 @@ class ValidateComplaintForm(ComplaintFormAction):
             return self.extract_category(tracker, state, speaker)
         if requested == "district":
             return self.extract_district(tracker, speaker)
+        if requested == "nearby":
+            return self.extract_nearby(tracker, speaker)
         if requested == "description":
             return self.extract_description(tracker, speaker)
         if requested == "phone":
@@ -267,6 +307,59 @@ class ValidateComplaintForm(ComplaintFormAction):
         else:
             speaker.say("not_understood_in_form")
         return {"district": None}
+
+    def extract_nearby(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
+        choice = str(entity(tracker, "choice") or "")
+        if choice == NEW_REPORT:
+            return {"nearby": NEW_REPORT}
+        if choice.startswith(JOIN) and choice[len(JOIN) :].isdigit():
+            return {"nearby": choice, "description": JOINING}
+        speaker.say("not_understood_in_form")
+        return {"nearby": None}
+
+    async def nearby_reports(
+        self, tracker: TrackerLike, state: Mapping[str, Any]
+    ) -> list[NearbyReport]:
+        """Open reports of the same problem near the shared pin, else in the named district."""
+        category = state["category"]
+        if category == OTHER:
+            return []
+        pin = shared_location(SubmitComplaint.report_events(tracker))
+        store = self.services.store
+        if pin is not None and pin.lat is not None and pin.lng is not None:
+            return await open_reports_near(store, str(category), pin.lat, pin.lng)
+        if state["district"] != NONE_GIVEN:
+            return await open_reports_in_district(store, str(category), str(state["district"]))
+        return []
+
+    async def join(
+        self, tracker: TrackerLike, state: Mapping[str, Any], speaker: Speaker
+    ) -> dict[str, Any]:
+        """Subscribe to the chosen report once there is a way to tell them of it: the
+        channel's own phone or Telegram chat, else the phone they give (the next question)."""
+        reference = str(state["nearby"])[len(JOIN) :]
+        chat_id = message_sources(tracker).get(TELEGRAM_CHAT_SOURCE)
+        phone = (
+            state["phone"] if state["phone"] not in (None, NONE_GIVEN) else caller_phone(tracker)
+        )
+        if phone is None and chat_id is None:
+            if state["phone"] == NONE_GIVEN:  # declined: nothing to join them by
+                speaker.say("join_needs_phone", reference=reference)
+                return {"nearby": NEW_REPORT, "description": None, "phone": None}
+            return {}  # the phone question comes next
+        subscriber = Subscriber(
+            channel=channel(tracker),
+            language=speaker.lang,
+            phone=phone,
+            telegram_chat_id=chat_id,
+            at=utc_now(),
+        )
+        try:
+            await self.services.complaints.subscribe(reference, subscriber)
+        except (ChangeRefused, ComplaintNotFound):
+            speaker.say("join_failed")
+            return {"nearby": NEW_REPORT, "description": None}
+        return {"nearby": JOINED + reference, "phone": phone, "complaint_confirmed": True}
 
     def extract_description(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
         voice, transcript = latest_voice(tracker)
@@ -367,10 +460,17 @@ class ValidateComplaintForm(ComplaintFormAction):
 
     # ---- questions --------------------------------------------------------------------
     def ask(
-        self, slot: str | None, state: dict[str, Any], tracker: TrackerLike, speaker: Speaker
+        self,
+        slot: str | None,
+        state: dict[str, Any],
+        tracker: TrackerLike,
+        speaker: Speaker,
+        offered: list[NearbyReport],
     ) -> None:
         lang = speaker.lang
-        if slot == "category":
+        if slot == "nearby":
+            self.ask_nearby(offered, speaker)
+        elif slot == "category":
             page = min(max(int(state["menu_page"]), 1), len(CATEGORY_PAGES))
             buttons = [
                 Button(
@@ -446,6 +546,27 @@ class ValidateComplaintForm(ComplaintFormAction):
                     ],
                 )
 
+    def ask_nearby(self, offered: list[NearbyReport], speaker: Speaker) -> None:
+        """'Is it one of these?': each report by when it was made, how far or where, and
+        where it stands (never someone else's words or phone)."""
+        timezone = self.catalogue.municipality.timezone
+        buttons = []
+        for report in offered:
+            complaint = report.complaint
+            title: dict[Language, str] = {
+                lang: text(
+                    "nearby_option" if report.meters is not None else "nearby_option_district",
+                    lang,
+                    when=moment(complaint.created_at, lang, timezone),
+                    meters=report.meters,
+                    status=STATUS_LABELS[complaint.status][lang],
+                )
+                for lang in LANGUAGES
+            }
+            buttons.append(Button(title, choice_payload("inform", JOIN + complaint.reference)))
+        buttons.append(Button("btn_nearby_new", choice_payload("inform", NEW_REPORT)))
+        speaker.say("ask_nearby", count=len(offered), buttons=buttons)
+
 
 def summary_values(
     state: Mapping[str, Any],
@@ -492,6 +613,11 @@ class SubmitComplaint(ComplaintFormAction):
         lang = language(tracker)
         speaker = Speaker(dispatcher, lang)
         state = form_state(tracker)
+        joined = str(state.get("nearby") or "")
+        if joined.startswith(JOINED):  # they joined a report nearby: nothing to file
+            speaker.say("joined", reference=joined[len(JOINED) :])
+            speaker.say("anything_else", buttons=ANYTHING_ELSE)
+            return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         try:
             report = self.report(tracker, state, lang)
             result = await self.services.complaints.create(report, CITIZEN)

@@ -66,6 +66,35 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "ar": "ما قدرت أحدد نوع المشكلة من كلامك.",
         "en": "I couldn't tell what kind of problem that is.",
     },
+    "ask_nearby": {
+        "ar": "عندنا بلاغات مفتوحة عن المشكلة نفسها قريبة منك. هل مشكلتك إحداها؟ إن كانت كذلك"
+        " فتابعها ونخبرك بكل جديد عنها، بدل بلاغ جديد.",
+        "en": "There are open reports of the same problem near you. Is yours one of them? If so,"
+        " follow it and we will tell you what happens, instead of filing a new report.",
+    },
+    "nearby_option": {
+        "ar": "بلاغ {when}، على بعد {meters} م، {status}",
+        "en": "Report of {when}, {meters} m away, {status}",
+    },
+    "nearby_option_district": {
+        "ar": "بلاغ {when} في الحي نفسه، {status}",
+        "en": "Report of {when} in the same district, {status}",
+    },
+    "btn_nearby_new": {"ar": "لا، مشكلتي مختلفة", "en": "No, mine is different"},
+    "joined": {
+        "ar": "تم. أنت الآن تتابع البلاغ رقم {reference}، وسنرسل لك كل ما يحدث له.",
+        "en": "Done. You are now following report {reference}; we will tell you what happens"
+        " to it.",
+    },
+    "join_needs_phone": {
+        "ar": "بدون رقم جوال لا نستطيع إخبارك بما يحدث للبلاغ {reference}، فلنكمل بلاغك.",
+        "en": "Without a phone number we cannot tell you about report {reference}, so let us"
+        " continue with your own report.",
+    },
+    "join_failed": {
+        "ar": "هذا البلاغ لم يعد مفتوحاً، فلنكمل بلاغك.",
+        "en": "That report is no longer open, so let us continue with yours.",
+    },
     "ask_district": {
         "ar": "في أي حي المشكلة؟ اكتب اسم الحي أو اختره، أو شارك موقعك.",
         "en": "Which district is it in? Type the district name, pick one, or share your location.",
