@@ -5,29 +5,25 @@ from rasa_sdk.events import SlotSet
 
 from actions.complaint import SubmitComplaint, ValidateComplaintForm
 from bot.complaint import Location
-from bot.complaints import CITIZEN, NewComplaint
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from bot.types import Channel
 from tests.actions.conftest import CALLER, entity, make_tracker, payloads, texts
+from tests.web.conftest import new_complaint
 
 FORM = "complaint_form"
 PIN = {"lat": 25.3800, "lng": 49.5900}
 
 
 async def open_report(services: Services, **fields: object) -> str:
+    """An open roads report in Al Kut, pinned about 60 m from PIN."""
     values: dict[str, object] = {
-        "channel": Channel.PORTAL,
-        "language": "ar",
-        "description": "حفرة كبيرة",
-        "category": "roads",
         "district": "al_kut",
         "location": Location(lat=25.3805, lng=49.5903),
         "phone": "0509999999",
         **fields,
     }
-    created = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
-    return created.complaint.reference
+    return (await new_complaint(services, **values)).reference
 
 
 async def complaints(services: Services) -> list[str]:
