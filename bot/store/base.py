@@ -258,6 +258,10 @@ class Store(ABC):
     ) -> Page: ...
 
     @abstractmethod
+    async def open_count(self) -> int:
+        """How many complaints are open now (new, assigned, in progress), cheaply."""
+
+    @abstractmethod
     async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
         """Open complaints of a category whose map pin is inside the box (any order)."""
 

@@ -350,6 +350,11 @@ class MongoStore(Store):
     ) -> MessagePage:
         return await self._outbox.page(filters, limit, cursor)
 
+    async def open_count(self) -> int:
+        """Counted on the status index."""
+        statuses = sorted(status.value for status in OPEN_STATUSES)
+        return await self._complaints.count_documents({"status": {"$in": statuses}})
+
     async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
         query = {
             "category": _scalar(category),

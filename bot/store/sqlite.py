@@ -621,6 +621,16 @@ class SqliteStore(Store):
     ) -> MessagePage:
         return await outbox.page(self._read, filters, limit, cursor)
 
+    async def open_count(self) -> int:
+        """From the status counters kept with every write: no scan."""
+        statuses = sorted(status.value for status in OPEN_STATUSES)
+        rows = await self._fetch_all(
+            "SELECT COALESCE(SUM(n), 0) FROM kpi_counts WHERE dimension = 'status' "  # noqa: S608
+            f"AND value IN ({', '.join('?' * len(statuses))})",
+            statuses,
+        )
+        return int(rows[0][0])
+
     async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
         # The partial index's own condition, word for word, so SQLite uses it.
         rows = await self._fetch_all(

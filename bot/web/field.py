@@ -11,7 +11,7 @@ from bot.catalogue import Team
 from bot.clock import utc_now
 from bot.complaint import Complaint
 from bot.store.base import ComplaintFilter
-from bot.types import OPEN_STATUSES, Role, Status
+from bot.types import Role, Status
 from bot.web.complaint_page import apply_change, navigate_url, open_complaint
 from bot.web.render import render, sla_state
 from bot.web.security import CsrfDep, DeskDep, FieldDep, PageForbidden
@@ -54,8 +54,7 @@ async def board(request: Request, services: ServicesDep, user: DeskDep) -> Respo
     waiting = await services.store.list_complaints(
         ComplaintFilter(status=(Status.NEW,), oldest_first=True), BOARD_CARDS, None
     )
-    by_status = (await services.store.kpi_summary()).by_status
-    open_now = sum(by_status.get(status, 0) for status in OPEN_STATUSES)
+    open_now = await services.store.open_count()
     return render(
         request,
         services,

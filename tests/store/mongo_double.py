@@ -70,6 +70,9 @@ class AsyncCollectionDouble:
     async def delete_one(self, *args, **kwargs):
         return self._collection.delete_one(*args, **kwargs)
 
+    async def count_documents(self, *args, **kwargs):
+        return self._collection.count_documents(*args, **kwargs)
+
     async def create_index(self, keys, **kwargs):
         return self._collection.create_index(keys, **kwargs)
 
