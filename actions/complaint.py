@@ -565,7 +565,7 @@ class ValidateComplaintForm(ComplaintFormAction):
             }
             buttons.append(Button(title, choice_payload("inform", JOIN + complaint.reference)))
         buttons.append(Button("btn_nearby_new", choice_payload("inform", NEW_REPORT)))
-        speaker.say("ask_nearby", count=len(offered), buttons=buttons)
+        speaker.say("ask_nearby", buttons=buttons)
 
 
 def summary_values(
