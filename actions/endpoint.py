@@ -32,11 +32,11 @@ from actions.conversation import (
     Fallback,
     Greet,
     Handoff,
+    MunicipalServices,
     Programs,
     SessionStart,
     SwitchLanguage,
 )
-from actions.conversation import Services as ServicesAction
 from actions.status import CheckStatus, ValidateStatusForm
 from bot.api.deps import ServicesDep
 from bot.services import Services
@@ -52,7 +52,7 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     Fallback,
     Handoff,
     Programs,
-    ServicesAction,
+    MunicipalServices,
     ValidateComplaintForm,
     SubmitComplaint,
     CancelReport,

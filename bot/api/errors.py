@@ -13,6 +13,8 @@ from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, Unkno
 from bot.phone import InvalidPhone
 from bot.reference import InvalidReference
 from bot.store.base import DuplicateUser, InvalidCursor, VersionConflict
+from bot.types import Language
+from bot.words import text
 from bot.workflow import TransitionRefused
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ def error_response(
     return JSONResponse({"error": body}, status_code=status)
 
 
-def request_language(request: Request) -> str:
+def request_language(request: Request) -> Language:
     """The citizen's language: `?lang=`, else Accept-Language, else Arabic."""
     asked = request.query_params.get("lang") or request.headers.get("accept-language", "")
     return "en" if asked.lower().startswith("en") else "ar"
@@ -75,10 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidPhone)
     async def invalid_phone(request: Request, exc: InvalidPhone) -> JSONResponse:
-        message = {
-            "ar": "رقم الجوال غير صحيح. أدخله مثل 0501234567.",
-            "en": "That phone number is not valid. Enter it like 0501234567.",
-        }[request_language(request)]
+        message = text("error.invalid_phone", request_language(request))
         return error_response(422, "invalid_phone", message)
 
     @app.exception_handler(InvalidCursor)
@@ -95,10 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ComplaintNotFound)
     async def not_found(request: Request, exc: ComplaintNotFound) -> JSONResponse:
-        message = {
-            "ar": f"لا يوجد بلاغ بالرقم {exc}.",
-            "en": f"There is no report with reference {exc}.",
-        }[request_language(request)]
+        message = text("error.no_such_report", request_language(request), reference=exc)
         return error_response(404, "complaint_not_found", message)
 
     @app.exception_handler(TransitionRefused)

@@ -10,31 +10,48 @@ Every POST must carry Twilio's signature (403 otherwise, nothing changed).
 """
 
 import logging
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, FastAPI, Query, Response
 
 from bot.announcements import Announcement
 from bot.api.deps import ServicesDep
 from bot.attachments import UnknownKey, sniff
+from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
 from bot.kpi import CallEvent
 from bot.phone import InvalidPhone, normalise_phone
 from bot.types import Language
-from channels.deps import DialogueDep
+from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail
+from channels.dependencies import DialogueDep
 from channels.recordings import RecordingKind, Recordings
+from channels.simulator import endpoints
 from channels.twilio_webhook import TwilioForm, parse
 from channels.voice import twiml
 from channels.voice.call import MAX_HOLDS, Step, answer_call
 from channels.voice.fallback import fallback_answer, out_of_service, voices
 from channels.voice.followup import in_background, settle_recording
+from channels.voice.line import VOICE
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
-from channels.voice.state import VoicemailReason, forget_call, load_call
+from channels.voice.state import forget_call, load_call
 from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
-from channels.voice.voicemail import Voicemail, keep_voicemail
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix=VOICE_PATH, tags=["channels"])
+
+
+class PhoneLine:
+    """The 940 line, registered beside the chat channels (channels/registry.py). A call is a
+    chain of Twilio webhooks rather than chat messages, so its routes are its own; the
+    simulator (`/simulator`) places calls through them from a browser."""
+
+    infos: ClassVar[tuple[ChannelInfo, ...]] = (VOICE,)
+
+    def mount(self, app: FastAPI) -> None:
+        app.include_router(router)
+        app.include_router(endpoints.router)
+
+
 TWIML = "application/xml"
 StepNumber = Annotated[int | None, Query(alias="s", ge=1, le=100_000)]
 Silent = Annotated[bool, Query(alias="e")]

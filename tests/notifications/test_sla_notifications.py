@@ -8,8 +8,9 @@ from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.notifications.planner import NotificationPlanner
 from bot.staff import StaffUser
-from bot.types import Channel, Role
+from bot.types import Role
 from bot.worker import Worker
+from channels.registry import directory
 from tests.notifications.conftest import all_messages
 
 CITIZEN = Actor("citizen", "citizen")
@@ -40,14 +41,18 @@ async def service(store, catalogue):
     await store.insert_user(staff("team.lead", telegram_chat_id="1001", language="en"))
     await store.insert_user(staff("dept.head", phone="+966550000001"))
     planner = NotificationPlanner(
-        store, custom, public_base_url="https://balagh.example", secret_key="test-secret"
+        store,
+        custom,
+        directory(),
+        public_base_url="https://balagh.example",
+        secret_key="test-secret",
     )
     return ComplaintService(store, custom, planner)
 
 
 async def reported(service: ComplaintService):
     report = NewComplaint(
-        channel=Channel.WHATSAPP,
+        channel="whatsapp",
         language="en",
         description="street light out",
         district="al_hofuf",
@@ -108,7 +113,11 @@ async def test_a_complaint_found_already_overdue_gets_no_late_reminder(service, 
 
 async def test_without_reachable_staff_the_message_waits_at_the_desk(store, catalogue):
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+        store,
+        catalogue,
+        directory(),
+        public_base_url="https://balagh.example",
+        secret_key="test-secret",
     )
     service = ComplaintService(store, catalogue, planner)
     complaint = await reported(service)

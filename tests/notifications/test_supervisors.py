@@ -12,8 +12,9 @@ from bot.demo import named_supervisors, seed_supervisors
 from bot.notifications.planner import NotificationPlanner
 from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user, set_staff_contact
-from bot.types import Channel, Role
+from bot.types import Role
 from bot.worker import Worker
+from channels.registry import directory
 from tests.conftest import PASSWORD
 from tests.notifications.conftest import all_messages, deliver_all
 
@@ -26,14 +27,18 @@ LIGHTING_SUPERVISOR = "lighting.supervisor"
 @pytest.fixture
 async def service(store, catalogue):
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+        store,
+        catalogue,
+        directory(),
+        public_base_url="https://balagh.example",
+        secret_key="test-secret",
     )
     return ComplaintService(store, catalogue, planner)
 
 
 async def street_light(service: ComplaintService) -> str:
     report = NewComplaint(
-        channel=Channel.SMS,
+        channel="sms",
         language="en",
         description="street light out",
         district="al_hofuf",
