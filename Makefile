@@ -32,7 +32,7 @@ lint: $(VENV)/.installed ## ruff format check and lint
 typecheck: $(VENV)/.installed ## mypy (strict)
 	$(VENV)/bin/mypy
 
-dialogue-checks: $(VENV)/.installed $(RASA_VENV)/.installed ## Rasa: validate, train if changed, NLU and conversation tests
+dialogue-checks: $(VENV)/.installed $(RASA_VENV)/.installed data/nlu/lookups.yml ## Rasa: validate, train if changed, NLU and conversation tests
 	$(PY) tests/rasa_checks.py
 
 pytest: $(VENV)/.installed ## The pytest suite
@@ -74,9 +74,13 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.lock
 	@touch $@
 
-models/.trained: $(VENV)/.installed $(RASA_VENV)/.installed $(RASA_DATA)
+models/.trained: $(VENV)/.installed $(RASA_VENV)/.installed data/nlu/lookups.yml $(RASA_DATA)
 	$(PY) tests/rasa_checks.py --train-only
 	@touch $@
+
+# The NLU's lookup tables follow the catalogue: a category or district added there is here too.
+data/nlu/lookups.yml: catalogue.yml nlu_components/lookups.py bot/languages.py | $(VENV)/.installed
+	$(PY) -m nlu_components.lookups
 
 lock: ## Re-pin the service environment from requirements/service.in
 	rm -rf /tmp/balagh-lock && $(PYTHON311) -m venv /tmp/balagh-lock

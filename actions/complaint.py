@@ -60,12 +60,7 @@ HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
 }
 NONE_GIVEN: Final = "none"  # a district or phone the user chose to skip
 OTHER: Final = "other"  # a category the user leaves to staff (classified from the description)
-CATEGORY_PAGES: Final = (
-    ("roads", "lighting", "waste", "drainage"),
-    ("animals", "buildings", "parks", "food_safety"),
-    ("vehicles", "visual"),
-)
-DISTRICT_BUTTONS: Final = ("al_hofuf", "al_mubarraz", "al_oyun", "al_omran")
+CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
     {"cancel", "check_status", "ask_programs", "ask_services", "talk_to_agent", "choose_language"}
@@ -84,6 +79,13 @@ FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "phone": ("الجوال", "جوال", "رقم", "الرقم", "رقمي", "phone", "number", "mobile"),
 }
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+
+
+def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
+    """The category menu's pages: the catalogue's categories in its order, four a page."""
+    codes = tuple(catalogue.categories)
+    step = CATEGORIES_PER_PAGE
+    return [codes[start : start + step] for start in range(0, len(codes), step)]
 
 
 def form_state(tracker: TrackerLike) -> dict[str, Any]:
@@ -173,6 +175,7 @@ class ValidateComplaintForm(ComplaintFormAction):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.districts = DistrictMatcher(self.catalogue)
+        self.category_pages = category_pages(self.catalogue)
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         speaker = self.speaker(dispatcher, tracker)
@@ -237,7 +240,8 @@ class ValidateComplaintForm(ComplaintFormAction):
     ) -> dict[str, Any]:
         choice = entity(tracker, "choice")
         if choice == "more":
-            return {"category": None, "menu_page": int(state["menu_page"]) % 3 + 1}
+            pages = len(self.category_pages)
+            return {"category": None, "menu_page": int(state["menu_page"]) % pages + 1}
         if choice == OTHER:
             return {"category": OTHER}
         category = self.category_of(tracker)
@@ -370,20 +374,21 @@ class ValidateComplaintForm(ComplaintFormAction):
         self, slot: str | None, state: dict[str, Any], tracker: TrackerLike, speaker: Speaker
     ) -> None:
         if slot == "category":
-            page = min(max(int(state["menu_page"]), 1), len(CATEGORY_PAGES))
+            pages = self.category_pages
+            page = min(max(int(state["menu_page"]), 1), len(pages))
             buttons = [
                 Button(self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}')
-                for code in CATEGORY_PAGES[page - 1]
+                for code in pages[page - 1]
             ]
-            if page == len(CATEGORY_PAGES):
+            if page == len(pages):
                 buttons.append(Button("button.other", choice_payload("inform", OTHER)))
-            buttons.append(Button("button.more", choice_payload("inform", "more")))
+            if len(pages) > 1:
+                buttons.append(Button("button.more", choice_payload("inform", "more")))
             speaker.say("report.ask_category", buttons=buttons)
         elif slot == "district":
             buttons = [
                 Button(self.catalogue.districts[code].name, f'/inform{{"district": "{code}"}}')
-                for code in DISTRICT_BUTTONS
-                if code in self.catalogue.districts
+                for code in self.catalogue.district_menu
             ]
             buttons.append(Button("button.skip", choice_payload("inform", "skip")))
             speaker.say(
