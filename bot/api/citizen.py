@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import LanguageDep, ServicesDep
+from bot.api.deps import CatalogueDep, ComplaintsDep, LanguageDep
 from bot.catalogue import Catalogue
 from bot.channel_directory import PORTAL
 from bot.complaint_record import Complaint, HistoryEntry, Location
@@ -90,7 +90,8 @@ def citizen_view(
 @router.post("", status_code=201)
 async def report_problem(
     report: CitizenReport,
-    services: ServicesDep,
+    complaints: ComplaintsDep,
+    catalogue: CatalogueDep,
     language: LanguageDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CitizenComplaint:
@@ -106,13 +107,13 @@ async def report_problem(
         name=report.name,
         idempotency_key=f"portal:{idempotency_key}" if idempotency_key else None,
     )
-    result = await services.complaints.create(new, Actor("citizen", "citizen"))
-    return citizen_view(result.complaint, services.catalogue, new.language)
+    result = await complaints.create(new, Actor("citizen", "citizen"))
+    return citizen_view(result.complaint, catalogue, new.language)
 
 
 @router.get("/{reference}")
 async def follow_report(
-    reference: str, services: ServicesDep, language: LanguageDep
+    reference: str, complaints: ComplaintsDep, catalogue: CatalogueDep, language: LanguageDep
 ) -> CitizenComplaint:
-    complaint = await services.complaints.get(parse_reference(reference))
-    return citizen_view(complaint, services.catalogue, language)
+    complaint = await complaints.get(parse_reference(reference))
+    return citizen_view(complaint, catalogue, language)

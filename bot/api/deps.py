@@ -7,6 +7,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.errors import ApiError, request_language
+from bot.attachments import AttachmentStorage
+from bot.auth import Authenticator
 from bot.catalogue import Catalogue
 from bot.complaints import Actor, ComplaintService
 from bot.services import Services
@@ -46,10 +48,20 @@ async def get_complaints(services: ServicesDep) -> ComplaintService:
     return services.complaints
 
 
+async def get_attachments(services: ServicesDep) -> AttachmentStorage:
+    return services.attachments
+
+
+async def get_auth(services: ServicesDep) -> Authenticator:
+    return services.auth
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 ComplaintsDep = Annotated[ComplaintService, Depends(get_complaints)]
+AttachmentsDep = Annotated[AttachmentStorage, Depends(get_attachments)]
+AuthDep = Annotated[Authenticator, Depends(get_auth)]
 
 
 async def get_language(request: Request) -> Language:

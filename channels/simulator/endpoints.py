@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from twilio.request_validator import RequestValidator
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import CatalogueDep, SettingsDep
 from bot.api.errors import ApiError
 from bot.settings import Settings
 from bot.words import N_, with_script_words
@@ -72,20 +72,18 @@ async def page() -> FileResponse:
 
 
 @router.get("/config", summary="Simulator: where and as whom it calls")
-async def config(services: ServicesDep) -> dict[str, object]:
-    settings = services.settings
+async def config(settings: SettingsDep, catalogue: CatalogueDep) -> dict[str, object]:
     return {
         "enabled": signing_allowed(settings),
         "voice_url": public_url(settings, VOICE_PATH),
         "status_url": public_url(settings, STATUS_PATH),
         "account_sid": account_sid(settings),
-        "line": "+966" + services.catalogue.municipality.phone_line,
+        "line": "+966" + catalogue.municipality.phone_line,
     }
 
 
 @router.post("/sign", summary="Simulator: sign a request to the phone line (local use only)")
-async def sign_request(body: SignRequest, services: ServicesDep) -> dict[str, str]:
-    settings = services.settings
+async def sign_request(body: SignRequest, settings: SettingsDep) -> dict[str, str]:
     if not signing_allowed(settings):
         raise ApiError(404, "not_found", "the simulator signs only in local use")
     if not body.url.startswith(public_url(settings, VOICE_PATH)):
