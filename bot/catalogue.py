@@ -400,18 +400,24 @@ def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:
     ]
 
 
+def _spellings(
+    name: Bilingual, words_key: str, words: Keywords | Aliases
+) -> list[tuple[str, str]]:
+    """(key, spelling) of an entry's names and its words (keywords or aliases)."""
+    return [
+        ("name.ar", name.ar),
+        ("name.en", name.en),
+        *((f"{words_key}.ar[{i}]", word) for i, word in enumerate(words.ar)),
+        *((f"{words_key}.en[{i}]", word) for i, word in enumerate(words.en)),
+    ]
+
+
 def _shared_district_names(catalogue: Catalogue) -> list[tuple[str, str]]:
     """A name or alias must point at one district, or the bot cannot tell which one was meant."""
     owner: dict[str, str] = {}
     problems: list[tuple[str, str]] = []
     for code, district in catalogue.districts.items():
-        spellings = [
-            ("name.ar", district.name.ar),
-            ("name.en", district.name.en),
-            *((f"aliases.ar[{i}]", alias) for i, alias in enumerate(district.aliases.ar)),
-            *((f"aliases.en[{i}]", alias) for i, alias in enumerate(district.aliases.en)),
-        ]
-        for key, spelling in spellings:
+        for key, spelling in _spellings(district.name, "aliases", district.aliases):
             claimed = owner.setdefault(normalise(spelling), code)
             if claimed != code:
                 problems.append(
@@ -424,21 +430,15 @@ def _shared_category_words(catalogue: Catalogue) -> list[tuple[str, str]]:
     """A category's name or keyword must belong to it alone: shared with another category, a
     report using it ties and stays unclassified (and the NLU drops it); naming a district, the
     NLU takes it for the category and loses the district."""
-    districts: dict[str, str] = {}
-    for code, district in catalogue.districts.items():
-        names = (district.name.ar, district.name.en, *district.aliases.ar, *district.aliases.en)
-        for spelling in names:
-            districts.setdefault(normalise(spelling), code)
+    districts = {
+        normalise(spelling): code
+        for code, district in catalogue.districts.items()
+        for _, spelling in _spellings(district.name, "aliases", district.aliases)
+    }
     owner: dict[str, tuple[str, str]] = {}  # spelling -> (category, its key)
     problems: list[tuple[str, str]] = []
     for code, category in catalogue.categories.items():
-        spellings = [
-            ("name.ar", category.name.ar),
-            ("name.en", category.name.en),
-            *((f"keywords.ar[{i}]", word) for i, word in enumerate(category.keywords.ar)),
-            *((f"keywords.en[{i}]", word) for i, word in enumerate(category.keywords.en)),
-        ]
-        for key, spelling in spellings:
+        for key, spelling in _spellings(category.name, "keywords", category.keywords):
             folded = normalise(spelling)
             where = f"categories.{code}.{key}"
             first = owner.setdefault(folded, (code, where))

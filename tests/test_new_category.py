@@ -13,9 +13,7 @@ from fastapi import FastAPI
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaint import ValidateComplaintForm
-from bot.services import Services
 from bot.settings import ROOT, Settings
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from nlu_components.lookups import build as build_lookups
 from tests.actions.conftest import entity, make_tracker, payloads
@@ -91,24 +89,16 @@ async def test_open311_lists_it_as_a_service(client: httpx.AsyncClient) -> None:
 
 
 async def test_the_kpis_count_its_reports_and_filter_by_it(
-    client: httpx.AsyncClient, services: Services, staff_headers: StaffLogin
+    client: httpx.AsyncClient, staff_headers: StaffLogin
 ) -> None:
     report = {"description": "شخابيط بخاخ على جدار المدرسة", "phone": "0501234567"}
     assert (await client.post("/api/complaints", json=report)).status_code == 201
-    headers = await staff_headers(Role.SUPERVISOR)
+    headers = await staff_headers(Role.SUPERVISOR)  # the account "supervisor.user"
     figures = (await client.get("/api/staff/kpi", headers=headers)).json()
     assert figures["by_category"] == {"graffiti": 1}
     only = await client.get("/api/staff/kpi", params={"category": "graffiti"}, headers=headers)
     assert only.json()["total"] == 1
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username="noura",
-        display_name="Noura",
-        role=Role.SUPERVISOR,
-        password=PASSWORD,
-    )
-    form = {"username": "noura", "password": PASSWORD, "next": "/staff"}
+    form = {"username": "supervisor.user", "password": PASSWORD, "next": "/staff"}
     assert (await post_form(client, "/staff/login", "/staff/login", form)).status_code == 303
     page = await client.get("/staff/kpi", params={"category": "graffiti"})
     assert '<option value="graffiti" selected>الكتابة على الجدران</option>' in page.text

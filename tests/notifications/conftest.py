@@ -9,13 +9,17 @@ import httpx
 import pytest
 
 from bot.attachments import AttachmentStorage
+from bot.catalogue import Catalogue
 from bot.clock import utc_now
+from bot.complaints import ComplaintService
 from bot.notifications.dispatcher import Dispatcher, build_dispatcher
 from bot.notifications.message import IN_FLIGHT, MessageFilter, OutboxMessage
+from bot.notifications.planner import NotificationPlanner
 from bot.platforms import Platforms, build_platforms
 from bot.settings import Settings
 from bot.store.base import MAX_PAGE_SIZE, Store
 from bot.store.sqlite import SqliteStore
+from channels.registry import directory
 
 TWILIO_SID = "ACtest"
 TWILIO_TOKEN = "twilio-auth-token"
@@ -76,6 +80,19 @@ def provider_settings(tmp_path: Path, **overrides: Any) -> Settings:
             "twilio_whatsapp_from": WHATSAPP_FROM,
         }
     return Settings(**values)
+
+
+def notifying_service(store: Store, catalogue: Catalogue) -> ComplaintService:
+    """A complaint service whose changes queue their notifications, as the running service's
+    do (links to https://balagh.example)."""
+    planner = NotificationPlanner(
+        store,
+        catalogue,
+        directory(),
+        public_base_url="https://balagh.example",
+        secret_key="test-secret",
+    )
+    return ComplaintService(store, catalogue, planner)
 
 
 async def deliver_all(

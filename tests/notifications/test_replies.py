@@ -6,11 +6,10 @@ import pytest
 
 from bot.clock import utc_now
 from bot.complaints import Actor, ChangeRefused, ComplaintService, NewComplaint
-from bot.notifications.planner import NotificationPlanner
 from bot.notifications.replies import ReplyOutcome, handle_citizen_reply, handle_contact_reply
 from bot.staff import StaffUser
 from bot.types import Role, Status
-from channels.registry import directory
+from tests.notifications.conftest import notifying_service
 
 PHONE = "+966551234567"
 CREW = Actor("crew", Role.SUPERVISOR)
@@ -82,14 +81,7 @@ CHAT = "987654321"
 @pytest.fixture
 def notifying(store, catalogue):
     """A service whose changes queue their notifications, as the running service's do."""
-    planner = NotificationPlanner(
-        store,
-        catalogue,
-        directory(),
-        public_base_url="https://balagh.example",
-        secret_key="test-secret",
-    )
-    return ComplaintService(store, catalogue, planner)
+    return notifying_service(store, catalogue)
 
 
 async def telegram_complaint_in(service: ComplaintService, *statuses: Status, chat=CHAT) -> str:

@@ -9,14 +9,12 @@ import pytest
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.demo import named_supervisors, seed_supervisors
-from bot.notifications.planner import NotificationPlanner
 from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user, set_staff_contact
 from bot.types import Role
 from bot.worker import Worker
-from channels.registry import directory
 from tests.conftest import PASSWORD
-from tests.notifications.conftest import all_messages, deliver_all
+from tests.notifications.conftest import all_messages, deliver_all, notifying_service
 
 CITIZEN = Actor("citizen", "citizen")
 DESK = Actor("noura", Role.SUPERVISOR)
@@ -26,14 +24,7 @@ LIGHTING_SUPERVISOR = "lighting.supervisor"
 
 @pytest.fixture
 async def service(store, catalogue):
-    planner = NotificationPlanner(
-        store,
-        catalogue,
-        directory(),
-        public_base_url="https://balagh.example",
-        secret_key="test-secret",
-    )
-    return ComplaintService(store, catalogue, planner)
+    return notifying_service(store, catalogue)
 
 
 async def street_light(service: ComplaintService) -> str:
