@@ -84,16 +84,15 @@ class Chats:
         return found or ChatState()
 
     async def handle(self, channel: ChatChannel[Any], inbound: Inbound) -> None:
-        """Answer one message through its channel, once per platform message id."""
-        if inbound.message_id is None:  # a live connection (web chat): nothing is retried
-            await channel.send(inbound, await self.reply(inbound), self.platforms)
-            return
-        key = f"{inbound.channel}:message:{inbound.message_id}"
-        if not (await self.store.claim_inbound(key, self.clock())).first:
+        """Answer one message through its channel, once per platform message id (a message
+        without one comes on a live connection, the web chat's, and is never sent again)."""
+        key = f"{inbound.channel}:message:{inbound.message_id}" if inbound.message_id else None
+        if key is not None and not (await self.store.claim_inbound(key, self.clock())).first:
             log.info("%s sent %s again; already handled", inbound.channel, inbound.message_id)
             return
         await channel.send(inbound, await self.reply(inbound), self.platforms)
-        await self.store.complete_inbound(key, "answered")
+        if key is not None:
+            await self.store.complete_inbound(key, "answered")
 
     async def reply(self, inbound: Inbound) -> Reply:
         """The notices and dialogue messages that answer one message."""

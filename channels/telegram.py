@@ -165,19 +165,12 @@ class TelegramChannel(WebhookChannel):
         if chat is None or chat.type != "private" or not query.data:
             await send(lambda: telegram.answer_callback_query(query.id))
             return []
-        data = query.data
-        number = data.removeprefix(INDEX_PREFIX)
-        option = int(number) if data.startswith(INDEX_PREFIX) and number.isdigit() else None
-        if data.startswith(INDEX_PREFIX) and option is None:
-            option = 0  # not an option of any menu
-        return [
-            Inbound(
-                **self.chat(update, chat.id),
-                text="" if data.startswith(INDEX_PREFIX) else data,
-                option=option,
-                reply_to=query.id,
-            )
-        ]
+        chat_fields = self.chat(update, chat.id)
+        if query.data.startswith(INDEX_PREFIX):  # an option too long for callback_data
+            number = query.data.removeprefix(INDEX_PREFIX)
+            option = int(number) if number.isdigit() else 0  # 0: no option of any menu
+            return [Inbound(**chat_fields, option=option, reply_to=query.id)]
+        return [Inbound(**chat_fields, text=query.data, reply_to=query.id)]
 
     async def wrote(
         self, update: Update, message: Message, telegram: Bot, platforms: Platforms
