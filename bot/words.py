@@ -13,6 +13,7 @@ test suite) check them further: every key in both languages, none unused, no cha
 in the phone's texts.
 """
 
+import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -60,7 +61,7 @@ def read_entries(path: Path) -> dict[tuple[Medium | None, str], str]:
         if stripped and not stripped.startswith("#") and not _PO_LINE.match(stripped):
             raise WordsError(f"{path}:{number}: not a .po line: {stripped[:60]}")
     try:
-        catalog = read_po(path.open("rb"), abort_invalid=True)
+        catalog = read_po(io.BytesIO(raw), abort_invalid=True)
     except PoFileError as exc:
         raise WordsError(f"{path}: {exc}") from exc
     entries: dict[tuple[Medium | None, str], str] = {}
