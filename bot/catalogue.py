@@ -400,9 +400,7 @@ def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:
     ]
 
 
-def _spellings(
-    name: Bilingual, words_key: str, words: Keywords | Aliases
-) -> list[tuple[str, str]]:
+def _spellings(name: Bilingual, words_key: str, words: Keywords | Aliases) -> list[tuple[str, str]]:
     """(key, spelling) of an entry's names and its words (keywords or aliases)."""
     return [
         ("name.ar", name.ar),

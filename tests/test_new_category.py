@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.complaint import ValidateComplaintForm
 from bot.settings import ROOT, Settings
 from bot.types import Role
-from nlu_components.lookups import build as build_lookups
+from nlu_components import lookups
 from tests.actions.conftest import entity, make_tracker, payloads
 from tests.conftest import PASSWORD, StaffLogin
 from tests.web.conftest import post_form
@@ -77,9 +77,9 @@ async def test_the_report_menu_offers_it(app: FastAPI) -> None:
 
 
 def test_the_nlu_lookups_name_it(catalogue_data: dict[str, Any]) -> None:
-    lookups = build_lookups(catalogue_data)
-    assert "- synonym: graffiti\n" in lookups
-    assert "- شخابيط\n" in lookups
+    generated = lookups.build(catalogue_data)
+    assert "- synonym: graffiti\n" in generated
+    assert "- شخابيط\n" in generated
 
 
 async def test_open311_lists_it_as_a_service(client: httpx.AsyncClient) -> None:

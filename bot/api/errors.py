@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
@@ -66,8 +66,8 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = ", ".join(detail["field"] for detail in details)
         return error_response(422, "invalid_request", f"invalid fields: {fields}", details)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
@@ -148,7 +148,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > limit:
-                raise StarletteHTTPException(413, self._message(limit))
+                raise HTTPException(413, self._message(limit))
             return message
 
         await self.app(scope, counting_receive, send)
