@@ -100,6 +100,14 @@ class ChatChannel(ABC, Generic[PlatformRequest]):
     def mount(self, app: FastAPI) -> None:
         """Make the service reachable by the platform."""
 
+    async def receive(self, request: PlatformRequest, chats: "Chats") -> bool:
+        """Every message of one platform request answered; False when it is not authentic."""
+        if not await self.verify(request, chats.platforms):
+            return False
+        for inbound in await self.parse(request, chats.platforms):
+            await chats.handle(self, inbound)
+        return True
+
 
 class WebhookChannel(ChatChannel[Request]):
     """A platform that posts each update to a webhook of the service."""
@@ -112,11 +120,8 @@ class WebhookChannel(ChatChannel[Request]):
 
     def mount(self, app: FastAPI) -> None:
         async def webhook(request: Request) -> Response:
-            chats: Chats = request.app.state.chats
-            if not await self.verify(request, chats.platforms):
+            if not await self.receive(request, request.app.state.chats):
                 raise ApiError(403, "forbidden", "the request is not from the platform")
-            for inbound in await self.parse(request, chats.platforms):
-                await chats.handle(self, inbound)
             return self.answer()
 
         name = type(self).__name__

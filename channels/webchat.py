@@ -32,7 +32,6 @@ from bot.platforms import Platforms
 from bot.types import Language
 from bot.words import N_
 from channels import webchat_http
-from channels.chat import Chats
 from channels.chat_channel import ChatChannel, Inbound, Reply
 from channels.dialogue import BotMessage
 from channels.webchat_http import SESSION_ID, uploaded_attachment
@@ -106,13 +105,10 @@ class WebChatChannel(ChatChannel[Utterance]):
         self.allowed_origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
 
         async def user_uttered(sid: str, data: Any) -> None:
-            chats: Chats = app.state.chats
             session = await self.sio.get_session(sid)
             utterance = self.utterance(sid, session.get("session_id"), data)
-            if utterance is None or not await self.verify(utterance, chats.platforms):
-                return
-            for inbound in await self.parse(utterance, chats.platforms):
-                await chats.handle(self, inbound)
+            if utterance is not None:
+                await self.receive(utterance, app.state.chats)
 
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", user_uttered)
