@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from actions.context import Event, TrackerLike, language, medium
+from actions.context import Event, TrackerLike, channel, language
 from actions.messages import AGENT_OR_MENU, Speaker
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
@@ -49,10 +49,10 @@ class BalaghAction(ABC):
     @abstractmethod
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]: ...
 
-    @staticmethod
-    def speaker(dispatcher: Any, tracker: TrackerLike) -> Speaker:
+    def speaker(self, dispatcher: Any, tracker: TrackerLike) -> Speaker:
         """Speaks in the conversation's language and its channel's medium."""
-        return Speaker(dispatcher, language(tracker), medium(tracker))
+        medium = self.services.channels.medium(channel(tracker))
+        return Speaker(dispatcher, language(tracker), medium)
 
     def apologise(self, speaker: Speaker) -> None:
         speaker.say("dialogue.action_failed", buttons=AGENT_OR_MENU)

@@ -4,7 +4,7 @@ Channels attach metadata to every user message they forward to Rasa (channels/di
 Rasa keeps it on the `user` event, and actions read it here. The keys:
 
     channel      the channel's code: "voice", "whatsapp", "sms", "telegram", "webchat"…
-    medium       "voice" | "chat" | "sms": whose words the actions say (bot.words)
+                 (its medium, whose words the actions say, is the channel directory's)
     language     "ar" | "en": the language the channel knows (the phone's 1/2 choice)
     phone        the caller id / WhatsApp number / Telegram shared contact; only what the
                  platform vouches for, never what the user typed
@@ -23,13 +23,11 @@ from pydantic import ValidationError
 from bot.complaint_record import Attachment, Location
 from bot.phone import InvalidPhone, normalise_phone
 from bot.types import CHANNEL_CODE, Language
-from bot.words import MEDIUMS, Medium
 
 Event = dict[str, Any]
 FALLBACK_INTENT: Final = "nlu_fallback"
 DEFAULT_LANGUAGE: Language = "ar"
 DEFAULT_CHANNEL: Final = "webchat"
-DEFAULT_MEDIUM: Final[Medium] = "chat"
 
 
 class TrackerLike(Protocol):
@@ -131,15 +129,6 @@ def channel(tracker: TrackerLike) -> str:
 
 def is_channel_code(value: Any) -> bool:
     return isinstance(value, str) and CHANNEL_CODE.match(value) is not None
-
-
-def medium(tracker: TrackerLike) -> Medium:
-    """The medium the conversation's channel speaks in: metadata of the newest message."""
-    for value in _metadata_values(tracker, "medium"):
-        if value in MEDIUMS:
-            found: Medium = value
-            return found
-    return DEFAULT_MEDIUM
 
 
 def _metadata_values(tracker: TrackerLike, key: str) -> Iterator[Any]:

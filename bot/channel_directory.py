@@ -59,6 +59,11 @@ class ChannelDirectory:
     def get(self, code: str) -> ChannelInfo | None:
         return self._channels.get(code)
 
+    def medium(self, code: str) -> Medium:
+        """Whose words the channel is given; a chat's for a channel no longer registered."""
+        info = self._channels.get(code)
+        return info.medium if info is not None else "chat"
+
     def label(self, code: str, language: Language) -> str:
         """The channel's name; its code when it has no words (the locales check reports
         that) or is no longer registered (old complaints keep their channel)."""

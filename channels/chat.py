@@ -98,7 +98,7 @@ class Chats:
         """The notices and dialogue messages that answer one message."""
         state = await self.state(inbound.conversation_id)
         now = self.clock()
-        medium = self.medium(inbound.channel)
+        medium = self.channels.medium(inbound.channel)
         language = script_language(inbound.text) or inbound.language or state.language
         limit = max(1, round(self.platforms.settings.max_upload_bytes / 1_048_576))
         notices = tuple(text(key, language, medium, limit=limit) for key in inbound.notices)
@@ -130,7 +130,6 @@ class Chats:
         now = self.clock()
         metadata = Metadata(
             channel=inbound.channel,
-            medium=medium,
             language=language,
             phone=inbound.phone,
             location=inbound.location or state.kept_location,
@@ -143,7 +142,7 @@ class Chats:
         )
         conversation_id = inbound.conversation_id
         try:
-            messages = await self.dialogue.send(conversation_id, message, metadata)
+            messages = await self.dialogue.send(conversation_id, message, metadata, medium)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable for %s: %s", conversation_id, exc)
             kept = state.model_copy(
@@ -197,7 +196,3 @@ class Chats:
             phone=inbound.phone,
             contact=contact,
         )
-
-    def medium(self, channel: str) -> Medium:
-        info = self.channels.get(channel)
-        return info.medium if info is not None else "chat"

@@ -50,7 +50,6 @@ class Metadata(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Channel
-    medium: Medium | None = None  # whose words the dialogue says (bot.words)
     language: Language | None = None
     phone: str | None = None
     location: dict[str, Any] | None = None
@@ -66,8 +65,11 @@ class DialogueClient:
         self.timeout = timeout_seconds
         self.http = http
 
-    async def send(self, sender_id: str, text: str, metadata: Metadata) -> list[BotMessage]:
-        """The bot's answer to one user message, or DialogueUnavailable."""
+    async def send(
+        self, sender_id: str, text: str, metadata: Metadata, medium: Medium
+    ) -> list[BotMessage]:
+        """The bot's answer to one user message (its words for the channel's medium), or
+        DialogueUnavailable."""
         body = {
             "sender": sender_id,
             "message": text,
@@ -79,10 +81,10 @@ class DialogueClient:
             messages = _MESSAGES.validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        return [with_words(message, metadata.medium) for message in messages]
+        return [with_words(message, medium) for message in messages]
 
 
-def with_words(message: BotMessage, medium: Medium | None) -> BotMessage:
+def with_words(message: BotMessage, medium: Medium) -> BotMessage:
     """A domain response that names its words (`custom.say`) with them filled in."""
     key = message.custom.get("say")
     if not isinstance(key, str):

@@ -240,7 +240,6 @@ class CallStep:
         state = self.state
         metadata = Metadata(
             channel=VOICE.code,
-            medium=VOICE.medium,
             language=state.language,
             phone=state.caller,
             media=[item.model_dump(mode="json") for item in media],
@@ -248,7 +247,8 @@ class CallStep:
             sources={"CallSid": self.request.call_sid},
         )
         try:
-            messages = await self.dialogue.send(f"voice:{self.request.call_sid}", text, metadata)
+            sender = f"voice:{self.request.call_sid}"
+            messages = await self.dialogue.send(sender, text, metadata, VOICE.medium)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
             return await self.dialogue_failed()

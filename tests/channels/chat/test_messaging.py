@@ -96,7 +96,6 @@ async def test_a_whatsapp_message_reaches_the_dialogue_and_the_menu_comes_back_n
             "message": "مرحبا",
             "metadata": {
                 "channel": "whatsapp",
-                "medium": "chat",
                 "language": "ar",
                 "phone": CITIZEN,
                 "media": [],

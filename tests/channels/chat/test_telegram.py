@@ -75,7 +75,6 @@ async def test_text_reaches_the_dialogue_and_the_menu_comes_back_as_an_inline_ke
             "message": "مرحبا",
             "metadata": {
                 "channel": "telegram",
-                "medium": "chat",
                 "language": "ar",
                 "media": [],
                 "message_id": "1",

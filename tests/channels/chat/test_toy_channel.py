@@ -86,7 +86,6 @@ async def test_its_messages_reach_the_dialogue_and_its_replies_the_user(client, 
             "message": "مرحبا",
             "metadata": {
                 "channel": "toy",
-                "medium": "chat",
                 "language": "ar",
                 "media": [],
                 "message_id": "1",

@@ -91,7 +91,6 @@ async def test_rasa_webchat_messages_get_rasas_bot_uttered_events(browser, fake_
             "message": "/greet",
             "metadata": {
                 "channel": "webchat",
-                "medium": "chat",
                 "language": "en",
                 "media": [],
                 "sources": {"webchat_session": session},

@@ -55,7 +55,6 @@ async def test_english_is_spoken_and_heard_and_offered_first_on_the_next_call(
     assert sent["message"] == "/greet"
     assert sent["metadata"] == {
         "channel": "voice",
-        "medium": "voice",
         "language": "en",
         "phone": CALLER,
         "media": [],
