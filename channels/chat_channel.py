@@ -9,8 +9,8 @@ with one class implementing `ChatChannel`, registered in `channels/registry.py`:
 - `parse(request)`: the request as `Inbound` messages in the dialogue's terms (files fetched
   and kept, a platform's retry carrying the same message id);
 - `send(inbound, reply)`: the dialogue's messages in the platform's form, to that user;
-- `mount(app, chats)`: how the platform reaches the service. A `WebhookChannel` (the common
-  case) answers `POST {path}`; the web chat mounts socket.io instead.
+- `mount(app)`: how the platform reaches the service, each request handed to `receive`. A
+  `WebhookChannel` (the common case) answers `POST {path}`; the web chat mounts socket.io.
 
 Everything between parse and send is the same on every channel and lives once in
 `channels/chat.py`: retries, notification answers, menus, the dialogue, hand-offs.
