@@ -1,7 +1,8 @@
 """One JSON error shape for every failure: a stable code and a human message, no traces."""
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -52,7 +53,26 @@ _HTTP_CODES = {
 }
 
 
+# Refusals whose own message says what is wrong: (exception, HTTP status, error code).
+REFUSALS: Final[tuple[tuple[type[Exception], int, str], ...]] = (
+    (InvalidCursor, 422, "invalid_cursor"),
+    (UnknownCode, 422, "unknown_code"),
+    (TransitionRefused, 409, "invalid_transition"),
+    (ChangeRefused, 409, "change_refused"),
+    (NotPermitted, 403, "forbidden"),
+)
+
+
+def _refusal(status: int, code: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def refused(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(status, code, str(exc))
+
+    return refused
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for kind, status, code in REFUSALS:
+        app.add_exception_handler(kind, _refusal(status, code))
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
@@ -80,14 +100,6 @@ def install_error_handlers(app: FastAPI) -> None:
         message = text("error.invalid_phone", request_language(request))
         return error_response(422, "invalid_phone", message)
 
-    @app.exception_handler(InvalidCursor)
-    async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
-        return error_response(422, "invalid_cursor", str(exc))
-
-    @app.exception_handler(UnknownCode)
-    async def unknown_code(_: Request, exc: UnknownCode) -> JSONResponse:
-        return error_response(422, "unknown_code", str(exc))
-
     @app.exception_handler(DuplicateUser)
     async def duplicate_user(_: Request, exc: DuplicateUser) -> JSONResponse:
         return error_response(409, "user_exists", f"a user named {exc} already exists")
@@ -96,18 +108,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: ComplaintNotFound) -> JSONResponse:
         message = text("error.no_such_report", request_language(request), reference=exc)
         return error_response(404, "complaint_not_found", message)
-
-    @app.exception_handler(TransitionRefused)
-    async def transition_refused(_: Request, exc: TransitionRefused) -> JSONResponse:
-        return error_response(409, "invalid_transition", str(exc))
-
-    @app.exception_handler(ChangeRefused)
-    async def change_refused(_: Request, exc: ChangeRefused) -> JSONResponse:
-        return error_response(409, "change_refused", str(exc))
-
-    @app.exception_handler(NotPermitted)
-    async def not_permitted(_: Request, exc: NotPermitted) -> JSONResponse:
-        return error_response(403, "forbidden", str(exc))
 
     @app.exception_handler(VersionConflict)
     async def conflict(_: Request, exc: VersionConflict) -> JSONResponse:
