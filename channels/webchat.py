@@ -18,8 +18,7 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, NamedTuple
 from urllib.parse import urlsplit
 
 import socketio
@@ -44,8 +43,7 @@ MAX_TEXT: Final = 4000
 MAX_MEDIA: Final = 5
 
 
-@dataclass(frozen=True)
-class Utterance:
+class Utterance(NamedTuple):
     """One `user_uttered` event: the socket it came on, its session and its data."""
 
     sid: str
