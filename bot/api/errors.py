@@ -73,6 +73,7 @@ def _refusal(status: int, code: str) -> Callable[[Request, Exception], Awaitable
 def install_error_handlers(app: FastAPI) -> None:
     for kind, status, code in REFUSALS:
         app.add_exception_handler(kind, _refusal(status, code))
+
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
