@@ -50,18 +50,18 @@ from actions.formatting import (
     reference_payload,
     short,
 )
-from actions.messages import ANYTHING_ELSE, Button, Speaker, bilingual, choice_payload, text
+from actions.messages import ANYTHING_ELSE, Button, Speaker, choice_payload
 from bot.arabic import find_phrases, tokens
-from bot.catalogue import Catalogue
+from bot.catalogue import Bilingual, Catalogue
 from bot.classification import classify
 from bot.clock import utc_now
-from bot.complaint import Subscriber
+from bot.complaint_record import Subscriber
 from bot.complaints import Actor, ChangeRefused, ComplaintNotFound, NewComplaint
 from bot.digits import to_ascii_digits
 from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
-from bot.notifications.planner import TELEGRAM_CHAT_SOURCE
-from bot.types import Language
-from bot.workflow import STATUS_LABELS
+from bot.types import LANGUAGES, Language
+from bot.words import N_, text
+from bot.workflow import status_label
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +88,7 @@ NEW_REPORT: Final = "new"
 JOIN: Final = "join_"
 JOINED: Final = "joined_"
 JOINING: Final = "(joining a report nearby)"  # the description a join needs none of
-CATEGORY_PAGES: Final = (
-    ("roads", "lighting", "waste", "drainage"),
-    ("animals", "buildings", "parks", "food_safety"),
-    ("vehicles", "visual"),
-)
-DISTRICT_BUTTONS: Final = ("al_hofuf", "al_mubarraz", "al_oyun", "al_omran")
+CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
     {"cancel", "check_status", "ask_programs", "ask_services", "talk_to_agent", "choose_language"}
@@ -103,7 +98,6 @@ INTERRUPTION_CONFIDENCE: Final = 0.6
 DESCRIPTION_INTERRUPTION_CONFIDENCE: Final = 0.9
 DESCRIPTION_FROM_OPENING_WORDS: Final = 6
 CITIZEN: Final = Actor("citizen", "citizen")
-LANGUAGES: Final[tuple[Language, ...]] = ("ar", "en")
 CORRECTABLE: Final = ("category", "district", "description", "phone")
 CORRECTING_INTENTS: Final = frozenset({"deny", "inform"})
 FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -113,6 +107,13 @@ FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "phone": ("الجوال", "جوال", "رقم", "الرقم", "رقمي", "phone", "number", "mobile"),
 }
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+
+
+def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
+    """The category menu's pages: the catalogue's categories in its order, four a page."""
+    codes = tuple(catalogue.categories)
+    step = CATEGORIES_PER_PAGE
+    return [codes[start : start + step] for start in range(0, len(codes), step)]
 
 
 def form_state(tracker: TrackerLike) -> dict[str, Any]:
@@ -143,8 +144,7 @@ def danger_reason(text: str, catalogue: Catalogue) -> str | None:
 
 
 def emergency_numbers(catalogue: Catalogue, lang: Language) -> str:
-    separator = "، " if lang == "ar" else ", "
-    return separator.join(
+    return text("list.separator", lang).join(
         f"{entry.name.get(lang)} {entry.number}" for entry in catalogue.emergency_numbers.values()
     )
 
@@ -203,9 +203,10 @@ class ValidateComplaintForm(ComplaintFormAction):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.districts = DistrictMatcher(self.catalogue)
+        self.category_pages = category_pages(self.catalogue)
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         state = form_state(tracker)
         requested = tracker.get_slot("requested_slot")
         changes: dict[str, Any] = {}
@@ -277,12 +278,13 @@ class ValidateComplaintForm(ComplaintFormAction):
     ) -> dict[str, Any]:
         choice = entity(tracker, "choice")
         if choice == "more":
-            return {"category": None, "menu_page": int(state["menu_page"]) % 3 + 1}
+            pages = len(self.category_pages)
+            return {"category": None, "menu_page": int(state["menu_page"]) % pages + 1}
         if choice == OTHER:
             return {"category": OTHER}
         category = self.category_of(tracker)
         if category is None:
-            speaker.say("category_not_understood")
+            speaker.say("report.category_not_understood")
             return {"category": None}
         changes: dict[str, Any] = {"category": category}
         text = free_text(tracker)
@@ -303,9 +305,9 @@ class ValidateComplaintForm(ComplaintFormAction):
             return {"district": NONE_GIVEN}  # a pin instead of a name: the location is kept
         text = free_text(tracker)
         if text:
-            speaker.say("district_not_understood", heard=short(text, 40))
+            speaker.say("report.district_not_understood", heard=short(text, 40))
         else:
-            speaker.say("not_understood_in_form")
+            speaker.say("report.not_understood")
         return {"district": None}
 
     def extract_nearby(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
@@ -314,7 +316,7 @@ class ValidateComplaintForm(ComplaintFormAction):
             return {"nearby": NEW_REPORT}
         if choice.startswith(JOIN) and choice[len(JOIN) :].isdigit():
             return {"nearby": choice, "description": JOINING}
-        speaker.say("not_understood_in_form")
+        speaker.say("report.not_understood")
         return {"nearby": None}
 
     async def nearby_reports(
@@ -336,41 +338,40 @@ class ValidateComplaintForm(ComplaintFormAction):
         self, tracker: TrackerLike, state: Mapping[str, Any], speaker: Speaker
     ) -> dict[str, Any]:
         """Subscribe to the chosen report once there is a way to tell them of it: the
-        channel's own phone or Telegram chat, else the phone they give (the next question)."""
+        channel's own contact (a Telegram chat) or phone, else the phone they give next."""
         reference = str(state["nearby"])[len(JOIN) :]
-        chat_id = message_sources(tracker).get(TELEGRAM_CHAT_SOURCE)
+        code = channel(tracker)
+        info = self.services.channels.get(code)
+        source = info.contact_source if info is not None else None
+        contact = message_sources(tracker).get(source) if source else None
         phone = (
             state["phone"] if state["phone"] not in (None, NONE_GIVEN) else caller_phone(tracker)
         )
-        if phone is None and chat_id is None:
+        if phone is None and contact is None:
             if state["phone"] == NONE_GIVEN:  # declined: nothing to join them by
-                speaker.say("join_needs_phone", reference=reference)
+                speaker.say("report.join_needs_phone", reference=reference)
                 return {"nearby": NEW_REPORT, "description": None, "phone": None}
             return {}  # the phone question comes next
         subscriber = Subscriber(
-            channel=channel(tracker),
-            language=speaker.lang,
-            phone=phone,
-            telegram_chat_id=chat_id,
-            at=utc_now(),
+            channel=code, language=speaker.lang, phone=phone, contact=contact, at=utc_now()
         )
         try:
             await self.services.complaints.subscribe(reference, subscriber)
         except (ChangeRefused, ComplaintNotFound):
-            speaker.say("join_failed")
+            speaker.say("report.join_failed")
             return {"nearby": NEW_REPORT, "description": None}
         return {"nearby": JOINED + reference, "phone": phone, "complaint_confirmed": True}
 
     def extract_description(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
         voice, transcript = latest_voice(tracker)
         if voice is not None:
-            return {"description": transcript or speaker.text("voice_description")}
+            return {"description": transcript or speaker.text("report.voice_description")}
         text = free_text(tracker)
         if not text:
-            speaker.say("not_understood_in_form")
+            speaker.say("report.not_understood")
             return {"description": None}
         if len(text.split()) < 2:
-            speaker.say("description_too_short")
+            speaker.say("report.description_too_short")
             return {"description": None}
         return {"description": text[:4000]}
 
@@ -384,7 +385,7 @@ class ValidateComplaintForm(ComplaintFormAction):
             phone = verified_phone(typed.group())
             if phone:
                 return {"phone": phone}
-            speaker.say("phone_invalid")
+            speaker.say("report.phone_invalid")
             return {"phone": None}
         intent, _ = latest_intent(tracker)
         caller = caller_phone(tracker)
@@ -395,7 +396,7 @@ class ValidateComplaintForm(ComplaintFormAction):
                 return {"phone": None, "phone_declined": True}
         elif intent == "deny":
             return {"phone": NONE_GIVEN}
-        speaker.say("not_understood_in_form")
+        speaker.say("report.not_understood")
         return {"phone": None}
 
     def extract_confirmation(
@@ -414,7 +415,7 @@ class ValidateComplaintForm(ComplaintFormAction):
                 return changes
             if field == "summary" or direct:
                 return {**direct, "correcting": False, "complaint_confirmed": None}
-            speaker.say("not_understood_in_form")
+            speaker.say("report.not_understood")
             return {"complaint_confirmed": None}
         if direct:
             return {**direct, "complaint_confirmed": None}
@@ -422,7 +423,7 @@ class ValidateComplaintForm(ComplaintFormAction):
             return {"complaint_confirmed": True}
         if intent == "deny":
             return {"correcting": True, "complaint_confirmed": None}
-        speaker.say("not_understood_in_form")
+        speaker.say("report.not_understood")
         return {"complaint_confirmed": None}
 
     def direct_corrections(self, tracker: TrackerLike, state: dict[str, Any]) -> dict[str, Any]:
@@ -455,7 +456,7 @@ class ValidateComplaintForm(ComplaintFormAction):
         )
         if danger_reason(text, self.catalogue) is None:
             return False
-        speaker.say("danger", numbers=emergency_numbers(self.catalogue, speaker.lang))
+        speaker.say("report.danger", numbers=emergency_numbers(self.catalogue, speaker.lang))
         return True
 
     # ---- questions --------------------------------------------------------------------
@@ -467,57 +468,51 @@ class ValidateComplaintForm(ComplaintFormAction):
         speaker: Speaker,
         offered: list[NearbyReport],
     ) -> None:
-        lang = speaker.lang
         if slot == "nearby":
             self.ask_nearby(offered, speaker)
         elif slot == "category":
-            page = min(max(int(state["menu_page"]), 1), len(CATEGORY_PAGES))
+            pages = self.category_pages
+            page = min(max(int(state["menu_page"]), 1), len(pages))
             buttons = [
-                Button(
-                    bilingual(self.catalogue.categories[code].name),
-                    f'/inform{{"category": "{code}"}}',
-                )
-                for code in CATEGORY_PAGES[page - 1]
+                Button(self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}')
+                for code in pages[page - 1]
             ]
-            if page == len(CATEGORY_PAGES):
-                buttons.append(Button("btn_other", choice_payload("inform", OTHER)))
-            buttons.append(Button("btn_more", choice_payload("inform", "more")))
-            speaker.say("ask_category", buttons=buttons)
+            if page == len(pages):
+                buttons.append(Button("button.other", choice_payload("inform", OTHER)))
+            if len(pages) > 1:
+                buttons.append(Button("button.more", choice_payload("inform", "more")))
+            speaker.say("report.ask_category", buttons=buttons)
         elif slot == "district":
             buttons = [
-                Button(
-                    bilingual(self.catalogue.districts[code].name),
-                    f'/inform{{"district": "{code}"}}',
-                )
-                for code in DISTRICT_BUTTONS
-                if code in self.catalogue.districts
+                Button(self.catalogue.districts[code].name, f'/inform{{"district": "{code}"}}')
+                for code in self.catalogue.district_menu
             ]
-            buttons.append(Button("btn_skip", choice_payload("inform", "skip")))
+            buttons.append(Button("button.skip", choice_payload("inform", "skip")))
             speaker.say(
-                "ask_district",
+                "report.ask_district",
                 buttons=buttons,
                 custom={"expect": "district", "accepts_location": True},
             )
         elif slot == "description":
             speaker.say(
-                "ask_description",
+                "report.ask_description",
                 custom={"expect": "recording", "max_seconds": 120, "finish_on_key": "#"},
             )
         elif slot == "phone":
             caller = caller_phone(tracker)
             if caller and not state["phone_declined"]:
                 speaker.say(
-                    "ask_phone_confirm",
+                    "report.ask_phone_confirm",
                     last_digits=caller[-4:],
                     buttons=[
-                        Button("btn_phone_yes", "/affirm"),
-                        Button("btn_another_number", "/deny"),
+                        Button("button.phone_yes", "/affirm"),
+                        Button("button.another_number", "/deny"),
                     ],
                 )
             else:
                 speaker.say(
-                    "ask_phone",
-                    buttons=[Button("btn_skip", choice_payload("inform", "skip"))],
+                    "report.ask_phone",
+                    buttons=[Button("button.skip", choice_payload("inform", "skip"))],
                     custom={
                         "expect": "digits",
                         "finish_on_key": "#",
@@ -528,21 +523,23 @@ class ValidateComplaintForm(ComplaintFormAction):
         elif slot == "complaint_confirmed":
             if state["correcting"]:
                 speaker.say(
-                    "ask_correction",
+                    "report.ask_correction",
                     buttons=[
-                        Button(f"btn_fix_{field}", choice_payload("inform", field))
-                        for field in CORRECTABLE
-                    ]
-                    + [Button("btn_back_summary", choice_payload("inform", "summary"))],
+                        Button("button.fix_category", choice_payload("inform", "category")),
+                        Button("button.fix_district", choice_payload("inform", "district")),
+                        Button("button.fix_description", choice_payload("inform", "description")),
+                        Button("button.fix_phone", choice_payload("inform", "phone")),
+                        Button("button.back_summary", choice_payload("inform", "summary")),
+                    ],
                 )
             else:
-                values = summary_values(state, tracker, self.catalogue, lang, speaker)
+                values = summary_values(state, tracker, self.catalogue, speaker)
                 speaker.say_text(
-                    speaker.text("summary", **values),
+                    speaker.text("report.summary", **values),
                     buttons=[
-                        Button("btn_submit", "/affirm"),
-                        Button("btn_change", "/deny"),
-                        Button("btn_cancel", "/cancel"),
+                        Button("button.submit", "/affirm"),
+                        Button("button.change", "/deny"),
+                        Button("button.cancel", "/cancel"),
                     ],
                 )
 
@@ -553,41 +550,52 @@ class ValidateComplaintForm(ComplaintFormAction):
         buttons = []
         for report in offered:
             complaint = report.complaint
-            title: dict[Language, str] = {
+            key = (
+                N_("report.nearby_option")
+                if report.meters is not None
+                else N_("report.nearby_option_district")
+            )
+            words = {
                 lang: text(
-                    "nearby_option" if report.meters is not None else "nearby_option_district",
+                    key,
                     lang,
+                    speaker.medium,
                     when=moment(complaint.created_at, lang, timezone),
                     meters=report.meters,
-                    status=STATUS_LABELS[complaint.status][lang],
+                    status=status_label(complaint.status, lang),
                 )
                 for lang in LANGUAGES
             }
+            title = Bilingual(ar=words["ar"], en=words["en"])
             buttons.append(Button(title, choice_payload("inform", JOIN + complaint.reference)))
-        buttons.append(Button("btn_nearby_new", choice_payload("inform", NEW_REPORT)))
-        speaker.say("ask_nearby", buttons=buttons)
+        buttons.append(Button("button.nearby_new", choice_payload("inform", NEW_REPORT)))
+        speaker.say("report.ask_nearby", buttons=buttons)
 
 
 def summary_values(
     state: Mapping[str, Any],
     tracker: TrackerLike,
     catalogue: Catalogue,
-    lang: Language,
     speaker: Speaker,
 ) -> dict[str, str]:
+    lang = speaker.lang
     category = state.get("category")
     district = state.get("district")
     phone = state.get("phone")
     if district == NONE_GIVEN or district is None:
         located = shared_location(events_since(tracker, "active_loop", FORM)) is not None
-        district_text = speaker.text("location_shared" if located else "not_given")
+        district_text = speaker.text(
+            N_("report.location_shared") if located else N_("report.not_given")
+        )
     else:
         district_text = district_name(district, catalogue, lang) or str(district)
     return {
-        "category": category_name(category, catalogue, lang) or speaker.text("unclassified"),
+        "category": category_name(category, catalogue, lang) or speaker.text("report.unclassified"),
         "district": district_text,
         "description": short(str(state.get("description") or "")),
-        "phone": local_phone(phone) if phone and phone != NONE_GIVEN else speaker.text("not_given"),
+        "phone": local_phone(phone)
+        if phone and phone != NONE_GIVEN
+        else speaker.text("report.not_given"),
     }
 
 
@@ -611,12 +619,12 @@ class SubmitComplaint(ComplaintFormAction):
 
     async def submit(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         lang = language(tracker)
-        speaker = Speaker(dispatcher, lang)
+        speaker = self.speaker(dispatcher, tracker)
         state = form_state(tracker)
         joined = str(state.get("nearby") or "")
         if joined.startswith(JOINED):  # they joined a report nearby: nothing to file
-            speaker.say("joined", reference=joined[len(JOINED) :])
-            speaker.say("anything_else", buttons=ANYTHING_ELSE)
+            speaker.say("report.joined", reference=joined[len(JOINED) :])
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
             return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         try:
             report = self.report(tracker, state, lang)
@@ -624,25 +632,25 @@ class SubmitComplaint(ComplaintFormAction):
         except Exception:
             logger.exception("could not submit the report of conversation %s", tracker.sender_id)
             speaker.say(
-                "submit_failed",
+                "report.submit_failed",
                 buttons=[
-                    Button("btn_try_again", "/affirm"),
-                    Button("btn_agent", "/talk_to_agent"),
-                    Button("btn_cancel", "/deny"),
+                    Button("button.try_again", "/affirm"),
+                    Button("button.agent", "/talk_to_agent"),
+                    Button("button.cancel", "/deny"),
                 ],
             )
             return [slot_set("offer", "retry_submit")]
         complaint = result.complaint
         if complaint.priority == "P1" and not state["danger_warned"]:
-            speaker.say("danger", numbers=emergency_numbers(self.catalogue, lang))
+            speaker.say("report.danger", numbers=emergency_numbers(self.catalogue, lang))
         timezone = self.catalogue.municipality.timezone
         speaker.say(
-            "complaint_created",
+            "report.created",
             reference=complaint.reference,
             due=due(complaint.sla_due_at, lang, timezone),
             custom=reference_payload(complaint.reference),
         )
-        speaker.say("anything_else", buttons=ANYTHING_ELSE)
+        speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
             *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
@@ -691,7 +699,7 @@ class CancelReport(ComplaintFormAction):
     name = "action_cancel_report"
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
-        speaker.say("report_cancelled")
-        speaker.say("anything_else", buttons=ANYTHING_ELSE)
+        speaker = self.speaker(dispatcher, tracker)
+        speaker.say("report.cancelled")
+        speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]

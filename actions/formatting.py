@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.catalogue import WEEKDAYS, Catalogue, WorkingHours
-from bot.dates import WEEKDAY_NAMES, dated_time
+from bot.catalogue import Catalogue, WorkingHours
+from bot.dates import dated_time, weekday
 from bot.types import Language
+from bot.words import text
 
 
 def reference_payload(reference: str) -> dict[str, Any]:
@@ -27,20 +28,14 @@ def moment(value: datetime, lang: Language, timezone: str) -> str:
 
 
 def due(value: datetime, lang: Language, timezone: str) -> str:
-    return (
-        f"قبل {moment(value, lang, timezone)}"
-        if lang == "ar"
-        else f"by {moment(value, lang, timezone)}"
-    )
+    return text("date.due", lang, moment=moment(value, lang, timezone))
 
 
 def working_days(hours: WorkingHours, lang: Language) -> tuple[str, str]:
     """The first and last working day, Sunday-first as the week runs in Saudi Arabia."""
     order = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
     days = sorted(hours.days, key=order.index)
-    names = WEEKDAY_NAMES[lang]
-    first, last = (names[WEEKDAYS.index(day)] for day in (days[0], days[-1]))
-    return first, last
+    return weekday(days[0], lang), weekday(days[-1], lang)
 
 
 def category_name(code: str | None, catalogue: Catalogue, lang: Language) -> str | None:
@@ -55,7 +50,7 @@ def district_name(code: str | None, catalogue: Catalogue, lang: Language) -> str
     return catalogue.districts[code].name.get(lang)
 
 
-def short(text: str, limit: int = 160) -> str:
+def short(value: str, limit: int = 160) -> str:
     """A description as read back: one line, at most `limit` characters."""
-    line = " ".join(text.split())
+    line = " ".join(value.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Literal
 
 from bot.digits import to_ascii_digits
 
@@ -28,23 +27,6 @@ _FOLD: dict[int, str | None] = {
     ord("ئ"): "ي",
 }
 _WORD = re.compile(r"\w+")
-# Arabic letters only: the Arabic-Indic digits (U+0660-0669, U+06F0-06F9) are left out.
-_ARABIC_LETTER = re.compile(
-    "[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"
-)
-_LATIN_LETTER = re.compile("[A-Za-z]")
-
-
-def script_language(text: str) -> Literal["ar", "en"] | None:
-    """The language a text is written in, when its letters tell (never for payloads)."""
-    if text.startswith("/"):
-        return None
-    if _ARABIC_LETTER.search(text):
-        return "ar"
-    if _LATIN_LETTER.search(text):
-        return "en"
-    return None
-
 
 # Longest first; a word may carry two (و + بال). Only the front is stripped: suffixes change
 # meaning too often, so keyword lists spell out the suffixed forms people use.

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
-from bot.complaint import Why
+from bot.complaint_record import Why
 
 
 @dataclass(frozen=True)

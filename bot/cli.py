@@ -29,20 +29,22 @@ api_key_app = typer.Typer(
 catalogue_app = typer.Typer(help="The municipality catalogue.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 telegram_app = typer.Typer(help="The Telegram channel.", no_args_is_help=True)
+locales_app = typer.Typer(help="The word catalogues under locales/.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(api_key_app, name="api-key")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(config_app, name="config")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(locales_app, name="locales")
 
 
 def _with_services(job: Callable[["Services"], Awaitable[T]]) -> T:
     """Start the service's parts on the configured store, run `job`, stop them."""
-    from bot.services import Services
+    from bot.composition import start_services
     from bot.settings import get_settings
 
     async def run() -> T:
-        services = await Services.start(get_settings())
+        services = await start_services(get_settings())
         try:
             return await job(services)
         finally:
@@ -305,6 +307,26 @@ def check_catalogue(
         f"catalogue ok: {len(catalogue.categories)} categories, "
         f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
     )
+
+
+@locales_app.command("extract")
+def extract_locales() -> None:
+    """Write locales/balagh.pot from the code and add its new keys to each catalogue."""
+    from bot import locales
+
+    added = locales.extract()
+    typer.echo("\n".join(f"added {entry}: give it its words" for entry in added) or "no new keys")
+
+
+@locales_app.command("check")
+def check_locales() -> None:
+    """Both languages, no unused key, no chat-only words on the phone; exit 1 otherwise."""
+    from bot import locales
+
+    problems = locales.check()
+    if problems:
+        raise _fail("\n".join(problems))
+    typer.echo("locales ok")
 
 
 @telegram_app.command("set-webhook")

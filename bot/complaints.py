@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
-from bot.complaint import Attachment, Complaint, HistoryEntry, Location, Subscriber, Why
+from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location, Subscriber, Why
 from bot.dispatch import choose_team
 from bot.notifications.message import OutboxMessage
 from bot.phone import normalise_phone
@@ -155,7 +155,7 @@ class ComplaintService:
             None,
             Status.NEW,
             f"reported via {report.channel}",
-            why=Why("reported_via", {"channel": report.channel.value}),
+            why=Why("reported_via", {"channel": report.channel}),
         )
 
         category = report.category
@@ -442,12 +442,12 @@ class ComplaintService:
                 raise ChangeRefused(
                     "not_open", "only an open report can be joined", complaint.status
                 )
-            reached = {(s.phone, s.telegram_chat_id) for s in complaint.subscribers}
-            if (subscriber.phone, subscriber.telegram_chat_id) in reached or (
+            reached = {(s.phone, s.contact) for s in complaint.subscribers}
+            if (subscriber.phone, subscriber.contact) in reached or (
                 subscriber.phone is not None and subscriber.phone == complaint.phone
             ):
                 return
-            why = Why("subscribed", {"channel": subscriber.channel.value})
+            why = Why("subscribed", {"channel": subscriber.channel})
             change.record("subscriber", None, subscriber.channel, "joined", why=why)
             complaint.subscribers = [
                 *complaint.subscribers,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from bot.catalogue import Catalogue, Team
-from bot.complaint import Why
+from bot.complaint_record import Why
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ included) as they stand today: so the breakdowns add up to the total, and open +
 the total. `backlog` is the exception by design: every complaint open today, whatever its
 creation date, the same number the dispatch board and the queue show. Calls count the
 calls *started* in the range, each with its one outcome. The dashboard shows each figure's
-definition beside it (bot/web/i18n.py, `kpi.def.*`).
+definition beside it (the catalogues' `kpi.def.*`).
 
 Both store backends sum the same contributions (SQLite keeps them in a daily rollup
 written with the complaint; MongoDB aggregates them on demand), so the figures agree
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.types import OPEN_STATUSES, Status
 
 ANY = "*"  # the rollup's "every category" / "every district"
@@ -92,7 +92,7 @@ def first_response_at(complaint: Complaint) -> datetime | None:
 def contributions(complaint: Complaint, zone: ZoneInfo) -> Iterator[tuple[str, str]]:
     """(metric, value) pairs this complaint adds to the day it was created."""
     yield "created", ""
-    yield "channel", complaint.channel.value
+    yield "channel", complaint.channel
     yield "category", complaint.category or ""
     yield "district", complaint.district or ""
     yield "hour", f"{complaint.created_at.astimezone(zone).hour:02d}"

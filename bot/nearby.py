@@ -9,7 +9,7 @@ category, how far it is, when it was made and its status: never its words, photo
 import math
 from dataclasses import dataclass
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.store.base import ComplaintFilter, GeoBox, Store
 from bot.types import OPEN_STATUSES
 

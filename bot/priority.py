@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.arabic import find_phrases
 from bot.catalogue import Catalogue, UrgencyRule
-from bot.complaint import Why
+from bot.complaint_record import Why
 from bot.types import PRIORITIES, Priority
 
 

@@ -20,7 +20,7 @@ def test_dates_carry_the_hijri_date_beside_them() -> None:
 
 def test_a_moment_has_its_time_of_day() -> None:
     local = datetime(2026, 12, 4, 15, 30)
-    assert dated_time(local, "en", weekday=False) == (
+    assert dated_time(local, "en", with_weekday=False) == (
         "4 December 2026 (24 Jumada al-Akhirah 1448 AH), 3:30 pm"
     )
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
-from bot.complaint import Complaint, Subscriber
+from bot.channel_directory import ChannelDirectory
+from bot.complaint_record import Complaint, Subscriber
 from bot.complaints import STAFF_REPLY
 from bot.notifications.message import MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
@@ -35,11 +36,10 @@ from bot.notifications.webhook_events import webhook_events, webhook_payload
 from bot.staff import StaffUser
 from bot.store.base import Store
 from bot.tracking_link import tracking_url
-from bot.types import OPEN_STATUSES, Channel, Language, Status
-from bot.workflow import STATUS_LABELS
+from bot.types import OPEN_STATUSES, Language, Status
+from bot.words import Medium
+from bot.workflow import status_label
 
-# The key under which the Telegram channel keeps the citizen's chat id in Complaint.sources.
-TELEGRAM_CHAT_SOURCE = "telegram_chat_id"
 CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
     Status.ASSIGNED: "assigned",
     Status.IN_PROGRESS: "in_progress",
@@ -51,11 +51,19 @@ CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
+# Whose words a message takes (bot.words): SMS may need shorter ones than the chat apps.
+MEDIUMS: dict[MessageChannel, Medium] = {"sms": "sms", "whatsapp": "chat", "telegram": "chat"}
+
+
 @dataclass(frozen=True)
 class Address:
     channel: MessageChannel
     to: str
     language: Language
+
+    @property
+    def medium(self) -> Medium | None:
+        return MEDIUMS.get(self.channel)
 
 
 @dataclass(frozen=True)
@@ -75,25 +83,37 @@ class Recipients:
 
 
 def resident_address(
-    channel: Channel, phone: str | None, chat_id: str | None, language: Language
+    channels: ChannelDirectory,
+    channel: str,
+    phone: str | None,
+    contact: str | None,
+    language: Language,
 ) -> Address | None:
-    """On Telegram if they came from there, on WhatsApp likewise, else by SMS."""
-    if channel == Channel.TELEGRAM and chat_id:
-        return Address("telegram", chat_id, language)
+    """Where a resident hears back: as their channel says (its contact, e.g. a Telegram chat,
+    else their phone on it, e.g. WhatsApp); failing that, SMS to their phone."""
+    info = channels.get(channel)
+    if info is not None:
+        if info.contact_source and contact:
+            return Address(info.notify_via, contact, language)
+        if info.contact_source is None and phone is not None:
+            return Address(info.notify_via, phone, language)
     if phone is None:
         return None
-    by: MessageChannel = "whatsapp" if channel == Channel.WHATSAPP else "sms"
-    return Address(by, phone, language)
+    return Address("sms", phone, language)
 
 
-def citizen_address(complaint: Complaint) -> Address | None:
-    chat_id = complaint.sources.get(TELEGRAM_CHAT_SOURCE)
-    return resident_address(complaint.channel, complaint.phone, chat_id, complaint.language)
-
-
-def subscriber_address(subscriber: Subscriber) -> Address | None:
+def citizen_address(complaint: Complaint, channels: ChannelDirectory) -> Address | None:
+    info = channels.get(complaint.channel)
+    source = info.contact_source if info is not None else None
+    contact = complaint.sources.get(source) if source else None
     return resident_address(
-        subscriber.channel, subscriber.phone, subscriber.telegram_chat_id, subscriber.language
+        channels, complaint.channel, complaint.phone, contact, complaint.language
+    )
+
+
+def subscriber_address(subscriber: Subscriber, channels: ChannelDirectory) -> Address | None:
+    return resident_address(
+        channels, subscriber.channel, subscriber.phone, subscriber.contact, subscriber.language
     )
 
 
@@ -142,10 +162,17 @@ def newly_assigned(before: Complaint | None, after: Complaint) -> bool:
 
 class NotificationPlanner:
     def __init__(
-        self, store: Store, catalogue: Catalogue, *, public_base_url: str, secret_key: str
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        channels: ChannelDirectory,
+        *,
+        public_base_url: str,
+        secret_key: str,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
+        self.channels = channels
         self.public_base_url = public_base_url
         self.secret_key = secret_key
         self.zone = ZoneInfo(catalogue.municipality.timezone)
@@ -177,7 +204,7 @@ class NotificationPlanner:
         ]
 
     def _for_citizen(self, before: Complaint | None, after: Complaint) -> list[Draft]:
-        address = citizen_address(after)
+        address = citizen_address(after, self.channels)
         if address is None:
             return []
         event = citizen_event(before, after)
@@ -204,7 +231,7 @@ class NotificationPlanner:
         moved = citizen_event(before, after) is not None
         drafts: list[Draft] = []
         for subscriber in after.subscribers:
-            address = subscriber_address(subscriber)
+            address = subscriber_address(subscriber, self.channels)
             event: CitizenEvent | None = (
                 "subscribed" if subscriber in joined else "followed" if moved else None
             )
@@ -212,7 +239,7 @@ class NotificationPlanner:
                 continue
             values = {
                 "reference": after.reference,
-                "status": STATUS_LABELS[after.status][address.language],
+                "status": status_label(after.status, address.language),
             }
             drafts.append(self._draft(address, event, CITIZEN[event], values))
         return drafts
@@ -295,5 +322,5 @@ class NotificationPlanner:
 
     @staticmethod
     def _draft(address: Address, event: str, template: Template, values: dict[str, str]) -> Draft:
-        body, variables = render(template, address.language, values)
+        body, variables = render(template, address.language, address.medium, values)
         return Draft(address, event, body, variables)

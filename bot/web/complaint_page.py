@@ -12,22 +12,36 @@ from bot.api.staff import visible_complaint
 from bot.attachments import UnknownKey, UnsupportedMedia
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.store.base import VersionConflict
 from bot.types import Language, Status
-from bot.web.i18n import TEXT
 from bot.web.render import Labels, error_page, page_labels, render, sla_state
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden, WebStaffDep
 from bot.web.timeline import staff_timeline
 from bot.web.uploads import UploadTooLarge, store_photo
+from bot.words import N_
 from bot.workflow import TransitionRefused, allowed_next
 
 router = APIRouter(prefix="/staff/complaints", include_in_schema=False)
 Note = Annotated[str, Form(max_length=2000)]
+# Refusals this page explains with what it knows when shown: the complaint's state, the moves
+# open to this user from there, the reopen window (`?error=<name>`).
+REFUSALS: dict[str, str] = {
+    "transition": N_("error.transition_from"),
+    "change.team_required": N_("error.change.team_required"),
+    "change.not_reassignable": N_("error.change.not_reassignable"),
+    "change.reopen_window": N_("error.change.reopen_window"),
+    "change.duplicate_self": N_("error.change.duplicate_self"),
+    "change.original_is_duplicate": N_("error.change.original_is_duplicate"),
+    "change.no_such_report": N_("error.change.no_such_report"),
+    "change.message_empty": N_("error.change.message_empty"),
+    "change.reply_empty": N_("error.change.reply_empty"),
+    "change.attachments_full": N_("error.change.attachments_full"),
+}
 
 
 def attachment_views(complaint: Complaint, labels: Labels, base: str) -> list[dict[str, str]]:
@@ -35,7 +49,7 @@ def attachment_views(complaint: Complaint, labels: Labels, base: str) -> list[di
         {
             "kind": attachment.kind,
             "url": f"{base}/{index}",
-            "label": f"{labels.t('timeline.attachment')} {index + 1}",
+            "label": f"{labels.text('timeline.attachment')} {index + 1}",
         }
         for index, attachment in enumerate(complaint.attachments)
     ]
@@ -73,7 +87,8 @@ async def apply_change(
     except NotPermitted:
         raise PageForbidden from None
     except ChangeRefused as exc:
-        outcome = f"error=change.{exc.reason}"
+        known = f"change.{exc.reason}" in REFUSALS
+        outcome = f"error=change.{exc.reason}" if known else "error=refused"
     except (InvalidReference, ComplaintNotFound):
         outcome = "error=change.no_such_report"
     except (UnsupportedMedia, UploadTooLarge):
@@ -94,12 +109,16 @@ def refusal(
     reopen_days: int,
 ) -> str | None:
     """Why the last change was refused: the rule, the state and what is open from there."""
-    key = f"error.{request.query_params.get('error', '')}"
-    if key not in TEXT:
+    key = REFUSALS.get(request.query_params.get("error", ""))
+    if key is None:
         return None
-    allowed = ", ".join(labels.status(status) for status in moves) or labels.t("error.no_moves")
-    return labels.t(key).format(
-        state=labels.status(complaint.status), allowed=allowed, days=reopen_days
+    separator = labels.text("list.separator")
+    allowed = separator.join(labels.status(status) for status in moves)
+    return labels.text(
+        key,
+        state=labels.status(complaint.status),
+        allowed=allowed or labels.text("error.no_moves"),
+        days=reopen_days,
     )
 
 
@@ -110,7 +129,7 @@ async def complaint_page(
     try:
         complaint = await open_complaint(services, user, parse_reference(reference))
     except (InvalidReference, ComplaintNotFound):
-        return error_page(request, "error.not_found", 404)
+        return error_page(request, N_("error.not_found"), 404)
     labels = page_labels(request, services)
     moves = allowed_next(complaint.status, user.role)
     replies = [

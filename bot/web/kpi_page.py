@@ -4,7 +4,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -14,13 +14,22 @@ from bot.api.deps import ServicesDep
 from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
-from bot.kpi import KpiReport, RangeRefused
-from bot.types import Channel
+from bot.kpi import KpiReport, RangeProblem, RangeRefused
 from bot.web.render import page_labels, render
 from bot.web.security import ManagerPageDep
+from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Code = Annotated[str, Query(max_length=40)]
+# Why a range is refused, said beside the filters.
+RANGE_PROBLEMS: dict[RangeProblem | Literal["unknown_code"], str] = {
+    "not_a_date": N_("kpi.range.not_a_date"),
+    "reversed": N_("kpi.range.reversed"),
+    "too_long": N_("kpi.range.too_long"),
+    "too_early": N_("kpi.range.too_early"),
+    "future": N_("kpi.range.future"),
+    "unknown_code": N_("kpi.range.unknown_code"),
+}
 
 
 def _script_json(text: str) -> Markup:
@@ -80,7 +89,9 @@ async def dashboard(
         filters = kpi_filter(services, start, end, district, category)
     except (RangeRefused, UnknownCode) as exc:
         # Refused with the reason, the typed values kept; never other dates' figures.
-        problem = exc.problem if isinstance(exc, RangeRefused) else "unknown_code"
+        problem: RangeProblem | Literal["unknown_code"] = (
+            exc.problem if isinstance(exc, RangeRefused) else "unknown_code"
+        )
         typed = {"start": start or "", "end": end or "", "district": district, "category": category}
         return render(
             request,
@@ -89,13 +100,13 @@ async def dashboard(
             status_code=422,
             user=user,
             report=None,
-            refused=labels.t(f"kpi.range.{problem}"),
+            refused=labels.text(RANGE_PROBLEMS[problem]),
             filters=typed,
             choices=choices,
         )
     report = await kpi_report(services, filters)
     names = {
-        "channels": {channel.value: labels.coded("channel", channel) for channel in Channel},
+        "channels": {channel.code: labels.channel(channel.code) for channel in labels.channels},
         "categories": {code: labels.category(code) for code in services.catalogue.categories},
         "districts": {code: labels.district(code) for code in services.catalogue.districts},
     }

@@ -19,6 +19,7 @@ from bot.web import (
 )
 from bot.web.render import STATIC_DIR, error_page
 from bot.web.security import SecurityHeaders, install_web_handlers
+from bot.words import N_
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
@@ -31,4 +32,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
 
 def too_large_page(scope: Scope) -> Response:
     """What a browser gets for a body too large to read at all: a page in its language."""
-    return error_page(Request(scope), "portal.error.too_large", status_code=413)
+    return error_page(Request(scope), N_("portal.error.too_large"), status_code=413)

@@ -19,8 +19,9 @@ from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnknownKey, UnsupportedMedia
+from bot.channel_directory import PORTAL
 from bot.clock import utc_now
-from bot.complaint import Attachment, Complaint, Location, Subscriber, Why
+from bot.complaint_record import Attachment, Complaint, Location, Subscriber, Why
 from bot.complaints import (
     CITIZEN,
     ChangeRefused,
@@ -36,12 +37,13 @@ from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.store.base import VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
-from bot.types import Channel, Status
+from bot.types import Status
 from bot.web.login import client_address
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
 from bot.web.uploads import UploadTooLarge, attachment_token, store_photo, token_attachment
+from bot.words import N_
 from bot.workflow import TransitionRefused
 
 router = APIRouter(include_in_schema=False)
@@ -143,7 +145,7 @@ def _location(form: ReportForm, errors: FieldErrors) -> Location | None:
     try:
         latitude, longitude = _coordinate(form.lat, 90), _coordinate(form.lng, 180)
     except ValueError:
-        errors["location"] = "portal.error.location"
+        errors["location"] = N_("portal.error.location")
         return None
     if latitude is None and not form.address.strip():
         return None
@@ -153,22 +155,22 @@ def _location(form: ReportForm, errors: FieldErrors) -> Location | None:
 def _check_text(form: ReportForm, services: Services, errors: FieldErrors) -> None:
     description = form.description.strip()
     if len(description) < MIN_DESCRIPTION:
-        errors["description"] = "portal.error.description_short"
+        errors["description"] = N_("portal.error.description_short")
     elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = "portal.error.description_long"
+        errors["description"] = N_("portal.error.description_long")
     if not form.phone.strip():
-        errors["phone"] = "portal.error.phone_missing"
+        errors["phone"] = N_("portal.error.phone_missing")
     else:
         try:
             normalise_phone(form.phone)
         except InvalidPhone:
-            errors["phone"] = "portal.error.phone_invalid"
+            errors["phone"] = N_("portal.error.phone_invalid")
     if form.category and form.category not in services.catalogue.categories:
-        errors["category"] = "portal.error.choice"
+        errors["category"] = N_("portal.error.choice")
     if form.district and form.district not in services.catalogue.districts:
-        errors["district"] = "portal.error.choice"
+        errors["district"] = N_("portal.error.choice")
     if len(form.name) > MAX_NAME:
-        errors["name"] = "portal.error.name_long"
+        errors["name"] = N_("portal.error.name_long")
 
 
 async def _photo(
@@ -180,10 +182,10 @@ async def _photo(
         try:
             attachment = await store_photo(services, photo)
         except UploadTooLarge:
-            errors["photo"] = "portal.error.photo_large"
+            errors["photo"] = N_("portal.error.photo_large")
             return None
         except UnsupportedMedia:
-            errors["photo"] = "portal.error.photo_type"
+            errors["photo"] = N_("portal.error.photo_type")
             return None
         form.photo_token = attachment_token(secret, PHOTO_PURPOSE, form.submission, attachment)
         return attachment
@@ -216,7 +218,7 @@ async def report(
     if errors:
         return _report_page(request, services, form, errors, status_code=422)
     new = NewComplaint(
-        channel=Channel.PORTAL,
+        channel=PORTAL,
         language=page_language(request),
         description=form.description.strip(),
         category=form.category or None,
@@ -240,15 +242,15 @@ async def _follow(request: Request, services: Services, form: ReportForm) -> Res
     except InvalidPhone:
         phone = None
     if phone is None:
-        errors["phone"] = "portal.error.phone_to_follow"
+        errors["phone"] = N_("portal.error.phone_to_follow")
         return _report_page(request, services, form, errors, status_code=422)
     subscriber = Subscriber(
-        channel=Channel.PORTAL, language=page_language(request), phone=phone, at=utc_now()
+        channel=PORTAL, language=page_language(request), phone=phone, at=utc_now()
     )
     try:
         complaint = await services.complaints.subscribe(parse_reference(form.follow), subscriber)
     except (InvalidReference, ComplaintNotFound, ChangeRefused):
-        errors["follow"] = "portal.error.follow_closed"
+        errors["follow"] = N_("portal.error.follow_closed")
         return _report_page(request, services, form, errors, status_code=422)
     return render(request, services, "portal_following.html", c=complaint)
 
@@ -273,7 +275,7 @@ async def nearby(
             "reference": report.complaint.reference,
             "category": labels.category(report.complaint.category),
             "meters": report.meters,
-            "distance": labels.t("nearby.meters").format(meters=labels.digits(str(report.meters))),
+            "distance": labels.text("nearby.meters", meters=labels.digits(str(report.meters))),
             "reported": labels.dated(report.complaint.created_at),
             "status": labels.status(report.complaint.status),
         }
@@ -306,7 +308,11 @@ async def track(
     for limit, key in checks:
         if await limiter.blocked(limit, key):
             return render(
-                request, services, "portal_track.html", status_code=429, failure="portal.limited"
+                request,
+                services,
+                "portal_track.html",
+                status_code=429,
+                failure=N_("portal.limited"),
             )
     complaint = await services.store.get_complaint(canonical) if canonical else None
     if (
@@ -317,7 +323,7 @@ async def track(
         for limit, key in checks:
             await limiter.failed(limit, key)
         return render(
-            request, services, "portal_track.html", status_code=404, failure="portal.not_found"
+            request, services, "portal_track.html", status_code=404, failure=N_("portal.not_found")
         )
     return RedirectResponse(_track_url(services, canonical), status_code=303)
 
@@ -343,14 +349,18 @@ async def tracked(
         per_ip, _ = track_limits(services)
         await limiter.failed(per_ip, client_address(request))
         return render(
-            request, services, "portal_track.html", status_code=403, failure="portal.link_invalid"
+            request,
+            services,
+            "portal_track.html",
+            status_code=403,
+            failure=N_("portal.link_invalid"),
         )
     labels = page_labels(request, services, complaint.language)
     photos = [
         {
             "kind": "photo",
             "url": f"/track/{complaint.reference}/photos/{index}?t={quote(t)}",
-            "label": f"{labels.t('field.photo')} {number}",
+            "label": f"{labels.text('field.photo')} {number}",
         }
         for number, index in enumerate(resident_photos(complaint), 1)
     ]

@@ -11,18 +11,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.search import search_fields
 from bot.settings import Settings
 from bot.store.base import ComplaintFilter, Cursor, InvalidCursor
 from bot.types import PRIORITIES, Channel, Priority, Role, Status
 from bot.web.render import Labels, SlaState, page_labels, render, sla_state
 from bot.web.security import WebStaffDep
+from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 PAGE_SIZE = 50
 SLA_STATES: tuple[SlaState, ...] = ("on_time", "due_soon", "breached")
 Code = Annotated[str, Field(max_length=40)]
+# What the page says it searched by, when the box held a reference or a phone number.
+SEARCHED_AS = {"reference": N_("queue.searched.reference"), "phone": N_("queue.searched.phone")}
 
 
 class QueueForm(BaseModel):
@@ -65,9 +68,9 @@ def _choices(labels: Labels) -> dict[str, list[tuple[str, str]]]:
         "district": [(code, labels.district(code)) for code in catalogue.districts],
         "team": [(code, labels.team(code)) for code in catalogue.teams],
         "priority": [(priority, priority) for priority in PRIORITIES],
-        "channel": [(channel.value, labels.coded("channel", channel)) for channel in Channel],
-        "sla": [(state, labels.t(f"sla.{state}")) for state in SLA_STATES],
-        "sort": [("newest", labels.t("queue.newest")), ("oldest", labels.t("queue.oldest"))],
+        "channel": [(channel.code, labels.channel(channel.code)) for channel in labels.channels],
+        "sla": [(state, labels.sla(state)) for state in SLA_STATES],
+        "sort": [("newest", labels.text("queue.newest")), ("oldest", labels.text("queue.oldest"))],
     }
 
 
@@ -106,7 +109,14 @@ async def queue(
         "queue.html",
         user=user,
         form=form,
-        searched=next(iter(searched.items()), None),
+        searched=next(
+            (
+                (SEARCHED_AS[field], value)
+                for field, value in searched.items()
+                if field in SEARCHED_AS
+            ),
+            None,
+        ),
         choices=_choices(page_labels(request, services)),
         rows=[Row(complaint, sla_state(complaint, now, soon)) for complaint in page.items],
         next_page_url=(

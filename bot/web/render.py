@@ -16,22 +16,74 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.api.deps import SESSION_COOKIE
 from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.dates import dated_time
 from bot.digits import to_eastern_digits
 from bot.services import Services
 from bot.staff import StaffUser
-from bot.types import OPEN_STATUSES, Language
-from bot.web.i18n import TEXT, translate
+from bot.types import OPEN_STATUSES, Language, Role, Status
 from bot.web.security import CSRF_COOKIE, csrf_token, new_nonce, set_csrf_cookie
-from bot.workflow import STATUS_LABELS
+from bot.words import N_, language_name, text
+from bot.workflow import status_label
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 LANGUAGE_COOKIE = "balagh_lang"
 SlaState = Literal["on_time", "due_soon", "breached", "done"]
+SLA_LABELS: dict[SlaState, str] = {
+    "on_time": N_("sla.on_time"),
+    "due_soon": N_("sla.due_soon"),
+    "breached": N_("sla.breached"),
+    "done": N_("sla.done"),
+}
+ROLE_LABELS: dict[Role, str] = {
+    Role.AGENT: N_("role.agent"),
+    Role.SUPERVISOR: N_("role.supervisor"),
+    Role.FIELD: N_("role.field"),
+    Role.ADMIN: N_("role.admin"),
+}
+# The outbox's own ways and states, beside the citizen channels of the channel directory.
+MESSAGE_CHANNEL_LABELS: dict[str, str] = {
+    "local": N_("channel.local"),
+    "webhook": N_("channel.webhook"),
+}
+PROVIDER_LABELS: dict[str, str] = {
+    "local": N_("provider.local"),
+    "telegram": N_("provider.telegram"),
+    "twilio_sms": N_("provider.twilio_sms"),
+    "twilio_whatsapp": N_("provider.twilio_whatsapp"),
+    "webhook": N_("provider.webhook"),
+}
+DELIVERY_LABELS: dict[str, str] = {
+    "pending": N_("delivery.pending"),
+    "sending": N_("delivery.sending"),
+    "queued": N_("delivery.queued"),
+    "sent": N_("delivery.sent"),
+    "delivered": N_("delivery.delivered"),
+    "read": N_("delivery.read"),
+    "undelivered": N_("delivery.undelivered"),
+    "failed": N_("delivery.failed"),
+}
+DESK_LABELS: dict[str, str] = {"handoffs": N_("outbox.desk.handoffs")}
+# What a redirect may ask a page to say (`?notice=saved`): known keys only, never outside text.
+FLASH: dict[str, dict[str, str]] = {
+    "notice": {"saved": N_("notice.saved"), "taken": N_("notice.taken")},
+    "error": {
+        "csrf": N_("error.csrf"),
+        "transition": N_("error.transition"),
+        "refused": N_("error.refused"),
+        "conflict": N_("error.conflict"),
+        "media": N_("error.media"),
+        "contact": N_("error.contact"),
+        "taken": N_("error.taken"),
+        "gone": N_("error.gone"),
+    },
+}
 
+# Templates say their words with `_('key')` (Jinja's i18n extension); each page is rendered
+# with the `gettext` of its language.
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=True,
@@ -39,6 +91,7 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
 
 
@@ -60,20 +113,28 @@ def sla_state(complaint: Complaint, now: datetime, soon_hours: float) -> SlaStat
 
 @dataclass(frozen=True)
 class Labels:
-    """Names of codes in the page's language, for templates."""
+    """Words and names of codes in the page's language, for templates and page code."""
 
     catalogue: Catalogue
+    channels: ChannelDirectory
     language: Language
     zone: ZoneInfo
 
-    def t(self, key: str) -> str:
-        return translate(key, self.language)
+    def text(self, key: str, **values: object) -> str:
+        return text(key, self.language, "web", **values)
 
     def status(self, status: str) -> str:
-        return next(
-            (labels[self.language] for code, labels in STATUS_LABELS.items() if code == status),
-            status,
-        )
+        known = status in Status.__members__.values()
+        return status_label(Status(status), self.language) if known else status
+
+    def sla(self, state: SlaState) -> str:
+        return self.text(SLA_LABELS[state])
+
+    def role(self, role: str) -> str:
+        return self.text(ROLE_LABELS[Role(role)]) if role in Role.__members__.values() else role
+
+    def channel(self, code: str) -> str:
+        return self.channels.label(code, self.language)
 
     def category(self, code: str | None) -> str:
         category = self.catalogue.categories.get(code or "")
@@ -91,22 +152,30 @@ class Labels:
         department = self.catalogue.departments.get(code or "")
         return department.name.get(self.language) if department else "—"
 
-    def coded(self, prefix: str, code: str) -> str:
-        """`channel.voice`, `role.agent`…: a label if there is one, else the code itself."""
-        key = f"{prefix}.{code}"
-        return self.t(key) if key in TEXT else code
+    def message_channel(self, code: str) -> str:
+        """How an outbox message travels: a citizen channel, or the local outbox, a webhook."""
+        key = MESSAGE_CHANNEL_LABELS.get(code)
+        return self.text(key) if key else self.channel(code)
+
+    def provider(self, name: str) -> str:
+        key = PROVIDER_LABELS.get(name)
+        return self.text(key) if key else name
+
+    def delivery(self, state: str) -> str:
+        key = DELIVERY_LABELS.get(state)
+        return self.text(key) if key else state
 
     def recipient(self, to: str) -> str:
         """A local-outbox address (`team:roads_hofuf`, `staff:noura`…) in words."""
         kind, _, code = to.partition(":")
-        names = {"team": self.team, "department": self.department}
-        if kind in names:
-            return f"{self.t(f'outbox.{kind}')}: {names[kind](code)}"
-        if kind == "desk" and f"outbox.desk.{code}" in TEXT:
-            return self.t(f"outbox.desk.{code}")
+        if kind == "team":
+            return self.text("outbox.team", name=self.team(code))
+        if kind == "department":
+            return self.text("outbox.department", name=self.department(code))
         if kind == "staff":
-            return f"{self.t('outbox.staff')}: {code}"
-        return to
+            return self.text("outbox.staff", name=code)
+        desk = DESK_LABELS.get(code) if kind == "desk" else None
+        return self.text(desk) if desk else to
 
     def digits(self, text: str) -> str:
         """Numbers in the page's digits: Eastern Arabic on an Arabic page."""
@@ -117,7 +186,8 @@ class Labels:
         page's digits (Eastern Arabic on an Arabic page)."""
         if moment is None:
             return "—"
-        return self.digits(dated_time(moment.astimezone(self.zone), self.language, weekday=False))
+        local = moment.astimezone(self.zone)
+        return self.digits(dated_time(local, self.language, with_weekday=False))
 
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
@@ -125,7 +195,7 @@ class Labels:
 
 def page_labels(request: Request, services: Services, language: Language | None = None) -> Labels:
     zone = ZoneInfo(services.catalogue.municipality.timezone)
-    return Labels(services.catalogue, page_language(request, language), zone)
+    return Labels(services.catalogue, services.channels, page_language(request, language), zone)
 
 
 def _with_query(request: Request, **params: str) -> str:
@@ -134,9 +204,10 @@ def _with_query(request: Request, **params: str) -> str:
     return f"{url.path}?{url.query}"
 
 
-def _message(labels: Labels, kind: str, key: str | None) -> str | None:
-    """A flash message named in the query string; only known keys, never text from outside."""
-    return labels.t(f"{kind}.{key}") if key and f"{kind}.{key}" in TEXT else None
+def _message(labels: Labels, kind: str, name: str | None) -> str | None:
+    """A flash message named in the query string; only known ones, never text from outside."""
+    key = FLASH[kind].get(name or "")
+    return labels.text(key) if key else None
 
 
 def render(
@@ -153,17 +224,18 @@ def render(
     """`error` overrides the flash message the query string names (`?error=key`)."""
     labels = page_labels(request, services, language)
     language = labels.language
-    other = "en" if language == "ar" else "ar"
+    other: Language = "en" if language == "ar" else "ar"
     nonce = request.cookies.get(CSRF_COOKIE)
     fresh_nonce = nonce is None
     nonce = nonce or new_nonce()
     secret = services.settings.secret_key.get_secret_value()
     html = _environment.get_template(template).render(
         L=labels,
-        t=labels.t,
+        gettext=labels.text,
         lang=language,
         dir="rtl" if language == "ar" else "ltr",
         other_lang=other,
+        other_lang_name=language_name(other),
         lang_url=_with_query(request, lang=other),
         path=request.url.path,
         csrf_token=csrf_token(secret, nonce, request.cookies.get(SESSION_COOKIE)),

@@ -15,7 +15,7 @@ from fastapi import UploadFile
 from pydantic import ValidationError
 
 from bot.attachments import UnsupportedMedia, sniff
-from bot.complaint import Attachment, AttachmentKind
+from bot.complaint_record import Attachment, AttachmentKind
 from bot.services import Services
 
 CHUNK = 64 * 1024

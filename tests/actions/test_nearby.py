@@ -4,10 +4,9 @@
 from rasa_sdk.events import SlotSet
 
 from actions.complaint import SubmitComplaint, ValidateComplaintForm
-from bot.complaint import Location
+from bot.complaint_record import Location
 from bot.services import Services
 from bot.store.base import ComplaintFilter
-from bot.types import Channel
 from tests.actions.conftest import CALLER, entity, make_tracker, payloads, texts
 from tests.web.conftest import new_complaint
 
@@ -75,7 +74,7 @@ async def test_choosing_one_joins_it_and_files_nothing(services, dispatcher):
     assert SlotSet("nearby", f"joined_{reference}") in events
     assert events[-1] == SlotSet("requested_slot", None)  # the form is done
     stored = await services.complaints.get(reference)
-    assert [(s.channel, s.phone) for s in stored.subscribers] == [(Channel.WHATSAPP, CALLER)]
+    assert [(s.channel, s.phone) for s in stored.subscribers] == [("whatsapp", CALLER)]
 
     done = make_tracker(
         slots={"language": "en", "nearby": f"joined_{reference}", "complaint_confirmed": True}
@@ -136,7 +135,7 @@ async def test_without_a_phone_the_join_asks_for_one(services, dispatcher):
     events = await ValidateComplaintForm(services).execute(dispatcher, typed, {})
     assert SlotSet("nearby", f"joined_{reference}") in events
     subscribers = (await services.complaints.get(reference)).subscribers
-    assert [(s.channel, s.phone) for s in subscribers] == [(Channel.WEBCHAT, "+966555123456")]
+    assert [(s.channel, s.phone) for s in subscribers] == [("webchat", "+966555123456")]
 
 
 async def test_mine_is_different_goes_on_with_the_report(services, dispatcher):

@@ -19,14 +19,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
-from bot.complaint import Location
+from bot.complaint_record import Location
 from bot.complaints import CITIZEN, NewComplaint
+from bot.composition import start_services
 from bot.demo import seed_store
 from bot.phone import last_four
-from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
-from bot.types import Channel, Role
+from bot.types import Role
 from tests.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,7 +64,7 @@ PIN = Location(lat=25.38, lng=49.59)  # where the report form's map opens
 async def prepare(settings: Settings) -> tuple[str, str, str]:
     """A supervisor, some demo history for the charts, one fresh lighting report and one
     roads report pinned where the report form's map opens."""
-    services = await Services.start(settings)
+    services = await start_services(settings)
     try:
         await create_staff_user(
             services.store,
@@ -77,7 +77,7 @@ async def prepare(settings: Settings) -> tuple[str, str, str]:
         async for _ in seed_store(services, 300, seed=7):
             pass
         report = NewComplaint(
-            channel=Channel.WHATSAPP,
+            channel="whatsapp",
             language="ar",
             description="عمود انارة طافي أمام المدرسة",
             category="lighting",

@@ -4,7 +4,7 @@ and choosing one subscribes the resident to it instead of filing a second report
 import httpx
 import pytest
 
-from bot.complaint import Location
+from bot.complaint_record import Location
 from bot.complaints import Actor
 from bot.kpi import KpiFilter, build_report
 from bot.nearby import distance_meters, open_reports_near

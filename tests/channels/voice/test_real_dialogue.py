@@ -13,7 +13,7 @@ import pytest
 
 from bot.store.base import ComplaintFilter
 from bot.store.sqlite import SqliteStore
-from channels.voice.texts import read_digits
+from channels.voice.speech import read_digits
 from tests.channels.voice.caller import SimulatedCall, new_sid
 from tests.e2e.servers import Stack, missing_prerequisite
 
@@ -55,7 +55,7 @@ async def test_a_report_by_phone_and_its_status_with_the_real_dialogue(
             # The Arabic call reported a pothole in Al Hofuf: "is it one of these?" first,
             # its report (key 1) or "no, mine is different" (key 2).
             said = " ".join(described.said)
-            assert "open reports of the same problem near you" in said, said
+            assert "open reports of the same problem in your district" in said, said
             assert "press 2" in said, said
             described = await call.press("2")
         assert described.has("Record"), stack.service.tail()
@@ -70,7 +70,7 @@ async def test_a_report_by_phone_and_its_status_with_the_real_dialogue(
         finally:
             await store.close()
         (complaint,) = reports
-        assert (complaint.channel.value, complaint.language, complaint.category) == (
+        assert (complaint.channel, complaint.language, complaint.category) == (
             "voice",
             language,
             "roads",

@@ -31,7 +31,8 @@ class Attachment(BaseModel):
 @dataclass(frozen=True)
 class Why:
     """A reason the system gives, as a key and values each page says in its own language
-    (`reason.<key>` in bot/web/i18n.py); `HistoryEntry.reason` keeps it in English."""
+    (`reason.<key>` in the catalogues, bot/web/timeline.py); `HistoryEntry.reason` keeps it
+    in English."""
 
     key: str
     values: dict[str, str] = field(default_factory=dict)
@@ -66,7 +67,8 @@ class Subscriber(BaseModel):
     channel: Channel
     language: Language
     phone: str | None = None
-    telegram_chat_id: Annotated[str, Field(max_length=40)] | None = None
+    # the channel's own address for them (its contact source, e.g. a Telegram chat)
+    contact: Annotated[str, Field(max_length=40)] | None = None
     at: datetime
 
 
