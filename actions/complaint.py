@@ -39,13 +39,23 @@ from actions.context import (
     verified_phone,
 )
 from actions.formatting import category_name, district_name, due, reference_payload, short
-from actions.messages import ANYTHING_ELSE, Button, Speaker, bilingual, choice_payload
+from actions.messages import (
+    AGENT_OR_MENU,
+    ANYTHING_ELSE,
+    Button,
+    Speaker,
+    bilingual,
+    choice_payload,
+)
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.complaints import Actor, NewComplaint
 from bot.digits import to_ascii_digits
-from bot.types import Language
+from bot.intake import ReportsLimited, admit_report
+from bot.phone import format_countries
+from bot.phone_check import CODE_HINT
+from bot.types import Channel, Language
 
 logger = logging.getLogger(__name__)
 
@@ -287,14 +297,18 @@ class ValidateComplaintForm(ComplaintFormAction):
         if entity(tracker, "choice") == "skip":
             return {"phone": NONE_GIVEN}
         typed = _PHONE_LIKE.search(to_ascii_digits(free_text(tracker)))
+        caller = caller_phone(tracker)
         if typed:
             phone = verified_phone(typed.group())
-            if phone:
-                return {"phone": phone}
-            speaker.say("phone_invalid")
-            return {"phone": None}
+            if phone is None:
+                speaker.say("phone_invalid")
+                return {"phone": None}
+            rules = self.services.complaints.rules
+            if phone != caller and not rules.serves(phone):
+                speaker.say("phone_not_served", countries=format_countries(rules.country_codes))
+                return {"phone": None}
+            return {"phone": phone}
         intent, _ = latest_intent(tracker)
-        caller = caller_phone(tracker)
         if caller and not state["phone_declined"]:
             if intent == "affirm":
                 return {"phone": caller}
@@ -494,7 +508,11 @@ class SubmitComplaint(ComplaintFormAction):
         state = form_state(tracker)
         try:
             report = self.report(tracker, state, lang)
+            await self.admit(tracker, report)
             result = await self.services.complaints.create(report, CITIZEN)
+        except ReportsLimited:
+            speaker.say("too_many_reports", buttons=AGENT_OR_MENU)
+            return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         except Exception:
             logger.exception("could not submit the report of conversation %s", tracker.sender_id)
             speaker.say(
@@ -516,11 +534,32 @@ class SubmitComplaint(ComplaintFormAction):
             due=due(complaint.sla_due_at, lang, timezone),
             custom=reference_payload(complaint.reference),
         )
+        if complaint.phone_check is not None and complaint.phone:
+            self.ask_code(complaint.reference, complaint.phone, tracker, speaker)
         speaker.say("anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
             *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
         ]
+
+    async def admit(self, tracker: TrackerLike, report: NewComplaint) -> None:
+        """The web's limits on reports (bot/intake.py): per client of the web chat, and per
+        typed phone on any channel; ReportsLimited past them."""
+        client = metadata(tracker).get("client")
+        await admit_report(
+            self.services,
+            client=client if isinstance(client, str) else None,
+            typed_phone=None if report.phone_verified else report.phone,
+        )
+
+    def ask_code(self, reference: str, phone: str, tracker: TrackerLike, speaker: Speaker) -> None:
+        """A code went to the typed phone: chat users type it next; callers use the portal."""
+        hint = {CODE_HINT: {"reference": reference}}
+        if channel(tracker) is Channel.VOICE:
+            portal = self.services.settings.public_base_url.rstrip("/") + "/track"
+            speaker.say("phone_code_sent_voice", last_digits=phone[-4:], portal=portal)
+        else:
+            speaker.say("phone_code_sent", last_digits=phone[-4:], custom=hint)
 
     def report(
         self, tracker: TrackerLike, state: Mapping[str, Any], lang: Language
@@ -541,6 +580,7 @@ class SubmitComplaint(ComplaintFormAction):
             district=None if district in (None, NONE_GIVEN) else str(district),
             location=shared_location(window),
             phone=None if phone in (None, NONE_GIVEN) else str(phone),
+            phone_verified=phone is not None and phone == caller_phone(tracker),
             attachments=shared_media(window),
             sources=message_sources(tracker),
             # the same report retried (a repeated action call, "try again") is one complaint

@@ -134,6 +134,30 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "Your report is registered. Your reference number is {reference}. "
         "We expect to resolve it {due}. Keep this number to follow up.",
     },
+    "phone_code_sent": {
+        "ar": "أرسلنا رمز تحقق من ستة أرقام برسالة نصية إلى الرقم المنتهي بـ {last_digits}. "
+        "اكتبه هنا لتصلك تحديثات بلاغك؛ لن نرسل إلى هذا الرقم شيئاً آخر قبل ذلك.",
+        "en": "We sent a six-digit code by SMS to the number ending in {last_digits}. "
+        "Type it here to get your report's updates; nothing else is sent to that number "
+        "before.",
+    },
+    "phone_code_sent_voice": {
+        "ar": "أرسلنا رمز تحقق برسالة نصية إلى الرقم المنتهي بـ {last_digits}. أدخله في صفحة "
+        "متابعة البلاغ على {portal} لتصلك تحديثاته.",
+        "en": "We sent a code by SMS to the number ending in {last_digits}. Enter it on the "
+        "report's tracking page at {portal} to get its updates.",
+    },
+    "phone_not_served": {
+        "ar": "نرسل الرسائل إلى أرقام {countries} فقط. اكتب رقم جوال منها، أو تخطَّ هذا السؤال.",
+        "en": "We send messages to {countries} numbers only. Please type one of those, "
+        "or skip this question.",
+    },
+    "too_many_reports": {
+        "ar": "وصلتنا بلاغات كثيرة خلال وقت قصير، فلم نسجل هذا البلاغ. حاول مرة أخرى لاحقاً، "
+        "أو اتصل على ٩٤٠.",
+        "en": "We received many reports in a short time, so this one was not registered. "
+        "Please try again later, or call 940.",
+    },
     "submit_failed": {
         "ar": "نعتذر، ما قدرنا نحفظ بلاغك الحين. بياناتك محفوظة معنا، تبي نحاول مرة ثانية؟",
         "en": "Sorry, we couldn't save your report just now. Your details are kept: "

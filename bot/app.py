@@ -9,8 +9,9 @@ from actions import endpoint as action_endpoint
 from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
 from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.open311 import install_open311_errors
+from bot.client_address import TrustedProxies
 from bot.services import Services
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, check_safe, get_settings
 from bot.web.mount import install_web
 from bot.worker import running
 from channels import messaging, telegram, webchat, webchat_http
@@ -19,7 +20,9 @@ from channels.voice import router as voice
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole service; raises UnsafeSettings (every problem, one line each) first."""
     settings = settings or get_settings()
+    check_safe(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,11 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await services.stop()
 
+    docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS
     app = FastAPI(
         title="Balagh 940",
         description="بلاغ ٩٤٠ — the municipality's bilingual contact center API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.add_middleware(
         BodySizeLimit,
@@ -55,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for channel in (messaging, telegram, webchat_http, voice):  # WhatsApp/SMS, Telegram, web, 940
         app.include_router(channel.router)
     webchat.mount(app, settings)
-    app.include_router(simulator.router)  # /simulator: the 940 line from a browser
+    if settings.shows(settings.simulator):
+        app.include_router(simulator.router)  # /simulator: the 940 line from a browser
     install_web(app, settings)  # the back office, the portal and the KPI dashboard
+    # outermost: everything inside sees the client a trusted proxy forwarded for
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)
     return app

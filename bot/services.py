@@ -10,12 +10,15 @@ import httpx
 from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import Catalogue, load_catalogue
-from bot.complaints import ComplaintService
+from bot.clock import utc_now
+from bot.complaints import ComplaintService, IntakeRules
 from bot.notifications.dispatcher import Dispatcher, build_dispatcher
 from bot.notifications.planner import NotificationPlanner
+from bot.retention import delete_old_recordings
 from bot.settings import Settings
 from bot.store import create_store
 from bot.store.base import Store
+from bot.upload_claims import delete_unclaimed
 from bot.worker import Worker
 from channels.recordings import Recordings
 from channels.voice.followup import follow_up_calls
@@ -44,11 +47,14 @@ class Services:
             public_base_url=settings.public_base_url,
             secret_key=settings.secret_key.get_secret_value(),
         )
-        complaints = ComplaintService(store, catalogue, planner)
+        complaints = ComplaintService(
+            store, catalogue, planner, rules=IntakeRules.from_settings(settings)
+        )
         http = httpx.AsyncClient(timeout=10)
         attachments = AttachmentStorage(settings.attachments_dir)
         recordings = Recordings(store, attachments, http, settings)
         dispatcher = build_dispatcher(settings, store, http)
+        unclaimed_upload_lifetime = timedelta(hours=settings.unclaimed_upload_hours)
         return cls(
             settings=settings,
             store=store,
@@ -63,7 +69,15 @@ class Services:
                 complaints,
                 settings.worker_interval_seconds,
                 dispatcher,
-                follow_ups=(partial(follow_up_calls, complaints, recordings),),
+                follow_ups=(
+                    partial(follow_up_calls, complaints, recordings),
+                    lambda: delete_old_recordings(
+                        complaints, attachments, settings.recording_retention_days, utc_now()
+                    ),
+                    lambda: delete_unclaimed(
+                        store, attachments, utc_now() - unclaimed_upload_lifetime
+                    ),
+                ),
             ),
             http=http,
             dispatcher=dispatcher,

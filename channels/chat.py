@@ -5,7 +5,9 @@ A conversation remembers, in the store so every replica shares it:
   selects that option (WhatsApp and SMS show menus as numbered lists);
 - its language, for the few things channels say themselves;
 - the photos and location sent while the dialogue core was down: nothing the user sent is
-  lost, it travels with their next message.
+  lost, it travels with their next message;
+- the report whose phone awaits its code (bot/phone_check.py): six digits typed then are
+  that code, checked here without the dialogue.
 """
 
 import logging
@@ -17,6 +19,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import utc_now
+from bot.phone_check import CODE_HINT, Proof, looks_like_code
 from bot.services import Services
 from bot.types import Language
 from channels.chat_texts import DEFAULT_LANGUAGE, say, script_language
@@ -40,6 +43,7 @@ class ChatState(BaseModel):
     kept_media: list[dict[str, Any]] = []
     kept_location: dict[str, Any] | None = None
     updated_at: datetime | None = None
+    awaiting_code: str | None = None  # the reference whose phone code the user may type
 
     def menu_open(self, now: datetime) -> bool:
         """Whether the last menu shown is still the one the user is answering."""
@@ -51,6 +55,12 @@ class ChatState(BaseModel):
 class ChatReply:
     messages: list[BotMessage]
     language: Language
+
+
+def _asks_code(message: BotMessage) -> bool:
+    """The dialogue's hint that it asked for the code of a report just made."""
+    hint = message.custom.get(CODE_HINT)
+    return isinstance(hint, Mapping) and isinstance(hint.get("reference"), str)
 
 
 def shown(messages: list[BotMessage]) -> list[BotMessage]:
@@ -82,8 +92,10 @@ class ChatTurns:
         """
         state = await self.state(conversation_id)
         now = self.clock()
-        payload = chosen_payload(text, state.buttons) if state.menu_open(now) else None
         language = script_language(text) or metadata.language or state.language
+        if state.awaiting_code and looks_like_code(text):
+            return await self.check_code(conversation_id, state, text, language)
+        payload = chosen_payload(text, state.buttons) if state.menu_open(now) else None
         metadata = metadata.model_copy(
             update={
                 "language": language,
@@ -110,10 +122,16 @@ class ChatTurns:
         replied_in = script_language(" ".join(message.text for message in visible))
         language = replied_in or language
         buttons = visible[-1].buttons if visible else state.buttons
+        asked = [m.custom[CODE_HINT].get("reference") for m in messages if _asks_code(m)]
         await self.store.put_record(
             RECORD_KIND,
             conversation_id,
-            ChatState(language=language, buttons=buttons, updated_at=now),
+            ChatState(
+                language=language,
+                buttons=buttons,
+                updated_at=now,
+                awaiting_code=asked[-1] if asked else state.awaiting_code,
+            ),
         )
         for message in messages:
             hint = message.custom.get("handoff")
@@ -128,3 +146,15 @@ class ChatTurns:
                     now,
                 )
         return ChatReply(messages, language)
+
+    async def check_code(
+        self, conversation_id: str, state: ChatState, text: str, language: Language
+    ) -> ChatReply:
+        """The code of the report waiting for one; asked no more once it is settled."""
+        assert state.awaiting_code is not None
+        proof = await self.services.complaints.verify_phone(state.awaiting_code, text)
+        if proof is not Proof.WRONG:
+            settled = state.model_copy(update={"awaiting_code": None})
+            await self.store.put_record(RECORD_KIND, conversation_id, settled)
+        answer = say(f"code_{proof.value}", language, reference=state.awaiting_code)
+        return ChatReply([BotMessage(text=answer)], language)

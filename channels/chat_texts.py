@@ -57,6 +57,30 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "The time to reopen that report has passed. If the problem is still there, "
         "report it again and we will follow it up.",
     },
+    "code_verified": {
+        "ar": "تم التحقق من رقم جوالك، وستصلك تحديثات بلاغك رقم {reference} برسائل نصية.",
+        "en": "Your phone number is verified: the updates of report {reference} will reach "
+        "you by SMS.",
+    },
+    "code_wrong": {
+        "ar": "رمز التحقق غير صحيح. تأكد منه وأعد كتابته.",
+        "en": "That code is not right. Please check it and type it again.",
+    },
+    "code_expired": {
+        "ar": "انتهت صلاحية رمز التحقق. بلاغك رقم {reference} مسجل، وتقدر تتابعه بالسؤال عنه هنا.",
+        "en": "That code has expired. Report {reference} is registered, and you can ask about "
+        "it here.",
+    },
+    "code_exhausted": {
+        "ar": "أُدخل رمز خاطئ مرات كثيرة فلم يعد الرمز صالحاً. بلاغك رقم {reference} مسجل، "
+        "وتقدر تتابعه بالسؤال عنه هنا.",
+        "en": "A wrong code was entered too many times, so it no longer works. Report "
+        "{reference} is registered, and you can ask about it here.",
+    },
+    "code_not_needed": {
+        "ar": "رقم جوالك لبلاغ {reference} لا يحتاج إلى تحقق.",
+        "en": "The phone number of report {reference} needs no code.",
+    },
     "menu_expired": {
         "ar": "هذه القائمة قديمة، اختر من آخر قائمة.",
         "en": "That menu is out of date; please choose from the latest one.",

@@ -18,20 +18,21 @@ import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import socketio
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from bot.client_address import UNKNOWN
 from bot.complaint import Location
+from bot.intake import client_key
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import Channel, Language
 from channels.chat import ChatTurns
 from channels.deps import dialogue_client
 from channels.dialogue import BotMessage, Metadata
-from channels.webchat_http import SESSION_ID, uploaded_attachment
+from channels.webchat_http import SESSION_ID, allowed_origins, uploaded_attachment
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class WebChat:
         self.sio = socketio.AsyncServer(
             async_mode="asgi", cors_allowed_origins=self.origin_allowed, logger=False
         )
+        self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", self.user_uttered)
 
@@ -99,11 +101,19 @@ class WebChat:
         services: Services = self.app.state.services
         return services
 
+    async def connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        """Remember who connected (as bot/intake.py's pseudonym): reports are limited by it."""
+        scope = environ.get("asgi.scope") or {}
+        address = scope["client"][0] if scope.get("client") else UNKNOWN
+        secret = self.services.settings.secret_key.get_secret_value()
+        await self.sio.save_session(sid, {"client": client_key(secret, address)})
+
     async def session_request(self, sid: str, data: Any) -> None:
         asked = data.get("session_id") if isinstance(data, Mapping) else None
         session_id = asked if isinstance(asked, str) and SESSION_ID.match(asked) else None
         session_id = session_id or secrets.token_hex(16)
-        await self.sio.save_session(sid, {"session_id": session_id})
+        session = await self.sio.get_session(sid)
+        await self.sio.save_session(sid, {**session, "session_id": session_id})
         await self.sio.emit("session_confirm", session_id, to=sid)
 
     async def user_uttered(self, sid: str, data: Any) -> None:
@@ -117,7 +127,7 @@ class WebChat:
         session_id = data.get("session_id") or session.get("session_id") or sid
         if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
             session_id = sid
-        metadata = self.metadata(session_id, custom_data(data))
+        metadata = self.metadata(session_id, custom_data(data), session.get("client"))
         if not (text.strip() or metadata.media or metadata.location):
             return
         services = self.services
@@ -127,7 +137,9 @@ class WebChat:
             for event in bot_uttered(message):
                 await self.sio.emit("bot_uttered", event, to=sid)
 
-    def metadata(self, session_id: str, custom: Mapping[str, Any]) -> Metadata:
+    def metadata(
+        self, session_id: str, custom: Mapping[str, Any], client: str | None = None
+    ) -> Metadata:
         named = custom.get("language")
         language: Language | None = "ar" if named == "ar" else "en" if named == "en" else None
         secret = self.services.settings.secret_key.get_secret_value()
@@ -145,11 +157,10 @@ class WebChat:
             location=shared_location(custom.get("location")),
             media=media,
             sources={"webchat_session": session_id},
+            client=client,
         )
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Serve the web chat's socket.io endpoint at /socket.io/ inside the service."""
-    public = urlsplit(settings.public_base_url)
-    origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
-    app.mount(f"/{SOCKET_PATH}", WebChat(app, origins).asgi())
+    app.mount(f"/{SOCKET_PATH}", WebChat(app, allowed_origins(settings)).asgi())

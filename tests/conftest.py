@@ -10,12 +10,15 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.catalogue import Catalogue, load_catalogue
+from bot.complaints import IntakeRules
 from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
 
 PASSWORD = "correct horse battery"
+# For a ComplaintService built by hand: the settings' references, codes and countries.
+RULES = IntakeRules.from_settings(Settings(_env_file=None))
 # tests/rasa_env tests the Rasa process's code with the Rasa environment (tests/rasa_checks.py)
 collect_ignore = ["rasa_env"] if importlib.util.find_spec("rasa") is None else []
 

@@ -1,18 +1,33 @@
-"""Citizen-facing API: report a problem, follow it by reference."""
+"""Citizen-facing API: report a problem, prove the phone, follow the report.
+
+Reports are limited per client address and per phone (bot/intake.py, 429). Following a
+report needs the same proof as the portal (bot/report_access.py): `?t=` the tracking token
+(given when the report is made, and in the SMS link) or `?digits=` the phone's last four.
+A typed phone gets one code by SMS (bot/phone_check.py); until it is entered at
+`POST /api/complaints/{reference}/phone-verification`, no other message goes to it.
+"""
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import LanguageDep, ServicesDep
+from bot.api.errors import ApiError, TooManyRequests
 from bot.catalogue import Catalogue
+from bot.client_address import client_address
 from bot.complaint import Complaint, HistoryEntry, Location
 from bot.complaints import Actor, NewComplaint
+from bot.intake import ReportsLimited, admit_report, client_key
 from bot.phone import mask_phone
+from bot.phone_check import Proof
 from bot.reference import parse_reference
+from bot.report_access import LookupsLimited, open_report
+from bot.services import Services
+from bot.tracking_link import tracking_token
 from bot.types import Channel, Language, Status
+from bot.web.i18n import translate
 from bot.workflow import STATUS_LABELS
 
 router = APIRouter(prefix="/api/complaints", tags=["citizen"])
@@ -52,6 +67,22 @@ class CitizenComplaint(BaseModel):
     updated_at: datetime
     expected_by: datetime
     timeline: list[TimelineStep]
+    phone_verified: bool  # false: a code went to the phone; nothing else will until it is entered
+    tracking_token: str | None = None  # the proof to follow the report (given once, on creation)
+
+
+class PhoneCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class PhoneVerification(BaseModel):
+    phone_verified: bool
+
+
+Token = Annotated[str, Query(alias="t", max_length=100)]
+Digits = Annotated[str, Query(max_length=10)]
 
 
 def _timeline_step(entry: HistoryEntry, language: Language) -> TimelineStep:
@@ -83,17 +114,25 @@ def citizen_view(
         updated_at=complaint.updated_at,
         expected_by=complaint.sla_due_at,
         timeline=timeline,
+        phone_verified=complaint.phone_verified,
     )
 
 
 @router.post("", status_code=201)
 async def report_problem(
     report: CitizenReport,
+    request: Request,
     services: ServicesDep,
     language: LanguageDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CitizenComplaint:
     """Create a complaint; a repeated `Idempotency-Key` returns the first one."""
+    secret = services.settings.secret_key.get_secret_value()
+    try:
+        client = client_key(secret, client_address(request))
+        await admit_report(services, client=client, typed_phone=report.phone)
+    except ReportsLimited as limited:
+        raise TooManyRequests("too_many_reports", language, limited.retry_after) from None
     new = NewComplaint(
         channel=Channel.PORTAL,
         language=report.language or language,
@@ -106,12 +145,61 @@ async def report_problem(
         idempotency_key=f"portal:{idempotency_key}" if idempotency_key else None,
     )
     result = await services.complaints.create(new, Actor("citizen", "citizen"))
-    return citizen_view(result.complaint, services.catalogue, new.language)
+    view = citizen_view(result.complaint, services.catalogue, new.language)
+    view.tracking_token = tracking_token(secret, result.complaint.reference)
+    return view
+
+
+async def _proven(
+    services: Services,
+    request: Request,
+    language: Language,
+    reference: str,
+    proof: tuple[str, str],
+) -> Complaint:
+    """The report its proof (token, digits) opens: 403 without proof, 404 for a wrong one
+    (as for no report at all), 429 past the limit."""
+    token, digits = proof
+    canonical = parse_reference(reference)
+    if not (token or digits):
+        raise ApiError(403, "proof_required", translate("api.proof_required", language))
+    try:
+        complaint = await open_report(
+            services, canonical, client_address(request), token=token, digits=digits
+        )
+    except LookupsLimited as limited:
+        raise TooManyRequests("too_many_attempts", language, limited.retry_after) from None
+    if complaint is None:
+        raise ApiError(404, "complaint_not_found", translate("api.not_proven", language))
+    return complaint
 
 
 @router.get("/{reference}")
 async def follow_report(
-    reference: str, services: ServicesDep, language: LanguageDep
+    reference: str,
+    request: Request,
+    services: ServicesDep,
+    language: LanguageDep,
+    t: Token = "",
+    digits: Digits = "",
 ) -> CitizenComplaint:
-    complaint = await services.complaints.get(parse_reference(reference))
+    complaint = await _proven(services, request, language, reference, (t, digits))
     return citizen_view(complaint, services.catalogue, language)
+
+
+@router.post("/{reference}/phone-verification")
+async def verify_phone(
+    reference: str,
+    body: PhoneCode,
+    request: Request,
+    services: ServicesDep,
+    language: LanguageDep,
+    t: Token = "",
+    digits: Digits = "",
+) -> PhoneVerification:
+    """The code sent to the report's phone; right, the messages held for it leave."""
+    complaint = await _proven(services, request, language, reference, (t, digits))
+    proof = await services.complaints.verify_phone(complaint.reference, body.code)
+    if proof in (Proof.VERIFIED, Proof.NOT_NEEDED):
+        return PhoneVerification(phone_verified=proof is Proof.VERIFIED or complaint.phone_verified)
+    raise ApiError(422, f"code_{proof.value}", translate(f"error.code_{proof.value}", language))

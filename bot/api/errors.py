@@ -10,29 +10,46 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
-from bot.phone import InvalidPhone
+from bot.phone import InvalidPhone, PhoneNotServed, format_countries
 from bot.reference import InvalidReference
 from bot.store.base import DuplicateUser, InvalidCursor, VersionConflict
+from bot.types import Language
+from bot.web.i18n import translate
 from bot.workflow import TransitionRefused
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
+
+
+class TooManyRequests(ApiError):
+    """429 with the reason in the user's language and when to come back."""
+
+    def __init__(self, code: str, language: Language, retry_after: int) -> None:
+        message = translate(f"limit.{code}", language)
+        super().__init__(429, code, message, headers={"Retry-After": str(retry_after)})
 
 
 def error_response(
-    status: int, code: str, message: str, details: list[Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def request_language(request: Request) -> str:
@@ -47,13 +64,14 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "body_too_large",
+    429: "too_many_requests",
 }
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -72,6 +90,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidReference)
     async def invalid_reference(request: Request, exc: InvalidReference) -> JSONResponse:
         return error_response(422, exc.code, exc.message(request_language(request)))
+
+    @app.exception_handler(PhoneNotServed)
+    async def phone_not_served(request: Request, exc: PhoneNotServed) -> JSONResponse:
+        language: Language = "en" if request_language(request) == "en" else "ar"
+        message = translate("error.phone_not_served", language).format(
+            countries=format_countries(exc.country_codes)
+        )
+        return error_response(422, "phone_not_served", message)
 
     @app.exception_handler(InvalidPhone)
     async def invalid_phone(request: Request, exc: InvalidPhone) -> JSONResponse:

@@ -15,7 +15,7 @@ department (`team:<code>`), so the back office still shows it.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
@@ -32,6 +32,7 @@ from bot.notifications.templates import (
     render,
 )
 from bot.notifications.webhook_events import webhook_events, webhook_payload
+from bot.phone_check import CODE_EVENT, CODE_PLACEHOLDER
 from bot.staff import StaffUser
 from bot.store.base import Store
 from bot.tracking_link import tracking_url
@@ -48,6 +49,7 @@ CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
     Status.DUPLICATE: "duplicate",
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+PHONE_CHANNELS: frozenset[MessageChannel] = frozenset({"sms", "whatsapp"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Draft:
     event: str
     body: str
     template_variables: list[str]
+    held: bool = False  # waits for the phone to be verified
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ class NotificationPlanner:
                 reference=after.reference,
                 body=draft.body,
                 template_variables=draft.template_variables,
+                state="held" if draft.held else "pending",
                 due_at=now,
                 created_at=now,
                 updated_at=now,
@@ -162,9 +166,23 @@ class NotificationPlanner:
         ]
 
     def _for_citizen(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        """Messages to an unverified phone are held until it is verified, except the one that
+        carries its code (bot/phone_check.py)."""
         address = citizen_address(after)
         if address is None:
             return []
+        drafts = self._citizen_drafts(before, after, address)
+        if address.channel in PHONE_CHANNELS and not after.phone_verified:
+            drafts = [replace(draft, held=True) for draft in drafts]
+        if before is None and after.phone_check is not None and after.phone:
+            code_to = Address("sms", after.phone, address.language)
+            values = {"reference": after.reference, "code": CODE_PLACEHOLDER}
+            drafts.insert(0, self._draft(code_to, CODE_EVENT, CITIZEN[CODE_EVENT], values))
+        return drafts
+
+    def _citizen_drafts(
+        self, before: Complaint | None, after: Complaint, address: Address
+    ) -> list[Draft]:
         event = citizen_event(before, after)
         drafts: list[Draft] = []
         if event is not None:

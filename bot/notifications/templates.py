@@ -11,7 +11,15 @@ from typing import Literal
 from bot.types import Language
 
 CitizenEvent = Literal[
-    "created", "assigned", "in_progress", "resolved", "closed", "rejected", "duplicate", "reply"
+    "phone_code",
+    "created",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "closed",
+    "rejected",
+    "duplicate",
+    "reply",
 ]
 StaffEvent = Literal["assignment", "sla_reminder", "sla_breach", "chat_handoff"]
 
@@ -27,6 +35,18 @@ class Template:
 
 
 CITIZEN: dict[CitizenEvent, Template] = {
+    # {code} stays a placeholder in the outbox: the dispatcher fills it (bot/phone_check.py).
+    "phone_code": Template(
+        ar=(
+            "بلاغ ٩٤٠: رمز التحقق {code}. أدخله حيث قدّمت بلاغك رقم {reference} لتصلك "
+            "تحديثاته. إن لم تقدّم بلاغاً فتجاهل هذه الرسالة."
+        ),
+        en=(
+            "Balagh 940: your code is {code}. Enter it where you made report {reference} "
+            "to get its updates. If you did not report anything, ignore this message."
+        ),
+        variables=("code", "reference"),
+    ),
     "created": Template(
         ar="بلاغ ٩٤٠: استلمنا بلاغك رقم {reference}. تابعه من هنا: {link}",
         en="Balagh 940: we received your report {reference}. Track it here: {link}",

@@ -89,6 +89,57 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         " digits only, and the language Arabic or English.",
     ),
     "notice.saved": ("تم الحفظ.", "Saved."),
+    "notice.phone_verified": (
+        "تم التحقق من رقم جوالك، وستصلك تحديثات البلاغ برسائل نصية.",
+        "Your phone number is verified: the report's updates will reach you by SMS.",
+    ),
+    "error.code_wrong": (
+        "رمز التحقق غير صحيح. تأكد منه وأعد إدخاله.",
+        "That code is not right. Please check it and enter it again.",
+    ),
+    "error.code_expired": (
+        "انتهت صلاحية رمز التحقق. يبقى البلاغ مسجلاً وتستطيع متابعته هنا.",
+        "That code has expired. Your report stays registered and you can follow it here.",
+    ),
+    "error.code_exhausted": (
+        "أُدخل رمز خاطئ مرات كثيرة فلم يعد الرمز صالحاً. يبقى البلاغ مسجلاً وتستطيع متابعته هنا.",
+        "A wrong code was entered too many times, so the code no longer works. "
+        "Your report stays registered and you can follow it here.",
+    ),
+    # What a limit says to whoever reached it (429 pages and API errors).
+    "limit.too_many_attempts": (
+        "محاولات كثيرة. حاول مرة أخرى بعد قليل.",
+        "Too many attempts. Please try again later.",
+    ),
+    "limit.too_many_reports": (
+        "وصلتنا بلاغات كثيرة منك خلال وقت قصير. حاول مرة أخرى لاحقاً، أو اتصل على ٩٤٠.",
+        "We received many reports from you in a short time. Please try again later, or call 940.",
+    ),
+    "limit.too_many_uploads": (
+        "أرسلت صوراً كثيرة خلال وقت قصير. حاول مرة أخرى لاحقاً.",
+        "You have sent many photos in a short time. Please try again later.",
+    ),
+    "error.phone_not_served": (
+        "نرسل الرسائل إلى أرقام {countries} فقط؛ أدخل رقم جوال منها.",
+        "We send messages to {countries} numbers only; please enter one of those.",
+    ),
+    "portal.verify_title": ("تحقق من رقم جوالك", "Verify your phone number"),
+    "portal.verify_lead": (
+        "أرسلنا رمزاً من ستة أرقام برسالة نصية إلى {phone}. أدخله هنا لتصلك تحديثات البلاغ؛"
+        " لن نرسل إلى هذا الرقم شيئاً آخر قبل ذلك.",
+        "We sent a six-digit code by SMS to {phone}. Enter it here to get the report's"
+        " updates; nothing else is sent to that number before.",
+    ),
+    "portal.code": ("رمز التحقق", "Code"),
+    "portal.verify": ("تحقق", "Verify"),
+    "api.proof_required": (
+        "لمتابعة البلاغ أرسل رمز المتابعة (t) أو آخر أربعة أرقام من الجوال (digits).",
+        "To follow a report, send its tracking token (t) or the phone's last four digits (digits).",
+    ),
+    "api.not_proven": (
+        "لا يوجد بلاغ بهذا الرقم وهذا الإثبات.",
+        "There is no report with that reference and proof.",
+    ),
     "queue.title": ("قائمة البلاغات", "Complaint queue"),
     "queue.search": ("بحث برقم البلاغ أو الجوال أو النص", "Search by reference, phone or text"),
     "queue.filter": ("تصفية", "Filter"),
@@ -203,6 +254,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "admin.delete": ("حذف", "Delete"),
     "admin.api_keys": ("مفاتيح واجهة Open311", "Open311 API keys"),
     "admin.key_name": ("اسم الجهة", "Client name"),
+    "admin.key_role": ("الصلاحية", "Access"),
+    "admin.key_role.reporter": ("تقديم البلاغات فقط", "Report only"),
+    "admin.key_role.partner": (
+        "شريك: يقرأ نص البلاغات ومواقعها الدقيقة",
+        "Partner: reads what residents wrote and exact locations",
+    ),
     "admin.key_shown_once": (
         "انسخ المفتاح الآن، لن يظهر مرة أخرى:",
         "Copy the key now; it will not be shown again:",

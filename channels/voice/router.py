@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Response
 
 from bot.announcements import Announcement
 from bot.api.deps import ServicesDep
+from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
 from bot.clock import utc_now
 from bot.kpi import CallEvent
@@ -50,8 +51,12 @@ async def voice(
     silent: Silent = False,
     holds: Holds = 0,
 ) -> Response:
-    request = parse(CallRequest, form)
     settings = services.settings
+    try:
+        request = parse(CallRequest, form)
+    except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
+        log.warning("voice webhook with %s; answered out of service", invalid.message)
+        return Response(out_of_service(settings, None), media_type=TWIML)
 
     def hold() -> str:
         if number is None or holds >= MAX_HOLDS:

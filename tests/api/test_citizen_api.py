@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.reference import parse_reference, reference_for_sequence
+from bot.reference import parse_reference
+from tests.conftest import RULES
 
 REPORT = {
     "description": "حفرة كبيرة في الشارع قدام المسجد",
@@ -31,7 +32,9 @@ async def test_language_follows_accept_language(client):
         "/api/complaints", json=REPORT, headers={"Accept-Language": "en-GB,en;q=0.9"}
     )
     assert response.json()["timeline"][0]["label"] == "Report received"
-    arabic = await client.get(f"/api/complaints/{response.json()['reference']}")
+    arabic = await client.get(
+        f"/api/complaints/{response.json()['reference']}", params={"digits": "4567"}
+    )
     assert arabic.json()["timeline"][0]["label"] == "تم استلام البلاغ"
 
 
@@ -80,7 +83,7 @@ async def test_idempotency_key_makes_a_retry_harmless(client, services):
 async def test_follow_a_report_with_eastern_arabic_digits(client):
     created = (await client.post("/api/complaints", json=REPORT)).json()
     eastern = created["reference"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-    response = await client.get(f"/api/complaints/{eastern}")
+    response = await client.get(f"/api/complaints/{eastern}", params={"digits": "٤٥٦٧"})
     assert response.status_code == 200
     body = response.json()
     assert body["reference"] == created["reference"]
@@ -93,7 +96,8 @@ async def test_internal_entries_never_reach_the_citizen(client, services):
     created = (await client.post("/api/complaints", json=REPORT)).json()
     stored = await services.store.get_complaint(created["reference"])
     assert any(entry.internal for entry in stored.history)
-    timeline = (await client.get(f"/api/complaints/{created['reference']}")).json()["timeline"]
+    followed = await client.get(f"/api/complaints/{created['reference']}?digits=4567")
+    timeline = followed.json()["timeline"]
     internal_count = sum(1 for entry in stored.history if entry.internal)
     assert len(timeline) == len(stored.history) - internal_count
 
@@ -110,7 +114,7 @@ async def test_a_bad_check_digit_gets_a_clear_message(client):
 
 
 async def test_unknown_reference_is_404_in_arabic(client):
-    response = await client.get(f"/api/complaints/{reference_for_sequence(777)}")
+    response = await client.get(f"/api/complaints/{RULES.references.reference(777)}?digits=1234")
     assert response.status_code == 404
     assert "لا يوجد بلاغ" in response.json()["error"]["message"]
 

@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from bot.api_keys import create_api_key
-from bot.reference import reference_for_sequence
 from bot.services import Services
 from bot.types import Role, Status
+from tests.conftest import RULES
 
 pytestmark = pytest.mark.parametrize("fmt", ["json", "xml"])
 REQUEST_FIELDS = {
@@ -169,7 +169,7 @@ async def test_get_one_request(client: httpx.AsyncClient, services: Services, fm
     assert str(request["lat"]) == "25.38"
     assert str(request["long"]) == "49.59"
     assert request["requested_datetime"].endswith("+00:00")
-    missing = await client.get(f"/open311/v2/requests/{reference_for_sequence(99_999)}.{fmt}")
+    missing = await client.get(f"/open311/v2/requests/{RULES.references.reference(99_999)}.{fmt}")
     assert missing.status_code == 404
     assert (await client.get(f"/open311/v2/requests/1234.{fmt}")).status_code == 400
 

@@ -59,7 +59,7 @@ def provider_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Fast retries; pass twilio_api_base_url / telegram_api_base_url to use the fakes."""
     values: dict[str, Any] = {
         "store_url": f"sqlite:///{tmp_path / 'outbox.db'}",
-        "public_base_url": "https://balagh.example",
+        "public_base_url": "https://localhost",
         "notification_backoff_seconds": 0.01,
         "notification_backoff_max_seconds": 0.05,
         "notification_lease_seconds": 5,

@@ -10,6 +10,7 @@ from bot.notifications.planner import NotificationPlanner
 from bot.notifications.replies import ReplyOutcome, handle_citizen_reply, handle_telegram_reply
 from bot.staff import StaffUser
 from bot.types import Channel, Role, Status
+from tests.conftest import RULES
 
 PHONE = "+966551234567"
 CREW = Actor("crew", Role.SUPERVISOR)
@@ -17,7 +18,7 @@ CREW = Actor("crew", Role.SUPERVISOR)
 
 @pytest.fixture
 def service(store, catalogue):
-    return ComplaintService(store, catalogue)
+    return ComplaintService(store, catalogue, rules=RULES)
 
 
 async def complaint_in(service: ComplaintService, *statuses: Status) -> str:
@@ -27,6 +28,7 @@ async def complaint_in(service: ComplaintService, *statuses: Status) -> str:
         description="عمود انارة طافي",
         district="al_hofuf",
         phone=PHONE,
+        phone_verified=True,  # the SMS sender
     )
     reference = (await service.create(new, CREW)).complaint.reference
     for status in statuses:
@@ -82,9 +84,9 @@ CHAT = "987654321"
 def notifying(store, catalogue):
     """A service whose changes queue their notifications, as the running service's do."""
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
     )
-    return ComplaintService(store, catalogue, planner)
+    return ComplaintService(store, catalogue, planner, rules=RULES)
 
 
 async def telegram_complaint_in(service: ComplaintService, *statuses: Status, chat=CHAT) -> str:
@@ -146,3 +148,19 @@ async def test_without_a_question_sent_to_the_chat_nothing_is_answered(service):
     """No planner, no notification: the chat was never asked."""
     await telegram_complaint_in(service, *DONE)
     assert await handle_telegram_reply(service, CHAT, "1") is None
+
+
+async def test_a_report_whose_typed_phone_was_never_proven_is_not_answered(service):
+    """Someone typed this number into a web form: its owner's "1" is not an answer to it."""
+    new = NewComplaint(
+        channel=Channel.PORTAL,
+        language="ar",
+        description="عمود انارة طافي",
+        district="al_hofuf",
+        phone=PHONE,
+    )
+    reference = (await service.create(new, CREW)).complaint.reference
+    for status in DONE:
+        await service.change_status(reference, status, CREW, "work")
+    assert await handle_citizen_reply(service, PHONE, "1") is None
+    assert (await service.get(reference)).status == Status.RESOLVED

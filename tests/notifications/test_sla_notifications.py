@@ -10,6 +10,7 @@ from bot.notifications.planner import NotificationPlanner
 from bot.staff import StaffUser
 from bot.types import Channel, Role
 from bot.worker import Worker
+from tests.conftest import RULES
 from tests.notifications.conftest import all_messages
 
 CITIZEN = Actor("citizen", "citizen")
@@ -40,9 +41,9 @@ async def service(store, catalogue):
     await store.insert_user(staff("team.lead", telegram_chat_id="1001", language="en"))
     await store.insert_user(staff("dept.head", phone="+966550000001"))
     planner = NotificationPlanner(
-        store, custom, public_base_url="https://balagh.example", secret_key="test-secret"
+        store, custom, public_base_url="https://localhost", secret_key="test-secret"
     )
-    return ComplaintService(store, custom, planner)
+    return ComplaintService(store, custom, planner, rules=RULES)
 
 
 async def reported(service: ComplaintService):
@@ -108,9 +109,9 @@ async def test_a_complaint_found_already_overdue_gets_no_late_reminder(service, 
 
 async def test_without_reachable_staff_the_message_waits_at_the_desk(store, catalogue):
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
     )
-    service = ComplaintService(store, catalogue, planner)
+    service = ComplaintService(store, catalogue, planner, rules=RULES)
     complaint = await reported(service)
     past = utc_now() - timedelta(minutes=1)
     await move_timers(service, complaint.reference, sla_due_at=past)

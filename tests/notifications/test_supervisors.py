@@ -14,7 +14,7 @@ from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user, set_staff_contact
 from bot.types import Channel, Role
 from bot.worker import Worker
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, RULES
 from tests.notifications.conftest import all_messages, deliver_all
 
 CITIZEN = Actor("citizen", "citizen")
@@ -26,9 +26,9 @@ LIGHTING_SUPERVISOR = "lighting.supervisor"
 @pytest.fixture
 async def service(store, catalogue):
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
     )
-    return ComplaintService(store, catalogue, planner)
+    return ComplaintService(store, catalogue, planner, rules=RULES)
 
 
 async def street_light(service: ComplaintService) -> str:

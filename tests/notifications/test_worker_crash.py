@@ -16,6 +16,7 @@ from bot.notifications.message import IN_FLIGHT
 from bot.notifications.planner import NotificationPlanner
 from bot.store.sqlite import SqliteStore
 from bot.types import Channel
+from tests.conftest import RULES
 from tests.notifications.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, all_messages
 from tests.notifications.fakes import FakeTwilio
 from tests.servers import serve
@@ -43,9 +44,9 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, c
     store = SqliteStore(database)
     await store.open()
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
+        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
     )
-    service = ComplaintService(store, catalogue, planner)
+    service = ComplaintService(store, catalogue, planner, rules=RULES)
     for n in range(REPORTS):
         report = NewComplaint(
             channel=Channel.VOICE,
@@ -53,6 +54,7 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, c
             description="عمود انارة طافي",
             district="al_hofuf",
             phone=f"05512345{n:02d}",
+            phone_verified=True,  # the caller id
         )
         await service.create(report, Actor("citizen", "citizen"))
 

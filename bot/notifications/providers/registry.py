@@ -17,6 +17,7 @@ from bot.notifications.providers.twilio_messaging import STATUS_CALLBACK_PATH, T
 from bot.notifications.providers.twilio_sms import TwilioSmsProvider
 from bot.notifications.providers.twilio_whatsapp import TwilioWhatsAppProvider
 from bot.notifications.providers.webhook import WebhookProvider
+from bot.notifications.webhook_target import WebhookTargets
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -38,8 +39,16 @@ class Providers:
             await self.telegram.shutdown()
 
 
+def webhook_targets(settings: Settings) -> WebhookTargets:
+    return WebhookTargets(
+        guarded=settings.environment == "production", allowed=settings.webhook_allowed_networks
+    )
+
+
 def build_providers(settings: Settings, store: Store, http: httpx.AsyncClient) -> Providers:
-    providers = Providers(by_channel={"webhook": WebhookProvider(store, http)})
+    providers = Providers(
+        by_channel={"webhook": WebhookProvider(store, http, webhook_targets(settings))}
+    )
     if settings.twilio_account_sid and settings.twilio_auth_token:
         twilio = TwilioMessaging(
             settings.twilio_account_sid,

@@ -86,24 +86,26 @@ async def test_rasa_webchat_messages_get_rasas_bot_uttered_events(browser, fake_
             "quick_replies": [{"content_type": "text", **button} for button in english["buttons"]],
         }
     ]
-    assert fake_rasa.received == [
-        {
-            "sender": f"webchat:{session}",
-            "message": "/greet",
-            "metadata": {
-                "channel": "webchat",
-                "language": "en",
-                "media": [],
-                "sources": {"webchat_session": session},
-            },
-        }
-    ]
+    [received] = fake_rasa.received
+    client = received["metadata"].pop("client")  # the address's pseudonym (bot/intake.py)
+    assert len(client) == 24
+    assert "127.0.0.1" not in client
+    assert received == {
+        "sender": f"webchat:{session}",
+        "message": "/greet",
+        "metadata": {
+            "channel": "webchat",
+            "language": "en",
+            "media": [],
+            "sources": {"webchat_session": session},
+        },
+    }
 
 
 async def test_text_parts_and_images_are_emitted_as_rasa_emits_them(browser, fake_rasa):
     fake_rasa.replies["صورة"] = [
         {"text": "السطر الأول\n\nالسطر الثاني"},
-        {"image": "https://balagh.example/static/map.png"},
+        {"image": "https://localhost/static/map.png"},
         {"custom": {"expect": "digits"}},
     ]
     await browser.session()
@@ -114,7 +116,7 @@ async def test_text_parts_and_images_are_emitted_as_rasa_emits_them(browser, fak
         {
             "attachment": {
                 "type": "image",
-                "payload": {"src": "https://balagh.example/static/map.png"},
+                "payload": {"src": "https://localhost/static/map.png"},
             }
         },
     ]
@@ -141,12 +143,16 @@ async def test_an_empty_message_is_not_a_turn(browser, fake_rasa):
     assert fake_rasa.messages == ["مرحبا"]
 
 
-async def upload(url: str, session: str, data: bytes, lang: str = "ar") -> httpx.Response:
+async def upload(
+    url: str, session: str, data: bytes, lang: str = "ar", origin: str | None = None
+) -> httpx.Response:
+    """As the widget uploads from a page of the service itself (its Origin), by default."""
     async with httpx.AsyncClient() as http:
         return await http.post(
             f"{url}/webchat/uploads?lang={lang}",
             data={"session_id": session},
             files={"file": ("photo.jpg", data, "image/jpeg")},
+            headers={"Origin": url if origin is None else origin},
         )
 
 
@@ -214,7 +220,7 @@ async def test_dialogue_down_apologises(browser, fake_rasa):
 
 @pytest.mark.parametrize(
     ("origin", "allowed"),
-    [("https://balagh.example", True), ("own", True), ("https://evil.example", False)],
+    [("https://localhost", True), ("own", True), ("https://evil.example", False)],
 )
 async def test_only_the_service_itself_may_connect_from_a_browser(served, origin, allowed):
     url, _ = served

@@ -1,0 +1,67 @@
+"""Who may see a report (the portal's tracking page, `GET /api/complaints/{reference}`): whoever
+holds its proof, either the signed tracking link's token or the last four digits of its phone.
+
+Failed tries are counted in the store per client address (`BALAGH_TRACK_ATTEMPTS_PER_IP`
+every 10 minutes) and per reference (`…_PER_REFERENCE` an hour), the portal and the API
+sharing one count; past either, even the right digits wait. The token is a 128-bit
+signature that cannot be guessed, so a right one is never held back.
+"""
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.complaint import Complaint
+from bot.digits import strip_number
+from bot.phone import last_four
+from bot.ratelimit import Limit, RateLimiter
+from bot.reference import InvalidReference, parse_reference
+from bot.services import Services
+from bot.tracking_link import token_is_valid
+
+
+@dataclass(frozen=True)
+class LookupsLimited(Exception):
+    """Too many failed look-ups from this address or of this reference."""
+
+    retry_after: int
+
+
+def track_limits(services: Services) -> tuple[Limit, Limit]:
+    settings = services.settings
+    return (
+        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
+        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
+    )
+
+
+async def open_report(
+    services: Services, reference: str, address: str, *, token: str = "", digits: str = ""
+) -> Complaint | None:
+    """The report if `token` or `digits` proves it, else None (a failure counted);
+    LookupsLimited once the digits have been tried too often."""
+    per_ip, per_reference = track_limits(services)
+    limiter = RateLimiter(services.store)
+    try:
+        canonical = parse_reference(reference)
+    except InvalidReference:
+        canonical = ""
+    keys = [(per_ip, address)] + ([(per_reference, canonical)] if canonical else [])
+    secret = services.settings.secret_key.get_secret_value()
+    if canonical and token and token_is_valid(secret, canonical, token):
+        return await services.store.get_complaint(canonical)
+    if digits:
+        for limit, key in keys:
+            if await limiter.blocked(limit, key):
+                raise LookupsLimited(int(limit.window.total_seconds()))
+    complaint = await services.store.get_complaint(canonical) if canonical and digits else None
+    if complaint is not None and complaint.phone and _same(last_four(complaint.phone), digits):
+        return complaint
+    failed = keys if digits else keys[:1]  # a wrong token says nothing of the reference
+    for limit, key in failed:
+        await limiter.failed(limit, key)
+    return None
+
+
+def _same(expected: str, typed: str) -> bool:
+    return hmac.compare_digest(expected.encode(), strip_number(typed).encode())
