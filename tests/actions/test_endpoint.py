@@ -181,6 +181,8 @@ def test_balagh_run_puts_the_token_in_a_header_read_from_the_environment(tmp_pat
     settings = Settings(_env_file=None, actions_token=SecretStr(TOKEN))
     written = runner.endpoints_for(settings).read_text()
     assert TOKEN not in written
+    # plain, unquoted: Rasa expands ${…} only there (tests/rasa_env/test_actions_token.py)
+    assert "    Authorization: Bearer ${BALAGH_ACTIONS_TOKEN}\n" in written
     action_endpoint = yaml.safe_load(written)["action_endpoint"]
     assert action_endpoint["headers"] == {"Authorization": "Bearer ${BALAGH_ACTIONS_TOKEN}"}
     assert "token" not in action_endpoint

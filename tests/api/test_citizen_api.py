@@ -4,6 +4,7 @@ import pytest
 
 from bot.reference import parse_reference
 from tests.conftest import RULES
+from tests.web.conftest import post_form
 
 REPORT = {
     "description": "حفرة كبيرة في الشارع قدام المسجد",
@@ -136,3 +137,32 @@ async def test_health_reports_each_component(client):
     assert components["store"]["state"] == "up"
     assert components["dialogue"]["state"] == "down"
     assert response.json()["status"] == "degraded"
+
+
+async def test_following_a_report_needs_its_proof(client):
+    created = (await client.post("/api/complaints", json=REPORT)).json()
+    path = f"/api/complaints/{created['reference']}"
+    bare = await client.get(path)
+    assert bare.status_code == 403
+    assert bare.json()["error"]["code"] == "proof_required"
+    assert (await client.get(path, params={"digits": "9999"})).status_code == 404
+    assert (await client.get(path, params={"t": "forged-token"})).status_code == 404
+    assert (await client.get(path, params={"digits": "4567"})).status_code == 200
+    assert (await client.get(path, params={"t": created["tracking_token"]})).status_code == 200
+
+
+async def test_guessing_digits_is_limited_as_on_the_portal(client, settings):
+    """Wrong digits on the API and on the portal use one allowance per reference."""
+    created = (await client.post("/api/complaints", json=REPORT)).json()
+    path = f"/api/complaints/{created['reference']}"
+    for _ in range(settings.track_attempts_per_reference):
+        assert (await client.get(path, params={"digits": "0000"})).status_code == 404
+    limited = await client.get(path, params={"digits": "4567"})
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "too_many_attempts"
+    portal = await post_form(
+        client, "/track", "/track", {"reference": created["reference"], "digits": "4567"}
+    )
+    assert portal.status_code == 429
+    # the signed link cannot be guessed, so it is never held back
+    assert (await client.get(path, params={"t": created["tracking_token"]})).status_code == 200

@@ -13,13 +13,16 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.complaint import Attachment
+from bot.complaints import CITIZEN, NewComplaint
 from bot.handoffs import RECORD_KIND, HandoffRequest
 from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import Channel
+from bot.upload_claims import RECORD_KIND as UNCLAIMED
+from bot.upload_claims import UnclaimedUpload
 from channels.chat_texts import TEXTS
-from channels.webchat_http import upload_token
+from channels.webchat_http import upload_token, uploaded_attachment
 from tests.channels.chat.conftest import JPEG, menu
 from tests.servers import serve
 
@@ -253,3 +256,77 @@ async def test_the_widget_files_and_the_demo_page_are_served(served):
     assert '<script src="/webchat/widget.js" data-lang="ar" async></script>' in demo.text
     assert "script-src 'self'" in demo.headers["content-security-policy"]
     assert missing.status_code == 404
+
+
+async def test_uploads_come_only_from_the_chats_own_pages(served, settings):
+    url, _ = served
+    for origin in ("", "https://evil.example", "null"):
+        refused = await upload(url, "session-0001", JPEG, origin=origin)
+        assert refused.status_code == 403, origin
+        assert refused.json()["error"]["code"] == "origin_refused"
+    public = await upload(url, "session-0001", JPEG, origin=settings.public_base_url)
+    assert public.status_code == 200
+
+
+async def test_a_site_allowed_to_embed_the_chat_may_upload_and_read_the_answer(settings, tmp_path):
+    allowed = settings.model_copy(update={"webchat_origins": ["https://alahsa.gov.sa"]})
+    async with serve(create_app(allowed)) as url:
+        response = await upload(url, "session-0001", JPEG, origin="https://alahsa.gov.sa")
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://alahsa.gov.sa"
+
+
+async def test_uploads_are_limited_per_chat_session_and_per_address(settings):
+    limited = settings.model_copy(
+        update={"webchat_uploads_per_session": 2, "webchat_uploads_per_address": 4}
+    )
+    async with serve(create_app(limited)) as url:
+        first, second, third = [await upload(url, "session-0001", JPEG) for _ in range(3)]
+        assert [r.status_code for r in (first, second)] == [200, 200]
+        assert third.status_code == 429
+        assert third.json()["error"]["code"] == "too_many_uploads"
+        assert "صوراً كثيرة" in third.json()["error"]["message"]
+        assert (await upload(url, "session-0002", JPEG)).status_code == 200  # 4th this address
+        assert (await upload(url, "session-0003", JPEG)).status_code == 429
+
+
+async def test_an_upload_is_kept_unclaimed_until_a_report_takes_it(served):
+    url, _ = served
+    response = await upload(url, "session-0001", JPEG)
+    services = services_of(served)
+    [unclaimed] = await services.store.list_records(UNCLAIMED, UnclaimedUpload)
+    token = response.json()["token"]
+    attachment = uploaded_attachment(
+        services.settings.secret_key.get_secret_value(), "session-0001", token
+    )
+    assert attachment is not None
+    assert unclaimed.storage_key == attachment.storage_key
+
+
+async def test_the_code_typed_in_the_chat_proves_the_phone(served, browser, fake_rasa):
+    """The dialogue says a code was sent; six digits typed next are that code, checked
+    without a dialogue turn, and the messages held for the phone leave."""
+    services = services_of(served)
+    typed = NewComplaint(
+        channel=Channel.WEBCHAT, language="ar", description="حفرة كبيرة", phone="0551234567"
+    )
+    complaint = (await services.complaints.create(typed, CITIZEN)).complaint
+    hint = {"phone_code": {"reference": complaint.reference}}
+    fake_rasa.replies["نعم"] = [{"text": "أرسلنا رمز تحقق، اكتبه هنا"}, {"custom": hint}]
+    session = await browser.session()
+    await browser.say("نعم", session_id=session)
+    [wrong] = await browser.say("٠٠٠٠٠٠", session_id=session)
+    assert wrong == {"text": TEXTS["code_wrong"]["ar"]}
+    code = services.complaints.rules.phone_codes.code(complaint.reference)
+    eastern = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    [verified] = await browser.say(eastern, session_id=session)
+    assert verified["text"].startswith("تم التحقق من رقم جوالك")
+    assert fake_rasa.messages == ["نعم"]  # the codes never went to the dialogue
+    assert (await services.complaints.get(complaint.reference)).phone_verified
+    held = await services.store.list_messages(
+        MessageFilter(reference=complaint.reference, state="held"), 10, None
+    )
+    assert held.items == []
+    [after] = await browser.say("123456", session_id=session)  # now just text for the dialogue
+    assert fake_rasa.messages[-1] == "123456"
+    assert after["text"] == "وصلني: 123456"
