@@ -10,7 +10,7 @@ A typed phone gets one code by SMS (bot/phone_check.py); until it is entered at
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import LanguageDep, ServicesDep
@@ -24,7 +24,6 @@ from bot.phone import mask_phone
 from bot.phone_check import Proof
 from bot.reference import parse_reference
 from bot.report_access import LookupsLimited, open_report
-from bot.services import Services
 from bot.tracking_link import tracking_token
 from bot.types import Channel, Language, Status
 from bot.web.i18n import translate
@@ -79,10 +78,6 @@ class PhoneCode(BaseModel):
 
 class PhoneVerification(BaseModel):
     phone_verified: bool
-
-
-Token = Annotated[str, Query(alias="t", max_length=100)]
-Digits = Annotated[str, Query(max_length=10)]
 
 
 def _timeline_step(entry: HistoryEntry, language: Language) -> TimelineStep:
@@ -150,22 +145,23 @@ async def report_problem(
     return view
 
 
-async def _proven(
-    services: Services,
-    request: Request,
-    language: Language,
+async def proven_report(
     reference: str,
-    proof: tuple[str, str],
+    request: Request,
+    services: ServicesDep,
+    language: LanguageDep,
+    t: Annotated[str, Query(max_length=100)] = "",
+    digits: Annotated[str, Query(max_length=10)] = "",
 ) -> Complaint:
-    """The report its proof (token, digits) opens: 403 without proof, 404 for a wrong one
-    (as for no report at all), 429 past the limit."""
-    token, digits = proof
+    """The report its proof opens (`?t=` its tracking token, or `?digits=` the phone's last
+    four): 403 without proof, 404 for a wrong one (as for no report at all), 429 past the
+    guessing limit."""
     canonical = parse_reference(reference)
-    if not (token or digits):
+    if not (t or digits):
         raise ApiError(403, "proof_required", translate("api.proof_required", language))
     try:
         complaint = await open_report(
-            services, canonical, client_address(request), token=token, digits=digits
+            services, canonical, client_address(request), token=t, digits=digits
         )
     except LookupsLimited as limited:
         raise TooManyRequests("too_many_attempts", language, limited.retry_after) from None
@@ -174,31 +170,21 @@ async def _proven(
     return complaint
 
 
+ProvenReport = Annotated[Complaint, Depends(proven_report)]
+
+
 @router.get("/{reference}")
 async def follow_report(
-    reference: str,
-    request: Request,
-    services: ServicesDep,
-    language: LanguageDep,
-    t: Token = "",
-    digits: Digits = "",
+    complaint: ProvenReport, services: ServicesDep, language: LanguageDep
 ) -> CitizenComplaint:
-    complaint = await _proven(services, request, language, reference, (t, digits))
     return citizen_view(complaint, services.catalogue, language)
 
 
 @router.post("/{reference}/phone-verification")
 async def verify_phone(
-    reference: str,
-    body: PhoneCode,
-    request: Request,
-    services: ServicesDep,
-    language: LanguageDep,
-    t: Token = "",
-    digits: Digits = "",
+    complaint: ProvenReport, body: PhoneCode, services: ServicesDep, language: LanguageDep
 ) -> PhoneVerification:
     """The code sent to the report's phone; right, the messages held for it leave."""
-    complaint = await _proven(services, request, language, reference, (t, digits))
     proof = await services.complaints.verify_phone(complaint.reference, body.code)
     if proof in (Proof.VERIFIED, Proof.NOT_NEEDED):
         return PhoneVerification(phone_verified=proof is Proof.VERIFIED or complaint.phone_verified)

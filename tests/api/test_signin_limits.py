@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import create_app
 from bot.client_address import forwarded_client
+from bot.services import Services
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from tests.conftest import PASSWORD
@@ -17,8 +18,7 @@ from tests.web.conftest import post_form
 USER = "noura"
 
 
-@pytest.fixture
-async def noura(services):
+async def create_noura(services: Services) -> None:
     await create_staff_user(
         services.store,
         services.catalogue,
@@ -27,6 +27,11 @@ async def noura(services):
         role=Role.SUPERVISOR,
         password=PASSWORD,
     )
+
+
+@pytest.fixture
+async def noura(services):
+    await create_noura(services)
 
 
 def login(client, password, username=USER, **kwargs):
@@ -98,11 +103,11 @@ def test_the_client_is_the_rightmost_address_no_proxy_of_ours_added(peer, header
     assert forwarded_client(peer, header, [PROXY]) == client
 
 
-async def test_behind_a_trusted_proxy_residents_are_not_one_address(settings, noura_store):
+async def test_behind_a_trusted_proxy_residents_are_not_one_address(settings):
     """Thirty wrong sign-ins from one resident do not lock out the others behind the balancer."""
     app = create_app(settings.model_copy(update={"trusted_proxies": [PROXY]}))
     async with app.router.lifespan_context(app):
-        await noura_store(app)
+        await create_noura(app.state.services)
         transport = httpx.ASGITransport(app=app, client=("10.0.0.2", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
             for n in range(settings.login_attempts_per_ip):
@@ -120,19 +125,3 @@ async def test_without_a_trusted_proxy_the_header_changes_nothing(client, settin
         await login(client, "wrong!", username=f"user{n:03d}", headers=spoofed)
     response = await login(client, PASSWORD, headers={"X-Forwarded-For": "198.51.100.200"})
     assert response.status_code == 429
-
-
-@pytest.fixture
-def noura_store():
-    async def create(app):
-        services = app.state.services
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username=USER,
-            display_name="Noura",
-            role=Role.SUPERVISOR,
-            password=PASSWORD,
-        )
-
-    return create

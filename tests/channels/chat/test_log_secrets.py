@@ -12,7 +12,6 @@ from pydantic import SecretStr
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from tests.actions.test_endpoint import action_call
 from tests.channels.chat.conftest import ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, SECRET_TOKEN
@@ -48,7 +47,7 @@ def captured(settings: Settings) -> Iterator[io.StringIO]:
 
 
 async def test_a_whole_scenario_logs_no_secret(
-    captured, client, services, fake_twilio, fake_telegram, fake_rasa
+    captured, client, services, staff_headers, fake_twilio, fake_telegram, fake_rasa
 ):
     # Telegram: an update in, a reply out through python-telegram-bot (its URLs carry the token)
     assert (await post_telegram(client, message_update(1, text="مرحبا"))).status_code == 200
@@ -75,18 +74,9 @@ async def test_a_whole_scenario_logs_no_secret(
     await client.get(f"/api/complaints/{created['reference']}", params=proof)
     await services.dispatcher.run_once()
     # Staff sign in and work the report
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username="noura",
-        display_name="Noura",
-        role=Role.SUPERVISOR,
-        password=PASSWORD,
-    )
-    session = (
-        await client.post("/api/auth/login", json={"username": "noura", "password": PASSWORD})
-    ).json()["token"]
-    await client.get("/api/staff/complaints", headers={"Authorization": f"Bearer {session}"})
+    headers = await staff_headers(Role.SUPERVISOR)
+    session = headers["Authorization"].removeprefix("Bearer ")
+    await client.get("/api/staff/complaints", headers=headers)
 
     sent_bodies = [form["Body"] for form in fake_twilio.sent]
     assert any(code in body for body in sent_bodies)  # the scenario did send all this
