@@ -17,6 +17,7 @@ from bot.clock import CALENDAR_MS, from_ms, to_ms
 from bot.types import Language
 
 MessageChannel = Literal["sms", "whatsapp", "telegram", "local", "webhook"]
+PHONE_CHANNELS: frozenset[MessageChannel] = frozenset({"sms", "whatsapp"})  # `to` is a phone
 # `held`: waits for the recipient's phone to be verified (bot/phone_check.py);
 # `refused`: never sent, and why is in `error` (bot/notifications/send_policy.py).
 DeliveryState = Literal[

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.catalogue import Catalogue
 from bot.complaint import Complaint
 from bot.complaints import STAFF_REPLY
-from bot.notifications.message import MessageChannel, OutboxMessage
+from bot.notifications.message import PHONE_CHANNELS, MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
 from bot.notifications.templates import (
     CITIZEN,
@@ -49,7 +49,6 @@ CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
     Status.DUPLICATE: "duplicate",
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-PHONE_CHANNELS: frozenset[MessageChannel] = frozenset({"sms", "whatsapp"})
 
 
 @dataclass(frozen=True)

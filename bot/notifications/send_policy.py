@@ -12,13 +12,12 @@ for staff to see. Each message is counted once, on its first attempt, not on eve
 from datetime import timedelta
 from typing import Final, get_args
 
-from bot.notifications.message import OutboxMessage
+from bot.notifications.message import PHONE_CHANNELS, OutboxMessage
 from bot.notifications.templates import StaffEvent
 from bot.phone import country_code, format_countries
 from bot.ratelimit import Limit, RateLimiter
 from bot.store.base import Store
 
-PHONE_CHANNELS: Final = frozenset({"sms", "whatsapp"})
 STAFF_EVENTS: Final = frozenset(get_args(StaffEvent))
 DAY: Final = timedelta(days=1)
 
@@ -33,15 +32,14 @@ class SendPolicy:
         """Why this message must not be sent, or None when it may."""
         if message.channel not in PHONE_CHANNELS:
             return None
-        number = message.to.removeprefix("whatsapp:")
-        if country_code(number) not in self.country_codes:
+        if country_code(message.to) not in self.country_codes:
             return (
                 f"refused: {message.channel} goes only to {format_countries(self.country_codes)} "
                 "numbers (BALAGH_PHONE_COUNTRY_CODES)"
             )
         if message.event in STAFF_EVENTS or message.attempts > 1:
             return None
-        counted = await self.limiter.reserve(self.daily, number)
+        counted = await self.limiter.reserve(self.daily, message.to)
         if not counted.allowed:
             return (
                 f"refused: this number had {self.daily.allowed} messages today already "
