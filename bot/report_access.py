@@ -1,10 +1,12 @@
 """Who may see a report (the portal's tracking page, `GET /api/complaints/{reference}`): whoever
 holds its proof, either the signed tracking link's token or the last four digits of its phone.
 
-Failed tries are counted in the store per client address (`BALAGH_TRACK_ATTEMPTS_PER_IP`
-every 10 minutes) and per reference (`…_PER_REFERENCE` an hour), the portal and the API
-sharing one count; past either, even the right digits wait. The token is a 128-bit
-signature that cannot be guessed, so a right one is never held back.
+Tries with digits are reserved in the store before they are checked, per client address
+(`BALAGH_TRACK_ATTEMPTS_PER_IP` every 10 minutes) and per reference (`…_PER_REFERENCE` an
+hour), the portal and the API sharing one count, so guesses sent all at once get no more than
+the allowance; a right answer gives its try back. Past either, even the right digits wait.
+The token is a 128-bit signature that cannot be guessed: a right one is never held back, a
+wrong one counts against the address.
 """
 
 import hmac
@@ -46,21 +48,23 @@ async def open_report(
         canonical = parse_reference(reference)
     except InvalidReference:
         canonical = ""
-    keys = [(per_ip, address)] + ([(per_reference, canonical)] if canonical else [])
     secret = services.settings.secret_key.get_secret_value()
     if canonical and token and token_is_valid(secret, canonical, token):
         return await services.store.get_complaint(canonical)
-    if digits:
-        for limit, key in keys:
-            if await limiter.blocked(limit, key):
-                raise LookupsLimited(int(limit.window.total_seconds()))
-    complaint = await services.store.get_complaint(canonical) if canonical and digits else None
-    if complaint is not None and complaint.phone and _same(last_four(complaint.phone), digits):
-        return complaint
-    failed = keys if digits else keys[:1]  # a wrong token says nothing of the reference
-    for limit, key in failed:
-        await limiter.failed(limit, key)
-    return None
+    if not digits:
+        await limiter.failed(per_ip, address)
+        return None
+    keys = [(per_ip, address)] + ([(per_reference, canonical)] if canonical else [])
+    tries = await limiter.reserve_all(*keys)
+    refused = [attempt for attempt in tries if not attempt.allowed]
+    if refused:
+        raise LookupsLimited(max(attempt.retry_after_seconds for attempt in refused))
+    complaint = await services.store.get_complaint(canonical) if canonical else None
+    if complaint is None or not complaint.phone or not _same(last_four(complaint.phone), digits):
+        return None
+    for attempt in tries:
+        await limiter.refund(attempt)
+    return complaint
 
 
 def _same(expected: str, typed: str) -> bool:

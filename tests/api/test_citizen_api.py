@@ -1,5 +1,7 @@
 """The citizen API over real ASGI on a temporary SQLite store."""
 
+import asyncio
+
 import pytest
 
 from bot.reference import parse_reference
@@ -166,3 +168,12 @@ async def test_guessing_digits_is_limited_as_on_the_portal(client, settings):
     assert portal.status_code == 429
     # the signed link cannot be guessed, so it is never held back
     assert (await client.get(path, params={"t": created["tracking_token"]})).status_code == 200
+
+
+async def test_digits_guessed_all_at_once_get_only_the_allowance_checked(client, settings):
+    created = (await client.post("/api/complaints", json=REPORT)).json()
+    path = f"/api/complaints/{created['reference']}"
+    guesses = [client.get(path, params={"digits": f"{n:04d}"}) for n in range(30)]
+    statuses = sorted(response.status_code for response in await asyncio.gather(*guesses))
+    allowed = settings.track_attempts_per_reference
+    assert statuses == [404] * allowed + [429] * (30 - allowed)
