@@ -32,7 +32,7 @@ def notification(number: int) -> OutboxMessage:
     now = utc_now()
     reference = f"{1_000_000_000 + number}"
     language: Language = "ar" if number % 3 else "en"
-    link = tracking_url("https://localhost", "bench-secret", reference)
+    link = tracking_url("https://balagh.example", "bench-secret", reference)
     body, variables = render(CITIZEN["created"], language, {"reference": reference, "link": link})
     return OutboxMessage(
         id=f"{reference}.1.0",

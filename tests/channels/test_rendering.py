@@ -57,8 +57,8 @@ def test_plain_text_numbers_each_menu_and_keeps_messages_apart():
         BotMessage(text="أهلاً بك"),
         BotMessage(text="كيف أقدر أخدمك؟", buttons=MENU[:2]),
         BotMessage(custom={"expect": "digits"}),
-        BotMessage(image="https://localhost/map.png"),
+        BotMessage(image="https://balagh.example/map.png"),
     ]
     assert as_plain_text(messages) == (
-        "أهلاً بك\n\nكيف أقدر أخدمك؟\n1. تقديم بلاغ\n2. متابعة بلاغ\n\nhttps://localhost/map.png"
+        "أهلاً بك\n\nكيف أقدر أخدمك؟\n1. تقديم بلاغ\n2. متابعة بلاغ\n\nhttps://balagh.example/map.png"
     )

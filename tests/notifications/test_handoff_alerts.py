@@ -15,7 +15,7 @@ from bot.types import Channel, Role
 
 PHONE = "+966551234567"
 WEDNESDAY_NOON = datetime(2025, 5, 14, 9, 0, tzinfo=UTC)  # 12:00 in Riyadh
-BASE_URL = "https://localhost"
+BASE_URL = "https://balagh.example"
 
 
 def staff(username: str, role: Role, **fields: object) -> StaffUser:

@@ -84,7 +84,7 @@ CHAT = "987654321"
 def notifying(store, catalogue):
     """A service whose changes queue their notifications, as the running service's do."""
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
+        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
     )
     return ComplaintService(store, catalogue, planner, rules=RULES)
 

@@ -41,7 +41,7 @@ async def service(store, catalogue):
     await store.insert_user(staff("team.lead", telegram_chat_id="1001", language="en"))
     await store.insert_user(staff("dept.head", phone="+966550000001"))
     planner = NotificationPlanner(
-        store, custom, public_base_url="https://localhost", secret_key="test-secret"
+        store, custom, public_base_url="https://balagh.example", secret_key="test-secret"
     )
     return ComplaintService(store, custom, planner, rules=RULES)
 
@@ -109,7 +109,7 @@ async def test_a_complaint_found_already_overdue_gets_no_late_reminder(service, 
 
 async def test_without_reachable_staff_the_message_waits_at_the_desk(store, catalogue):
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
+        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
     )
     service = ComplaintService(store, catalogue, planner, rules=RULES)
     complaint = await reported(service)

@@ -26,7 +26,7 @@ LIGHTING_SUPERVISOR = "lighting.supervisor"
 @pytest.fixture
 async def service(store, catalogue):
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
+        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
     )
     return ComplaintService(store, catalogue, planner, rules=RULES)
 

@@ -44,7 +44,7 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, c
     store = SqliteStore(database)
     await store.open()
     planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://localhost", secret_key="test-secret"
+        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
     )
     service = ComplaintService(store, catalogue, planner, rules=RULES)
     for n in range(REPORTS):
