@@ -60,5 +60,6 @@ def test_plain_text_numbers_each_menu_and_keeps_messages_apart():
         BotMessage(image="https://balagh.example/map.png"),
     ]
     assert as_plain_text(messages) == (
-        "أهلاً بك\n\nكيف أقدر أخدمك؟\n1. تقديم بلاغ\n2. متابعة بلاغ\n\nhttps://balagh.example/map.png"
+        "أهلاً بك\n\nكيف أقدر أخدمك؟\n1. تقديم بلاغ\n2. متابعة بلاغ\n\n"
+        "https://balagh.example/map.png"
     )
