@@ -2,7 +2,8 @@
 
 On every pass the worker deletes the recorded audio (callers' recorded descriptions and
 voicemails, whole-call recordings, voice messages) of the complaints made longer ago than
-that, and notes on each complaint which files were deleted and why. A watermark in the store
+that (a recording joins its report within hours of it being made), and notes on each
+complaint which files were deleted and why. A watermark in the store
 remembers how far it has swept, so each complaint is looked at once, however many there are.
 The file goes first, then the note: a pass cut short leaves a note to write, never a
 recording kept past its time.
