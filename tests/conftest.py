@@ -32,6 +32,7 @@ def catalogue() -> Catalogue:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         store_url=f"sqlite:///{tmp_path / 'balagh.db'}",
+        attachments_dir=tmp_path / "attachments",
         rasa_url="http://127.0.0.1:9",  # nothing listens: the dialogue is reported down
     )
 

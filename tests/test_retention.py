@@ -3,16 +3,25 @@ and web chat uploads no complaint ever took."""
 
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import utc_now
 from bot.complaint import Attachment
 from bot.complaints import CITIZEN, NewComplaint
 from bot.retention import delete_old_recordings
 from bot.services import Services
+from bot.settings import Settings
 from bot.types import Channel
 from bot.upload_claims import delete_unclaimed, keep_unclaimed
 
 OGG = b"OggS" + b"\x00" * 200
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No embedded worker: the sweeps run when the test says, not beside it."""
+    return settings.model_copy(update={"embedded_worker": False})
 
 
 async def stored(services: Services, data: bytes, media_type: str, kind: str) -> Attachment:
