@@ -36,13 +36,13 @@ from actions.conversation import (
     Fallback,
     Greet,
     Handoff,
+    MunicipalServices,
     Programs,
     SessionStart,
     SwitchLanguage,
 )
-from actions.conversation import Services as ServicesAction
 from actions.status import CheckStatus, ValidateStatusForm
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep
 from bot.client_address import client_address
 from bot.services import Services
 from bot.settings import is_loopback
@@ -58,7 +58,7 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     Fallback,
     Handoff,
     Programs,
-    ServicesAction,
+    MunicipalServices,
     ValidateComplaintForm,
     SubmitComplaint,
     CancelReport,
@@ -95,8 +95,7 @@ def executor_for(app: FastAPI) -> ActionExecutor:
     return cached
 
 
-async def _allowed(request: Request, services: ServicesDep) -> None:
-    settings = services.settings
+async def _allowed(request: Request, settings: SettingsDep) -> None:
     token = settings.actions_token.get_secret_value() if settings.actions_token else ""
     if token:  # an empty BALAGH_ACTIONS_TOKEN counts as unset
         scheme, given = get_authorization_scheme_param(request.headers.get("authorization"))

@@ -30,7 +30,8 @@ from bot.demo import DemoFactory
 from bot.settings import ROOT, Settings
 from bot.store.base import ComplaintFilter
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Status
+from bot.types import Status
+from channels.registry import directory
 
 DURABLE_INSERTS = 500
 PAGE_SIZE = 50
@@ -66,7 +67,7 @@ async def durable_insert_rate(service: ComplaintService) -> float:
     started = time.perf_counter()
     for index in range(DURABLE_INSERTS):
         report = NewComplaint(
-            channel=Channel.VOICE,
+            channel="voice",
             language="ar",
             description=f"حفرة كبيرة في الشارع رقم {index}",
             district="al_mubarraz",
@@ -106,7 +107,7 @@ async def main(count: int, lookups: int, pages: int, path: Path) -> dict[str, ob
     store = SqliteStore(path)
     await store.open()
     rng = random.Random(940)
-    rules = IntakeRules.from_settings(Settings())
+    rules = IntakeRules.from_settings(Settings(), directory())
     factory = DemoFactory(catalogue, rng, utc_now(), rules.references)
     bulk_rate = await fill(store, factory, count)
     total = (await store.kpi_summary()).total

@@ -5,7 +5,7 @@ store write (optimistic version check), and retried if another writer got there 
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Protocol
@@ -13,9 +13,10 @@ from typing import Annotated, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelInfo
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
-from bot.complaint import Attachment, Complaint, HistoryEntry, Location
+from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
 from bot.dispatch import choose_team
 from bot.notifications.message import OutboxMessage
 from bot.phone import PhoneNotServed, country_code, normalise_phone
@@ -103,18 +104,21 @@ class NewComplaint(BaseModel):
 @dataclass(frozen=True)
 class IntakeRules:
     """What the settings decide for new complaints: how references are made, how an unproven
-    phone proves itself, and which countries' phones are served."""
+    phone proves itself, and which countries' phones are served; and which channels answer
+    their citizens at a contact of their own (a Telegram chat) rather than by phone."""
 
     references: ReferenceKey
     phone_codes: PhoneCodes
     country_codes: frozenset[int]
+    own_contact: frozenset[str]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "IntakeRules":
+    def from_settings(cls, settings: Settings, channels: Iterable[ChannelInfo]) -> "IntakeRules":
         return cls(
             references=ReferenceKey(settings.secret_key.get_secret_value()),
             phone_codes=PhoneCodes.from_settings(settings),
             country_codes=frozenset(settings.phone_country_codes),
+            own_contact=frozenset(info.code for info in channels if info.contact_source),
         )
 
     def serves(self, phone: str) -> bool:
@@ -177,7 +181,8 @@ class ComplaintService:
         """Classify, prioritise, dispatch and commit; the reference exists only once committed.
 
         A phone nobody proved must be in a served country (PhoneNotServed otherwise), and is
-        sent one code (bot/phone_check.py) unless the citizen is answered on Telegram.
+        sent one code (bot/phone_check.py) unless the citizen is answered at their channel's
+        own contact (a Telegram chat).
         """
         self._check_codes(category=report.category, district=report.district)
         phone = normalise_phone(report.phone) if report.phone else None
@@ -201,7 +206,7 @@ class ComplaintService:
             change.record("status", Status.NEW, Status.ASSIGNED, f"dispatched to {team}")
             status = Status.ASSIGNED
 
-        needs_code = not verified and report.channel is not Channel.TELEGRAM
+        needs_code = not verified and report.channel not in self.rules.own_contact
         for _ in range(REFERENCE_ATTEMPTS):
             sequence = await self.store.next_sequence(REFERENCE_SEQUENCE)
             complaint = Complaint(

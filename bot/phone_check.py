@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.digits import strip_number
 from bot.notifications.message import OutboxMessage
 from bot.settings import Settings
+from bot.words import N_
 
 CODE_LENGTH: Final = 6
 CODE_EVENT: Final = "phone_code"
@@ -52,6 +53,16 @@ class Proof(StrEnum):
     EXPIRED = "expired"
     EXHAUSTED = "exhausted"  # too many wrong codes: this one no longer works
     NOT_NEEDED = "not_needed"  # verified already, or no code was ever sent
+
+
+# What the resident is told of each outcome (each takes the report's {reference}).
+PROOF_WORDS: Final[dict[Proof, str]] = {
+    Proof.VERIFIED: N_("phone_code.verified"),
+    Proof.WRONG: N_("phone_code.wrong"),
+    Proof.EXPIRED: N_("phone_code.expired"),
+    Proof.EXHAUSTED: N_("phone_code.exhausted"),
+    Proof.NOT_NEEDED: N_("phone_code.not_needed"),
+}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.digits import strip_number
 from bot.phone import last_four
 from bot.ratelimit import Limit, RateLimiter

@@ -13,7 +13,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from bot.attachments import AttachmentStorage
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.store.base import Store
 
 RECORD_KIND: Final = "unclaimed_upload"

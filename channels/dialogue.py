@@ -3,6 +3,11 @@
 A channel sends the user's text (or a button payload) with metadata and gets the bot's
 messages back. Rasa's own timeout is not ours: the phone must never wait more than a few
 seconds, so every call is bounded and failures surface as one exception channels handle.
+
+The custom actions say their words themselves (actions/messages.py); the few responses Rasa
+utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
+which is filled in here in the medium the channel gave, so they too are reworded in the
+catalogues without retraining.
 """
 
 from typing import Any
@@ -11,7 +16,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.text import clean_text
-from bot.types import Channel, Language
+from bot.types import LANGUAGES, Channel, Language
+from bot.words import Medium, text
 
 
 class DialogueUnavailable(Exception):
@@ -61,8 +67,11 @@ class DialogueClient:
         self.timeout = timeout_seconds
         self.http = http
 
-    async def send(self, sender_id: str, text: str, metadata: Metadata) -> list[BotMessage]:
-        """The bot's answer to one user message, or DialogueUnavailable.
+    async def send(
+        self, sender_id: str, text: str, metadata: Metadata, medium: Medium
+    ) -> list[BotMessage]:
+        """The bot's answer to one user message (its words for the channel's medium), or
+        DialogueUnavailable.
 
         Every channel's text passes here, so it is cleaned here (bot/text.py) once."""
         body = {
@@ -73,6 +82,25 @@ class DialogueClient:
         try:
             response = await self.http.post(self.url, json=body, timeout=self.timeout)
             response.raise_for_status()
-            return _MESSAGES.validate_json(response.content)
+            messages = _MESSAGES.validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return [with_words(message, medium) for message in messages]
+
+
+def with_words(message: BotMessage, medium: Medium) -> BotMessage:
+    """A domain response that names its words (`custom.say`) with them filled in."""
+    key = message.custom.get("say")
+    if not isinstance(key, str):
+        return message
+    named = message.custom.get("language")
+    language: Language = named if named in LANGUAGES else LANGUAGES[0]
+    menu = message.custom.get("menu")
+    buttons = tuple(
+        Button(title=text(str(item["title"]), language, medium), payload=str(item["payload"]))
+        for item in (menu if isinstance(menu, list) else [])
+    )
+    hints = {k: v for k, v in message.custom.items() if k not in ("say", "language", "menu")}
+    return message.model_copy(
+        update={"text": text(key, language, medium), "buttons": buttons, "custom": hints}
+    )

@@ -15,10 +15,11 @@ from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
+from channels.registry import directory
 
 PASSWORD = "correct horse battery"
 # For a ComplaintService built by hand: the settings' references, codes and countries.
-RULES = IntakeRules.from_settings(Settings(_env_file=None))
+RULES = IntakeRules.from_settings(Settings(_env_file=None), directory())
 # tests/rasa_env tests the Rasa process's code with the Rasa environment (tests/rasa_checks.py)
 collect_ignore = ["rasa_env"] if importlib.util.find_spec("rasa") is None else []
 

@@ -6,12 +6,11 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import utc_now
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.complaints import CITIZEN, NewComplaint
 from bot.retention import delete_old_recordings
 from bot.services import Services
 from bot.settings import Settings
-from bot.types import Channel
 from bot.upload_claims import delete_unclaimed, keep_unclaimed
 
 OGG = b"OggS" + b"\x00" * 200
@@ -33,7 +32,7 @@ async def stored(services: Services, data: bytes, media_type: str, kind: str) ->
 
 async def made(services: Services, *attachments: Attachment) -> str:
     report = NewComplaint(
-        channel=Channel.VOICE,
+        channel="voice",
         language="ar",
         description="رسالة صوتية",
         phone="+966501234567",

@@ -6,7 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import SESSION_COOKIE, LanguageDep, ServicesDep, StaffDep, session_token
+from bot.api.deps import (
+    SESSION_COOKIE,
+    AuthDep,
+    LanguageDep,
+    ServicesDep,
+    StaffDep,
+    session_token,
+)
 from bot.api.errors import ApiError, TooManyRequests
 from bot.client_address import client_address
 from bot.signin import SignInLimited, sign_in
@@ -75,11 +82,11 @@ async def login(
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request, services: ServicesDep, response: Response) -> None:
+async def logout(request: Request, auth: AuthDep, response: Response) -> None:
     """Ends the session server-side: the token is useless afterwards, wherever it was copied."""
     token = session_token(request)
     if token:
-        await services.auth.logout(token)
+        await auth.logout(token)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
 
 

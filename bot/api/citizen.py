@@ -13,25 +13,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import LanguageDep, ServicesDep
+from bot.api.deps import CatalogueDep, ComplaintsDep, LanguageDep, ServicesDep
 from bot.api.errors import ApiError, TooManyRequests
 from bot.catalogue import Catalogue
+from bot.channel_directory import PORTAL
 from bot.client_address import client_address
-from bot.complaint import Complaint, HistoryEntry, Location
+from bot.complaint_record import Complaint, HistoryEntry, Location
 from bot.complaints import Actor, NewComplaint
 from bot.intake import ReportsLimited, admit_report, client_key
 from bot.phone import mask_phone
-from bot.phone_check import Proof
+from bot.phone_check import PROOF_WORDS, Proof
 from bot.reference import parse_reference
 from bot.report_access import LookupsLimited, open_report
 from bot.tracking_link import tracking_token
-from bot.types import Channel, Language, Status
-from bot.web.i18n import translate
-from bot.workflow import STATUS_LABELS
+from bot.types import Language, Status
+from bot.words import text
+from bot.workflow import status_label
 
 router = APIRouter(prefix="/api/complaints", tags=["citizen"])
-
-RECEIVED = {"ar": "تم استلام البلاغ", "en": "Report received"}
 
 
 class CitizenReport(BaseModel):
@@ -82,7 +81,8 @@ class PhoneVerification(BaseModel):
 
 def _timeline_step(entry: HistoryEntry, language: Language) -> TimelineStep:
     status = Status(entry.new) if entry.field == "status" and entry.new else Status.NEW
-    label = RECEIVED[language] if entry.field == "created" else STATUS_LABELS[status][language]
+    received = entry.field == "created"
+    label = text("timeline.created", language) if received else status_label(status, language)
     return TimelineStep(at=entry.at, status=status, label=label)
 
 
@@ -100,7 +100,7 @@ def citizen_view(
     return CitizenComplaint(
         reference=complaint.reference,
         status=complaint.status,
-        status_label=STATUS_LABELS[complaint.status][language],
+        status_label=status_label(complaint.status, language),
         category=complaint.category,
         category_label=category.name.get(language) if category else None,
         district_label=district.name.get(language) if district else None,
@@ -129,7 +129,7 @@ async def report_problem(
     except ReportsLimited as limited:
         raise TooManyRequests("too_many_reports", language, limited.retry_after) from None
     new = NewComplaint(
-        channel=Channel.PORTAL,
+        channel=PORTAL,
         language=report.language or language,
         description=report.description,
         category=report.category,
@@ -158,7 +158,7 @@ async def proven_report(
     guessing limit."""
     canonical = parse_reference(reference)
     if not (t or digits):
-        raise ApiError(403, "proof_required", translate("api.proof_required", language))
+        raise ApiError(403, "proof_required", text("error.proof_required", language, "web"))
     try:
         complaint = await open_report(
             services, canonical, client_address(request), token=t, digits=digits
@@ -166,7 +166,7 @@ async def proven_report(
     except LookupsLimited as limited:
         raise TooManyRequests("too_many_attempts", language, limited.retry_after) from None
     if complaint is None:
-        raise ApiError(404, "complaint_not_found", translate("api.not_proven", language))
+        raise ApiError(404, "complaint_not_found", text("error.not_proven", language, "web"))
     return complaint
 
 
@@ -175,17 +175,18 @@ ProvenReport = Annotated[Complaint, Depends(proven_report)]
 
 @router.get("/{reference}")
 async def follow_report(
-    complaint: ProvenReport, services: ServicesDep, language: LanguageDep
+    complaint: ProvenReport, catalogue: CatalogueDep, language: LanguageDep
 ) -> CitizenComplaint:
-    return citizen_view(complaint, services.catalogue, language)
+    return citizen_view(complaint, catalogue, language)
 
 
 @router.post("/{reference}/phone-verification")
 async def verify_phone(
-    complaint: ProvenReport, body: PhoneCode, services: ServicesDep, language: LanguageDep
+    complaint: ProvenReport, body: PhoneCode, complaints: ComplaintsDep, language: LanguageDep
 ) -> PhoneVerification:
     """The code sent to the report's phone; right, the messages held for it leave."""
-    proof = await services.complaints.verify_phone(complaint.reference, body.code)
+    proof = await complaints.verify_phone(complaint.reference, body.code)
     if proof in (Proof.VERIFIED, Proof.NOT_NEEDED):
         return PhoneVerification(phone_verified=proof is Proof.VERIFIED or complaint.phone_verified)
-    raise ApiError(422, f"code_{proof.value}", translate(f"error.code_{proof.value}", language))
+    message = text(PROOF_WORDS[proof], language, "web", reference=complaint.reference)
+    raise ApiError(422, f"code_{proof.value}", message)

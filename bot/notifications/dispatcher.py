@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
 
-import httpx
-
 from bot.clock import utc_now
 from bot.notifications.fallback import sms_fallbacks
 from bot.notifications.group_commit import GroupCommit
@@ -49,7 +47,7 @@ from bot.notifications.providers.registry import Providers, build_providers
 from bot.notifications.send_policy import SendPolicy
 from bot.phone import mask_phone
 from bot.phone_check import PhoneCodes
-from bot.settings import Settings
+from bot.platforms import Platforms
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -234,10 +232,11 @@ class Dispatcher:
         )
 
 
-def build_dispatcher(settings: Settings, store: Store, http: httpx.AsyncClient) -> Dispatcher:
+def build_dispatcher(platforms: Platforms) -> Dispatcher:
+    settings = platforms.settings
     return Dispatcher(
-        store,
-        build_providers(settings, store, http),
+        platforms.store,
+        build_providers(platforms),
         RetryPolicy(
             max_attempts=settings.notification_max_attempts,
             base_seconds=settings.notification_backoff_seconds,
@@ -249,7 +248,9 @@ def build_dispatcher(settings: Settings, store: Store, http: httpx.AsyncClient) 
         concurrency=settings.notification_concurrency,
         poll_seconds=settings.notification_poll_seconds,
         send_policy=SendPolicy(
-            store, frozenset(settings.phone_country_codes), settings.messages_per_phone_per_day
+            platforms.store,
+            frozenset(settings.phone_country_codes),
+            settings.messages_per_phone_per_day,
         ),
         prepare=PhoneCodes.from_settings(settings).fill,
     )

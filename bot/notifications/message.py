@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.clock import CALENDAR_MS, from_ms, to_ms
 from bot.types import Language
 
-MessageChannel = Literal["sms", "whatsapp", "telegram", "local", "webhook"]
-PHONE_CHANNELS: frozenset[MessageChannel] = frozenset({"sms", "whatsapp"})  # `to` is a phone
+# The way a message leaves: a provider's channel ("sms", "whatsapp", "telegram", "webhook",
+# bot/notifications/providers/registry.py), or "local", the outbox staff read in the back office.
+MessageChannel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,30}$")]
+PHONE_CHANNELS: frozenset[str] = frozenset({"sms", "whatsapp"})  # their `to` is a phone
 # `held`: waits for the recipient's phone to be verified (bot/phone_check.py);
 # `refused`: never sent, and why is in `error` (bot/notifications/send_policy.py).
 DeliveryState = Literal[

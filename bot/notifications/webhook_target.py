@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.settings import Settings
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -97,3 +99,10 @@ class WebhookTargets:
             headers={"Host": host_header},
             extensions={"sni_hostname": host} if parts.scheme == "https" else {},
         )
+
+
+def webhook_targets(settings: Settings) -> WebhookTargets:
+    """Guarded in production, with the configured allow-list."""
+    return WebhookTargets(
+        guarded=settings.environment == "production", allowed=settings.webhook_allowed_networks
+    )

@@ -12,6 +12,7 @@ from bot.signin import SignInLimited, sign_in
 from bot.types import Role
 from bot.web.render import render
 from bot.web.security import CsrfDep, WebStaffDep, safe_next
+from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -34,13 +35,18 @@ async def login(
         issued = await sign_in(services, username, password, client_address(request))
     except SignInLimited as limited:
         page = render(
-            request, services, "login.html", status_code=429, next=next, failure="login.limited"
+            request,
+            services,
+            "login.html",
+            status_code=429,
+            next=next,
+            failure=N_("login.limited"),
         )
         page.headers["Retry-After"] = str(limited.retry_after)
         return page
     if issued is None:
         return render(
-            request, services, "login.html", status_code=401, next=next, failure="login.failed"
+            request, services, "login.html", status_code=401, next=next, failure=N_("login.failed")
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, issued.token, services.settings.session_absolute_hours)

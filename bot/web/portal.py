@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnsupportedMedia
+from bot.channel_directory import PORTAL
 from bot.client_address import client_address
-from bot.complaint import Attachment, Complaint, Location
+from bot.complaint_record import Attachment, Complaint, Location
 from bot.complaints import (
     CITIZEN,
     ChangeRefused,
@@ -37,12 +38,13 @@ from bot.report_access import LookupsLimited, open_report
 from bot.services import Services
 from bot.store.base import VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
-from bot.types import Channel, Status
+from bot.types import Status
 from bot.web.complaint_page import attachment_file, attachment_views
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
 from bot.web.uploads import UploadTooLarge, store_photo
+from bot.words import N_
 from bot.workflow import TransitionRefused
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +116,7 @@ async def report(
         client = client_key(_secret(services), client_address(request))
         await admit_report(services, client=client, typed_phone=phone)
     except ReportsLimited as limited:
-        page = _report_page(request, services, 429, "limit.too_many_reports")
+        page = _report_page(request, services, 429, N_("limit.too_many_reports"))
         page.headers["Retry-After"] = str(limited.retry_after)
         return page
     try:
@@ -128,7 +130,7 @@ async def report(
         if photo is not None and photo.filename:
             attachments.append(await store_photo(services, photo))
         new = NewComplaint(
-            channel=Channel.PORTAL,
+            channel=PORTAL,
             language=page_language(request),
             description=description.strip(),
             category=category or None,
@@ -141,9 +143,9 @@ async def report(
         )
         result = await services.complaints.create(new, CITIZEN)
     except PhoneNotServed:
-        return _report_page(request, services, 422, "error.phone_not_served")
+        return _report_page(request, services, 422, N_("report.phone_not_served"))
     except (ValueError, ValidationError, InvalidPhone, UnknownCode, UploadTooLarge):
-        return _report_page(request, services, 422, "error.refused")
+        return _report_page(request, services, 422, N_("error.refused"))
     reference = result.complaint.reference
     return RedirectResponse(_track_url(services, reference, "&created=1"), status_code=303)
 
@@ -166,11 +168,11 @@ async def track(
         complaint = await open_report(services, reference, client_address(request), digits=digits)
     except LookupsLimited:
         return render(
-            request, services, "portal_track.html", status_code=429, failure="portal.limited"
+            request, services, "portal_track.html", status_code=429, failure=N_("portal.limited")
         )
     if complaint is None:
         return render(
-            request, services, "portal_track.html", status_code=404, failure="portal.not_found"
+            request, services, "portal_track.html", status_code=404, failure=N_("portal.not_found")
         )
     return RedirectResponse(_track_url(services, complaint.reference), status_code=303)
 
@@ -193,7 +195,11 @@ async def tracked(
     complaint = await open_report(services, reference, client_address(request), token=t)
     if complaint is None:
         return render(
-            request, services, "portal_track.html", status_code=403, failure="portal.link_invalid"
+            request,
+            services,
+            "portal_track.html",
+            status_code=403,
+            failure=N_("portal.link_invalid"),
         )
     labels = page_labels(request, services, complaint.language)
     return render(

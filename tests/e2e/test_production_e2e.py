@@ -23,8 +23,8 @@ from bot.settings import ROOT
 from bot.staff_accounts import create_staff_user
 from bot.store.base import ComplaintFilter
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Role
-from channels.voice.texts import read_digits
+from bot.types import Role
+from channels.voice.speech import read_digits
 from tests.channels.voice.caller import SimulatedCall, new_sid
 from tests.conftest import PASSWORD
 from tests.e2e.servers import Stack, missing_prerequisite
@@ -176,7 +176,7 @@ async def a_call(stack: Stack, twilio: FakeTwilio, http: httpx.AsyncClient) -> N
     await call.press("1")  # yes, this number
     created = await call.press("1")  # send it
     [complaint] = await stored(stack, phone=CALLER)
-    assert complaint.channel == Channel.VOICE
+    assert complaint.channel == "voice"
     assert complaint.phone_verified  # the caller id proves it
     spoken = read_digits(complaint.reference, "ar")
     assert any(spoken in line for line in created.said), created.said
@@ -195,7 +195,7 @@ async def a_whatsapp_report(stack: Stack, twilio: FakeTwilio, http: httpx.AsyncC
     await whatsapp(http, stack, 3, "1")  # yes, this number
     await whatsapp(http, stack, 4, "1")  # send the report
     [complaint] = await stored(stack, phone=WHATSAPP_USER)
-    assert (complaint.channel, complaint.phone_verified) == (Channel.WHATSAPP, True)
+    assert (complaint.channel, complaint.phone_verified) == ("whatsapp", True)
     notices = await eventually(
         lambda: [t for t in sent_to(twilio, to) if "استلمنا بلاغك" in t], "the created notice"
     )

@@ -13,7 +13,6 @@ import pytest
 from bot.clock import utc_now
 from bot.complaints import CITIZEN, NewComplaint
 from bot.settings import Settings
-from bot.types import Channel
 from tests.notifications.conftest import all_messages, provider_settings
 from tests.notifications.fakes import FakeTwilio
 from tests.servers import serve
@@ -125,7 +124,7 @@ async def test_a_code_expires(client, services):
 
 async def test_a_phone_the_channel_proves_needs_no_code(services):
     sender = NewComplaint(
-        channel=Channel.WHATSAPP,
+        channel="whatsapp",
         language="ar",
         description="حفرة كبيرة في الشارع",
         phone=E164,

@@ -12,7 +12,6 @@ import pytest
 
 from bot.app import create_app
 from bot.clock import utc_now
-from bot.notifications.dispatcher import build_dispatcher
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
 from bot.notifications.webhook_target import TargetRefused, WebhookTargets
 from bot.settings import Settings
@@ -83,18 +82,19 @@ async def subscribe_to(store, url: str) -> str:
     return subscription.id
 
 
-def production(tmp_path: Path, **overrides: Any) -> Settings:
-    return provider_settings(
-        tmp_path,
-        environment="production",
-        secret_key="s" * 48,
-        actions_token="t" * 40,
-        **overrides,
-    )
+PRODUCTION: dict[str, Any] = {
+    "environment": "production",
+    "secret_key": "s" * 48,
+    "actions_token": "t" * 40,
+}
+
+
+def production(tmp_path: Path) -> Settings:
+    return provider_settings(tmp_path, **PRODUCTION)
 
 
 async def test_a_name_resolving_to_a_private_address_is_refused_at_delivery(
-    store, http, tmp_path, resolving
+    store, dispatcher_for, resolving
 ):
     receiver = WebhookReceiver()
     async with serve(receiver.app()) as base:
@@ -102,15 +102,14 @@ async def test_a_name_resolving_to_a_private_address_is_refused_at_delivery(
         resolving["hooks.example"] = ["93.184.216.34", "127.0.0.1"]  # one public, one not
         subscription = await subscribe_to(store, f"http://hooks.example:{port}/hook")
         await store.insert_messages([message(1, channel="webhook", to=subscription)])
-        dispatcher = build_dispatcher(production(tmp_path), store, http)
-        (refused,) = await deliver_all(dispatcher, store)
+        (refused,) = await deliver_all(dispatcher_for(**PRODUCTION), store)
     assert refused.state == "refused"
     assert "127.0.0.1" in (refused.error or "")
     assert receiver.received == []
 
 
 async def test_the_delivery_goes_to_the_address_checked_with_the_hosts_name(
-    store, http, tmp_path, resolving
+    store, dispatcher_for, resolving
 ):
     receiver = WebhookReceiver()
     async with serve(receiver.app()) as base:
@@ -118,8 +117,8 @@ async def test_the_delivery_goes_to_the_address_checked_with_the_hosts_name(
         resolving["hooks.example"] = ["127.0.0.1"]
         subscription = await subscribe_to(store, f"http://hooks.example:{port}/hook")
         await store.insert_messages([message(1, channel="webhook", to=subscription)])
-        settings = production(tmp_path, webhook_allowed_networks=["127.0.0.0/8"])
-        (delivered,) = await deliver_all(build_dispatcher(settings, store, http), store)
+        dispatcher = dispatcher_for(**PRODUCTION, webhook_allowed_networks=["127.0.0.0/8"])
+        (delivered,) = await deliver_all(dispatcher, store)
     assert delivered.state == "delivered"
     [(headers, _)] = receiver.received
     assert headers["host"] == f"hooks.example:{port}"

@@ -57,7 +57,9 @@ async def test_the_tracking_page_takes_the_code_in_any_digits(
         )
         return str(response.headers["location"])
 
-    assert (await enter("000000")).endswith("error=code_wrong")
+    wrong = await enter("000000")
+    assert wrong.endswith("error=code_wrong")
+    assert "رمز التحقق غير صحيح. تأكد منه وأعد إدخاله." in (await client.get(wrong)).text
     code = services.complaints.rules.phone_codes.code(reference)
     eastern = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     verified = await enter(f"{eastern[:3]} {eastern[3:]}")

@@ -20,12 +20,19 @@ from bot.notifications.webhook_signature import (
     TIMESTAMP_HEADER,
     signature,
 )
-from bot.notifications.webhook_target import TargetRefused, WebhookTargets
+from bot.notifications.webhook_target import TargetRefused, WebhookTargets, webhook_targets
+from bot.platforms import Platforms
 from bot.store.base import Store
+
+
+def build(platforms: Platforms) -> "WebhookProvider":
+    """Subscriptions need no account: always on."""
+    return WebhookProvider(platforms.store, platforms.http, webhook_targets(platforms.settings))
 
 
 class WebhookProvider:
     name = "webhook"
+    channel = "webhook"
 
     def __init__(self, store: Store, http: httpx.AsyncClient, targets: WebhookTargets) -> None:
         self._store = store

@@ -12,16 +12,15 @@ import socketio
 from fastapi import FastAPI
 
 from bot.app import create_app
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.complaints import CITIZEN, NewComplaint
 from bot.handoffs import RECORD_KIND, HandoffRequest
 from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.settings import Settings
-from bot.types import Channel
 from bot.upload_claims import RECORD_KIND as UNCLAIMED
 from bot.upload_claims import UnclaimedUpload
-from channels.chat_texts import TEXTS
+from bot.words import text
 from channels.webchat_http import upload_token, uploaded_attachment
 from tests.channels.chat.conftest import JPEG, menu
 from tests.servers import serve
@@ -193,7 +192,7 @@ async def test_an_upload_that_is_not_a_photo_is_refused_in_the_users_language(
     url, _ = served
     response = await upload(url, "session-0001", b"%PDF-1.7 not a photo", lang=lang)
     assert response.status_code == 415
-    assert response.json()["error"]["message"] == TEXTS["media_unsupported"][language]
+    assert response.json()["error"]["message"] == text("chat.media_unsupported", language)
 
 
 async def test_an_upload_over_the_limit_is_refused(served):
@@ -208,7 +207,7 @@ async def test_an_employee_request_is_recorded_and_alerted(served, browser):
     assert events == [{"text": "جاري تحويلك لأحد موظفينا."}]
     services = services_of(served)
     (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
-    assert (request.channel, request.conversation_id) == (Channel.WEBCHAT, f"webchat:{session}")
+    assert (request.channel, request.conversation_id) == ("webchat", f"webchat:{session}")
     (alert,) = (await services.store.list_messages(MessageFilter(), 10, None)).items
     assert (alert.event, alert.to) == ("chat_handoff", "desk:handoffs")
     assert alert.body.startswith("مواطن يطلب موظفاً عبر المحادثة في الموقع (—).")
@@ -218,7 +217,7 @@ async def test_dialogue_down_apologises(browser, fake_rasa):
     fake_rasa.down = True
     await browser.session()
     events = await browser.say("hello, is anyone there?")
-    assert events == [{"text": TEXTS["dialogue_down"]["en"]}]
+    assert events == [{"text": text("chat.dialogue_down", "en")}]
 
 
 @pytest.mark.parametrize(
@@ -308,7 +307,7 @@ async def test_the_code_typed_in_the_chat_proves_the_phone(served, browser, fake
     without a dialogue turn, and the messages held for the phone leave."""
     services = services_of(served)
     typed = NewComplaint(
-        channel=Channel.WEBCHAT, language="ar", description="حفرة كبيرة", phone="0551234567"
+        channel="webchat", language="ar", description="حفرة كبيرة", phone="0551234567"
     )
     complaint = (await services.complaints.create(typed, CITIZEN)).complaint
     hint = {"phone_code": {"reference": complaint.reference}}
@@ -316,7 +315,7 @@ async def test_the_code_typed_in_the_chat_proves_the_phone(served, browser, fake
     session = await browser.session()
     await browser.say("نعم", session_id=session)
     [wrong] = await browser.say("٠٠٠٠٠٠", session_id=session)
-    assert wrong == {"text": TEXTS["code_wrong"]["ar"]}
+    assert wrong == {"text": text("phone_code.wrong", "ar", "chat")}
     code = services.complaints.rules.phone_codes.code(complaint.reference)
     eastern = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     [verified] = await browser.say(eastern, session_id=session)
