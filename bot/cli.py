@@ -51,7 +51,7 @@ def worker() -> None:
     """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service)."""
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def work() -> None:
         services = await Services.start(settings)

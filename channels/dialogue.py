@@ -3,6 +3,8 @@
 A channel sends the user's text (or a button payload) with metadata and gets the bot's
 messages back. Rasa's own timeout is not ours: the phone must never wait more than a few
 seconds, so every call is bounded and failures surface as one exception channels handle.
+Every turn of every channel passes here, so here it is counted (by channel and outcome), and
+the turn's request id joins the metadata: the actions Rasa calls log under it too.
 """
 
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.logs import current_request_id
+from bot.metrics import TURNS
 from bot.types import Channel, Language
 
 
@@ -51,6 +55,7 @@ class Metadata(BaseModel):
     transcript: str | None = None
     message_id: str | None = None
     sources: dict[str, str] = {}
+    request_id: str | None = None
 
 
 class DialogueClient:
@@ -61,6 +66,7 @@ class DialogueClient:
 
     async def send(self, sender_id: str, text: str, metadata: Metadata) -> list[BotMessage]:
         """The bot's answer to one user message, or DialogueUnavailable."""
+        metadata = metadata.model_copy(update={"request_id": current_request_id()})
         body = {
             "sender": sender_id,
             "message": text,
@@ -69,6 +75,10 @@ class DialogueClient:
         try:
             response = await self.http.post(self.url, json=body, timeout=self.timeout)
             response.raise_for_status()
-            return _MESSAGES.validate_json(response.content)
+            messages = _MESSAGES.validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:
+            outcome = "timeout" if isinstance(exc, httpx.TimeoutException) else "unavailable"
+            TURNS.labels(metadata.channel.value, outcome).inc()
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        TURNS.labels(metadata.channel.value, "answered").inc()
+        return messages

@@ -29,7 +29,7 @@ from channels.voice.call import MAX_HOLDS, Step, answer_call
 from channels.voice.fallback import fallback_answer, out_of_service, voices
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
-from channels.voice.state import VoicemailReason, forget_call, load_call
+from channels.voice.state import VoicemailReason, forget_call, load_call, record_call_event
 from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
 from channels.voice.voicemail import Voicemail, keep_voicemail
 
@@ -82,7 +82,7 @@ async def status(form: TwilioForm, services: ServicesDep) -> None:
             at=utc_now(),
             step=None if served else state.prompt.step,
         )
-        await services.store.record_call_event(event)
+        await record_call_event(services.store, event)
     if not (services.settings.record_calls and state.references):
         await forget_call(services.store, request.call_sid)  # else once its recording is attached
 

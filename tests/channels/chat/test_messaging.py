@@ -111,6 +111,21 @@ async def test_a_whatsapp_message_reaches_the_dialogue_and_the_menu_comes_back_n
     assert sent["StatusCallback"] == f"https://balagh.example{STATUS_PATH}"
 
 
+async def test_the_turn_carries_the_request_id_to_the_dialogue_and_back(client, fake_rasa):
+    """The load balancer's id (else one made here) names the turn in Rasa's metadata, in the
+    actions' logs and in the answer."""
+    params = whatsapp("SM" + "b" * 32, "مرحبا")
+    signature = twilio_signature(PATH, params)
+    from_balancer = await client.post(
+        PATH,
+        data=params,
+        headers={"X-Twilio-Signature": signature, "X-Request-ID": "3f1c2b7e-lb-0001"},
+    )
+    made_here = await post(client, whatsapp("SM" + "c" * 32, "hello"))
+    assert from_balancer.headers["X-Request-ID"] == "3f1c2b7e-lb-0001"
+    assert fake_rasa.request_ids == ["3f1c2b7e-lb-0001", made_here.headers["X-Request-ID"]]
+
+
 @pytest.mark.parametrize(
     ("greeting", "reply", "language"),
     [
