@@ -12,6 +12,12 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 - `customData` (rasa-webchat's name; Rasa's default `metadata` is read too) may carry
   `language` ("ar"/"en"), `location` `{lat, lng}` and `media` (upload tokens from
   `POST /webchat/uploads`); anything else in it is ignored.
+
+Across service replicas (`BALAGH_REDIS_URL`): the bot's messages go to the session's room,
+through Redis, so every socket of that chat gets them whichever replica holds it (a second
+tab, or a socket that reconnected elsewhere while its turn was answered). A socket itself
+lives in one process: Engine.IO's long-polling requests must reach the replica that opened
+the socket, so the load balancer keeps each client on one replica (deploy/haproxy.cfg).
 """
 
 import logging
@@ -25,6 +31,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from bot.complaint import Location
+from bot.logs import new_request_id, request_id
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import Channel, Language
@@ -76,11 +83,14 @@ def shared_location(value: Any) -> dict[str, Any] | None:
 class WebChat:
     """The socket.io server; it reaches the services through the app once it runs."""
 
-    def __init__(self, app: FastAPI, allowed_origins: list[str]) -> None:
+    def __init__(self, app: FastAPI, allowed_origins: list[str], redis_url: str | None) -> None:
         self.app = app
         self.allowed_origins = allowed_origins
         self.sio = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=self.origin_allowed, logger=False
+            async_mode="asgi",
+            cors_allowed_origins=self.origin_allowed,
+            logger=False,
+            client_manager=socketio.AsyncRedisManager(redis_url) if redis_url else None,
         )
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", self.user_uttered)
@@ -103,7 +113,11 @@ class WebChat:
         asked = data.get("session_id") if isinstance(data, Mapping) else None
         session_id = asked if isinstance(asked, str) and SESSION_ID.match(asked) else None
         session_id = session_id or secrets.token_hex(16)
+        earlier = (await self.sio.get_session(sid)).get("session_id")
+        if earlier and earlier != session_id:
+            await self.sio.leave_room(sid, earlier)
         await self.sio.save_session(sid, {"session_id": session_id})
+        await self.sio.enter_room(sid, session_id)  # the chat's sockets, on every replica
         await self.sio.emit("session_confirm", session_id, to=sid)
 
     async def user_uttered(self, sid: str, data: Any) -> None:
@@ -122,10 +136,13 @@ class WebChat:
             return
         services = self.services
         turns = ChatTurns(services, dialogue_client(services))
-        reply = await turns.take(f"webchat:{session_id}", text.strip(), metadata)
+        with request_id(new_request_id()):
+            reply = await turns.take(f"webchat:{session_id}", text.strip(), metadata)
+        # the chat's room when this socket joined it; else (no session confirmed) the socket
+        room = session_id if session.get("session_id") == session_id else sid
         for message in reply.messages:
             for event in bot_uttered(message):
-                await self.sio.emit("bot_uttered", event, to=sid)
+                await self.sio.emit("bot_uttered", event, room=room)
 
     def metadata(self, session_id: str, custom: Mapping[str, Any]) -> Metadata:
         named = custom.get("language")
@@ -152,4 +169,4 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Serve the web chat's socket.io endpoint at /socket.io/ inside the service."""
     public = urlsplit(settings.public_base_url)
     origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
-    app.mount(f"/{SOCKET_PATH}", WebChat(app, origins).asgi())
+    app.mount(f"/{SOCKET_PATH}", WebChat(app, origins, settings.redis_url).asgi())
