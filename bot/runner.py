@@ -102,6 +102,8 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             port=settings.port,
             log_level=settings.log_level.lower(),
             log_config=None,  # our handler, which masks phone numbers
+            # on SIGTERM: stop listening, let the requests being answered finish (bounded)
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
     )
 

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # /metrics: when set, Prometheus must send it as a bearer token; unset, loopback only
     metrics_token: SecretStr | None = None
     # On SIGTERM, requests already being answered get this long to finish
-    shutdown_grace_seconds: Annotated[float, Field(gt=0, le=120)] = 20
+    shutdown_grace_seconds: Annotated[int, Field(ge=1, le=120)] = 20
     attachments_dir: Path = ROOT / "var" / "attachments"
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 10_485_760
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

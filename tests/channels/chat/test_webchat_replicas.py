@@ -5,7 +5,7 @@ comes from Debian's redis-server, started here.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -42,7 +42,7 @@ async def replicas(settings: Settings, redis_url: str) -> AsyncIterator[list[str
 
 
 @pytest.fixture
-async def open_chat() -> AsyncIterator:
+async def open_chat() -> AsyncIterator[Callable[[str], Awaitable[Browser]]]:
     clients: list[socketio.AsyncClient] = []
 
     async def connect(url: str) -> Browser:
