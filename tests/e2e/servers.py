@@ -23,6 +23,7 @@ from bot.runner import RASA_RUNTIME_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+BALAGH = Path(sys.executable).parent / "balagh"
 DEFAULT_MODEL = ROOT / "models" / "balagh.tar.gz"
 RASA_START_SECONDS = 300.0
 SERVICE_START_SECONDS = 60.0
@@ -110,8 +111,8 @@ def start_service(
     env: Mapping[str, str] | None = None,
     name: str = "service",
 ) -> Server:
-    """The Balagh service with the action endpoint, on a temporary SQLite store (`env` adds
-    to or overrides its settings)."""
+    """The Balagh service (`balagh run --no-dialogue`) on a temporary SQLite store; `env`
+    adds to or overrides its settings."""
     port = port or free_port()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -121,20 +122,7 @@ def start_service(
         "BALAGH_LOG_LEVEL": "WARNING",
         **(env or {}),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "tests.e2e.service_app:create",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = [str(BALAGH), "run", "--no-dialogue"]  # as a container runs a replica
     return _start(
         name,
         command,

@@ -1,0 +1,49 @@
+"""A replica told to stop (SIGTERM, as Kubernetes and compose do) finishes the webhooks it is
+answering, takes no new ones, then exits: `balagh run --no-dialogue` as a container runs it."""
+
+import asyncio
+import signal
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.channels.voice.caller import SimulatedCall
+from tests.e2e.servers import free_port, start_service
+from tests.servers import serve
+
+PUBLIC = "https://balagh.example"
+TURN_SECONDS = 2.0
+
+
+async def test_a_stopping_replica_answers_the_call_it_is_serving(tmp_path):
+    turn_started = asyncio.Event()
+
+    async def slow_rasa(request: Request) -> JSONResponse:
+        turn_started.set()
+        await asyncio.sleep(TURN_SECONDS)
+        return JSONResponse([{"text": "أهلاً بك"}])
+
+    rasa = Starlette(routes=[Route("/webhooks/rest/webhook", slow_rasa, methods=["POST"])])
+    async with serve(rasa) as rasa_url:
+        env = {"BALAGH_PUBLIC_BASE_URL": PUBLIC, "BALAGH_RASA_URL": rasa_url}
+        replica = await asyncio.to_thread(start_service, tmp_path, free_port(), env=env)
+        try:
+            async with httpx.AsyncClient(timeout=30) as http:
+                call = SimulatedCall(http, PUBLIC, server=replica.url)
+                await call.dial()
+                answer = asyncio.create_task(call.press("1"))  # Arabic: the first turn
+                await turn_started.wait()
+                replica.process.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.5)
+                with pytest.raises(httpx.ConnectError):  # no new request once stopping
+                    await http.get(f"{replica.url}/health/live")
+                greeted = await answer
+            code = await asyncio.to_thread(replica.process.wait, 30)
+        finally:
+            replica.stop()
+    assert greeted.said[0] == "أهلاً بك"
+    assert code in (0, -signal.SIGTERM)  # uvicorn ends as the signal asked, once drained
