@@ -8,6 +8,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -15,6 +16,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from nlu_components.lock_store import RedisLockStore
 from tests.redis_server import RedisServer, start_redis
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +111,29 @@ def test_a_lock_left_by_dead_replicas_expires_from_redis(
 ) -> None:
     store(lock_lifetime=1).issue_ticket("c1")
     assert 0 < client.ttl("test:lock:c1") <= 3
+
+
+def test_the_production_endpoints_name_this_lock_store(
+    server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy/rasa/endpoints.yml, read by Rasa as a replica reads it at start-up."""
+    from rasa.core.lock_store import LockStore
+    from rasa.core.utils import read_endpoints_from_path
+
+    environment = {
+        "BALAGH_ACTIONS_URL": "http://service:8000/webhook",
+        "BALAGH_ACTIONS_TOKEN": "shared-token",
+        "BALAGH_RASA_TRACKER_URL": "mongodb://mongo1,mongo2,mongo3/?replicaSet=rs0",
+        "BALAGH_REDIS_HOST": "127.0.0.1",
+        "BALAGH_REDIS_PORT": str(server.port),
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    endpoints = read_endpoints_from_path(ROOT / "deploy" / "rasa" / "endpoints.yml")
+    assert endpoints.action.url == "http://service:8000/webhook"
+    assert endpoints.action.token == "shared-token"
+    assert endpoints.tracker_store.type == "mongod"
+    lock_store = LockStore.create(endpoints.lock_store)
+    assert isinstance(lock_store, RedisLockStore)
+    assert (lock_store.lock_lifetime, lock_store.poll_seconds) == (10, 0.05)
+    assert lock_store.issue_ticket("c1") == 0
