@@ -1,6 +1,6 @@
 """Every HTTP request gets a request id (logged, answered in `X-Request-ID`) and is timed.
 
-The id comes from the load balancer when it sends one (HAProxy: `unique-id-header`), else it
+The id comes from the load balancer when it sends one (deploy/haproxy.cfg sets it), else it
 is made here. The time goes to `balagh_http_request_duration_seconds` under the route's
 template (`/api/complaints/{reference}`, never the reference itself), so the webhooks'
 latency is there by route; mounted applications (socket.io's long polls, static files) are

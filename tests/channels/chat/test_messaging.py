@@ -2,6 +2,7 @@
 real service; replies checked as the fake Twilio Messages API received them."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.clock import utc_now
 from bot.complaints import Actor, NewComplaint
@@ -290,9 +291,20 @@ async def test_media_urls_outside_twilio_are_never_fetched(client, fake_rasa, fa
     assert fake_twilio.bodies == [TEXTS["media_failed"]["ar"]]
 
 
+def turns_counted() -> dict[str, float]:
+    return {
+        outcome: REGISTRY.get_sample_value(
+            "balagh_dialogue_turns_total", {"channel": "whatsapp", "outcome": outcome}
+        )
+        or 0.0
+        for outcome in ("answered", "unavailable")
+    }
+
+
 async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message(
     client, fake_rasa, fake_twilio
 ):
+    before = turns_counted()
     fake_rasa.down = True
     fake_twilio.media["ME1"] = (JPEG, "image/jpeg")
     await post(client, with_media(whatsapp("MM1", "حفرة"), ("ME1", "image/jpeg")))
@@ -303,6 +315,11 @@ async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message
     kept, fresh = fake_rasa.received
     assert fresh["metadata"]["media"] == kept["metadata"]["media"]
     assert fresh["metadata"]["media"][0]["kind"] == "photo"
+    after = turns_counted()
+    assert {outcome: after[outcome] - before[outcome] for outcome in after} == {
+        "answered": 1,
+        "unavailable": 1,
+    }
 
 
 async def test_english_apology_for_an_english_user(client, fake_rasa, fake_twilio):
