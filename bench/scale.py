@@ -61,6 +61,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.callers import (  # noqa: E402
     FakeRecordings,
+    Results,
+    TimedCall,
     count_voice_complaints,
     percentile,
     reads_a_reference,
@@ -70,7 +72,7 @@ from bot.store.sqlite import SqliteStore  # noqa: E402
 from channels.chat_texts import say as chat_says  # noqa: E402
 from channels.voice.texts import say as voice_says  # noqa: E402
 from channels.voice.voicemail import pending_voicemails  # noqa: E402
-from tests.channels.voice.caller import Answer, SimulatedCall, new_sid  # noqa: E402
+from tests.channels.voice.caller import Answer, new_sid  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
     BALAGH,
     Server,
@@ -99,13 +101,12 @@ DRAIN_SECONDS = 180.0
 
 
 @dataclass
-class Calls:
-    latencies_ms: list[float] = field(default_factory=list)
-    completed: set[str] = field(default_factory=set)  # heard their reference
+class Calls(Results):
+    """bench/callers.py's results (errors: silence, an error or a second apology), and:"""
+
     voicemails: set[str] = field(default_factory=set)  # left a voicemail after an apology
     apologised: set[str] = field(default_factory=set)
     fallbacks: int = 0  # webhooks that failed and went to the fallback URL, as Twilio does
-    errors: list[str] = field(default_factory=list)  # silence, an error, a second apology
 
 
 @dataclass
@@ -117,18 +118,12 @@ class Chats:
     errors: list[str] = field(default_factory=list)
 
 
-class TwilioCall(SimulatedCall):
+class TwilioCall(TimedCall):
     """A call as Twilio carries it: timed webhooks, and the fallback URL when one fails."""
 
     def __init__(self, calls: Calls, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(calls, *args, **kwargs)
         self.calls = calls
-
-    async def post(self, url: str, fields: dict[str, object]) -> httpx.Response:
-        started = time.perf_counter()
-        response = await super().post(url, fields)
-        self.calls.latencies_ms.append((time.perf_counter() - started) * 1000)
-        return response
 
     async def _follow(self, url: str, **extra: Any) -> Answer:
         fields = {**self.fields, **extra}

@@ -5,19 +5,12 @@ replica killed with SIGKILL keeps its counts in the sum."""
 import asyncio
 import os
 import signal
-import sys
-from pathlib import Path
 
 import httpx
 
-from bot.complaints import Actor, ComplaintService, NewComplaint
-from bot.notifications.planner import NotificationPlanner
-from bot.store.sqlite import SqliteStore
-from bot.types import Channel
 from tests.api.test_probes import counted
-from tests.e2e.servers import free_port, start_service
-
-BALAGH = Path(sys.executable).parent / "balagh"
+from tests.e2e.servers import BALAGH, free_port, start_service
+from tests.notifications.test_worker_crash import queue_reports
 
 
 def metric(scrape: str, name: str, *labels: str) -> float:
@@ -27,34 +20,13 @@ def metric(scrape: str, name: str, *labels: str) -> float:
     return 0.0
 
 
-async def queue_reports(database: Path, catalogue, count: int) -> int:
-    """`count` reports; how many notifications they queued."""
-    store = SqliteStore(database)
-    await store.open()
-    try:
-        planner = NotificationPlanner(
-            store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
-        )
-        service = ComplaintService(store, catalogue, planner)
-        for n in range(count):
-            report = NewComplaint(
-                channel=Channel.VOICE,
-                language="ar",
-                description="عمود انارة طافي",
-                district="al_hofuf",
-                phone=f"0551234{n:03d}",
-            )
-            await service.create(report, Actor("citizen", "citizen"))
-        return (await store.outbox_backlog()).depth
-    finally:
-        await store.close()
-
-
 async def test_any_replica_reports_every_processs_counts(tmp_path, catalogue):
     shared = tmp_path / "prometheus"
     shared.mkdir()
     env = {"PROMETHEUS_MULTIPROC_DIR": str(shared), "BALAGH_EMBEDDED_WORKER": "false"}
-    queued = await queue_reports(tmp_path / "balagh.db", catalogue, 4)
+    store = await queue_reports(tmp_path / "balagh.db", catalogue, 4)
+    queued = (await store.outbox_backlog()).depth
+    await store.close()
     replicas = [
         await asyncio.to_thread(start_service, tmp_path, free_port(), env=env, name=f"service{n}")
         for n in (1, 2)

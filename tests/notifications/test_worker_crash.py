@@ -8,7 +8,6 @@ twilio-python to a fake Twilio that counts every message it accepts.
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -17,12 +16,12 @@ from bot.notifications.message import IN_FLIGHT
 from bot.notifications.planner import NotificationPlanner
 from bot.store.sqlite import SqliteStore
 from bot.types import Channel
+from tests.e2e.servers import BALAGH
 from tests.notifications.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, all_messages
 from tests.notifications.fakes import FakeTwilio
 from tests.servers import serve
 
 REPORTS = 30
-BALAGH = Path(sys.executable).parent / "balagh"
 
 
 async def wait_until(condition: Callable[[], Awaitable[bool]], within: float) -> None:
