@@ -12,7 +12,8 @@ The load goes through the load balancer:
   keys): each reports a pothole with a recorded description and hears its reference, then
   dials again, until the run ends. A caller is treated as Twilio treats it: a webhook that
   fails (the balancer's 502 when its replica died mid-answer) is followed by the number's
-  fallback URL; an apology leads to a voicemail, recorded and reported by callback.
+  fallback URL. A caller answers what it hears: an apology leads to a voicemail, recorded and
+  reported by callback; "we couldn't save your report, try again?" to pressing 1.
 - M web chat users (python-socketio, polling then websocket, each from its own local
   address so the balancer spreads them): a conversation of three turns, then another. A
   socket dropped by a dying replica reconnects, confirms the same session and repeats the
@@ -106,6 +107,7 @@ class Calls(Results):
 
     voicemails: set[str] = field(default_factory=set)  # left a voicemail after an apology
     apologised: set[str] = field(default_factory=set)
+    retried: set[str] = field(default_factory=set)  # heard "we couldn't save it: try again?"
     fallbacks: int = 0  # webhooks that failed and went to the fallback URL, as Twilio does
 
 
@@ -158,15 +160,19 @@ async def one_call(http: httpx.AsyncClient, lb: str, calls: Calls, think: float)
         answer = await call.dial()
         pressed = 0
         while True:
-            if pressed == len(KEYS):  # after "send it": the reference, read digit by digit
-                if not any(reads_a_reference(line) for line in answer.said):
-                    raise AssertionError(f"no reference read back: {answer.said[:2]}")
-                calls.completed.add(sid)
+            if pressed >= len(KEYS) and any(reads_a_reference(line) for line in answer.said):
+                calls.completed.add(sid)  # after "send it": the reference, digit by digit
                 break
-            if apologises(answer):
+            if pressed > len(KEYS) + 1:
+                raise AssertionError(f"no reference read back: {answer.said[:2]}")
+            retry_offered = pressed == len(KEYS) and answer.has("Gather")  # "try again?"
+            if retry_offered or apologises(answer):  # a caller may hear one apology
                 if sid in calls.apologised:
                     raise AssertionError("a second apology")
                 calls.apologised.add(sid)
+            if retry_offered:
+                calls.retried.add(sid)
+            elif apologises(answer):
                 await leave_voicemail(call, answer, think)
                 calls.voicemails.add(sid)
                 break
@@ -175,7 +181,7 @@ async def one_call(http: httpx.AsyncClient, lb: str, calls: Calls, think: float)
                 answer = await call.record(new_sid("RE"), seconds=3)
             elif answer.has("Gather"):
                 await asyncio.sleep(think)
-                answer = await call.press(KEYS[pressed])
+                answer = await call.press(KEYS[min(pressed, len(KEYS) - 1)])  # 1: try again
                 pressed += 1
             elif answer.has("Redirect"):  # asked to hold: Twilio follows at once
                 answer = await call._follow(answer.no_input)
@@ -499,6 +505,7 @@ async def run(
         "first_errors": calls.errors[:3],
         "calls_heard_apology_once": len(calls.apologised),
         "calls_left_voicemail": len(calls.voicemails),
+        "calls_offered_a_retry": len(calls.retried),
         "webhooks_failed_to_fallback": calls.fallbacks,
         "complaints_created": sum(complaints.values()),
         "calls_reported": len(reported),
@@ -532,12 +539,17 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=20, help="web chat users at once")
     parser.add_argument("--seconds", type=float, default=150, help="how long the load lasts")
     parser.add_argument("--think", type=float, default=4.0, help="seconds between key presses")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the logs and data here (default: a temporary folder)"
+    )
     args = parser.parse_args()
     problem = missing_prerequisite()
     if problem:
         sys.exit(f"bench/scale.py needs the dialogue core: {problem}")
     with tempfile.TemporaryDirectory(prefix="balagh-scale-") as folder:
-        summary = asyncio.run(run(args.callers, args.chats, args.seconds, args.think, Path(folder)))
+        workdir = args.workdir or Path(folder)
+        workdir.mkdir(parents=True, exist_ok=True)
+        summary = asyncio.run(run(args.callers, args.chats, args.seconds, args.think, workdir))
     print(json.dumps(summary, ensure_ascii=False))
 
 
