@@ -36,13 +36,13 @@ from actions.conversation import (
     Fallback,
     Greet,
     Handoff,
+    MunicipalServices,
     Programs,
     SessionStart,
     SwitchLanguage,
 )
-from actions.conversation import Services as ServicesAction
 from actions.status import CheckStatus, ValidateStatusForm
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep
 from bot.logs import current_request_id, new_request_id, request_id, valid_request_id
 from bot.metrics import ACTION_ERRORS
 from bot.services import Services
@@ -58,7 +58,7 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     Fallback,
     Handoff,
     Programs,
-    ServicesAction,
+    MunicipalServices,
     ValidateComplaintForm,
     SubmitComplaint,
     CancelReport,
@@ -90,8 +90,8 @@ def executor_for(app: FastAPI) -> ActionExecutor:
     return cached
 
 
-async def _allowed(request: Request, services: ServicesDep) -> None:
-    setting = services.settings.actions_token
+async def _allowed(request: Request, settings: SettingsDep) -> None:
+    setting = settings.actions_token
     token = setting.get_secret_value() if setting is not None else ""
     if token:  # an empty BALAGH_ACTIONS_TOKEN counts as unset
         given = request.query_params.get("token", "")

@@ -44,8 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.store.base import ComplaintFilter, Cursor  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
-from bot.types import Channel  # noqa: E402
-from channels.voice.texts import DIGIT_WORDS  # noqa: E402
+from channels.voice.speech import digit_name  # noqa: E402
 from tests.channels.voice.caller import Answer, SimulatedCall, new_sid  # noqa: E402
 from tests.e2e.servers import Stack, free_port, missing_prerequisite  # noqa: E402
 
@@ -95,7 +94,7 @@ class TimedCall(SimulatedCall):
 
 def reads_a_reference(line: str) -> bool:
     """A reference is ten digits read one by one (and only the line reads them so)."""
-    digits = set(DIGIT_WORDS["ar"]) | set(DIGIT_WORDS["en"])
+    digits = {digit_name(digit, language) for digit in range(10) for language in ("ar", "en")}
     return sum(word.strip("،,.") in digits for word in line.split()) >= 10
 
 
@@ -163,7 +162,7 @@ async def count_voice_complaints(database: Path) -> list[str]:
         call_sids: list[str] = []
         cursor = None
         while True:
-            page = await store.list_complaints(ComplaintFilter(channel=Channel.VOICE), 200, cursor)
+            page = await store.list_complaints(ComplaintFilter(channel="voice"), 200, cursor)
             call_sids += [complaint.sources.get("CallSid", "") for complaint in page.items]
             if page.next_cursor is None:
                 return call_sids

@@ -68,11 +68,10 @@ from bench.callers import (  # noqa: E402
     percentile,
     reads_a_reference,
 )
+from bot import words  # noqa: E402
 from bot.notifications.message import MessageFilter  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
-from channels.chat_texts import say as chat_says  # noqa: E402
-from channels.voice.texts import say as voice_says  # noqa: E402
-from channels.voice.voicemail import pending_voicemails  # noqa: E402
+from bot.voicemails import pending_voicemails  # noqa: E402
 from tests.channels.voice.caller import Answer, new_sid  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
     BALAGH,
@@ -94,9 +93,9 @@ P95_TARGET_MS = 1000.0
 # Arabic; report a problem; roads; Al Hofuf; (the description is recorded) yes, my number;
 # send it. A caller answers what it hears: a menu with the next key, a beep with a recording.
 KEYS = ("1", "1", "1", "1", "1", "1")
-APOLOGIES = {voice_says("apology", "ar"), voice_says("apology", "en")}
+APOLOGIES = {words.text("call.apology", language, "voice") for language in ("ar", "en")}
 CHAT_TURNS = ("hello", "2", "1234567890")  # the menu, follow a report, a wrong reference
-CHAT_DOWN = {chat_says("dialogue_down", "ar"), chat_says("dialogue_down", "en")}
+CHAT_DOWN = {words.text("chat.dialogue_down", language, "chat") for language in ("ar", "en")}
 CHAT_WAIT_SECONDS = 15.0
 DRAIN_SECONDS = 180.0
 

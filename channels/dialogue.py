@@ -5,6 +5,11 @@ messages back. Rasa's own timeout is not ours: the phone must never wait more th
 seconds, so every call is bounded and failures surface as one exception channels handle.
 Every turn of every channel passes here, so here it is counted (by channel and outcome), and
 the turn's request id joins the metadata: the actions Rasa calls log under it too.
+
+The custom actions say their words themselves (actions/messages.py); the few responses Rasa
+utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
+which is filled in here in the medium the channel gave, so they too are reworded in the
+catalogues without retraining.
 """
 
 from typing import Any
@@ -14,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.logs import current_request_id
 from bot.metrics import TURNS
-from bot.types import Channel, Language
+from bot.types import LANGUAGES, Channel, Language
+from bot.words import Medium, text
 
 
 class DialogueUnavailable(Exception):
@@ -64,8 +70,11 @@ class DialogueClient:
         self.timeout = timeout_seconds
         self.http = http
 
-    async def send(self, sender_id: str, text: str, metadata: Metadata) -> list[BotMessage]:
-        """The bot's answer to one user message, or DialogueUnavailable."""
+    async def send(
+        self, sender_id: str, text: str, metadata: Metadata, medium: Medium
+    ) -> list[BotMessage]:
+        """The bot's answer to one user message (its words for the channel's medium), or
+        DialogueUnavailable."""
         metadata = metadata.model_copy(update={"request_id": current_request_id()})
         body = {
             "sender": sender_id,
@@ -78,7 +87,25 @@ class DialogueClient:
             messages = _MESSAGES.validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:
             outcome = "timeout" if isinstance(exc, httpx.TimeoutException) else "unavailable"
-            TURNS.labels(metadata.channel.value, outcome).inc()
+            TURNS.labels(metadata.channel, outcome).inc()
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        TURNS.labels(metadata.channel.value, "answered").inc()
-        return messages
+        TURNS.labels(metadata.channel, "answered").inc()
+        return [with_words(message, medium) for message in messages]
+
+
+def with_words(message: BotMessage, medium: Medium) -> BotMessage:
+    """A domain response that names its words (`custom.say`) with them filled in."""
+    key = message.custom.get("say")
+    if not isinstance(key, str):
+        return message
+    named = message.custom.get("language")
+    language: Language = named if named in LANGUAGES else LANGUAGES[0]
+    menu = message.custom.get("menu")
+    buttons = tuple(
+        Button(title=text(str(item["title"]), language, medium), payload=str(item["payload"]))
+        for item in (menu if isinstance(menu, list) else [])
+    )
+    hints = {k: v for k, v in message.custom.items() if k not in ("say", "language", "menu")}
+    return message.model_copy(
+        update={"text": text(key, language, medium), "buttons": buttons, "custom": hints}
+    )

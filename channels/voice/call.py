@@ -17,16 +17,19 @@ from functools import partial
 from typing import Any, Final, Literal
 
 from bot.announcements import list_announcements
-from bot.audio import UnreadableAudio
+from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
 from bot.clock import utc_now
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.kpi import CallEvent
 from bot.services import Services
-from bot.types import Channel, Language
+from bot.types import Language
+from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail, reported_in_call
+from bot.words import N_, text
 from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
-from channels.recordings import MEDIA_TYPE, RecordingJob, Recordings, RecordingUnavailable
+from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
 from channels.voice import twiml
 from channels.voice.followup import settle_recording
+from channels.voice.line import VOICE
 from channels.voice.params import CallRequest
 from channels.voice.prompt import (
     Prompt,
@@ -37,16 +40,13 @@ from channels.voice.prompt import (
 )
 from channels.voice.state import (
     CallState,
-    VoicemailReason,
     load_call,
     record_call_event,
     remember_language,
     remembered_language,
     save_call,
 )
-from channels.voice.texts import say
 from channels.voice.urls import RecordingUse, announcement_url, recording_url, step_url
-from channels.voice.voicemail import Voicemail, keep_voicemail, reported_in_call
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,11 @@ class CallStep:
             record_call=record_call,
         )
 
+    def say(self, key: str, **values: object) -> str:
+        """What the phone line says itself, in the caller's language (the catalogue's voice
+        words)."""
+        return text(key, self.state.language, "voice", **values)
+
     def finish(self, *lines: str) -> str:
         return twiml.finish(lines, self.state.language, self.voices)
 
@@ -158,9 +163,15 @@ class CallStep:
         offered = remembered or "ar"
         other: Language = "en" if offered == "ar" else "ar"
         self.state.language, self.state.remembered_language = offered, remembered
-        preamble: list[str | twiml.Audio] = [say("greeting", offered), say("greeting", other)]
+        preamble: list[str | twiml.Audio] = [
+            text("call.greeting", offered, "voice"),
+            text("call.greeting", other, "voice"),
+        ]
         if settings.record_calls:
-            preamble += [say("recorded", offered), say("recorded", other)]
+            preamble += [
+                text("call.recorded", offered, "voice"),
+                text("call.recorded", other, "voice"),
+            ]
         preamble += await self.announcements(offered)
         return self.ask(
             language_prompt(offered),
@@ -203,21 +214,21 @@ class CallStep:
             return await self.employee()
         if answer.kind == "send" and prompt.kind != "language":
             return await self.turn(answer.text)
-        return await self.miss("no_input" if answer.kind == "nothing" else "invalid_choice")
+        return await self.miss(
+            N_("call.no_input") if answer.kind == "nothing" else N_("call.invalid_choice")
+        )
 
     async def silence(self) -> str:
         if self.state.prompt.kind == "voicemail" and self.state.misses >= MAX_MISSES:
-            return self.finish(say("voicemail_empty", self.state.language))
-        return await self.miss("no_input")
+            return self.finish(self.say("call.voicemail_empty"))
+        return await self.miss(N_("call.no_input"))
 
     async def miss(self, why: str) -> str:
         """Say what went wrong and ask again, at most twice in a row; then an employee."""
         self.state.misses += 1
         if self.state.misses > MAX_MISSES and self.state.prompt.kind != "voicemail":
             return await self.employee()
-        return self.ask(
-            self.state.prompt, preamble=[say(why, self.state.language)], conventions=True
-        )
+        return self.ask(self.state.prompt, preamble=[self.say(why)], conventions=True)
 
     async def chose(self, language: Language) -> str:
         self.state.language = language
@@ -229,7 +240,7 @@ class CallStep:
         """One turn of the dialogue; its messages become the next prompt."""
         state = self.state
         metadata = Metadata(
-            channel=Channel.VOICE,
+            channel=VOICE.code,
             language=state.language,
             phone=state.caller,
             media=[item.model_dump(mode="json") for item in media],
@@ -237,7 +248,8 @@ class CallStep:
             sources={"CallSid": self.request.call_sid},
         )
         try:
-            messages = await self.dialogue.send(f"voice:{self.request.call_sid}", text, metadata)
+            sender = f"voice:{self.request.call_sid}"
+            messages = await self.dialogue.send(sender, text, metadata, VOICE.medium)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
             return await self.dialogue_failed()
@@ -250,9 +262,9 @@ class CallStep:
             return await self.employee(reply.prompt.texts, on_duty=reply.handoff)
         if text == "/goodbye":
             state.served = True
-            return self.finish(*(reply.prompt.texts or (say("goodbye", state.language),)))
+            return self.finish(*(reply.prompt.texts or (self.say("call.goodbye"),)))
         if not reply.prompt.texts:
-            return self.ask(state.prompt, preamble=[say("sorry", state.language)])
+            return self.ask(state.prompt, preamble=[self.say("call.sorry")])
         return self.ask(reply.prompt)
 
     async def dialogue_failed(self) -> str:
@@ -263,18 +275,18 @@ class CallStep:
             self.services.store, self.request.call_sid, state.caller, state.started_at
         )
         if reported is None:
-            return self.voicemail("dialogue_unavailable", (say("apology", state.language),))
+            return self.voicemail("dialogue_unavailable", (self.say("call.apology"),))
         if reported.reference not in state.references:
             state.references.append(reported.reference)
         state.served = True
-        return self.finish(say("reported", state.language, reference=reported.reference))
+        return self.finish(self.say("call.reported", reference=reported.reference))
 
     # ---- recordings -------------------------------------------------------------------
     async def described(self) -> str:
         """The description was recorded: it goes to the dialogue as a voice attachment."""
         recording_sid = self.request.recording_sid
         if recording_sid is None:
-            return await self.miss("no_input")
+            return await self.miss(N_("call.no_input"))
         job = self.recordings.planned(recording_sid, self.request.call_sid, "voice")
         return await self.turn("/inform", [await self.fetch_now(job)])
 
@@ -296,7 +308,9 @@ class CallStep:
                     "recording %s left for the worker: %s", job.recording_sid, fetch.exception()
                 )
         await self.recordings.keep(job)
-        return Attachment(kind=job.kind, media_type=MEDIA_TYPE, size=0, storage_key=job.storage_key)
+        return Attachment(
+            kind=job.kind, media_type=RECORDING_MEDIA_TYPE, size=0, storage_key=job.storage_key
+        )
 
     def voicemail(self, reason: VoicemailReason, texts: Sequence[str]) -> str:
         self.state.voicemail_reason = reason
@@ -305,7 +319,7 @@ class CallStep:
         prompt = Prompt(
             kind="voicemail",
             language=language,
-            texts=(*texts, say("voicemail", language)),
+            texts=(*texts, self.say("call.voicemail")),
             step="voicemail",
         )
         return self.ask(prompt)
@@ -328,7 +342,7 @@ class CallStep:
         await keep_voicemail(self.services.store, voicemail)
         state.served = True
         self.after.append(partial(self.settle, job))
-        return self.finish(say("voicemail_kept", state.language))
+        return self.finish(self.say("call.voicemail_kept"))
 
     async def settle(self, job: RecordingJob) -> None:
         await settle_recording(self.services.complaints, self.recordings, job)
@@ -339,13 +353,13 @@ class CallStep:
         settings, language = self.services.settings, self.state.language
         hours = self.services.catalogue.working_hours
         if not (on_duty and settings.agents_number and hours.is_open(self.now)):
-            return self.voicemail("after_hours", texts or (say("employees_away", language),))
+            return self.voicemail("after_hours", texts or (self.say("call.employees_away"),))
         self.state.transferred = True
         await self.event("transferred")
         self.state.prompt = Prompt(
             kind="transfer",
             language=language,
-            texts=tuple(texts) or (say("transferring", language),),
+            texts=tuple(texts) or (self.say("handoff.transfer"),),
             step="transfer",
         )
         return twiml.transfer(self.state.prompt, settings.agents_number, self.url(), self.voices)
@@ -353,7 +367,7 @@ class CallStep:
     def dial_ended(self) -> str:
         if self.request.dial_status in ("completed", "answered"):
             return self.finish()
-        return self.voicemail("no_answer", (say("employees_busy", self.state.language),))
+        return self.voicemail("no_answer", (self.say("call.employees_busy"),))
 
 
 async def finish_fetch(

@@ -12,10 +12,11 @@ from typing import Any, Final
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, Start, VoiceResponse
 
+from bot.languages import script_language
 from bot.types import Language
-from channels.chat_texts import script_language
+from bot.words import text
 from channels.voice.prompt import Prompt
-from channels.voice.texts import GATHER_LANGUAGES, say, spoken
+from channels.voice.speech import GATHER_LANGUAGES, spoken
 
 MENU_TIMEOUT: Final = 6  # seconds of silence after the prompt before re-prompting
 DIGITS_TIMEOUT: Final = 10  # between two keys of a reference or phone number
@@ -144,7 +145,7 @@ def finish(lines: Sequence[str], language: Language, voices: Voices) -> str:
 def hold(url: str, language: Language, voices: Voices) -> str:
     """A retry that came while the first delivery is still being answered: wait, ask again."""
     response = VoiceResponse()
-    voices.speak(response, say("hold", language), language)
+    voices.speak(response, text("call.hold", language, "voice"), language)
     response.pause(length=HOLD_SECONDS)
     response.redirect(url, method="POST")
     return str(response)

@@ -11,13 +11,17 @@ import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.complaints import Actor, ComplaintService, NewComplaint
+from bot.complaints import Actor, NewComplaint
 from bot.notifications.message import IN_FLIGHT
-from bot.notifications.planner import NotificationPlanner
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel
 from tests.e2e.servers import BALAGH
-from tests.notifications.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, all_messages
+from tests.notifications.conftest import (
+    SMS_FROM,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    all_messages,
+    notifying_service,
+)
 from tests.notifications.fakes import FakeTwilio
 from tests.servers import serve
 
@@ -42,13 +46,10 @@ async def queue_reports(database: Path, catalogue, count: int) -> SqliteStore:
     """`count` reports, each queueing an SMS to its citizen; the store stays open."""
     store = SqliteStore(database)
     await store.open()
-    planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
-    )
-    service = ComplaintService(store, catalogue, planner)
+    service = notifying_service(store, catalogue)
     for n in range(count):
         report = NewComplaint(
-            channel=Channel.VOICE,
+            channel="voice",
             language="ar",
             description="عمود انارة طافي",
             district="al_hofuf",

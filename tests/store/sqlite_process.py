@@ -15,7 +15,7 @@ from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.settings import ROOT
 from bot.store.base import VersionConflict
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Role
+from bot.types import Role
 
 
 async def main(database: Path, shared: str, name: str, count: int) -> None:
@@ -25,7 +25,7 @@ async def main(database: Path, shared: str, name: str, count: int) -> None:
         complaints = ComplaintService(store, load_catalogue(ROOT / "catalogue.yml"))
         for n in range(count):
             report = NewComplaint(
-                channel=Channel.API,
+                channel="api",
                 language="en",
                 description=f"street light out, report {n} of {name}",
                 district="al_hofuf",

@@ -12,7 +12,6 @@ import pytest
 from bot.catalogue import Catalogue
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
-from bot.types import Channel
 from tests.store.test_contract import make_complaint
 
 PROCESSES = 4
@@ -24,7 +23,7 @@ async def shared_complaint(database: Path, catalogue: Catalogue) -> str:
     await store.open()
     try:
         report = NewComplaint(
-            channel=Channel.API, language="en", description="shared", district="al_hofuf"
+            channel="api", language="en", description="shared", district="al_hofuf"
         )
         result = await ComplaintService(store, catalogue).create(
             report, Actor("citizen", "citizen")
