@@ -204,7 +204,8 @@ class ComplaintFormAction(BalaghAction):
         and per typed phone on any channel; ReportsLimited past them."""
         client = metadata(tracker).get("client")
         await admit_report(
-            self.services,
+            self.services.store,
+            self.services.settings,
             client=client if isinstance(client, str) else None,
             typed_phone=typed_phone,
         )

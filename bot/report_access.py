@@ -18,7 +18,8 @@ from bot.digits import strip_number
 from bot.phone import last_four
 from bot.ratelimit import Limit, RateLimiter
 from bot.reference import InvalidReference, parse_reference
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 from bot.tracking_link import token_is_valid
 
 
@@ -29,8 +30,7 @@ class LookupsLimited(Exception):
     retry_after: int
 
 
-def track_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
+def track_limits(settings: Settings) -> tuple[Limit, Limit]:
     return (
         Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
         Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
@@ -38,19 +38,25 @@ def track_limits(services: Services) -> tuple[Limit, Limit]:
 
 
 async def open_report(
-    services: Services, reference: str, address: str, *, token: str = "", digits: str = ""
+    store: Store,
+    settings: Settings,
+    reference: str,
+    address: str,
+    *,
+    token: str = "",
+    digits: str = "",
 ) -> Complaint | None:
     """The report if `token` or `digits` proves it, else None (a failure counted);
     LookupsLimited once the digits have been tried too often."""
-    per_ip, per_reference = track_limits(services)
-    limiter = RateLimiter(services.store)
+    per_ip, per_reference = track_limits(settings)
+    limiter = RateLimiter(store)
     try:
         canonical = parse_reference(reference)
     except InvalidReference:
         canonical = ""
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     if canonical and token and token_is_valid(secret, canonical, token):
-        return await services.store.get_complaint(canonical)
+        return await store.get_complaint(canonical)
     if not digits:
         await limiter.failed(per_ip, address)
         return None
@@ -59,7 +65,7 @@ async def open_report(
     refused = [attempt for attempt in tries if not attempt.allowed]
     if refused:
         raise LookupsLimited(max(attempt.retry_after_seconds for attempt in refused))
-    complaint = await services.store.get_complaint(canonical) if canonical else None
+    complaint = await store.get_complaint(canonical) if canonical else None
     if complaint is None or not complaint.phone or not _same(last_four(complaint.phone), digits):
         return None
     for attempt in tries:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import AttachmentsDep, HttpDep, SettingsDep, StoreDep
 from channels.dialogue import DialogueClient
 from channels.recordings import Recordings
 
@@ -14,8 +14,10 @@ async def get_dialogue(request: Request) -> DialogueClient:
     return dialogue
 
 
-async def get_recordings(services: ServicesDep) -> Recordings:
-    return Recordings(services.store, services.attachments, services.http, services.settings)
+async def get_recordings(
+    store: StoreDep, attachments: AttachmentsDep, http: HttpDep, settings: SettingsDep
+) -> Recordings:
+    return Recordings(store, attachments, http, settings)
 
 
 DialogueDep = Annotated[DialogueClient, Depends(get_dialogue)]

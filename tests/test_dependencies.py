@@ -3,9 +3,17 @@ neither the channels, nor the custom actions, nor the web pages and API, nor the
 that wires them together; those import the core."""
 
 import ast
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.routing import BaseRoute, Mount
+
+from bot.api import deps
+from bot.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 # bot/ modules that are not the core: the HTTP adapters and the composition (app, CLI)
@@ -56,3 +64,67 @@ def test_the_core_is_most_of_bot():
     assert {"bot/services.py", "bot/handoffs.py", "bot/notifications/handoff.py"} <= core
     assert "bot/words.py" in core
     assert len(core) > 50
+
+
+# Handlers ask for what they use: only the narrow getters of bot/api/deps.py see `Services`.
+NARROW_GETTERS = {
+    deps.get_store,
+    deps.get_settings,
+    deps.get_catalogue,
+    deps.get_complaints,
+    deps.get_attachments,
+    deps.get_auth,
+    deps.get_channels,
+    deps.get_worker,
+    deps.get_http,
+}
+
+
+def asking_for_services(dependant: Dependant) -> set[str]:
+    """The handlers and dependencies under `dependant` that ask for the whole `Services`."""
+    found: set[str] = set()
+    for sub in dependant.dependencies:
+        if sub.call is deps.get_services and dependant.call not in NARROW_GETTERS:
+            found.add(f"{dependant.call.__module__}.{dependant.call.__qualname__}")  # type: ignore[union-attr]
+        found |= asking_for_services(sub)
+    return found
+
+
+def handler_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute | APIWebSocketRoute]:
+    """Every route with a handler, through included routers (`original_router` since FastAPI
+    includes lazily; no router here adds dependencies of its own) and mounts."""
+    for route in routes:
+        if isinstance(route, APIRoute | APIWebSocketRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from handler_routes(route.original_router.routes)
+        elif isinstance(route, Mount):
+            yield from handler_routes(route.routes)
+
+
+def test_handlers_ask_only_for_what_they_use(settings):
+    app = create_app(settings)
+    offenders: set[str] = set()
+    routes = list(handler_routes(app.routes))
+    for route in routes:
+        offenders |= asking_for_services(route.dependant)
+    assert len(routes) > 50
+    assert sorted(offenders) == []
+
+
+def test_the_walk_sees_a_handler_asking_for_services():
+    app = FastAPI()
+
+    @app.get("/catch-all")
+    async def catch_all(services: deps.ServicesDep) -> str:
+        return services.settings.environment
+
+    @app.get("/narrow")
+    async def narrow(store: deps.StoreDep, settings: deps.SettingsDep) -> str:
+        return settings.environment
+
+    route = {r.path: r for r in app.routes if isinstance(r, APIRoute)}
+    assert asking_for_services(route["/catch-all"].dependant) == {
+        f"{__name__}.test_the_walk_sees_a_handler_asking_for_services.<locals>.catch_all"
+    }
+    assert asking_for_services(route["/narrow"].dependant) == set()

@@ -12,7 +12,7 @@ import hmac
 from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep, StoreDep
 from bot.client_address import client_address
 from bot.clock import utc_now
 from bot.metrics import exposition, outbox_figures
@@ -30,9 +30,9 @@ def _allowed(request: Request, settings: Settings) -> bool:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics(request: Request, services: ServicesDep) -> Response:
-    if not _allowed(request, services.settings):
+async def metrics(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
+    if not _allowed(request, settings):
         raise HTTPException(status_code=403, detail="metrics are for Prometheus only")
-    backlog = await services.store.outbox_backlog()
+    backlog = await store.outbox_backlog()
     body = await asyncio.to_thread(exposition, outbox_figures(backlog, utc_now()))  # files
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import CatalogueDep, StoreDep
 from bot.clock import utc_now
 from bot.handoffs import list_handoffs, summary_lines, take_handoff
-from bot.web.render import page_labels, render
+from bot.web.render import PagesDep, page_labels, render
 from bot.web.security import CsrfDep, DeskDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -20,18 +20,20 @@ OUTCOMES = {"taken": "notice=taken", "already_taken": "error=taken", "not_found"
 
 
 @router.get("/handoffs")
-async def handoffs(request: Request, services: ServicesDep, user: DeskDep) -> Response:
-    listing = await list_handoffs(services.store, utc_now())
-    language = page_labels(request, services).language
+async def handoffs(
+    request: Request, pages: PagesDep, catalogue: CatalogueDep, store: StoreDep, user: DeskDep
+) -> Response:
+    listing = await list_handoffs(store, utc_now())
+    language = page_labels(request, pages).language
     return render(
         request,
-        services,
+        pages,
         "handoffs.html",
         user=user,
         waiting=listing.waiting,
         taken=listing.taken,
         summaries={
-            item.key: summary_lines(item, services.catalogue, language)
+            item.key: summary_lines(item, catalogue, language)
             for item in (*listing.waiting, *listing.taken)
         },
     )
@@ -39,10 +41,10 @@ async def handoffs(request: Request, services: ServicesDep, user: DeskDep) -> Re
 
 @router.post("/handoffs/take")
 async def take(
-    services: ServicesDep,
+    store: StoreDep,
     user: DeskDep,
     _: CsrfDep,
     key: Annotated[str, Form(max_length=200)],
 ) -> Response:
-    outcome = await take_handoff(services.store, key, user.username, utc_now())
+    outcome = await take_handoff(store, key, user.username, utc_now())
     return RedirectResponse(f"/staff/handoffs?{OUTCOMES[outcome]}", status_code=303)

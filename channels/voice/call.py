@@ -18,10 +18,13 @@ from typing import Any, Final, Literal
 
 from bot.announcements import list_announcements
 from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
+from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
+from bot.complaints import ComplaintService
 from bot.kpi import CallEvent
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 from bot.types import Language
 from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail, reported_in_call
 from bot.words import N_, text
@@ -70,11 +73,22 @@ class Step:
         return f"voice:{call_sid}:{step}{':silent' if self.silent else ''}"
 
 
+@dataclass(frozen=True)
+class Line:
+    """What answering a call uses, asked for by the voice route."""
+
+    store: Store
+    settings: Settings
+    catalogue: Catalogue
+    complaints: ComplaintService
+    recordings: Recordings
+
+
 @dataclass
 class CallStep:
     """Answers one webhook; changes `state`, which the caller saves with the answer."""
 
-    services: Services
+    line: Line
     dialogue: DialogueClient
     request: CallRequest
     state: CallState
@@ -84,22 +98,21 @@ class CallStep:
 
     @property
     def voices(self) -> twiml.Voices:
-        settings = self.services.settings
+        settings = self.line.settings
         return twiml.Voices(settings.voice_arabic, settings.voice_english)
 
     @property
     def recordings(self) -> Recordings:
-        services = self.services
-        return Recordings(services.store, services.attachments, services.http, services.settings)
+        return self.line.recordings
 
     # ---- where Twilio goes next -------------------------------------------------------
     def url(self, *, silent: bool = False) -> str:
-        return step_url(self.services.settings, self.number + 1, silent=silent)
+        return step_url(self.line.settings, self.number + 1, silent=silent)
 
     def recording_url(self, use: RecordingUse) -> str:
         state = self.state
         return recording_url(
-            self.services.settings,
+            self.line.settings,
             use,
             reason=state.voicemail_reason or "",
             language=state.language,
@@ -153,13 +166,13 @@ class CallStep:
 
     async def event(self, kind: Literal["started", "transferred"]) -> None:
         call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
-        await record_call_event(self.services.store, call)
+        await record_call_event(self.line.store, call)
 
     # ---- the call starts --------------------------------------------------------------
     async def start(self) -> str:
         await self.event("started")
-        settings = self.services.settings
-        remembered = await remembered_language(self.services.store, self.state.caller)
+        settings = self.line.settings
+        remembered = await remembered_language(self.line.store, self.state.caller)
         offered = remembered or "ar"
         other: Language = "en" if offered == "ar" else "ar"
         self.state.language, self.state.remembered_language = offered, remembered
@@ -182,9 +195,9 @@ class CallStep:
     async def announcements(self, language: Language) -> list[str | twiml.Audio]:
         """The municipality's programs and events: its recording, else its text."""
         said: list[str | twiml.Audio] = []
-        for item in (await list_announcements(self.services.store))[:ANNOUNCEMENTS_PLAYED]:
+        for item in (await list_announcements(self.line.store))[:ANNOUNCEMENTS_PLAYED]:
             if item.audio_key:
-                said.append(twiml.Audio(announcement_url(self.services.settings, item.code)))
+                said.append(twiml.Audio(announcement_url(self.line.settings, item.code)))
             else:
                 title, text = (
                     (item.title_ar, item.text_ar)
@@ -233,7 +246,7 @@ class CallStep:
     async def chose(self, language: Language) -> str:
         self.state.language = language
         if language != self.state.remembered_language:
-            await remember_language(self.services.store, self.state.caller, language)
+            await remember_language(self.line.store, self.state.caller, language)
         return await self.turn("/greet")
 
     async def turn(self, text: str, media: Sequence[Attachment] = ()) -> str:
@@ -272,7 +285,7 @@ class CallStep:
         its reference; otherwise an apology and a voicemail."""
         state = self.state
         reported = await reported_in_call(
-            self.services.store, self.request.call_sid, state.caller, state.started_at
+            self.line.store, self.request.call_sid, state.caller, state.started_at
         )
         if reported is None:
             return self.voicemail("dialogue_unavailable", (self.say("call.apology"),))
@@ -339,19 +352,19 @@ class CallStep:
             storage_key=job.storage_key,
             left_at=self.now,
         )
-        await keep_voicemail(self.services.store, voicemail)
+        await keep_voicemail(self.line.store, voicemail)
         state.served = True
         self.after.append(partial(self.settle, job))
         return self.finish(self.say("call.voicemail_kept"))
 
     async def settle(self, job: RecordingJob) -> None:
-        await settle_recording(self.services.complaints, self.recordings, job)
+        await settle_recording(self.line.complaints, self.recordings, job)
 
     # ---- employees --------------------------------------------------------------------
     async def employee(self, texts: Sequence[str] = (), *, on_duty: bool = True) -> str:
         """Ring the employees within working hours; otherwise a voicemail."""
-        settings, language = self.services.settings, self.state.language
-        hours = self.services.catalogue.working_hours
+        settings, language = self.line.settings, self.state.language
+        hours = self.line.catalogue.working_hours
         if not (on_duty and settings.agents_number and hours.is_open(self.now)):
             return self.voicemail("after_hours", texts or (self.say("call.employees_away"),))
         self.state.transferred = True
@@ -383,7 +396,7 @@ async def finish_fetch(
 
 
 async def answer_call(
-    services: Services,
+    line: Line,
     dialogue: DialogueClient,
     request: CallRequest,
     step: Step,
@@ -395,7 +408,7 @@ async def answer_call(
     first delivery is still being answered is asked to wait (`hold`). The call's start makes
     no dialogue turn and writes nothing a repeat would change, so it needs no claim.
     """
-    store = services.store
+    store = line.store
     now = utc_now()
     key = step.key(request.call_sid)
     first = step.number is None or (await store.claim_inbound(key, now)).first
@@ -412,7 +425,7 @@ async def answer_call(
             started_at=now,
             prompt=language_prompt("ar"),
         )
-    call = CallStep(services, dialogue, request, state, step.number or 0, now)
+    call = CallStep(line, dialogue, request, state, step.number or 0, now)
     if fresh:
         reply = await call.start()
     elif step.silent:

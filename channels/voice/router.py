@@ -12,10 +12,10 @@ Every POST must carry Twilio's signature (403 otherwise, nothing changed).
 import logging
 from typing import Annotated, ClassVar
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Response
 
 from bot.announcements import Announcement
-from bot.api.deps import AttachmentsDep, ComplaintsDep, ServicesDep, SettingsDep, StoreDep
+from bot.api.deps import AttachmentsDep, CatalogueDep, ComplaintsDep, SettingsDep, StoreDep
 from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
 from bot.channel_directory import ChannelInfo
@@ -29,7 +29,7 @@ from channels.recordings import RecordingKind
 from channels.simulator import endpoints
 from channels.twilio_webhook import TwilioForm, parse
 from channels.voice import twiml
-from channels.voice.call import MAX_HOLDS, Step, answer_call
+from channels.voice.call import MAX_HOLDS, Line, Step, answer_call
 from channels.voice.fallback import fallback_answer, out_of_service, voices
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
@@ -61,16 +61,29 @@ Silent = Annotated[bool, Query(alias="e")]
 Holds = Annotated[int, Query(alias="h", ge=0, le=MAX_HOLDS)]
 
 
+async def get_line(
+    store: StoreDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    complaints: ComplaintsDep,
+    recordings: RecordingsDep,
+) -> Line:
+    return Line(store, settings, catalogue, complaints, recordings)
+
+
+LineDep = Annotated[Line, Depends(get_line)]
+
+
 @router.post("", summary="Twilio Voice: a call starts, or the caller answered a prompt")
 async def voice(
     form: TwilioForm,
-    services: ServicesDep,
+    line: LineDep,
     dialogue: DialogueDep,
     number: StepNumber = None,
     silent: Silent = False,
     holds: Holds = 0,
 ) -> Response:
-    settings = services.settings
+    settings = line.settings
     try:
         request = parse(CallRequest, form)
     except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
@@ -83,7 +96,7 @@ async def voice(
         url = step_url(settings, number, silent=silent, holds=holds + 1)
         return twiml.hold(url, "ar", voices(settings))
 
-    reply, after = await answer_call(services, dialogue, request, Step(number, silent), hold)
+    reply, after = await answer_call(line, dialogue, request, Step(number, silent), hold)
     for work in after:
         in_background(work())
     return Response(reply, media_type=TWIML)
