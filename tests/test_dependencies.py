@@ -128,3 +128,15 @@ def test_the_walk_sees_a_handler_asking_for_services():
         f"{__name__}.test_the_walk_sees_a_handler_asking_for_services.<locals>.catch_all"
     }
     assert asking_for_services(route["/narrow"].dependant) == set()
+
+
+def test_no_handler_reaches_around_the_dependencies_for_services():
+    """`request.app.state.services` is read by the getter itself and by the error pages,
+    which exception handlers render outside the dependency system; by nothing else."""
+    readers = {
+        str(module.relative_to(ROOT))
+        for folder in ("bot/api", "bot/web", "channels")
+        for module in (ROOT / folder).rglob("*.py")
+        if "state.services" in module.read_text(encoding="utf-8")
+    }
+    assert readers == {"bot/api/deps.py", "bot/web/render.py"}
