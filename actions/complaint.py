@@ -50,7 +50,7 @@ from actions.formatting import (
     reference_payload,
     short,
 )
-from actions.messages import ANYTHING_ELSE, Button, Speaker, choice_payload
+from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, Button, Speaker, choice_payload
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Bilingual, Catalogue
 from bot.classification import classify
@@ -58,7 +58,10 @@ from bot.clock import utc_now
 from bot.complaint_record import Subscriber
 from bot.complaints import Actor, ChangeRefused, ComplaintNotFound, NewComplaint
 from bot.digits import to_ascii_digits
+from bot.intake import ReportsLimited, admit_report
 from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
+from bot.phone import format_countries
+from bot.phone_check import CODE_HINT
 from bot.types import LANGUAGES, Language
 from bot.words import N_, text
 from bot.workflow import status_label
@@ -195,6 +198,16 @@ class ComplaintFormAction(BalaghAction):
                 return code
         text = free_text(tracker)
         return matcher.find(text) if text else None
+
+    async def admit(self, tracker: TrackerLike, typed_phone: str | None) -> None:
+        """The web's limits on reports and joins (bot/intake.py): per client of the web chat,
+        and per typed phone on any channel; ReportsLimited past them."""
+        client = metadata(tracker).get("client")
+        await admit_report(
+            self.services,
+            client=client if isinstance(client, str) else None,
+            typed_phone=typed_phone,
+        )
 
 
 class ValidateComplaintForm(ComplaintFormAction):
@@ -355,8 +368,12 @@ class ValidateComplaintForm(ComplaintFormAction):
         subscriber = Subscriber(
             channel=code, language=speaker.lang, phone=phone, contact=contact, at=utc_now()
         )
-        try:
+        try:  # a typed phone will be messaged: counted like a report
+            await self.admit(tracker, None if phone == caller_phone(tracker) else phone)
             await self.services.complaints.subscribe(reference, subscriber)
+        except ReportsLimited:
+            speaker.say("limit.too_many_reports")
+            return {"nearby": NEW_REPORT, "description": None}
         except (ChangeRefused, ComplaintNotFound):
             speaker.say("report.join_failed")
             return {"nearby": NEW_REPORT, "description": None}
@@ -381,14 +398,19 @@ class ValidateComplaintForm(ComplaintFormAction):
         if entity(tracker, "choice") == "skip":
             return {"phone": NONE_GIVEN}
         typed = _PHONE_LIKE.search(to_ascii_digits(free_text(tracker)))
+        caller = caller_phone(tracker)
         if typed:
             phone = verified_phone(typed.group())
-            if phone:
-                return {"phone": phone}
-            speaker.say("report.phone_invalid")
-            return {"phone": None}
+            if phone is None:
+                speaker.say("report.phone_invalid")
+                return {"phone": None}
+            rules = self.services.complaints.rules
+            if phone != caller and not rules.serves(phone):
+                countries = format_countries(rules.country_codes)
+                speaker.say("report.phone_not_served", countries=countries)
+                return {"phone": None}
+            return {"phone": phone}
         intent, _ = latest_intent(tracker)
-        caller = caller_phone(tracker)
         if caller and not state["phone_declined"]:
             if intent == "affirm":
                 return {"phone": caller}
@@ -628,7 +650,11 @@ class SubmitComplaint(ComplaintFormAction):
             return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         try:
             report = self.report(tracker, state, lang)
+            await self.admit(tracker, None if report.phone_verified else report.phone)
             result = await self.services.complaints.create(report, CITIZEN)
+        except ReportsLimited:
+            speaker.say("limit.too_many_reports", buttons=AGENT_OR_MENU)
+            return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         except Exception:
             logger.exception("could not submit the report of conversation %s", tracker.sender_id)
             speaker.say(
@@ -650,11 +676,20 @@ class SubmitComplaint(ComplaintFormAction):
             due=due(complaint.sla_due_at, lang, timezone),
             custom=reference_payload(complaint.reference),
         )
+        if complaint.phone_check is not None and complaint.phone:
+            self.ask_code(complaint.reference, complaint.phone, speaker)
         speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
             *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
         ]
+
+    def ask_code(self, reference: str, phone: str, speaker: Speaker) -> None:
+        """A code went to the typed phone: a chat user may type it next (the hint tells the
+        chat channel to check it); a caller enters it on the report's tracking page."""
+        portal = self.services.settings.public_base_url.rstrip("/") + "/track"
+        hint = None if speaker.medium == "voice" else {CODE_HINT: {"reference": reference}}
+        speaker.say("report.phone_code_sent", last_digits=phone[-4:], portal=portal, custom=hint)
 
     def report(
         self, tracker: TrackerLike, state: Mapping[str, Any], lang: Language
@@ -675,6 +710,7 @@ class SubmitComplaint(ComplaintFormAction):
             district=None if district in (None, NONE_GIVEN) else str(district),
             location=shared_location(window),
             phone=None if phone in (None, NONE_GIVEN) else str(phone),
+            phone_verified=phone is not None and phone == caller_phone(tracker),
             attachments=shared_media(window),
             sources=message_sources(tracker),
             # the same report retried (a repeated action call, "try again") is one complaint

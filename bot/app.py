@@ -13,6 +13,7 @@ from bot.api import (
     docs,
     health,
     kpi,
+    metrics,
     notifications,
     open311,
     staff,
@@ -20,9 +21,11 @@ from bot.api import (
     webhooks,
 )
 from bot.api.errors import BodySizeLimit, install_error_handlers
+from bot.api.observability import RequestObservation
 from bot.api.open311 import install_open311_errors
+from bot.client_address import TrustedProxies
 from bot.composition import chats, dialogue_client, start_services
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, check_safe, get_settings
 from bot.web.mount import install_web, too_large_page
 from bot.worker import running
 from channels.registry import CHANNELS, Channel
@@ -31,8 +34,10 @@ from channels.registry import CHANNELS, Channel
 def create_app(
     settings: Settings | None = None, channels: tuple[type[Channel], ...] = CHANNELS
 ) -> FastAPI:
-    """The service, with the channels of channels/registry.py (tests add their own)."""
+    """The service, with the channels of channels/registry.py (tests add their own); raises
+    UnsafeSettings (every problem, one line each) first."""
     settings = settings or get_settings()
+    check_safe(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,13 +54,15 @@ def create_app(
         finally:
             await services.stop()
 
+    show_docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS
     app = FastAPI(
         title="Balagh 940",
         description="بلاغ ٩٤٠ — the municipality's bilingual contact center API",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # served by bot.api.docs with vendored assets (no CDN)
+        docs_url=None,  # bot.api.docs serves them with vendored assets (no CDN)
         redoc_url=None,
+        openapi_url="/openapi.json" if show_docs else None,
     )
     app.state.settings = settings
     app.add_middleware(
@@ -64,9 +71,11 @@ def create_app(
         upload_max_bytes=settings.max_upload_bytes,
         page_refusal=too_large_page,
     )
+    app.add_middleware(RequestObservation)  # outermost: every answer has its id and its time
     install_error_handlers(app)
     app.include_router(endpoint.router)  # the Rasa action server, in this process
-    for module in (docs, health, citizen, auth, staff, users, api_keys, notifications, webhooks):
+    routers = (health, metrics, citizen, auth, staff, users, api_keys, notifications, webhooks)
+    for module in (docs, *routers) if show_docs else routers:
         app.include_router(module.router)
     app.include_router(kpi.router)
     app.include_router(open311.router)
@@ -74,4 +83,6 @@ def create_app(
     for channel in channels:  # the 940 line, WhatsApp/SMS, Telegram, the web chat…
         channel().mount(app)
     install_web(app, settings)  # the back office, the portal and the KPI dashboard
+    # outermost: everything inside sees the client a trusted proxy forwarded for
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)
     return app

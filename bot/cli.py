@@ -16,6 +16,7 @@ from bot.types import Role
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.settings import Settings
 
 T = TypeVar("T")
 
@@ -78,24 +79,49 @@ PasswordStdin = Annotated[
 ]
 
 
+def safe_settings() -> "Settings":
+    """The settings, or exit 2 with one line per reason they are unsafe to serve with."""
+    from bot.settings import UnsafeSettings, check_safe, get_settings
+
+    settings = get_settings()
+    try:
+        check_safe(settings)
+    except UnsafeSettings as unsafe:
+        for problem in unsafe.problems:
+            typer.echo(f"refusing to start: {problem}", err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
 @app.command()
 def run(
     dialogue: Annotated[bool, typer.Option(help="Also start the Rasa dialogue core.")] = True,
 ) -> None:
     """Start the dialogue core, the service and the worker; Ctrl-C stops them all."""
     from bot.runner import run_all
-    from bot.settings import get_settings
 
-    asyncio.run(run_all(get_settings(), with_dialogue=dialogue))
+    asyncio.run(run_all(safe_settings(), with_dialogue=dialogue))
 
 
 @app.command()
-def worker() -> None:
-    """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service)."""
-    from bot.logs import configure_logging
-    from bot.settings import get_settings
+def worker(
+    metrics_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Serve /metrics on this port (0: none).")
+    ] = 0,
+) -> None:
+    """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service).
 
-    configure_logging(get_settings().log_level)
+    Several workers share the outbox through leases: run as many as the volume needs."""
+    from bot.logs import configure_logging
+
+    settings = safe_settings()  # what _with_services starts with too (cached)
+    configure_logging(settings.log_level, settings)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        from bot.metrics import process_registry
+
+        start_http_server(metrics_port, registry=process_registry())
 
     async def work(services: "Services") -> None:
         await services.worker.run_forever()
@@ -204,12 +230,20 @@ def set_password(username: str, password_stdin: PasswordStdin = False) -> None:
 @api_key_app.command("issue")
 def issue_api_key(
     name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'city-app'.")],
+    partner: Annotated[
+        bool,
+        typer.Option(
+            "--partner", help="Another municipal system: also reads residents' words and places."
+        ),
+    ] = False,
 ) -> None:
     """Issue a key; it is printed once and kept only hashed."""
     from bot.api_keys import create_api_key
 
     async def issue(services: "Services") -> str:
-        plain, _ = await create_api_key(services.store, name, "cli")
+        plain, _ = await create_api_key(
+            services.store, name, "cli", "partner" if partner else "reporter"
+        )
         return plain
 
     typer.echo(f"API key for {name} (shown once, keep it safe): {_with_services(issue)}")
@@ -217,13 +251,15 @@ def issue_api_key(
 
 @api_key_app.command("list")
 def list_api_keys() -> None:
-    """Every key: id, whether active, name, when and by whom it was issued."""
+    """Every key: id, whether active, role, name, when and by whom it was issued."""
     from bot.api_keys import list_api_keys as stored_keys
 
     for key in _with_services(lambda services: stored_keys(services.store)):
         state = "active" if key.active else "revoked"
         created = key.created_at.isoformat(timespec="minutes")
-        typer.echo(f"{key.key_id}  {state:7}  {key.name}  ({created} by {key.created_by})")
+        typer.echo(
+            f"{key.key_id}  {state:7}  {key.role:8}  {key.name}  ({created} by {key.created_by})"
+        )
 
 
 @api_key_app.command("revoke")
@@ -278,6 +314,55 @@ def seed(
             "(passwords unchanged; `balagh user password NAME` sets one)"
         )
     typer.echo(f"seeded {complaints} demo complaints; {accounts}")
+
+
+def _embedded_store() -> Path:
+    from bot.settings import get_settings
+    from bot.store import sqlite_path
+
+    path = sqlite_path(get_settings().store_url)
+    if path is None:
+        typer.echo(
+            "backup and restore copy the embedded (SQLite) store; for MongoDB use mongodump "
+            "and mongorestore (see the README)",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return path
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="The copy to write, e.g. backups/balagh.db.")],
+) -> None:
+    """Copy the embedded store while it runs (SQLite's online backup), then check the copy."""
+    from bot.store import backup as store_backup
+
+    try:
+        complaints = store_backup.backup(_embedded_store(), target)
+    except store_backup.BackupError as exc:
+        typer.echo(f"no backup: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {complaints} complaints to {target} (integrity checked)")
+
+
+@app.command()
+def restore(
+    copy: Annotated[Path, typer.Argument(help="A copy made by balagh backup.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the embedded store with a checked copy (what was written since is lost)."""
+    from bot.store import backup as store_backup
+
+    store = _embedded_store()
+    if not yes:
+        typer.confirm(f"Replace {store} with {copy}? Everything written since is lost", abort=True)
+    try:
+        complaints = store_backup.restore(copy, store)
+    except store_backup.BackupError as exc:
+        typer.echo(f"not restored, the store is unchanged: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {complaints} complaints from {copy}")
 
 
 @config_app.command("show")

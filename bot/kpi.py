@@ -190,6 +190,8 @@ class KpiFilter(BaseModel):
             raise ValueError(f"the range is limited to {MAX_RANGE_DAYS} days")
         if self.start < EARLIEST_DAY:
             raise ValueError(f"the range cannot start before {EARLIEST_DAY}")
+        if self.end >= date.max:
+            raise ValueError("the range must end before the calendar does")
         return self
 
     @property

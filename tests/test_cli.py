@@ -213,14 +213,23 @@ def test_api_keys_are_issued_listed_and_revoked(temporary_store):
     assert issued.exit_code == 0, issued.output
     plain = issued.output.split(": ")[-1].strip()
     assert read_store(temporary_store, lambda store: check_api_key(store, plain)) is not None
-    listed = runner.invoke(app, ["api-key", "list"]).output.split()
-    key_id, state, name = listed[:3]
-    assert (state, name) == ("active", "city-app")
+    partner = runner.invoke(app, ["api-key", "issue", "gis-unit", "--partner"])
+    assert partner.exit_code == 0, partner.output
+    partner_key = partner.output.split(": ")[-1].strip()
+    kept = read_store(temporary_store, lambda store: check_api_key(store, partner_key))
+    assert kept is not None
+    assert kept.role == "partner"
+    lines = runner.invoke(app, ["api-key", "list"]).output.splitlines()
+    rows = {line.split()[3]: line.split()[:3] for line in lines}
+    key_id, state, role = rows["city-app"]
+    assert (state, role) == ("active", "reporter")
+    assert rows["gis-unit"][2] == "partner"
     assert plain.startswith(f"b940_{key_id}_")
     revoked = runner.invoke(app, ["api-key", "revoke", key_id])
     assert revoked.exit_code == 0, revoked.output
     assert read_store(temporary_store, lambda store: check_api_key(store, plain)) is None
-    assert runner.invoke(app, ["api-key", "list"]).output.split()[1] == "revoked"
+    after = runner.invoke(app, ["api-key", "list"]).output.splitlines()
+    assert "revoked" in [line.split()[1] for line in after]
     assert runner.invoke(app, ["api-key", "revoke", "nope"]).exit_code == 1
 
 
@@ -229,7 +238,8 @@ def test_help_loads_none_of_the_service():
     script = (
         "import sys\n"
         "from bot.cli import app\n"
-        "heavy = {'fastapi', 'telegram', 'twilio', 'pymongo', 'aiosqlite', 'argon2', 'httpx'}\n"
+        "heavy = {'fastapi', 'telegram', 'twilio', 'pymongo', 'aiosqlite', 'argon2', 'httpx',"
+        " 'prometheus_client'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     loaded = subprocess.run(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import AdminDep, ServicesDep
 from bot.api.errors import ApiError
-from bot.api_keys import ApiKey, create_api_key, list_api_keys, revoke_api_key
+from bot.api_keys import ApiKey, KeyRole, create_api_key, list_api_keys, revoke_api_key
 
 router = APIRouter(prefix="/api/staff/api-keys", tags=["api keys"])
 
@@ -17,6 +17,7 @@ class NewApiKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
+    role: KeyRole = "reporter"  # a partner also reads the residents' words and exact points
 
 
 class ApiKeyView(BaseModel):
@@ -24,6 +25,7 @@ class ApiKeyView(BaseModel):
 
     key_id: str
     name: str
+    role: KeyRole
     active: bool
     created_at: datetime
     created_by: str
@@ -40,7 +42,7 @@ class IssuedApiKey(ApiKeyView):
 @router.post("", status_code=201)
 async def issue(body: NewApiKey, services: ServicesDep, admin: AdminDep) -> IssuedApiKey:
     """The plain key is in this answer only; clients send it as Open311's `api_key`."""
-    plain, key = await create_api_key(services.store, body.name.strip(), admin.username)
+    plain, key = await create_api_key(services.store, body.name.strip(), admin.username, body.role)
     return IssuedApiKey(key=plain, **ApiKeyView.of(key).model_dump())
 
 

@@ -13,6 +13,7 @@ from bot.types import Language
 from bot.words import N_, Medium, text
 
 CitizenEvent = Literal[
+    "phone_code",
     "created",
     "assigned",
     "in_progress",
@@ -34,6 +35,8 @@ class Template:
 
 
 CITIZEN: dict[CitizenEvent, Template] = {
+    # {code} stays a placeholder in the outbox: the dispatcher fills it (bot/phone_check.py).
+    "phone_code": Template(N_("notification.phone_code"), ("code", "reference")),
     "created": Template(N_("notification.created"), ("reference", "link")),
     "assigned": Template(N_("notification.assigned"), ("reference", "team")),
     "in_progress": Template(N_("notification.in_progress"), ("reference",)),

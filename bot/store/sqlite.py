@@ -51,11 +51,13 @@ from bot.store import sqlite_outbox as outbox
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
+    DuplicateReference,
     DuplicateUser,
     GeoBox,
     InboundClaim,
     InsertResult,
     KpiSummary,
+    OutboxBacklog,
     Page,
     Record,
     RecordKind,
@@ -426,7 +428,11 @@ class SqliteStore(Store):
         self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
     ) -> InsertResult:
         def transaction(db: sqlite3.Connection) -> InsertResult:
-            if self._insert(db, complaint):
+            try:
+                inserted = self._insert(db, complaint)
+            except sqlite3.IntegrityError as exc:  # the reference, or its order key, is taken
+                raise DuplicateReference(complaint.reference) from exc
+            if inserted:
                 outbox.insert(db, messages)
                 return InsertResult(complaint, created=True)
             row = db.execute(
@@ -610,6 +616,9 @@ class SqliteStore(Store):
             lambda db: outbox.advance(db, provider_message_id, state, error, utc_now(), follow_ups)
         )
 
+    async def release_held(self, reference: str, now: datetime) -> int:
+        return await self._write(lambda db: outbox.release(db, reference, now))
+
     async def get_message(self, message_id: str) -> OutboxMessage | None:
         return await outbox.get(self._read, "id", message_id)
 
@@ -640,6 +649,9 @@ class SqliteStore(Store):
             (category, box.south, box.north, box.west, box.east, limit),
         )
         return [Complaint.model_validate_json(row[0]) for row in rows]
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        return OutboxBacklog(*await outbox.backlog(self._read))
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         rows = await self._fetch_all(

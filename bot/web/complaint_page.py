@@ -44,11 +44,13 @@ REFUSALS: dict[str, str] = {
 }
 
 
-def attachment_views(complaint: Complaint, labels: Labels, base: str) -> list[dict[str, str]]:
+def attachment_views(
+    complaint: Complaint, labels: Labels, base: str, query: str = ""
+) -> list[dict[str, str]]:
     return [
         {
             "kind": attachment.kind,
-            "url": f"{base}/{index}",
+            "url": f"{base}/{index}{query}",
             "label": f"{labels.text('timeline.attachment')} {index + 1}",
         }
         for index, attachment in enumerate(complaint.attachments)
@@ -165,9 +167,17 @@ async def attachment(
     """A photo or recording, to staff who may see its complaint."""
     try:
         complaint = await open_complaint(services, user, parse_reference(reference))
+    except (InvalidReference, ComplaintNotFound):
+        return Response(status_code=404)
+    return await attachment_file(services, complaint, index)
+
+
+async def attachment_file(services: Services, complaint: Complaint, index: int) -> Response:
+    """One of the complaint's files, to someone already allowed to see the complaint."""
+    try:
         item = complaint.attachments[index]
         data = await services.attachments.read(item.storage_key)
-    except (InvalidReference, ComplaintNotFound, IndexError, UnknownKey):
+    except (IndexError, UnknownKey):
         return Response(status_code=404)
     return Response(
         data,

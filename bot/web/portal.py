@@ -9,7 +9,6 @@ reopen, rate): there is no field through which status, team or assignee could be
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,8 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
-from bot.attachments import UnknownKey, UnsupportedMedia
+from bot.attachments import UnsupportedMedia
 from bot.channel_directory import PORTAL
+from bot.client_address import client_address
 from bot.clock import utc_now
 from bot.complaint_record import Attachment, Complaint, Location, Subscriber, Why
 from bot.complaints import (
@@ -30,15 +30,18 @@ from bot.complaints import (
     NewComplaint,
 )
 from bot.digits import strip_number, to_ascii_digits
+from bot.intake import ReportsLimited, admit_report, client_key
 from bot.nearby import open_reports_near
-from bot.phone import InvalidPhone, last_four, normalise_phone
-from bot.ratelimit import Limit, RateLimiter
+from bot.phone import InvalidPhone, format_countries, mask_phone, normalise_phone
+from bot.phone_check import Proof
 from bot.reference import InvalidReference, parse_reference
+from bot.report_access import LookupsLimited, open_report
 from bot.services import Services
 from bot.store.base import VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
 from bot.types import Status
-from bot.web.login import client_address
+from bot.upload_claims import keep_unclaimed
+from bot.web.complaint_page import attachment_file
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
@@ -55,14 +58,7 @@ MIN_SUBMISSION = 8
 MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 2000
 MAX_NAME = 100
-
-
-def track_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
-    return (
-        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
-        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
-    )
+RESIDENT_FILES = {"photo": N_("field.photo"), "voice": N_("field.recording")}  # label keys
 
 
 def _secret(services: Services) -> str:
@@ -103,6 +99,7 @@ def _report_page(
     form: ReportForm | None = None,
     errors: FieldErrors | None = None,
     status_code: int = 200,
+    failure: str | None = None,
 ) -> Response:
     labels = page_labels(request, services)
     form = form or ReportForm()
@@ -113,6 +110,8 @@ def _report_page(
         status_code=status_code,
         form=form,
         errors=errors or {},
+        failure=failure,
+        countries=format_countries(services.complaints.rules.country_codes),
         max_photo_mb=services.settings.max_upload_bytes // 1_000_000,
         categories=[(code, labels.category(code)) for code in services.catalogue.categories],
         districts=[(code, labels.district(code)) for code in services.catalogue.districts],
@@ -162,9 +161,12 @@ def _check_text(form: ReportForm, services: Services, errors: FieldErrors) -> No
         errors["phone"] = N_("portal.error.phone_missing")
     else:
         try:
-            normalise_phone(form.phone)
+            phone = normalise_phone(form.phone)
         except InvalidPhone:
             errors["phone"] = N_("portal.error.phone_invalid")
+        else:
+            if not services.complaints.rules.serves(phone):
+                errors["phone"] = N_("report.phone_not_served")
     if form.category and form.category not in services.catalogue.categories:
         errors["category"] = N_("portal.error.choice")
     if form.district and form.district not in services.catalogue.districts:
@@ -187,6 +189,8 @@ async def _photo(
         except UnsupportedMedia:
             errors["photo"] = N_("portal.error.photo_type")
             return None
+        # the form may come back refused and be left: unclaimed, the worker deletes it
+        await keep_unclaimed(services.store, attachment.storage_key, utc_now())
         form.photo_token = attachment_token(secret, PHOTO_PURPOSE, form.submission, attachment)
         return attachment
     if form.photo_token:
@@ -210,6 +214,15 @@ async def report(
     errors: FieldErrors = {}
     if len(form.submission) < MIN_SUBMISSION:
         form.submission = _submission()
+    try:  # before anything is stored; joining a report counts too (it messages the phone)
+        client = client_key(_secret(services), client_address(request))
+        await admit_report(services, client=client, typed_phone=form.phone)
+    except ReportsLimited as limited:
+        page = _report_page(
+            request, services, form, status_code=429, failure=N_("limit.too_many_reports")
+        )
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
     if form.follow:
         return await _follow(request, services, form)
     _check_text(form, services, errors)
@@ -243,6 +256,9 @@ async def _follow(request: Request, services: Services, form: ReportForm) -> Res
         phone = None
     if phone is None:
         errors["phone"] = N_("portal.error.phone_to_follow")
+    elif not services.complaints.rules.serves(phone):
+        errors["phone"] = N_("report.phone_not_served")
+    if errors:
         return _report_page(request, services, form, errors, status_code=422)
     subscriber = Subscriber(
         channel=PORTAL, language=page_language(request), phone=phone, at=utc_now()
@@ -297,35 +313,17 @@ async def track(
     digits: Annotated[str, Form(max_length=10)],
 ) -> Response:
     """Reference + last four digits of the phone → the signed tracking page."""
-    per_ip, per_reference = track_limits(services)
-    limiter = RateLimiter(services.store)
-    address = client_address(request)
     try:
-        canonical = parse_reference(reference)
-    except InvalidReference:
-        canonical = ""
-    checks = [(per_ip, address)] + ([(per_reference, canonical)] if canonical else [])
-    for limit, key in checks:
-        if await limiter.blocked(limit, key):
-            return render(
-                request,
-                services,
-                "portal_track.html",
-                status_code=429,
-                failure=N_("portal.limited"),
-            )
-    complaint = await services.store.get_complaint(canonical) if canonical else None
-    if (
-        complaint is None
-        or not complaint.phone
-        or last_four(complaint.phone) != strip_number(digits)
-    ):
-        for limit, key in checks:
-            await limiter.failed(limit, key)
+        complaint = await open_report(services, reference, client_address(request), digits=digits)
+    except LookupsLimited:
+        return render(
+            request, services, "portal_track.html", status_code=429, failure=N_("portal.limited")
+        )
+    if complaint is None:
         return render(
             request, services, "portal_track.html", status_code=404, failure=N_("portal.not_found")
         )
-    return RedirectResponse(_track_url(services, canonical), status_code=303)
+    return RedirectResponse(_track_url(services, complaint.reference), status_code=303)
 
 
 async def _authorised(services: Services, reference: str, token: str) -> Complaint | None:
@@ -343,11 +341,8 @@ async def _authorised(services: Services, reference: str, token: str) -> Complai
 async def tracked(
     reference: str, request: Request, services: ServicesDep, t: str = "", created: str = ""
 ) -> Response:
-    complaint = await _authorised(services, reference, t)
+    complaint = await open_report(services, reference, client_address(request), token=t)
     if complaint is None:
-        limiter = RateLimiter(services.store)
-        per_ip, _ = track_limits(services)
-        await limiter.failed(per_ip, client_address(request))
         return render(
             request,
             services,
@@ -356,19 +351,19 @@ async def tracked(
             failure=N_("portal.link_invalid"),
         )
     labels = page_labels(request, services, complaint.language)
-    photos = [
-        {
-            "kind": "photo",
-            "url": f"/track/{complaint.reference}/photos/{index}?t={quote(t)}",
-            "label": f"{labels.text('field.photo')} {number}",
-        }
-        for number, index in enumerate(resident_photos(complaint), 1)
-    ]
+    files = f"/track/{complaint.reference}/attachments"
     return render(
         request,
         services,
         "portal_view.html",
-        attachments=photos,
+        attachments=[
+            {
+                "kind": item.kind,
+                "url": f"{files}/{index}?t={quote(t)}",
+                "label": f"{labels.text(RESIDENT_FILES[item.kind])} {number}",
+            }
+            for number, (index, item) in enumerate(resident_attachments(complaint), 1)
+        ],
         language=complaint.language,
         c=complaint,
         token=t,
@@ -377,44 +372,37 @@ async def tracked(
         can_answer=complaint.status == Status.RESOLVED,
         can_rate=complaint.status in (Status.RESOLVED, Status.CLOSED)
         and complaint.satisfaction is None,
+        awaits_code=complaint.phone_check is not None and not complaint.phone_verified,
+        masked_phone=mask_phone(complaint.phone),
         location=complaint.location,
         tile_url=services.settings.map_tile_url,
     )
 
 
-def resident_photos(complaint: Complaint) -> list[int]:
-    """Indexes of the photos the resident attached (with the report or on this page), not
-    staff's photos or call recordings."""
+def resident_attachments(complaint: Complaint) -> list[tuple[int, Attachment]]:
+    """What the resident attached (photos, a voice description) with its index; not staff's
+    photos or whole-call recordings."""
     by_staff = {
         entry.new
         for entry in complaint.history
         if entry.field == "attachment" and entry.actor != CITIZEN.name
     }
     return [
-        index
+        (index, attachment)
         for index, attachment in enumerate(complaint.attachments)
-        if attachment.kind == "photo" and attachment.storage_key not in by_staff
+        if attachment.kind in RESIDENT_FILES and attachment.storage_key not in by_staff
     ]
 
 
-@router.get("/track/{reference}/photos/{index}")
-async def resident_photo(
-    reference: str, index: int, services: ServicesDep, t: str = ""
-) -> Response:
-    """One of the resident's photos, to whoever holds the report's tracking link."""
+@router.get("/track/{reference}/attachments/{index}")
+async def attachment(reference: str, index: int, services: ServicesDep, t: str = "") -> Response:
+    """One of the resident's files, to whoever holds the report's signed link."""
     complaint = await _authorised(services, reference, t)
-    if complaint is None or index not in resident_photos(complaint):
+    if complaint is None:
+        return Response(status_code=403)
+    if index not in dict(resident_attachments(complaint)):
         return Response(status_code=404)
-    attachment = complaint.attachments[index]
-    try:
-        data = await services.attachments.read(attachment.storage_key)
-    except UnknownKey:
-        return Response(status_code=404)
-    return Response(
-        data,
-        media_type=attachment.media_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return await attachment_file(services, complaint, index)
 
 
 async def _citizen_action(
@@ -512,3 +500,23 @@ async def rate(
         t,
         lambda changes, ref: changes.rate(ref, CITIZEN, int(strip_number(score) or "0")),
     )
+
+
+@router.post("/track/{reference}/verify")
+async def verify_phone(
+    reference: str,
+    services: ServicesDep,
+    _: CsrfDep,
+    t: Token,
+    code: Annotated[str, Form(max_length=20)],
+) -> Response:
+    """The code the SMS brought (any digits): the messages held for the phone leave."""
+    complaint = await _authorised(services, reference, t)
+    if complaint is None:
+        return Response(status_code=403)
+    proof = await services.complaints.verify_phone(complaint.reference, code)
+    outcome = "notice=phone_verified" if proof is Proof.VERIFIED else f"error=code_{proof.value}"
+    if proof is Proof.NOT_NEEDED:
+        outcome = "notice=saved"
+    back = f"/track/{quote(complaint.reference)}?t={quote(t)}&{outcome}"
+    return RedirectResponse(back, status_code=303)

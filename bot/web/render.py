@@ -21,6 +21,7 @@ from bot.clock import utc_now
 from bot.complaint_record import Complaint
 from bot.dates import dated_time
 from bot.digits import to_eastern_digits
+from bot.phone_check import PROOF_WORDS, Proof
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.types import OPEN_STATUSES, Language, Role, Status
@@ -65,11 +66,17 @@ DELIVERY_LABELS: dict[str, str] = {
     "read": N_("delivery.read"),
     "undelivered": N_("delivery.undelivered"),
     "failed": N_("delivery.failed"),
+    "held": N_("delivery.held"),
+    "refused": N_("delivery.refused"),
 }
 DESK_LABELS: dict[str, str] = {"handoffs": N_("outbox.desk.handoffs")}
 # What a redirect may ask a page to say (`?notice=saved`): known keys only, never outside text.
 FLASH: dict[str, dict[str, str]] = {
-    "notice": {"saved": N_("notice.saved"), "taken": N_("notice.taken")},
+    "notice": {
+        "saved": N_("notice.saved"),
+        "taken": N_("notice.taken"),
+        "phone_verified": PROOF_WORDS[Proof.VERIFIED],
+    },
     "error": {
         "csrf": N_("error.csrf"),
         "transition": N_("error.transition"),
@@ -79,6 +86,10 @@ FLASH: dict[str, dict[str, str]] = {
         "contact": N_("error.contact"),
         "taken": N_("error.taken"),
         "gone": N_("error.gone"),
+        **{
+            f"code_{proof.value}": PROOF_WORDS[proof]
+            for proof in (Proof.WRONG, Proof.EXPIRED, Proof.EXHAUSTED)
+        },
     },
 }
 

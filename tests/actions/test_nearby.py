@@ -5,6 +5,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.complaint import SubmitComplaint, ValidateComplaintForm
 from bot.complaint_record import Location
+from bot.intake import admit_report
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from tests.actions.conftest import CALLER, entity, make_tracker, payloads, texts
@@ -136,6 +137,31 @@ async def test_without_a_phone_the_join_asks_for_one(services, dispatcher):
     assert SlotSet("nearby", f"joined_{reference}") in events
     subscribers = (await services.complaints.get(reference)).subscribers
     assert [(s.channel, s.phone) for s in subscribers] == [("webchat", "+966555123456")]
+
+
+async def test_a_typed_phone_joins_within_the_limits_on_reports(services, dispatcher):
+    """Joining messages the phone: a number already sent its day's reports is not joined."""
+    reference = await open_report(services)
+    for _ in range(services.settings.reports_per_phone_per_day):
+        await admit_report(services, client=None, typed_phone="0555123456")
+    typed = make_tracker(
+        "0555123456",
+        "inform",
+        metadata={"channel": "webchat"},
+        slots={
+            "language": "en",
+            "category": "roads",
+            "district": "none",
+            "nearby": f"join_{reference}",
+            "description": "(joining a report nearby)",
+        },
+        form=FORM,
+        requested_slot="phone",
+    )
+    events = await ValidateComplaintForm(services).execute(dispatcher, typed, {})
+    assert SlotSet("nearby", "new") in events
+    assert (await services.complaints.get(reference)).subscribers == []
+    assert texts(dispatcher)[0].startswith("We received many reports in a short time")
 
 
 async def test_mine_is_different_goes_on_with_the_report(services, dispatcher):

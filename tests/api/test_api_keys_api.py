@@ -27,6 +27,14 @@ async def test_admin_issues_lists_and_revokes_a_key(
     assert revoked.status_code == 204
     assert await check_api_key(services.store, body["key"]) is None
     assert (await client.get(KEYS, headers=admin)).json()[0]["active"] is False
+    assert body["role"] == "reporter"
+    partner = await client.post(KEYS, json={"name": "gis", "role": "partner"}, headers=admin)
+    assert partner.json()["role"] == "partner"
+    kept = await check_api_key(services.store, partner.json()["key"])
+    assert kept is not None
+    assert kept.role == "partner"
+    wrong = await client.post(KEYS, json={"name": "x", "role": "owner"}, headers=admin)
+    assert wrong.status_code == 422
     unknown = await client.delete(f"{KEYS}/nope", headers=admin)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "not_found"

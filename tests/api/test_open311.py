@@ -6,10 +6,10 @@ import httpx
 import pytest
 
 from bot.api_keys import create_api_key
-from bot.reference import reference_for_sequence
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from bot.types import Role, Status
+from tests.conftest import RULES
 
 pytestmark = pytest.mark.parametrize("fmt", ["json", "xml"])
 REQUEST_FIELDS = {
@@ -170,7 +170,7 @@ async def test_get_one_request(client: httpx.AsyncClient, services: Services, fm
     assert str(request["lat"]) == "25.38"
     assert str(request["long"]) == "49.59"
     assert request["requested_datetime"].endswith("+00:00")
-    missing = await client.get(f"/open311/v2/requests/{reference_for_sequence(99_999)}.{fmt}")
+    missing = await client.get(f"/open311/v2/requests/{RULES.references.reference(99_999)}.{fmt}")
     assert missing.status_code == 404
     assert (await client.get(f"/open311/v2/requests/1234.{fmt}")).status_code == 400
 
@@ -242,7 +242,7 @@ async def test_keywords_are_the_specs_comma_separated_string(
     assert "pothole" in roads["keywords"].split(",")
 
 
-async def test_media_url_email_and_names_are_kept_and_returned(
+async def test_media_url_email_and_names_are_kept_and_the_photo_link_shown_to_partners(
     client: httpx.AsyncClient, services: Services, staff_headers, fmt: str
 ) -> None:
     photo = "https://city.example/photos/pothole-123.jpg"
@@ -262,10 +262,14 @@ async def test_media_url_email_and_names_are_kept_and_returned(
     assert response.status_code == 201, response.text
     (created,) = parse(response, fmt, "service_requests", "request")
     reference = created["service_request_id"]
-    shown = await client.get(f"/open311/v2/requests/{reference}.{fmt}")
+    partner_key, _ = await create_api_key(services.store, "GIS unit", "admin", "partner")
+    path = f"/open311/v2/requests/{reference}.{fmt}"
+    (public,) = parse(await client.get(path), fmt, "service_requests", "request")
+    assert not public["media_url"]  # a photo may show someone's home: partners only
+    shown = await client.get(path, headers={"X-Api-Key": partner_key})
     (item,) = parse(shown, fmt, "service_requests", "request")
     assert item["media_url"] == photo
-    assert "email" not in item  # the public request carries no personal data
+    assert "ahmed" not in shown.text.lower()  # no personal data, even to a partner
     staff = await staff_headers(Role.AGENT)
     detail = (await client.get(f"/api/staff/complaints/{reference}", headers=staff)).json()
     assert (detail["name"], detail["email"]) == ("Ahmed Al-Harbi", "ahmed@example.com")
@@ -289,3 +293,61 @@ async def test_a_field_out_of_the_spec_is_refused_in_the_specs_error_shape(
     assert str(error["code"]) == "400"
     assert problem in error["description"]
     assert (await services.store.list_complaints(ComplaintFilter(), 5, None)).items == []
+
+
+async def test_without_a_partner_key_no_residents_words_or_homes(
+    client: httpx.AsyncClient, services: Services, fmt: str
+) -> None:
+    response = await post_request(
+        client,
+        fmt,
+        api_key=await api_key(services),
+        service_code="roads",
+        lat="25.381234",
+        long="49.591876",
+        address_string="بيت آل سالم، شارع ١٢",
+        description="حفرة أمام بيتي، اتصلوا بي",
+        first_name="Ahmed",
+        last_name="Al-Salem",
+        email="ahmed@example.com",
+        phone="0501234567",
+    )
+    (created,) = parse(response, fmt, "service_requests", "request")
+    reference = str(created["service_request_id"])
+    complaint = await services.complaints.get(reference)
+    await services.store.replace_complaint(
+        complaint.model_copy(update={"district": "al_kut", "version": complaint.version + 1}),
+        complaint.version,
+    )
+    reporter_key = await api_key(services)
+    partner_key, _ = await create_api_key(services.store, "GIS unit", "admin", "partner")
+    public_paths = (
+        f"/open311/v2/requests/{reference}.{fmt}",
+        f"/open311/v2/requests.{fmt}?service_request_id={reference}",
+        f"/open311/v2/requests.{fmt}",
+        f"/open311/v2/requests/{reference}.{fmt}?api_key={reporter_key}",
+    )
+    for path in public_paths:
+        answer = await client.get(path)
+        assert answer.status_code == 200, path
+        (item,) = parse(answer, fmt, "service_requests", "request")
+        assert set(item) == REQUEST_FIELDS
+        assert not item["description"]
+        assert float(item["lat"]) == 25.381
+        assert float(item["long"]) == 49.592
+        assert item["address"] == "الكوت"  # the district, not the home
+        for private in ("بيت", "اتصلوا", "Ahmed", "Salem", "example.com", "501234567"):
+            assert private not in answer.text, (path, private)
+    for partner in (
+        client.get(f"/open311/v2/requests/{reference}.{fmt}?api_key={partner_key}"),
+        client.get(f"/open311/v2/requests.{fmt}", headers={"X-Api-Key": partner_key}),
+    ):
+        answer = await partner
+        (item,) = parse(answer, fmt, "service_requests", "request")
+        assert item["description"] == "حفرة أمام بيتي، اتصلوا بي"
+        assert float(item["lat"]) == 25.381234
+        assert item["address"] == "بيت آل سالم، شارع ١٢"
+        assert "Ahmed" not in answer.text
+        assert "501234567" not in answer.text
+    wrong = await client.get(f"/open311/v2/requests.{fmt}?api_key=b940_nope_nope")
+    assert wrong.status_code == 403

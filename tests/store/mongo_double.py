@@ -58,6 +58,9 @@ class AsyncCollectionDouble:
     def find(self, *args, **kwargs) -> AsyncCursorDouble:
         return AsyncCursorDouble(self._collection.find(*args, **kwargs))
 
+    async def count_documents(self, *args, **kwargs):
+        return self._collection.count_documents(*args, **kwargs)
+
     async def find_one_and_update(self, *args, **kwargs):
         return self._collection.find_one_and_update(*args, **kwargs)
 
@@ -69,9 +72,6 @@ class AsyncCollectionDouble:
 
     async def delete_one(self, *args, **kwargs):
         return self._collection.delete_one(*args, **kwargs)
-
-    async def count_documents(self, *args, **kwargs):
-        return self._collection.count_documents(*args, **kwargs)
 
     async def create_index(self, keys, **kwargs):
         return self._collection.create_index(keys, **kwargs)

@@ -23,11 +23,11 @@ from pymongo import AsyncMongoClient
 
 from bot.complaint_record import Complaint, HistoryEntry, Subscriber
 from bot.kpi import AGEING, KpiFilter, KpiReport, build_report
-from bot.reference import reference_for_sequence
 from bot.store.base import ComplaintFilter, Cursor, Store
 from bot.store.mongo import MongoStore
 from bot.store.sqlite import SqliteStore
 from bot.types import OPEN_STATUSES, Status
+from tests.conftest import RULES
 from tests.store.mongo_double import AsyncMongoClientDouble
 
 TODAY = date(2025, 3, 31)
@@ -70,7 +70,7 @@ def complaints(draw: st.DrawFn, sequence: int) -> Complaint:
         for n in range(draw(st.integers(0, 2)))
     ]
     return Complaint(
-        reference=reference_for_sequence(sequence),
+        reference=RULES.references.reference(sequence),
         channel=draw(st.sampled_from(CHANNELS)),
         language="ar",
         category=draw(st.sampled_from(["roads", "lighting", None])),

@@ -7,7 +7,6 @@ every chart. CI installs chromium (.ci/run); elsewhere these tests say what is m
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from tests.conftest import PASSWORD
+from tests.servers import bound_socket, local_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -50,12 +50,6 @@ class LiveApp:
     reference: str
     phone: str
     pinned: str  # an open roads report with a map pin at PIN
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 PIN = Location(lat=25.38, lng=49.59)  # where the report form's map opens
@@ -98,7 +92,8 @@ async def prepare(settings: Settings) -> tuple[str, str, str]:
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     folder = tmp_path_factory.mktemp("browser")
-    port = free_port()
+    listener = bound_socket()  # held from now on, then handed to the server (`--fd`)
+    base, port = local_url(listener), listener.getsockname()[1]
     env = {
         **os.environ,
         "BALAGH_STORE_URL": f"sqlite:///{folder / 'balagh.db'}",
@@ -109,14 +104,16 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     }
     settings = Settings(store_url=env["BALAGH_STORE_URL"], attachments_dir=folder / "attachments")
     reference, phone, pinned = asyncio.run(prepare(settings))
+    fd = listener.fileno()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--fd", str(fd)],
         cwd=ROOT,
         env=env,
+        pass_fds=[fd],
         stdout=subprocess.DEVNULL,
         stderr=(folder / "server.log").open("wb"),
     )
-    base = f"http://127.0.0.1:{port}"
+    listener.close()  # the server has its own copy
     try:
         deadline = time.monotonic() + 30
         while True:

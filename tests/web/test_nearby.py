@@ -103,6 +103,10 @@ async def test_following_needs_a_phone_and_an_open_report(
     no_phone = await follow(client, near.reference, "")
     assert no_phone.status_code == 422
     assert "so we can tell you what happens to that report" in no_phone.text
+    foreign = await follow(client, near.reference, "+447911123456")
+    assert foreign.status_code == 422
+    assert 'id="error-phone"' in foreign.text
+    assert "+966" in foreign.text
     await services.complaints.change_status(
         near.reference, Status.REJECTED, Actor("noura", Role.SUPERVISOR), "not ours"
     )
@@ -110,3 +114,15 @@ async def test_following_needs_a_phone_and_an_open_report(
     assert closed.status_code == 422
     assert "That report is no longer open. Please send yours." in closed.text
     assert (await services.complaints.get(near.reference)).subscribers == []
+
+
+async def test_joining_counts_against_the_phones_daily_limit(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A join sends the phone a message: nobody may make the service text a number without end."""
+    near = await new_complaint(services, location=PIN)
+    for _ in range(services.settings.reports_per_phone_per_day):
+        assert (await follow(client, near.reference, "0555123456")).status_code == 200
+    limited = await follow(client, near.reference, "0555123456")
+    assert limited.status_code == 429
+    assert 'id="report-form"' in limited.text

@@ -431,17 +431,17 @@ async def test_the_track_page_shows_the_residents_photos_only(
         files={"photo": ("fix.png", PNG, "image/png")},
     )
     page = (await client.get(track)).text
-    assert 'id="resident-photos"' in page
-    assert f'src="/track/{reference}/photos/0?t={token}"' in page
-    assert f"/track/{reference}/photos/1" not in page
-    photo = await client.get(f"/track/{reference}/photos/0", params={"t": token})
+    assert 'id="resident-files"' in page
+    assert f'src="/track/{reference}/attachments/0?t={token}"' in page
+    assert f"/track/{reference}/attachments/1" not in page
+    photo = await client.get(f"/track/{reference}/attachments/0", params={"t": token})
     assert photo.status_code == 200
     assert photo.content == PNG
     assert photo.headers["content-type"] == "image/png"
-    staff_photo = await client.get(f"/track/{reference}/photos/1", params={"t": token})
+    staff_photo = await client.get(f"/track/{reference}/attachments/1", params={"t": token})
     assert staff_photo.status_code == 404
-    wrong_token = await client.get(f"/track/{reference}/photos/0", params={"t": "nope"})
-    assert wrong_token.status_code == 404
+    wrong_token = await client.get(f"/track/{reference}/attachments/0", params={"t": "nope"})
+    assert wrong_token.status_code == 403
 
 
 async def test_the_track_page_dates_carry_the_hijri_date_in_the_pages_digits(

@@ -11,6 +11,8 @@ import pytest
 
 from bot.services import Services
 from bot.settings import Settings
+from bot.upload_claims import RECORD_KIND as UPLOADS
+from bot.upload_claims import UnclaimedUpload
 from tests.web.conftest import page_token
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -117,12 +119,16 @@ async def test_a_good_photo_is_kept_while_another_field_is_corrected(
     )
     assert_page(first, "en")
     assert 'id="photo-kept"' in first.text
+    # kept as unclaimed until a report takes it: a form left there does not keep it forever
+    (waiting,) = await services.store.list_records(UPLOADS, UnclaimedUpload)
     photo_token = first.text.split('name="photo_token" value="')[1].split('"')[0]
     fixed = await send(client, {**GOOD, "photo_token": photo_token})
     assert fixed.status_code == 303
     reference = fixed.headers["location"].split("/")[2].split("?")[0]
     complaint = await services.complaints.get(reference)
     assert [attachment.kind for attachment in complaint.attachments] == ["photo"]
+    assert complaint.attachments[0].storage_key == waiting.storage_key
+    assert await services.store.list_records(UPLOADS, UnclaimedUpload) == []
     forged = await send(client, {**GOOD, "submission": "another-form-0001", "photo_token": "x.y"})
     assert forged.status_code == 303
     other = forged.headers["location"].split("/")[2].split("?")[0]
