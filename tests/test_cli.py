@@ -192,12 +192,26 @@ def test_user_list_shows_every_account():
     assert lines[1].split() == ["noura", "supervisor", "-", "active", "noura"]
 
 
-def test_user_password_sets_a_new_password(temporary_store):
+def test_user_password_sets_a_new_password_and_ends_the_sessions(temporary_store):
     create("noura")
+
+    async def sign_in(store):
+        issued = await Authenticator(store, timedelta(hours=1), timedelta(hours=8)).login(
+            "noura", "a long password"
+        )
+        assert issued is not None
+        return issued.token
+
+    token = read_store(temporary_store, sign_in)
     changed = runner.invoke(
         app, ["user", "password", "noura", "--password-stdin"], input="another long one\n"
     )
     assert changed.exit_code == 0, changed.output
+    old_session = read_store(
+        temporary_store,
+        lambda store: Authenticator(store, timedelta(hours=1), timedelta(hours=8)).resolve(token),
+    )
+    assert old_session is None  # whoever had the old password is signed out
     assert can_login(temporary_store, "noura", "another long one")
     assert not can_login(temporary_store, "noura", "a long password")
     weak = runner.invoke(app, ["user", "password", "noura", "--password-stdin"], input="short\n")
