@@ -283,7 +283,10 @@ class ValidateComplaintForm(ComplaintFormAction):
         if requested == "phone":
             return self.extract_phone(tracker, state, speaker)
         if requested == "complaint_confirmed":
-            return self.extract_confirmation(tracker, state, speaker)
+            changes = self.extract_confirmation(tracker, state, speaker)
+            if changes.keys() & {"category", "district"}:
+                changes["nearby"] = None  # another problem or place: its open reports are offered
+            return changes
         return {}
 
     def extract_category(

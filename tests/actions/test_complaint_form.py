@@ -329,6 +329,7 @@ async def test_summary_then_correction_by_buttons(services, dispatcher):
     assert await action.execute(dispatcher, pick, {}) == [
         SlotSet("district", None),
         SlotSet("correcting", False),
+        SlotSet("nearby", None),  # the new district's open reports will be offered
         SlotSet("requested_slot", "district"),
     ]
 
