@@ -63,7 +63,15 @@ OTHER: Final = "other"  # a category the user leaves to staff (classified from t
 CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
-    {"cancel", "check_status", "ask_programs", "ask_services", "talk_to_agent", "choose_language"}
+    {
+        "cancel",
+        "check_status",
+        "ask_programs",
+        "ask_services",
+        "talk_to_agent",
+        "choose_language",
+        "out_of_scope",
+    }
 )
 INTERRUPTION_CONFIDENCE: Final = 0.6
 # A description is free text: only a very sure interruption counts there
@@ -460,7 +468,7 @@ def summary_values(
     if district == NONE_GIVEN or district is None:
         located = shared_location(events_since(tracker, "active_loop", FORM)) is not None
         district_text = speaker.text(
-            N_("report.location_shared") if located else N_("report.not_given")
+            N_("report.location_shared") if located else N_("report.district_not_given")
         )
     else:
         district_text = district_name(district, catalogue, lang) or str(district)
@@ -470,7 +478,7 @@ def summary_values(
         "description": short(str(state.get("description") or "")),
         "phone": local_phone(phone)
         if phone and phone != NONE_GIVEN
-        else speaker.text("report.not_given"),
+        else speaker.text("report.phone_not_given"),
     }
 
 
