@@ -9,14 +9,27 @@ from __future__ import annotations
 import unicodedata
 from typing import Literal
 
+from bot.arabic import normalise, readings
+
 ScriptLanguage = Literal["ar", "en"]
 
 MIN_LETTERS = 3  # "ok", "no", digits: too short to tell; the conversation keeps its language
 
 # How people name each language, in either script: "English please", "ابي عربي". The NLU's
 # lookup tables (data/nlu/lookups.yml) and its language detector both take them from here.
-LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
-    "ar": ("عربي", "العربي", "العربية", "بالعربي", "عربية", "عربيه", "Arabic", "arabi", "3arabi"),
+LANGUAGE_NAMES: dict[ScriptLanguage, tuple[str, ...]] = {
+    "ar": (
+        "عربي",
+        "العربي",
+        "العربية",
+        "بالعربي",
+        "عربية",
+        "عربيه",
+        "Arabic",
+        "arabi",
+        "araby",
+        "3arabi",
+    ),
     "en": (
         "انجليزي",
         "إنجليزي",
@@ -28,6 +41,8 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
         "بالانجليزي",
         "بالإنجليزي",
         "انجلش",
+        "انقلش",
+        "انجليش",
         "English",
         "englsh",
         "engilsh",
@@ -35,6 +50,23 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
         "inglizi",
     ),
 }
+# A word that names a language, in one spelling (bot.arabic.normalise)
+_LANGUAGE_WORDS = {
+    normalise(word): code for code, words in LANGUAGE_NAMES.items() for word in words
+}
+
+
+def named_language(words: list[str]) -> tuple[ScriptLanguage, int] | None:
+    """The language the words name ("English please", "ابي عربي", a caller saying "English" at
+    the phone's first prompt) and the index of the word naming it, when they name exactly one."""
+    found: dict[ScriptLanguage, int] = {}
+    for index, word in enumerate(words):
+        for reading in readings(normalise(word)):
+            if reading in _LANGUAGE_WORDS:
+                found.setdefault(_LANGUAGE_WORDS[reading], index)
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))
 
 
 def script_language(text: str) -> ScriptLanguage | None:

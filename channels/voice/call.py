@@ -202,7 +202,10 @@ class CallStep:
             return await self.voicemail_left()
         if prompt.kind == "transfer":
             return self.dial_ended()
-        if prompt.kind == "language" and (chosen := chosen_language(self.request.digits)):
+        request = self.request
+        if prompt.kind == "language" and (
+            chosen := chosen_language(request.digits, request.speech)
+        ):
             return await self.chose(chosen)
         answer = understand(prompt, self.request.digits, self.request.speech)
         if answer.kind == "repeat":

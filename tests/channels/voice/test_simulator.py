@@ -85,7 +85,7 @@ async def test_a_whole_call_from_the_simulator(simulator: tuple[Page, Services])
         await expect(transcript).to_contain_text(then)
 
     await page.click("#call")
-    await expect(transcript).to_contain_text("للعربية اضغط 1.")
+    await expect(transcript).to_contain_text("للعربية اضغط 1 أو قل عربي.")
     await expect(steps.first).to_contain_text("<Gather")
     await press("1", "كيف أقدر أخدمك؟")
     await press("1", "وش نوع المشكلة؟")
