@@ -19,6 +19,7 @@ from actions.base import BalaghAction
 from actions.context import (
     Event,
     TrackerLike,
+    attachment_only,
     caller_phone,
     channel,
     entity,
@@ -79,6 +80,8 @@ DESCRIPTION_INTERRUPTION_CONFIDENCE: Final = 0.9
 DESCRIPTION_FROM_OPENING_WORDS: Final = 6
 CITIZEN: Final = Actor("citizen", "citizen")
 CORRECTABLE: Final = ("category", "district", "description", "phone")
+ADD_LINK_OFFER: Final = "add_link:"  # + the reference: an SMS link to add a photo and a pin
+ADD_LINK_MENU: Final = (Button("button.send_link", "/affirm"), Button("button.no_thanks", "/deny"))
 CORRECTING_INTENTS: Final = frozenset({"deny", "inform"})
 FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "category": ("نوع", "النوع", "التصنيف", "type", "category", "kind"),
@@ -94,6 +97,14 @@ def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
     codes = tuple(catalogue.categories)
     step = CATEGORIES_PER_PAGE
     return [codes[start : start + step] for start in range(0, len(codes), step)]
+
+
+def answers_with(requested: str, tracker: TrackerLike) -> bool:
+    """Whether a message without words answers the question: a pin for the district, a voice
+    note for the description. Anything else sent alone never answers (never a "yes")."""
+    if requested == "district":
+        return isinstance(metadata(tracker).get("location"), Mapping)
+    return requested == "description" and latest_voice(tracker)[0] is not None
 
 
 def form_state(tracker: TrackerLike) -> dict[str, Any]:
@@ -202,7 +213,11 @@ class ValidateComplaintForm(ComplaintFormAction):
             )
             if intent in INTERRUPTIONS and confidence >= needed:
                 return []  # a rule answers it; the form resumes afterwards
-            changes = self.extract(str(requested), tracker, state, speaker)
+            if attachment_only(tracker) and not answers_with(str(requested), tracker):
+                # kept with the report (submit collects every attachment and pin of it)
+                speaker.say("report.attachment_added")
+            else:
+                changes = self.extract(str(requested), tracker, state, speaker)
         state.update(changes)
         if not state["danger_warned"] and self.warn_danger(tracker, state, speaker):
             changes["danger_warned"] = True
@@ -528,10 +543,16 @@ class SubmitComplaint(ComplaintFormAction):
             due=due(complaint.sla_due_at, lang, timezone),
             custom=reference_payload(complaint.reference),
         )
-        speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
+        offer = None
+        if speaker.medium == "voice" and (complaint.phone or caller_phone(tracker)):
+            # what the phone cannot take, a phone's browser can: a photo and a map pin
+            speaker.say("report.offer_add_link", buttons=ADD_LINK_MENU)
+            offer = ADD_LINK_OFFER + complaint.reference
+        else:
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
-            *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
+            *slot_changes(tracker, {"last_reference": complaint.reference, "offer": offer}),
         ]
 
     def report(

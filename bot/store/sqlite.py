@@ -31,6 +31,7 @@ from bot.kpi import (
     ANY,
     BREAKDOWN_METRICS,
     CALL_METRIC,
+    CONVERSATION_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
@@ -668,8 +669,8 @@ class SqliteStore(Store):
         calls: dict[str, dict[str, int]] = {}
         for metric, value, n in await self._fetch_all(
             "SELECT metric, value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
-            "AND metric IN (?, ?) AND day >= ? AND day < ? GROUP BY metric, value",
-            (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, since, until),
+            "AND metric IN (?, ?, ?) AND day >= ? AND day < ? GROUP BY metric, value",
+            (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, CONVERSATION_METRIC, since, until),
         ):
             calls.setdefault(metric, {})[value] = n
         return KpiTotals(

@@ -111,3 +111,14 @@ def _all():
     from bot.store.base import ComplaintFilter
 
     return ComplaintFilter()
+
+
+async def test_a_phone_report_is_offered_a_link_to_add_a_photo_and_a_pin(services, dispatcher):
+    tracker = snapshot("confirmed_report_ar")
+    tracker.slots["channel"] = "voice"
+    events = await SubmitComplaint(services).execute(dispatcher, tracker, {})
+    [complaint] = (await services.store.list_complaints(_all(), 10, None)).items
+    assert events[-1] == SlotSet("offer", f"add_link:{complaint.reference}")
+    _created, offer = dispatcher.messages
+    assert offer["text"].startswith("تبي نرسل لك رسالة نصية فيها رابط تضيف منه صورة")
+    assert payloads(offer) == ["/affirm", "/deny"]
