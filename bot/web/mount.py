@@ -5,6 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
 from bot.web import (
+    add_details,
     admin,
     complaint_page,
     field,
@@ -20,7 +21,8 @@ from bot.web.security import SecurityHeaders, install_web_handlers
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
-    for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal):
+    pages = (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal)
+    for module in (*pages, add_details):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)

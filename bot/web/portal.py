@@ -95,7 +95,7 @@ async def report_form(request: Request, services: ServicesDep) -> Response:
     return _report_page(request, services)
 
 
-def _coordinate(text: str) -> float | None:
+def coordinate(text: str) -> float | None:
     cleaned = to_ascii_digits(text).replace("٫", ".").strip()
     return float(cleaned) if cleaned else None
 
@@ -118,7 +118,7 @@ async def report(
 ) -> Response:
     """Create the complaint like the citizen API does; a double submit creates it once."""
     try:
-        latitude, longitude = _coordinate(lat), _coordinate(lng)
+        latitude, longitude = coordinate(lat), coordinate(lng)
         location = (
             Location(lat=latitude, lng=longitude, address=address.strip() or None)
             if latitude is not None or address.strip()
