@@ -214,11 +214,12 @@ class OutOfScope(BalaghAction):
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         speaker = self.speaker(dispatcher, tracker)
         speaker.say("dialogue.out_of_scope", buttons=() if in_loop(tracker) else MAIN_MENU)
-        turn = latest_user_timestamp(tracker)
-        event = CallEvent(
-            call_id=f"{tracker.sender_id}:{turn}"[:100], kind="out_of_scope", at=self.clock()
-        )
-        await self.services.store.record_call_event(event)
+        turn = f"{tracker.sender_id}:{latest_user_timestamp(tracker)}"[:100]
+        try:
+            event = CallEvent(call_id=turn, kind="out_of_scope", at=self.clock())
+            await self.services.store.record_call_event(event)
+        except Exception:  # the answer matters more than the count
+            logger.exception("out-of-scope turn %s not counted", turn)
         return []
 
 

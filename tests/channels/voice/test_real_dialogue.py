@@ -142,6 +142,8 @@ async def test_a_caller_names_the_language_then_adds_a_photo_and_a_pin_by_the_sm
                 "lng": "49.5900",
             },
             files={"photo": ("hole.png", PNG, "image/png")},
+            # the page's cookies are Secure (the service is public over https): sent as they are
+            headers={"cookie": "; ".join(f"{k}={v}" for k, v in form.cookies.items())},
         )
         assert added.status_code == 200, added.text
     await store.open()
