@@ -61,7 +61,7 @@ HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
 }
 NONE_GIVEN: Final = "none"  # a district or phone the user chose to skip
 OTHER: Final = "other"  # a category the user leaves to staff (classified from the description)
-CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
+CATEGORIES_PER_PAGE: Final = 4  # beside "more options"; "other" is the last of them
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
     {
@@ -93,8 +93,10 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
 
 
 def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
-    """The category menu's pages: the catalogue's categories in its order, four a page."""
-    codes = tuple(catalogue.categories)
+    """The category menu's pages: the catalogue's categories in its order, then "other" (left
+    to staff), four a page beside "more options": a menu never passes five options, however
+    many categories the catalogue has."""
+    codes = (*catalogue.categories, OTHER)
     step = CATEGORIES_PER_PAGE
     return [codes[start : start + step] for start in range(0, len(codes), step)]
 
@@ -400,11 +402,13 @@ class ValidateComplaintForm(ComplaintFormAction):
             pages = self.category_pages
             page = min(max(int(state["menu_page"]), 1), len(pages))
             buttons = [
-                Button(self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}')
+                Button("button.other", choice_payload("inform", OTHER))
+                if code == OTHER
+                else Button(
+                    self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}'
+                )
                 for code in pages[page - 1]
             ]
-            if page == len(pages):
-                buttons.append(Button("button.other", choice_payload("inform", OTHER)))
             if len(pages) > 1:
                 buttons.append(Button("button.more", choice_payload("inform", "more")))
             speaker.say("report.ask_category", buttons=buttons)

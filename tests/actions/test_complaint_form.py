@@ -63,6 +63,7 @@ async def test_more_options_turns_the_category_page(services, dispatcher):
     assert payloads(dispatcher.messages[0]) == [
         '/inform{"category": "vehicles"}',
         '/inform{"category": "visual"}',
+        '/inform{"category": "livestock"}',
         '/inform{"choice": "other"}',
         '/inform{"choice": "more"}',
     ]
