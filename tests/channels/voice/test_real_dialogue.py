@@ -155,3 +155,20 @@ async def test_a_caller_names_the_language_then_adds_a_photo_and_a_pin_by_the_sm
     assert [a.kind for a in updated.attachments] == ["voice", "photo"]
     assert updated.location is not None
     assert (updated.location.lat, updated.location.lng) == (25.38, 49.59)
+
+    # another phone asks for its status, the reference said as words, one a digit
+    words = {
+        "ar": ["صفر", "واحد", "اثنين", "ثلاثه", "اربعه", "خمسه", "سته", "سبعه", "ثمانيه", "تسعه"],
+        "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    }[language]
+    spoken = " ".join(words[int(digit)] for digit in complaint.reference)
+    async with httpx.AsyncClient(timeout=30) as http:
+        other = SimulatedCall(http, PUBLIC, caller="+966551230009", server=stack.service.url)
+        await other.dial()
+        await other.speak(said)
+        asked = await other.press("2")  # check a report
+        assert asked.attribute("Gather", "finishOnKey") == "#", asked.xml
+        status = await other.speak(spoken)
+        heard = read_digits(complaint.reference, language)  # type: ignore[arg-type]
+        assert any(heard in line for line in status.said), status.said
+        await other.hang_up()
