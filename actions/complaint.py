@@ -45,7 +45,7 @@ from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.complaints import Actor, NewComplaint
-from bot.digits import to_ascii_digits
+from bot.digits import spoken_numbers, to_ascii_digits
 from bot.types import Language
 from bot.words import N_, text
 
@@ -90,6 +90,7 @@ FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "phone": ("الجوال", "جوال", "رقم", "الرقم", "رقمي", "phone", "number", "mobile"),
 }
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+LOCAL_PHONE_DIGITS: Final = 10  # 05XXXXXXXX, as Saudis say their mobile number
 
 
 def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
@@ -315,9 +316,12 @@ class ValidateComplaintForm(ComplaintFormAction):
     ) -> dict[str, Any]:
         if entity(tracker, "choice") == "skip":
             return {"phone": NONE_GIVEN}
-        typed = _PHONE_LIKE.search(to_ascii_digits(free_text(tracker)))
-        if typed:
-            phone = verified_phone(typed.group())
+        words = free_text(tracker)
+        typed = _PHONE_LIKE.search(to_ascii_digits(words))
+        said = spoken_numbers(words, LOCAL_PHONE_DIGITS)  # "صفر خمسه خمسه…" on the phone
+        number = typed.group() if typed else said[0][2] if said else None
+        if number:
+            phone = verified_phone(number)
             if phone:
                 return {"phone": phone}
             speaker.say("report.phone_invalid")

@@ -415,3 +415,23 @@ async def test_the_read_back_on_the_phone_is_sentences(services, dispatcher):
         "You said: حفرة كبيرة قدام البيت. Your mobile number for updates is 0551234567. "
         "Shall I submit it?"
     )
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "صفر خمسه خمسه واحد اثنين ثلاثه اربعه خمسه سته سبعه",
+        "zero five five one two three four five six seven",
+    ],
+)
+async def test_a_mobile_number_said_as_words_on_the_phone(services, dispatcher, said):
+    tracker = make_tracker(
+        said,
+        "inform",
+        slots={**FILLED, "phone": None, "phone_declined": True},
+        metadata={"channel": "voice"},
+        form=FORM,
+        requested_slot="phone",
+    )
+    events = await validate(services).execute(dispatcher, tracker, {})
+    assert events[0] == SlotSet("phone", "+966551234567")

@@ -169,6 +169,6 @@ async def test_a_caller_names_the_language_then_adds_a_photo_and_a_pin_by_the_sm
         asked = await other.press("2")  # check a report
         assert asked.attribute("Gather", "finishOnKey") == "#", asked.xml
         status = await other.speak(spoken)
-        heard = read_digits(complaint.reference, language)  # type: ignore[arg-type]
+        heard = read_digits(complaint.reference, language)
         assert any(heard in line for line in status.said), status.said
         await other.hang_up()
