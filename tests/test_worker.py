@@ -1,14 +1,17 @@
 """The worker records SLA breaches once, whatever happens around it."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.store.sqlite import SqliteStore
 from bot.types import Role, Status
 from bot.worker import Worker
+from tests.conftest import RULES
 
 CITIZEN = Actor("citizen", "citizen")
 
@@ -17,7 +20,7 @@ CITIZEN = Actor("citizen", "citizen")
 async def service(tmp_path, catalogue):
     store = SqliteStore(tmp_path / "worker.db")
     await store.open()
-    yield ComplaintService(store, catalogue)
+    yield ComplaintService(store, catalogue, rules=RULES)
     await store.close()
 
 
@@ -75,3 +78,10 @@ async def test_more_breaches_than_one_batch_are_all_recorded(service, monkeypatc
     for _ in range(5):
         await overdue_complaint(service)
     assert await Worker(service, 30).run_once() == 5
+
+
+async def test_two_workers_recording_one_breach_at_once_count_it_once(service):
+    late = await overdue_complaint(service)
+    before = REGISTRY.get_sample_value("balagh_sla_breaches_total") or 0.0
+    await asyncio.gather(*(service.record_sla_breach(late.reference) for _ in range(3)))
+    assert REGISTRY.get_sample_value("balagh_sla_breaches_total") == before + 1

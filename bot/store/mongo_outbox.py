@@ -21,6 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from bot.notifications.message import (
+    IN_FLIGHT,
     Attempt,
     DeliveryState,
     MessageCursor,
@@ -137,6 +138,15 @@ class MongoOutbox:
                 claimed.append(_message(document))
         return claimed
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        await self.relay()
+        in_flight = {"state": {"$in": list(IN_FLIGHT)}}
+        depth = await self._outbox.count_documents(in_flight)
+        oldest = await self._outbox.find_one(
+            in_flight, {"created_at": True}, sort=[("created_at", ASCENDING)]
+        )
+        return depth, oldest["created_at"] if oldest else None
+
     async def finish(self, attempt: Attempt) -> bool:
         message = attempt.outcome
         fields = message.model_dump(mode="python", exclude={"id"})
@@ -167,6 +177,15 @@ class MongoOutbox:
             return_document=ReturnDocument.AFTER,
         )
         return _message(document) if document else None
+
+    async def release(self, reference: str, now: datetime) -> int:
+        """Relayed first, so a held message still riding in its complaint is released too."""
+        await self.relay()
+        result = await self._outbox.update_many(
+            {"reference": _value(reference), "state": "held"},
+            {"$set": {"state": "pending", "due_at": now, "updated_at": now}},
+        )
+        return result.modified_count
 
     async def get(self, field: str, value: str) -> OutboxMessage | None:
         """By `_id` or `provider_message_id` (fixed names, never user input)."""

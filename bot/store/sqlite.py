@@ -52,10 +52,12 @@ from bot.store import sqlite_outbox as outbox
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
+    DuplicateReference,
     DuplicateUser,
     InboundClaim,
     InsertResult,
     KpiSummary,
+    OutboxBacklog,
     Page,
     Record,
     RecordKind,
@@ -411,7 +413,11 @@ class SqliteStore(Store):
         self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
     ) -> InsertResult:
         def transaction(db: sqlite3.Connection) -> InsertResult:
-            if self._insert(db, complaint):
+            try:
+                inserted = self._insert(db, complaint)
+            except sqlite3.IntegrityError as exc:  # the reference, or its order key, is taken
+                raise DuplicateReference(complaint.reference) from exc
+            if inserted:
                 outbox.insert(db, messages)
                 return InsertResult(complaint, created=True)
             row = db.execute(
@@ -587,6 +593,9 @@ class SqliteStore(Store):
             lambda db: outbox.advance(db, provider_message_id, state, error, utc_now(), follow_ups)
         )
 
+    async def release_held(self, reference: str, now: datetime) -> int:
+        return await self._write(lambda db: outbox.release(db, reference, now))
+
     async def get_message(self, message_id: str) -> OutboxMessage | None:
         return await outbox.get(self._read, "id", message_id)
 
@@ -597,6 +606,9 @@ class SqliteStore(Store):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         return await outbox.page(self._read, filters, limit, cursor)
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        return OutboxBacklog(*await outbox.backlog(self._read))
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         rows = await self._fetch_all(

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Query, Response
 
 from bot.announcements import Announcement
 from bot.api.deps import AttachmentsDep, ComplaintsDep, ServicesDep, SettingsDep, StoreDep
+from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
 from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
@@ -33,7 +34,7 @@ from channels.voice.fallback import fallback_answer, out_of_service, voices
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
-from channels.voice.state import forget_call, load_call
+from channels.voice.state import forget_call, load_call, record_call_event
 from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ class PhoneLine:
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(router)
-        app.include_router(endpoints.router)
+        settings = app.state.settings
+        if settings.shows(settings.simulator):  # production: only if BALAGH_SIMULATOR says so
+            app.include_router(endpoints.router)
 
 
 TWIML = "application/xml"
@@ -67,8 +70,12 @@ async def voice(
     silent: Silent = False,
     holds: Holds = 0,
 ) -> Response:
-    request = parse(CallRequest, form)
     settings = services.settings
+    try:
+        request = parse(CallRequest, form)
+    except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
+        log.warning("voice webhook with %s; answered out of service", invalid.message)
+        return Response(out_of_service(settings, None), media_type=TWIML)
 
     def hold() -> str:
         if number is None or holds >= MAX_HOLDS:
@@ -99,7 +106,7 @@ async def status(form: TwilioForm, store: StoreDep, settings: SettingsDep) -> No
             at=utc_now(),
             step=None if served else state.prompt.step,
         )
-        await store.record_call_event(event)
+        await record_call_event(store, event)
     if not (settings.record_calls and state.references):
         await forget_call(store, request.call_sid)  # else once its recording is attached
 

@@ -22,7 +22,7 @@ from tests.web.conftest import csrf_of
 pytestmark = pytest.mark.skipif(
     missing_prerequisite() is not None, reason=str(missing_prerequisite())
 )
-PUBLIC = "https://balagh.example"
+PUBLIC = "https://localhost"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # what the upload check takes for a PNG
 
 
