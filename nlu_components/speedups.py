@@ -155,6 +155,8 @@ def _install_action_retry() -> None:
     async def request_once_more(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await request(self, *args, **kwargs)
+        except aiohttp.ServerTimeoutError:  # a connection error too, but the server is slow
+            raise
         except aiohttp.ClientConnectionError as dropped:  # no answer came: send it again
             log.warning("%s: %s; sending the call once more", self.url, dropped)
             return await request(self, *args, **kwargs)

@@ -14,8 +14,9 @@ from nlu_components import speedups
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def call_server(answers: list[str]) -> tuple[Any, int]:
-    """Serve `answers` in turn ("drop", "ok", "error"); one action call; (result, requests)."""
+async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
+    """Serve `answers` in turn ("drop", "ok", "error", "slow"); one action call with `options`
+    (Rasa's own: a timeout); (result, requests)."""
     seen: list[str] = []
 
     async def webhook(request: web.Request) -> web.StreamResponse:
@@ -25,6 +26,8 @@ async def call_server(answers: list[str]) -> tuple[Any, int]:
             assert request.transport is not None
             request.transport.close()  # the connection closes before any answer
             await asyncio.sleep(0.1)
+        if answer == "slow":
+            await asyncio.sleep(2)
         if answer == "error":
             return web.json_response({"error": "boom"}, status=500)
         return web.json_response({"events": [], "responses": []})
@@ -39,8 +42,10 @@ async def call_server(answers: list[str]) -> tuple[Any, int]:
     try:
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         try:
-            result: Any = await endpoint.request(json={"next_action": "x"}, method="post")
-        except aiohttp.ClientError as error:
+            result: Any = await endpoint.request(
+                json={"next_action": "x"}, method="post", **options
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:  # noqa: UP041 (3.10: not the builtin)
             result = error
         kept = getattr(endpoint, "_balagh_session", None)  # the kept session (fix 2)
         if kept is not None:
@@ -68,4 +73,14 @@ def test_two_drops_are_rasas_failure_as_before() -> None:
 def test_an_answer_even_an_error_is_never_sent_again() -> None:
     result, requests = asyncio.run(call_server(["error", "ok"]))
     assert isinstance(result, ClientResponseError)  # Rasa's: the action server answered
+    assert requests == 1
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [0.3, aiohttp.ClientTimeout(sock_read=0.3)],  # Rasa's whole-call timeout; a read timeout
+)
+def test_a_timeout_is_never_sent_again(timeout: Any) -> None:
+    result, requests = asyncio.run(call_server(["slow", "ok"], timeout=timeout))
+    assert isinstance(result, asyncio.TimeoutError)
     assert requests == 1
