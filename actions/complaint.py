@@ -579,7 +579,14 @@ class SubmitComplaint(ComplaintFormAction):
 
     async def admit(self, tracker: TrackerLike, report: NewComplaint) -> None:
         """The web's limits on reports (bot/intake.py): per client of the web chat, and per
-        typed phone on any channel; ReportsLimited past them."""
+        typed phone on any channel; ReportsLimited past them. A report is counted once: the
+        dialogue core sends this action again when its connection dropped before the answer
+        (nlu_components/speedups.py, fix 8), and the second run must find it made, not over
+        the limit."""
+        if report.idempotency_key:
+            admission = f"admitted:{report.idempotency_key}"
+            if not (await self.services.store.claim_inbound(admission, self.clock())).first:
+                return
         client = metadata(tracker).get("client")
         await admit_report(
             self.services,
