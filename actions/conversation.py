@@ -27,6 +27,7 @@ from actions.formatting import category_name, clock, working_days
 from actions.messages import (
     AGENT,
     ANYTHING_ELSE,
+    END,
     MAIN_MENU,
     MAIN_MENU_BUTTON,
     REPORT,
@@ -173,8 +174,8 @@ class AnswerOffer(BalaghAction):
             return [*events, *reset_events(tracker)]
         if yes:
             speaker.say("dialogue.main_menu", buttons=MAIN_MENU)
-        else:
-            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
+        else:  # "no" to "anything else?": nothing more is wanted, the call can end
+            speaker.say("dialogue.goodbye", custom=END)
         return events
 
     async def send_add_link(self, reference: str, tracker: TrackerLike, speaker: Speaker) -> None:

@@ -263,7 +263,7 @@ class CallStep:
         state.misses = 0
         if reply.handoff is not None:
             return await self.employee(reply.prompt.texts, on_duty=reply.handoff)
-        if text == "/goodbye":
+        if text == "/goodbye" or reply.ends:
             state.served = True
             return self.finish(*(reply.prompt.texts or (self.say("call.goodbye"),)))
         if not reply.prompt.texts:

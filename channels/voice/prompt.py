@@ -92,6 +92,7 @@ class DialogueReply:
     handoff: bool | None  # an employee was asked for: on duty (True) or not (False)
     references: tuple[str, ...]  # complaints the turn created
     offers_goodbye: bool  # the menu lets the caller finish: what they called for is done
+    ends: bool  # the dialogue said goodbye (to a spoken "bye", or "no" to "anything else?")
 
 
 def read_reply(messages: Sequence[BotMessage], language: Language) -> DialogueReply:
@@ -134,6 +135,7 @@ def read_reply(messages: Sequence[BotMessage], language: Language) -> DialogueRe
             and "value" in message.custom["reference"]
         ),
         offers_goodbye=any(button.payload == "/goodbye" for button in buttons),
+        ends=custom.get("end") is True,
     )
 
 

@@ -280,6 +280,16 @@ async def test_yes_to_the_add_link_sends_a_one_time_link_by_sms(services, dispat
     assert url.startswith(f"{services.settings.public_base_url}/add/{complaint.reference}?e=")
 
 
+async def test_no_with_nothing_offered_says_goodbye_and_ends(services, dispatcher):
+    """'No' to 'anything else?': the chat says goodbye, the phone line hangs up after it."""
+    tracker = make_tracker("no", "deny", slots={"language": "en"})
+    assert await AnswerOffer(services).execute(dispatcher, tracker, {}) == []
+    [goodbye] = dispatcher.messages
+    assert goodbye["text"] == "Thank you for contacting Balagh 940. Goodbye!"
+    assert goodbye["custom"] == {"end": True}
+    assert goodbye["buttons"] == []
+
+
 async def test_no_to_the_add_link_sends_nothing(services, dispatcher):
     complaint = await open_report(services)
     tracker = make_tracker(

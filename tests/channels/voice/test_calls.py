@@ -253,6 +253,21 @@ async def test_digits_are_sent_as_typed(phone: Caller, fake_rasa: FakeRasa):
     assert fake_rasa.messages == ["/greet", "6108772785"]
 
 
+async def test_a_goodbye_the_dialogue_says_to_spoken_words_ends_the_call(
+    phone: Caller, fake_rasa: FakeRasa
+):
+    fake_rasa.replies["/greet"] = [{"text": "How can I help you?", "buttons": []}]
+    goodbye = {"text": "Thank you for contacting Balagh 940. Goodbye!", "custom": {"end": True}}
+    fake_rasa.replies["no thanks"] = [goodbye]
+    call = phone()
+    await call.dial()
+    await call.press("2")
+    ended = await call.speak("no thanks")
+    assert ended.said == ["Thank you for contacting Balagh nine four zero. Goodbye!"]
+    assert ended.has("Hangup")
+    assert not ended.has("Gather")
+
+
 async def test_the_dialogues_handoff_rings_the_agents_and_no_answer_leaves_a_voicemail(
     phone: Caller, report_bot: ReportBot, services: Services
 ):

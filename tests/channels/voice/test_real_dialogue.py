@@ -112,7 +112,9 @@ async def test_a_caller_names_the_language_then_adds_a_photo_and_a_pin_by_the_sm
         assert created.has("Gather"), created.xml
         link = await call.press("1")  # yes, send it
         assert any(line.startswith(sent) for line in link.said), link.said
-        await call.hang_up()
+        ended = await call.speak({"ar": "لا", "en": "no"}[language])  # nothing else: goodbye
+        assert ended.has("Hangup"), ended.xml
+        assert not ended.has("Gather")
 
     store = SqliteStore(stack.workdir / "balagh.db")
     await store.open()
