@@ -23,7 +23,7 @@ from actions.context import (
     slot_set,
     verified_phone,
 )
-from actions.formatting import category_name, clock, working_days
+from actions.formatting import category_name, working_days
 from actions.messages import (
     AGENT,
     ANYTHING_ELSE,
@@ -41,6 +41,7 @@ from bot.add_link import LIFETIME_HOURS, add_link_sms, add_url
 from bot.arabic import find_phrases
 from bot.catalogue import InfoItem
 from bot.complaints import ComplaintNotFound
+from bot.dates import clock
 from bot.kpi import CallEvent
 
 logger = logging.getLogger(__name__)

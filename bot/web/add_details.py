@@ -103,7 +103,7 @@ async def add_details(
     if complaint is None:
         return _refused(request, services, N_("add.link_invalid"), "ar")
     try:
-        latitude, longitude = coordinate(lat), coordinate(lng)
+        latitude, longitude = coordinate(lat, 90), coordinate(lng, 180)
         location = (
             Location(lat=latitude, lng=longitude)
             if latitude is not None and longitude is not None
