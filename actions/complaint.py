@@ -623,7 +623,7 @@ class ValidateComplaintForm(ComplaintFormAction):
                     key,
                     lang,
                     speaker.medium,
-                    when=moment(complaint.created_at, lang, timezone),
+                    when=moment(complaint.created_at, lang, timezone, speaker.medium),
                     meters=report.meters,
                     status=status_label(complaint.status, lang),
                 )
@@ -715,7 +715,7 @@ class SubmitComplaint(ComplaintFormAction):
         speaker.say(
             "report.created",
             reference=complaint.reference,
-            due=due(complaint.sla_due_at, lang, timezone),
+            due=due(complaint.sla_due_at, lang, timezone, speaker.medium),
             custom=reference_payload(complaint.reference),
         )
         if complaint.phone_check is not None and complaint.phone:

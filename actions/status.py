@@ -132,10 +132,10 @@ class StatusReader:
         values = {
             "reference": complaint.reference,
             "status": status_label(complaint.status, lang),
-            "updated": moment(complaint.updated_at, lang, timezone),
+            "updated": moment(complaint.updated_at, lang, timezone, speaker.medium),
         }
         if complaint.status in OPEN_STATUSES:
-            values["due"] = due(complaint.sla_due_at, lang, timezone)
+            values["due"] = due(complaint.sla_due_at, lang, timezone, speaker.medium)
             speaker.say_text(speaker.text("track.open", **values))
         else:
             speaker.say_text(speaker.text("track.done", **values))
