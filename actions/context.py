@@ -97,7 +97,8 @@ def attachment_only(tracker: TrackerLike) -> bool:
     """Whether the latest message is only a photo, a voice note or a location: no words, no
     button."""
     meta = metadata(tracker)
-    return not latest_text(tracker) and bool(meta.get("media") or meta.get("location"))
+    chosen = bool(tracker.latest_message.get("entities"))  # a button's payload carries them
+    return not (latest_text(tracker) or chosen) and bool(meta.get("media") or meta.get("location"))
 
 
 def latest_user_timestamp(tracker: TrackerLike) -> str:

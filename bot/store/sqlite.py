@@ -31,6 +31,7 @@ from bot.kpi import (
     ANY,
     BREAKDOWN_METRICS,
     CALL_METRIC,
+    CONVERSATION_KINDS,
     CONVERSATION_METRIC,
     CallEvent,
     KpiFilter,
@@ -762,8 +763,8 @@ class SqliteStore(Store):
             return first is not None
 
         def transaction(db: sqlite3.Connection) -> bool:
-            if event.kind == "started":
-                return count(db, "started", event_day, metric, value)
+            if event.kind == "started" or event.kind in CONVERSATION_KINDS:  # no call outcome
+                return count(db, event.kind, event_day, metric, value)
             rows = db.execute(
                 "SELECT kind, day FROM call_events WHERE call_id = ?", (event.call_id,)
             ).fetchall()

@@ -119,8 +119,8 @@ async def test_a_whole_call_from_the_simulator(simulator: tuple[Page, Services])
                 range.setEnd(text, start + length);
                 return range.getBoundingClientRect().x;
             };
-            const sentence = text.data.indexOf("للعربية اضغط 1.");
-            return { first: x(sentence, 7), stop: x(sentence + 14, 1) };
+            const sentence = text.data.indexOf("للعربية اضغط 1 أو قل عربي.");
+            return { first: x(sentence, 7), stop: x(sentence + 25, 1) };
         }"""
     )
     assert placed["stop"] < placed["first"], placed
