@@ -42,7 +42,7 @@ def read_store(path, query):
 def test_catalogue_check_summarises_the_shipped_catalogue():
     result = runner.invoke(app, ["catalogue", "check"])
     assert result.exit_code == 0, result.output
-    assert "10 categories" in result.output
+    assert "11 categories" in result.output
 
 
 def test_catalogue_check_names_the_problem(tmp_path):
@@ -85,7 +85,7 @@ def test_seed_adds_the_asked_number_of_complaints(temporary_store):
     assert result.exit_code == 0, result.output
     summary = read_store(temporary_store, lambda store: store.kpi_summary())
     assert summary.total == 1500
-    assert len(summary.by_category) == 10
+    assert len(summary.by_category) == 11
 
 
 def test_seed_creates_the_catalogues_supervisors_once(temporary_store):
