@@ -23,6 +23,7 @@ from actions.base import BalaghAction
 from actions.context import (
     Event,
     TrackerLike,
+    attachment_only,
     caller_phone,
     channel,
     entity,
@@ -57,7 +58,7 @@ from bot.classification import classify
 from bot.clock import utc_now
 from bot.complaint_record import Subscriber
 from bot.complaints import Actor, ChangeRefused, ComplaintNotFound, NewComplaint
-from bot.digits import to_ascii_digits
+from bot.digits import spoken_numbers, to_ascii_digits
 from bot.intake import ReportsLimited, admit_report
 from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
 from bot.phone import format_countries
@@ -91,10 +92,18 @@ NEW_REPORT: Final = "new"
 JOIN: Final = "join_"
 JOINED: Final = "joined_"
 JOINING: Final = "(joining a report nearby)"  # the description a join needs none of
-CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
+CATEGORIES_PER_PAGE: Final = 4  # beside "more options"; "other" is the last of them
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
-    {"cancel", "check_status", "ask_programs", "ask_services", "talk_to_agent", "choose_language"}
+    {
+        "cancel",
+        "check_status",
+        "ask_programs",
+        "ask_services",
+        "talk_to_agent",
+        "choose_language",
+        "out_of_scope",
+    }
 )
 INTERRUPTION_CONFIDENCE: Final = 0.6
 # A description is free text: only a very sure interruption counts there
@@ -102,6 +111,8 @@ DESCRIPTION_INTERRUPTION_CONFIDENCE: Final = 0.9
 DESCRIPTION_FROM_OPENING_WORDS: Final = 6
 CITIZEN: Final = Actor("citizen", "citizen")
 CORRECTABLE: Final = ("category", "district", "description", "phone")
+ADD_LINK_OFFER: Final = "add_link:"  # + the reference: an SMS link to add a photo and a pin
+ADD_LINK_MENU: Final = (Button("button.send_link", "/affirm"), Button("button.no_thanks", "/deny"))
 CORRECTING_INTENTS: Final = frozenset({"deny", "inform"})
 FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "category": ("نوع", "النوع", "التصنيف", "type", "category", "kind"),
@@ -110,13 +121,24 @@ FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "phone": ("الجوال", "جوال", "رقم", "الرقم", "رقمي", "phone", "number", "mobile"),
 }
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+LOCAL_PHONE_DIGITS: Final = 10  # 05XXXXXXXX, as Saudis say their mobile number
 
 
 def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
-    """The category menu's pages: the catalogue's categories in its order, four a page."""
-    codes = tuple(catalogue.categories)
+    """The category menu's pages: the catalogue's categories in its order, then "other" (left
+    to staff), four a page beside "more options": a menu never passes five options, however
+    many categories the catalogue has."""
+    codes = (*catalogue.categories, OTHER)
     step = CATEGORIES_PER_PAGE
     return [codes[start : start + step] for start in range(0, len(codes), step)]
+
+
+def answers_with(requested: str, tracker: TrackerLike) -> bool:
+    """Whether a message without words answers the question: a pin for the district, a voice
+    note for the description. Anything else sent alone never answers (never a "yes")."""
+    if requested == "district":
+        return isinstance(metadata(tracker).get("location"), Mapping)
+    return requested == "description" and latest_voice(tracker)[0] is not None
 
 
 def form_state(tracker: TrackerLike) -> dict[str, Any]:
@@ -199,9 +221,19 @@ class ComplaintFormAction(BalaghAction):
         text = free_text(tracker)
         return matcher.find(text) if text else None
 
-    async def admit(self, tracker: TrackerLike, typed_phone: str | None) -> None:
+    async def admit(
+        self, tracker: TrackerLike, typed_phone: str | None, *, once: str | None = None
+    ) -> None:
         """The web's limits on reports and joins (bot/intake.py): per client of the web chat,
-        and per typed phone on any channel; ReportsLimited past them."""
+        and per typed phone on any channel; ReportsLimited past them. Counted once per `once`
+        key (a report's idempotency key): the dialogue core sends an action again when its
+        connection dropped before the answer (nlu_components/speedups.py, fix 8), and the
+        second run must find the report made, not over the limit."""
+        if (
+            once
+            and not (await self.services.store.claim_inbound(f"admitted:{once}", utc_now())).first
+        ):
+            return
         client = metadata(tracker).get("client")
         await admit_report(
             self.services.store,
@@ -236,7 +268,11 @@ class ValidateComplaintForm(ComplaintFormAction):
             )
             if intent in INTERRUPTIONS and confidence >= needed:
                 return []  # a rule answers it; the form resumes afterwards
-            changes = self.extract(str(requested), tracker, state, speaker)
+            if attachment_only(tracker) and not answers_with(str(requested), tracker):
+                # kept with the report (submit collects every attachment and pin of it)
+                speaker.say("report.attachment_added")
+            else:
+                changes = self.extract(str(requested), tracker, state, speaker)
         state.update(changes)
         if not state["danger_warned"] and self.warn_danger(tracker, state, speaker):
             changes["danger_warned"] = True
@@ -284,7 +320,10 @@ class ValidateComplaintForm(ComplaintFormAction):
         if requested == "phone":
             return self.extract_phone(tracker, state, speaker)
         if requested == "complaint_confirmed":
-            return self.extract_confirmation(tracker, state, speaker)
+            changes = self.extract_confirmation(tracker, state, speaker)
+            if changes.keys() & {"category", "district"}:
+                changes["nearby"] = None  # another problem or place: its open reports are offered
+            return changes
         return {}
 
     def extract_category(
@@ -398,10 +437,13 @@ class ValidateComplaintForm(ComplaintFormAction):
     ) -> dict[str, Any]:
         if entity(tracker, "choice") == "skip":
             return {"phone": NONE_GIVEN}
-        typed = _PHONE_LIKE.search(to_ascii_digits(free_text(tracker)))
+        words = free_text(tracker)
+        typed = _PHONE_LIKE.search(to_ascii_digits(words))
+        said = spoken_numbers(words, LOCAL_PHONE_DIGITS)  # "صفر خمسه خمسه…" on the phone
+        number = typed.group() if typed else said[0][2] if said else None
         caller = caller_phone(tracker)
-        if typed:
-            phone = verified_phone(typed.group())
+        if number:
+            phone = verified_phone(number)
             if phone is None:
                 speaker.say("report.phone_invalid")
                 return {"phone": None}
@@ -497,11 +539,13 @@ class ValidateComplaintForm(ComplaintFormAction):
             pages = self.category_pages
             page = min(max(int(state["menu_page"]), 1), len(pages))
             buttons = [
-                Button(self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}')
+                Button("button.other", choice_payload("inform", OTHER))
+                if code == OTHER
+                else Button(
+                    self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}'
+                )
                 for code in pages[page - 1]
             ]
-            if page == len(pages):
-                buttons.append(Button("button.other", choice_payload("inform", OTHER)))
             if len(pages) > 1:
                 buttons.append(Button("button.more", choice_payload("inform", "more")))
             speaker.say("report.ask_category", buttons=buttons)
@@ -583,7 +627,7 @@ class ValidateComplaintForm(ComplaintFormAction):
                     key,
                     lang,
                     speaker.medium,
-                    when=moment(complaint.created_at, lang, timezone),
+                    when=moment(complaint.created_at, lang, timezone, speaker.medium),
                     meters=report.meters,
                     status=status_label(complaint.status, lang),
                 )
@@ -608,7 +652,7 @@ def summary_values(
     if district == NONE_GIVEN or district is None:
         located = shared_location(events_since(tracker, "active_loop", FORM)) is not None
         district_text = speaker.text(
-            N_("report.location_shared") if located else N_("report.not_given")
+            N_("report.location_shared") if located else N_("report.district_not_given")
         )
     else:
         district_text = district_name(district, catalogue, lang) or str(district)
@@ -618,7 +662,7 @@ def summary_values(
         "description": short(str(state.get("description") or "")),
         "phone": local_phone(phone)
         if phone and phone != NONE_GIVEN
-        else speaker.text("report.not_given"),
+        else speaker.text("report.phone_not_given"),
     }
 
 
@@ -651,7 +695,8 @@ class SubmitComplaint(ComplaintFormAction):
             return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         try:
             report = self.report(tracker, state, lang)
-            await self.admit(tracker, None if report.phone_verified else report.phone)
+            typed = None if report.phone_verified else report.phone
+            await self.admit(tracker, typed, once=report.idempotency_key)
             result = await self.services.complaints.create(report, CITIZEN)
         except ReportsLimited:
             speaker.say("limit.too_many_reports", buttons=AGENT_OR_MENU)
@@ -674,15 +719,21 @@ class SubmitComplaint(ComplaintFormAction):
         speaker.say(
             "report.created",
             reference=complaint.reference,
-            due=due(complaint.sla_due_at, lang, timezone),
+            due=due(complaint.sla_due_at, lang, timezone, speaker.medium),
             custom=reference_payload(complaint.reference),
         )
         if complaint.phone_check is not None and complaint.phone:
             self.ask_code(complaint.reference, complaint.phone, speaker)
-        speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
+        offer = None
+        if speaker.medium == "voice" and (complaint.phone or caller_phone(tracker)):
+            # what the phone cannot take, a phone's browser can: a photo and a map pin
+            speaker.say("report.offer_add_link", buttons=ADD_LINK_MENU)
+            offer = ADD_LINK_OFFER + complaint.reference
+        else:
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
-            *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
+            *slot_changes(tracker, {"last_reference": complaint.reference, "offer": offer}),
         ]
 
     def ask_code(self, reference: str, phone: str, speaker: Speaker) -> None:

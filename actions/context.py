@@ -85,8 +85,26 @@ def free_text(tracker: TrackerLike) -> str:
 
 
 def latest_intent(tracker: TrackerLike) -> tuple[str, float]:
+    """The latest message's intent; none for a photo, voice note or pin sent without words
+    (whatever the NLU made of an empty text, it is never a "yes")."""
+    if attachment_only(tracker):
+        return "", 0.0
     intent = (tracker.latest_message or {}).get("intent") or {}
     return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
+
+def attachment_only(tracker: TrackerLike) -> bool:
+    """Whether the latest message is only a photo, a voice note or a location: no words, no
+    button."""
+    meta = metadata(tracker)
+    chosen = bool(tracker.latest_message.get("entities"))  # a button's payload carries them
+    return not (latest_text(tracker) or chosen) and bool(meta.get("media") or meta.get("location"))
+
+
+def latest_user_timestamp(tracker: TrackerLike) -> str:
+    """When the latest user message came (Rasa's event timestamp): names the turn."""
+    event = next(_user_events(tracker), None)
+    return str(event.get("timestamp")) if event else ""
 
 
 def entity_values(tracker: TrackerLike, name: str) -> list[str]:

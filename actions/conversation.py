@@ -5,7 +5,7 @@ import logging
 from typing import Any, Final
 
 from actions.base import BalaghAction
-from actions.complaint import SubmitComplaint, reset_events
+from actions.complaint import ADD_LINK_OFFER, SubmitComplaint, reset_events
 from actions.context import (
     Event,
     TrackerLike,
@@ -18,6 +18,7 @@ from actions.context import (
     is_channel_code,
     language,
     latest_intent,
+    latest_user_timestamp,
     slot_changes,
     slot_set,
     verified_phone,
@@ -26,6 +27,7 @@ from actions.formatting import category_name, working_days
 from actions.messages import (
     AGENT,
     ANYTHING_ELSE,
+    END,
     MAIN_MENU,
     MAIN_MENU_BUTTON,
     REPORT,
@@ -35,10 +37,12 @@ from actions.messages import (
     choice_payload,
 )
 from actions.status import StatusReader
+from bot.add_link import LIFETIME_HOURS, add_link_sms, add_url
 from bot.arabic import find_phrases
 from bot.catalogue import InfoItem
 from bot.complaints import ComplaintNotFound
 from bot.dates import clock
+from bot.kpi import CallEvent
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +93,8 @@ class Greet(BalaghAction):
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         speaker = self.speaker(dispatcher, tracker)
         if not tracker.get_slot("welcomed"):
-            speaker.say("dialogue.welcome")
+            if speaker.medium != "voice":  # the line greeted the caller before its language menu
+                speaker.say("dialogue.welcome")
             offered = await self.offer_open_report(tracker, speaker)
             if offered:
                 return slot_changes(tracker, {"welcomed": True, "offer": STATUS_OFFER + offered})
@@ -157,6 +162,11 @@ class AnswerOffer(BalaghAction):
             self.reader.say(complaint, speaker, caller_phone(tracker))
             speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
             return events
+        if offer.startswith(ADD_LINK_OFFER):
+            if yes:
+                await self.send_add_link(offer.removeprefix(ADD_LINK_OFFER), tracker, speaker)
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
+            return events
         if offer == RETRY_SUBMIT:
             if yes:
                 return [*events, *await self.submitter.submit(dispatcher, tracker)]
@@ -165,9 +175,22 @@ class AnswerOffer(BalaghAction):
             return [*events, *reset_events(tracker)]
         if yes:
             speaker.say("dialogue.main_menu", buttons=MAIN_MENU)
-        else:
-            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
+        else:  # "no" to "anything else?": nothing more is wanted, the call can end
+            speaker.say("dialogue.goodbye", custom=END)
         return events
+
+    async def send_add_link(self, reference: str, tracker: TrackerLike, speaker: Speaker) -> None:
+        """An SMS with the one-time link to add a photo and a pin to the report just made."""
+        complaint = await self.services.complaints.get(reference)
+        phone = complaint.phone or caller_phone(tracker)
+        if phone is None:
+            return
+        settings, now = self.services.settings, self.clock()
+        secret = settings.secret_key.get_secret_value()
+        url = add_url(settings.public_base_url, secret, reference, now)
+        sms = add_link_sms(reference, phone, speaker.lang, url, now)
+        await self.services.store.insert_messages([sms])
+        speaker.say("report.add_link_sent", last_digits=phone[-4:], hours=LIFETIME_HOURS)
 
 
 class Fallback(BalaghAction):
@@ -181,6 +204,24 @@ class Fallback(BalaghAction):
             speaker.say("dialogue.not_understood")
         else:
             speaker.say("dialogue.still_not_understood", buttons=MAIN_MENU)
+        return []
+
+
+class OutOfScope(BalaghAction):
+    """A question outside the municipality's work (gold prices, football, a joke): what Balagh
+    can do instead, never a report or a "yes"; the KPIs count it, once per turn."""
+
+    name = "action_out_of_scope"
+
+    async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
+        speaker = self.speaker(dispatcher, tracker)
+        speaker.say("dialogue.out_of_scope", buttons=() if in_loop(tracker) else MAIN_MENU)
+        turn = f"{tracker.sender_id}:{latest_user_timestamp(tracker)}"[:100]
+        try:
+            event = CallEvent(call_id=turn, kind="out_of_scope", at=self.clock())
+            await self.services.store.record_call_event(event)
+        except Exception:  # the answer matters more than the count
+            logger.exception("out-of-scope turn %s not counted", turn)
         return []
 
 

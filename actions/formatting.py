@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.catalogue import Catalogue, WorkingHours
 from bot.dates import dated_time, weekday
 from bot.types import Language
-from bot.words import text
+from bot.words import Medium, text
 
 
 def reference_payload(reference: str) -> dict[str, Any]:
@@ -22,13 +22,14 @@ def reference_payload(reference: str) -> dict[str, Any]:
     }
 
 
-def moment(value: datetime, lang: Language, timezone: str) -> str:
-    """'Sunday 12 May 2026 (…AH), 3:30 pm' in the municipality's time zone (bot.dates)."""
-    return dated_time(value.astimezone(ZoneInfo(timezone)), lang)
+def moment(value: datetime, lang: Language, timezone: str, medium: Medium | None = None) -> str:
+    """'Sunday 12 May 2026 (…AH), 3:30 pm' in the municipality's time zone (bot.dates); on
+    the phone without the years."""
+    return dated_time(value.astimezone(ZoneInfo(timezone)), lang, medium)
 
 
-def due(value: datetime, lang: Language, timezone: str) -> str:
-    return text("date.due", lang, moment=moment(value, lang, timezone))
+def due(value: datetime, lang: Language, timezone: str, medium: Medium | None = None) -> str:
+    return text("date.due", lang, moment=moment(value, lang, timezone, medium))
 
 
 def working_days(hours: WorkingHours, lang: Language) -> tuple[str, str]:

@@ -45,6 +45,8 @@ NO_THANKS: Final = Button("button.no_thanks", "/goodbye")
 MAIN_MENU: Final = (REPORT, CHECK_STATUS, PROGRAMS, SERVICES, AGENT)
 ANYTHING_ELSE: Final = (REPORT, CHECK_STATUS, MAIN_MENU_BUTTON, NO_THANKS)
 AGENT_OR_MENU: Final = (AGENT, MAIN_MENU_BUTTON)
+# The hint of a goodbye: the conversation is over (the phone line hangs up after saying it)
+END: Final = {"end": True}
 YES_NO_MENU: Final = (Button("button.yes", "/affirm"), Button("button.no_menu", "/deny"))
 
 

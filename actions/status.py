@@ -23,8 +23,8 @@ from actions.formatting import category_name, district_name, due, moment, short
 from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, MAIN_MENU_BUTTON, Button, Speaker
 from bot.complaint_record import Complaint
 from bot.complaints import ComplaintNotFound
-from bot.digits import strip_number
-from bot.reference import InvalidReference, parse_reference
+from bot.digits import spoken_numbers, strip_number
+from bot.reference import REFERENCE_LENGTH, InvalidReference, parse_reference
 from bot.store.base import ComplaintFilter
 from bot.types import OPEN_STATUSES, Language
 from bot.workflow import status_label
@@ -40,6 +40,7 @@ INTERRUPTIONS: Final = frozenset(
         "ask_services",
         "talk_to_agent",
         "choose_language",
+        "out_of_scope",
     }
 )
 INTERRUPTION_CONFIDENCE: Final = 0.6
@@ -52,11 +53,15 @@ REFERENCE_HINT: Final = {
 
 
 def reference_candidate(tracker: TrackerLike) -> str | None:
-    """What the user gave as a reference: the entity, else the digits of their words."""
+    """What the user gave as a reference: the entity, else ten digits said as words, else the
+    digits of their words."""
     value = entity(tracker, "reference")
     if value:
         return value
     text = free_text(tracker)
+    said = spoken_numbers(text, REFERENCE_LENGTH)
+    if said:
+        return said[0][2]
     digits = "".join(char for char in strip_number(text) if char.isdigit())
     return digits or None
 
@@ -127,10 +132,10 @@ class StatusReader:
         values = {
             "reference": complaint.reference,
             "status": status_label(complaint.status, lang),
-            "updated": moment(complaint.updated_at, lang, timezone),
+            "updated": moment(complaint.updated_at, lang, timezone, speaker.medium),
         }
         if complaint.status in OPEN_STATUSES:
-            values["due"] = due(complaint.sla_due_at, lang, timezone)
+            values["due"] = due(complaint.sla_due_at, lang, timezone, speaker.medium)
             speaker.say_text(speaker.text("track.open", **values))
         else:
             speaker.say_text(speaker.text("track.done", **values))

@@ -32,6 +32,10 @@ _WORD = re.compile(r"\w+")
 # meaning too often, so keyword lists spell out the suffixed forms people use.
 _PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك")
 _MIN_STEM = 2
+# Arabizi (Arabic in Latin letters, digits for the sounds Latin lacks: 3 = ع, 7 = ح) glues the
+# article too: "el7awya", "al3amood". Only a word with such a digit is taken for Arabizi, so
+# English words ("allow", "elbow") keep their first letters.
+_ARABIZI_ARTICLE = re.compile(r"^(?:el|al)(?=[a-z0-9]*[235679])[a-z0-9]{3,}$")
 
 
 def normalise(text: str) -> str:
@@ -62,6 +66,8 @@ def readings(word: str) -> frozenset[str]:
             found |= readings(stem)
     if word.isascii() and len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         found.add(word[:-1])
+    if _ARABIZI_ARTICLE.match(word):  # "el3amood" reads as "3amood" too
+        found.add(word[2:])
     return frozenset(found)
 
 

@@ -98,6 +98,9 @@ class Authenticator:
         user = await self.store.get_user(session.username)
         if user is None or not user.active:
             return None
+        if user.password_set_at is not None and session.created_at < user.password_set_at:
+            await self.store.delete_session(digest)  # begun with a password since replaced
+            return None
         if now - session.last_seen_at > timedelta(minutes=1):
             await self.store.touch_session(digest, now)
         return user

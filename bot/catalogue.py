@@ -95,13 +95,19 @@ class Bilingual(_Model):
 
 
 class Keywords(_Model):
-    """Words or phrases in both languages; both lists are required."""
+    """Words or phrases in both languages; both lists are required. `arabizi`: the Arabic
+    words as people write them in Latin letters and digits ("7ofra", "el3amood", "zbala")."""
 
     ar: tuple[Text, ...] = Field(min_length=1)
     en: tuple[Text, ...] = Field(min_length=1)
+    arabizi: tuple[Text, ...] = ()
 
     def all(self) -> tuple[str, ...]:
-        return self.ar + self.en
+        return self.ar + self.en + self.arabizi
+
+    def lists(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Each list with its key: ("ar", …), ("en", …), ("arabizi", …)."""
+        return (("ar", self.ar), ("en", self.en), ("arabizi", self.arabizi))
 
 
 class Aliases(_Model):
@@ -394,7 +400,7 @@ def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:
     """Keywords that normalise to nothing could never match."""
     return [
         (f"{key}.{lang}[{index}]", f"{word!r} has no letters or digits")
-        for lang, words in (("ar", keywords.ar), ("en", keywords.en))
+        for lang, words in keywords.lists()
         for index, word in enumerate(words)
         if not tokens(word)
     ]
@@ -402,11 +408,15 @@ def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:
 
 def _spellings(name: Bilingual, words_key: str, words: Keywords | Aliases) -> list[tuple[str, str]]:
     """(key, spelling) of an entry's names and its words (keywords or aliases)."""
+    lists = words.lists() if isinstance(words, Keywords) else (("ar", words.ar), ("en", words.en))
     return [
         ("name.ar", name.ar),
         ("name.en", name.en),
-        *((f"{words_key}.ar[{i}]", word) for i, word in enumerate(words.ar)),
-        *((f"{words_key}.en[{i}]", word) for i, word in enumerate(words.en)),
+        *(
+            (f"{words_key}.{key}[{i}]", word)
+            for key, items in lists
+            for i, word in enumerate(items)
+        ),
     ]
 
 

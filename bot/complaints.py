@@ -499,13 +499,29 @@ class ComplaintService:
     async def add_attachment(
         self, reference: str, actor: Actor, attachment: Attachment
     ) -> Complaint:
+        return await self.add_details(reference, actor, attachment, None)
+
+    async def add_details(
+        self,
+        reference: str,
+        actor: Actor,
+        attachment: Attachment | None,
+        location: Location | None,
+    ) -> Complaint:
+        """A photo and/or the place, added after the report (a caller's SMS link does both)."""
+
         def edit(complaint: Complaint, change: _Change) -> None:
-            if len(complaint.attachments) >= MAX_ATTACHMENTS:
-                raise ChangeRefused(
-                    "attachments_full", f"a complaint keeps at most {MAX_ATTACHMENTS} attachments"
-                )
-            change.record("attachment", None, attachment.storage_key, attachment.kind)
-            complaint.attachments = [*complaint.attachments, attachment]
+            if attachment is not None:
+                if len(complaint.attachments) >= MAX_ATTACHMENTS:
+                    raise ChangeRefused(
+                        "attachments_full",
+                        f"a complaint keeps at most {MAX_ATTACHMENTS} attachments",
+                    )
+                change.record("attachment", None, attachment.storage_key, attachment.kind)
+                complaint.attachments = [*complaint.attachments, attachment]
+            if location is not None:
+                change.record("location", _place(complaint.location), _place(location))
+                complaint.location = location
 
         return await self._apply(reference, actor, edit)
 
@@ -595,3 +611,12 @@ class ComplaintService:
             complaint.satisfaction = score
 
         return await self._apply(reference, actor, edit)
+
+
+def _place(location: Location | None) -> str | None:
+    """A location as its history entry shows it: the coordinates, else the address."""
+    if location is None:
+        return None
+    if location.lat is not None and location.lng is not None:
+        return f"{location.lat:.5f}, {location.lng:.5f}"
+    return location.address

@@ -15,7 +15,7 @@ from hijridate import Gregorian
 
 from bot.catalogue import WEEKDAYS, Weekday
 from bot.types import Language
-from bot.words import N_, text
+from bot.words import N_, Medium, text
 
 MONTHS: Final = (
     N_("date.january"),
@@ -60,30 +60,36 @@ def weekday(day: Weekday, language: Language) -> str:
     return text(WEEKDAY_NAMES[day], language)
 
 
-def hijri_date(day: date, language: Language) -> str | None:
-    """'24 Jumada al-Akhirah 1448 AH' / '24 جمادى الآخرة 1448 هـ'; None outside 1924–2077."""
+def hijri_date(day: date, language: Language, medium: Medium | None = None) -> str | None:
+    """'24 Jumada al-Akhirah 1448 AH' / '24 جمادى الآخرة 1448 هـ'; None outside 1924–2077.
+    The phone (`voice`) says no year: a caller hears '24 Jumada al-Akhirah', as people say
+    it, not a year read digit by digit."""
     try:
         hijri = Gregorian(day.year, day.month, day.day).to_hijri()
     except OverflowError:
         return None
     month = text(HIJRI_MONTHS[hijri.month - 1], language)
-    return text("date.hijri", language, day=hijri.day, month=month, year=hijri.year)
+    return text("date.hijri", language, medium, day=hijri.day, month=month, year=hijri.year)
 
 
-def gregorian_date(day: date, language: Language, *, with_weekday: bool = True) -> str:
-    """'Friday 4 December 2026' / 'الجمعة 4 ديسمبر 2026'."""
+def gregorian_date(
+    day: date, language: Language, medium: Medium | None = None, *, with_weekday: bool = True
+) -> str:
+    """'Friday 4 December 2026' / 'الجمعة 4 ديسمبر 2026' (on the phone: 'Friday 4 December')."""
     month = text(MONTHS[day.month - 1], language)
-    plain = text("date.day", language, day=day.day, month=month, year=day.year)
+    plain = text("date.day", language, medium, day=day.day, month=month, year=day.year)
     if not with_weekday:
         return plain
     name = weekday(WEEKDAYS[day.weekday()], language)
     return text("date.weekday_day", language, weekday=name, date=plain)
 
 
-def dated(day: date, language: Language, *, with_weekday: bool = True) -> str:
+def dated(
+    day: date, language: Language, medium: Medium | None = None, *, with_weekday: bool = True
+) -> str:
     """The Gregorian date with the Hijri date beside it, in brackets."""
-    gregorian = gregorian_date(day, language, with_weekday=with_weekday)
-    hijri = hijri_date(day, language)
+    gregorian = gregorian_date(day, language, medium, with_weekday=with_weekday)
+    hijri = hijri_date(day, language, medium)
     return text("date.with_hijri", language, date=gregorian, hijri=hijri) if hijri else gregorian
 
 
@@ -93,7 +99,9 @@ def clock(moment: time, language: Language) -> str:
     return text(key, language, hour=moment.hour % 12 or 12, minute=f"{moment.minute:02d}")
 
 
-def dated_time(local: datetime, language: Language, *, with_weekday: bool = True) -> str:
+def dated_time(
+    local: datetime, language: Language, medium: Medium | None = None, *, with_weekday: bool = True
+) -> str:
     """A local moment: its date (with the Hijri date) and its time of day."""
-    day = dated(local.date(), language, with_weekday=with_weekday)
+    day = dated(local.date(), language, medium, with_weekday=with_weekday)
     return text("date.moment", language, date=day, time=clock(local.time(), language))

@@ -1,7 +1,10 @@
-"""Digits as people type them: Latin, Eastern Arabic (٠-٩) and Persian (۰-۹).
+"""Digits as people type them (Latin, Eastern Arabic ٠-٩, Persian ۰-۹) and say them (one word
+a digit, as phone transcripts write them).
 
 Stdlib only: the Rasa environment (Python 3.10) imports this module too.
 """
+
+import re
 
 _EASTERN_ARABIC = "٠١٢٣٤٥٦٧٨٩"
 _PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
@@ -28,3 +31,47 @@ def to_ascii_digits(text: str) -> str:
 def strip_number(text: str) -> str:
     """Latin digits with the spaces, dashes, dots and direction marks people add removed."""
     return to_ascii_digits(text).translate(_SEPARATORS)
+
+
+# Digits as callers say them (and as speech recognition writes them): one word per digit, in
+# the spellings people and transcripts use (ة/ه, أ/ا folded before the look-up).
+_DIGIT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("صفر", "zero", "oh"), "0"),
+    **dict.fromkeys(("واحد", "وحده", "one"), "1"),
+    **dict.fromkeys(("اثنين", "اثنان", "اتنين", "ثنين", "two"), "2"),
+    **dict.fromkeys(("ثلاثه", "ثلاث", "تلاته", "تلات", "three"), "3"),
+    **dict.fromkeys(("اربعه", "اربع", "four"), "4"),
+    **dict.fromkeys(("خمسه", "خمس", "five"), "5"),
+    **dict.fromkeys(("سته", "ست", "six"), "6"),
+    **dict.fromkeys(("سبعه", "سبع", "seven"), "7"),
+    **dict.fromkeys(("ثمانيه", "ثماني", "ثمان", "تمانيه", "eight"), "8"),
+    **dict.fromkeys(("تسعه", "تسع", "nine"), "9"),
+}
+_WORD_FOLD = str.maketrans({"ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي"})
+_SPOKEN_TOKEN = re.compile(r"[^\s،,.؟?!]+")
+
+
+def _digits_of(word: str) -> str | None:
+    """A token's digits: itself when it is digits, its digit when it names one, else None."""
+    ascii_word = to_ascii_digits(word)
+    if ascii_word.isdigit():
+        return ascii_word
+    folded = word.translate(_WORD_FOLD).lower()
+    return _DIGIT_WORDS.get(folded) or _DIGIT_WORDS.get(folded.removeprefix("و"))
+
+
+def spoken_numbers(text: str, length: int) -> list[tuple[int, int, str]]:
+    """Numbers of `length` digits said as a run of digit words and digits ("سبعه صفر اثنين…",
+    "seven zero two…", "٧٠٢ ثلاثه…"): (start, end, digits) of each, by character offset."""
+    found: list[tuple[int, int, str]] = []
+    run: list[tuple[int, int, str]] = []
+    for match in [*_SPOKEN_TOKEN.finditer(text), None]:
+        digits = _digits_of(match.group()) if match else None
+        if match and digits is not None:
+            run.append((match.start(), match.end(), digits))
+            continue
+        said = "".join(part for _, _, part in run)
+        if len(run) > 1 and len(said) == length:
+            found.append((run[0][0], run[-1][1], said))
+        run = []
+    return found

@@ -29,9 +29,11 @@ ANY = "*"  # the rollup's "every category" / "every district"
 _BUCKET_BASE = 1.05
 _MS_PER_MINUTE = 60_000
 _NOT_STAFF = frozenset({"system", "citizen"})
-CallEventKind = Literal["started", "self_service", "transferred", "abandoned"]
+CallEventKind = Literal["started", "self_service", "transferred", "abandoned", "out_of_scope"]
 CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
+CONVERSATION_METRIC = "conversation"  # what conversations (calls and chats) asked for
+CONVERSATION_KINDS: frozenset[CallEventKind] = frozenset({"out_of_scope"})
 SUBSCRIPTION_METRIC = "subscribed"
 # Every metric of `contributions` except the per-day ones ("created", "open").
 BREAKDOWN_METRICS = (
@@ -124,10 +126,13 @@ def filter_combinations(category: str | None, district: str | None) -> list[tupl
 
 
 class CallEvent(BaseModel):
-    """One moment of a call on the 940 line, recorded by the voice channel.
+    """One moment of a call on the 940 line, recorded by the voice channel, or of a turn of
+    any conversation, recorded by the dialogue's actions.
 
-    `started` once per call; then one outcome: `self_service` (finished without an
-    employee), `transferred` (to an employee) or `abandoned` (hung up at menu `step`).
+    A call: `started` once; then one outcome: `self_service` (finished without an employee),
+    `transferred` (to an employee) or `abandoned` (hung up at menu `step`). A turn of a call
+    or a chat (`call_id` names the turn): `out_of_scope`, a question outside the
+    municipality's work, answered with what Balagh can do.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -146,6 +151,8 @@ class CallEvent(BaseModel):
     def contribution(self) -> tuple[str, str]:
         if self.kind == "abandoned":
             return ABANDONED_METRIC, self.step or ""
+        if self.kind in CONVERSATION_KINDS:
+            return CONVERSATION_METRIC, self.kind
         return CALL_METRIC, self.kind
 
 
@@ -271,6 +278,7 @@ class KpiReport(BaseModel):
     reopens: Reopens
     satisfaction: Satisfaction
     calls: CallFigures
+    out_of_scope: int  # questions outside the municipality's work, on every channel
 
 
 def _percentile(histogram: dict[str, int], fraction: float) -> float | None:
@@ -328,6 +336,7 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
     rated_count = sum(rated.values())
     calls = totals.calls.get(CALL_METRIC, empty)
     abandoned = totals.calls.get(ABANDONED_METRIC, empty)
+    conversations = totals.calls.get(CONVERSATION_METRIC, empty)
     outcomes = sum(calls.get(kind, 0) for kind in ("self_service", "transferred"))
     outcomes += sum(abandoned.values())
     days = filters.days
@@ -379,4 +388,5 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             unfinished=max(calls.get("started", 0) - outcomes, 0),
             abandoned_by_step=_sorted_counts(abandoned),
         ),
+        out_of_scope=conversations.get("out_of_scope", 0),
     )

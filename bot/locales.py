@@ -9,7 +9,8 @@ reports, each with the file and the line to fix:
 - an entry in one language and not the other, or without words;
 - a key the code names that no catalogue has, and a key nothing names any more;
 - values (`{name}`) that differ between the languages, or that a medium's words add;
-- chat-only words ("type", "button", "اكتب"…) in what the phone says (context `voice`).
+- chat-only words ("type", "button", "اكتب"…) in anything the phone can say: a key the dialogue
+  or the phone line names, in its `voice` words or else the words every medium shares.
 
 The code names a key as the first argument of `text(...)`, `say(...)`, `Button(...)`, of
 `N_(...)` for keys kept in tables, and of `_(...)` in the page templates.
@@ -73,6 +74,9 @@ CHAT_ONLY_WORDS: Final = (
     "شارك موقعك",
     "أرسل صورة",
 )
+# Where the code names what the phone can say: the dialogue (actions, the domain's responses)
+# and the phone line itself.
+PHONE_SOURCES: Final = ("actions/", "domain.yml", "channels/voice/")
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
@@ -220,18 +224,30 @@ def placeholder_mismatches(catalogues: Catalogues) -> list[str]:
     return problems
 
 
-def chat_words_on_the_phone(catalogues: Catalogues) -> list[str]:
-    """The phone's own words (context `voice`) must not ask a caller to type, tap or click."""
+def phone_keys(used: Mapping[str, list[str]]) -> set[str]:
+    """The keys the phone can say: the dialogue's (its actions and responses) and the line's."""
+    return {key for key, places in used.items() if any(p.startswith(PHONE_SOURCES) for p in places)}
+
+
+def chat_words_on_the_phone(catalogues: Catalogues, used: Mapping[str, list[str]]) -> list[str]:
+    """Nothing the phone says asks a caller to type, tap or click: each key the phone can say,
+    in its phone words (context `voice`) or else the words every medium shares."""
     problems = []
+    said = phone_keys(used)
     for entries in catalogues.values():
+        voiced = {entry.key for entry in entries if entry.context == "voice"}
         for entry in entries:
-            if entry.context != "voice":
+            heard = entry.context == "voice" or (entry.context is None and entry.key not in voiced)
+            if not heard or entry.key not in said:
                 continue
             found = find_phrases(entry.words, CHAT_ONLY_WORDS)
             if found:
+                fix = (
+                    "say" if entry.context == "voice" else 'add its phone words (msgctxt "voice"):'
+                )
                 problems.append(
                     f"{entry.where}: {entry.name} is said on the phone but has chat-only words "
-                    f"({', '.join(found)}): say what a caller does (press, say)"
+                    f"({', '.join(found)}): {fix} what a caller does (press, say)"
                 )
     return problems
 
@@ -248,7 +264,7 @@ def check(root: Path = ROOT, locales_dir: Path = LOCALES_DIR) -> list[str]:
         *missing_words(used, catalogues),
         *unused_words(used, catalogues),
         *placeholder_mismatches(catalogues),
-        *chat_words_on_the_phone(catalogues),
+        *chat_words_on_the_phone(catalogues, used),
     ]
 
 

@@ -31,6 +31,8 @@ class StaffUser(BaseModel):
     team: str | None = None
     active: bool = True
     created_at: datetime
+    # Sessions begun before the password was last set no longer count (bot/auth.py).
+    password_set_at: datetime | None = None
     # Where notifications reach them (Telegram first, then SMS, else the local outbox);
     # set through StaffContact, which checks them.
     phone: str | None = None

@@ -54,10 +54,12 @@ async def set_staff_contact(store: Store, username: str, contact: StaffContact) 
 
 
 async def set_staff_password(store: Store, username: str, password: str) -> StaffUser:
-    """Replace an account's password (the rule of `hash_password` applies)."""
+    """Replace an account's password (the rule of `hash_password` applies) and end the
+    account's sessions: whoever had the old password is signed out everywhere."""
     user = await store.get_user(username)
     if user is None:
         raise UnknownStaffUser(username)
-    changed = user.model_copy(update={"password_hash": hash_password(password)})
+    update = {"password_hash": hash_password(password), "password_set_at": utc_now()}
+    changed = user.model_copy(update=update)
     await store.replace_user(changed)
     return changed

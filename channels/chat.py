@@ -13,7 +13,9 @@ here, once for all of them:
   phone awaits its code (bot/phone_check.py): six digits typed then are that code, checked
   here without the dialogue;
 - a hand-off the dialogue asks for is kept and staff are alerted
-  (`bot.notifications.handoff`).
+  (`bot.notifications.handoff`);
+- a turn the dialogue leaves without an answer (an action it could not run) gets an apology,
+  and is logged: never silence.
 """
 
 import logging
@@ -169,6 +171,12 @@ class Chats:
             await self.store.put_record(RECORD_KIND, conversation_id, kept)
             down = BotMessage(text=text(N_("chat.dialogue_down"), language, medium))
             return Reply(language, notices, (down,))
+        if not Reply(language, (), tuple(messages)).shown:
+            # a turn the dialogue left without an answer (an action call that failed): never
+            # silence; the menu the user was answering stays open
+            log.error("no answer from the dialogue to %s's message %s", conversation_id, message)
+            sorry = text(N_("chat.no_answer"), language, medium)
+            messages = [*messages, BotMessage(text=sorry, buttons=state.buttons)]
         visible = Reply(language, notices, tuple(messages)).shown
         language = script_language(" ".join(m.text for m in visible)) or language
         buttons = visible[-1].buttons if visible else state.buttons

@@ -8,6 +8,8 @@
 - `CatalogueEntityExtractor`: `category` and `district` entities from the catalogue's words
   (lookup tables and synonyms generated from catalogue.yml), matched on normalised tokens with
   or without clitic prefixes, valued with the catalogue code.
+- `SpokenReferenceExtractor`: a `reference` said as words, one a digit ("سبعه صفر اثنين…",
+  "seven zero two…"), as phone transcripts write it; valued with its ten digits.
 - `ScriptLanguageDetector`: when the user did not name a language, adds a `language` entity
   from the script most of the message is written in (`bot.languages.script_language`, the
   rule the channels use too). Its entities carry its own extractor name, so NLU evaluation
@@ -29,13 +31,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.arabic import normalise, readings
-from bot.languages import LANGUAGE_NAMES, script_language
+from bot.digits import spoken_numbers
+from bot.languages import named_language, script_language
 
 LANGUAGE_ENTITY = "language"
+REFERENCE_ENTITY = "reference"
+REFERENCE_DIGITS = 10
 SWITCH_INTENT = "choose_language"
-_LANGUAGE_WORDS = {
-    normalise(word): code for code, words in LANGUAGE_NAMES.items() for word in words
-}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -205,17 +207,34 @@ def _combinations(options: list[frozenset[str]]) -> list[tuple[str, ...]]:
     return combos
 
 
-def named_language(words: list[str]) -> tuple[str, int] | None:
-    """The language the words name ("English please", "ابي عربي") and the index of the word
-    naming it, when they name exactly one language."""
-    found: dict[str, int] = {}
-    for index, word in enumerate(words):
-        for reading in readings(normalise(word)):
-            if reading in _LANGUAGE_WORDS:
-                found.setdefault(_LANGUAGE_WORDS[reading], index)
-    if len(found) != 1:
-        return None
-    return next(iter(found.items()))
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class SpokenReferenceExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds a `reference` entity for ten digits said as words, unless one was typed."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SpokenReferenceExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = message.get(ENTITIES, [])
+            if any(e.get("entity") == REFERENCE_ENTITY for e in entities):
+                continue
+            said = [
+                {"entity": REFERENCE_ENTITY, "value": digits, "start": start, "end": end}
+                for start, end, digits in spoken_numbers(message.get(TEXT) or "", REFERENCE_DIGITS)
+            ]
+            if said:
+                message.set(
+                    ENTITIES, [*entities, *self.add_extractor_name(said)], add_to_output=True
+                )
+        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

@@ -57,6 +57,7 @@ def build(catalogue: dict[str, Any]) -> str:
             entry["name"]["en"],
             *entry["keywords"]["ar"],
             *entry["keywords"]["en"],
+            *entry["keywords"].get("arabizi", []),
         ]
         for code, entry in catalogue["categories"].items()
     }

@@ -1,6 +1,7 @@
-"""Seven Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Eight Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
-All keep Rasa's behaviour and only remove work whose result Rasa throws away:
+The first seven keep Rasa's behaviour and only remove work whose result Rasa throws away; the
+eighth keeps a turn from going silent:
 
 1. Action responses. Rasa validates every action server response with
    `jsonschema.validate(result, schema)`, which first checks the constant schema against the
@@ -30,6 +31,13 @@ All keep Rasa's behaviour and only remove work whose result Rasa throws away:
    the process, and every full collection walks them all again (tenths of a second, while no
    message is answered). Once a model is loaded they are moved out of the collector's sight
    (`gc.freeze()`); the conversations' objects are still collected as before.
+8. A dropped connection to the action server. A kept connection (2) can be closed by the
+   server between two calls; Rasa then logs the failed action, drops its events and goes on,
+   and the user gets no answer. A call whose connection failed before any answer came is now
+   sent once more (on a new connection). That is safe because every action the service serves
+   may run twice with the same effect (a report carries its idempotency key, counts are per
+   turn, an SMS has its id). A call that got an answer, an HTTP error or a timeout is not
+   repeated; a second failure is Rasa's as before (and the channel apologises).
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ def install() -> None:
     _install_sequential_graph_runs()
     _install_state_reuse()
     _install_freeze_after_load()
+    _install_action_retry()
 
 
 def _install_response_validation(remote_action: Any) -> None:
@@ -132,6 +141,27 @@ def _install_kept_sessions() -> None:
         return _Kept(kept[1])
 
     EndpointConfig.session = session  # type: ignore[method-assign]
+
+
+def _install_action_retry() -> None:
+    import logging
+
+    import aiohttp
+    from rasa.utils.endpoints import EndpointConfig
+
+    request = EndpointConfig.request
+    log = logging.getLogger(__name__)
+
+    async def request_once_more(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await request(self, *args, **kwargs)
+        except aiohttp.ServerTimeoutError:  # a connection error too, but the server is slow
+            raise
+        except aiohttp.ClientConnectionError as dropped:  # no answer came: send it again
+            log.warning("%s: %s; sending the call once more", self.url, dropped)
+            return await request(self, *args, **kwargs)
+
+    EndpointConfig.request = request_once_more  # type: ignore[method-assign]
 
 
 def _install_payload_parsing() -> None:

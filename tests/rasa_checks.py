@@ -56,6 +56,7 @@ CORE_INTENTS = (
     "talk_to_agent",
     "choose_language",
     "inform",
+    "out_of_scope",
 )
 MODEL_INPUTS = (
     "config.yml",

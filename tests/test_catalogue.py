@@ -37,7 +37,7 @@ def problems_of(path: Path) -> tuple[str, ...]:
 # The shipped catalogue
 
 
-def test_shipped_catalogue_has_the_ten_categories_in_menu_order(catalogue):
+def test_shipped_catalogue_has_the_eleven_categories_in_menu_order(catalogue):
     assert tuple(catalogue.categories) == (
         "roads",
         "lighting",
@@ -49,6 +49,7 @@ def test_shipped_catalogue_has_the_ten_categories_in_menu_order(catalogue):
         "food_safety",
         "vehicles",
         "visual",
+        "livestock",
     )
 
 

@@ -14,18 +14,21 @@ def catalogue() -> Catalogue:
 # For each category: Gulf dialect, MSA, English, and mixed Arabic/English as people type them.
 REPORTS = {
     "roads": [
+        "fe 7ofra kbeera gddam el bait",  # Arabizi
         "فيه حفره كبيرة بالشارع قدام بيتنا وخربت كفر السيارة",
         "توجد حفرة عميقة في الطريق الرئيسي بحي الكوت",
         "There is a big pothole on King Fahd road",
         "الأسفلت متكسر and there are potholes everywhere",
     ],
     "lighting": [
+        "el3amood tafi 3ndna mn osbo3",
         "عمود الانارة طافي من اسبوع والشارع ظلمه",
         "نأمل إصلاح أعمدة الإنارة المعطلة في الحي",
         "The street light outside my house has been out for a week",
         "اللمبة في عمود street light خربانة",
     ],
     "waste": [
+        "el zbala ma ensha7at mn 3 ayam",
         "الزباله مترسه والحاويه ما فضوها من ثلاث ايام",
         "تراكم النفايات حول الحاويات في حي المزروعية",
         "Garbage has not been collected and the bin is overflowing",
@@ -38,12 +41,16 @@ REPORTS = {
         "البيارة overflowing قدام البيت",
     ],
     "animals": [
+        "حمام ميت على سطوح البيوت",
+        "dead pigeons on the roof of our building",
         "فيه كلاب ضاله كثيره بالحي تهاجم الناس",
         "انتشار الكلاب الضالة في الحي السكني",
         "There are stray dogs in our neighbourhood at night",
         "صراصير وفئران everywhere in the alley",
     ],
     "buildings": [
+        "البيت القديم اللي جنبنا متشقق ويخوف",
+        "the old building next to us has cracks in the walls",
         "جارنا يبني دور زيادة بدون ترخيص",
         "يوجد مبنى آيل للسقوط في حي الرفعة",
         "My neighbour is doing illegal construction without a permit",
@@ -68,10 +75,18 @@ REPORTS = {
         "سيارة مهجورة no plates من سنة",
     ],
     "visual": [
+        "اللوحة الإعلانية مكسورة وبتطيح على الناس",
+        "a broken billboard is hanging over the road",
         "شخابيط وكتابات على جدار المدرسة",
         "انتشار الكتابات على الجدران والتشوه البصري",
         "Someone sprayed graffiti on the wall",
         "فيه graffiti على الجدار",
+    ],
+    "livestock": [
+        "فيه جمل سايب على الطريق السريع",
+        "غنم سائبة في الشارع والسيارات توقف",
+        "a camel is loose on the road near the roundabout",
+        "fe jamal sayeb 3la el 6ree8",
     ],
 }
 

@@ -42,7 +42,7 @@ def read_store(path, query):
 def test_catalogue_check_summarises_the_shipped_catalogue():
     result = runner.invoke(app, ["catalogue", "check"])
     assert result.exit_code == 0, result.output
-    assert "10 categories" in result.output
+    assert "11 categories" in result.output
 
 
 def test_catalogue_check_names_the_problem(tmp_path):
@@ -85,7 +85,7 @@ def test_seed_adds_the_asked_number_of_complaints(temporary_store):
     assert result.exit_code == 0, result.output
     summary = read_store(temporary_store, lambda store: store.kpi_summary())
     assert summary.total == 1500
-    assert len(summary.by_category) == 10
+    assert len(summary.by_category) == 11
 
 
 def test_seed_creates_the_catalogues_supervisors_once(temporary_store):
@@ -192,12 +192,26 @@ def test_user_list_shows_every_account():
     assert lines[1].split() == ["noura", "supervisor", "-", "active", "noura"]
 
 
-def test_user_password_sets_a_new_password(temporary_store):
+def test_user_password_sets_a_new_password_and_ends_the_sessions(temporary_store):
     create("noura")
+
+    async def sign_in(store):
+        issued = await Authenticator(store, timedelta(hours=1), timedelta(hours=8)).login(
+            "noura", "a long password"
+        )
+        assert issued is not None
+        return issued.token
+
+    token = read_store(temporary_store, sign_in)
     changed = runner.invoke(
         app, ["user", "password", "noura", "--password-stdin"], input="another long one\n"
     )
     assert changed.exit_code == 0, changed.output
+    old_session = read_store(
+        temporary_store,
+        lambda store: Authenticator(store, timedelta(hours=1), timedelta(hours=8)).resolve(token),
+    )
+    assert old_session is None  # whoever had the old password is signed out
     assert can_login(temporary_store, "noura", "another long one")
     assert not can_login(temporary_store, "noura", "a long password")
     weak = runner.invoke(app, ["user", "password", "noura", "--password-stdin"], input="short\n")

@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime
 
 from actions.formatting import moment
 from bot.dates import dated, dated_time, hijri_date
+from bot.types import LANGUAGES
+from channels.voice.speech import spoken
 
 
 def test_the_hijri_date_is_umm_al_qura() -> None:
@@ -30,3 +32,12 @@ def test_chat_and_phone_replies_say_the_hijri_date_too() -> None:
     assert moment(due, "ar", "Asia/Riyadh") == (
         "الجمعة 4 ديسمبر 2026 (24 جمادى الآخرة 1448 هـ)، 3:30 م"
     )
+
+
+def test_the_phone_says_dates_as_people_do_without_years_read_digit_by_digit() -> None:
+    due = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)
+    said = {lang: spoken(moment(due, lang, "Asia/Riyadh", "voice"), lang) for lang in LANGUAGES}
+    assert said == {
+        "ar": "الجمعة 4 ديسمبر (24 جمادى الآخرة)، 3:30 م",
+        "en": "Friday 4 December (24 Jumada al-Akhirah), 3:30 pm",
+    }

@@ -46,8 +46,15 @@ def test_values_agree_between_languages_and_mediums(catalogues):
     assert locales.placeholder_mismatches(catalogues) == []
 
 
-def test_the_phone_says_no_chat_only_words(catalogues):
-    assert locales.chat_words_on_the_phone(catalogues) == []
+def test_nothing_the_phone_can_say_has_chat_only_words(used, catalogues):
+    assert locales.chat_words_on_the_phone(catalogues, used) == []
+
+
+def test_the_phone_can_say_every_key_of_the_dialogue_and_the_line(used):
+    said = locales.phone_keys(used)
+    assert {"report.ask_district", "report.summary", "dialogue.goodbye"} <= said  # the dialogue
+    assert {"call.conventions", "call.choose_language"} <= said  # the line itself
+    assert "queue.title" not in said  # a staff page
 
 
 def test_the_code_names_keys_in_python_templates_and_the_domain(used):
@@ -97,17 +104,26 @@ def test_the_checks_catch_a_gap_an_unused_key_a_value_and_chat_words_on_the_phon
         "ar",
         'msgid "a.said"\nmsgstr "قل {x}"\n\n'
         'msgid "a.old"\nmsgstr "قديم"\n\n'
-        'msgctxt "voice"\nmsgid "a.said"\nmsgstr "اكتب رقمك {x}"\n',
+        'msgctxt "voice"\nmsgid "a.said"\nmsgstr "اكتب رقمك {x}"\n\n'
+        'msgid "a.typed"\nmsgstr "اكتب الحي"\n\n'
+        'msgid "a.page"\nmsgstr "انقر هنا"\n',
     )
     catalogue_of(
         tmp_path,
         "en",
-        'msgid "a.said"\nmsgstr "say {y}"\n\nmsgctxt "voice"\nmsgid "a.said"\nmsgstr "type {x}"\n',
+        'msgid "a.said"\nmsgstr "say {y}"\n\nmsgctxt "voice"\nmsgid "a.said"\nmsgstr "type {x}"\n\n'
+        'msgid "a.typed"\nmsgstr "type the district"\n\n'
+        'msgid "a.page"\nmsgstr "click here"\n',
     )
     catalogues = {
         language: locales.read_catalogue(po_path(language, tmp_path)) for language in LANGUAGES
     }
-    used = {"a.said": ["x.py:1"], "a.new": ["x.py:2"]}
+    used = {
+        "a.said": ["actions/x.py:1"],  # said by the dialogue, with its own phone words
+        "a.typed": ["channels/voice/x.py:2"],  # said by the line, in the shared words
+        "a.page": ["bot/web/templates/x.html:3"],  # on a page only: "click" is right there
+        "a.new": ["x.py:2"],
+    }
     assert [p.split(": ", 1)[1] for p in locales.language_gaps(catalogues)] == [
         "'a.old' is missing from the en catalogue"
     ]
@@ -121,7 +137,15 @@ def test_the_checks_catch_a_gap_an_unused_key_a_value_and_chat_words_on_the_phon
     mismatches = locales.placeholder_mismatches(catalogues)
     assert any("'a.said' has different values (ar: ['x']; en: ['y'])" in p for p in mismatches)
     assert any("(context voice) uses ['x'], which the code does not give" in p for p in mismatches)
-    phone = locales.chat_words_on_the_phone(catalogues)
-    assert len(phone) == 2
-    assert "chat-only words (اكتب)" in phone[0]
-    assert "chat-only words (type)" in phone[1]
+    phone = locales.chat_words_on_the_phone(catalogues, used)
+    assert len(phone) == 4
+    assert (
+        "'a.said' (context voice) is said on the phone but has chat-only words (اكتب)" in phone[0]
+    )
+    assert (
+        "'a.typed' is said on the phone but has chat-only words (اكتب): add its phone" in phone[1]
+    )
+    assert (
+        "'a.said' (context voice) is said on the phone but has chat-only words (type)" in phone[2]
+    )
+    assert "'a.typed' is said on the phone but has chat-only words (type)" in phone[3]

@@ -21,6 +21,7 @@ from bot.complaint_record import Complaint
 from bot.kpi import (
     BREAKDOWN_METRICS,
     CALL_METRIC,
+    CONVERSATION_KINDS,
     CallEvent,
     KpiFilter,
     KpiTotals,
@@ -476,6 +477,8 @@ class MongoStore(Store):
         """A call's start, or its one outcome, counted on the day the call started."""
         call_id = _scalar(event.call_id)
         day = local_day(event.at, self.zone)
+        if event.kind in CONVERSATION_KINDS:  # a turn's question, no call outcome
+            return await self._insert_call(f"{call_id}:{event.kind}", day, *event.contribution())
         if event.kind != "started":
             started = await self._calls.find_one({"_id": f"{call_id}:started"})
             if started is None:  # its start was never seen: count it, so outcomes ≤ calls

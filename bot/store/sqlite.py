@@ -31,6 +31,8 @@ from bot.kpi import (
     ANY,
     BREAKDOWN_METRICS,
     CALL_METRIC,
+    CONVERSATION_KINDS,
+    CONVERSATION_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
@@ -724,8 +726,8 @@ class SqliteStore(Store):
         calls: dict[str, dict[str, int]] = {}
         for metric, value, n in await self._fetch_all(
             "SELECT metric, value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
-            "AND metric IN (?, ?) AND day >= ? AND day < ? GROUP BY metric, value",
-            (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, since, until),
+            "AND metric IN (?, ?, ?) AND day >= ? AND day < ? GROUP BY metric, value",
+            (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, CONVERSATION_METRIC, since, until),
         ):
             calls.setdefault(metric, {})[value] = n
         return KpiTotals(
@@ -761,8 +763,8 @@ class SqliteStore(Store):
             return first is not None
 
         def transaction(db: sqlite3.Connection) -> bool:
-            if event.kind == "started":
-                return count(db, "started", event_day, metric, value)
+            if event.kind == "started" or event.kind in CONVERSATION_KINDS:  # no call outcome
+                return count(db, event.kind, event_day, metric, value)
             rows = db.execute(
                 "SELECT kind, day FROM call_events WHERE call_id = ?", (event.call_id,)
             ).fetchall()

@@ -7,6 +7,7 @@ from starlette.types import Scope
 
 from bot.settings import Settings
 from bot.web import (
+    add_details,
     admin,
     complaint_page,
     field,
@@ -23,7 +24,8 @@ from bot.words import N_
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
-    for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal):
+    pages = (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal)
+    for module in (*pages, add_details):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

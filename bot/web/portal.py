@@ -132,7 +132,7 @@ async def report_form(request: Request, pages: PagesDep, complaints: ComplaintsD
     return _report_page(request, pages, complaints)
 
 
-def _coordinate(text: str, limit: float) -> float | None:
+def coordinate(text: str, limit: float) -> float | None:
     cleaned = to_ascii_digits(text).replace("٫", ".").strip()
     if not cleaned:
         return None
@@ -144,7 +144,7 @@ def _coordinate(text: str, limit: float) -> float | None:
 
 def _location(form: ReportForm, errors: FieldErrors) -> Location | None:
     try:
-        latitude, longitude = _coordinate(form.lat, 90), _coordinate(form.lng, 180)
+        latitude, longitude = coordinate(form.lat, 90), coordinate(form.lng, 180)
     except ValueError:
         errors["location"] = N_("portal.error.location")
         return None

@@ -8,8 +8,11 @@ from bot.languages import script_language
 from bot.web.render import Labels
 from bot.words import N_
 
-# What a citizen sees: the report, its status, messages both ways, photos, their rating.
-CITIZEN_FIELDS = frozenset({"created", "status", "reply", "comment", "attachment", "satisfaction"})
+# What a citizen sees: the report, its status, messages both ways, photos, the place, their
+# rating.
+CITIZEN_FIELDS = frozenset(
+    {"created", "status", "reply", "comment", "attachment", "location", "satisfaction"}
+)
 # Messages whose text is the point of the entry, shown to whoever may see the entry.
 MESSAGE_FIELDS = frozenset({"reply", "comment", "note"})
 # Entries titled by what happened (the others by the field that changed, old → new).
@@ -30,6 +33,7 @@ FIELD_TITLES = {
     "department": N_("timeline.department"),
     "duplicate_of": N_("timeline.duplicate_of"),
     "sla": N_("timeline.sla"),
+    "location": N_("timeline.location"),
 }
 # The reasons the system gives (`HistoryEntry.reason_key`, bot.complaint_record.Why), said
 # in the page's language with their values.

@@ -216,7 +216,10 @@ class CallStep:
             return await self.voicemail_left()
         if prompt.kind == "transfer":
             return self.dial_ended()
-        if prompt.kind == "language" and (chosen := chosen_language(self.request.digits)):
+        request = self.request
+        if prompt.kind == "language" and (
+            chosen := chosen_language(request.digits, request.speech)
+        ):
             return await self.chose(chosen)
         answer = understand(prompt, self.request.digits, self.request.speech)
         if answer.kind == "repeat":
@@ -273,7 +276,7 @@ class CallStep:
         state.misses = 0
         if reply.handoff is not None:
             return await self.employee(reply.prompt.texts, on_duty=reply.handoff)
-        if text == "/goodbye":
+        if text == "/goodbye" or reply.ends:
             state.served = True
             return self.finish(*(reply.prompt.texts or (self.say("call.goodbye"),)))
         if not reply.prompt.texts:

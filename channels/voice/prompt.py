@@ -4,7 +4,9 @@ words mean against it.
 Buttons are menus: option N is "press N" (spoken titles work too). A message hinting
 `{"expect": "digits"}` gathers keys until `#`; `{"expect": "recording"}` records the caller.
 Everywhere: 0 is an employee, * repeats, 9 goes back to the previous menu (a menu has at most
-five options, and no reference or phone number is a single 0 or 9).
+five options, and no reference or phone number is a single 0 or 9). So a menu's "talk to an
+employee" option is never read as "press N": the caller hears "press 0" once, in the
+conventions at the first menu or in its own line after.
 """
 
 import re
@@ -14,7 +16,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.languages import script_language
+from bot.languages import named_language, script_language
 from bot.types import Language
 from bot.words import N_, text
 from channels.dialogue import BotMessage, Button
@@ -26,6 +28,7 @@ DEFAULT_RECORDING_SECONDS: Final = 120
 EMPLOYEE_KEY: Final = "0"
 REPEAT_KEY: Final = "*"
 PREVIOUS_KEY: Final = "9"
+EMPLOYEE_PAYLOAD: Final = "/talk_to_agent"
 LANGUAGE_KEYS: Final[dict[str, Language]] = {"1": "ar", "2": "en"}
 _PAYLOAD = re.compile(r'^/(\w+)(?:\{"(\w+)")?')
 
@@ -39,6 +42,7 @@ class Prompt(BaseModel):
     language: Language
     texts: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = ()
+    offers_employee: bool = False  # the dialogue offered an employee: key 0
     max_seconds: Annotated[int, Field(ge=1, le=MAX_RECORDING_SECONDS)] = DEFAULT_RECORDING_SECONDS
     step: Annotated[str, Field(max_length=60)]  # its name in the phone KPIs
 
@@ -56,6 +60,8 @@ class Prompt(BaseModel):
         ]
         if conventions and self.kind in ("menu", "digits", "speech"):
             lines.append(text("call.conventions", self.language, "voice"))
+        elif self.offers_employee:
+            lines.append(text("call.employee_option", self.language, "voice"))
         return lines
 
 
@@ -70,8 +76,12 @@ def language_prompt(offered_first: Language) -> Prompt:
     )
 
 
-def chosen_language(digits: str) -> Language | None:
-    return LANGUAGE_KEYS.get(digits.strip())
+def chosen_language(digits: str, speech: str) -> Language | None:
+    """The language keyed (1, 2) or said ("English", "عربي", "Arabic please")."""
+    if digits.strip():
+        return LANGUAGE_KEYS.get(digits.strip())
+    named = named_language(speech.split())
+    return named[0] if named else None
 
 
 @dataclass(frozen=True)
@@ -82,11 +92,13 @@ class DialogueReply:
     handoff: bool | None  # an employee was asked for: on duty (True) or not (False)
     references: tuple[str, ...]  # complaints the turn created
     offers_goodbye: bool  # the menu lets the caller finish: what they called for is done
+    ends: bool  # the dialogue said goodbye (to a spoken "bye", or "no" to "anything else?")
 
 
 def read_reply(messages: Sequence[BotMessage], language: Language) -> DialogueReply:
     texts = tuple(message.text for message in messages if message.text.strip())
-    buttons = next((m.buttons for m in reversed(messages) if m.buttons), ())
+    offered = next((m.buttons for m in reversed(messages) if m.buttons), ())
+    buttons = tuple(button for button in offered if button.payload != EMPLOYEE_PAYLOAD)
     custom: dict[str, Any] = {}
     for message in messages:
         custom.update(message.custom)
@@ -107,6 +119,7 @@ def read_reply(messages: Sequence[BotMessage], language: Language) -> DialogueRe
         language=script_language(" ".join(texts)) or language,
         texts=texts,
         buttons=buttons,
+        offers_employee=len(buttons) < len(offered),
         max_seconds=min(seconds, MAX_RECORDING_SECONDS)
         if isinstance(seconds, int) and seconds > 0
         else DEFAULT_RECORDING_SECONDS,
@@ -122,6 +135,7 @@ def read_reply(messages: Sequence[BotMessage], language: Language) -> DialogueRe
             and "value" in message.custom["reference"]
         ),
         offers_goodbye=any(button.payload == "/goodbye" for button in buttons),
+        ends=custom.get("end") is True,
     )
 
 

@@ -25,6 +25,8 @@ SPEECH_TIMEOUT: Final = "2"  # seconds of silence that end a spoken answer
 RECORD_SILENCE: Final = 5
 DIAL_TIMEOUT: Final = 25
 HOLD_SECONDS: Final = 2
+# What the speech recogniser listens for at the language menu: each language's own name
+LANGUAGE_HINTS: Final = "عربي, العربية, Arabic, English, انجليزي"
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,14 @@ def listen(
 
 
 def _gather_options(prompt: Prompt) -> dict[str, Any]:
-    if prompt.kind == "language":
-        return {"input": "dtmf", "num_digits": 1, "timeout": LANGUAGE_TIMEOUT}
     options: dict[str, Any] = {
         "input": "dtmf speech",
         "language": GATHER_LANGUAGES[prompt.language],
         "speech_timeout": SPEECH_TIMEOUT,
     }
-    if prompt.kind == "digits":
+    if prompt.kind == "language":  # a key, or the language's name said in either language
+        options.update(num_digits=1, timeout=LANGUAGE_TIMEOUT, hints=LANGUAGE_HINTS)
+    elif prompt.kind == "digits":
         options.update(finish_on_key="#", timeout=DIGITS_TIMEOUT)
     else:
         options.update(num_digits=1, timeout=MENU_TIMEOUT)

@@ -1,5 +1,6 @@
 """The complaint form's validation action: what it extracts, says and asks at each turn."""
 
+import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.complaint import ValidateComplaintForm
@@ -63,6 +64,7 @@ async def test_more_options_turns_the_category_page(services, dispatcher):
     assert payloads(dispatcher.messages[0]) == [
         '/inform{"category": "vehicles"}',
         '/inform{"category": "visual"}',
+        '/inform{"category": "livestock"}',
         '/inform{"choice": "other"}',
         '/inform{"choice": "more"}',
     ]
@@ -257,7 +259,7 @@ async def test_phone_confirmed_declined_typed_and_invalid(services, dispatcher):
 
 async def test_a_typed_number_outside_the_served_countries_is_asked_again(services, dispatcher):
     action = validate(services)
-    base = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة"}
+    base = {"category": "roads", "district": "al_kut", "nearby": "new", "description": "حفرة كبيرة"}
     foreign = make_tracker(
         "my number +44 7911 123456", slots=base, form=FORM, requested_slot="phone"
     )
@@ -329,6 +331,7 @@ async def test_summary_then_correction_by_buttons(services, dispatcher):
     assert await action.execute(dispatcher, pick, {}) == [
         SlotSet("district", None),
         SlotSet("correcting", False),
+        SlotSet("nearby", None),  # the new district's open reports will be offered
         SlotSet("requested_slot", "district"),
     ]
 
@@ -371,3 +374,86 @@ async def test_a_failure_apologises_and_offers_a_way_forward(services, dispatche
     [apology] = dispatcher.messages
     assert apology["text"].startswith("Sorry, something went wrong on our side.")
     assert payloads(apology) == ["/talk_to_agent", "/greet"]
+
+
+PHOTO = {"kind": "photo", "media_type": "image/jpeg", "size": 2048, "storage_key": "p/1.jpg"}
+PIN = {"lat": 25.38, "lng": 49.59}
+
+
+@pytest.mark.parametrize(
+    ("language", "added", "summary"),
+    [("ar", "أضفت ما أرسلته إلى البلاغ.", "راجع بلاغك:"), ("en", "I have added", "Please check")],
+)
+@pytest.mark.parametrize("sent", [{"media": [PHOTO]}, {"location": PIN}], ids=["photo", "pin"])
+async def test_a_photo_or_a_pin_at_the_summary_is_added_never_a_yes(
+    services, dispatcher, language, added, summary, sent
+):
+    # whatever the NLU made of a message without words (here: "affirm"), it submits nothing
+    tracker = make_tracker(
+        "",
+        "affirm",
+        metadata=sent,
+        slots={**FILLED, "language": language},
+        form=FORM,
+        requested_slot="complaint_confirmed",
+    )
+    events = await validate(services).execute(dispatcher, tracker, {})
+    assert events == [
+        SlotSet("complaint_confirmed", None),
+        SlotSet("requested_slot", "complaint_confirmed"),
+    ]
+    said = texts(dispatcher)
+    assert said[0].startswith(added)
+    assert said[1].startswith(summary)  # the question, asked again
+    assert payloads(dispatcher.messages[1]) == ["/affirm", "/deny", "/cancel"]
+
+
+async def test_a_photo_at_a_yes_or_no_question_is_no_answer(services, dispatcher):
+    tracker = make_tracker(
+        "",
+        "affirm",
+        slots={**FILLED, "phone": None},
+        metadata={"phone": CALLER, "media": [PHOTO]},
+        form=FORM,
+        requested_slot="phone",
+    )
+    events = await validate(services).execute(dispatcher, tracker, {})
+    assert events == [SlotSet("phone", None), SlotSet("requested_slot", "phone")]
+    assert texts(dispatcher)[0] == "أضفت ما أرسلته إلى البلاغ."
+
+
+async def test_the_read_back_on_the_phone_is_sentences(services, dispatcher):
+    tracker = make_tracker(
+        "/affirm",
+        "affirm",
+        slots={**FILLED, "phone": None, "district": "none", "language": "en"},
+        metadata={"phone": CALLER, "channel": "voice"},
+        form=FORM,
+        requested_slot="phone",
+    )
+    await validate(services).execute(dispatcher, tracker, {})
+    assert texts(dispatcher)[0] == (
+        "Your report is about Roads and sidewalks, in a district you did not name. "
+        "You said: حفرة كبيرة قدام البيت. Your mobile number for updates is 0551234567. "
+        "Shall I submit it?"
+    )
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "صفر خمسه خمسه واحد اثنين ثلاثه اربعه خمسه سته سبعه",
+        "zero five five one two three four five six seven",
+    ],
+)
+async def test_a_mobile_number_said_as_words_on_the_phone(services, dispatcher, said):
+    tracker = make_tracker(
+        said,
+        "inform",
+        slots={**FILLED, "phone": None, "phone_declined": True},
+        metadata={"channel": "voice"},
+        form=FORM,
+        requested_slot="phone",
+    )
+    events = await validate(services).execute(dispatcher, tracker, {})
+    assert events[0] == SlotSet("phone", "+966551234567")

@@ -2,6 +2,7 @@
 services."""
 
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import consecutive_fallbacks
 from actions.conversation import (
@@ -10,11 +11,14 @@ from actions.conversation import (
     Greet,
     Handoff,
     MunicipalServices,
+    OutOfScope,
     Programs,
     SessionStart,
     SwitchLanguage,
 )
 from bot.complaints import Actor, NewComplaint
+from bot.kpi import KpiFilter, build_report
+from bot.notifications.message import MessageFilter
 from tests.actions.conftest import (
     CALLER,
     FRIDAY_NOON,
@@ -238,3 +242,63 @@ async def test_services_menu_pages_and_details(services, dispatcher):
     asked = make_tracker("كيف اطلع رخصة بناء", "ask_services")
     await action.execute(dispatcher, asked, {})
     assert texts(dispatcher)[0].startswith("رخصة بناء: تصدر رخص البناء الجديدة")
+
+
+async def test_a_question_outside_the_municipality_is_answered_and_counted_once(
+    services, dispatcher
+):
+    tracker = make_tracker("who won the match yesterday", "out_of_scope", slots={"language": "en"})
+    action = OutOfScope(services, clock=lambda: WEDNESDAY_NOON)
+    assert await action.execute(dispatcher, tracker, {}) == []
+    await action.execute(CollectingDispatcher(), tracker, {})  # the same turn, retried
+    [answer] = dispatcher.messages
+    assert answer["text"].startswith("That is outside what I can help with. I am Balagh")
+    assert payloads(answer) == MAIN_MENU
+    day = WEDNESDAY_NOON.date()
+    totals = await services.store.kpi_totals(KpiFilter(start=day, end=day))
+    assert build_report(KpiFilter(start=day, end=day), totals, day).out_of_scope == 1
+
+
+async def test_yes_to_the_add_link_sends_a_one_time_link_by_sms(services, dispatcher):
+    complaint = await open_report(services)
+    tracker = make_tracker(
+        "/affirm",
+        "affirm",
+        slots={"language": "en", "offer": f"add_link:{complaint.reference}"},
+        metadata={"channel": "voice", "phone": CALLER},
+    )
+    action = AnswerOffer(services, clock=lambda: WEDNESDAY_NOON)
+    assert await action.execute(dispatcher, tracker, {}) == [SlotSet("offer", None)]
+    assert texts(dispatcher) == [
+        "We have sent the link to your number ending in 4567. It works once, within 24 hours.",
+        "Is there anything else I can do for you?",
+    ]
+    page = await services.store.list_messages(MessageFilter(to=CALLER, channel="sms"), 5, None)
+    sms = next(m for m in page.items if m.event == "add_link")
+    assert sms.reference == complaint.reference
+    url = sms.body.split(": ")[-1]
+    assert url.startswith(f"{services.settings.public_base_url}/add/{complaint.reference}?e=")
+
+
+async def test_no_with_nothing_offered_says_goodbye_and_ends(services, dispatcher):
+    """'No' to 'anything else?': the chat says goodbye, the phone line hangs up after it."""
+    tracker = make_tracker("no", "deny", slots={"language": "en"})
+    assert await AnswerOffer(services).execute(dispatcher, tracker, {}) == []
+    [goodbye] = dispatcher.messages
+    assert goodbye["text"] == "Thank you for contacting Balagh 940. Goodbye!"
+    assert goodbye["custom"] == {"end": True}
+    assert goodbye["buttons"] == []
+
+
+async def test_no_to_the_add_link_sends_nothing(services, dispatcher):
+    complaint = await open_report(services)
+    tracker = make_tracker(
+        "/deny",
+        "deny",
+        slots={"offer": f"add_link:{complaint.reference}"},
+        metadata={"phone": CALLER},
+    )
+    await AnswerOffer(services).execute(dispatcher, tracker, {})
+    assert texts(dispatcher) == ["تحتاج شي ثاني؟"]
+    page = await services.store.list_messages(MessageFilter(channel="sms"), 5, None)
+    assert [m for m in page.items if m.event == "add_link"] == []

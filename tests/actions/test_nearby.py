@@ -105,6 +105,30 @@ async def test_the_phone_offers_the_reports_of_the_district(services, dispatcher
     assert "في الحي نفسه" in ask["buttons"][0]["title"]
 
 
+async def test_correcting_the_district_offers_the_new_districts_reports(services, dispatcher):
+    reference = await open_report(services, location=None)  # in Al Kut
+    corrected = make_tracker(
+        "لا، في حي الكوت",
+        "inform",
+        entities=[entity("district", "al_kut")],
+        metadata={"phone": CALLER, "channel": "voice"},
+        slots={
+            "category": "roads",
+            "district": "al_mubarraz",  # nothing open there: the offer was passed
+            "nearby": "new",
+            "description": "حفرة كبيرة في الشارع",
+            "phone": CALLER,
+        },
+        form=FORM,
+        requested_slot="complaint_confirmed",
+    )
+    events = await ValidateComplaintForm(services).execute(dispatcher, corrected, {})
+    assert SlotSet("district", "al_kut") in events
+    assert events[-1] == SlotSet("requested_slot", "nearby")
+    [ask] = dispatcher.messages
+    assert payloads(ask)[0] == f'/inform{{"choice": "join_{reference}"}}'
+
+
 async def test_without_a_phone_the_join_asks_for_one(services, dispatcher):
     reference = await open_report(services)
     chosen = make_tracker(

@@ -113,6 +113,17 @@ def _all():
     return ComplaintFilter()
 
 
+async def test_a_phone_report_is_offered_a_link_to_add_a_photo_and_a_pin(services, dispatcher):
+    tracker = snapshot("confirmed_report_ar")
+    tracker.slots["channel"] = "voice"
+    events = await SubmitComplaint(services).execute(dispatcher, tracker, {})
+    [complaint] = (await services.store.list_complaints(_all(), 10, None)).items
+    assert events[-1] == SlotSet("offer", f"add_link:{complaint.reference}")
+    _created, offer = dispatcher.messages
+    assert offer["text"].startswith("تبي نرسل لك رسالة نصية فيها رابط تضيف منه صورة")
+    assert payloads(offer) == ["/affirm", "/deny"]
+
+
 WEB_REPORT = {
     "language": "en",
     "category": "roads",
@@ -162,5 +173,24 @@ async def test_reports_past_the_limit_are_not_taken_and_the_user_is_told(service
     [limited] = dispatcher.messages
     assert limited["text"].startswith("We received many reports in a short time")
     assert payloads(limited) == ["/talk_to_agent", "/greet"]
+    total = (await services.store.kpi_summary()).total
+    assert total == services.settings.reports_per_address_per_hour
+
+
+async def test_a_report_sent_twice_by_the_dialogue_is_counted_and_made_once(services, dispatcher):
+    """Rasa sends an action again when the connection dropped before its answer."""
+    web = {"channel": "webchat", "client": "a1b2c3"}
+    action = SubmitComplaint(services)
+    for n in range(services.settings.reports_per_address_per_hour - 1):
+        slots = {**WEB_REPORT, "phone": f"+9665512345{n:02d}"}
+        await action.execute(
+            dispatcher, make_tracker("yes", "affirm", slots=slots, metadata=web, sender=f"s{n}"), {}
+        )
+    last = make_tracker("yes", "affirm", slots=WEB_REPORT, metadata=web)
+    first = await action.execute(dispatcher, last, {})
+    dispatcher.messages.clear()
+    again = await action.execute(dispatcher, last, {})
+    assert again == first
+    assert dispatcher.messages[0]["text"].startswith("Your report is registered")
     total = (await services.store.kpi_summary()).total
     assert total == services.settings.reports_per_address_per_hour

@@ -59,7 +59,7 @@ async def post_request(client: httpx.AsyncClient, fmt: str, **fields: str) -> ht
 async def test_services_list(client: httpx.AsyncClient, fmt: str) -> None:
     response = await client.get(f"/open311/v2/services.{fmt}?lang=en")
     services = parse(response, fmt, "services", "service")
-    assert len(services) == 10
+    assert len(services) == 11
     roads = next(service for service in services if service["service_code"] == "roads")
     assert roads["service_name"] == "Roads and sidewalks"
     assert roads["type"] == "realtime"

@@ -108,3 +108,43 @@ async def test_a_wrong_reference_is_refused_in_english(stack: Stack) -> None:
     )
     wrong = say(stack, sender, "1234567890", metadata)
     assert texts(wrong)[0].startswith("That reference number is not valid")
+
+
+PHOTO = {"kind": "photo", "media_type": "image/jpeg", "size": 2048, "storage_key": "e2e/p.jpg"}
+PIN = {"lat": 25.38, "lng": 49.59}
+
+
+@pytest.mark.parametrize(
+    ("language", "opening", "added", "summary"),
+    [
+        (
+            "ar",
+            "ابي ابلغ عن حفرة كبيرة قدام البيت في حي العمران",
+            "أضفت ما أرسلته إلى البلاغ.",
+            "راجع بلاغك:",
+        ),
+        (
+            "en",
+            "there is a big pothole in front of my house in Al Oyun",
+            "I have added what you sent to the report.",
+            "Please check your report:",
+        ),
+    ],
+)
+async def test_a_photo_or_a_pin_at_the_summary_is_added_and_the_question_asked_again(
+    stack: Stack, language: str, opening: str, added: str, summary: str
+) -> None:
+    sender = f"e2e-review-{language}"
+    say(stack, sender, opening)  # a district with no open pothole: no "is it one of these?"
+    assert texts(say(stack, sender, "/affirm"))[0].startswith(summary)
+    for sent in ({"media": [PHOTO]}, {"location": PIN}):  # no words: never a "yes"
+        again = texts(say(stack, sender, "", {**METADATA, **sent}))
+        assert again[0] == added, again
+        assert again[1].startswith(summary)
+    done = say(stack, sender, "/affirm")
+    [hint] = [m["custom"] for m in done if "reference" in m.get("custom", {})]
+    complaint = await stored(stack, hint["reference"]["value"])
+    assert complaint is not None
+    assert [a.storage_key for a in complaint.attachments] == ["e2e/p.jpg"]
+    assert complaint.location is not None
+    assert (complaint.location.lat, complaint.location.lng) == (25.38, 49.59)

@@ -44,6 +44,7 @@ WHATSAPP_USER = "+966551230002"
 WEB_USER = "0551230003"
 WEB_USER_E164 = "+966551230003"
 OPENING = "ابي ابلغ عن حفرة كبيرة وخطيرة قدام مدرسة البنات في حي الكوت"
+WEB_OPENING = "ابي ابلغ عن حفرة كبيرة وخطيرة قدام مدرسة البنات في حي العمران"
 WAIT = 30.0
 
 
@@ -207,8 +208,9 @@ async def a_web_chat_report(stack: Stack, twilio: FakeTwilio, service: str) -> N
     chat = Chat()
     await chat.open(service)
     try:
-        await chat.say(OPENING, until=lambda text: "رقم" in text)
-        await chat.say(WEB_USER, until=lambda text: "الكوت" in text)  # the summary
+        # another district than the WhatsApp report's: no "is it one of these?" first
+        await chat.say(WEB_OPENING, until=lambda text: "رقم" in text)
+        await chat.say(WEB_USER, until=lambda text: "العمران" in text)  # the summary
         done = await chat.say("/affirm", until=lambda text: "ستة أرقام" in text)
         [complaint] = await stored(stack, phone=WEB_USER_E164)
         assert not complaint.phone_verified

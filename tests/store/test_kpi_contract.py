@@ -191,6 +191,19 @@ async def test_each_call_has_one_outcome_counted_on_the_day_it_started(store: St
     assert calls.self_service + calls.transferred + calls.abandoned + calls.unfinished == 4
 
 
+async def test_out_of_scope_turns_are_counted_once_whatever_the_channel(store: Store) -> None:
+    at = T0 + HOUR
+    turns = [
+        CallEvent(call_id="voice:CA1:1700000000.1", kind="out_of_scope", at=at),
+        CallEvent(call_id="whatsapp:+966551234567:1700000001.2", kind="out_of_scope", at=at),
+    ]
+    assert [await store.record_call_event(turn) for turn in turns] == [True, True]
+    assert await store.record_call_event(turns[1]) is False  # the action call retried
+    figures = await report(store)
+    assert figures.out_of_scope == 2
+    assert figures.calls.calls == 0  # a conversation's turn is no call
+
+
 def test_only_an_abandoned_call_names_a_step() -> None:
     with pytest.raises(ValueError, match="menu step"):
         CallEvent(call_id="CA1", kind="abandoned", at=T0)

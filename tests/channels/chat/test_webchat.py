@@ -220,6 +220,19 @@ async def test_dialogue_down_apologises(browser, fake_rasa):
     assert events == [{"text": text("chat.dialogue_down", "en")}]
 
 
+@pytest.mark.parametrize("language", ["ar", "en"])
+async def test_a_turn_the_dialogue_leaves_unanswered_gets_an_apology_with_the_menu_kept(
+    browser, fake_rasa, language
+):
+    # what Rasa answers when an action call failed: no bot message at all
+    fake_rasa.replies["/report_complaint"] = []
+    await browser.session()
+    [shown] = await browser.say("/greet", metadata={"language": language})
+    [sorry] = await browser.say("/report_complaint", metadata={"language": language})
+    assert sorry["text"] == text("chat.no_answer", language)
+    assert sorry["quick_replies"] == shown["quick_replies"]
+
+
 @pytest.mark.parametrize(
     ("origin", "allowed"),
     [("https://localhost", True), ("own", True), ("https://evil.example", False)],

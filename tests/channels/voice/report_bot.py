@@ -109,7 +109,7 @@ class ReportBot:
             return [answer, say("anything_else", "anything_else")]
         if message == "/goodbye":
             return [say("goodbye")]
-        if message == "/talk_to_agent":
+        if message in ("/talk_to_agent", "ابي موظف"):
             handoff = {"reason": "requested", "available": True, "language": "ar"}
             return [
                 {"recipient_id": sender, "text": "جاري تحويلك."},

@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY
 from bot.kpi import KpiFilter
 from bot.services import Services
 from channels.voice.state import load_call
+from channels.voice.twiml import LANGUAGE_HINTS
 from tests.channels.voice.caller import CALLER, SimulatedCall
 from tests.channels.voice.conftest import AFTER_HOURS, AGENTS, Caller, Clock, FakeRasa, at_main_menu
 from tests.channels.voice.report_bot import ReportBot
@@ -30,11 +31,12 @@ async def test_a_call_opens_with_the_greeting_and_the_language_menu(phone: Calle
     answer = await phone().dial()
     assert answer.xml == (
         f"{HEAD}<Response>"
-        f'<Gather action="{VOICE_URL}?s=1" input="dtmf" method="POST" numDigits="1" timeout="5">'
+        f'<Gather action="{VOICE_URL}?s=1" hints="{LANGUAGE_HINTS}" input="dtmf speech" '
+        'language="ar-SA" method="POST" numDigits="1" speechTimeout="2" timeout="5">'
         f"<Say {AR}>أهلاً بك في بلاغ تسعة أربعة صفر، أمانة الأحساء.</Say>"
         f"<Say {EN}>Welcome to Balagh nine four zero, Al-Ahsa Municipality.</Say>"
-        f"<Say {AR}>للعربية اضغط 1.</Say>"
-        f"<Say {EN}>For English, press 2.</Say>"
+        f"<Say {AR}>للعربية اضغط 1 أو قل عربي.</Say>"
+        f"<Say {EN}>For English, press 2 or say English.</Say>"
         "</Gather>"
         f'<Redirect method="POST">{VOICE_URL}?s=1&amp;e=1</Redirect>'
         "</Response>"
@@ -66,9 +68,57 @@ async def test_english_is_spoken_and_heard_and_offered_first_on_the_next_call(
     assert again.said == [
         "Welcome to Balagh nine four zero, Al-Ahsa Municipality.",
         "أهلاً بك في بلاغ تسعة أربعة صفر، أمانة الأحساء.",
-        "For English, press 2.",
-        "للعربية اضغط 1.",
+        "For English, press 2 or say English.",
+        "للعربية اضغط 1 أو قل عربي.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("words", "language", "menu"),
+    [
+        ("English", "en", "How can I help you?"),
+        ("انجليزي", "en", "How can I help you?"),
+        ("عربي", "ar", "كيف أقدر أخدمك؟"),
+        ("Arabic please", "ar", "كيف أقدر أخدمك؟"),
+    ],
+)
+async def test_the_language_is_chosen_by_voice_at_the_first_prompt(
+    phone: Caller, report_bot: ReportBot, fake_rasa: FakeRasa, words: str, language: str, menu: str
+):
+    call = phone()
+    await call.dial()
+    answer = await call.speak(words)
+    assert answer.said[0].endswith(menu)
+    assert fake_rasa.received[0]["message"] == "/greet"
+    assert fake_rasa.received[0]["metadata"]["language"] == language
+
+
+async def test_a_word_that_names_no_language_asks_again(phone: Caller, fake_rasa: FakeRasa):
+    call = phone()
+    first = await call.dial()
+    again = await call.speak("hello")
+    assert again.said[0] == "هذا الاختيار غير متاح."
+    assert again.said[1:] == first.said[2:]  # the language menu, without the greeting
+    assert fake_rasa.messages == []
+
+
+async def test_the_employee_is_said_once_as_key_0_never_as_a_menu_option(
+    phone: Caller, report_bot: ReportBot
+):
+    call = phone()
+    await call.dial()
+    menu = await call.press("1")  # the dialogue's main menu offers an employee as option 3
+    assert menu.said == [
+        "حياك الله في بلاغ تسعة أربعة صفر، أمانة الأحساء. كيف أقدر أخدمك؟",
+        "تقديم بلاغ، اضغط 1.",
+        "متابعة بلاغ، اضغط 2.",
+        "للتحدث مع موظف اضغط صفر، ولإعادة الاستماع اضغط النجمة، وللقائمة السابقة اضغط 9.",
+    ]
+    assert (await call.press("3")).said[0] == "هذا الاختيار غير متاح."
+    await call.press("1")  # categories: the conventions were told, the employee is not offered
+    back = await call.press("9")  # the main menu again: its employee option is its own line
+    assert back.said[-1] == "للتحدث مع موظف اضغط صفر."
+    assert sum("موظف" in line for line in back.said) == 1
 
 
 @pytest.mark.parametrize("forgery", ["unsigned", "other token", "tampered", "other url"])
@@ -142,7 +192,7 @@ async def test_star_repeats_and_nine_goes_back_without_asking_the_dialogue(
     assert categories.said[0] == "وش نوع المشكلة؟"
     assert (await call.press("*")).said == categories.said
     back = await call.press("9")
-    assert back.said[:4] == main_menu.said[:4]
+    assert back.said[:3] == main_menu.said[:3]
     assert fake_rasa.messages == ["/greet", "/report_complaint"]
 
 
@@ -203,11 +253,26 @@ async def test_digits_are_sent_as_typed(phone: Caller, fake_rasa: FakeRasa):
     assert fake_rasa.messages == ["/greet", "6108772785"]
 
 
+async def test_a_goodbye_the_dialogue_says_to_spoken_words_ends_the_call(
+    phone: Caller, fake_rasa: FakeRasa
+):
+    fake_rasa.replies["/greet"] = [{"text": "How can I help you?", "buttons": []}]
+    goodbye = {"text": "Thank you for contacting Balagh 940. Goodbye!", "custom": {"end": True}}
+    fake_rasa.replies["no thanks"] = [goodbye]
+    call = phone()
+    await call.dial()
+    await call.press("2")
+    ended = await call.speak("no thanks")
+    assert ended.said == ["Thank you for contacting Balagh nine four zero. Goodbye!"]
+    assert ended.has("Hangup")
+    assert not ended.has("Gather")
+
+
 async def test_the_dialogues_handoff_rings_the_agents_and_no_answer_leaves_a_voicemail(
     phone: Caller, report_bot: ReportBot, services: Services
 ):
     call = await at_main_menu(phone)
-    transfer = await call.press("3")
+    transfer = await call.speak("ابي موظف")
     assert transfer.said == ["جاري تحويلك."]
     assert transfer.attribute("Dial", "action") == f"{VOICE_URL}?s=3"
     voicemail = await call.dial_ended("no-answer")

@@ -81,7 +81,26 @@ def test_digits_are_sent_as_typed_and_one_key_still_picks_an_option():
 
 
 def test_language_keys():
-    assert (chosen_language("1"), chosen_language("2"), chosen_language("3")) == ("ar", "en", None)
+    keyed = (chosen_language("1", ""), chosen_language("2", ""), chosen_language("3", ""))
+    assert keyed == ("ar", "en", None)
+
+
+@pytest.mark.parametrize(
+    ("speech", "language"),
+    [
+        ("English", "en"),
+        ("english please", "en"),
+        ("انجليزي", "en"),
+        ("انقلش", "en"),  # "English" as the Arabic recogniser writes it
+        ("عربي", "ar"),
+        ("بالعربي لو سمحت", "ar"),
+        ("Arabic", "ar"),
+        ("hello", None),
+        ("English عربي", None),  # both named: ask again
+    ],
+)
+def test_the_language_said_at_the_first_prompt(speech, language):
+    assert chosen_language("", speech) == language
 
 
 def test_numbers_are_read_digit_by_digit_in_groups_in_the_callers_language():

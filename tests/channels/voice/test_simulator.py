@@ -85,7 +85,7 @@ async def test_a_whole_call_from_the_simulator(simulator: tuple[Page, Services])
         await expect(transcript).to_contain_text(then)
 
     await page.click("#call")
-    await expect(transcript).to_contain_text("للعربية اضغط 1.")
+    await expect(transcript).to_contain_text("للعربية اضغط 1 أو قل عربي.")
     await expect(steps.first).to_contain_text("<Gather")
     await press("1", "كيف أقدر أخدمك؟")
     await press("1", "وش نوع المشكلة؟")
@@ -119,8 +119,8 @@ async def test_a_whole_call_from_the_simulator(simulator: tuple[Page, Services])
                 range.setEnd(text, start + length);
                 return range.getBoundingClientRect().x;
             };
-            const sentence = text.data.indexOf("للعربية اضغط 1.");
-            return { first: x(sentence, 7), stop: x(sentence + 14, 1) };
+            const sentence = text.data.indexOf("للعربية اضغط 1 أو قل عربي.");
+            return { first: x(sentence, 7), stop: x(sentence + 25, 1) };
         }"""
     )
     assert placed["stop"] < placed["first"], placed

@@ -23,11 +23,12 @@ def test_the_language_menu_after_greeting_and_announcement_any_key_cuts_them_sho
         f"{HEAD}<Response>"
         '<Start><Recording channels="mono" recordingStatusCallback="https://x/r?kind=call_recording"'
         ' recordingStatusCallbackEvent="completed" /></Start>'
-        '<Gather action="https://x/v?s=2" input="dtmf" method="POST" numDigits="1" timeout="5">'
+        f'<Gather action="https://x/v?s=2" hints="{twiml.LANGUAGE_HINTS}" input="dtmf speech" '
+        'language="en-US" method="POST" numDigits="1" speechTimeout="2" timeout="5">'
         f"<Say {AR}>أهلاً</Say>"
         "<Play>https://x/a/ramadan</Play>"
-        f"<Say {EN}>For English, press 2.</Say>"
-        f"<Say {AR}>للعربية اضغط 1.</Say>"
+        f"<Say {EN}>For English, press 2 or say English.</Say>"
+        f"<Say {AR}>للعربية اضغط 1 أو قل عربي.</Say>"
         f"</Gather>{SILENCE}</Response>"
     )
 

@@ -1,0 +1,86 @@
+"""A call to the action server whose connection drops before any answer is sent once more."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from nlu_components import speedups
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
+    """Serve `answers` in turn ("drop", "ok", "error", "slow"); one action call with `options`
+    (Rasa's own: a timeout); (result, requests)."""
+    seen: list[str] = []
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        answer = answers[len(seen)]
+        seen.append(answer)
+        if answer == "drop":
+            assert request.transport is not None
+            request.transport.close()  # the connection closes before any answer
+            await asyncio.sleep(0.1)
+        if answer == "slow":
+            await asyncio.sleep(2)
+        if answer == "error":
+            return web.json_response({"error": "boom"}, status=500)
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            result: Any = await endpoint.request(
+                json={"next_action": "x"}, method="post", **options
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:  # noqa: UP041 (3.10: not the builtin)
+            result = error
+        kept = getattr(endpoint, "_balagh_session", None)  # the kept session (fix 2)
+        if kept is not None:
+            await kept[1].close()
+        return result, len(seen)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def installed() -> None:
+    speedups.install()
+
+
+def test_a_dropped_connection_is_tried_once_more() -> None:
+    assert asyncio.run(call_server(["drop", "ok"])) == ({"events": [], "responses": []}, 2)
+
+
+def test_two_drops_are_rasas_failure_as_before() -> None:
+    result, requests = asyncio.run(call_server(["drop", "drop", "ok"]))
+    assert isinstance(result, aiohttp.ClientConnectionError)
+    assert requests == 2
+
+
+def test_an_answer_even_an_error_is_never_sent_again() -> None:
+    result, requests = asyncio.run(call_server(["error", "ok"]))
+    assert isinstance(result, ClientResponseError)  # Rasa's: the action server answered
+    assert requests == 1
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [0.3, aiohttp.ClientTimeout(sock_read=0.3)],  # Rasa's whole-call timeout; a read timeout
+)
+def test_a_timeout_is_never_sent_again(timeout: Any) -> None:
+    result, requests = asyncio.run(call_server(["slow", "ok"], timeout=timeout))
+    assert isinstance(result, asyncio.TimeoutError)
+    assert requests == 1
