@@ -22,7 +22,7 @@ ANY = "*"  # the rollup's "every category" / "every district"
 _BUCKET_BASE = 1.05
 _MS_PER_MINUTE = 60_000
 _NOT_STAFF = frozenset({"system", "citizen"})
-CallEventKind = Literal["started", "self_service", "transferred", "abandoned"]
+CallEventKind = Literal["started", "self_service", "transferred", "abandoned", "busy"]
 CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
 # Every metric of `contributions` except the per-day ones ("created", "open").
@@ -115,7 +115,8 @@ class CallEvent(BaseModel):
     """One moment of a call on the 940 line, recorded by the voice channel.
 
     `started` once per call; then one outcome: `self_service` (finished without an
-    employee), `transferred` (to an employee) or `abandoned` (hung up at menu `step`).
+    employee), `transferred` (to an employee), `abandoned` (hung up at menu `step`) or
+    `busy` (turned away: every line was taken; offered a call-back or a voicemail).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -210,6 +211,7 @@ class CallFigures(BaseModel):
     transferred: int
     abandoned: int
     abandoned_by_step: dict[str, int]
+    busy: int
 
 
 class KpiReport(BaseModel):
@@ -327,5 +329,6 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             transferred=calls.get("transferred", 0),
             abandoned=sum(abandoned.values()),
             abandoned_by_step=_sorted_counts(abandoned),
+            busy=calls.get("busy", 0),
         ),
     )

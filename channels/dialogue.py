@@ -1,8 +1,9 @@
 """The one way every channel talks to the dialogue core: Rasa's REST channel.
 
 A channel sends the user's text (or a button payload) with metadata and gets the bot's
-messages back. Rasa's own timeout is not ours: the phone must never wait more than a few
-seconds, so every call is bounded and failures surface as one exception channels handle.
+messages back. Rasa's own timeout is not ours: every call is bounded (the chat channels by
+the client's timeout, the phone by its own longer one: it holds the caller meanwhile), and
+failures surface as one exception channels handle.
 """
 
 from typing import Any
@@ -53,21 +54,32 @@ class Metadata(BaseModel):
     sources: dict[str, str] = {}
 
 
+CONNECT_SECONDS = 3.0  # a dialogue core that does not even accept the connection is down
+
+
 class DialogueClient:
     def __init__(self, base_url: str, timeout_seconds: float, http: httpx.AsyncClient) -> None:
         self.url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
         self.timeout = timeout_seconds
         self.http = http
 
-    async def send(self, sender_id: str, text: str, metadata: Metadata) -> list[BotMessage]:
-        """The bot's answer to one user message, or DialogueUnavailable."""
+    async def send(
+        self, sender_id: str, text: str, metadata: Metadata, seconds: float | None = None
+    ) -> list[BotMessage]:
+        """The bot's answer to one user message, or DialogueUnavailable: an error, or no
+        answer within `seconds` (the client's timeout by default)."""
+        seconds = seconds or self.timeout
         body = {
             "sender": sender_id,
             "message": text,
             "metadata": metadata.model_dump(mode="json", exclude_none=True),
         }
         try:
-            response = await self.http.post(self.url, json=body, timeout=self.timeout)
+            response = await self.http.post(
+                self.url,
+                json=body,
+                timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_SECONDS)),
+            )
             response.raise_for_status()
             return _MESSAGES.validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
+from bot.call_admission import calls_in_progress
 from bot.clock import utc_now
 from bot.services import Services
 
@@ -23,9 +24,18 @@ class ComponentState(BaseModel):
     latency_ms: float | None = None
 
 
+class PhoneLine(BaseModel):
+    """The calls the 940 line serves now, over every replica, and how many it takes at once
+    (`BALAGH_VOICE_CALL_LIMIT`; None: no limit) before callers hear that lines are busy."""
+
+    calls_in_progress: int
+    call_limit: int | None
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     components: dict[str, ComponentState]
+    phone_line: PhoneLine | None  # None while the store does not answer
 
 
 async def _timed(check: "asyncio.Future[str] | asyncio.Task[str]") -> ComponentState:
@@ -72,4 +82,15 @@ async def health(services: ServicesDep) -> Health:
     )
     components["worker"] = _worker_state(services)
     degraded = any(component.state == "down" for component in components.values())
-    return Health(status="degraded" if degraded else "ok", components=components)
+    return Health(
+        status="degraded" if degraded else "ok",
+        components=components,
+        phone_line=None if components["store"].state == "down" else await _phone_line(services),
+    )
+
+
+async def _phone_line(services: Services) -> PhoneLine:
+    return PhoneLine(
+        calls_in_progress=await calls_in_progress(services.store, utc_now()),
+        call_limit=services.settings.voice_call_limit or None,
+    )

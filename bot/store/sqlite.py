@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from pydantic import BaseModel
 
-from bot.clock import to_ms, utc_now
+from bot.clock import from_ms, to_ms, utc_now
 from bot.complaint import Complaint
 from bot.kpi import (
     ABANDONED_METRIC,
@@ -179,6 +179,16 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE remind_watch_ms IS NOT NULL;
     """
     + outbox.OUTBOX_SCHEMA,
+    # Slots: the calls the phone line is serving (admission control).
+    """
+    CREATE TABLE slots (
+        pool TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (pool, holder)
+    ) WITHOUT ROWID;
+    CREATE INDEX slots_expiry ON slots (pool, expires_ms);
+    """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -641,9 +651,11 @@ class SqliteStore(Store):
                 (key, to_ms(now)),
             ).fetchone()
             if claimed is not None:
-                return InboundClaim(first=True, reply=None)
-            row = db.execute("SELECT reply FROM inbound_claims WHERE key = ?", (key,)).fetchone()
-            return InboundClaim(first=False, reply=row[0] if row else None)
+                return InboundClaim(first=True, reply=None, claimed_at=now)
+            reply, claimed_ms = db.execute(
+                "SELECT reply, claimed_ms FROM inbound_claims WHERE key = ?", (key,)
+            ).fetchone()
+            return InboundClaim(first=False, reply=reply, claimed_at=from_ms(claimed_ms))
 
         return await self._write(transaction)
 
@@ -721,6 +733,39 @@ class SqliteStore(Store):
             return int(row[0])
 
         return await self._write(transaction)
+
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        now_ms = to_ms(now)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            """Atomic: the writer thread runs one transaction at a time."""
+            db.execute("DELETE FROM slots WHERE pool = ? AND expires_ms <= ?", (pool, now_ms))
+            held = db.execute(
+                "SELECT COUNT(*), SUM(holder = ?) FROM slots WHERE pool = ?", (holder, pool)
+            ).fetchone()
+            if not held[1] and held[0] >= limit:
+                return False
+            db.execute(
+                "INSERT INTO slots (pool, holder, expires_ms) VALUES (?, ?, ?) "
+                "ON CONFLICT (pool, holder) DO UPDATE SET expires_ms = excluded.expires_ms",
+                (pool, holder, to_ms(expires_at)),
+            )
+            return True
+
+        return await self._write(transaction)
+
+    async def release_slot(self, pool: str, holder: str) -> None:
+        await self._write_statement(
+            "DELETE FROM slots WHERE pool = ? AND holder = ?", (pool, holder)
+        )
+
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        rows = await self._fetch_all(
+            "SELECT COUNT(*) FROM slots WHERE pool = ? AND expires_ms > ?", (pool, to_ms(now))
+        )
+        return int(rows[0][0])
 
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
         await self._write_statement(

@@ -25,10 +25,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "nav.handoffs": ("طلبات موظف", "Employee requests"),
     "handoffs.title": ("بانتظار موظف", "Waiting for an employee"),
     "handoffs.lead": (
-        "من طلبوا موظفاً في واتساب أو الرسائل النصية أو تيليجرام أو المحادثة في الموقع، الأقدم"
-        " أولاً. استلم الطلب ثم تواصل مع المواطن.",
-        "People who asked for an employee on WhatsApp, SMS, Telegram or the web chat, longest"
-        " waiting first. Take a request, then contact the citizen.",
+        "من طلبوا موظفاً في واتساب أو الرسائل النصية أو تيليجرام أو المحادثة في الموقع، ومن"
+        " طلبوا معاودة الاتصال بهم على 940، الأقدم أولاً. استلم الطلب ثم تواصل مع المواطن.",
+        "People who asked for an employee on WhatsApp, SMS, Telegram or the web chat, or to be"
+        " called back on 940, longest waiting first. Take a request, then contact the citizen.",
     ),
     "handoffs.empty": ("لا أحد بانتظار موظف.", "Nobody is waiting for an employee."),
     "handoffs.take": ("استلام الطلب", "Take it"),
@@ -39,6 +39,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "handoffs.outside_hours": ("طُلب خارج وقت الدوام", "Asked outside working hours"),
     "handoffs.reason": ("السبب", "Reason"),
     "handoffs.reason.requested": ("طلب التحدث مع موظف", "Asked to talk to an employee"),
+    "handoffs.reason.call_back": (
+        "اتصل بـ 940 والخطوط مشغولة، وطلب أن نعاود الاتصال به",
+        "Called 940 while every line was busy and asked to be called back",
+    ),
     "handoffs.reason.not_understood": (
         "لم يفهمه المساعد الآلي",
         "The assistant did not understand them",
@@ -178,6 +182,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "kpi.self_service": ("اكتملت دون موظف", "Completed without an employee"),
     "kpi.transferred": ("حُوّلت إلى موظف", "Transferred to an employee"),
     "kpi.abandoned": ("أُغلقت قبل الإكمال", "Abandoned"),
+    "kpi.busy": ("الخطوط مشغولة: عُرض معاودة الاتصال", "Lines busy: offered a call-back"),
     "kpi.abandoned_by_step": ("الإغلاق حسب خطوة القائمة", "Abandoned at each menu step"),
     "admin.users": ("حسابات الموظفين", "Staff accounts"),
     "admin.new_user": ("حساب جديد", "New account"),

@@ -20,7 +20,9 @@ from channels.dialogue import BotMessage, Button
 from channels.rendering import chosen_payload
 from channels.voice.texts import say
 
-PromptKind = Literal["language", "menu", "digits", "speech", "recording", "voicemail", "transfer"]
+PromptKind = Literal[
+    "language", "busy", "menu", "digits", "speech", "recording", "voicemail", "transfer"
+]
 MAX_RECORDING_SECONDS: Final = 300
 DEFAULT_RECORDING_SECONDS: Final = 120
 EMPLOYEE_KEY: Final = "0"

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Response
 from bot.announcements import Announcement
 from bot.api.deps import ServicesDep
 from bot.attachments import UnknownKey, sniff
+from bot.call_admission import release
 from bot.clock import utc_now
 from bot.kpi import CallEvent
 from bot.phone import InvalidPhone, normalise_phone
@@ -24,13 +25,12 @@ from bot.types import Language
 from channels.deps import DialogueDep
 from channels.recordings import RecordingKind, Recordings
 from channels.twilio_webhook import TwilioForm, parse
-from channels.voice import twiml
-from channels.voice.call import MAX_HOLDS, Step, answer_call
-from channels.voice.fallback import fallback_answer, out_of_service, voices
+from channels.voice.call import Step, answer_call
+from channels.voice.fallback import fallback_answer
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
 from channels.voice.state import VoicemailReason, forget_call, load_call
-from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
+from channels.voice.urls import VOICE_PATH, RecordingUse
 from channels.voice.voicemail import Voicemail, keep_voicemail
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ router = APIRouter(prefix=VOICE_PATH, tags=["channels"])
 TWIML = "application/xml"
 StepNumber = Annotated[int | None, Query(alias="s", ge=1, le=100_000)]
 Silent = Annotated[bool, Query(alias="e")]
-Holds = Annotated[int, Query(alias="h", ge=0, le=MAX_HOLDS)]
 
 
 @router.post("", summary="Twilio Voice: a call starts, or the caller answered a prompt")
@@ -48,33 +47,24 @@ async def voice(
     dialogue: DialogueDep,
     number: StepNumber = None,
     silent: Silent = False,
-    holds: Holds = 0,
 ) -> Response:
     request = parse(CallRequest, form)
-    settings = services.settings
-
-    def hold() -> str:
-        if number is None or holds >= MAX_HOLDS:
-            return out_of_service(settings, request.caller_phone)
-        url = step_url(settings, number, silent=silent, holds=holds + 1)
-        return twiml.hold(url, "ar", voices(settings))
-
-    reply, after = await answer_call(services, dialogue, request, Step(number, silent), hold)
-    for work in after:
-        in_background(work())
+    reply = await answer_call(services, dialogue, request, Step(number, silent))
     return Response(reply, media_type=TWIML)
 
 
 @router.post("/status", status_code=204, summary="Twilio Voice: the call's status changed")
 async def status(form: TwilioForm, services: ServicesDep) -> None:
-    """At the call's end, its outcome for the KPIs: served, transferred, or abandoned where."""
+    """At the call's end, its line is free again, and its outcome goes to the KPIs: served,
+    transferred, or abandoned where (a call turned away was counted when it was)."""
     request = parse(CallRequest, form)
     if request.call_status not in FINAL_CALL_STATUSES:
         return
+    await release(services.store, request.call_sid)
     state = await load_call(services.store, request.call_sid)
     if state is None:
         return
-    if not state.transferred:
+    if not (state.transferred or state.turned_away):
         served = state.served
         event = CallEvent(
             call_id=request.call_sid,

@@ -16,7 +16,7 @@ from channels.voice.prompt import Prompt
 
 CALL_KIND: Final = "voice_call"
 LANGUAGE_KIND: Final = "caller_language"
-VoicemailReason = Literal["dialogue_unavailable", "after_hours", "no_answer"]
+VoicemailReason = Literal["dialogue_unavailable", "after_hours", "no_answer", "lines_busy"]
 
 
 class CallState(BaseModel):
@@ -36,6 +36,7 @@ class CallState(BaseModel):
     told_conventions: bool = False
     voicemail_reason: VoicemailReason | None = None
     transferred: bool = False
+    turned_away: bool = False  # the lines were busy when it started
     served: bool = False  # what the caller called for is done (self-service)
     references: list[str] = []  # complaints reported during the call
 

@@ -81,6 +81,22 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "Thank you for calling Balagh 940. Goodbye.",
     },
     "hold": {"ar": "لحظات من فضلك.", "en": "One moment please."},
+    "still_holding": {"ar": "شكراً لانتظارك، لحظات.", "en": "Thank you for waiting, one moment."},
+    "lines_busy": {
+        "ar": "جميع خطوطنا مشغولة الآن.",
+        "en": "All our lines are busy right now.",
+    },
+    "call_back_offer": {
+        "ar": "ليتصل بك أحد موظفينا على رقمك في أقرب وقت اضغط 1، أو ابقَ على الخط لتترك رسالة.",
+        "en": "To have one of our employees call you back on this number as soon as possible, "
+        "press 1. Or stay on the line to leave a message.",
+    },
+    "call_back_promised": {
+        "ar": "سجلنا طلبك، وبيتصل بك أحد موظفينا على الرقم المنتهي بـ {last} في أقرب وقت. "
+        "شكراً لاتصالك.",
+        "en": "Done: one of our employees will call you back on the number ending in {last} "
+        "as soon as possible. Thank you for calling.",
+    },
     "reported": {
         "ar": "تم تسجيل بلاغك برقم {reference}. شكراً لاتصالك ببلاغ 940.",
         "en": "Your report is registered with number {reference}. "
@@ -99,6 +115,10 @@ VOICEMAIL_DESCRIPTIONS: Final[dict[str, dict[Language, str]]] = {
     "no_answer": {
         "ar": "رسالة صوتية تركها المتصل بعد ما تعذر الرد عليه. استمع للتسجيل.",
         "en": "Voice message left when no employee could answer. Listen to the recording.",
+    },
+    "lines_busy": {
+        "ar": "رسالة صوتية تركها المتصل وجميع الخطوط مشغولة. استمع للتسجيل.",
+        "en": "Voice message left while all lines were busy. Listen to the recording.",
     },
 }
 GATHER_LANGUAGES: Final[dict[Language, str]] = {"ar": "ar-SA", "en": "en-US"}
