@@ -1,17 +1,24 @@
-"""Recordings for the phone line: mono, 8 kHz, loudness-normalised, silence trimmed.
+"""Audio for the phone line: 8 kHz mono, what a telephone carries (anything richer is wasted).
 
-What the 940 line plays must sound the same level as its other prompts and start at
-once; telephone audio is 8 kHz mono, so anything richer is wasted bytes. pydub drives
-ffmpeg (a separate process), so the conversion runs in a worker thread of its own, at a
-lower CPU priority that its ffmpeg processes inherit (on Linux a thread's niceness is its
-own): a burst of recordings then waits for the calls instead of slowing every caller.
+- Announcements the line plays (`telephone_audio`): loudness-normalised and silence trimmed,
+  so they sound like the line's other prompts and start at once. pydub drives ffmpeg from a
+  worker thread of its own, at a lower CPU priority its ffmpeg processes inherit (on Linux a
+  thread's niceness is its own).
+- Callers' recordings (`compact_recording`), a burst of them when everyone calls at once:
+  one ffmpeg process each, at a lower CPU priority, fed and read through pipes. None of the
+  audio passes through Python, so converting holds neither the service's interpreter (its
+  GIL) nor a core from the calls: the burst waits for the callers, not they for it.
 """
 
 import asyncio
 import io
 import os
+import shutil
+import tempfile
+from asyncio.subprocess import DEVNULL, PIPE
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
@@ -72,13 +79,29 @@ async def telephone_audio(data: bytes) -> bytes:
     return await _in_converter(_convert, data)
 
 
-def _compress(data: bytes) -> bytes:
-    out = io.BytesIO()
-    mono = _decode(data).set_channels(1).set_frame_rate(TELEPHONE_RATE)
-    mono.export(out, format="mp3", bitrate=RECORDING_BITRATE)
-    return out.getvalue()
+COMPACT = (
+    *("nice", "-n", str(NICENESS), "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error"),
+    *("-i", "pipe:0", "-ac", "1", "-ar", str(TELEPHONE_RATE), "-b:a", RECORDING_BITRATE),
+    *("-f", "mp3", "-y"),
+)
 
 
 async def compact_recording(data: bytes) -> bytes:
-    """A caller's recording as mono 8 kHz MP3: about 2 kB a second, plays in any browser."""
-    return await _in_converter(_compress, data)
+    """A caller's recording as mono 8 kHz MP3: about 2 kB a second, plays in any browser.
+
+    ffmpeg writes a file, not a pipe: it goes back to the start to note the encoder's delay
+    and padding, which players then skip (through a pipe the MP3 would start with silence)."""
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="balagh-audio-"))
+    try:
+        target = folder / "recording.mp3"
+        process = await asyncio.create_subprocess_exec(
+            *COMPACT, str(target), stdin=PIPE, stdout=DEVNULL, stderr=PIPE
+        )
+        _, errors = await process.communicate(data)
+        mp3 = await asyncio.to_thread(target.read_bytes) if process.returncode == 0 else b""
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+    if not mp3:
+        reason = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no audio"]
+        raise UnreadableAudio(f"the file is not audio ffmpeg can read: {reason[0][:200]}")
+    return mp3

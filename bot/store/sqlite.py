@@ -4,17 +4,23 @@ WAL lets the reader connection answer while the writer commits; synchronous=FULL
 makes every acknowledged commit survive a power cut. Reads go through an aiosqlite
 connection. Writes go to one dedicated writer thread that owns a plain sqlite3
 connection: a write method hands it a synchronous function, and the thread runs
-BEGIN IMMEDIATE, that function and COMMIT (or ROLLBACK) in one go. So a transaction
-costs one hop from the event loop and back, however many statements it runs, and no
-lock is held across event-loop turns while other writers wait; the thread runs one
-job at a time, so transactions never interleave.
+BEGIN IMMEDIATE, that function and COMMIT in one go. So a transaction costs one hop from
+the event loop and back, however many statements it runs, and no lock is held across
+event-loop turns while other writers wait; the thread runs one function at a time, so
+transactions never interleave.
+
+Group commit: the functions handed over while a commit is in flight share the next one
+(a commit waits for the disk, and a busy disk allows only so many a second). Each runs in
+a savepoint of its own, so one that fails leaves nothing and the others still commit, and
+each write method returns only once the commit holding its work is durable.
 """
 
 import asyncio
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -287,6 +293,11 @@ class SqliteStore(Store):
         self._writer: ThreadPoolExecutor | None = None
         # Created, used and closed only on the writer thread (sqlite3 checks that).
         self._write_db: sqlite3.Connection | None = None
+        # Transactions handed over and not yet taken by the writer thread, and whether a
+        # job to commit them is already on its way to it.
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]] = []
+        self._commit_on_its_way = False
+        self._queue_lock = threading.Lock()
         self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
@@ -353,8 +364,51 @@ class SqliteStore(Store):
         return await asyncio.get_running_loop().run_in_executor(self._writer, job)
 
     async def _write(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `transaction` whole on the writer thread: one hop from the event loop."""
-        return await self._on_writer(partial(self._transact, transaction))
+        """Run `transaction` whole on the writer thread (one hop from the event loop), in
+        the next commit there: the transactions queued meanwhile share it."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        done: Future[T] = Future()
+        with self._queue_lock:
+            self._queued.append((transaction, done))
+            send, self._commit_on_its_way = not self._commit_on_its_way, True
+        if send:
+            self._writer.submit(self._commit_queued)
+        return await asyncio.wrap_future(done)
+
+    def _commit_queued(self) -> None:
+        """On the writer thread: every transaction queued so far, in one commit."""
+        with self._queue_lock:
+            queued, self._queued, self._commit_on_its_way = self._queued, [], False
+        # a write whose caller stopped waiting (cancelled) before it ran is not run
+        batch = [(write, done) for write, done in queued if done.set_running_or_notify_cancel()]
+        try:
+            outcomes = self._transact(partial(self._each_in_a_savepoint, batch))
+        except BaseException as exc:  # the commit itself failed: none of them happened
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for (_, done), (value, error) in zip(batch, outcomes, strict=True):
+            if error is None:
+                done.set_result(value)
+            else:
+                done.set_exception(error)
+
+    @staticmethod
+    def _each_in_a_savepoint(
+        batch: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]],
+        db: sqlite3.Connection,
+    ) -> list[tuple[Any, Exception | None]]:
+        outcomes: list[tuple[Any, Exception | None]] = []
+        for transaction, _ in batch:
+            db.execute("SAVEPOINT one_write")
+            try:
+                outcomes.append((transaction(db), None))
+            except Exception as exc:
+                db.execute("ROLLBACK TO one_write")
+                outcomes.append((None, exc))
+            db.execute("RELEASE one_write")
+        return outcomes
 
     def _transact(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
         """On the writer thread: commit what `transaction` did, or roll it all back."""
