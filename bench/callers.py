@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import uvicorn
@@ -58,7 +59,7 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dialogue import STOCK_SCRIPTS, drive, stock_model  # noqa: E402
+from bench.dialogue import STOCK_SCRIPTS, Connection, drive, stock_model  # noqa: E402
 from bot.handoffs import RECORD_KIND as HANDOFF_KIND  # noqa: E402
 from bot.handoffs import HandoffRequest  # noqa: E402
 from bot.store.base import ComplaintFilter, Cursor  # noqa: E402
@@ -72,6 +73,7 @@ PUBLIC = "https://balagh.example"
 P95_TARGET_MS = 1000.0
 RATIO_TARGET = 12.0  # callers at once per reference turn/s
 REFERENCE_CONVERSATIONS, REFERENCE_SECONDS = 50, 20.0  # bench/dialogue.py's defaults
+WEBHOOK_TIMEOUT_SECONDS = 15.0  # Twilio's
 SETTLE_SECONDS = 5.0  # between runs: recordings still being converted finish
 # Arabic; report a problem; roads; Al Hofuf; (record); yes, my number; send it.
 KEYS_BEFORE_RECORDING = ("1", "1", "1", "1")
@@ -115,11 +117,35 @@ class Apology(Exception):
 
 
 class TimedCall(SimulatedCall):
-    """A simulated call that times each prompt (its holds included) and checks it."""
+    """A simulated call that times each prompt (its holds included) and checks it.
+
+    Its webhooks go out as Twilio sends them (signed, a connection each) from the light
+    client bench/dialogue.py measures with: httpx would take a few milliseconds of CPU per
+    request from the two cores the servers under test have.
+    """
 
     def __init__(self, results: Results, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.results = results
+
+    async def post(self, url: str, fields: dict[str, Any]) -> httpx.Response:
+        params = {name: str(value) for name, value in fields.items()}
+        signature = self.validator.compute_signature(url, params)
+        target = urlsplit(url.replace(self.base_url, self.server or self.base_url, 1))
+        connection = Connection(target.hostname or "127.0.0.1", target.port or 80)
+        try:
+            async with asyncio.timeout(WEBHOOK_TIMEOUT_SECONDS):
+                status, body = await connection.post(
+                    f"{target.path}?{target.query}" if target.query else target.path,
+                    urlencode(params).encode(),
+                    "application/x-www-form-urlencoded",
+                    {"X-Twilio-Signature": signature},
+                )
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
+            raise httpx.TransportError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            await connection.close()
+        return httpx.Response(status, content=body)
 
     async def timed(self, prompt: str, action: Awaitable[Answer]) -> Answer:
         """The `prompt` an action leads to, following holds as Twilio does (their pause too)."""
@@ -301,9 +327,7 @@ class Line:
         """`callers` at once, each one whole report; their figures."""
         assert self.stack is not None
         results = Results()
-        # a connection per webhook, as Twilio makes them (none idle past the server's keep-alive)
-        limits = httpx.Limits(max_connections=callers, max_keepalive_connections=0)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        async with httpx.AsyncClient() as http:  # SimulatedCall's; TimedCall posts on its own
             started = time.perf_counter()
             await asyncio.gather(
                 *(

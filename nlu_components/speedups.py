@@ -1,4 +1,4 @@
-"""Seven Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Nine Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
 All keep Rasa's behaviour and only remove work whose result Rasa throws away:
 
@@ -30,6 +30,15 @@ All keep Rasa's behaviour and only remove work whose result Rasa throws away:
    the process, and every full collection walks them all again (tenths of a second, while no
    message is answered). Once a model is loaded they are moved out of the collector's sight
    (`gc.freeze()`); the conversations' objects are still collected as before.
+8. The empty-domain check. Before looking at each message's intent, Rasa asks whether the
+   domain is empty by turning the whole domain into a dictionary and comparing it with a
+   newly built empty domain's, for every message. A loaded domain does not change, so the
+   answer is remembered for each domain.
+9. Applied events. The events a conversation has applied (without those undone) are
+   recomputed from all its events, with a type check for each, several times per message
+   (to check the session, predict, run a form, log). They are now kept while the tracker
+   gains no event and its first and last events stay the same, and each caller gets its own
+   copy of the list.
 """
 
 from __future__ import annotations
@@ -53,6 +62,8 @@ def install() -> None:
     _install_sequential_graph_runs()
     _install_state_reuse()
     _install_freeze_after_load()
+    _install_empty_domain_check()
+    _install_applied_events_reuse()
 
 
 def _install_response_validation(remote_action: Any) -> None:
@@ -267,3 +278,42 @@ def _install_freeze_after_load() -> None:
         gc.freeze()
 
     Agent.load_model = load_model_then_freeze  # type: ignore[method-assign]
+
+
+def _install_empty_domain_check() -> None:
+    from rasa.shared.core.domain import Domain
+
+    is_empty = Domain.is_empty
+
+    def remembered_is_empty(self: Any) -> bool:
+        known = self.__dict__.get("_balagh_is_empty")
+        if known is None:
+            known = self.__dict__["_balagh_is_empty"] = bool(is_empty(self))
+        return bool(known)
+
+    remembered_is_empty.__wrapped__ = is_empty  # type: ignore[attr-defined]
+    Domain.is_empty = remembered_is_empty  # type: ignore[method-assign]
+
+
+def _install_applied_events_reuse() -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    applied_events = DialogueStateTracker.applied_events
+
+    def reused_applied_events(self: Any) -> list[Any]:
+        events = self.events
+        first, last = (events[0], events[-1]) if events else (None, None)
+        kept = self.__dict__.get("_balagh_applied")
+        if not (
+            kept
+            and kept[0] is events
+            and kept[1] == len(events)
+            and kept[2] is first
+            and kept[3] is last
+        ):
+            kept = (events, len(events), first, last, applied_events(self))
+            self.__dict__["_balagh_applied"] = kept
+        return list(kept[4])  # callers may change the list they get
+
+    reused_applied_events.__wrapped__ = applied_events  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = reused_applied_events  # type: ignore[method-assign]

@@ -1,0 +1,85 @@
+"""nlu_components/speedups.py: what Rasa computes again and again, kept, with the same result."""
+
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+import nlu_components  # noqa: F401 - installs the fixes
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet, inform]
+slots:
+  category:
+    type: text
+    mappings: [{type: custom}]
+forms:
+  report_form:
+    required_slots: [category]
+"""
+)
+
+
+def user(intent: str) -> UserUttered:
+    return UserUttered(f"/{intent}", {"name": intent, "confidence": 1.0})
+
+
+def rasa_applied(tracker: DialogueStateTracker) -> list[Event]:
+    return DialogueStateTracker.applied_events.__wrapped__(tracker)  # type: ignore[attr-defined]
+
+
+def test_applied_events_are_rasas_after_every_event_whatever_callers_do_with_them() -> None:
+    script: list[Event] = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("greet"),
+        ActionExecuted("utter_greet"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("inform"),
+        ActionExecuted("report_form"),
+        ActiveLoop("report_form"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("inform"),
+        ActionExecuted("report_form"),  # the loop again: undoes what came between
+        SlotSet("category", "roads"),
+        ActionExecuted("utter_wrong"),
+        ActionReverted(),
+        user("greet"),
+        UserUtteranceReverted(),
+        Restarted(),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("greet"),
+    ]
+    tracker = DialogueStateTracker("caller", DOMAIN.slots)
+    for event in script:
+        tracker.update(event, DOMAIN)
+        applied = tracker.applied_events()
+        assert applied == rasa_applied(tracker)
+        applied.clear()  # a caller changing its list changes nothing for the next
+        assert tracker.applied_events() == rasa_applied(tracker)
+
+
+def test_a_tracker_keeping_only_its_latest_events_is_never_answered_from_before() -> None:
+    tracker = DialogueStateTracker("caller", DOMAIN.slots, max_event_history=3)
+    for intent in ("greet", "inform", "greet", "inform", "greet"):
+        tracker.update(user(intent), DOMAIN)
+        assert tracker.applied_events() == rasa_applied(tracker)
+
+
+def test_an_empty_domain_is_told_from_a_full_one_as_rasa_does() -> None:
+    for domain in (DOMAIN, Domain.empty()):
+        expected = Domain.is_empty.__wrapped__(domain)  # type: ignore[attr-defined]
+        assert domain.is_empty() is expected
+        assert domain.is_empty() is expected
+    assert not DOMAIN.is_empty()
+    assert Domain.empty().is_empty()
