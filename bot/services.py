@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+import aiohttp
 import httpx
 
 from bot.attachments import AttachmentStorage
@@ -17,6 +18,7 @@ from bot.settings import Settings
 from bot.store import create_store
 from bot.store.base import Store
 from bot.worker import Worker
+from channels.dialogue import dialogue_session
 from channels.recordings import Recordings
 from channels.voice.followup import follow_up_calls
 
@@ -29,7 +31,8 @@ class Services:
     complaints: ComplaintService
     auth: Authenticator
     worker: Worker
-    http: httpx.AsyncClient  # one connection pool for every outbound call (Rasa, providers)
+    http: httpx.AsyncClient  # one connection pool for outbound calls (providers, recordings)
+    dialogue_http: aiohttp.ClientSession  # the dialogue core's turns (channels/dialogue.py)
     attachments: AttachmentStorage
     dispatcher: Dispatcher  # delivers the notification outbox (run by the worker)
 
@@ -66,11 +69,13 @@ class Services:
                 follow_ups=(partial(follow_up_calls, complaints, recordings),),
             ),
             http=http,
+            dialogue_http=dialogue_session(),
             dispatcher=dispatcher,
             attachments=attachments,
         )
 
     async def stop(self) -> None:
         await self.dispatcher.providers.close()
+        await self.dialogue_http.close()
         await self.http.aclose()
         await self.store.close()

@@ -11,7 +11,9 @@ from channels.dialogue import DialogueClient
 
 def dialogue_client(services: Services) -> DialogueClient:
     settings = services.settings
-    return DialogueClient(settings.rasa_url, settings.dialogue_timeout_seconds, services.http)
+    return DialogueClient(
+        settings.rasa_url, settings.dialogue_timeout_seconds, services.dialogue_http
+    )
 
 
 async def get_dialogue(services: ServicesDep) -> DialogueClient:

@@ -4,11 +4,15 @@ A channel sends the user's text (or a button payload) with metadata and gets the
 messages back. Rasa's own timeout is not ours: every call is bounded (the chat channels by
 the client's timeout, the phone by its own longer one: it holds the caller meanwhile), and
 failures surface as one exception channels handle.
+
+Every turn of every channel passes here, hundreds at once when everyone calls: they share
+one aiohttp session (`Services.dialogue_http`), whose pool hands out connections at a
+constant cost (httpx's looks through every queued request and every connection each time).
 """
 
-from typing import Any
+from typing import Any, Final
 
-import httpx
+import aiohttp
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.types import Channel, Language
@@ -54,11 +58,17 @@ class Metadata(BaseModel):
     sources: dict[str, str] = {}
 
 
-CONNECT_SECONDS = 3.0  # a dialogue core that does not even accept the connection is down
+CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
+CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection
+
+
+def dialogue_session() -> aiohttp.ClientSession:
+    """The session every turn goes through (created inside the running event loop)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONNECTIONS))
 
 
 class DialogueClient:
-    def __init__(self, base_url: str, timeout_seconds: float, http: httpx.AsyncClient) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float, http: aiohttp.ClientSession) -> None:
         self.url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
         self.timeout = timeout_seconds
         self.http = http
@@ -74,13 +84,10 @@ class DialogueClient:
             "message": text,
             "metadata": metadata.model_dump(mode="json", exclude_none=True),
         }
+        timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
         try:
-            response = await self.http.post(
-                self.url,
-                json=body,
-                timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_SECONDS)),
-            )
-            response.raise_for_status()
-            return _MESSAGES.validate_json(response.content)
-        except (httpx.HTTPError, ValidationError) as exc:
+            async with self.http.post(self.url, json=body, timeout=timeout) as response:
+                response.raise_for_status()
+                return _MESSAGES.validate_json(await response.read())
+        except (aiohttp.ClientError, TimeoutError, ValidationError) as exc:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc

@@ -4,14 +4,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
+from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata, dialogue_session
 from tests.servers import serve
 
 RECEIVED: list[dict[str, Any]] = []
@@ -47,9 +47,9 @@ async def fake_rasa() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with dialogue_session() as session:
+        yield session
 
 
 async def test_messages_and_metadata_cross_the_wire(fake_rasa, http):
