@@ -83,3 +83,43 @@ def test_an_empty_domain_is_told_from_a_full_one_as_rasa_does() -> None:
         assert domain.is_empty() is expected
     assert not DOMAIN.is_empty()
     assert Domain.empty().is_empty()
+
+
+def test_an_action_call_body_is_the_same_json_value() -> None:
+    import asyncio
+    import json
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    received: list[bytes] = []
+    content_types: set[str] = set()
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        content_types.add(request.content_type)
+        return web.json_response({"events": []})
+
+    async def call(payloads: list[object]) -> None:
+        runner = web.AppRunner(web.Application())
+        runner.app.router.add_post("/webhook", webhook)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            for payload in payloads:
+                assert await endpoint.request(json=payload, method="post") == {"events": []}
+        finally:
+            await runner.cleanup()
+
+    payloads: list[object] = [
+        {"text": "في حفرة / pothole", "timestamp": 1733312345.123456, "n": [1, None, True]},
+        {"big": 2**70, 1: float("inf"), "lone surrogate": "\ud800", "nested": ({"a": ()},)},
+    ]
+    asyncio.run(call(payloads))
+    assert [body.decode() for body in received] == [
+        json.dumps(payload, separators=(",", ":")) for payload in payloads
+    ]
+    assert content_types == {"application/json"}
