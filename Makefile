@@ -9,13 +9,13 @@ RASA := $(RASA_VENV)/bin/rasa
 PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10 2>/dev/null) && echo $$p/bin/python3.10 || command -v python3.10)
 RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard nlu_components/*.py) bot/arabic.py bot/digits.py
+	$(wildcard nlu_components/*.py) bot/arabic.py bot/digits.py bot/languages.py
 export PYTHONPATH := $(CURDIR)
 # Debian packages (each also the name of its command): ffmpeg for pydub; espeak-ng and sox make
 # the tests' speech recordings; chromium runs the browser tests.
 SYSTEM_PACKAGES := ffmpeg espeak-ng sox chromium
 
-.PHONY: help run test lint typecheck dialogue-checks pytest bench bench-% system-deps lock clean
+.PHONY: help run test lint typecheck dialogue-checks pytest locales-extract locales-check bench bench-% system-deps lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,11 +32,17 @@ lint: $(VENV)/.installed ## ruff format check and lint
 typecheck: $(VENV)/.installed ## mypy (strict)
 	$(VENV)/bin/mypy
 
-dialogue-checks: $(VENV)/.installed $(RASA_VENV)/.installed ## Rasa: validate, train if changed, NLU and conversation tests
+dialogue-checks: $(VENV)/.installed $(RASA_VENV)/.installed data/nlu/lookups.yml ## Rasa: validate, train if changed, NLU and conversation tests
 	$(PY) tests/rasa_checks.py
 
 pytest: $(VENV)/.installed ## The pytest suite
 	$(PY) -m pytest
+
+locales-extract: $(VENV)/.installed ## Find the words keys the code names; add new ones to locales/*.po
+	$(VENV)/bin/balagh locales extract
+
+locales-check: $(VENV)/.installed ## Check the word catalogues (both languages, unused keys, phone words)
+	$(VENV)/bin/balagh locales check
 
 bench: $(VENV)/.installed ## Run every benchmark (each prints one JSON line last)
 	@for script in bench/*.py; do name=$$(basename $$script .py); $(MAKE) --no-print-directory bench-$$name || exit 1; done
@@ -68,9 +74,13 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.lock
 	@touch $@
 
-models/.trained: $(VENV)/.installed $(RASA_VENV)/.installed $(RASA_DATA)
+models/.trained: $(VENV)/.installed $(RASA_VENV)/.installed data/nlu/lookups.yml $(RASA_DATA)
 	$(PY) tests/rasa_checks.py --train-only
 	@touch $@
+
+# The NLU's lookup tables follow the catalogue: a category or district added there is here too.
+data/nlu/lookups.yml: catalogue.yml nlu_components/lookups.py bot/languages.py | $(VENV)/.installed
+	$(PY) -m nlu_components.lookups
 
 lock: ## Re-pin the service environment from requirements/service.in
 	rm -rf /tmp/balagh-lock && $(PYTHON311) -m venv /tmp/balagh-lock

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from actions.context import Event, TrackerLike, language
+from actions.context import Event, TrackerLike, channel, language
 from actions.messages import AGENT_OR_MENU, Speaker
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
@@ -43,14 +43,19 @@ class BalaghAction(ABC):
         except Exception:
             logger.exception("action %s failed (conversation %s)", self.name, tracker.sender_id)
             dispatcher.messages.clear()  # no half answers
-            self.apologise(Speaker(dispatcher, language(tracker)))
+            self.apologise(self.speaker(dispatcher, tracker))
             return self.after_failure(tracker)
 
     @abstractmethod
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]: ...
 
+    def speaker(self, dispatcher: Any, tracker: TrackerLike) -> Speaker:
+        """Speaks in the conversation's language and its channel's medium."""
+        medium = self.services.channels.medium(channel(tracker))
+        return Speaker(dispatcher, language(tracker), medium)
+
     def apologise(self, speaker: Speaker) -> None:
-        speaker.say("action_failed", buttons=AGENT_OR_MENU)
+        speaker.say("dialogue.action_failed", buttons=AGENT_OR_MENU)
 
     def after_failure(self, tracker: TrackerLike) -> list[Event]:
         """Events that leave the conversation somewhere sensible after a failure."""

@@ -39,13 +39,14 @@ from actions.context import (
     verified_phone,
 )
 from actions.formatting import category_name, district_name, due, reference_payload, short
-from actions.messages import ANYTHING_ELSE, Button, Speaker, bilingual, choice_payload
+from actions.messages import ANYTHING_ELSE, Button, Speaker, choice_payload
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.complaints import Actor, NewComplaint
 from bot.digits import to_ascii_digits
 from bot.types import Language
+from bot.words import N_, text
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +60,7 @@ HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
 }
 NONE_GIVEN: Final = "none"  # a district or phone the user chose to skip
 OTHER: Final = "other"  # a category the user leaves to staff (classified from the description)
-CATEGORY_PAGES: Final = (
-    ("roads", "lighting", "waste", "drainage"),
-    ("animals", "buildings", "parks", "food_safety"),
-    ("vehicles", "visual"),
-)
-DISTRICT_BUTTONS: Final = ("al_hofuf", "al_mubarraz", "al_oyun", "al_omran")
+CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
     {"cancel", "check_status", "ask_programs", "ask_services", "talk_to_agent", "choose_language"}
@@ -83,6 +79,13 @@ FIELD_WORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "phone": ("الجوال", "جوال", "رقم", "الرقم", "رقمي", "phone", "number", "mobile"),
 }
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+
+
+def category_pages(catalogue: Catalogue) -> list[tuple[str, ...]]:
+    """The category menu's pages: the catalogue's categories in its order, four a page."""
+    codes = tuple(catalogue.categories)
+    step = CATEGORIES_PER_PAGE
+    return [codes[start : start + step] for start in range(0, len(codes), step)]
 
 
 def form_state(tracker: TrackerLike) -> dict[str, Any]:
@@ -113,8 +116,7 @@ def danger_reason(text: str, catalogue: Catalogue) -> str | None:
 
 
 def emergency_numbers(catalogue: Catalogue, lang: Language) -> str:
-    separator = "، " if lang == "ar" else ", "
-    return separator.join(
+    return text("list.separator", lang).join(
         f"{entry.name.get(lang)} {entry.number}" for entry in catalogue.emergency_numbers.values()
     )
 
@@ -173,9 +175,10 @@ class ValidateComplaintForm(ComplaintFormAction):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.districts = DistrictMatcher(self.catalogue)
+        self.category_pages = category_pages(self.catalogue)
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         state = form_state(tracker)
         requested = tracker.get_slot("requested_slot")
         changes: dict[str, Any] = {}
@@ -237,12 +240,13 @@ class ValidateComplaintForm(ComplaintFormAction):
     ) -> dict[str, Any]:
         choice = entity(tracker, "choice")
         if choice == "more":
-            return {"category": None, "menu_page": int(state["menu_page"]) % 3 + 1}
+            pages = len(self.category_pages)
+            return {"category": None, "menu_page": int(state["menu_page"]) % pages + 1}
         if choice == OTHER:
             return {"category": OTHER}
         category = self.category_of(tracker)
         if category is None:
-            speaker.say("category_not_understood")
+            speaker.say("report.category_not_understood")
             return {"category": None}
         changes: dict[str, Any] = {"category": category}
         text = free_text(tracker)
@@ -263,21 +267,21 @@ class ValidateComplaintForm(ComplaintFormAction):
             return {"district": NONE_GIVEN}  # a pin instead of a name: the location is kept
         text = free_text(tracker)
         if text:
-            speaker.say("district_not_understood", heard=short(text, 40))
+            speaker.say("report.district_not_understood", heard=short(text, 40))
         else:
-            speaker.say("not_understood_in_form")
+            speaker.say("report.not_understood")
         return {"district": None}
 
     def extract_description(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
         voice, transcript = latest_voice(tracker)
         if voice is not None:
-            return {"description": transcript or speaker.text("voice_description")}
+            return {"description": transcript or speaker.text("report.voice_description")}
         text = free_text(tracker)
         if not text:
-            speaker.say("not_understood_in_form")
+            speaker.say("report.not_understood")
             return {"description": None}
         if len(text.split()) < 2:
-            speaker.say("description_too_short")
+            speaker.say("report.description_too_short")
             return {"description": None}
         return {"description": text[:4000]}
 
@@ -291,7 +295,7 @@ class ValidateComplaintForm(ComplaintFormAction):
             phone = verified_phone(typed.group())
             if phone:
                 return {"phone": phone}
-            speaker.say("phone_invalid")
+            speaker.say("report.phone_invalid")
             return {"phone": None}
         intent, _ = latest_intent(tracker)
         caller = caller_phone(tracker)
@@ -302,7 +306,7 @@ class ValidateComplaintForm(ComplaintFormAction):
                 return {"phone": None, "phone_declined": True}
         elif intent == "deny":
             return {"phone": NONE_GIVEN}
-        speaker.say("not_understood_in_form")
+        speaker.say("report.not_understood")
         return {"phone": None}
 
     def extract_confirmation(
@@ -321,7 +325,7 @@ class ValidateComplaintForm(ComplaintFormAction):
                 return changes
             if field == "summary" or direct:
                 return {**direct, "correcting": False, "complaint_confirmed": None}
-            speaker.say("not_understood_in_form")
+            speaker.say("report.not_understood")
             return {"complaint_confirmed": None}
         if direct:
             return {**direct, "complaint_confirmed": None}
@@ -329,7 +333,7 @@ class ValidateComplaintForm(ComplaintFormAction):
             return {"complaint_confirmed": True}
         if intent == "deny":
             return {"correcting": True, "complaint_confirmed": None}
-        speaker.say("not_understood_in_form")
+        speaker.say("report.not_understood")
         return {"complaint_confirmed": None}
 
     def direct_corrections(self, tracker: TrackerLike, state: dict[str, Any]) -> dict[str, Any]:
@@ -362,62 +366,56 @@ class ValidateComplaintForm(ComplaintFormAction):
         )
         if danger_reason(text, self.catalogue) is None:
             return False
-        speaker.say("danger", numbers=emergency_numbers(self.catalogue, speaker.lang))
+        speaker.say("report.danger", numbers=emergency_numbers(self.catalogue, speaker.lang))
         return True
 
     # ---- questions --------------------------------------------------------------------
     def ask(
         self, slot: str | None, state: dict[str, Any], tracker: TrackerLike, speaker: Speaker
     ) -> None:
-        lang = speaker.lang
         if slot == "category":
-            page = min(max(int(state["menu_page"]), 1), len(CATEGORY_PAGES))
+            pages = self.category_pages
+            page = min(max(int(state["menu_page"]), 1), len(pages))
             buttons = [
-                Button(
-                    bilingual(self.catalogue.categories[code].name),
-                    f'/inform{{"category": "{code}"}}',
-                )
-                for code in CATEGORY_PAGES[page - 1]
+                Button(self.catalogue.categories[code].name, f'/inform{{"category": "{code}"}}')
+                for code in pages[page - 1]
             ]
-            if page == len(CATEGORY_PAGES):
-                buttons.append(Button("btn_other", choice_payload("inform", OTHER)))
-            buttons.append(Button("btn_more", choice_payload("inform", "more")))
-            speaker.say("ask_category", buttons=buttons)
+            if page == len(pages):
+                buttons.append(Button("button.other", choice_payload("inform", OTHER)))
+            if len(pages) > 1:
+                buttons.append(Button("button.more", choice_payload("inform", "more")))
+            speaker.say("report.ask_category", buttons=buttons)
         elif slot == "district":
             buttons = [
-                Button(
-                    bilingual(self.catalogue.districts[code].name),
-                    f'/inform{{"district": "{code}"}}',
-                )
-                for code in DISTRICT_BUTTONS
-                if code in self.catalogue.districts
+                Button(self.catalogue.districts[code].name, f'/inform{{"district": "{code}"}}')
+                for code in self.catalogue.district_menu
             ]
-            buttons.append(Button("btn_skip", choice_payload("inform", "skip")))
+            buttons.append(Button("button.skip", choice_payload("inform", "skip")))
             speaker.say(
-                "ask_district",
+                "report.ask_district",
                 buttons=buttons,
                 custom={"expect": "district", "accepts_location": True},
             )
         elif slot == "description":
             speaker.say(
-                "ask_description",
+                "report.ask_description",
                 custom={"expect": "recording", "max_seconds": 120, "finish_on_key": "#"},
             )
         elif slot == "phone":
             caller = caller_phone(tracker)
             if caller and not state["phone_declined"]:
                 speaker.say(
-                    "ask_phone_confirm",
+                    "report.ask_phone_confirm",
                     last_digits=caller[-4:],
                     buttons=[
-                        Button("btn_phone_yes", "/affirm"),
-                        Button("btn_another_number", "/deny"),
+                        Button("button.phone_yes", "/affirm"),
+                        Button("button.another_number", "/deny"),
                     ],
                 )
             else:
                 speaker.say(
-                    "ask_phone",
-                    buttons=[Button("btn_skip", choice_payload("inform", "skip"))],
+                    "report.ask_phone",
+                    buttons=[Button("button.skip", choice_payload("inform", "skip"))],
                     custom={
                         "expect": "digits",
                         "finish_on_key": "#",
@@ -428,21 +426,23 @@ class ValidateComplaintForm(ComplaintFormAction):
         elif slot == "complaint_confirmed":
             if state["correcting"]:
                 speaker.say(
-                    "ask_correction",
+                    "report.ask_correction",
                     buttons=[
-                        Button(f"btn_fix_{field}", choice_payload("inform", field))
-                        for field in CORRECTABLE
-                    ]
-                    + [Button("btn_back_summary", choice_payload("inform", "summary"))],
+                        Button("button.fix_category", choice_payload("inform", "category")),
+                        Button("button.fix_district", choice_payload("inform", "district")),
+                        Button("button.fix_description", choice_payload("inform", "description")),
+                        Button("button.fix_phone", choice_payload("inform", "phone")),
+                        Button("button.back_summary", choice_payload("inform", "summary")),
+                    ],
                 )
             else:
-                values = summary_values(state, tracker, self.catalogue, lang, speaker)
+                values = summary_values(state, tracker, self.catalogue, speaker)
                 speaker.say_text(
-                    speaker.text("summary", **values),
+                    speaker.text("report.summary", **values),
                     buttons=[
-                        Button("btn_submit", "/affirm"),
-                        Button("btn_change", "/deny"),
-                        Button("btn_cancel", "/cancel"),
+                        Button("button.submit", "/affirm"),
+                        Button("button.change", "/deny"),
+                        Button("button.cancel", "/cancel"),
                     ],
                 )
 
@@ -451,22 +451,26 @@ def summary_values(
     state: Mapping[str, Any],
     tracker: TrackerLike,
     catalogue: Catalogue,
-    lang: Language,
     speaker: Speaker,
 ) -> dict[str, str]:
+    lang = speaker.lang
     category = state.get("category")
     district = state.get("district")
     phone = state.get("phone")
     if district == NONE_GIVEN or district is None:
         located = shared_location(events_since(tracker, "active_loop", FORM)) is not None
-        district_text = speaker.text("location_shared" if located else "not_given")
+        district_text = speaker.text(
+            N_("report.location_shared") if located else N_("report.not_given")
+        )
     else:
         district_text = district_name(district, catalogue, lang) or str(district)
     return {
-        "category": category_name(category, catalogue, lang) or speaker.text("unclassified"),
+        "category": category_name(category, catalogue, lang) or speaker.text("report.unclassified"),
         "district": district_text,
         "description": short(str(state.get("description") or "")),
-        "phone": local_phone(phone) if phone and phone != NONE_GIVEN else speaker.text("not_given"),
+        "phone": local_phone(phone)
+        if phone and phone != NONE_GIVEN
+        else speaker.text("report.not_given"),
     }
 
 
@@ -490,7 +494,7 @@ class SubmitComplaint(ComplaintFormAction):
 
     async def submit(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         lang = language(tracker)
-        speaker = Speaker(dispatcher, lang)
+        speaker = self.speaker(dispatcher, tracker)
         state = form_state(tracker)
         try:
             report = self.report(tracker, state, lang)
@@ -498,25 +502,25 @@ class SubmitComplaint(ComplaintFormAction):
         except Exception:
             logger.exception("could not submit the report of conversation %s", tracker.sender_id)
             speaker.say(
-                "submit_failed",
+                "report.submit_failed",
                 buttons=[
-                    Button("btn_try_again", "/affirm"),
-                    Button("btn_agent", "/talk_to_agent"),
-                    Button("btn_cancel", "/deny"),
+                    Button("button.try_again", "/affirm"),
+                    Button("button.agent", "/talk_to_agent"),
+                    Button("button.cancel", "/deny"),
                 ],
             )
             return [slot_set("offer", "retry_submit")]
         complaint = result.complaint
         if complaint.priority == "P1" and not state["danger_warned"]:
-            speaker.say("danger", numbers=emergency_numbers(self.catalogue, lang))
+            speaker.say("report.danger", numbers=emergency_numbers(self.catalogue, lang))
         timezone = self.catalogue.municipality.timezone
         speaker.say(
-            "complaint_created",
+            "report.created",
             reference=complaint.reference,
             due=due(complaint.sla_due_at, lang, timezone),
             custom=reference_payload(complaint.reference),
         )
-        speaker.say("anything_else", buttons=ANYTHING_ELSE)
+        speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
             *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
@@ -565,7 +569,7 @@ class CancelReport(ComplaintFormAction):
     name = "action_cancel_report"
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
-        speaker.say("report_cancelled")
-        speaker.say("anything_else", buttons=ANYTHING_ELSE)
+        speaker = self.speaker(dispatcher, tracker)
+        speaker.say("report.cancelled")
+        speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]

@@ -1,9 +1,10 @@
 """What an action can learn from the conversation: language, the latest message, channel data.
 
-Channels (issue: channels) attach metadata to every user message they forward to Rasa; Rasa
-keeps it on the `user` event, and actions read it here. The keys:
+Channels attach metadata to every user message they forward to Rasa (channels/dialogue.py);
+Rasa keeps it on the `user` event, and actions read it here. The keys:
 
-    channel      "voice" | "whatsapp" | "sms" | "telegram" | "webchat" (bot.types.Channel)
+    channel      the channel's code: "voice", "whatsapp", "sms", "telegram", "webchat"…
+                 (its medium, whose words the actions say, is the channel directory's)
     language     "ar" | "en": the language the channel knows (the phone's 1/2 choice)
     phone        the caller id / WhatsApp number / Telegram shared contact; only what the
                  platform vouches for, never what the user typed
@@ -19,14 +20,14 @@ from typing import Any, Final, Protocol
 
 from pydantic import ValidationError
 
-from bot.complaint import Attachment, Location
+from bot.complaint_record import Attachment, Location
 from bot.phone import InvalidPhone, normalise_phone
-from bot.types import Channel, Language
+from bot.types import CHANNEL_CODE, Language
 
 Event = dict[str, Any]
 FALLBACK_INTENT: Final = "nlu_fallback"
 DEFAULT_LANGUAGE: Language = "ar"
-DEFAULT_CHANNEL: Final = Channel.WEBCHAT
+DEFAULT_CHANNEL: Final = "webchat"
 
 
 class TrackerLike(Protocol):
@@ -117,12 +118,17 @@ def _metadata_of(event: Event) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def channel(tracker: TrackerLike) -> Channel:
+def channel(tracker: TrackerLike) -> str:
     """The channel of this conversation: metadata of the newest message that names one."""
     for value in (tracker.get_slot("channel"), *_metadata_values(tracker, "channel")):
-        if value in Channel.__members__.values():
-            return Channel(value)
+        if is_channel_code(value):
+            found: str = value
+            return found
     return DEFAULT_CHANNEL
+
+
+def is_channel_code(value: Any) -> bool:
+    return isinstance(value, str) and CHANNEL_CODE.match(value) is not None
 
 
 def _metadata_values(tracker: TrackerLike, key: str) -> Iterator[Any]:

@@ -15,6 +15,7 @@ from actions.context import (
     entity,
     free_text,
     in_loop,
+    is_channel_code,
     language,
     latest_intent,
     slot_changes,
@@ -23,8 +24,11 @@ from actions.context import (
 )
 from actions.formatting import category_name, clock, working_days
 from actions.messages import (
+    AGENT,
     ANYTHING_ELSE,
     MAIN_MENU,
+    MAIN_MENU_BUTTON,
+    REPORT,
     YES_NO_MENU,
     Button,
     Speaker,
@@ -34,7 +38,6 @@ from actions.status import StatusReader
 from bot.arabic import find_phrases
 from bot.catalogue import InfoItem
 from bot.complaints import ComplaintNotFound
-from bot.types import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ class SessionStart(BalaghAction):
             meta = {}
         if meta.get("language") in ("ar", "en"):
             events.append(slot_set("language", meta["language"]))
-        if meta.get("channel") in Channel.__members__.values():
+        if is_channel_code(meta.get("channel")):
             events.append(slot_set("channel", meta["channel"]))
         phone = verified_phone(meta.get("phone"))
         if phone:
@@ -83,13 +86,13 @@ class Greet(BalaghAction):
         self.reader = StatusReader(self)
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         if not tracker.get_slot("welcomed"):
-            speaker.say("welcome")
+            speaker.say("dialogue.welcome")
             offered = await self.offer_open_report(tracker, speaker)
             if offered:
                 return slot_changes(tracker, {"welcomed": True, "offer": STATUS_OFFER + offered})
-        speaker.say("main_menu", buttons=MAIN_MENU)
+        speaker.say("dialogue.main_menu", buttons=MAIN_MENU)
         return slot_changes(tracker, {"welcomed": True, "offer": None})
 
     async def offer_open_report(self, tracker: TrackerLike, speaker: Speaker) -> str | None:
@@ -105,10 +108,10 @@ class Greet(BalaghAction):
             return None
         report = reports[0]
         speaker.say(
-            "known_caller",
+            "dialogue.known_caller",
             reference=report.reference,
             category=category_name(report.category, self.catalogue, speaker.lang)
-            or speaker.text("unclassified"),
+            or speaker.text("report.unclassified"),
             buttons=YES_NO_MENU,
         )
         return report.reference
@@ -137,32 +140,32 @@ class AnswerOffer(BalaghAction):
         self.submitter = SubmitComplaint(self.services, self.clock)
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         offer = str(tracker.get_slot("offer") or "")
         yes = latest_intent(tracker)[0] == "affirm"
         events = slot_changes(tracker, {"offer": None})
         if offer.startswith(STATUS_OFFER):
             if not yes:
-                speaker.say("main_menu", buttons=MAIN_MENU)
+                speaker.say("dialogue.main_menu", buttons=MAIN_MENU)
                 return events
             try:
                 complaint = await self.services.complaints.get(offer.removeprefix(STATUS_OFFER))
             except ComplaintNotFound:
-                speaker.say("no_reference", buttons=MAIN_MENU[-1:] + MAIN_MENU[:1])
+                speaker.say("track.no_reference", buttons=(AGENT, REPORT))
                 return events
             self.reader.say(complaint, speaker, caller_phone(tracker))
-            speaker.say("anything_else", buttons=ANYTHING_ELSE)
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
             return events
         if offer == RETRY_SUBMIT:
             if yes:
                 return [*events, *await self.submitter.submit(dispatcher, tracker)]
-            speaker.say("report_cancelled")
-            speaker.say("anything_else", buttons=ANYTHING_ELSE)
+            speaker.say("report.cancelled")
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
             return [*events, *reset_events(tracker)]
         if yes:
-            speaker.say("main_menu", buttons=MAIN_MENU)
+            speaker.say("dialogue.main_menu", buttons=MAIN_MENU)
         else:
-            speaker.say("anything_else", buttons=ANYTHING_ELSE)
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return events
 
 
@@ -172,11 +175,11 @@ class Fallback(BalaghAction):
     name = FALLBACK_ACTION
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         if consecutive_fallbacks(tracker, FALLBACK_ACTION) < 2:
-            speaker.say("fallback_first")
+            speaker.say("dialogue.not_understood")
         else:
-            speaker.say("fallback_second", buttons=MAIN_MENU)
+            speaker.say("dialogue.still_not_understood", buttons=MAIN_MENU)
         return []
 
 
@@ -191,7 +194,7 @@ class Handoff(BalaghAction):
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         lang = language(tracker)
-        speaker = Speaker(dispatcher, lang)
+        speaker = self.speaker(dispatcher, tracker)
         hours = self.catalogue.working_hours
         available = hours.is_open(self.clock())
         summary = {
@@ -203,27 +206,24 @@ class Handoff(BalaghAction):
             "reason": self.reason(tracker),
             "available": available,
             "language": lang,
-            "channel": channel(tracker).value,
+            "channel": channel(tracker),
             "conversation_id": tracker.sender_id,
             "summary": summary,
         }
         if available:
-            speaker.say("handoff", custom={"handoff": handoff})
+            speaker.say("handoff.transfer", custom={"handoff": handoff})
         else:
             first_day, last_day = working_days(hours, lang)
             speaker.say(
-                "handoff_closed",
+                "handoff.closed",
                 hours=speaker.text(
-                    "hours",
+                    "handoff.hours",
                     first_day=first_day,
                     last_day=last_day,
                     start=clock(hours.start, lang),
                     end=clock(hours.end, lang),
                 ),
-                buttons=[
-                    Button("btn_report", "/report_complaint"),
-                    Button("btn_main_menu", "/greet"),
-                ],
+                buttons=(REPORT, MAIN_MENU_BUTTON),
                 custom={"handoff": handoff},
             )
         return [slot_set("handoff", handoff)]
@@ -258,11 +258,11 @@ class Programs(BalaghAction):
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         lang = language(tracker)
-        speaker = Speaker(dispatcher, lang)
+        speaker = self.speaker(dispatcher, tracker)
         programs = self.catalogue.programs
         buttons = () if in_loop(tracker) else ANYTHING_ELSE
         if not programs:
-            speaker.say("no_programs", buttons=buttons)
+            speaker.say("info.no_programs", buttons=buttons)
             return []
         named = _matching(free_text(tracker), programs)
         chosen = named or list(programs)[:PROGRAMS_LISTED]
@@ -273,34 +273,36 @@ class Programs(BalaghAction):
             if item.details and named:
                 line += f" {item.details.get(lang)}"
             lines.append(line)
-        speaker.say("programs", items="\n".join(lines), buttons=buttons)
+        speaker.say("info.programs", items="\n".join(lines), buttons=buttons)
         return []
 
 
-class Services(BalaghAction):
+class MunicipalServices(BalaghAction):
     """A service's how-to from the catalogue, or a menu of services (four a page)."""
 
     name = "action_services"
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
         lang = language(tracker)
-        speaker = Speaker(dispatcher, lang)
+        speaker = self.speaker(dispatcher, tracker)
         services = self.catalogue.services
         buttons = () if in_loop(tracker) else ANYTHING_ELSE
         if not services:
-            speaker.say("no_services", buttons=(MAIN_MENU[-1],))
+            speaker.say("info.no_services", buttons=(AGENT,))
             return []
         choice = entity(tracker, "choice") or ""
         named = _matching(free_text(tracker), services)
         if choice in services or len(named) == 1:
             item = services[choice if choice in services else named[0]]
             parts = [
-                speaker.text("service", title=item.title.get(lang), summary=item.summary.get(lang))
+                speaker.text(
+                    "info.service", title=item.title.get(lang), summary=item.summary.get(lang)
+                )
             ]
             if item.details:
                 parts.append(item.details.get(lang))
             if item.url:
-                parts.append(speaker.text("more_at", url=item.url))
+                parts.append(speaker.text("info.more_at", url=item.url))
             speaker.say_text(" ".join(parts), buttons=buttons)
             return []
         page = int(choice.removeprefix("page:")) if choice.startswith("page:") else 1
@@ -309,15 +311,11 @@ class Services(BalaghAction):
         page = min(max(page, 1), pages)
         shown = codes[(page - 1) * SERVICES_PER_PAGE : page * SERVICES_PER_PAGE]
         menu = [
-            Button(
-                {"ar": services[code].title.ar, "en": services[code].title.en},
-                choice_payload("ask_services", code),
-            )
-            for code in shown
+            Button(services[code].title, choice_payload("ask_services", code)) for code in shown
         ]
         if pages > 1:
             menu.append(
-                Button("btn_more", choice_payload("ask_services", f"page:{page % pages + 1}"))
+                Button("button.more", choice_payload("ask_services", f"page:{page % pages + 1}"))
             )
-        speaker.say("services_menu", buttons=menu)
+        speaker.say("info.services_menu", buttons=menu)
         return []

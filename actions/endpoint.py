@@ -32,13 +32,13 @@ from actions.conversation import (
     Fallback,
     Greet,
     Handoff,
+    MunicipalServices,
     Programs,
     SessionStart,
     SwitchLanguage,
 )
-from actions.conversation import Services as ServicesAction
 from actions.status import CheckStatus, ValidateStatusForm
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     Fallback,
     Handoff,
     Programs,
-    ServicesAction,
+    MunicipalServices,
     ValidateComplaintForm,
     SubmitComplaint,
     CancelReport,
@@ -84,8 +84,8 @@ def executor_for(app: FastAPI) -> ActionExecutor:
     return cached
 
 
-async def _allowed(request: Request, services: ServicesDep) -> None:
-    setting = services.settings.actions_token
+async def _allowed(request: Request, settings: SettingsDep) -> None:
+    setting = settings.actions_token
     token = setting.get_secret_value() if setting is not None else ""
     if token:  # an empty BALAGH_ACTIONS_TOKEN counts as unset
         given = request.query_params.get("token", "")

@@ -4,40 +4,33 @@ from datetime import datetime, time
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from bot.catalogue import WEEKDAYS, Catalogue, WorkingHours
+from bot.catalogue import WEEKDAYS, Catalogue, Weekday, WorkingHours
 from bot.types import Language
+from bot.words import N_, text
 
-_AR_MONTHS: Final = (
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
+MONTHS: Final = (
+    N_("date.january"),
+    N_("date.february"),
+    N_("date.march"),
+    N_("date.april"),
+    N_("date.may"),
+    N_("date.june"),
+    N_("date.july"),
+    N_("date.august"),
+    N_("date.september"),
+    N_("date.october"),
+    N_("date.november"),
+    N_("date.december"),
 )
-_EN_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-# datetime.weekday() order: Monday first
-_AR_WEEKDAYS: Final = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
-_EN_WEEKDAYS: Final = tuple(day.capitalize() for day in WEEKDAYS)
+WEEKDAY_NAMES: Final[dict[Weekday, str]] = {
+    "monday": N_("date.monday"),
+    "tuesday": N_("date.tuesday"),
+    "wednesday": N_("date.wednesday"),
+    "thursday": N_("date.thursday"),
+    "friday": N_("date.friday"),
+    "saturday": N_("date.saturday"),
+    "sunday": N_("date.sunday"),
+}
 
 
 def reference_payload(reference: str) -> dict[str, Any]:
@@ -53,37 +46,36 @@ def reference_payload(reference: str) -> dict[str, Any]:
 
 
 def clock(moment: time, lang: Language) -> str:
-    hour = moment.hour % 12 or 12
-    if lang == "ar":
-        return f"{hour}:{moment.minute:02d} {'ص' if moment.hour < 12 else 'م'}"
-    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
+    key = N_("date.time_am") if moment.hour < 12 else N_("date.time_pm")
+    return text(key, lang, hour=moment.hour % 12 or 12, minute=f"{moment.minute:02d}")
+
+
+def weekday(day: Weekday, lang: Language) -> str:
+    return text(WEEKDAY_NAMES[day], lang)
 
 
 def moment(value: datetime, lang: Language, timezone: str) -> str:
     """'Sunday 12 May, 3:30 pm' / 'الأحد 12 مايو، 3:30 م' in the municipality's time zone."""
     local = value.astimezone(ZoneInfo(timezone))
-    if lang == "ar":
-        day = f"{_AR_WEEKDAYS[local.weekday()]} {local.day} {_AR_MONTHS[local.month - 1]}"
-        return f"{day}، {clock(local.time(), lang)}"
-    day = f"{_EN_WEEKDAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]}"
-    return f"{day}, {clock(local.time(), lang)}"
+    return text(
+        "date.moment",
+        lang,
+        weekday=weekday(WEEKDAYS[local.weekday()], lang),
+        day=local.day,
+        month=text(MONTHS[local.month - 1], lang),
+        time=clock(local.time(), lang),
+    )
 
 
 def due(value: datetime, lang: Language, timezone: str) -> str:
-    return (
-        f"قبل {moment(value, lang, timezone)}"
-        if lang == "ar"
-        else f"by {moment(value, lang, timezone)}"
-    )
+    return text("date.due", lang, moment=moment(value, lang, timezone))
 
 
 def working_days(hours: WorkingHours, lang: Language) -> tuple[str, str]:
     """The first and last working day, Sunday-first as the week runs in Saudi Arabia."""
     order = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
     days = sorted(hours.days, key=order.index)
-    names = _AR_WEEKDAYS if lang == "ar" else _EN_WEEKDAYS
-    first, last = (names[WEEKDAYS.index(day)] for day in (days[0], days[-1]))
-    return first, last
+    return weekday(days[0], lang), weekday(days[-1], lang)
 
 
 def category_name(code: str | None, catalogue: Catalogue, lang: Language) -> str | None:
@@ -98,7 +90,7 @@ def district_name(code: str | None, catalogue: Catalogue, lang: Language) -> str
     return catalogue.districts[code].name.get(lang)
 
 
-def short(text: str, limit: int = 160) -> str:
+def short(value: str, limit: int = 160) -> str:
     """A description as read back: one line, at most `limit` characters."""
-    line = " ".join(text.split())
+    line = " ".join(value.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

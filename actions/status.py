@@ -15,20 +15,19 @@ from actions.context import (
     entity,
     free_text,
     fresh_input,
-    language,
     latest_intent,
     slot_changes,
     slot_set,
 )
 from actions.formatting import category_name, district_name, due, moment, short
-from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, Button, Speaker
-from bot.complaint import Complaint
+from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, MAIN_MENU_BUTTON, Button, Speaker
+from bot.complaint_record import Complaint
 from bot.complaints import ComplaintNotFound
 from bot.digits import strip_number
 from bot.reference import InvalidReference, parse_reference
 from bot.store.base import ComplaintFilter
 from bot.types import OPEN_STATUSES, Language
-from bot.workflow import STATUS_LABELS
+from bot.workflow import status_label
 
 FORM: Final = "status_form"
 MAX_ATTEMPTS: Final = 3  # the first try and two re-asks
@@ -66,7 +65,7 @@ class ValidateStatusForm(BalaghAction):
     name = "validate_status_form"
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         attempts = int(tracker.get_slot("reference_attempts") or 0)
         requested = tracker.get_slot("requested_slot")
         candidate = reference_candidate(tracker)
@@ -97,7 +96,7 @@ class ValidateStatusForm(BalaghAction):
                     slot_set("reference_attempts", attempts),
                     slot_set("requested_slot", None),
                 ]
-            speaker.say_text(problem.message(speaker.lang))
+            speaker.say_text(speaker.text(problem.words, **problem.values))
             return self.ask(speaker, attempts)
         return [
             slot_set("reference", reference),
@@ -107,7 +106,7 @@ class ValidateStatusForm(BalaghAction):
 
     @staticmethod
     def ask(speaker: Speaker, attempts: int) -> list[Event]:
-        speaker.say("ask_reference", custom=dict(REFERENCE_HINT))
+        speaker.say("track.ask_reference", custom=dict(REFERENCE_HINT))
         return [
             slot_set("reference", None),
             slot_set("reference_attempts", attempts),
@@ -127,21 +126,21 @@ class StatusReader:
         timezone = catalogue.municipality.timezone
         values = {
             "reference": complaint.reference,
-            "status": STATUS_LABELS[complaint.status][lang],
+            "status": status_label(complaint.status, lang),
             "updated": moment(complaint.updated_at, lang, timezone),
         }
         if complaint.status in OPEN_STATUSES:
             values["due"] = due(complaint.sla_due_at, lang, timezone)
-            speaker.say_text(speaker.text("status_open", **values))
+            speaker.say_text(speaker.text("track.open", **values))
         else:
-            speaker.say_text(speaker.text("status_done", **values))
+            speaker.say_text(speaker.text("track.done", **values))
         if asking_phone is not None and asking_phone == complaint.phone:
             speaker.say(
-                "status_details",
+                "track.details",
                 category=category_name(complaint.category, catalogue, lang)
-                or speaker.text("unclassified"),
+                or speaker.text("report.unclassified"),
                 district=district_name(complaint.district, catalogue, lang)
-                or speaker.text("not_given"),
+                or speaker.text("report.not_given"),
                 description=short(complaint.description),
             )
 
@@ -160,7 +159,7 @@ class CheckStatus(BalaghAction):
         self.reader = StatusReader(self)
 
     async def run(self, dispatcher: Any, tracker: TrackerLike) -> list[Event]:
-        speaker = Speaker(dispatcher, language(tracker))
+        speaker = self.speaker(dispatcher, tracker)
         reference = tracker.get_slot("reference")
         attempts = int(tracker.get_slot("reference_attempts") or 0)
         events = slot_changes(tracker, {"reference": None, "reference_attempts": 0})
@@ -169,10 +168,10 @@ class CheckStatus(BalaghAction):
                 complaint = await self.services.complaints.get(str(reference))
             except ComplaintNotFound:
                 speaker.say(
-                    "status_not_found",
+                    "track.not_found",
                     reference=reference,
                     buttons=[
-                        Button("btn_another_number", "/check_status"),
+                        Button("button.another_number", "/check_status"),
                         *AGENT_OR_MENU,
                     ],
                 )
@@ -182,24 +181,25 @@ class CheckStatus(BalaghAction):
             return events
         if attempts >= MAX_ATTEMPTS:
             speaker.say(
-                "reference_give_up",
-                buttons=[Button("btn_agent_yes", "/talk_to_agent"), AGENT_OR_MENU[1]],
+                "track.give_up",
+                buttons=[Button("button.agent_yes", "/talk_to_agent"), MAIN_MENU_BUTTON],
             )
             return events
         caller = caller_phone(tracker)
         reports = await self.reader.open_reports(caller, OPEN_REPORTS_LISTED) if caller else []
         if not reports:
-            speaker.say("no_reference", buttons=AGENT_OR_MENU)
+            speaker.say("track.no_reference", buttons=AGENT_OR_MENU)
             return events
         lang = speaker.lang
-        comma = "، " if lang == "ar" else ", "
+        comma = speaker.text("list.separator")
+        unclassified = speaker.text("report.unclassified")
         lines = "\n".join(
             f"- {c.reference}: "
-            f"{category_name(c.category, self.catalogue, lang) or speaker.text('unclassified')}"
-            f"{comma}{STATUS_LABELS[c.status][lang]}"
+            f"{category_name(c.category, self.catalogue, lang) or unclassified}"
+            f"{comma}{status_label(c.status, lang)}"
             for c in reports
         )
-        speaker.say("open_reports", items=lines, buttons=ANYTHING_ELSE)
+        speaker.say("track.open_reports", items=lines, buttons=ANYTHING_ELSE)
         return events
 
     @staticmethod
@@ -207,11 +207,11 @@ class CheckStatus(BalaghAction):
         """Offer to resume a report left half way for this status check, else the usual menu."""
         if tracker.get_slot("category") or tracker.get_slot("description"):
             speaker.say(
-                "continue_report",
+                "track.continue_report",
                 buttons=[
-                    Button("btn_continue_report", "/report_complaint"),
-                    Button("btn_main_menu", "/greet"),
+                    Button("button.continue_report", "/report_complaint"),
+                    MAIN_MENU_BUTTON,
                 ],
             )
         else:
-            speaker.say("anything_else", buttons=ANYTHING_ELSE)
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)

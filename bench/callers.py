@@ -65,8 +65,8 @@ from bot.handoffs import RECORD_KIND as HANDOFF_KIND  # noqa: E402
 from bot.handoffs import HandoffRequest  # noqa: E402
 from bot.store.base import ComplaintFilter, Cursor  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
-from bot.types import Channel  # noqa: E402
-from channels.voice.texts import DIGIT_WORDS, say  # noqa: E402
+from bot.words import text  # noqa: E402
+from channels.voice.speech import digit_name  # noqa: E402
 from tests.channels.voice.caller import Answer, SimulatedCall, new_sid  # noqa: E402
 from tests.e2e.servers import Stack, free_port, missing_prerequisite, start_rasa  # noqa: E402
 
@@ -81,8 +81,8 @@ KEYS_BEFORE_RECORDING = ("1", "1", "1", "1")
 KEYS_AFTER_RECORDING = ("1", "1")
 PROMPTS_BEFORE_RECORDING = ("main_menu", "category", "district")  # what each key leads to
 CALL_BACK_KEY = "1"
-APOLOGIES = {say("apology", "ar"), say("apology", "en")}
-LINES_BUSY = say("lines_busy", "ar")
+APOLOGIES = {text("call.apology", "ar", "voice"), text("call.apology", "en", "voice")}
+LINES_BUSY = text("call.lines_busy", "ar", "voice")
 
 
 def description_wav(seconds: float = 3.0) -> bytes:
@@ -166,7 +166,7 @@ class TimedCall(SimulatedCall):
 
 def reads_a_reference(line: str) -> bool:
     """A reference is ten digits read one by one (and only the line reads them so)."""
-    digits = set(DIGIT_WORDS["ar"]) | set(DIGIT_WORDS["en"])
+    digits = {digit_name(digit, language) for digit in range(10) for language in ("ar", "en")}
     return sum(word.strip("،,.") in digits for word in line.split()) >= 10
 
 
@@ -253,7 +253,7 @@ async def count_voice_complaints(database: Path) -> list[str]:
         call_sids: list[str] = []
         cursor = None
         while True:
-            page = await store.list_complaints(ComplaintFilter(channel=Channel.VOICE), 200, cursor)
+            page = await store.list_complaints(ComplaintFilter(channel="voice"), 200, cursor)
             call_sids += [complaint.sources.get("CallSid", "") for complaint in page.items]
             if page.next_cursor is None:
                 return call_sids
@@ -270,7 +270,7 @@ async def call_backs_queued(database: Path) -> set[str]:
         requests = await store.list_records(HANDOFF_KIND, HandoffRequest)
     finally:
         await store.close()
-    return {r.conversation_id for r in requests if r.channel == Channel.VOICE}
+    return {r.conversation_id for r in requests if r.channel == "voice"}
 
 
 def percentile(values: list[float], share: float) -> float:

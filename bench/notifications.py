@@ -15,10 +15,12 @@ from pathlib import Path
 
 import httpx
 
+from bot.attachments import AttachmentStorage
 from bot.clock import utc_now
 from bot.notifications.dispatcher import build_dispatcher
 from bot.notifications.message import MessageFilter, OutboxMessage
 from bot.notifications.templates import CITIZEN, render
+from bot.platforms import build_platforms
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
 from bot.tracking_link import tracking_url
@@ -33,7 +35,9 @@ def notification(number: int) -> OutboxMessage:
     reference = f"{1_000_000_000 + number}"
     language: Language = "ar" if number % 3 else "en"
     link = tracking_url("https://balagh.example", "bench-secret", reference)
-    body, variables = render(CITIZEN["created"], language, {"reference": reference, "link": link})
+    body, variables = render(
+        CITIZEN["created"], language, "sms", {"reference": reference, "link": link}
+    )
     return OutboxMessage(
         id=f"{reference}.1.0",
         channel="sms",
@@ -58,11 +62,12 @@ async def main(count: int, folder: Path) -> dict[str, object]:
             [notification(n) for n in range(start, min(start + SEED_BATCH, count))]
         )
     async with httpx.AsyncClient() as http:
-        dispatcher = build_dispatcher(settings, store, http)
+        platforms = build_platforms(settings, store, http, AttachmentStorage(folder / "files"))
+        dispatcher = build_dispatcher(platforms)
         started = time.perf_counter()
         delivered = await dispatcher.run_once()
         seconds = time.perf_counter() - started
-        await dispatcher.providers.close()
+        await platforms.close()
     left = [
         bool((await store.list_messages(MessageFilter(state=state), 1, None)).items)
         for state in ("pending", "sending", "failed")

@@ -25,7 +25,7 @@ from bot.reference import reference_for_sequence
 from bot.settings import ROOT
 from bot.store.base import ComplaintFilter
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Status
+from bot.types import Status
 
 DURABLE_INSERTS = 500
 PAGE_SIZE = 50
@@ -61,7 +61,7 @@ async def durable_insert_rate(service: ComplaintService) -> float:
     started = time.perf_counter()
     for index in range(DURABLE_INSERTS):
         report = NewComplaint(
-            channel=Channel.VOICE,
+            channel="voice",
             language="ar",
             description=f"حفرة كبيرة في الشارع رقم {index}",
             district="al_mubarraz",

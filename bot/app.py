@@ -5,26 +5,29 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from actions import endpoint as action_endpoint
+from actions import endpoint
 from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
 from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.open311 import install_open311_errors
-from bot.services import Services
+from bot.composition import chats, dialogue_client, start_services
 from bot.settings import Settings, get_settings
 from bot.web.mount import install_web
 from bot.worker import running
-from channels import messaging, telegram, webchat, webchat_http
-from channels.simulator import router as simulator
-from channels.voice import router as voice
+from channels.registry import CHANNELS, Channel
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, channels: tuple[type[Channel], ...] = CHANNELS
+) -> FastAPI:
+    """The service, with the channels of channels/registry.py (tests add their own)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await Services.start(settings)
+        services = await start_services(settings, channels)
         app.state.services = services
+        app.state.dialogue = dialogue_client(services)
+        app.state.chats = chats(services, app.state.dialogue)
         try:
             if settings.embedded_worker:
                 async with running(services.worker):
@@ -40,21 +43,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.max_upload_bytes,
     )
     install_error_handlers(app)
-    app.include_router(action_endpoint.router)  # the Rasa action server, in this process
+    app.include_router(endpoint.router)  # the Rasa action server, in this process
     for module in (health, citizen, auth, staff, users, notifications, webhooks):
         app.include_router(module.router)
     app.include_router(kpi.router)
     app.include_router(open311.router)
     install_open311_errors(app)
-    for channel in (messaging, telegram, webchat_http, voice):  # WhatsApp/SMS, Telegram, web, 940
-        app.include_router(channel.router)
-    webchat.mount(app, settings)
-    app.include_router(simulator.router)  # /simulator: the 940 line from a browser
+    for channel in channels:  # the 940 line, WhatsApp/SMS, Telegram, the web chat…
+        channel().mount(app)
     install_web(app, settings)  # the back office, the portal and the KPI dashboard
     return app

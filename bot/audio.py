@@ -26,6 +26,7 @@ TELEPHONE_RATE = 8000
 TARGET_DBFS = -18.0
 SILENCE_DBFS = -45.0
 RECORDING_KBPS = 16  # what a telephone line carries; a 2-minute message is 240 kB
+RECORDING_MEDIA_TYPE = "audio/mpeg"  # what compact_recording makes
 NICENESS = 10
 
 

@@ -2,6 +2,12 @@
 
 Loaded and checked once at start-up, so a typo in catalogue.yml stops the service with a message
 naming the file, the key and the problem instead of silently misrouting complaints later.
+
+It is data only: every category, district and team is an entry of catalogue.yml, and the
+menus, the NLU's lookup tables (data/nlu/lookups.yml), Open311's services and the KPIs follow
+from it. The checks also refuse what would make the bot ambiguous: a keyword two categories
+share (a report using it would tie and stay unclassified), a category word that names a
+district, a name two districts share.
 """
 
 from __future__ import annotations
@@ -30,19 +36,6 @@ from bot.arabic import normalise, tokens
 from bot.staff import USERNAME_PATTERN
 from bot.types import PRIORITIES, Language, Priority
 
-CATEGORY_CODES = (
-    "roads",
-    "lighting",
-    "waste",
-    "drainage",
-    "animals",
-    "buildings",
-    "parks",
-    "food_safety",
-    "vehicles",
-    "visual",
-)
-
 
 def _known_timezone(name: str) -> str:
     try:
@@ -65,6 +58,7 @@ def _staff_username(name: str) -> str:
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Hours = Annotated[float, Field(gt=0)]
+MENU_DISTRICTS = 4  # the district question's buttons, beside "skip": a menu has at most five
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
 # Staff accounts by username: `balagh seed` creates the ones the catalogue names.
 Supervisors = tuple[Annotated[str, AfterValidator(_staff_username)], ...]
@@ -242,8 +236,10 @@ class Catalogue(_Model):
     departments: dict[Code, Department]
     intake_department: Code
     intake_sla_hours: Hours
-    categories: dict[Code, Category]
+    categories: dict[Code, Category] = Field(min_length=1)  # in the order menus show them
     districts: dict[Code, District] = Field(min_length=1)
+    # the districts offered as buttons when the bot asks where (the others are typed or said)
+    district_menu: tuple[Code, ...] = Field(default=(), max_length=MENU_DISTRICTS)
     teams: dict[Code, Team]
     urgency: tuple[UrgencyRule, ...]
     emergency_numbers: dict[Code, EmergencyNumber]
@@ -361,12 +357,7 @@ def _reference_problems(catalogue: Catalogue) -> list[tuple[str, str]]:
         if code not in catalogue.departments:
             problems.append((key, f"unknown department {code!r}"))
 
-    for code in CATEGORY_CODES:
-        if code not in catalogue.categories:
-            problems.append(("categories", f"missing category {code!r}"))
     for code, category in catalogue.categories.items():
-        if code not in CATEGORY_CODES:
-            problems.append((f"categories.{code}", f"unknown category; expected {CATEGORY_CODES}"))
         department(f"categories.{code}.department", category.department)
         problems += _wordless(f"categories.{code}.keywords", category.keywords)
     department("intake_department", catalogue.intake_department)
@@ -390,9 +381,13 @@ def _reference_problems(catalogue: Catalogue) -> list[tuple[str, str]]:
             if username in supervisors[:index]:
                 problems.append((f"{key}.supervisors[{index}]", f"{username!r} is listed twice"))
 
+    for index, code in enumerate(catalogue.district_menu):
+        if code not in catalogue.districts:
+            problems.append((f"district_menu[{index}]", f"unknown district {code!r}"))
+
     for index, rule in enumerate(catalogue.urgency):
         problems += _wordless(f"urgency[{index}].words", rule.words)
-    return problems + _shared_district_names(catalogue)
+    return problems + _shared_district_names(catalogue) + _shared_category_words(catalogue)
 
 
 def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:
@@ -405,22 +400,62 @@ def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:
     ]
 
 
+def _spellings(name: Bilingual, words_key: str, words: Keywords | Aliases) -> list[tuple[str, str]]:
+    """(key, spelling) of an entry's names and its words (keywords or aliases)."""
+    return [
+        ("name.ar", name.ar),
+        ("name.en", name.en),
+        *((f"{words_key}.ar[{i}]", word) for i, word in enumerate(words.ar)),
+        *((f"{words_key}.en[{i}]", word) for i, word in enumerate(words.en)),
+    ]
+
+
 def _shared_district_names(catalogue: Catalogue) -> list[tuple[str, str]]:
     """A name or alias must point at one district, or the bot cannot tell which one was meant."""
     owner: dict[str, str] = {}
     problems: list[tuple[str, str]] = []
     for code, district in catalogue.districts.items():
-        spellings = [
-            ("name.ar", district.name.ar),
-            ("name.en", district.name.en),
-            *((f"aliases.ar[{i}]", alias) for i, alias in enumerate(district.aliases.ar)),
-            *((f"aliases.en[{i}]", alias) for i, alias in enumerate(district.aliases.en)),
-        ]
-        for key, spelling in spellings:
+        for key, spelling in _spellings(district.name, "aliases", district.aliases):
             claimed = owner.setdefault(normalise(spelling), code)
             if claimed != code:
                 problems.append(
                     (f"districts.{code}.{key}", f"{spelling!r} already names district {claimed!r}")
+                )
+    return problems
+
+
+def _shared_category_words(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """A category's name or keyword must belong to it alone: shared with another category, a
+    report using it ties and stays unclassified (and the NLU drops it); naming a district, the
+    NLU takes it for the category and loses the district."""
+    districts = {
+        normalise(spelling): code
+        for code, district in catalogue.districts.items()
+        for _, spelling in _spellings(district.name, "aliases", district.aliases)
+    }
+    owner: dict[str, tuple[str, str]] = {}  # spelling -> (category, its key)
+    problems: list[tuple[str, str]] = []
+    for code, category in catalogue.categories.items():
+        for key, spelling in _spellings(category.name, "keywords", category.keywords):
+            folded = normalise(spelling)
+            where = f"categories.{code}.{key}"
+            first = owner.setdefault(folded, (code, where))
+            if first[0] != code:
+                problems.append(
+                    (
+                        where,
+                        f"{spelling!r} is also in category {first[0]!r} ({first[1]}): a report "
+                        "using it would tie between the two and stay unclassified; keep it in "
+                        "one of them",
+                    )
+                )
+            if folded in districts:
+                problems.append(
+                    (
+                        where,
+                        f"{spelling!r} names district {districts[folded]!r}: the bot would take "
+                        "the district for the category; remove it here or from the district",
+                    )
                 )
     return problems
 

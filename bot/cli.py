@@ -12,13 +12,14 @@ import typer
 from pydantic import ValidationError
 from telegram.error import TelegramError
 
+from bot import locales
 from bot.auth import WeakPassword
 from bot.catalogue import CatalogueError, load_catalogue
 from bot.complaints import UnknownCode
+from bot.composition import start_services
 from bot.demo import seed_store, seed_supervisors
 from bot.logs import configure_logging
 from bot.runner import run_all
-from bot.services import Services
 from bot.settings import get_settings
 from bot.staff_accounts import create_staff_user
 from bot.store.base import DuplicateUser
@@ -32,10 +33,12 @@ user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="The municipality catalogue.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 telegram_app = typer.Typer(help="The Telegram channel.", no_args_is_help=True)
+locales_app = typer.Typer(help="The word catalogues under locales/.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(config_app, name="config")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(locales_app, name="locales")
 
 
 @app.command()
@@ -54,7 +57,7 @@ def worker() -> None:
     configure_logging(settings.log_level)
 
     async def work() -> None:
-        services = await Services.start(settings)
+        services = await start_services(settings)
         try:
             await services.worker.run_forever()
         finally:
@@ -82,7 +85,7 @@ def create_user(
             raise typer.BadParameter("the two passwords differ")
 
     async def create() -> None:
-        services = await Services.start(get_settings())
+        services = await start_services(get_settings())
         try:
             await create_staff_user(
                 services.store,
@@ -126,7 +129,7 @@ def seed(
     password = secrets.token_urlsafe(12)
 
     async def fill() -> None:
-        services = await Services.start(settings)
+        services = await start_services(settings)
         try:
             created = await seed_supervisors(services.store, services.catalogue, password)
             if created:
@@ -164,6 +167,23 @@ def check_catalogue(
         f"catalogue ok: {len(catalogue.categories)} categories, "
         f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
     )
+
+
+@locales_app.command("extract")
+def extract_locales() -> None:
+    """Write locales/balagh.pot from the code and add its new keys to each catalogue."""
+    added = locales.extract()
+    typer.echo("\n".join(f"added {entry}: give it its words" for entry in added) or "no new keys")
+
+
+@locales_app.command("check")
+def check_locales() -> None:
+    """Both languages, no unused key, no chat-only words on the phone; exit 1 otherwise."""
+    problems = locales.check()
+    if problems:
+        typer.echo("\n".join(problems), err=True)
+        raise typer.Exit(1)
+    typer.echo("locales ok")
 
 
 @telegram_app.command("set-webhook")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
-from bot.complaint import Attachment, Complaint, HistoryEntry, Location
+from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
 from bot.dispatch import choose_team
 from bot.notifications.message import OutboxMessage
 from bot.phone import normalise_phone

@@ -13,24 +13,24 @@ from datetime import datetime, timedelta
 
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
-from bot.complaint import Complaint, HistoryEntry, Location
+from bot.complaint_record import Complaint, HistoryEntry, Location
 from bot.complaints import REFERENCE_SEQUENCE
 from bot.reference import reference_for_sequence
 from bot.services import Services
 from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user
 from bot.store.base import DuplicateUser, Store
-from bot.types import PRIORITIES, Channel, Language, Priority, Role, Status
+from bot.types import PRIORITIES, Language, Priority, Role, Status
 
 BATCH_SIZE = 1000
 DAYS_OF_HISTORY = 365
 CHANNEL_WEIGHTS = {
-    Channel.VOICE: 45,
-    Channel.WHATSAPP: 25,
-    Channel.TELEGRAM: 8,
-    Channel.WEBCHAT: 10,
-    Channel.PORTAL: 10,
-    Channel.SMS: 2,
+    "voice": 45,
+    "whatsapp": 25,
+    "telegram": 8,
+    "webchat": 10,
+    "portal": 10,
+    "sms": 2,
 }
 PRIORITY_WEIGHTS = (3, 17, 55, 25)
 MEDIAN_HOURS_TO_RESOLVE: dict[Priority, float] = {"P1": 6, "P2": 30, "P3": 60, "P4": 120}

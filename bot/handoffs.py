@@ -2,7 +2,7 @@
 
 A chat cannot be transferred like a call, so each request is a record (one per conversation,
 the newest request) that agents see in the back office (`/staff/handoffs`) and mark taken;
-the staff alert it causes is planned in `bot.notifications.handoff`.
+it is kept, and the staff alerted, by `bot.notifications.handoff.request_handoff`.
 """
 
 import logging
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.catalogue import Catalogue
 from bot.store.base import Store
 from bot.types import Channel, Language
-from bot.web.i18n import TEXT, translate
+from bot.words import N_, text
 
 log = logging.getLogger(__name__)
 RECORD_KIND: Final = "chat_handoff"
@@ -23,6 +23,13 @@ RECORD_KIND: Final = "chat_handoff"
 TAKEN_SHOWN_FOR: Final = timedelta(hours=24)
 DESCRIPTION_SHOWN: Final = 160  # characters of the user's description in a summary
 TakeOutcome = Literal["taken", "already_taken", "not_found"]
+# Why the dialogue handed a chat over (actions/conversation.py), as staff read it.
+REASONS: Final = {
+    "requested": N_("handoffs.reason.requested"),
+    "call_back": N_("handoffs.reason.call_back"),
+    "not_understood": N_("handoffs.reason.not_understood"),
+    "reference_not_verified": N_("handoffs.reason.reference_not_verified"),
+}
 
 
 class HandoffRequest(BaseModel):
@@ -41,7 +48,7 @@ class HandoffRequest(BaseModel):
 
     @property
     def key(self) -> str:
-        return f"{self.channel.value}:{self.conversation_id}"
+        return f"{self.channel}:{self.conversation_id}"
 
 
 @dataclass(frozen=True)
@@ -54,21 +61,21 @@ def summary_lines(
     request: HandoffRequest, catalogue: Catalogue, language: Language
 ) -> list[tuple[str, str]]:
     """(label, value) of what the dialogue knew, in the reader's language, reason first."""
-    reason_key = f"handoffs.reason.{request.reason}"
-    reason = translate(reason_key, language) if reason_key in TEXT else request.reason
-    lines = [(translate("handoffs.reason", language), reason)]
+    reason_key = REASONS.get(request.reason)
+    reason = text(reason_key, language) if reason_key else request.reason
+    lines = [(text("handoffs.reason", language), reason)]
     summary = request.summary
     category = catalogue.categories.get(str(summary.get("category", "")))
     if category is not None:
-        lines.append((translate("field.category", language), category.name.get(language)))
+        lines.append((text("field.category", language), category.name.get(language)))
     district = catalogue.districts.get(str(summary.get("district", "")))
     if district is not None:
-        lines.append((translate("field.district", language), district.name.get(language)))
+        lines.append((text("field.district", language), district.name.get(language)))
     if summary.get("description"):
         description = str(summary["description"])[:DESCRIPTION_SHOWN]
-        lines.append((translate("field.description", language), description))
+        lines.append((text("field.description", language), description))
     if summary.get("last_reference"):
-        lines.append((translate("field.reference", language), str(summary["last_reference"])))
+        lines.append((text("field.reference", language), str(summary["last_reference"])))
     return lines
 
 
@@ -99,5 +106,5 @@ async def take_handoff(store: Store, key: str, username: str, now: datetime) -> 
         return "already_taken"
     taken = request.model_copy(update={"taken_by": username, "taken_at": now})
     await store.put_record(RECORD_KIND, key, taken)
-    log.info("hand-off on %s taken by %s", request.channel.value, username)
+    log.info("hand-off on %s taken by %s", request.channel, username)
     return "taken"

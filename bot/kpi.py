@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.types import OPEN_STATUSES, Status
 
 ANY = "*"  # the rollup's "every category" / "every district"
@@ -82,7 +82,7 @@ def first_response_at(complaint: Complaint) -> datetime | None:
 def contributions(complaint: Complaint, zone: ZoneInfo) -> Iterator[tuple[str, str]]:
     """(metric, value) pairs this complaint adds to the day it was created."""
     yield "created", ""
-    yield "channel", complaint.channel.value
+    yield "channel", complaint.channel
     yield "category", complaint.category or ""
     yield "district", complaint.district or ""
     yield "hour", f"{complaint.created_at.astimezone(zone).hour:02d}"

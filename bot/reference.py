@@ -8,6 +8,8 @@ a caller how many reports came before theirs.
 """
 
 from bot.digits import strip_number
+from bot.types import Language
+from bot.words import N_, text
 
 _DAMM = (
     (0, 3, 1, 7, 5, 9, 8, 6, 2, 4),
@@ -53,41 +55,33 @@ def sequence_of(reference: str) -> int:
 
 
 class InvalidReference(ValueError):
-    """A reference that cannot be one of ours, with a message for each language."""
+    """A reference that cannot be one of ours; `code` for APIs, the words for people."""
 
-    def __init__(self, code: str, message_ar: str, message_en: str) -> None:
-        super().__init__(message_en)
+    def __init__(self, code: str, words: str, **values: object) -> None:
+        super().__init__(code)
         self.code = code
-        self.message_ar = message_ar
-        self.message_en = message_en
+        self.words = words
+        self.values = values
 
     def __str__(self) -> str:
-        return self.message_en
+        return self.message("en")
 
-    def message(self, language: str) -> str:
-        return self.message_ar if language == "ar" else self.message_en
+    def message(self, language: Language) -> str:
+        return text(self.words, language, **self.values)
 
 
 def parse_reference(raw: str) -> str:
     """Canonical reference from what a person typed or said: any digits, spaces, dashes."""
     digits = strip_number(raw)
     if digits and not (digits.isascii() and digits.isdigit()):
-        raise InvalidReference(
-            "reference_not_digits",
-            "رقم البلاغ يتكون من أرقام فقط.",
-            "A reference number contains digits only.",
-        )
+        raise InvalidReference("reference_not_digits", N_("error.reference_not_digits"))
     if len(digits) != REFERENCE_LENGTH:
         raise InvalidReference(
             "reference_length",
-            f"رقم البلاغ من {REFERENCE_LENGTH} أرقام، وأدخلت {len(digits)}.",
-            f"A reference number has {REFERENCE_LENGTH} digits; you entered {len(digits)}.",
+            N_("error.reference_length"),
+            length=REFERENCE_LENGTH,
+            entered=len(digits),
         )
     if damm_digit(digits) != 0:
-        raise InvalidReference(
-            "reference_check_digit",
-            "رقم البلاغ غير صحيح، يبدو أن أحد الأرقام خاطئ. تأكد منه وأعد إدخاله.",
-            "That reference number is not valid: a digit seems to be wrong. "
-            "Please check it and try again.",
-        )
+        raise InvalidReference("reference_check_digit", N_("error.reference_check_digit"))
     return digits

@@ -1,9 +1,13 @@
 """Small shared vocabularies used across the service and its APIs."""
 
+import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Final, Literal
+
+from pydantic import StringConstraints
 
 Language = Literal["ar", "en"]
+LANGUAGES: tuple[Language, ...] = ("ar", "en")  # Arabic first: the default everywhere
 Priority = Literal["P1", "P2", "P3", "P4"]
 PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
 
@@ -21,15 +25,10 @@ class Status(StrEnum):
 OPEN_STATUSES = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS})
 
 
-class Channel(StrEnum):
-    VOICE = "voice"
-    WHATSAPP = "whatsapp"
-    SMS = "sms"
-    TELEGRAM = "telegram"
-    WEBCHAT = "webchat"
-    PORTAL = "portal"
-    API = "api"
-    OPEN311 = "open311"
+# A channel's code on complaints ("voice", "telegram", "portal"…). The set is open: each
+# channel registers itself (bot/channel_directory.py, channels/registry.py).
+CHANNEL_CODE: Final = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+Channel = Annotated[str, StringConstraints(pattern=CHANNEL_CODE.pattern)]
 
 
 class Role(StrEnum):

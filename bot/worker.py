@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.complaints import ComplaintService
 from bot.notifications.dispatcher import Dispatcher
 
@@ -38,7 +38,8 @@ class Worker:
         self.last_pass_at: datetime | None = None
 
     async def run_once(self) -> int:
-        """One pass of the SLA timers; returns how many complaints it changed.
+        """One pass of the SLA timers and the follow-ups; returns how much it did (complaints
+        changed, follow-up jobs finished).
 
         Breaches first: a complaint found already overdue gets no late reminder.
         """
@@ -64,7 +65,7 @@ class Worker:
                 log.exception("worker pass failed; retrying in %ss", self.interval_seconds)
             else:
                 if changed:
-                    log.info("recorded %d SLA reminders and breaches", changed)
+                    log.info("worker pass: %d SLA reminders, breaches and follow-ups", changed)
             await asyncio.sleep(self.interval_seconds)
 
 

@@ -6,7 +6,8 @@ reopen within the catalogue's reopen window; the system dispatches new reports.
 
 from typing import Literal
 
-from bot.types import Role, Status
+from bot.types import Language, Role, Status
+from bot.words import N_, text
 
 ActorKind = Role | Literal["citizen", "system"]
 STAFF_DESK = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
@@ -26,15 +27,20 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[ActorKind]] = {
     (Status.RESOLVED, Status.IN_PROGRESS): MANAGERS | {"citizen"},
 }
 
-STATUS_LABELS: dict[Status, dict[str, str]] = {
-    Status.NEW: {"ar": "جديد", "en": "New"},
-    Status.ASSIGNED: {"ar": "محال إلى الفريق المختص", "en": "Assigned to a field team"},
-    Status.IN_PROGRESS: {"ar": "قيد التنفيذ", "en": "In progress"},
-    Status.RESOLVED: {"ar": "تمت المعالجة", "en": "Resolved"},
-    Status.CLOSED: {"ar": "مغلق", "en": "Closed"},
-    Status.REJECTED: {"ar": "مرفوض", "en": "Rejected"},
-    Status.DUPLICATE: {"ar": "مكرر لبلاغ سابق", "en": "Duplicate of an earlier report"},
+STATUS_LABELS: dict[Status, str] = {
+    Status.NEW: N_("status.new"),
+    Status.ASSIGNED: N_("status.assigned"),
+    Status.IN_PROGRESS: N_("status.in_progress"),
+    Status.RESOLVED: N_("status.resolved"),
+    Status.CLOSED: N_("status.closed"),
+    Status.REJECTED: N_("status.rejected"),
+    Status.DUPLICATE: N_("status.duplicate"),
 }
+
+
+def status_label(status: Status, language: Language) -> str:
+    """What a status is called for citizens and staff."""
+    return text(STATUS_LABELS[status], language)
 
 
 class TransitionRefused(Exception):

@@ -1,27 +1,38 @@
-"""One chat turn, the same on WhatsApp, SMS, Telegram and the web chat.
+"""One chat turn, the same on every chat channel: what happens between `parse` and `send`.
 
-A conversation remembers, in the store so every replica shares it:
-- the buttons of the last bot message shown, so a reply "2", "٢" or an option's own words
-  selects that option (WhatsApp and SMS show menus as numbered lists);
-- its language, for the few things channels say themselves;
-- the photos and location sent while the dialogue core was down: nothing the user sent is
-  lost, it travels with their next message.
+A channel (channels/chat_channel.py) reads its platform's request into `Inbound` messages;
+here, once for all of them:
+- a message the platform sends again (same message id) is claimed in the store once, so a
+  retry never becomes a second turn or a second reply;
+- a single digit answering a notification's question goes to the notifications
+  (`bot.notifications.replies`), unless a menu shown in the last 30 minutes is open;
+- the conversation's state, in the store so every replica shares it: the buttons last shown
+  (so "2", "٢" or an option's own words select it: WhatsApp and SMS show menus as numbered
+  lists), its language, and the photos and location sent while the dialogue core was down
+  (nothing the user sent is lost: it travels with their next message);
+- a hand-off the dialogue asks for is kept and staff are alerted
+  (`bot.notifications.handoff`).
 """
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
-from bot.services import Services
-from bot.types import Language
-from channels.chat_texts import DEFAULT_LANGUAGE, say, script_language
+from bot.complaints import ComplaintService
+from bot.languages import script_language
+from bot.notifications.handoff import request_handoff
+from bot.notifications.replies import answer_question
+from bot.platforms import Platforms
+from bot.types import LANGUAGES, Language
+from bot.words import N_, Medium, text
+from channels.chat_channel import ChatChannel, Inbound, Reply
 from channels.dialogue import BotMessage, Button, DialogueClient, DialogueUnavailable, Metadata
-from channels.handoff import record_handoff
 from channels.rendering import chosen_payload
 
 log = logging.getLogger(__name__)
@@ -30,6 +41,7 @@ MAX_KEPT_MEDIA: Final = 10
 # The dialogue starts a new session after 30 minutes of silence (domain.yml); a menu shown
 # before that no longer stands.
 MENU_LIFETIME: Final = timedelta(minutes=30)
+DEFAULT_LANGUAGE: Final[Language] = LANGUAGES[0]
 
 
 class ChatState(BaseModel):
@@ -47,52 +59,90 @@ class ChatState(BaseModel):
         return bool(self.buttons) and recent
 
 
-@dataclass(frozen=True)
-class ChatReply:
-    messages: list[BotMessage]
-    language: Language
+class Chats:
+    """Every chat channel's messages, from the platform's request to the platform's reply."""
 
-
-def shown(messages: list[BotMessage]) -> list[BotMessage]:
-    """The messages a user sees; custom-only messages are hints for channels."""
-    return [message for message in messages if message.text or message.buttons or message.image]
-
-
-class ChatTurns:
     def __init__(
         self,
-        services: Services,
+        platforms: Platforms,
         dialogue: DialogueClient,
+        complaints: ComplaintService,
+        catalogue: Catalogue,
+        channels: ChannelDirectory,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.services = services
-        self.store = services.store
+        self.platforms = platforms
+        self.store = platforms.store
         self.dialogue = dialogue
+        self.complaints = complaints
+        self.catalogue = catalogue
+        self.channels = channels
         self.clock = clock
 
     async def state(self, conversation_id: str) -> ChatState:
         found = await self.store.get_record(RECORD_KIND, conversation_id, ChatState)
         return found or ChatState()
 
-    async def take(self, conversation_id: str, text: str, metadata: Metadata) -> ChatReply:
-        """Send the user's message (or the payload of the option it names) to the dialogue.
+    async def handle(self, channel: ChatChannel[Any], inbound: Inbound) -> None:
+        """Answer one message through its channel, once per platform message id (a message
+        without one comes on a live connection, the web chat's, and is never sent again)."""
+        key = f"{inbound.channel}:message:{inbound.message_id}" if inbound.message_id else None
+        if key is not None and not (await self.store.claim_inbound(key, self.clock())).first:
+            log.info("%s sent %s again; already handled", inbound.channel, inbound.message_id)
+            return
+        await channel.send(inbound, await self.reply(inbound), self.platforms)
+        if key is not None:
+            await self.store.complete_inbound(key, "answered")
 
-        `conversation_id` is the dialogue's sender id: the channel and the platform's id of
-        the user or chat (`whatsapp:+9665…`, `telegram:12345`, `webchat:<session>`).
-        """
-        state = await self.state(conversation_id)
+    async def reply(self, inbound: Inbound) -> Reply:
+        """The notices and dialogue messages that answer one message."""
+        state = await self.state(inbound.conversation_id)
         now = self.clock()
-        payload = chosen_payload(text, state.buttons) if state.menu_open(now) else None
-        language = script_language(text) or metadata.language or state.language
-        metadata = metadata.model_copy(
-            update={
-                "language": language,
-                "media": [*state.kept_media, *metadata.media][-MAX_KEPT_MEDIA:],
-                "location": metadata.location or state.kept_location,
-            }
+        medium = self.channels.medium(inbound.channel)
+        language = script_language(inbound.text) or inbound.language or state.language
+        limit = max(1, round(self.platforms.settings.max_upload_bytes / 1_048_576))
+        notices = tuple(text(key, language, medium, limit=limit) for key in inbound.notices)
+        menu_open = state.menu_open(now)
+        if inbound.text and not (menu_open or inbound.media or inbound.location):
+            answered = await self.answer_question(inbound, language, medium)
+            if answered is not None:
+                return Reply(language, (*notices, answered) if answered else notices)
+        if inbound.option is not None:
+            if not 1 <= inbound.option <= len(state.buttons):
+                return Reply(state.language, (text("chat.menu_expired", language, medium),))
+            payload: str | None = state.buttons[inbound.option - 1].payload
+        else:
+            payload = chosen_payload(inbound.text, state.buttons) if menu_open else None
+        if not (payload or inbound.for_dialogue):
+            return Reply(language, notices or (text("chat.message_unsupported", language, medium),))
+        return await self.turn(inbound, payload or inbound.text, state, language, medium, notices)
+
+    async def turn(
+        self,
+        inbound: Inbound,
+        message: str,
+        state: ChatState,
+        language: Language,
+        medium: Medium,
+        notices: tuple[str, ...],
+    ) -> Reply:
+        """One dialogue turn; the state remembers what it showed."""
+        now = self.clock()
+        metadata = Metadata(
+            channel=inbound.channel,
+            language=language,
+            phone=inbound.phone,
+            location=inbound.location or state.kept_location,
+            media=[
+                *state.kept_media,
+                *(attachment.model_dump() for attachment in inbound.media),
+            ][-MAX_KEPT_MEDIA:],
+            message_id=inbound.message_id,
+            sources=inbound.sources,
         )
+        conversation_id = inbound.conversation_id
         try:
-            messages = await self.dialogue.send(conversation_id, payload or text, metadata)
+            messages = await self.dialogue.send(conversation_id, message, metadata, medium)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable for %s: %s", conversation_id, exc)
             kept = state.model_copy(
@@ -104,27 +154,45 @@ class ChatTurns:
                 }
             )
             await self.store.put_record(RECORD_KIND, conversation_id, kept)
-            return ChatReply([BotMessage(text=say("dialogue_down", language))], language)
-
-        visible = shown(messages)
-        replied_in = script_language(" ".join(message.text for message in visible))
-        language = replied_in or language
+            down = BotMessage(text=text(N_("chat.dialogue_down"), language, medium))
+            return Reply(language, notices, (down,))
+        visible = Reply(language, notices, tuple(messages)).shown
+        language = script_language(" ".join(m.text for m in visible)) or language
         buttons = visible[-1].buttons if visible else state.buttons
-        await self.store.put_record(
-            RECORD_KIND,
-            conversation_id,
-            ChatState(language=language, buttons=buttons, updated_at=now),
-        )
+        kept = ChatState(language=language, buttons=buttons, updated_at=now)
+        await self.store.put_record(RECORD_KIND, conversation_id, kept)
+        await self.handoffs(inbound, messages, now)
+        return Reply(language, notices, tuple(messages))
+
+    async def handoffs(self, inbound: Inbound, messages: list[BotMessage], now: datetime) -> None:
         for message in messages:
             hint = message.custom.get("handoff")
             if isinstance(hint, Mapping):
-                await record_handoff(
-                    self.services,
-                    metadata.channel,
-                    conversation_id,
+                await request_handoff(
+                    self.store,
+                    self.catalogue,
+                    self.channels,
+                    self.platforms.settings.public_base_url,
                     hint,
-                    metadata.phone,
-                    metadata.message_id or now.isoformat(),
-                    now,
+                    channel=inbound.channel,
+                    conversation_id=inbound.conversation_id,
+                    phone=inbound.phone,
+                    request_id=inbound.message_id or now.isoformat(),
+                    now=now,
                 )
-        return ChatReply(messages, language)
+
+    async def answer_question(
+        self, inbound: Inbound, language: Language, medium: Medium
+    ) -> str | None:
+        """A notification's question answered: by the channel's contact of the sender where
+        notifications reach them on it (a Telegram chat), else by their phone."""
+        info = self.channels.get(inbound.channel)
+        contact = (info.notify_via, inbound.user) if info and info.contact_source else None
+        return await answer_question(
+            self.complaints,
+            inbound.text,
+            language,
+            medium,
+            phone=inbound.phone,
+            contact=contact,
+        )

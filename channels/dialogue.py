@@ -8,6 +8,11 @@ failures surface as one exception channels handle.
 Every turn of every channel passes here, hundreds at once when everyone calls: they share
 one aiohttp session (`Services.dialogue_http`), whose pool hands out connections at a
 constant cost (httpx's looks through every queued request and every connection each time).
+
+The custom actions say their words themselves (actions/messages.py); the few responses Rasa
+utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
+which is filled in here in the medium the channel gave, so they too are reworded in the
+catalogues without retraining.
 """
 
 from typing import Any, Final
@@ -15,7 +20,8 @@ from typing import Any, Final
 import aiohttp
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from bot.types import Channel, Language
+from bot.types import LANGUAGES, Channel, Language
+from bot.words import Medium, text
 
 
 class DialogueUnavailable(Exception):
@@ -74,10 +80,16 @@ class DialogueClient:
         self.http = http
 
     async def send(
-        self, sender_id: str, text: str, metadata: Metadata, seconds: float | None = None
+        self,
+        sender_id: str,
+        text: str,
+        metadata: Metadata,
+        medium: Medium,
+        seconds: float | None = None,
     ) -> list[BotMessage]:
-        """The bot's answer to one user message, or DialogueUnavailable: an error, or no
-        answer within `seconds` (the client's timeout by default)."""
+        """The bot's answer to one user message (its words for the channel's medium), or
+        DialogueUnavailable: an error, or no answer within `seconds` (the client's timeout by
+        default)."""
         seconds = seconds or self.timeout
         body = {
             "sender": sender_id,
@@ -88,6 +100,25 @@ class DialogueClient:
         try:
             async with self.http.post(self.url, json=body, timeout=timeout) as response:
                 response.raise_for_status()
-                return _MESSAGES.validate_json(await response.read())
+                messages = _MESSAGES.validate_json(await response.read())
         except (aiohttp.ClientError, TimeoutError, ValidationError) as exc:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return [with_words(message, medium) for message in messages]
+
+
+def with_words(message: BotMessage, medium: Medium) -> BotMessage:
+    """A domain response that names its words (`custom.say`) with them filled in."""
+    key = message.custom.get("say")
+    if not isinstance(key, str):
+        return message
+    named = message.custom.get("language")
+    language: Language = named if named in LANGUAGES else LANGUAGES[0]
+    menu = message.custom.get("menu")
+    buttons = tuple(
+        Button(title=text(str(item["title"]), language, medium), payload=str(item["payload"]))
+        for item in (menu if isinstance(menu, list) else [])
+    )
+    hints = {k: v for k, v in message.custom.items() if k not in ("say", "language", "menu")}
+    return message.model_copy(
+        update={"text": text(key, language, medium), "buttons": buttons, "custom": hints}
+    )

@@ -5,42 +5,34 @@ the headers claim), recognised by its bytes rather than by the type the platform
 name states, and stored; the dialogue gets only the attachment's description.
 """
 
-from typing import Literal
-
 import httpx
 
 from bot.attachments import AttachmentStorage, UnsupportedMedia, sniff
-from bot.complaint import Attachment
-from bot.types import Language
-from channels.chat_texts import say
+from bot.complaint_record import Attachment
+from bot.words import N_
 
-Refusal = Literal["media_unsupported", "media_too_large", "media_failed"]
 ACCEPTED_PREFIXES = ("image/", "audio/")
 FETCH_TIMEOUT_SECONDS = 20.0
 
 
 class MediaRefused(Exception):
-    """A file we did not keep; `reason` names the message that tells the user why."""
+    """A file we did not keep; `reason` is the words key that tells the user why (its
+    `{limit}` is the upload limit in MB)."""
 
-    def __init__(self, reason: Refusal) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason: Refusal = reason
-
-
-def explain(refused: MediaRefused, language: Language, max_bytes: int) -> str:
-    """What the user reads about a file that was not kept."""
-    return say(refused.reason, language, limit=max(1, round(max_bytes / 1_048_576)))
+        self.reason = reason
 
 
 def check_declared_type(media_type: str) -> None:
     """Refuse before downloading what cannot be a photo or a voice message."""
     if not media_type.lower().startswith(ACCEPTED_PREFIXES):
-        raise MediaRefused("media_unsupported")
+        raise MediaRefused(N_("chat.media_unsupported"))
 
 
 def check_size(size: int | None, max_bytes: int) -> None:
     if size is not None and size > max_bytes:
-        raise MediaRefused("media_too_large")
+        raise MediaRefused(N_("chat.media_too_large"))
 
 
 async def fetch(
@@ -54,7 +46,7 @@ async def fetch(
             "GET", url, auth=auth, follow_redirects=True, timeout=FETCH_TIMEOUT_SECONDS
         ) as response:
             if response.status_code != httpx.codes.OK:
-                raise MediaRefused("media_failed")
+                raise MediaRefused(N_("chat.media_failed"))
             declared = response.headers.get("content-length")
             check_size(int(declared) if declared and declared.isdigit() else None, max_bytes)
             async for chunk in response.aiter_bytes():
@@ -62,7 +54,7 @@ async def fetch(
                 check_size(size, max_bytes)
                 parts.append(chunk)
     except httpx.HTTPError:
-        raise MediaRefused("media_failed") from None
+        raise MediaRefused(N_("chat.media_failed")) from None
     return b"".join(parts)
 
 
@@ -71,7 +63,7 @@ async def keep(storage: AttachmentStorage, data: bytes) -> Attachment:
     try:
         media_type = sniff(data)
     except UnsupportedMedia:
-        raise MediaRefused("media_unsupported") from None
+        raise MediaRefused(N_("chat.media_unsupported")) from None
     key = await storage.save(data, media_type)
     kind = "photo" if media_type.startswith("image/") else "voice"
     return Attachment(kind=kind, media_type=media_type, size=len(data), storage_key=key)

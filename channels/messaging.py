@@ -1,4 +1,4 @@
-"""WhatsApp and SMS through Twilio Messaging.
+"""WhatsApp and SMS through Twilio Messaging: one chat channel module for both.
 
 `POST /channels/twilio/messaging` receives every inbound message (the number's or the
 Messaging Service's "a message comes in" webhook); `POST /channels/twilio/messaging/status`
@@ -13,43 +13,40 @@ arrive out of order.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Annotated, Final
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Final
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import StoreDep
 from bot.api.errors import ApiError
+from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.notifications.providers.base import Rejected, RetryLater
 from bot.notifications.providers.twilio_messaging import TwilioMessaging
-from bot.notifications.replies import handle_citizen_reply
 from bot.notifications.status_callbacks import apply_twilio_status
 from bot.notifications.whatsapp_session import note_inbound
-from bot.phone import InvalidPhone, mask_phone, normalise_phone
-from bot.services import Services
-from bot.types import Channel
-from channels.chat import ChatTurns, shown
-from channels.chat_texts import say, script_language
-from channels.deps import DialogueDep
-from channels.dialogue import Metadata
-from channels.media import MediaRefused, check_declared_type, explain, fetch, keep
-from channels.notification_answers import notification_answer
+from bot.phone import InvalidPhone, normalise_phone
+from bot.platforms import Platforms
+from bot.twilio_signature import genuine_twilio_form
+from bot.words import N_
+from channels.chat_channel import Inbound, Reply, WebhookChannel
+from channels.media import MediaRefused, check_declared_type, fetch, keep
 from channels.rendering import as_plain_text, split_message
-from channels.twilio_account import public_url
+from channels.twilio_account import auth_token, public_url
 from channels.twilio_webhook import TwilioForm, parse
 
 log = logging.getLogger(__name__)
 
 PATH: Final = "/channels/twilio/messaging"
 STATUS_PATH: Final = f"{PATH}/status"
-LIMITS: Final = {Channel.WHATSAPP: 4096, Channel.SMS: 1600}
+WHATSAPP: Final = ChannelInfo("whatsapp", N_("channel.whatsapp"), "chat", notify_via="whatsapp")
+SMS: Final = ChannelInfo("sms", N_("channel.sms"), "sms")
+LIMITS: Final = {WHATSAPP.code: 4096, SMS.code: 1600}  # characters of one message
 WHATSAPP_PREFIX: Final = "whatsapp:"
 MAX_MEDIA: Final = 5
 TWILIO_API: Final = "https://api.twilio.com"
@@ -73,8 +70,8 @@ class InboundMessage(BaseModel):
     button_payload: Annotated[str | None, Field(alias="ButtonPayload", max_length=500)] = None
 
     @property
-    def channel(self) -> Channel:
-        return Channel.WHATSAPP if self.sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
+    def channel(self) -> ChannelInfo:
+        return WHATSAPP if self.sender.startswith(WHATSAPP_PREFIX) else SMS
 
     @property
     def phone(self) -> str | None:
@@ -119,166 +116,114 @@ def api_url(url: str, api_base_url: str) -> str:
     still never followed anywhere else with our credentials.
     """
     if not url.startswith(TWILIO_API + "/"):
-        raise MediaRefused("media_failed")
+        raise MediaRefused(N_("chat.media_failed"))
     return api_base_url.rstrip("/") + url.removeprefix(TWILIO_API)
 
 
-def twiml(body: str) -> Response:
-    return Response(body, media_type="application/xml")
-
-
-@dataclass(frozen=True)
-class TwilioAccount:
-    """The Messages API client for replies, and the credentials that fetch media."""
-
-    messages: TwilioMessaging
-    auth: tuple[str, str]
-    api_base_url: str
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """One Twilio client for the replies, when an account is configured."""
-    settings = app.state.services.settings
-    account: TwilioAccount | None = None
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        token = settings.twilio_auth_token.get_secret_value()
-        messages = TwilioMessaging(
-            settings.twilio_account_sid,
-            token,
-            api_base_url=settings.twilio_api_base_url,
-            status_callback_url=public_url(settings, STATUS_PATH),
-            timeout_seconds=settings.provider_timeout_seconds,
-        )
-        account = TwilioAccount(
-            messages, (settings.twilio_account_sid, token), settings.twilio_api_base_url
-        )
-    app.state.twilio_account = account
-    try:
-        yield
-    finally:
-        if account is not None:
-            await account.messages.close()
-
-
-async def get_twilio(request: Request) -> TwilioAccount:
-    account: TwilioAccount | None = request.app.state.twilio_account
-    if account is None:
+def twilio(platforms: Platforms) -> TwilioMessaging:
+    if platforms.twilio is None:
         raise ApiError(503, "not_configured", "BALAGH_TWILIO_ACCOUNT_SID is not set")
-    return account
+    return platforms.twilio
 
 
-TwilioDep = Annotated[TwilioAccount, Depends(get_twilio)]
-router = APIRouter(prefix=PATH, tags=["channels"], lifespan=lifespan)
+class TwilioMessagingChannel(WebhookChannel):
+    infos: ClassVar[tuple[ChannelInfo, ...]] = (WHATSAPP, SMS)
+    path: ClassVar[str] = PATH
+
+    async def verify(self, request: Request, platforms: Platforms) -> bool:
+        settings = platforms.settings
+        form = await genuine_twilio_form(request, auth_token(settings), settings.public_base_url)
+        return form is not None
+
+    async def parse(self, request: Request, platforms: Platforms) -> list[Inbound]:
+        client = twilio(platforms)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        message = parse(InboundMessage, form)
+        channel, phone = message.channel, message.phone
+        if channel is WHATSAPP and phone:
+            await note_inbound(platforms.store, phone, utc_now())
+        media: list[Attachment] = []
+        notices: list[str] = []
+        for url, declared in media_urls(form, message.num_media):
+            try:
+                media.append(await self.fetch_media(url, declared, client, platforms))
+            except MediaRefused as refused:
+                notices.append(refused.reason)
+        return [
+            Inbound(
+                channel=channel.code,
+                user=phone or message.sender,
+                message_id=message.sid,
+                text=message.button_payload or message.body,
+                phone=phone,
+                location=message.location,
+                media=tuple(media),
+                notices=tuple(notices),
+                sources={"MessageSid": message.sid},
+                reply_to=(message.sender, message.recipient),
+            )
+        ]
+
+    async def fetch_media(
+        self, url: str, declared_type: str, client: TwilioMessaging, platforms: Platforms
+    ) -> Attachment:
+        check_declared_type(declared_type)
+        settings = platforms.settings
+        data = await fetch(
+            platforms.http,
+            api_url(url, settings.twilio_api_base_url),
+            settings.max_upload_bytes,
+            auth=client.credentials,
+        )
+        return await keep(platforms.attachments, data)
+
+    async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
+        """The reply, from the number the user wrote to, in pieces within the limit."""
+        to, from_ = inbound.reply_to
+        body = "\n\n".join([*reply.notices, as_plain_text(reply.shown)])
+        client = twilio(platforms)
+        callback = public_url(platforms.settings, STATUS_PATH)
+        for piece in split_message(body, LIMITS[inbound.channel]):
+            try:
+                await create(client, to, from_, piece, callback)
+            except RetryLater as exc:
+                log.warning("reply to %s not sent: %s", inbound.message_id, exc)
+                return
+            except Rejected as exc:
+                log.warning("reply to %s refused by Twilio: %s", inbound.message_id, exc)
+                return
+
+    def answer(self) -> Response:
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+    def mount(self, app: FastAPI) -> None:
+        super().mount(app)
+        app.add_api_route(
+            STATUS_PATH,
+            delivery_report,
+            methods=["POST"],
+            status_code=204,
+            tags=["channels"],
+            summary="Twilio: the delivery status of a message we sent",
+        )
 
 
-@router.post("", summary="Twilio: an inbound WhatsApp or SMS message")
-async def inbound(
-    form: TwilioForm, services: ServicesDep, dialogue: DialogueDep, twilio: TwilioDep
-) -> Response:
-    message = parse(InboundMessage, form)
-    key = f"twilio:message:{message.sid}"
-    claim = await services.store.claim_inbound(key, utc_now())
-    if not claim.first:
-        log.info("Twilio retried %s; already handled", message.sid)
-        return twiml(EMPTY_TWIML)
-    conversation = MessagingConversation(services, ChatTurns(services, dialogue), twilio)
-    await conversation.answer(message, form)
-    await services.store.complete_inbound(key, EMPTY_TWIML)
-    return twiml(EMPTY_TWIML)
-
-
-@router.post("/status", summary="Twilio: the delivery status of a message we sent")
-async def status(form: TwilioForm, services: ServicesDep) -> Response:
+async def delivery_report(form: TwilioForm, store: StoreDep) -> Response:
     report = parse(DeliveryReport, form)
     if report.status in ("failed", "undelivered"):
         log.warning("Twilio could not deliver %s (error %s)", report.sid, report.error_code)
-    await apply_twilio_status(services.store, report.sid, report.status, report.error_code)
+    await apply_twilio_status(store, report.sid, report.status, report.error_code)
     return Response(status_code=204)
 
 
-class MessagingConversation:
-    """One inbound message's way through: notification answers, media, the dialogue."""
-
-    def __init__(self, services: Services, turns: ChatTurns, twilio: TwilioAccount) -> None:
-        self.services = services
-        self.turns = turns
-        self.twilio = twilio
-
-    async def answer(self, message: InboundMessage, form: Mapping[str, str]) -> None:
-        channel, phone = message.channel, message.phone
-        conversation_id = f"{channel.value}:{phone or message.sender}"
-        now = utc_now()
-        if channel is Channel.WHATSAPP and phone:
-            await note_inbound(self.services.store, phone, now)
-        state = await self.turns.state(conversation_id)
-        language = script_language(message.body) or state.language
-
-        if phone and message.body and not state.menu_open(now):
-            body = message.body
-            answered = await notification_answer(
-                lambda: handle_citizen_reply(self.services.complaints, phone, body),
-                language,
-                mask_phone(phone),
-            )
-            if answered is not None:
-                await self.send(message, answered)
-                return
-
-        notices: list[str] = []
-        media: list[Attachment] = []
-        for url, declared in media_urls(form, message.num_media):
-            try:
-                media.append(await self.fetch_media(url, declared))
-            except MediaRefused as refused:
-                max_bytes = self.services.settings.max_upload_bytes
-                notices.append(explain(refused, language, max_bytes))
-        text = message.button_payload or message.body
-        if not (text or media or message.location):
-            await self.send(message, "\n\n".join(notices) or say("message_unsupported", language))
-            return
-        metadata = Metadata(
-            channel=channel,
-            language=language,
-            phone=phone,
-            location=message.location,
-            media=[attachment.model_dump() for attachment in media],
-            message_id=message.sid,
-            sources={"MessageSid": message.sid},
-        )
-        reply = await self.turns.take(conversation_id, text, metadata)
-        await self.send(message, "\n\n".join([*notices, as_plain_text(shown(reply.messages))]))
-
-    async def fetch_media(self, url: str, declared_type: str) -> Attachment:
-        check_declared_type(declared_type)
-        data = await fetch(
-            self.services.http,
-            api_url(url, self.twilio.api_base_url),
-            self.services.settings.max_upload_bytes,
-            auth=self.twilio.auth,
-        )
-        return await keep(self.services.attachments, data)
-
-    async def send(self, message: InboundMessage, text: str) -> None:
-        """The reply, from the number the user wrote to, in pieces within the limit."""
-        for piece in split_message(text, LIMITS[message.channel]):
-            try:
-                await self.create(message, piece)
-            except RetryLater as exc:
-                log.warning("reply to %s not sent: %s", message.sid, exc)
-                return
-            except Rejected as exc:
-                log.warning("reply to %s refused by Twilio: %s", message.sid, exc)
-                return
-
-    async def create(self, message: InboundMessage, body: str) -> None:
-        """One message; a refusal Twilio asks us to retry (429, never in doubt) is retried
-        once after the wait it names, if that is short."""
-        try:
-            await self.twilio.messages.create(to=message.sender, from_=message.recipient, body=body)
-        except RetryLater as exc:
-            wait = exc.retry_after or 1.0
-            if exc.in_doubt or wait > RETRY_WAIT_LIMIT_SECONDS:
-                raise
-            await asyncio.sleep(wait)
-            await self.twilio.messages.create(to=message.sender, from_=message.recipient, body=body)
+async def create(client: TwilioMessaging, to: str, from_: str, body: str, callback: str) -> None:
+    """One message; a refusal Twilio asks us to retry (429, never in doubt) is retried once
+    after the wait it names, if that is short."""
+    try:
+        await client.create(to=to, from_=from_, body=body, status_callback=callback)
+    except RetryLater as exc:
+        wait = exc.retry_after or 1.0
+        if exc.in_doubt or wait > RETRY_WAIT_LIMIT_SECONDS:
+            raise
+        await asyncio.sleep(wait)
+        await client.create(to=to, from_=from_, body=body, status_callback=callback)

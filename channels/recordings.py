@@ -18,9 +18,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from bot.attachments import AttachmentStorage
-from bot.audio import compact_recording
+from bot.audio import RECORDING_MEDIA_TYPE, compact_recording
 from bot.clock import utc_now
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.settings import Settings
 from bot.store.base import Store
 from channels.twilio_account import account_sid, auth_token
@@ -28,7 +28,6 @@ from channels.twilio_account import account_sid, auth_token
 log = logging.getLogger(__name__)
 
 RECORD_KIND: Final = "voice_recording"
-MEDIA_TYPE: Final = "audio/mpeg"
 MAX_DOWNLOAD_BYTES: Final = 200 * 1024 * 1024  # four hours of 8 kHz telephone audio
 RecordingKind = Literal["voice", "call_recording"]
 # one recording fetched and converted at a time: ffmpeg is the costliest thing the service
@@ -65,7 +64,7 @@ class Recordings:
             recording_sid=recording_sid,
             call_sid=call_sid,
             kind=kind,
-            storage_key=self.storage.new_key(MEDIA_TYPE, recording_sid[2:].lower()),
+            storage_key=self.storage.new_key(RECORDING_MEDIA_TYPE, recording_sid[2:].lower()),
             created_at=utc_now(),
         )
 
@@ -108,7 +107,10 @@ class Recordings:
         await self.storage.save_as(job.storage_key, audio)
         log.info("kept recording %s (%s, %d bytes)", job.recording_sid, job.kind, len(audio))
         return Attachment(
-            kind=job.kind, media_type=MEDIA_TYPE, size=len(audio), storage_key=job.storage_key
+            kind=job.kind,
+            media_type=RECORDING_MEDIA_TYPE,
+            size=len(audio),
+            storage_key=job.storage_key,
         )
 
     async def settle(self, job: RecordingJob) -> Attachment:

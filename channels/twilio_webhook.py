@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep
 from bot.api.errors import ApiError
 from bot.twilio_signature import genuine_twilio_form
 from channels.twilio_account import auth_token
@@ -21,12 +21,12 @@ log = logging.getLogger(__name__)
 Fields = TypeVar("Fields", bound=BaseModel)
 
 
-async def signed_form(request: Request, services: ServicesDep) -> dict[str, str]:
+async def signed_form(request: Request, settings: SettingsDep) -> dict[str, str]:
     """The form fields of a request Twilio really sent, or 403."""
-    token = auth_token(services.settings)
+    token = auth_token(settings)
     if token is None:
         log.error("refused a Twilio webhook: BALAGH_TWILIO_AUTH_TOKEN is not set")
-    form = await genuine_twilio_form(request, token, services.settings.public_base_url)
+    form = await genuine_twilio_form(request, token, settings.public_base_url)
     if form is None:
         raise ApiError(403, "bad_signature", "the request is not signed by Twilio")
     return form

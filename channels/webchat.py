@@ -1,4 +1,5 @@
-"""The web chat: a socket.io endpoint at `/socket.io/` that speaks Rasa's socketio channel.
+"""The web chat: a socket.io endpoint at `/socket.io/` that speaks Rasa's socketio channel
+(its widget's files and photo uploads: channels/webchat_http.py).
 
 Existing Rasa web widgets (rasa-webchat, botfront's, the ones written against Rasa's docs)
 connect unchanged, and so does this project's widget (`/webchat/widget.js`):
@@ -17,27 +18,37 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 import logging
 import secrets
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final, NamedTuple
 from urllib.parse import urlsplit
 
 import socketio
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from bot.complaint import Location
-from bot.services import Services
-from bot.settings import Settings
-from bot.types import Channel, Language
-from channels.chat import ChatTurns
-from channels.deps import dialogue_client
-from channels.dialogue import BotMessage, Metadata
+from bot.channel_directory import ChannelInfo
+from bot.complaint_record import Attachment, Location
+from bot.platforms import Platforms
+from bot.types import Language
+from bot.words import N_
+from channels import webchat_http
+from channels.chat_channel import ChatChannel, Inbound, Reply
+from channels.dialogue import BotMessage
 from channels.webchat_http import SESSION_ID, uploaded_attachment
 
 log = logging.getLogger(__name__)
 
+WEBCHAT: Final = ChannelInfo("webchat", N_("channel.webchat"), "chat")
 SOCKET_PATH: Final = "socket.io"
 MAX_TEXT: Final = 4000
 MAX_MEDIA: Final = 5
+
+
+class Utterance(NamedTuple):
+    """One `user_uttered` event: the socket it came on, its session and its data."""
+
+    sid: str
+    session_id: str
+    data: Mapping[str, Any]
 
 
 def bot_uttered(message: BotMessage) -> list[dict[str, Any]]:
@@ -73,31 +84,40 @@ def shared_location(value: Any) -> dict[str, Any] | None:
     return pin.model_dump(exclude_none=True) if pin.lat is not None else None
 
 
-class WebChat:
-    """The socket.io server; it reaches the services through the app once it runs."""
+class WebChatChannel(ChatChannel[Utterance]):
+    """The socket.io server. Sockets are checked once, when they connect (their page's
+    origin); each event then comes on a socket already let in."""
 
-    def __init__(self, app: FastAPI, allowed_origins: list[str]) -> None:
-        self.app = app
-        self.allowed_origins = allowed_origins
+    infos: ClassVar[tuple[ChannelInfo, ...]] = (WEBCHAT,)
+
+    def __init__(self) -> None:
         self.sio = socketio.AsyncServer(
             async_mode="asgi", cors_allowed_origins=self.origin_allowed, logger=False
         )
-        self.sio.on("session_request", self.session_request)
-        self.sio.on("user_uttered", self.user_uttered)
+        self.allowed_origins: list[str] = []
 
-    def asgi(self) -> socketio.ASGIApp:
-        return socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH)
+    def mount(self, app: FastAPI) -> None:
+        """Serve the socket.io endpoint at /socket.io/ inside the service."""
+        settings = app.state.settings
+        public = urlsplit(settings.public_base_url)
+        self.allowed_origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
+
+        async def user_uttered(sid: str, data: Any) -> None:
+            session = await self.sio.get_session(sid)
+            utterance = self.utterance(sid, session.get("session_id"), data)
+            if utterance is not None:
+                await self.receive(utterance, app.state.chats)
+
+        self.sio.on("session_request", self.session_request)
+        self.sio.on("user_uttered", user_uttered)
+        app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
+        app.include_router(webchat_http.router)  # the widget's files, its demo page, uploads
 
     def origin_allowed(self, origin: str | None, environ: Mapping[str, Any]) -> bool:
         """The service's own pages (whatever address they were reached at) and the sites
         configured in BALAGH_WEBCHAT_ORIGINS."""
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         return origin is None or origin == own or origin in self.allowed_origins
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.app.state.services
-        return services
 
     async def session_request(self, sid: str, data: Any) -> None:
         asked = data.get("session_id") if isinstance(data, Mapping) else None
@@ -106,50 +126,62 @@ class WebChat:
         await self.sio.save_session(sid, {"session_id": session_id})
         await self.sio.emit("session_confirm", session_id, to=sid)
 
-    async def user_uttered(self, sid: str, data: Any) -> None:
+    @staticmethod
+    def utterance(sid: str, session_id: Any, data: Any) -> Utterance | None:
         if not isinstance(data, Mapping):
-            return
-        text = data.get("message") or ""
-        if not isinstance(text, str) or len(text) > MAX_TEXT:
-            log.info("web chat message refused: not text or over %s characters", MAX_TEXT)
-            return
-        session = await self.sio.get_session(sid)
-        session_id = data.get("session_id") or session.get("session_id") or sid
-        if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-            session_id = sid
-        metadata = self.metadata(session_id, custom_data(data))
-        if not (text.strip() or metadata.media or metadata.location):
-            return
-        services = self.services
-        turns = ChatTurns(services, dialogue_client(services))
-        reply = await turns.take(f"webchat:{session_id}", text.strip(), metadata)
-        for message in reply.messages:
-            for event in bot_uttered(message):
-                await self.sio.emit("bot_uttered", event, to=sid)
+            return None
+        asked = data.get("session_id") or session_id or sid
+        if not isinstance(asked, str) or not SESSION_ID.match(asked):
+            asked = sid
+        return Utterance(sid, asked, data)
 
-    def metadata(self, session_id: str, custom: Mapping[str, Any]) -> Metadata:
+    async def verify(self, request: Utterance, platforms: Platforms) -> bool:
+        """The text is text, and not too long (the socket itself was let in by its origin)."""
+        message = request.data.get("message") or ""
+        if not isinstance(message, str) or len(message) > MAX_TEXT:
+            log.info("web chat message refused: not text or over %s characters", MAX_TEXT)
+            return False
+        return True
+
+    async def parse(self, request: Utterance, platforms: Platforms) -> list[Inbound]:
+        custom = custom_data(request.data)
         named = custom.get("language")
         language: Language | None = "ar" if named == "ar" else "en" if named == "en" else None
-        secret = self.services.settings.secret_key.get_secret_value()
-        tokens = custom.get("media")
-        media = []
+        text = str(request.data.get("message") or "").strip()
+        media = self.uploads(request.session_id, custom.get("media"), platforms)
+        location = shared_location(custom.get("location"))
+        if not (text or media or location):
+            return []
+        return [
+            Inbound(
+                channel=WEBCHAT.code,
+                user=request.session_id,
+                message_id=None,
+                text=text,
+                language=language,
+                location=location,
+                media=tuple(media),
+                sources={"webchat_session": request.session_id},
+                reply_to=request.sid,
+            )
+        ]
+
+    @staticmethod
+    def uploads(session_id: str, tokens: Any, platforms: Platforms) -> list[Attachment]:
+        """The photos uploaded for this session, by the tokens the upload handed out."""
+        secret = platforms.settings.secret_key.get_secret_value()
+        found = []
         for token in tokens[:MAX_MEDIA] if isinstance(tokens, list) else []:
             attachment = isinstance(token, str) and uploaded_attachment(secret, session_id, token)
             if not attachment:
                 log.warning("web chat upload token refused for session %s", session_id)
                 continue
-            media.append(attachment.model_dump())
-        return Metadata(
-            channel=Channel.WEBCHAT,
-            language=language,
-            location=shared_location(custom.get("location")),
-            media=media,
-            sources={"webchat_session": session_id},
-        )
+            found.append(attachment)
+        return found
 
-
-def mount(app: FastAPI, settings: Settings) -> None:
-    """Serve the web chat's socket.io endpoint at /socket.io/ inside the service."""
-    public = urlsplit(settings.public_base_url)
-    origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
-    app.mount(f"/{SOCKET_PATH}", WebChat(app, origins).asgi())
+    async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
+        for notice in reply.notices:
+            await self.sio.emit("bot_uttered", {"text": notice}, to=inbound.reply_to)
+        for message in reply.messages:
+            for event in bot_uttered(message):
+                await self.sio.emit("bot_uttered", event, to=inbound.reply_to)

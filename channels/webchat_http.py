@@ -14,23 +14,43 @@ import binascii
 import hashlib
 import hmac
 import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, HTTPException, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from bot.api.deps import LanguageDep, ServicesDep
 from bot.api.errors import error_response
 from bot.attachments import UnsupportedMedia
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.web.uploads import UploadTooLarge, store_photo
-from channels.chat_texts import say
+from bot.words import N_, text, with_script_words
 
 STATIC: Final = Path(__file__).parent / "static"
+WIDGET: Final = STATIC / "webchat" / "widget.js"
+# The widget's own words (the catalogues' `webchat.*`), filled into widget.js when served.
+WIDGET_WORDS: Final = (
+    N_("webchat.title"),
+    N_("webchat.subtitle"),
+    N_("webchat.open"),
+    N_("webchat.close"),
+    N_("webchat.placeholder"),
+    N_("webchat.send"),
+    N_("webchat.photo"),
+    N_("webchat.location"),
+    N_("webchat.locationSent"),
+    N_("webchat.locationDenied"),
+    N_("webchat.photoSent"),
+    N_("webchat.photoType"),
+    N_("webchat.uploadFailed"),
+    N_("webchat.tooLarge"),
+    N_("webchat.connecting"),
+    N_("webchat.typing"),
+)
 FILES: Final = {
-    "widget.js": (STATIC / "webchat" / "widget.js", "text/javascript"),
     "widget.css": (STATIC / "webchat" / "widget.css", "text/css"),
     "socket.io.min.js": (STATIC / "vendor" / "socket.io" / "socket.io.min.js", "text/javascript"),
 }
@@ -71,9 +91,22 @@ async def demo() -> FileResponse:
     return FileResponse(DEMO_PAGE, media_type="text/html")
 
 
+@cache
+def widget_script() -> str:
+    return with_script_words(WIDGET.read_text(encoding="utf-8"), WIDGET_WORDS, "webchat.")
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget() -> Response:
+    """The widget's script, in the words of the catalogues."""
+    return Response(
+        widget_script(), media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
+
+
 @router.get("/{name}", include_in_schema=False)
 async def widget_file(name: str) -> FileResponse:
-    """The widget's script and style sheet, and the socket.io client it runs on."""
+    """The widget's style sheet, and the socket.io client it runs on."""
     if name not in FILES:
         raise HTTPException(404, "no such file")
     path, media_type = FILES[name]
@@ -93,9 +126,9 @@ async def upload(
         attachment = await store_photo(services, file)
     except UploadTooLarge:
         limit = services.settings.max_upload_bytes // 1_048_576
-        return error_response(413, "too_large", say("media_too_large", language, limit=limit))
+        return error_response(413, "too_large", text("chat.media_too_large", language, limit=limit))
     except UnsupportedMedia:
-        return error_response(415, "unsupported_media", say("media_unsupported", language))
+        return error_response(415, "unsupported_media", text("chat.media_unsupported", language))
     secret = services.settings.secret_key.get_secret_value()
     return JSONResponse(
         {

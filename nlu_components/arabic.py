@@ -9,14 +9,14 @@
   (lookup tables and synonyms generated from catalogue.yml), matched on normalised tokens with
   or without clitic prefixes, valued with the catalogue code.
 - `ScriptLanguageDetector`: when the user did not name a language, adds a `language` entity
-  from the script the message is written in (Arabic letters → `ar`, Latin → `en`). Its
-  entities carry its own extractor name, so NLU evaluation ignores them.
+  from the script most of the message is written in (`bot.languages.script_language`, the
+  rule the channels use too). Its entities carry its own extractor name, so NLU evaluation
+  ignores them.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,28 +29,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.arabic import normalise, readings
+from bot.languages import LANGUAGE_NAMES, script_language
 
 LANGUAGE_ENTITY = "language"
 SWITCH_INTENT = "choose_language"
-MIN_LETTERS = 3
 _LANGUAGE_WORDS = {
-    normalise(word): code
-    for code, words in {
-        "ar": ("عربي", "عربيه", "arabic", "arabi", "3arabi", "arabi"),
-        "en": (
-            "انجليزي",
-            "انجليزيه",
-            "انقليزي",
-            "انقليزيه",
-            "انجلش",
-            "english",
-            "englsh",
-            "engilsh",
-            "inglish",
-            "inglizi",
-        ),
-    }.items()
-    for word in words
+    normalise(word): code for code, words in LANGUAGE_NAMES.items() for word in words
 }
 
 
@@ -219,27 +203,6 @@ def _combinations(options: list[frozenset[str]]) -> list[tuple[str, ...]]:
     for choices in options:
         combos = [(*combo, choice) for combo in combos for choice in sorted(choices)]
     return combos
-
-
-def script_language(text: str) -> str | None:
-    """The language most words are written in (a tie is Arabic), or None for messages too
-    short to tell ("ok", "no", digits): an Arabic speaker's stray "ok" keeps Arabic."""
-    arabic = latin = letters = 0
-    for word in text.split():
-        arabic_letters = sum(
-            1 for c in word if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f"
-        )
-        latin_letters = sum(
-            1 for c in word if c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
-        )
-        letters += arabic_letters + latin_letters
-        if arabic_letters > latin_letters:
-            arabic += 1
-        elif latin_letters:
-            latin += 1
-    if letters < MIN_LETTERS or (arabic == 0 and latin == 0):
-        return None
-    return "ar" if arabic >= latin else "en"
 
 
 def named_language(words: list[str]) -> tuple[str, int] | None:

@@ -17,26 +17,12 @@ from typing import Any
 import yaml
 
 from bot.arabic import normalise
+from bot.languages import LANGUAGE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "catalogue.yml"
 TARGET = ROOT / "data" / "nlu" / "lookups.yml"
 MIN_LOOKUP_CHARS = 3  # shorter words match inside too many other words
-LANGUAGE_WORDS = {
-    "ar": ["عربي", "العربي", "العربية", "بالعربي", "عربية", "Arabic", "arabi"],
-    "en": [
-        "انجليزي",
-        "إنجليزي",
-        "انقليزي",
-        "الانجليزي",
-        "الإنجليزية",
-        "بالانجليزي",
-        "بالإنجليزي",
-        "انجلش",
-        "English",
-        "inglizi",
-    ],
-}
 # References never start with 0 (a mobile number does: 05…)
 REFERENCE_PATTERNS = [
     r"[1-9١-٩۱-۹][0-9٠-٩۰-۹]{9}",
@@ -87,7 +73,7 @@ def build(catalogue: dict[str, Any]) -> str:
     for entity, table in (
         ("category", _synonyms(categories)),
         ("district", _synonyms(districts)),
-        ("language", _synonyms(LANGUAGE_WORDS)),
+        ("language", _synonyms({code: list(words) for code, words in LANGUAGE_NAMES.items()})),
     ):
         for value, words in table.items():
             if words:

@@ -64,6 +64,7 @@ MODEL_INPUTS = (
     "nlu_components",
     "bot/arabic.py",
     "bot/digits.py",
+    "bot/languages.py",
 )
 
 

@@ -14,7 +14,7 @@ from bot.complaints import (
 )
 from bot.reference import parse_reference
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Role, Status
+from bot.types import Role, Status
 from bot.workflow import TransitionRefused
 
 CITIZEN = Actor("citizen", "citizen")
@@ -31,7 +31,7 @@ async def service(tmp_path, catalogue):
 
 def report(**overrides):
     values = {
-        "channel": Channel.VOICE,
+        "channel": "voice",
         "language": "ar",
         "description": "عمود انارة طايح والسلك مكشوف جنب المدرسة",
         "district": "al_mubarraz",

@@ -7,7 +7,7 @@ import pytest
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Role, Status
+from bot.types import Role, Status
 from bot.worker import Worker
 
 CITIZEN = Actor("citizen", "citizen")
@@ -25,7 +25,7 @@ async def overdue_complaint(service, hours_late=1):
     complaint = (
         await service.create(
             NewComplaint(
-                channel=Channel.WEBCHAT,
+                channel="webchat",
                 language="en",
                 description="street light out",
                 district="al_hofuf",

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import SESSION_COOKIE, ServicesDep, StaffDep
+from bot.api.deps import SESSION_COOKIE, AuthDep, SettingsDep, StaffDep
 from bot.api.errors import ApiError
 from bot.types import Role
 
@@ -48,11 +48,13 @@ def set_session_cookie(response: Response, token: str, absolute_hours: int) -> N
 
 
 @router.post("/login")
-async def login(body: LoginRequest, services: ServicesDep, response: Response) -> LoginResponse:
-    issued = await services.auth.login(body.username, body.password)
+async def login(
+    body: LoginRequest, auth: AuthDep, settings: SettingsDep, response: Response
+) -> LoginResponse:
+    issued = await auth.login(body.username, body.password)
     if issued is None:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    set_session_cookie(response, issued.token, services.settings.session_absolute_hours)
+    set_session_cookie(response, issued.token, settings.session_absolute_hours)
     user = issued.user
     return LoginResponse(
         token=issued.token,
@@ -64,12 +66,12 @@ async def login(body: LoginRequest, services: ServicesDep, response: Response) -
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request, services: ServicesDep, response: Response) -> None:
+async def logout(request: Request, auth: AuthDep, response: Response) -> None:
     """Ends the session server-side: the token is useless afterwards, wherever it was copied."""
     scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
     token = credentials if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE)
     if token:
-        await services.auth.logout(token)
+        await auth.logout(token)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
 
 

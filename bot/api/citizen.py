@@ -6,18 +6,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import LanguageDep, ServicesDep
+from bot.api.deps import CatalogueDep, ComplaintsDep, LanguageDep
 from bot.catalogue import Catalogue
-from bot.complaint import Complaint, HistoryEntry, Location
+from bot.channel_directory import PORTAL
+from bot.complaint_record import Complaint, HistoryEntry, Location
 from bot.complaints import Actor, NewComplaint
 from bot.phone import mask_phone
 from bot.reference import parse_reference
-from bot.types import Channel, Language, Status
-from bot.workflow import STATUS_LABELS
+from bot.types import Language, Status
+from bot.words import text
+from bot.workflow import status_label
 
 router = APIRouter(prefix="/api/complaints", tags=["citizen"])
-
-RECEIVED = {"ar": "تم استلام البلاغ", "en": "Report received"}
 
 
 class CitizenReport(BaseModel):
@@ -56,7 +56,8 @@ class CitizenComplaint(BaseModel):
 
 def _timeline_step(entry: HistoryEntry, language: Language) -> TimelineStep:
     status = Status(entry.new) if entry.field == "status" and entry.new else Status.NEW
-    label = RECEIVED[language] if entry.field == "created" else STATUS_LABELS[status][language]
+    received = entry.field == "created"
+    label = text("timeline.created", language) if received else status_label(status, language)
     return TimelineStep(at=entry.at, status=status, label=label)
 
 
@@ -74,7 +75,7 @@ def citizen_view(
     return CitizenComplaint(
         reference=complaint.reference,
         status=complaint.status,
-        status_label=STATUS_LABELS[complaint.status][language],
+        status_label=status_label(complaint.status, language),
         category=complaint.category,
         category_label=category.name.get(language) if category else None,
         district_label=district.name.get(language) if district else None,
@@ -89,13 +90,14 @@ def citizen_view(
 @router.post("", status_code=201)
 async def report_problem(
     report: CitizenReport,
-    services: ServicesDep,
+    complaints: ComplaintsDep,
+    catalogue: CatalogueDep,
     language: LanguageDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CitizenComplaint:
     """Create a complaint; a repeated `Idempotency-Key` returns the first one."""
     new = NewComplaint(
-        channel=Channel.PORTAL,
+        channel=PORTAL,
         language=report.language or language,
         description=report.description,
         category=report.category,
@@ -105,13 +107,13 @@ async def report_problem(
         name=report.name,
         idempotency_key=f"portal:{idempotency_key}" if idempotency_key else None,
     )
-    result = await services.complaints.create(new, Actor("citizen", "citizen"))
-    return citizen_view(result.complaint, services.catalogue, new.language)
+    result = await complaints.create(new, Actor("citizen", "citizen"))
+    return citizen_view(result.complaint, catalogue, new.language)
 
 
 @router.get("/{reference}")
 async def follow_report(
-    reference: str, services: ServicesDep, language: LanguageDep
+    reference: str, complaints: ComplaintsDep, catalogue: CatalogueDep, language: LanguageDep
 ) -> CitizenComplaint:
-    complaint = await services.complaints.get(parse_reference(reference))
-    return citizen_view(complaint, services.catalogue, language)
+    complaint = await complaints.get(parse_reference(reference))
+    return citizen_view(complaint, catalogue, language)

@@ -7,9 +7,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.errors import ApiError, request_language
-from bot.complaints import Actor
+from bot.attachments import AttachmentStorage
+from bot.auth import Authenticator
+from bot.catalogue import Catalogue
+from bot.complaints import Actor, ComplaintService
 from bot.services import Services
+from bot.settings import Settings
 from bot.staff import StaffUser
+from bot.store.base import Store
 from bot.types import Language, Role
 
 SESSION_COOKIE = "__Host-balagh_session"
@@ -26,8 +31,41 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+# Narrow dependencies: a handler asks for what it uses.
+async def get_store(services: ServicesDep) -> Store:
+    return services.store
+
+
+async def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def get_catalogue(services: ServicesDep) -> Catalogue:
+    return services.catalogue
+
+
+async def get_complaints(services: ServicesDep) -> ComplaintService:
+    return services.complaints
+
+
+async def get_attachments(services: ServicesDep) -> AttachmentStorage:
+    return services.attachments
+
+
+async def get_auth(services: ServicesDep) -> Authenticator:
+    return services.auth
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+ComplaintsDep = Annotated[ComplaintService, Depends(get_complaints)]
+AttachmentsDep = Annotated[AttachmentStorage, Depends(get_attachments)]
+AuthDep = Annotated[Authenticator, Depends(get_auth)]
+
+
 async def get_language(request: Request) -> Language:
-    return "en" if request_language(request) == "en" else "ar"
+    return request_language(request)
 
 
 LanguageDep = Annotated[Language, Depends(get_language)]

@@ -1,18 +1,21 @@
 """One JSON error shape for every failure: a stable code and a human message, no traces."""
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
 from bot.phone import InvalidPhone
 from bot.reference import InvalidReference
 from bot.store.base import DuplicateUser, InvalidCursor, VersionConflict
+from bot.types import Language
+from bot.words import text
 from bot.workflow import TransitionRefused
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ def error_response(
     return JSONResponse({"error": body}, status_code=status)
 
 
-def request_language(request: Request) -> str:
+def request_language(request: Request) -> Language:
     """The citizen's language: `?lang=`, else Accept-Language, else Arabic."""
     asked = request.query_params.get("lang") or request.headers.get("accept-language", "")
     return "en" if asked.lower().startswith("en") else "ar"
@@ -50,7 +53,27 @@ _HTTP_CODES = {
 }
 
 
+# Refusals whose own message says what is wrong: (exception, HTTP status, error code).
+REFUSALS: Final[tuple[tuple[type[Exception], int, str], ...]] = (
+    (InvalidCursor, 422, "invalid_cursor"),
+    (UnknownCode, 422, "unknown_code"),
+    (TransitionRefused, 409, "invalid_transition"),
+    (ChangeRefused, 409, "change_refused"),
+    (NotPermitted, 403, "forbidden"),
+)
+
+
+def _refusal(status: int, code: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def refused(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(status, code, str(exc))
+
+    return refused
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for kind, status, code in REFUSALS:
+        app.add_exception_handler(kind, _refusal(status, code))
+
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
@@ -64,8 +87,8 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = ", ".join(detail["field"] for detail in details)
         return error_response(422, "invalid_request", f"invalid fields: {fields}", details)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
@@ -75,19 +98,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidPhone)
     async def invalid_phone(request: Request, exc: InvalidPhone) -> JSONResponse:
-        message = {
-            "ar": "رقم الجوال غير صحيح. أدخله مثل 0501234567.",
-            "en": "That phone number is not valid. Enter it like 0501234567.",
-        }[request_language(request)]
+        message = text("error.invalid_phone", request_language(request))
         return error_response(422, "invalid_phone", message)
-
-    @app.exception_handler(InvalidCursor)
-    async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
-        return error_response(422, "invalid_cursor", str(exc))
-
-    @app.exception_handler(UnknownCode)
-    async def unknown_code(_: Request, exc: UnknownCode) -> JSONResponse:
-        return error_response(422, "unknown_code", str(exc))
 
     @app.exception_handler(DuplicateUser)
     async def duplicate_user(_: Request, exc: DuplicateUser) -> JSONResponse:
@@ -95,23 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ComplaintNotFound)
     async def not_found(request: Request, exc: ComplaintNotFound) -> JSONResponse:
-        message = {
-            "ar": f"لا يوجد بلاغ بالرقم {exc}.",
-            "en": f"There is no report with reference {exc}.",
-        }[request_language(request)]
+        message = text("error.no_such_report", request_language(request), reference=exc)
         return error_response(404, "complaint_not_found", message)
-
-    @app.exception_handler(TransitionRefused)
-    async def transition_refused(_: Request, exc: TransitionRefused) -> JSONResponse:
-        return error_response(409, "invalid_transition", str(exc))
-
-    @app.exception_handler(ChangeRefused)
-    async def change_refused(_: Request, exc: ChangeRefused) -> JSONResponse:
-        return error_response(409, "change_refused", str(exc))
-
-    @app.exception_handler(NotPermitted)
-    async def not_permitted(_: Request, exc: NotPermitted) -> JSONResponse:
-        return error_response(403, "forbidden", str(exc))
 
     @app.exception_handler(VersionConflict)
     async def conflict(_: Request, exc: VersionConflict) -> JSONResponse:
@@ -152,7 +149,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > limit:
-                raise StarletteHTTPException(413, self._message(limit))
+                raise HTTPException(413, self._message(limit))
             return message
 
         await self.app(scope, counting_receive, send)

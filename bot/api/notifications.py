@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from bot.api.deps import DeskStaffDep, ServicesDep
+from bot.api.deps import DeskStaffDep, SettingsDep, StoreDep
 from bot.api.errors import ApiError
 from bot.notifications.message import (
     DeliveryState,
@@ -17,8 +17,7 @@ from bot.notifications.message import (
 )
 from bot.notifications.providers.twilio_messaging import STATUS_CALLBACK_PATH
 from bot.notifications.status_callbacks import apply_twilio_status
-from bot.services import Services
-from bot.store.base import MAX_PAGE_SIZE
+from bot.store.base import MAX_PAGE_SIZE, Store
 from bot.twilio_signature import genuine_twilio_form
 
 router = APIRouter(tags=["notifications"])
@@ -32,19 +31,19 @@ class OutboxPage(BaseModel):
 
 
 async def message_page(
-    services: Services, filters: MessageFilter, limit: int, cursor: str | None
+    store: Store, filters: MessageFilter, limit: int, cursor: str | None
 ) -> OutboxPage:
     try:
         position = MessageCursor.decode(cursor) if cursor else None
     except InvalidMessageCursor as exc:
         raise ApiError(422, "invalid_cursor", str(exc)) from None
-    page = await services.store.list_messages(filters, limit, position)
+    page = await store.list_messages(filters, limit, position)
     return OutboxPage(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/api/staff/outbox")
 async def outbox(
-    services: ServicesDep,
+    store: StoreDep,
     _: DeskStaffDep,
     provider: Annotated[str | None, Query(max_length=40)] = None,
     channel: MessageChannel | None = None,
@@ -59,13 +58,12 @@ async def outbox(
     filters = MessageFilter(
         provider=provider, channel=channel, to=to, reference=reference, state=state
     )
-    return await message_page(services, filters, limit, cursor)
+    return await message_page(store, filters, limit, cursor)
 
 
 @router.post(STATUS_CALLBACK_PATH, status_code=204)
-async def twilio_status(request: Request, services: ServicesDep) -> Response:
+async def twilio_status(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """Twilio's status callback for a message we sent; a forged one gets 403."""
-    settings = services.settings
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
     form = await genuine_twilio_form(request, token, settings.public_base_url)
     if form is None:
@@ -73,5 +71,5 @@ async def twilio_status(request: Request, services: ServicesDep) -> Response:
     sid, status = form.get("MessageSid"), form.get("MessageStatus")
     if not sid or not status:
         raise ApiError(422, "invalid_request", "MessageSid and MessageStatus are required")
-    await apply_twilio_status(services.store, sid, status, form.get("ErrorCode"))
+    await apply_twilio_status(store, sid, status, form.get("ErrorCode"))
     return Response(status_code=204)

@@ -23,16 +23,17 @@ from pydantic import ValidationError
 
 from bot.api.errors import request_language
 from bot.api_keys import check_api_key
+from bot.channel_directory import OPEN311
 from bot.clock import utc_now
-from bot.complaint import Complaint, Location
+from bot.complaint_record import Complaint, Location
 from bot.complaints import Actor, NewComplaint
 from bot.digits import strip_number, to_ascii_digits
 from bot.phone import InvalidPhone
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor
-from bot.types import OPEN_STATUSES, Channel, Language, Status
-from bot.workflow import STATUS_LABELS
+from bot.types import OPEN_STATUSES, Language, Status
+from bot.workflow import status_label
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Format = Literal["json", "xml"]
@@ -107,10 +108,6 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _language(request: Request) -> Language:
-    return "en" if request_language(request) == "en" else "ar"
-
-
 def service_item(services: Services, code: str, language: Language) -> Item:
     category = services.catalogue.categories[code]
     department = services.catalogue.departments[category.department]
@@ -129,7 +126,7 @@ def request_item(services: Services, complaint: Complaint, language: Language) -
     catalogue = services.catalogue
     category = catalogue.categories.get(complaint.category or "")
     department = catalogue.departments.get(complaint.department)
-    notes = STATUS_LABELS[complaint.status][language]
+    notes = status_label(complaint.status, language)
     if complaint.duplicate_of:
         notes = f"{notes} {complaint.duplicate_of}"
     location = complaint.location or Location()
@@ -163,7 +160,7 @@ def open311_token(secret: str, reference: str) -> str:
 @router.get("/services.{extension}")
 async def list_services(extension: str, request: Request) -> Response:
     fmt, services = _format(extension), _services(request)
-    language = _language(request)
+    language = request_language(request)
     items = [service_item(services, code, language) for code in services.catalogue.categories]
     return respond(fmt, "services", "service", items)
 
@@ -215,8 +212,8 @@ async def create_request(extension: str, request: Request) -> Response:
     name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name")))).strip()
     try:
         new = NewComplaint(
-            channel=Channel.OPEN311,
-            language=_language(request),
+            channel=OPEN311,
+            language=request_language(request),
             description=description or services.catalogue.categories[code].name.get("en"),
             category=code,
             location=Location(lat=lat, lng=lng, address=address),
@@ -279,7 +276,7 @@ async def list_requests(extension: str, request: Request) -> Response:
     """By ids, or by service, dates (default: the last 90 days) and status; at most 1000."""
     fmt, services = _format(extension), _services(request)
     query = request.query_params
-    language = _language(request)
+    language = request_language(request)
     if query.get("service_request_id"):
         found = await _by_ids(services, query["service_request_id"], fmt)
         items = [request_item(services, complaint, language) for complaint in found]
@@ -313,7 +310,7 @@ async def get_request(service_request_id: str, extension: str, request: Request)
     complaints = await _by_ids(services, service_request_id, fmt)
     if not complaints:
         raise Open311Error(404, f"no service request {strip_number(service_request_id)}", fmt)
-    items = [request_item(services, complaints[0], _language(request))]
+    items = [request_item(services, complaints[0], request_language(request))]
     return respond(fmt, "service_requests", "request", items)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import DeskStaffDep, ManagerDep, ServicesDep, StaffDep, actor_of
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.complaints import NotPermitted
 from bot.phone import normalise_phone
 from bot.reference import parse_reference

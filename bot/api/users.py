@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.auth import Me
-from bot.api.deps import AdminDep, ServicesDep
+from bot.api.deps import AdminDep, CatalogueDep, StoreDep
 from bot.api.errors import ApiError
 from bot.staff import StaffContact, StaffUser, Username
 from bot.staff_accounts import UnknownStaffUser, create_staff_user, set_staff_contact
@@ -39,10 +39,12 @@ class StaffAccount(Me):
 
 
 @router.post("", status_code=201)
-async def create_user(body: NewStaffUser, services: ServicesDep, _: AdminDep) -> Me:
+async def create_user(
+    body: NewStaffUser, store: StoreDep, catalogue: CatalogueDep, _: AdminDep
+) -> Me:
     user = await create_staff_user(
-        services.store,
-        services.catalogue,
+        store,
+        catalogue,
         username=body.username,
         display_name=body.display_name,
         role=body.role,
@@ -58,13 +60,13 @@ async def create_user(body: NewStaffUser, services: ServicesDep, _: AdminDep) ->
 async def set_contact(
     username: Annotated[str, Path(max_length=40)],
     body: StaffContact,
-    services: ServicesDep,
+    store: StoreDep,
     _: AdminDep,
 ) -> StaffAccount:
     """Phone (any digits, local or E.164), Telegram chat id and language of notifications;
     null clears a way of reaching the account."""
     try:
-        user = await set_staff_contact(services.store, username, body)
+        user = await set_staff_contact(store, username, body)
     except UnknownStaffUser:
         raise ApiError(404, "not_found", f"no staff account '{username}'") from None
     return StaffAccount.of(user)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import AdminDep, ServicesDep
+from bot.api.deps import AdminDep, SettingsDep, StoreDep
 from bot.api.errors import ApiError
 from bot.api.notifications import CursorToken, Limit, OutboxPage, message_page
 from bot.clock import utc_now
@@ -42,11 +42,11 @@ class CreatedSubscription(SubscriptionView):
 
 @router.post("", status_code=201)
 async def create_subscription(
-    body: NewSubscription, services: ServicesDep, admin: AdminDep
+    body: NewSubscription, store: StoreDep, settings: SettingsDep, admin: AdminDep
 ) -> CreatedSubscription:
     """Without a `secret`, one is generated. Every event is signed with it (see
     bot/notifications/webhook_signature.py)."""
-    if services.settings.environment == "production" and not body.url.startswith("https://"):
+    if settings.environment == "production" and not body.url.startswith("https://"):
         raise ApiError(422, "invalid_url", "webhook URLs must use https")
     subscription = WebhookSubscription(
         id=f"wh_{secrets.token_urlsafe(12)}",
@@ -56,35 +56,35 @@ async def create_subscription(
         created_at=utc_now(),
         created_by=admin.username,
     )
-    await services.store.put_record(RECORD_KIND, subscription.id, subscription)
+    await store.put_record(RECORD_KIND, subscription.id, subscription)
     return CreatedSubscription.model_validate(subscription.model_dump())
 
 
 @router.get("")
-async def list_subscriptions(services: ServicesDep, _: AdminDep) -> list[SubscriptionView]:
-    subscriptions = await services.store.list_records(RECORD_KIND, WebhookSubscription)
+async def list_subscriptions(store: StoreDep, _: AdminDep) -> list[SubscriptionView]:
+    subscriptions = await store.list_records(RECORD_KIND, WebhookSubscription)
     return [SubscriptionView.model_validate(s.model_dump()) for s in subscriptions]
 
 
 @router.delete("/{subscription_id}", status_code=204)
 async def delete_subscription(
-    subscription_id: Annotated[str, Path(max_length=40)], services: ServicesDep, _: AdminDep
+    subscription_id: Annotated[str, Path(max_length=40)], store: StoreDep, _: AdminDep
 ) -> Response:
     """Deliveries still queued for it end as failed; its delivery log stays readable."""
-    if await services.store.get_record(RECORD_KIND, subscription_id, WebhookSubscription) is None:
+    if await store.get_record(RECORD_KIND, subscription_id, WebhookSubscription) is None:
         raise ApiError(404, "not_found", f"no webhook subscription {subscription_id}")
-    await services.store.delete_record(RECORD_KIND, subscription_id)
+    await store.delete_record(RECORD_KIND, subscription_id)
     return Response(status_code=204)
 
 
 @router.get("/{subscription_id}/deliveries")
 async def deliveries(
     subscription_id: Annotated[str, Path(max_length=40)],
-    services: ServicesDep,
+    store: StoreDep,
     _: AdminDep,
     limit: Limit = 50,
     cursor: CursorToken = None,
 ) -> OutboxPage:
     """Every delivery to this subscription, newest first: state, attempts, last error."""
     filters = MessageFilter(channel="webhook", to=subscription_id)
-    return await message_page(services, filters, limit, cursor)
+    return await message_page(store, filters, limit, cursor)

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
 
-import httpx
-
 from bot.clock import utc_now
 from bot.notifications.fallback import sms_fallbacks
 from bot.notifications.group_commit import GroupCommit
@@ -37,7 +35,7 @@ from bot.notifications.message import Attempt, DeliveryState, OutboxMessage
 from bot.notifications.providers.base import Accepted, Provider, Rejected, RetryLater
 from bot.notifications.providers.registry import Providers, build_providers
 from bot.phone import mask_phone
-from bot.settings import Settings
+from bot.platforms import Platforms
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -210,10 +208,11 @@ class Dispatcher:
         )
 
 
-def build_dispatcher(settings: Settings, store: Store, http: httpx.AsyncClient) -> Dispatcher:
+def build_dispatcher(platforms: Platforms) -> Dispatcher:
+    settings = platforms.settings
     return Dispatcher(
-        store,
-        build_providers(settings, store, http),
+        platforms.store,
+        build_providers(platforms),
         RetryPolicy(
             max_attempts=settings.notification_max_attempts,
             base_seconds=settings.notification_backoff_seconds,

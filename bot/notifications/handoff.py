@@ -1,4 +1,8 @@
-"""Who is told when a chat user asks for an employee, and what.
+"""A chat user asks for an employee: the request is kept, and who is told, and what.
+
+Every chat channel calls `request_handoff` with the dialogue's `{"handoff": {...}}` hint: a
+chat cannot be transferred like a call, so the request becomes a record (one per
+conversation, the newest request) on the back office's hand-off list (`bot.handoffs`).
 
 The agents pick chats up; with no active agent account, the supervisors do. Each is told once
 on their own address (Telegram, else SMS, else the local outbox), in their language: the
@@ -9,21 +13,26 @@ its address, so queueing the same request again adds nothing.
 """
 
 import hashlib
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from bot.catalogue import Catalogue, WorkingHours
-from bot.handoffs import HandoffRequest, summary_lines
+from bot.channel_directory import ChannelDirectory
+from bot.handoffs import RECORD_KIND, HandoffRequest, summary_lines
 from bot.notifications.message import OutboxMessage
 from bot.notifications.planner import Address, staff_addresses
 from bot.notifications.templates import STAFF, StaffEvent, render
 from bot.phone import mask_phone
 from bot.staff import StaffUser
+from bot.store.base import Store
 from bot.types import Role
-from bot.web.i18n import translate
 
+log = logging.getLogger(__name__)
 EVENT: Final[StaffEvent] = "chat_handoff"
 HANDOFFS_PATH: Final = "/staff/handoffs"
 HANDOFF_DESK: Final = "desk:handoffs"
@@ -62,6 +71,7 @@ def handoff_alerts(
     request_id: str,
     staff: Iterable[StaffUser],
     catalogue: Catalogue,
+    channels: ChannelDirectory,
     public_base_url: str,
 ) -> list[OutboxMessage]:
     """The outbox messages one request causes; `request_id` names the user's message that
@@ -73,12 +83,12 @@ def handoff_alerts(
         language = address.language
         lines = summary_lines(request, catalogue, language)
         values = {
-            "channel": translate(f"channel.{request.channel.value}", language),
+            "channel": channels.label(request.channel, language),
             "phone": mask_phone(request.phone) or "—",
             "summary": " · ".join(f"{label}: {value}" for label, value in lines),
             "link": link,
         }
-        body, variables = render(STAFF[EVENT], language, values)
+        body, variables = render(STAFF[EVENT], language, address.medium, values)
         messages.append(
             OutboxMessage(
                 id=alert_id(request, request_id, address),
@@ -94,3 +104,48 @@ def handoff_alerts(
             )
         )
     return messages
+
+
+async def request_handoff(
+    store: Store,
+    catalogue: Catalogue,
+    channels: ChannelDirectory,
+    public_base_url: str,
+    hint: Mapping[str, Any],
+    *,
+    channel: str,
+    conversation_id: str,
+    phone: str | None,
+    request_id: str,
+    now: datetime,
+) -> None:
+    """Keep the dialogue's hand-off hint for staff and alert them; a malformed hint is
+    logged, not fatal. `request_id` names the user's message that asked: the same request
+    queues its alerts once, however often it arrives."""
+    try:
+        request = HandoffRequest.model_validate(
+            {
+                **hint,
+                "channel": channel,
+                "conversation_id": conversation_id,
+                "phone": phone,
+                "requested_at": now,
+                "taken_by": None,
+                "taken_at": None,
+            }
+        )
+    except ValidationError as exc:
+        log.warning("handoff hint from the dialogue not understood: %s", exc)
+        return
+    await store.put_record(RECORD_KIND, request.key, request)
+    staff = await store.list_users()
+    alerts = handoff_alerts(request, request_id, staff, catalogue, channels, public_base_url)
+    await store.insert_messages(alerts)
+    log.info(
+        "employee requested on %s (%s, %s, phone %s): %d staff alerts queued",
+        channel,
+        request.reason,
+        "on duty" if request.available else "outside working hours",
+        mask_phone(phone),
+        len(alerts),
+    )

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.clock import from_ms, to_ms
 from bot.types import Language
 
-MessageChannel = Literal["sms", "whatsapp", "telegram", "local", "webhook"]
+# The way a message leaves: a provider's channel ("sms", "whatsapp", "telegram", "webhook",
+# bot/notifications/providers/registry.py), or "local", the outbox staff read in the back office.
+MessageChannel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,30}$")]
 DeliveryState = Literal[
     "pending", "sending", "queued", "sent", "delivered", "read", "undelivered", "failed"
 ]

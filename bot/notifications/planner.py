@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
-from bot.complaint import Complaint
+from bot.channel_directory import ChannelDirectory
+from bot.complaint_record import Complaint
 from bot.complaints import STAFF_REPLY
 from bot.notifications.message import MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
@@ -35,10 +36,9 @@ from bot.notifications.webhook_events import webhook_events, webhook_payload
 from bot.staff import StaffUser
 from bot.store.base import Store
 from bot.tracking_link import tracking_url
-from bot.types import OPEN_STATUSES, Channel, Language, Status
+from bot.types import OPEN_STATUSES, Language, Status
+from bot.words import Medium
 
-# The key under which the Telegram channel keeps the citizen's chat id in Complaint.sources.
-TELEGRAM_CHAT_SOURCE = "telegram_chat_id"
 CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
     Status.ASSIGNED: "assigned",
     Status.IN_PROGRESS: "in_progress",
@@ -50,11 +50,19 @@ CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
+# Whose words a message takes (bot.words): SMS may need shorter ones than the chat apps.
+MEDIUMS: dict[MessageChannel, Medium] = {"sms": "sms", "whatsapp": "chat", "telegram": "chat"}
+
+
 @dataclass(frozen=True)
 class Address:
     channel: MessageChannel
     to: str
     language: Language
+
+    @property
+    def medium(self) -> Medium | None:
+        return MEDIUMS.get(self.channel)
 
 
 @dataclass(frozen=True)
@@ -73,14 +81,19 @@ class Recipients:
     desk: str
 
 
-def citizen_address(complaint: Complaint) -> Address | None:
-    chat_id = complaint.sources.get(TELEGRAM_CHAT_SOURCE)
-    if complaint.channel == Channel.TELEGRAM and chat_id:
-        return Address("telegram", chat_id, complaint.language)
+def citizen_address(complaint: Complaint, channels: ChannelDirectory) -> Address | None:
+    """Where the citizen hears back: as their channel says (its contact, e.g. a Telegram chat,
+    else their phone on it, e.g. WhatsApp); failing that, SMS to their phone."""
+    info = channels.get(complaint.channel)
+    if info is not None:
+        contact = complaint.sources.get(info.contact_source) if info.contact_source else None
+        if contact:
+            return Address(info.notify_via, contact, complaint.language)
+        if info.contact_source is None and complaint.phone is not None:
+            return Address(info.notify_via, complaint.phone, complaint.language)
     if complaint.phone is None:
         return None
-    channel: MessageChannel = "whatsapp" if complaint.channel == Channel.WHATSAPP else "sms"
-    return Address(channel, complaint.phone, complaint.language)
+    return Address("sms", complaint.phone, complaint.language)
 
 
 def staff_address(user: StaffUser) -> Address:
@@ -128,10 +141,17 @@ def newly_assigned(before: Complaint | None, after: Complaint) -> bool:
 
 class NotificationPlanner:
     def __init__(
-        self, store: Store, catalogue: Catalogue, *, public_base_url: str, secret_key: str
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        channels: ChannelDirectory,
+        *,
+        public_base_url: str,
+        secret_key: str,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
+        self.channels = channels
         self.public_base_url = public_base_url
         self.secret_key = secret_key
         self.zone = ZoneInfo(catalogue.municipality.timezone)
@@ -162,7 +182,7 @@ class NotificationPlanner:
         ]
 
     def _for_citizen(self, before: Complaint | None, after: Complaint) -> list[Draft]:
-        address = citizen_address(after)
+        address = citizen_address(after, self.channels)
         if address is None:
             return []
         event = citizen_event(before, after)
@@ -258,5 +278,5 @@ class NotificationPlanner:
 
     @staticmethod
     def _draft(address: Address, event: str, template: Template, values: dict[str, str]) -> Draft:
-        body, variables = render(template, address.language, values)
+        body, variables = render(template, address.language, address.medium, values)
         return Draft(address, event, body, variables)

@@ -1,24 +1,31 @@
 """A citizen's answer to the last question a notification asked them.
 
-Channels call these before handing a message to the dialogue: "1"/"2" after "is it
-fixed?" confirms (closed) or reopens (in progress); a digit 1–5 after "how satisfied are
-you?" is stored as the rating. Digits may be Eastern Arabic (١ ٢). Anything else, or a
-citizen with no question pending, returns None and the message goes to the dialogue.
+Every chat channel's message goes through `answer_question` before the dialogue (unless a
+menu is open): "1"/"2" after "is it fixed?" confirms (closed) or reopens (in progress); a
+digit 1–5 after "how satisfied are you?" is stored as the rating. Digits may be Eastern
+Arabic (١ ٢). Anything else, or a citizen with no question pending, returns None and the
+message goes to the dialogue.
 
-Who is answering: on SMS and WhatsApp the sender's phone, matched against the complaints
-reported with it; on Telegram the chat, matched against the complaints whose questions
-were sent to that chat (found through the outbox, which every backend indexes by recipient).
+Who is answering: where the channel reaches citizens by a contact of its own (a Telegram
+chat), that chat, matched against the complaints whose questions were sent to it (found
+through the outbox, which every backend indexes by recipient); otherwise the sender's phone,
+matched against the complaints reported with it (SMS, WhatsApp).
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.complaint import Complaint
-from bot.complaints import CITIZEN, ComplaintService
+from bot.complaint_record import Complaint
+from bot.complaints import CITIZEN, ChangeRefused, ComplaintService
 from bot.digits import strip_number
-from bot.notifications.message import MessageFilter
+from bot.notifications.message import MessageChannel, MessageFilter
+from bot.phone import mask_phone
 from bot.store.base import ComplaintFilter
-from bot.types import Status
+from bot.types import Language, Status
+from bot.words import Medium, text
+
+log = logging.getLogger(__name__)
 
 RECENT = 20
 # The notifications that ask the citizen something (bot/notifications/templates.py).
@@ -57,15 +64,16 @@ async def handle_citizen_reply(
     return await _answer(complaints, page.items, answer)
 
 
-async def handle_telegram_reply(
-    complaints: ComplaintService, chat_id: str, text: str
+async def handle_contact_reply(
+    complaints: ComplaintService, channel: MessageChannel, contact: str, text: str
 ) -> ReplyOutcome | None:
-    """A message in a private Telegram chat. Raises ChangeRefused as handle_citizen_reply."""
+    """A message from a chat the notifications reach on `channel` (a private Telegram chat).
+    Raises ChangeRefused as handle_citizen_reply."""
     answer = _digit(text)
     if answer is None:
         return None
     sent = await complaints.store.list_messages(
-        MessageFilter(channel="telegram", to=chat_id), limit=RECENT, cursor=None
+        MessageFilter(channel=channel, to=contact), limit=RECENT, cursor=None
     )
     # Only the citizen's questions: a staff member's chat receives other notices.
     asked = dict.fromkeys(m.reference for m in sent.items if m.event in QUESTIONS and m.reference)
@@ -97,3 +105,34 @@ async def _answer(
         await complaints.rate(latest.reference, CITIZEN, int(answer))
         return ReplyOutcome(latest.reference, "rated")
     return None
+
+
+async def answer_question(
+    complaints: ComplaintService,
+    message: str,
+    language: Language,
+    medium: Medium,
+    *,
+    phone: str | None,
+    contact: tuple[MessageChannel, str] | None,
+) -> str | None:
+    """What to say when the message answers a notification's question: "" when the status
+    change notifies the citizen by itself, None when the message answers no question.
+    `contact`: the channel's own address of the sender (how notifications reach them), if any.
+    """
+    try:
+        if contact is not None:
+            outcome = await handle_contact_reply(complaints, *contact, message)
+        elif phone is not None:
+            outcome = await handle_citizen_reply(complaints, phone, message)
+        else:
+            return None
+    except ChangeRefused:
+        return text("chat.reopen_too_late", language, medium)
+    if outcome is None:
+        return None
+    who = f"{contact[0]}:{contact[1]}" if contact else mask_phone(phone)
+    log.info("%s: report %s %s", who, outcome.reference, outcome.action)
+    if outcome.action == "rated":
+        return text("chat.rating_thanks", language, medium, reference=outcome.reference)
+    return ""

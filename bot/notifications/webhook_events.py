@@ -6,7 +6,7 @@ municipal systems that need the case, not the person.
 
 import json
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.notifications.subscription import WebhookEvent
 
 PAYLOAD_FIELDS = frozenset(Complaint.model_fields) - {

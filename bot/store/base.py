@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.arabic import normalise, readings
 from bot.clock import to_ms
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.kpi import CallEvent, KpiFilter, KpiTotals
 from bot.notifications.message import (
     Attempt,

@@ -17,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from bot.clock import to_ms, utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.kpi import (
     BREAKDOWN_METRICS,
     CallEvent,

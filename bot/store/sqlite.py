@@ -31,7 +31,7 @@ import aiosqlite
 from pydantic import BaseModel
 
 from bot.clock import from_ms, to_ms, utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.kpi import (
     ABANDONED_METRIC,
     ANY,
@@ -253,7 +253,7 @@ def _row(complaint: Complaint) -> tuple[Any, ...]:
         complaint.district,
         complaint.team,
         complaint.priority,
-        complaint.channel.value,
+        complaint.channel,
         complaint.assignee,
         complaint.phone,
         to_ms(complaint.created_at),
@@ -565,7 +565,7 @@ class SqliteStore(Store):
                 params.append(value)
         if filters.channel is not None:
             clauses.append("channel = ?")
-            params.append(filters.channel.value)
+            params.append(filters.channel)
         if filters.created_from is not None:
             clauses.append("id >= ?")
             params.append(order_floor(filters.created_from))

@@ -23,10 +23,11 @@ from bot.services import Services
 from bot.staff import StaffContact, StaffUser
 from bot.staff_accounts import UnknownStaffUser, create_staff_user, set_staff_contact
 from bot.store.base import DuplicateUser
-from bot.types import Role
+from bot.types import LANGUAGES, Role
 from bot.web.render import page_labels, render
 from bot.web.security import AdminPageDep, CsrfDep
 from bot.web.uploads import UploadTooLarge, read_upload
+from bot.words import language_name
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 USERS = "/staff/admin/users"
@@ -35,7 +36,7 @@ Long = Annotated[str, Form(max_length=2000)]
 
 
 def _done(path: str, ok: bool = True, error: str = "refused") -> Response:
-    """Back to the page with "saved", or with the key of the error to show (bot/web/i18n.py)."""
+    """Back to the page with "saved", or with the error to show (bot/web/render.py FLASH)."""
     return RedirectResponse(f"{path}?{'notice=saved' if ok else f'error={error}'}", status_code=303)
 
 
@@ -48,9 +49,9 @@ async def users(request: Request, services: ServicesDep, user: AdminPageDep) -> 
         "admin_users.html",
         user=user,
         accounts=await services.store.list_users(),
-        roles=[(role.value, labels.coded("role", role)) for role in Role],
+        roles=[(role.value, labels.role(role)) for role in Role],
         teams=[(code, labels.team(code)) for code in services.catalogue.teams],
-        languages=[("ar", "العربية"), ("en", "English")],
+        languages=[(language, language_name(language)) for language in LANGUAGES],
     )
 
 

@@ -12,7 +12,7 @@ from bot.api.staff import visible_complaint
 from bot.attachments import UnknownKey, UnsupportedMedia
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
@@ -23,6 +23,7 @@ from bot.web.render import Labels, error_page, page_labels, render, sla_state
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden, WebStaffDep
 from bot.web.timeline import staff_timeline
 from bot.web.uploads import UploadTooLarge, store_photo
+from bot.words import N_
 from bot.workflow import TransitionRefused, allowed_next
 
 router = APIRouter(prefix="/staff/complaints", include_in_schema=False)
@@ -34,7 +35,7 @@ def attachment_views(complaint: Complaint, labels: Labels, base: str) -> list[di
         {
             "kind": attachment.kind,
             "url": f"{base}/{index}",
-            "label": f"{labels.t('timeline.attachment')} {index + 1}",
+            "label": f"{labels.text('timeline.attachment')} {index + 1}",
         }
         for index, attachment in enumerate(complaint.attachments)
     ]
@@ -89,7 +90,7 @@ async def complaint_page(
     try:
         complaint = await open_complaint(services, user, parse_reference(reference))
     except (InvalidReference, ComplaintNotFound):
-        return error_page(request, "error.not_found", 404)
+        return error_page(request, N_("error.not_found"), 404)
     labels = page_labels(request, services)
     replies = [
         (code, template.title.get(labels.language), template.text.get(complaint.language))

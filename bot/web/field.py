@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from bot.api.deps import ServicesDep, actor_of
 from bot.catalogue import Team
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.store.base import ComplaintFilter
 from bot.types import Role, Status
 from bot.web.complaint_page import apply_change, navigate_url, open_complaint

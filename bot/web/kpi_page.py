@@ -15,7 +15,6 @@ from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
 from bot.kpi import KpiReport
-from bot.types import Channel
 from bot.web.render import page_labels, render
 from bot.web.security import ManagerPageDep
 
@@ -63,7 +62,7 @@ async def dashboard(
     report = await kpi_report(services, filters)
     labels = page_labels(request, services)
     names = {
-        "channels": {channel.value: labels.coded("channel", channel) for channel in Channel},
+        "channels": {channel.code: labels.channel(channel.code) for channel in labels.channels},
         "categories": {code: labels.category(code) for code in services.catalogue.categories},
         "districts": {code: labels.district(code) for code in services.catalogue.districts},
     }

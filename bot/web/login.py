@@ -13,6 +13,7 @@ from bot.services import Services
 from bot.types import Role
 from bot.web.render import render
 from bot.web.security import CsrfDep, WebStaffDep, safe_next
+from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -51,14 +52,19 @@ async def login(
     for limit, key in keys:
         if await limiter.blocked(limit, key):
             return render(
-                request, services, "login.html", status_code=429, next=next, failure="login.limited"
+                request,
+                services,
+                "login.html",
+                status_code=429,
+                next=next,
+                failure=N_("login.limited"),
             )
     issued = await services.auth.login(username, password)
     if issued is None:
         for limit, key in keys:
             await limiter.failed(limit, key)
         return render(
-            request, services, "login.html", status_code=401, next=next, failure="login.failed"
+            request, services, "login.html", status_code=401, next=next, failure=N_("login.failed")
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, issued.token, services.settings.session_absolute_hours)

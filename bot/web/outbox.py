@@ -31,9 +31,9 @@ async def outbox(
 ) -> Response:
     filters = MessageFilter(reference=strip_number(reference) or None)
     try:
-        page = await message_page(services, filters, PAGE_SIZE, cursor or None)
+        page = await message_page(services.store, filters, PAGE_SIZE, cursor or None)
     except ApiError:
-        page = await message_page(services, filters, PAGE_SIZE, None)
+        page = await message_page(services.store, filters, PAGE_SIZE, None)
     return render(
         request,
         services,

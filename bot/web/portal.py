@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnsupportedMedia
-from bot.complaint import Attachment, Complaint, Location
+from bot.channel_directory import PORTAL
+from bot.complaint_record import Attachment, Complaint, Location
 from bot.complaints import (
     CITIZEN,
     ChangeRefused,
@@ -35,12 +36,13 @@ from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.store.base import VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
-from bot.types import Channel, Status
+from bot.types import Status
 from bot.web.login import client_address
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
 from bot.web.uploads import UploadTooLarge, store_photo
+from bot.words import N_
 from bot.workflow import TransitionRefused
 
 router = APIRouter(include_in_schema=False)
@@ -126,7 +128,7 @@ async def report(
         if photo is not None and photo.filename:
             attachments.append(await store_photo(services, photo))
         new = NewComplaint(
-            channel=Channel.PORTAL,
+            channel=PORTAL,
             language=page_language(request),
             description=description.strip(),
             category=category or None,
@@ -169,7 +171,11 @@ async def track(
     for limit, key in checks:
         if await limiter.blocked(limit, key):
             return render(
-                request, services, "portal_track.html", status_code=429, failure="portal.limited"
+                request,
+                services,
+                "portal_track.html",
+                status_code=429,
+                failure=N_("portal.limited"),
             )
     complaint = await services.store.get_complaint(canonical) if canonical else None
     if (
@@ -180,7 +186,7 @@ async def track(
         for limit, key in checks:
             await limiter.failed(limit, key)
         return render(
-            request, services, "portal_track.html", status_code=404, failure="portal.not_found"
+            request, services, "portal_track.html", status_code=404, failure=N_("portal.not_found")
         )
     return RedirectResponse(_track_url(services, canonical), status_code=303)
 
@@ -206,7 +212,11 @@ async def tracked(
         per_ip, _ = track_limits(services)
         await limiter.failed(per_ip, client_address(request))
         return render(
-            request, services, "portal_track.html", status_code=403, failure="portal.link_invalid"
+            request,
+            services,
+            "portal_track.html",
+            status_code=403,
+            failure=N_("portal.link_invalid"),
         )
     labels = page_labels(request, services, complaint.language)
     return render(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.digits import strip_number
 from bot.phone import InvalidPhone, normalise_phone
 from bot.reference import InvalidReference, parse_reference
@@ -78,9 +78,9 @@ def _choices(labels: Labels) -> dict[str, list[tuple[str, str]]]:
         "district": [(code, labels.district(code)) for code in catalogue.districts],
         "team": [(code, labels.team(code)) for code in catalogue.teams],
         "priority": [(priority, priority) for priority in PRIORITIES],
-        "channel": [(channel.value, labels.coded("channel", channel)) for channel in Channel],
-        "sla": [(state, labels.t(f"sla.{state}")) for state in SLA_STATES],
-        "sort": [("newest", labels.t("queue.newest")), ("oldest", labels.t("queue.oldest"))],
+        "channel": [(channel.code, labels.channel(channel.code)) for channel in labels.channels],
+        "sla": [(state, labels.sla(state)) for state in SLA_STATES],
+        "sort": [("newest", labels.text("queue.newest")), ("oldest", labels.text("queue.oldest"))],
     }
 
 

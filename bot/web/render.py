@@ -16,20 +16,48 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.api.deps import SESSION_COOKIE
 from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.services import Services
 from bot.staff import StaffUser
-from bot.types import OPEN_STATUSES, Language
-from bot.web.i18n import TEXT, translate
+from bot.types import OPEN_STATUSES, Language, Role, Status
 from bot.web.security import CSRF_COOKIE, csrf_token, new_nonce, set_csrf_cookie
-from bot.workflow import STATUS_LABELS
+from bot.words import N_, language_name, text
+from bot.workflow import status_label
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 LANGUAGE_COOKIE = "balagh_lang"
 SlaState = Literal["on_time", "due_soon", "breached", "done"]
+SLA_LABELS: dict[SlaState, str] = {
+    "on_time": N_("sla.on_time"),
+    "due_soon": N_("sla.due_soon"),
+    "breached": N_("sla.breached"),
+    "done": N_("sla.done"),
+}
+ROLE_LABELS: dict[Role, str] = {
+    Role.AGENT: N_("role.agent"),
+    Role.SUPERVISOR: N_("role.supervisor"),
+    Role.FIELD: N_("role.field"),
+    Role.ADMIN: N_("role.admin"),
+}
+# What a redirect may ask a page to say (`?notice=saved`): known keys only, never outside text.
+FLASH: dict[str, dict[str, str]] = {
+    "notice": {"saved": N_("notice.saved"), "taken": N_("notice.taken")},
+    "error": {
+        "csrf": N_("error.csrf"),
+        "transition": N_("error.transition"),
+        "refused": N_("error.refused"),
+        "conflict": N_("error.conflict"),
+        "contact": N_("error.contact"),
+        "taken": N_("error.taken"),
+        "gone": N_("error.gone"),
+    },
+}
 
+# Templates say their words with `_('key')` (Jinja's i18n extension); each page is rendered
+# with the `gettext` of its language.
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=True,
@@ -37,6 +65,7 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
 
 
@@ -58,20 +87,28 @@ def sla_state(complaint: Complaint, now: datetime, soon_hours: float) -> SlaStat
 
 @dataclass(frozen=True)
 class Labels:
-    """Names of codes in the page's language, for templates."""
+    """Words and names of codes in the page's language, for templates and page code."""
 
     catalogue: Catalogue
+    channels: ChannelDirectory
     language: Language
     zone: ZoneInfo
 
-    def t(self, key: str) -> str:
-        return translate(key, self.language)
+    def text(self, key: str, **values: object) -> str:
+        return text(key, self.language, "web", **values)
 
     def status(self, status: str) -> str:
-        return next(
-            (labels[self.language] for code, labels in STATUS_LABELS.items() if code == status),
-            status,
-        )
+        known = status in Status.__members__.values()
+        return status_label(Status(status), self.language) if known else status
+
+    def sla(self, state: SlaState) -> str:
+        return self.text(SLA_LABELS[state])
+
+    def role(self, role: str) -> str:
+        return self.text(ROLE_LABELS[Role(role)]) if role in Role.__members__.values() else role
+
+    def channel(self, code: str) -> str:
+        return self.channels.label(code, self.language)
 
     def category(self, code: str | None) -> str:
         category = self.catalogue.categories.get(code or "")
@@ -89,18 +126,13 @@ class Labels:
         department = self.catalogue.departments.get(code or "")
         return department.name.get(self.language) if department else "—"
 
-    def coded(self, prefix: str, code: str) -> str:
-        """`channel.voice`, `role.agent`…: a label if there is one, else the code itself."""
-        key = f"{prefix}.{code}"
-        return self.t(key) if key in TEXT else code
-
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 def page_labels(request: Request, services: Services, language: Language | None = None) -> Labels:
     zone = ZoneInfo(services.catalogue.municipality.timezone)
-    return Labels(services.catalogue, page_language(request, language), zone)
+    return Labels(services.catalogue, services.channels, page_language(request, language), zone)
 
 
 def _with_query(request: Request, **params: str) -> str:
@@ -109,9 +141,10 @@ def _with_query(request: Request, **params: str) -> str:
     return f"{url.path}?{url.query}"
 
 
-def _message(labels: Labels, kind: str, key: str | None) -> str | None:
-    """A flash message named in the query string; only known keys, never text from outside."""
-    return labels.t(f"{kind}.{key}") if key and f"{kind}.{key}" in TEXT else None
+def _message(labels: Labels, kind: str, name: str | None) -> str | None:
+    """A flash message named in the query string; only known ones, never text from outside."""
+    key = FLASH[kind].get(name or "")
+    return labels.text(key) if key else None
 
 
 def render(
@@ -126,17 +159,18 @@ def render(
 ) -> HTMLResponse:
     labels = page_labels(request, services, language)
     language = labels.language
-    other = "en" if language == "ar" else "ar"
+    other: Language = "en" if language == "ar" else "ar"
     nonce = request.cookies.get(CSRF_COOKIE)
     fresh_nonce = nonce is None
     nonce = nonce or new_nonce()
     secret = services.settings.secret_key.get_secret_value()
     html = _environment.get_template(template).render(
         L=labels,
-        t=labels.t,
+        gettext=labels.text,
         lang=language,
         dir="rtl" if language == "ar" else "ltr",
         other_lang=other,
+        other_lang_name=language_name(other),
         lang_url=_with_query(request, lang=other),
         path=request.url.path,
         csrf_token=csrf_token(secret, nonce, request.cookies.get(SESSION_COOKIE)),

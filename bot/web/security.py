@@ -21,6 +21,7 @@ from bot.api.deps import SESSION_COOKIE, ServicesDep
 from bot.auth import token_hash
 from bot.staff import StaffUser
 from bot.types import Role
+from bot.words import N_
 
 CSRF_COOKIE = "__Host-balagh_csrf"
 CSRF_FIELD = "csrf_token"
@@ -162,8 +163,8 @@ def install_web_handlers(app: FastAPI, forbidden: Callable[[Request, str], Respo
 
     @app.exception_handler(PageForbidden)
     async def page_forbidden(request: Request, _: PageForbidden) -> Response:
-        return forbidden(request, "error.forbidden")
+        return forbidden(request, N_("error.forbidden"))
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
-        return forbidden(request, "error.csrf")
+        return forbidden(request, N_("error.csrf"))

@@ -3,14 +3,32 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.complaint import Complaint, HistoryEntry
-from bot.web.i18n import TEXT
+from bot.complaint_record import Complaint, HistoryEntry
 from bot.web.render import Labels
+from bot.words import N_
 
 # What a citizen sees: the report, its status, messages both ways, photos, their rating.
 CITIZEN_FIELDS = frozenset({"created", "status", "reply", "comment", "attachment", "satisfaction"})
 # Messages whose text is the point of the entry, shown to whoever may see the entry.
 MESSAGE_FIELDS = frozenset({"reply", "comment", "note"})
+# Entries titled by what happened (the others by the field that changed, old → new).
+EVENT_TITLES = {
+    "created": N_("timeline.created"),
+    "reply": N_("timeline.reply"),
+    "comment": N_("timeline.comment"),
+    "note": N_("timeline.note"),
+    "attachment": N_("timeline.attachment"),
+    "satisfaction": N_("timeline.satisfaction"),
+}
+FIELD_TITLES = {
+    "team": N_("timeline.team"),
+    "assignee": N_("timeline.assignee"),
+    "category": N_("timeline.category"),
+    "priority": N_("timeline.priority"),
+    "department": N_("timeline.department"),
+    "duplicate_of": N_("timeline.duplicate_of"),
+    "sla": N_("timeline.sla"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +55,8 @@ def _value(labels: Labels, field: str, value: str | None) -> str:
 
 
 def _title(labels: Labels, entry: HistoryEntry) -> str:
-    if entry.field in ("created", "reply", "comment", "note", "attachment", "satisfaction"):
-        title = labels.t(f"timeline.{entry.field}")
+    if entry.field in EVENT_TITLES:
+        title = labels.text(EVENT_TITLES[entry.field])
         return f"{title}: {entry.new}/5" if entry.field == "satisfaction" else title
     arrow = "←" if labels.language == "ar" else "→"  # old to new, in reading direction
     change = (
@@ -46,8 +64,8 @@ def _title(labels: Labels, entry: HistoryEntry) -> str:
     )
     if entry.field == "status":
         return change
-    key = f"timeline.{entry.field}"
-    return f"{labels.t(key) if key in TEXT else entry.field}: {change}"
+    key = FIELD_TITLES.get(entry.field)
+    return f"{labels.text(key) if key else entry.field}: {change}"
 
 
 def staff_timeline(complaint: Complaint, labels: Labels) -> list[TimelineItem]:

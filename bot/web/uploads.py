@@ -3,7 +3,7 @@
 from fastapi import UploadFile
 
 from bot.attachments import UnsupportedMedia, sniff
-from bot.complaint import Attachment, AttachmentKind
+from bot.complaint_record import Attachment, AttachmentKind
 from bot.services import Services
 
 CHUNK = 64 * 1024

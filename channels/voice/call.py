@@ -19,19 +19,22 @@ from functools import partial
 from typing import Any, Final, Literal
 
 from bot.announcements import list_announcements
-from bot.audio import UnreadableAudio
+from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
 from bot.call_admission import admit, release
 from bot.clock import utc_now
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.kpi import CallEvent
+from bot.notifications.handoff import request_handoff
 from bot.services import Services
-from bot.types import Channel, Language
+from bot.types import Language
+from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail, reported_in_call
+from bot.words import N_, text
 from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
-from channels.handoff import record_handoff
-from channels.recordings import MEDIA_TYPE, RecordingJob, Recordings, RecordingUnavailable
+from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
 from channels.voice import twiml
 from channels.voice.fallback import voices
 from channels.voice.followup import in_background, settle_recording
+from channels.voice.line import VOICE
 from channels.voice.params import CallRequest
 from channels.voice.prompt import (
     Prompt,
@@ -42,15 +45,12 @@ from channels.voice.prompt import (
 )
 from channels.voice.state import (
     CallState,
-    VoicemailReason,
     load_call,
     remember_language,
     remembered_language,
     save_call,
 )
-from channels.voice.texts import say
 from channels.voice.urls import RecordingUse, announcement_url, recording_url, step_url
-from channels.voice.voicemail import Voicemail, keep_voicemail, reported_in_call
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,11 @@ class CallStep:
             record_call=record_call,
         )
 
+    def say(self, key: str, **values: object) -> str:
+        """What the phone line says itself, in the caller's language (the catalogue's voice
+        words)."""
+        return text(key, self.state.language, "voice", **values)
+
     def finish(self, *lines: str) -> str:
         return twiml.finish(lines, self.state.language, self.voices)
 
@@ -169,7 +174,8 @@ class CallStep:
         return (language, "en" if language == "ar" else "ar")
 
     def in_each(self, key: str, **values: object) -> list[str]:
-        return [say(key, language, **values) for language in self.languages]
+        """`say`, in each of the line's languages."""
+        return [text(key, language, "voice", **values) for language in self.languages]
 
     async def event(self, kind: Literal["started", "transferred", "busy"]) -> None:
         call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
@@ -185,9 +191,15 @@ class CallStep:
         self.state.language, self.state.remembered_language = offered, remembered
         if not await admit(self.services.store, settings, self.request.call_sid, self.now):
             return await self.turn_away()
-        preamble: list[str | twiml.Audio] = [say("greeting", offered), say("greeting", other)]
+        preamble: list[str | twiml.Audio] = [
+            text("call.greeting", offered, "voice"),
+            text("call.greeting", other, "voice"),
+        ]
         if settings.record_calls:
-            preamble += [say("recorded", offered), say("recorded", other)]
+            preamble += [
+                text("call.recorded", offered, "voice"),
+                text("call.recorded", other, "voice"),
+            ]
         preamble += await self.announcements(offered)
         return self.ask(
             language_prompt(offered),
@@ -200,11 +212,11 @@ class CallStep:
         self.state.turned_away = True
         await self.event("busy")
         if self.state.caller is None:
-            return self.voicemail("lines_busy", self.in_each("lines_busy"))
+            return self.voicemail("lines_busy", self.in_each(N_("call.lines_busy")))
         offer = [
-            line
+            text(key, language, "voice")
             for language in self.languages
-            for line in (say("lines_busy", language), say("call_back_offer", language))
+            for key in (N_("call.lines_busy"), N_("call.call_back_offer"))
         ]
         prompt = Prompt(kind="busy", language=self.state.language, texts=tuple(offer), step="busy")
         return self.ask(prompt)
@@ -219,13 +231,22 @@ class CallStep:
             "available": self.services.catalogue.working_hours.is_open(self.now),
             "language": state.language,
         }
-        call_sid = self.request.call_sid
-        request_id = f"{call_sid}:{self.number}"
-        await record_handoff(
-            self.services, Channel.VOICE, call_sid, hint, state.caller, request_id, self.now
+        services, call_sid = self.services, self.request.call_sid
+        await request_handoff(
+            services.store,
+            services.catalogue,
+            services.channels,
+            services.settings.public_base_url,
+            hint,
+            channel=VOICE.code,
+            conversation_id=call_sid,
+            phone=state.caller,
+            request_id=f"{call_sid}:{self.number}",
+            now=self.now,
         )
         state.served = True
-        return self.finish(*self.in_each("call_back_promised", last=state.caller[-4:]))
+        last = state.caller[-4:]
+        return self.finish(*self.in_each(N_("call.call_back_promised"), last=last))
 
     async def announcements(self, language: Language) -> list[str | twiml.Audio]:
         """The municipality's programs and events: its recording, else its text."""
@@ -266,23 +287,23 @@ class CallStep:
             return await self.employee()
         if answer.kind == "send" and prompt.kind != "language":
             return await self.turn(answer.text)
-        return await self.miss("no_input" if answer.kind == "nothing" else "invalid_choice")
+        return await self.miss(
+            N_("call.no_input") if answer.kind == "nothing" else N_("call.invalid_choice")
+        )
 
     async def silence(self) -> str:
         if self.state.prompt.kind == "busy":  # stayed on the line
             return self.voicemail("lines_busy", ())
         if self.state.prompt.kind == "voicemail" and self.state.misses >= MAX_MISSES:
-            return self.finish(*self.in_each("voicemail_empty"))
-        return await self.miss("no_input")
+            return self.finish(*self.in_each("call.voicemail_empty"))
+        return await self.miss(N_("call.no_input"))
 
     async def miss(self, why: str) -> str:
         """Say what went wrong and ask again, at most twice in a row; then an employee."""
         self.state.misses += 1
         if self.state.misses > MAX_MISSES and self.state.prompt.kind != "voicemail":
             return await self.employee()
-        return self.ask(
-            self.state.prompt, preamble=[say(why, self.state.language)], conventions=True
-        )
+        return self.ask(self.state.prompt, preamble=[self.say(why)], conventions=True)
 
     async def chose(self, language: Language) -> str:
         self.state.language = language
@@ -294,7 +315,7 @@ class CallStep:
         """One turn of the dialogue; its messages become the next prompt."""
         state = self.state
         metadata = Metadata(
-            channel=Channel.VOICE,
+            channel=VOICE.code,
             language=state.language,
             phone=state.caller,
             media=[item.model_dump(mode="json") for item in media],
@@ -302,12 +323,9 @@ class CallStep:
             sources={"CallSid": self.request.call_sid},
         )
         try:
-            messages = await self.dialogue.send(
-                f"voice:{self.request.call_sid}",
-                text,
-                metadata,
-                seconds=self.services.settings.voice_turn_limit_seconds,
-            )
+            sender = f"voice:{self.request.call_sid}"
+            seconds = self.services.settings.voice_turn_limit_seconds
+            messages = await self.dialogue.send(sender, text, metadata, VOICE.medium, seconds)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
             return await self.dialogue_failed()
@@ -320,9 +338,9 @@ class CallStep:
             return await self.employee(reply.prompt.texts, on_duty=reply.handoff)
         if text == "/goodbye":
             state.served = True
-            return self.finish(*(reply.prompt.texts or (say("goodbye", state.language),)))
+            return self.finish(*(reply.prompt.texts or (self.say("call.goodbye"),)))
         if not reply.prompt.texts:
-            return self.ask(state.prompt, preamble=[say("sorry", state.language)])
+            return self.ask(state.prompt, preamble=[self.say("call.sorry")])
         return self.ask(reply.prompt)
 
     async def dialogue_failed(self) -> str:
@@ -333,18 +351,18 @@ class CallStep:
             self.services.store, self.request.call_sid, state.caller, state.started_at
         )
         if reported is None:
-            return self.voicemail("dialogue_unavailable", (say("apology", state.language),))
+            return self.voicemail("dialogue_unavailable", (self.say("call.apology"),))
         if reported.reference not in state.references:
             state.references.append(reported.reference)
         state.served = True
-        return self.finish(say("reported", state.language, reference=reported.reference))
+        return self.finish(self.say("call.reported", reference=reported.reference))
 
     # ---- recordings -------------------------------------------------------------------
     async def described(self) -> str:
         """The description was recorded: it goes to the dialogue as a voice attachment."""
         recording_sid = self.request.recording_sid
         if recording_sid is None:
-            return await self.miss("no_input")
+            return await self.miss(N_("call.no_input"))
         job = self.recordings.planned(recording_sid, self.request.call_sid, "voice")
         return await self.turn("/inform", [await self.fetch_now(job)])
 
@@ -366,7 +384,9 @@ class CallStep:
                     "recording %s left for the worker: %s", job.recording_sid, fetch.exception()
                 )
         await self.recordings.keep(job)
-        return Attachment(kind=job.kind, media_type=MEDIA_TYPE, size=0, storage_key=job.storage_key)
+        return Attachment(
+            kind=job.kind, media_type=RECORDING_MEDIA_TYPE, size=0, storage_key=job.storage_key
+        )
 
     def voicemail(self, reason: VoicemailReason, texts: Sequence[str]) -> str:
         self.state.voicemail_reason = reason
@@ -374,7 +394,7 @@ class CallStep:
         prompt = Prompt(
             kind="voicemail",
             language=self.state.language,
-            texts=(*texts, *self.in_each("voicemail")),
+            texts=(*texts, *self.in_each("call.voicemail")),
             step="voicemail",
         )
         return self.ask(prompt)
@@ -397,7 +417,7 @@ class CallStep:
         await keep_voicemail(self.services.store, voicemail)
         state.served = True
         self.after.append(partial(self.settle, job))
-        return self.finish(*self.in_each("voicemail_kept"))
+        return self.finish(*self.in_each("call.voicemail_kept"))
 
     async def settle(self, job: RecordingJob) -> None:
         await settle_recording(self.services.complaints, self.recordings, job)
@@ -408,14 +428,14 @@ class CallStep:
         settings, language = self.services.settings, self.state.language
         hours = self.services.catalogue.working_hours
         if not (on_duty and settings.agents_number and hours.is_open(self.now)):
-            return self.voicemail("after_hours", texts or (say("employees_away", language),))
+            return self.voicemail("after_hours", texts or (self.say("call.employees_away"),))
         self.state.transferred = True
         await self.event("transferred")
         await release(self.services.store, self.request.call_sid)  # the employees' call now
         self.state.prompt = Prompt(
             kind="transfer",
             language=language,
-            texts=tuple(texts) or (say("transferring", language),),
+            texts=tuple(texts) or (self.say("handoff.transfer"),),
             step="transfer",
         )
         return twiml.transfer(self.state.prompt, settings.agents_number, self.url(), self.voices)
@@ -423,7 +443,7 @@ class CallStep:
     def dial_ended(self) -> str:
         if self.request.dial_status in ("completed", "answered"):
             return self.finish()
-        return self.voicemail("no_answer", (say("employees_busy", self.state.language),))
+        return self.voicemail("no_answer", (self.say("call.employees_busy"),))
 
 
 async def finish_fetch(
@@ -503,8 +523,8 @@ def hold(services: Services, step: Step, state: CallState | None, *, again: bool
     assert step.number is not None  # the call's start is never held
     language = state.language if state else "ar"
     url = step_url(services.settings, step.number, silent=step.silent)
-    text = say("still_holding" if again else "hold", language)
-    return twiml.hold(url, text, language, voices(services.settings))
+    line = text(N_("call.still_holding") if again else N_("call.hold"), language, "voice")
+    return twiml.hold(url, line, language, voices(services.settings))
 
 
 async def answer_step(

@@ -7,9 +7,9 @@ apology and a voicemail whose recording callback carries everything needed to fi
 """
 
 from bot.settings import Settings
+from bot.words import text
 from channels.voice import twiml
 from channels.voice.prompt import Prompt
-from channels.voice.texts import say
 from channels.voice.urls import fallback_url, recording_url
 
 
@@ -23,10 +23,10 @@ def out_of_service(settings: Settings, caller: str | None) -> str:
         kind="voicemail",
         language="ar",
         texts=(
-            say("apology", "ar"),
-            say("voicemail", "ar"),
-            say("apology", "en"),
-            say("voicemail", "en"),
+            text("call.apology", "ar", "voice"),
+            text("call.voicemail", "ar", "voice"),
+            text("call.apology", "en", "voice"),
+            text("call.voicemail", "en", "voice"),
         ),
         step="voicemail",
     )
@@ -43,9 +43,15 @@ def out_of_service(settings: Settings, caller: str | None) -> str:
 def fallback_answer(settings: Settings, form: dict[str, str], *, silent: bool) -> str:
     """The fallback's answer: voicemail kept (its recording finished), none left, or the offer."""
     if form.get("RecordingSid"):
-        lines = (say("voicemail_kept", "ar"), say("voicemail_kept", "en"))
+        lines = (
+            text("call.voicemail_kept", "ar", "voice"),
+            text("call.voicemail_kept", "en", "voice"),
+        )
         return twiml.finish(lines, "ar", voices(settings))
     if silent:
-        lines = (say("voicemail_empty", "ar"), say("voicemail_empty", "en"))
+        lines = (
+            text("call.voicemail_empty", "ar", "voice"),
+            text("call.voicemail_empty", "en", "voice"),
+        )
         return twiml.finish(lines, "ar", voices(settings))
     return out_of_service(settings, form.get("From"))

@@ -12,11 +12,11 @@ from typing import Any, Final, TypeVar
 
 from bot.audio import UnreadableAudio
 from bot.clock import utc_now
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.complaints import SYSTEM, ComplaintNotFound, ComplaintService
+from bot.voicemails import file_voicemail, pending_voicemails
 from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
 from channels.voice.state import forget_call, load_call
-from channels.voice.voicemail import file_voicemail, pending_voicemails
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER: Final = timedelta(days=2)  # Twilio keeps recordings; an outage is over by then

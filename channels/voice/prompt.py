@@ -14,11 +14,11 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.languages import script_language
 from bot.types import Language
-from channels.chat_texts import script_language
+from bot.words import N_, text
 from channels.dialogue import BotMessage, Button
 from channels.rendering import chosen_payload
-from channels.voice.texts import say
 
 PromptKind = Literal[
     "language", "busy", "menu", "digits", "speech", "recording", "voicemail", "transfer"
@@ -48,16 +48,16 @@ class Prompt(BaseModel):
         """Everything said before listening: the texts, then the options and how to answer."""
         lines = list(self.texts)
         if self.kind == "digits":
-            lines.append(say("finish_with_pound", self.language))
+            lines.append(text("call.finish_with_pound", self.language, "voice"))
         elif self.kind == "recording":
-            lines.append(say("speak_after_beep", self.language))
-        option = "digit_option" if self.kind == "digits" else "option"
+            lines.append(text("call.speak_after_beep", self.language, "voice"))
+        option = N_("call.digit_option") if self.kind == "digits" else N_("call.option")
         lines += [
-            say(option, self.language, title=button.title, digit=digit)
+            text(option, self.language, "voice", title=button.title, digit=digit)
             for digit, button in enumerate(self.buttons, 1)
         ]
         if conventions and self.kind in ("menu", "digits", "speech"):
-            lines.append(say("conventions", self.language))
+            lines.append(text("call.conventions", self.language, "voice"))
         return lines
 
 
@@ -67,7 +67,7 @@ def language_prompt(offered_first: Language) -> Prompt:
     return Prompt(
         kind="language",
         language=offered_first,
-        texts=tuple(say("choose_language", language) for language in order),
+        texts=tuple(text("call.choose_language", language, "voice") for language in order),
         step="language",
     )
 

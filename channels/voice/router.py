@@ -10,31 +10,48 @@ Every POST must carry Twilio's signature (403 otherwise, nothing changed).
 """
 
 import logging
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, FastAPI, Query, Response
 
 from bot.announcements import Announcement
-from bot.api.deps import ServicesDep
+from bot.api.deps import AttachmentsDep, ComplaintsDep, ServicesDep, SettingsDep, StoreDep
 from bot.attachments import UnknownKey, sniff
 from bot.call_admission import release
+from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
 from bot.kpi import CallEvent
 from bot.phone import InvalidPhone, normalise_phone
 from bot.types import Language
-from channels.deps import DialogueDep
-from channels.recordings import RecordingKind, Recordings
+from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail
+from channels.dependencies import DialogueDep, RecordingsDep
+from channels.recordings import RecordingKind
+from channels.simulator import endpoints
 from channels.twilio_webhook import TwilioForm, parse
 from channels.voice.call import Step, answer_call
 from channels.voice.fallback import fallback_answer
 from channels.voice.followup import in_background, settle_recording
+from channels.voice.line import VOICE
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
-from channels.voice.state import VoicemailReason, forget_call, load_call
+from channels.voice.state import forget_call, load_call
 from channels.voice.urls import VOICE_PATH, RecordingUse
-from channels.voice.voicemail import Voicemail, keep_voicemail
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix=VOICE_PATH, tags=["channels"])
+
+
+class PhoneLine:
+    """The 940 line, registered beside the chat channels (channels/registry.py). A call is a
+    chain of Twilio webhooks rather than chat messages, so its routes are its own; the
+    simulator (`/simulator`) places calls through them from a browser."""
+
+    infos: ClassVar[tuple[ChannelInfo, ...]] = (VOICE,)
+
+    def mount(self, app: FastAPI) -> None:
+        app.include_router(router)
+        app.include_router(endpoints.router)
+
+
 TWIML = "application/xml"
 StepNumber = Annotated[int | None, Query(alias="s", ge=1, le=100_000)]
 Silent = Annotated[bool, Query(alias="e")]
@@ -54,14 +71,14 @@ async def voice(
 
 
 @router.post("/status", status_code=204, summary="Twilio Voice: the call's status changed")
-async def status(form: TwilioForm, services: ServicesDep) -> None:
+async def status(form: TwilioForm, store: StoreDep, settings: SettingsDep) -> None:
     """At the call's end, its line is free again, and its outcome goes to the KPIs: served,
     transferred, or abandoned where (a call turned away was counted when it was)."""
     request = parse(CallRequest, form)
     if request.call_status not in FINAL_CALL_STATUSES:
         return
-    await release(services.store, request.call_sid)
-    state = await load_call(services.store, request.call_sid)
+    await release(store, request.call_sid)
+    state = await load_call(store, request.call_sid)
     if state is None:
         return
     if not (state.transferred or state.turned_away):
@@ -72,15 +89,17 @@ async def status(form: TwilioForm, services: ServicesDep) -> None:
             at=utc_now(),
             step=None if served else state.prompt.step,
         )
-        await services.store.record_call_event(event)
-    if not (services.settings.record_calls and state.references):
-        await forget_call(services.store, request.call_sid)  # else once its recording is attached
+        await store.record_call_event(event)
+    if not (settings.record_calls and state.references):
+        await forget_call(store, request.call_sid)  # else once its recording is attached
 
 
 @router.post("/recording", status_code=204, summary="Twilio Voice: a recording is ready")
 async def recording(
     form: TwilioForm,
-    services: ServicesDep,
+    store: StoreDep,
+    complaints: ComplaintsDep,
+    recordings: RecordingsDep,
     use: Annotated[RecordingUse, Query(alias="kind")],
     reason: VoicemailReason = "dialogue_unavailable",
     lang: Language = "ar",
@@ -90,7 +109,6 @@ async def recording(
     if report.status != "completed":
         log.warning("recording %s of %s: %s", report.recording_sid, report.call_sid, report.status)
         return
-    recordings = Recordings(services.store, services.attachments, services.http, services.settings)
     kind: RecordingKind = "call_recording" if use == "call_recording" else "voice"
     job = recordings.planned(report.recording_sid, report.call_sid, kind)
     if use == "voicemail":
@@ -103,11 +121,11 @@ async def recording(
             storage_key=job.storage_key,
             left_at=utc_now(),
         )
-        await keep_voicemail(services.store, voicemail)
+        await keep_voicemail(store, voicemail)
     if await recordings.stored_size(job.storage_key):
         return  # already kept while the caller waited
     job = await recordings.job(report.recording_sid, report.call_sid, kind)
-    in_background(settle_recording(services.complaints, recordings, job))
+    in_background(settle_recording(complaints, recordings, job))
 
 
 def _phone(raw: str) -> str | None:
@@ -118,17 +136,17 @@ def _phone(raw: str) -> str | None:
 
 
 @router.post("/fallback", summary="Twilio Voice: the fallback URL (neither dialogue nor store)")
-async def fallback(form: TwilioForm, services: ServicesDep, silent: Silent = False) -> Response:
-    return Response(fallback_answer(services.settings, form, silent=silent), media_type=TWIML)
+async def fallback(form: TwilioForm, settings: SettingsDep, silent: Silent = False) -> Response:
+    return Response(fallback_answer(settings, form, silent=silent), media_type=TWIML)
 
 
 @router.get("/announcements/{code}", summary="An announcement's audio, played to callers")
-async def announcement_audio(code: str, services: ServicesDep) -> Response:
-    announcement = await services.store.get_record("announcement", code, Announcement)
+async def announcement_audio(code: str, store: StoreDep, attachments: AttachmentsDep) -> Response:
+    announcement = await store.get_record("announcement", code, Announcement)
     if announcement is None or announcement.audio_key is None:
         return Response(status_code=404)
     try:
-        data = await services.attachments.read(announcement.audio_key)
+        data = await attachments.read(announcement.audio_key)
     except UnknownKey:
         return Response(status_code=404)
     return Response(data, media_type=sniff(data), headers={"Cache-Control": "public, max-age=300"})

@@ -6,17 +6,17 @@ a time, so one write per step keeps it; the dedupe claim makes a concurrent retr
 """
 
 from datetime import datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.store.base import Store
 from bot.types import Language
+from bot.voicemails import VoicemailReason
 from channels.voice.prompt import Prompt
 
 CALL_KIND: Final = "voice_call"
 LANGUAGE_KIND: Final = "caller_language"
-VoicemailReason = Literal["dialogue_unavailable", "after_hours", "no_answer", "lines_busy"]
 
 
 class CallState(BaseModel):

@@ -12,10 +12,10 @@ from typing import Any, Final
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, Start, VoiceResponse
 
+from bot.languages import script_language
 from bot.types import Language
-from channels.chat_texts import script_language
 from channels.voice.prompt import Prompt
-from channels.voice.texts import GATHER_LANGUAGES, spoken
+from channels.voice.speech import GATHER_LANGUAGES, spoken
 
 MENU_TIMEOUT: Final = 6  # seconds of silence after the prompt before re-prompting
 DIGITS_TIMEOUT: Final = 10  # between two keys of a reference or phone number

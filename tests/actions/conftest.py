@@ -11,6 +11,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.composition import start_services
 from bot.services import Services
 from bot.settings import Settings
 
@@ -32,7 +33,7 @@ FRIDAY_NOON = datetime(2025, 5, 16, 9, 0, tzinfo=UTC)  # the weekend
 
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Services]:
-    running = await Services.start(settings)
+    running = await start_services(settings)
     try:
         yield running
     finally:

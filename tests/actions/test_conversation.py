@@ -9,13 +9,12 @@ from actions.conversation import (
     Fallback,
     Greet,
     Handoff,
+    MunicipalServices,
     Programs,
-    Services,
     SessionStart,
     SwitchLanguage,
 )
 from bot.complaints import Actor, NewComplaint
-from bot.types import Channel
 from tests.actions.conftest import (
     CALLER,
     FRIDAY_NOON,
@@ -39,7 +38,7 @@ MAIN_MENU = [
 
 async def open_report(services):
     report = NewComplaint(
-        channel=Channel.WHATSAPP,
+        channel="whatsapp",
         language="en",
         description="the street light is out",
         category="lighting",
@@ -210,7 +209,7 @@ async def test_programs_inside_a_form_have_no_menu(services, dispatcher):
 
 
 async def test_services_menu_pages_and_details(services, dispatcher):
-    action = Services(services)
+    action = MunicipalServices(services)
     menu = make_tracker("الخدمات", "ask_services")
     await action.execute(dispatcher, menu, {})
     [first_page] = dispatcher.messages

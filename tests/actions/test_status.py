@@ -5,7 +5,6 @@ from rasa_sdk.events import SlotSet
 
 from actions.status import CheckStatus, ValidateStatusForm
 from bot.complaints import Actor, NewComplaint
-from bot.types import Channel
 from tests.actions.conftest import CALLER, entity, make_tracker, payloads, texts
 
 FORM = "status_form"
@@ -15,7 +14,7 @@ HINT = {"expect": "digits", "finish_on_key": "#", "max_digits": 10, "purpose": "
 @pytest.fixture
 async def complaint(services):
     report = NewComplaint(
-        channel=Channel.VOICE,
+        channel="voice",
         language="ar",
         description="حفرة كبيرة قدام البيت",
         category="roads",

@@ -5,7 +5,7 @@ from rasa_sdk.events import SlotSet
 from actions.complaint import CancelReport, SubmitComplaint
 from actions.formatting import reference_payload
 from bot.reference import parse_reference
-from bot.types import Channel, Status
+from bot.types import Status
 from tests.actions.conftest import CALLER, make_tracker, payloads, snapshot, texts
 
 # what a filled-in report leaves to forget
@@ -30,7 +30,7 @@ async def test_submit_commits_then_says_the_reference(services, dispatcher):
         SlotSet("last_reference", complaint.reference),
     ]
     assert parse_reference(complaint.reference) == complaint.reference
-    assert complaint.channel == Channel.WHATSAPP
+    assert complaint.channel == "whatsapp"
     assert complaint.category == "lighting"
     assert complaint.district == "al_kut"
     assert complaint.priority == "P1"  # a live wire by a school

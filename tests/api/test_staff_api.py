@@ -169,7 +169,7 @@ async def test_assign_and_reassign(client, staff_headers, services, catalogue):
 
 
 def body_history(body):
-    from bot.complaint import HistoryEntry
+    from bot.complaint_record import HistoryEntry
 
     return [HistoryEntry.model_validate(entry) for entry in body["history"]]
 

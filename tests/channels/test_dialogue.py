@@ -11,7 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata, dialogue_session
+from bot.words import text
+from channels.dialogue import (
+    Button,
+    DialogueClient,
+    DialogueUnavailable,
+    Metadata,
+    dialogue_session,
+)
 from tests.servers import serve
 
 RECEIVED: list[dict[str, Any]] = []
@@ -26,6 +33,17 @@ async def rest_webhook(request: Request) -> Response:
         return Response("oops", status_code=500)
     if body["message"] == "garbage":
         return Response("not json")
+    if body["message"] == "thanks":  # what Rasa sends for the domain's responses
+        menu = [{"title": "button.report", "payload": "/report_complaint"}]
+        return JSONResponse(
+            [
+                {"recipient_id": body["sender"], "custom": {"say": "dialogue.goodbye"}},
+                {
+                    "recipient_id": body["sender"],
+                    "custom": {"say": "dialogue.anything_else", "language": "en", "menu": menu},
+                },
+            ]
+        )
     return JSONResponse(
         [
             {
@@ -55,7 +73,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def test_messages_and_metadata_cross_the_wire(fake_rasa, http):
     client = DialogueClient(fake_rasa, 1.0, http)
     metadata = Metadata(channel="voice", language="ar", phone="+966501234567", message_id="CA1")
-    messages = await client.send("caller-1", "مرحبا", metadata)
+    messages = await client.send("caller-1", "مرحبا", metadata, "voice")
     assert messages[0].text == "أهلاً"
     assert messages[0].buttons[0].payload == "/report"
     assert messages[1].custom == {"expect": "digits", "max_digits": 10}
@@ -73,14 +91,22 @@ async def test_messages_and_metadata_cross_the_wire(fake_rasa, http):
     }
 
 
+async def test_a_response_naming_its_words_gets_them_in_its_language_and_medium(fake_rasa, http):
+    client = DialogueClient(fake_rasa, 1.0, http)
+    goodbye, more = await client.send("chat-1", "thanks", Metadata(channel="webchat"), "chat")
+    assert (goodbye.text, goodbye.custom) == (text("dialogue.goodbye", "ar"), {})
+    assert more.text == text("dialogue.anything_else", "en", "chat")
+    assert more.buttons == (Button(title="Report a problem", payload="/report_complaint"),)
+
+
 @pytest.mark.parametrize("message", ["slow", "broken", "garbage"])
 async def test_failures_become_dialogue_unavailable(fake_rasa, http, message):
     client = DialogueClient(fake_rasa, 0.5, http)
     with pytest.raises(DialogueUnavailable):
-        await client.send("caller-1", message, Metadata(channel="sms"))
+        await client.send("caller-1", message, Metadata(channel="sms"), "sms")
 
 
 async def test_nothing_listening_is_unavailable(http):
     client = DialogueClient("http://127.0.0.1:9", 0.5, http)
     with pytest.raises(DialogueUnavailable):
-        await client.send("caller-1", "hi", Metadata(channel="sms"))
+        await client.send("caller-1", "hi", Metadata(channel="sms"), "sms")

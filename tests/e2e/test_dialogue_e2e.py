@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.reference import parse_reference
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Status
+from bot.types import Status
 from tests.e2e.servers import Stack, missing_prerequisite
 
 pytestmark = pytest.mark.skipif(
@@ -76,7 +76,7 @@ async def test_report_a_complaint_through_rasa(stack: Stack) -> None:
 
     complaint = await stored(stack, reference)
     assert complaint is not None
-    assert complaint.channel == Channel.WHATSAPP
+    assert complaint.channel == "whatsapp"
     assert complaint.language == "ar"
     assert complaint.category == "roads"
     assert complaint.district == "al_kut"

@@ -8,12 +8,18 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.attachments import AttachmentStorage
+from bot.catalogue import Catalogue
 from bot.clock import utc_now
+from bot.complaints import ComplaintService
 from bot.notifications.dispatcher import Dispatcher, build_dispatcher
 from bot.notifications.message import IN_FLIGHT, MessageFilter, OutboxMessage
+from bot.notifications.planner import NotificationPlanner
+from bot.platforms import Platforms, build_platforms
 from bot.settings import Settings
 from bot.store.base import MAX_PAGE_SIZE, Store
 from bot.store.sqlite import SqliteStore
+from channels.registry import directory
 
 TWILIO_SID = "ACtest"
 TWILIO_TOKEN = "twilio-auth-token"
@@ -76,6 +82,19 @@ def provider_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def notifying_service(store: Store, catalogue: Catalogue) -> ComplaintService:
+    """A complaint service whose changes queue their notifications, as the running service's
+    do (links to https://balagh.example)."""
+    planner = NotificationPlanner(
+        store,
+        catalogue,
+        directory(),
+        public_base_url="https://balagh.example",
+        secret_key="test-secret",
+    )
+    return ComplaintService(store, catalogue, planner)
+
+
 async def deliver_all(
     dispatcher: Dispatcher, store: Store, within: float = 10
 ) -> list[OutboxMessage]:
@@ -98,14 +117,15 @@ async def all_messages(store: Store, **filters: Any) -> list[OutboxMessage]:
 
 @pytest.fixture
 async def dispatcher_for(store: SqliteStore, http: httpx.AsyncClient, tmp_path: Path):
-    """A dispatcher built from settings, as the service builds it; providers closed after."""
-    built: list[Dispatcher] = []
+    """A dispatcher built from settings, as the service builds it; its clients closed after."""
+    built: list[Platforms] = []
 
     def build(**overrides: Any) -> Dispatcher:
-        dispatcher = build_dispatcher(provider_settings(tmp_path, **overrides), store, http)
-        built.append(dispatcher)
-        return dispatcher
+        settings = provider_settings(tmp_path, **overrides)
+        platforms = build_platforms(settings, store, http, AttachmentStorage(tmp_path / "files"))
+        built.append(platforms)
+        return build_dispatcher(platforms)
 
     yield build
-    for dispatcher in built:
-        await dispatcher.providers.close()
+    for platforms in built:
+        await platforms.close()

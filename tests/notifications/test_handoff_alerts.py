@@ -11,7 +11,8 @@ from bot.notifications.handoff import handoff_alerts, next_opening, who_picks_up
 from bot.notifications.message import MessageFilter
 from bot.staff import StaffUser
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel, Role
+from bot.types import Role
+from channels.registry import directory
 
 PHONE = "+966551234567"
 WEDNESDAY_NOON = datetime(2025, 5, 14, 9, 0, tzinfo=UTC)  # 12:00 in Riyadh
@@ -33,7 +34,7 @@ def staff(username: str, role: Role, **fields: object) -> StaffUser:
 
 def request(**fields: object) -> HandoffRequest:
     values: dict[str, object] = {
-        "channel": Channel.SMS,
+        "channel": "sms",
         "conversation_id": f"sms:{PHONE}",
         "phone": PHONE,
         "requested_at": WEDNESDAY_NOON,
@@ -80,7 +81,7 @@ def test_the_summary_is_in_each_readers_language(catalogue: Catalogue):
         staff("salem", Role.AGENT, phone="+966509876543"),
         staff("twin", Role.AGENT, phone="+966509876543"),  # the same phone: told once
     ]
-    english, arabic = handoff_alerts(asked, "SM1", readers, catalogue, BASE_URL)
+    english, arabic = handoff_alerts(asked, "SM1", readers, catalogue, directory(), BASE_URL)
     roads, hofuf = catalogue.categories["roads"].name, catalogue.districts["al_hofuf"].name
     described = summary["description"][:160]
     assert english.body == (
@@ -97,9 +98,9 @@ def test_the_summary_is_in_each_readers_language(catalogue: Catalogue):
 
 async def test_the_same_request_is_queued_once(catalogue: Catalogue, store: SqliteStore):
     readers = [staff("huda", Role.AGENT, phone="+966509876543")]
-    first = handoff_alerts(request(), "SM1", readers, catalogue, BASE_URL)
-    again = handoff_alerts(request(), "SM1", readers, catalogue, BASE_URL)
-    later = handoff_alerts(request(), "SM2", readers, catalogue, BASE_URL)
+    first = handoff_alerts(request(), "SM1", readers, catalogue, directory(), BASE_URL)
+    again = handoff_alerts(request(), "SM1", readers, catalogue, directory(), BASE_URL)
+    later = handoff_alerts(request(), "SM2", readers, catalogue, directory(), BASE_URL)
     assert [alert.id for alert in first] == [alert.id for alert in again]
     assert first[0].id != later[0].id
     await store.insert_messages(first)

@@ -6,10 +6,10 @@ import pytest
 
 from bot.clock import utc_now
 from bot.complaints import Actor, ChangeRefused, ComplaintService, NewComplaint
-from bot.notifications.planner import NotificationPlanner
-from bot.notifications.replies import ReplyOutcome, handle_citizen_reply, handle_telegram_reply
+from bot.notifications.replies import ReplyOutcome, handle_citizen_reply, handle_contact_reply
 from bot.staff import StaffUser
-from bot.types import Channel, Role, Status
+from bot.types import Role, Status
+from tests.notifications.conftest import notifying_service
 
 PHONE = "+966551234567"
 CREW = Actor("crew", Role.SUPERVISOR)
@@ -22,7 +22,7 @@ def service(store, catalogue):
 
 async def complaint_in(service: ComplaintService, *statuses: Status) -> str:
     new = NewComplaint(
-        channel=Channel.SMS,
+        channel="sms",
         language="ar",
         description="عمود انارة طافي",
         district="al_hofuf",
@@ -81,15 +81,12 @@ CHAT = "987654321"
 @pytest.fixture
 def notifying(store, catalogue):
     """A service whose changes queue their notifications, as the running service's do."""
-    planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
-    )
-    return ComplaintService(store, catalogue, planner)
+    return notifying_service(store, catalogue)
 
 
 async def telegram_complaint_in(service: ComplaintService, *statuses: Status, chat=CHAT) -> str:
     new = NewComplaint(
-        channel=Channel.TELEGRAM,
+        channel="telegram",
         language="ar",
         description="عمود انارة طافي",
         district="al_hofuf",
@@ -103,21 +100,25 @@ async def telegram_complaint_in(service: ComplaintService, *statuses: Status, ch
 
 async def test_a_telegram_chat_answers_the_questions_sent_to_it(notifying):
     reference = await telegram_complaint_in(notifying, *DONE)
-    reopened = await handle_telegram_reply(notifying, CHAT, "٢")  # Eastern Arabic 2
+    reopened = await handle_contact_reply(notifying, "telegram", CHAT, "٢")  # Eastern Arabic 2
     assert reopened == ReplyOutcome(reference, "reopened")
     assert (await notifying.get(reference)).status == Status.IN_PROGRESS
     await notifying.change_status(reference, Status.RESOLVED, CREW, "again")
-    assert await handle_telegram_reply(notifying, CHAT, "١") == ReplyOutcome(reference, "confirmed")
-    assert await handle_telegram_reply(notifying, CHAT, "٥") == ReplyOutcome(reference, "rated")
+    assert await handle_contact_reply(notifying, "telegram", CHAT, "١") == ReplyOutcome(
+        reference, "confirmed"
+    )
+    assert await handle_contact_reply(notifying, "telegram", CHAT, "٥") == ReplyOutcome(
+        reference, "rated"
+    )
     assert (await notifying.get(reference)).satisfaction == 5
-    assert await handle_telegram_reply(notifying, CHAT, "4") is None  # asked once
+    assert await handle_contact_reply(notifying, "telegram", CHAT, "4") is None  # asked once
 
 
 async def test_another_chat_or_text_answers_nothing(notifying):
     reference = await telegram_complaint_in(notifying, *DONE)
-    assert await handle_telegram_reply(notifying, "111222333", "1") is None
-    assert await handle_telegram_reply(notifying, CHAT, "نعم") is None
-    assert await handle_telegram_reply(notifying, CHAT, "12") is None
+    assert await handle_contact_reply(notifying, "telegram", "111222333", "1") is None
+    assert await handle_contact_reply(notifying, "telegram", CHAT, "نعم") is None
+    assert await handle_contact_reply(notifying, "telegram", CHAT, "12") is None
     assert (await notifying.get(reference)).status == Status.RESOLVED
 
 
@@ -138,11 +139,11 @@ async def test_a_staff_chat_cannot_answer_for_the_citizen(notifying, store):
     await notifying.assign(reference, CREW, assignee="crew.lead")
     for status in DONE:
         await notifying.change_status(reference, status, CREW, "work")
-    assert await handle_telegram_reply(notifying, "4040", "1") is None
+    assert await handle_contact_reply(notifying, "telegram", "4040", "1") is None
     assert (await notifying.get(reference)).status == Status.RESOLVED
 
 
 async def test_without_a_question_sent_to_the_chat_nothing_is_answered(service):
     """No planner, no notification: the chat was never asked."""
     await telegram_complaint_in(service, *DONE)
-    assert await handle_telegram_reply(service, CHAT, "1") is None
+    assert await handle_contact_reply(service, "telegram", CHAT, "1") is None

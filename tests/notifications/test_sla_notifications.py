@@ -6,11 +6,10 @@ import pytest
 
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
-from bot.notifications.planner import NotificationPlanner
 from bot.staff import StaffUser
-from bot.types import Channel, Role
+from bot.types import Role
 from bot.worker import Worker
-from tests.notifications.conftest import all_messages
+from tests.notifications.conftest import all_messages, notifying_service
 
 CITIZEN = Actor("citizen", "citizen")
 
@@ -39,15 +38,12 @@ async def service(store, catalogue):
     custom = catalogue.model_copy(update={"teams": teams, "departments": departments})
     await store.insert_user(staff("team.lead", telegram_chat_id="1001", language="en"))
     await store.insert_user(staff("dept.head", phone="+966550000001"))
-    planner = NotificationPlanner(
-        store, custom, public_base_url="https://balagh.example", secret_key="test-secret"
-    )
-    return ComplaintService(store, custom, planner)
+    return notifying_service(store, custom)
 
 
 async def reported(service: ComplaintService):
     report = NewComplaint(
-        channel=Channel.WHATSAPP,
+        channel="whatsapp",
         language="en",
         description="street light out",
         district="al_hofuf",
@@ -107,10 +103,7 @@ async def test_a_complaint_found_already_overdue_gets_no_late_reminder(service, 
 
 
 async def test_without_reachable_staff_the_message_waits_at_the_desk(store, catalogue):
-    planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
-    )
-    service = ComplaintService(store, catalogue, planner)
+    service = notifying_service(store, catalogue)
     complaint = await reported(service)
     past = utc_now() - timedelta(minutes=1)
     await move_timers(service, complaint.reference, sla_due_at=past)

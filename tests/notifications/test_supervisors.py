@@ -9,13 +9,12 @@ import pytest
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.demo import named_supervisors, seed_supervisors
-from bot.notifications.planner import NotificationPlanner
 from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user, set_staff_contact
-from bot.types import Channel, Role
+from bot.types import Role
 from bot.worker import Worker
 from tests.conftest import PASSWORD
-from tests.notifications.conftest import all_messages, deliver_all
+from tests.notifications.conftest import all_messages, deliver_all, notifying_service
 
 CITIZEN = Actor("citizen", "citizen")
 DESK = Actor("noura", Role.SUPERVISOR)
@@ -25,15 +24,12 @@ LIGHTING_SUPERVISOR = "lighting.supervisor"
 
 @pytest.fixture
 async def service(store, catalogue):
-    planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
-    )
-    return ComplaintService(store, catalogue, planner)
+    return notifying_service(store, catalogue)
 
 
 async def street_light(service: ComplaintService) -> str:
     report = NewComplaint(
-        channel=Channel.SMS,
+        channel="sms",
         language="en",
         description="street light out",
         district="al_hofuf",

@@ -11,7 +11,7 @@ import pytest
 from bot.complaints import Actor, NewComplaint
 from bot.notifications.webhook_signature import verify
 from bot.settings import Settings
-from bot.types import Channel, Role, Status
+from bot.types import Role, Status
 from tests.notifications.conftest import deliver_all, provider_settings
 from tests.notifications.fakes import WebhookReceiver
 from tests.servers import serve
@@ -42,7 +42,7 @@ async def subscribe(client, admin, url: str, **fields) -> str:
 
 async def report(services):
     new = NewComplaint(
-        channel=Channel.PORTAL,
+        channel="portal",
         language="ar",
         description="حفرة في الطريق",
         district="al_hofuf",

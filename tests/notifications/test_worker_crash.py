@@ -11,12 +11,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.complaints import Actor, ComplaintService, NewComplaint
+from bot.complaints import Actor, NewComplaint
 from bot.notifications.message import IN_FLIGHT
-from bot.notifications.planner import NotificationPlanner
 from bot.store.sqlite import SqliteStore
-from bot.types import Channel
-from tests.notifications.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, all_messages
+from tests.notifications.conftest import (
+    SMS_FROM,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    all_messages,
+    notifying_service,
+)
 from tests.notifications.fakes import FakeTwilio
 from tests.servers import serve
 
@@ -42,13 +46,10 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, c
     database = tmp_path / "shared.db"
     store = SqliteStore(database)
     await store.open()
-    planner = NotificationPlanner(
-        store, catalogue, public_base_url="https://balagh.example", secret_key="test-secret"
-    )
-    service = ComplaintService(store, catalogue, planner)
+    service = notifying_service(store, catalogue)
     for n in range(REPORTS):
         report = NewComplaint(
-            channel=Channel.VOICE,
+            channel="voice",
             language="ar",
             description="عمود انارة طافي",
             district="al_hofuf",

@@ -10,11 +10,11 @@ import pytest
 from pydantic import BaseModel
 
 from bot.clock import utc_now
-from bot.complaint import Complaint, HistoryEntry
+from bot.complaint_record import Complaint, HistoryEntry
 from bot.kpi import CallEvent, KpiFilter, KpiReport, build_report
 from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter, Cursor, Store
-from bot.types import Channel, Role, Status
+from bot.types import Role, Status
 from tests.store.test_contract import HOUR, T0, list_references, make_complaint
 
 DAY = timedelta(days=1)
@@ -46,7 +46,7 @@ def known_complaints() -> list[Complaint]:
     second = make_complaint(
         2,
         created_at=t2,
-        channel=Channel.WHATSAPP,
+        channel="whatsapp",
         category="lighting",
         district="south",
         sla_due_at=t2 + 4 * HOUR,
@@ -60,7 +60,7 @@ def known_complaints() -> list[Complaint]:
             step(t2 + 10 * HOUR, "sara", "in_progress", "resolved"),
         ],
     )
-    third = make_complaint(3, created_at=t3, channel=Channel.PORTAL, district="south")
+    third = make_complaint(3, created_at=t3, channel="portal", district="south")
     older = make_complaint(4, created_at=T0 - 10 * DAY, sla_breached_at=T0 - 7 * DAY)
     return [first, second, third, older]
 

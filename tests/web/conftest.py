@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.complaints import CITIZEN, NewComplaint
 from bot.services import Services
 from bot.staff_accounts import create_staff_user
-from bot.types import Channel, Role
+from bot.types import Role
 from tests.conftest import PASSWORD
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -67,7 +67,7 @@ def web_login(services: Services, client: httpx.AsyncClient) -> WebLogin:
 
 async def new_complaint(services: Services, **fields: object) -> Complaint:
     values: dict[str, object] = {
-        "channel": Channel.PORTAL,
+        "channel": "portal",
         "language": "ar",
         "description": "حفرة عميقة في الشارع",
         "category": "roads",

@@ -20,12 +20,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.complaints import CITIZEN, NewComplaint
+from bot.composition import start_services
 from bot.demo import seed_store
 from bot.phone import last_four
-from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
-from bot.types import Channel, Role
+from bot.types import Role
 from tests.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,7 +58,7 @@ def free_port() -> int:
 
 async def prepare(settings: Settings) -> tuple[str, str]:
     """A supervisor, some demo history for the charts, and one fresh lighting report."""
-    services = await Services.start(settings)
+    services = await start_services(settings)
     try:
         await create_staff_user(
             services.store,
@@ -71,7 +71,7 @@ async def prepare(settings: Settings) -> tuple[str, str]:
         async for _ in seed_store(services, 300, seed=7):
             pass
         report = NewComplaint(
-            channel=Channel.WHATSAPP,
+            channel="whatsapp",
             language="ar",
             description="عمود انارة طافي أمام المدرسة",
             category="lighting",

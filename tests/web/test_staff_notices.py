@@ -3,10 +3,10 @@ admins set where each staff member's own notifications go."""
 
 import httpx
 
-from bot.complaint import Complaint
+from bot.complaint_record import Complaint
 from bot.notifications.message import MessageFilter, OutboxMessage
 from bot.services import Services
-from bot.types import Channel, Role
+from bot.types import Role
 from tests.notifications.conftest import deliver_all
 from tests.web.conftest import WebLogin, new_complaint, post_form
 
@@ -30,7 +30,7 @@ async def test_a_reply_template_goes_to_the_citizen_in_their_language_on_their_c
 ) -> None:
     complaint = await new_complaint(
         services,
-        channel=Channel.TELEGRAM,
+        channel="telegram",
         language="en",
         phone=None,
         sources={"telegram_chat_id": TELEGRAM_CHAT},

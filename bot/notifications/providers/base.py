@@ -35,7 +35,8 @@ class Rejected(Exception):
 
 
 class Provider(Protocol):
-    name: str
+    name: str  # recorded on each message it sends
+    channel: str  # the outbox channel it carries: "sms", "whatsapp", "telegram"…
 
     async def send(self, message: OutboxMessage) -> Accepted:
         """Hand the message over; raise RetryLater or Rejected when it was not taken."""

@@ -12,6 +12,7 @@ PROVIDER_NAME = "local"
 
 class LocalProvider:
     name = PROVIDER_NAME
+    channel = "local"
 
     async def send(self, message: OutboxMessage) -> Accepted:
         return Accepted(f"local:{message.id}", "delivered")

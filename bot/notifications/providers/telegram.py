@@ -14,10 +14,16 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted, Rejected, RetryLater
+from bot.platforms import Platforms
+
+
+def build(platforms: Platforms) -> "TelegramProvider | None":
+    return TelegramProvider(platforms.telegram) if platforms.telegram is not None else None
 
 
 class TelegramProvider:
     name = "telegram"
+    channel = "telegram"
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot

@@ -45,6 +45,7 @@ class TwilioMessaging:
         status_callback_url: str,
         timeout_seconds: float,
     ) -> None:
+        self.credentials = (account_sid, auth_token)  # also what fetches the account's media
         self._http = AsyncTwilioHttpClient()
         self._timeout = timeout_seconds
         self._client = Client(account_sid, auth_token, http_client=self._http)
@@ -59,8 +60,10 @@ class TwilioMessaging:
         body: str | None = None,
         content_sid: str | None = None,
         content_variables: str | None = None,
+        status_callback: str | None = None,
     ) -> Accepted:
-        """Create one outbound message; failures become RetryLater or Rejected."""
+        """Create one outbound message; failures become RetryLater or Rejected. Twilio
+        reports its delivery to `status_callback` (the client's default when None)."""
         content = (
             {"content_sid": content_sid, "content_variables": content_variables}
             if content_sid
@@ -69,7 +72,10 @@ class TwilioMessaging:
         try:
             async with asyncio.timeout(self._timeout):
                 message = await self._client.messages.create_async(
-                    to=to, from_=from_, status_callback=self._status_callback_url, **content
+                    to=to,
+                    from_=from_,
+                    status_callback=status_callback or self._status_callback_url,
+                    **content,
                 )
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _failure(exc.status, str(exc)) from exc

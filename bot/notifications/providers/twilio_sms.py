@@ -3,10 +3,19 @@
 from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted
 from bot.notifications.providers.twilio_messaging import TwilioMessaging
+from bot.platforms import Platforms
+
+
+def build(platforms: Platforms) -> "TwilioSmsProvider | None":
+    sender = platforms.settings.twilio_sms_from
+    if platforms.twilio is None or not sender:
+        return None
+    return TwilioSmsProvider(platforms.twilio, sender)
 
 
 class TwilioSmsProvider:
     name = "twilio_sms"
+    channel = "sms"
 
     def __init__(self, messaging: TwilioMessaging, sender: str) -> None:
         self._messaging = messaging

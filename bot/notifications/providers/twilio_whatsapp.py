@@ -13,6 +13,7 @@ from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted, Rejected
 from bot.notifications.providers.twilio_messaging import TwilioMessaging
 from bot.notifications.whatsapp_session import in_session
+from bot.platforms import Platforms
 from bot.store.base import Store
 
 
@@ -20,8 +21,21 @@ def whatsapp_address(phone: str) -> str:
     return f"whatsapp:{phone}"
 
 
+def build(platforms: Platforms) -> "TwilioWhatsAppProvider | None":
+    settings = platforms.settings
+    if platforms.twilio is None or not settings.twilio_whatsapp_from:
+        return None
+    return TwilioWhatsAppProvider(
+        platforms.twilio,
+        settings.twilio_whatsapp_from,
+        settings.twilio_whatsapp_templates,
+        platforms.store,
+    )
+
+
 class TwilioWhatsAppProvider:
     name = "twilio_whatsapp"
+    channel = "whatsapp"
 
     def __init__(
         self, messaging: TwilioMessaging, sender: str, templates: dict[str, str], store: Store

@@ -18,11 +18,18 @@ from bot.notifications.webhook_signature import (
     TIMESTAMP_HEADER,
     signature,
 )
+from bot.platforms import Platforms
 from bot.store.base import Store
+
+
+def build(platforms: Platforms) -> "WebhookProvider":
+    """Subscriptions need no account: always on."""
+    return WebhookProvider(platforms.store, platforms.http)
 
 
 class WebhookProvider:
     name = "webhook"
+    channel = "webhook"
 
     def __init__(self, store: Store, http: httpx.AsyncClient) -> None:
         self._store = store

@@ -5,28 +5,9 @@
 "use strict";
 
 (() => {
-  const TEXT = {
-    ar: {
-      title: "محاكي خط 940", other: "English", phone: "الهاتف", caller: "رقم المتصل",
-      call: "اتصل بـ 940", hangup: "إنهاء المكالمة", say: "قل", words: "اكتب ما تريد قوله…",
-      silence: "لا شيء (صمت)", answered: "رد الموظف وانتهت المكالمة", no_answer: "لم يرد أحد",
-      steps: "خطوات المكالمة (TwiML)", listening: "بانتظار ضغطة أو كلام…",
-      listening_digits: "اكتب الأرقام ثم اضغط #", recording: "جاري التسجيل… تكلم (اكتب) ثم اضغط #",
-      transferring: "جاري التحويل إلى {number}", ended: "انتهت المكالمة", error: "خطأ: {detail}",
-      disabled: "المحاكي يعمل في البيئة المحلية فقط (بدون رمز Twilio حقيقي).",
-      recorded: "(تسجيل صوتي: {words})", you: "أنت: {words}",
-    },
-    en: {
-      title: "940 line simulator", other: "العربية", phone: "Phone", caller: "Caller number",
-      call: "Call 940", hangup: "Hang up", say: "Say", words: "Type what you would say…",
-      silence: "Nothing (silence)", answered: "Employee answered, call over", no_answer: "No answer",
-      steps: "Call steps (TwiML)", listening: "Waiting for a key or words…",
-      listening_digits: "Type the digits, then press #", recording: "Recording… speak (type), then press #",
-      transferring: "Transferring to {number}", ended: "Call ended", error: "Error: {detail}",
-      disabled: "The simulator works only in local use (no real Twilio token configured).",
-      recorded: "(voice recording: {words})", you: "You: {words}",
-    },
-  };
+  // The words, by language: filled in from the catalogues (locales/) when the service serves
+  // this file (channels/simulator/endpoints.py).
+  const TEXT = {/* words */};
   const ARABIC = /[\u0600-\u06ff]/;
   const $ = (id) => document.getElementById(id);
   let ui = "ar";

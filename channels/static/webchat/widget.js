@@ -28,46 +28,9 @@
     pin: "M12 2a7 7 0 0 0-7 7c0 5.2 7 13 7 13s7-7.8 7-13a7 7 0 0 0-7-7zm0 9.6a2.6 2.6 0 1 1 0-5.2 2.6 2.6 0 0 1 0 5.2z"
   };
 
-  var TEXT = {
-    ar: {
-      title: "بلاغ ٩٤٠",
-      subtitle: "محادثة البلدية",
-      open: "تحدث معنا",
-      close: "إغلاق",
-      other: "English",
-      placeholder: "اكتب رسالتك…",
-      send: "إرسال",
-      photo: "إرفاق صورة",
-      location: "مشاركة الموقع",
-      locationSent: "تمت مشاركة موقعي",
-      locationDenied: "ما قدرنا نعرف موقعك. اسمح للمتصفح بالوصول للموقع أو اكتب العنوان.",
-      photoSent: "صورة",
-      photoType: "الصورة يجب أن تكون JPEG أو PNG أو WebP.",
-      uploadFailed: "ما قدرنا نرفع الصورة، حاول مرة ثانية.",
-      tooLarge: "الصورة كبيرة، أرسل صورة أصغر.",
-      connecting: "جاري الاتصال…",
-      typing: "يكتب…"
-    },
-    en: {
-      title: "Balagh 940",
-      subtitle: "Municipality chat",
-      open: "Chat with us",
-      close: "Close",
-      other: "العربية",
-      placeholder: "Type your message…",
-      send: "Send",
-      photo: "Attach a photo",
-      location: "Share my location",
-      locationSent: "Location shared",
-      locationDenied: "We could not get your location. Allow location access or type the address.",
-      photoSent: "Photo",
-      photoType: "The photo must be a JPEG, PNG or WebP image.",
-      uploadFailed: "The photo could not be uploaded; please try again.",
-      tooLarge: "That photo is too large; please send a smaller one.",
-      connecting: "Connecting…",
-      typing: "typing…"
-    }
-  };
+  // The words, by language: filled in from the catalogues (locales/) when the service serves
+  // this file (channels/webchat_http.py).
+  var TEXT = {/* words */};
 
   function element(tag, className, text) {
     var node = document.createElement(tag);

@@ -12,7 +12,7 @@ from bot.notifications.message import MessageFilter, OutboxMessage
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.staff_accounts import create_staff_user
-from bot.types import Channel, Language, Role
+from bot.types import Language, Role
 from tests.channels.chat.conftest import CITIZEN
 from tests.channels.chat.test_messaging import post as post_twilio
 from tests.channels.chat.test_messaging import whatsapp
@@ -90,7 +90,7 @@ async def test_a_whatsapp_request_alerts_each_agent_once_in_their_language(
     assert (await post_twilio(client, asked)).status_code == 200  # Twilio retries
 
     (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
-    assert (request.channel, request.phone, request.taken_by) == (Channel.WHATSAPP, CITIZEN, None)
+    assert (request.channel, request.phone, request.taken_by) == ("whatsapp", CITIZEN, None)
     assert fake_rasa.messages == ["مرحبا", "/talk_to_agent"]
     sms, telegram = await handoff_alerts(services)
     link = "https://balagh.example/staff/handoffs"

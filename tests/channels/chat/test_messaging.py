@@ -8,8 +8,8 @@ from bot.complaints import Actor, NewComplaint
 from bot.handoffs import HandoffRequest
 from bot.notifications.whatsapp_session import in_session
 from bot.services import Services
-from bot.types import Channel, Role, Status
-from channels.chat_texts import TEXTS
+from bot.types import Role, Status
+from bot.words import text
 from channels.messaging import EMPTY_TWIML, PATH, STATUS_PATH
 from tests.channels.chat.conftest import (
     ACCOUNT_SID,
@@ -251,7 +251,7 @@ async def test_a_file_we_do_not_keep_is_explained_in_the_users_language(
     await post(client, with_media(whatsapp("MM1"), ("ME1", declared)))
     assert fake_rasa.received == []
     (body,) = fake_twilio.bodies
-    assert body == TEXTS[reason]["ar"].format(limit=1)
+    assert body == text(f"chat.{reason}", "ar", limit=1)
 
 
 async def test_a_refused_file_with_text_still_reaches_the_dialogue(client, fake_rasa, fake_twilio):
@@ -260,7 +260,7 @@ async def test_a_refused_file_with_text_still_reaches_the_dialogue(client, fake_
     assert fake_rasa.messages == ["the light is broken"]
     assert fake_rasa.received[0]["metadata"]["media"] == []
     (body,) = fake_twilio.bodies
-    assert body == TEXTS["media_unsupported"]["en"] + "\n\nGot: the light is broken"
+    assert body == text("chat.media_unsupported", "en") + "\n\nGot: the light is broken"
 
 
 async def test_media_urls_outside_twilio_are_never_fetched(client, fake_rasa, fake_twilio):
@@ -272,7 +272,7 @@ async def test_media_urls_outside_twilio_are_never_fetched(client, fake_rasa, fa
     }
     await post(client, params)
     assert fake_twilio.media_requests == []
-    assert fake_twilio.bodies == [TEXTS["media_failed"]["ar"]]
+    assert fake_twilio.bodies == [text("chat.media_failed", "ar")]
 
 
 async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message(
@@ -281,7 +281,7 @@ async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message
     fake_rasa.down = True
     fake_twilio.media["ME1"] = (JPEG, "image/jpeg")
     await post(client, with_media(whatsapp("MM1", "حفرة"), ("ME1", "image/jpeg")))
-    assert fake_twilio.bodies == [TEXTS["dialogue_down"]["ar"]]
+    assert fake_twilio.bodies == [text("chat.dialogue_down", "ar")]
 
     fake_rasa.down = False
     await post(client, whatsapp("SM2", "حفرة في الشارع"))
@@ -293,7 +293,7 @@ async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message
 async def test_english_apology_for_an_english_user(client, fake_rasa, fake_twilio):
     fake_rasa.down = True
     await post(client, sms("SM1", "is anyone there?"))
-    assert fake_twilio.bodies == [TEXTS["dialogue_down"]["en"]]
+    assert fake_twilio.bodies == [text("chat.dialogue_down", "en")]
 
 
 async def test_a_template_button_sends_its_payload(client, fake_rasa):
@@ -313,7 +313,7 @@ async def test_an_employee_request_is_recorded_for_the_back_office(client, servi
     await post(client, whatsapp("SM2", "3"))
     requests = await services.store.list_records("chat_handoff", HandoffRequest)
     assert [(r.channel, r.conversation_id, r.phone, r.reason) for r in requests] == [
-        (Channel.WHATSAPP, f"whatsapp:{CITIZEN}", CITIZEN, "requested")
+        ("whatsapp", f"whatsapp:{CITIZEN}", CITIZEN, "requested")
     ]
 
 
@@ -324,7 +324,7 @@ async def test_a_whatsapp_message_opens_the_24_hour_window(client, services):
 
 async def resolved_complaint(services: Services) -> str:
     report = NewComplaint(
-        channel=Channel.WHATSAPP, language="ar", description="حفرة في الطريق", phone=CITIZEN
+        channel="whatsapp", language="ar", description="حفرة في الطريق", phone=CITIZEN
     )
     complaint = (await services.complaints.create(report, Actor("citizen", "citizen"))).complaint
     supervisor = Actor("noura", Role.SUPERVISOR)

@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.handoffs import HandoffRequest
 from bot.settings import get_settings
-from bot.types import Channel
-from channels.chat_texts import TEXTS
+from bot.words import text
 from channels.telegram import PATH, SECRET_HEADER, set_webhook
 from tests.channels.chat.conftest import BOT_TOKEN, CITIZEN, JPEG, LONG_WORD, OGG, SECRET_TOKEN
 from tests.channels.chat.threaded import fake_bot_api_in_a_thread
@@ -132,7 +131,7 @@ async def test_an_option_of_an_old_menu_is_explained_not_guessed(client, fake_ra
     await post(client, callback_update(2, "#4"))
     assert fake_rasa.received == []
     assert fake_telegram.sent("answerCallbackQuery") == [
-        {"callback_query_id": "cb2", "text": TEXTS["menu_expired"]["ar"]}
+        {"callback_query_id": "cb2", "text": text("chat.menu_expired", "ar")}
     ]
 
 
@@ -191,7 +190,7 @@ async def test_someone_elses_contact_is_not_taken_as_the_users_phone(
     contact = {"phone_number": "+966551112233", "first_name": "سعد", "user_id": 5555}
     await post(client, message_update(1, contact=contact))
     assert fake_rasa.received == []
-    assert [sent["text"] for sent in fake_telegram.sent()] == [TEXTS["contact_not_yours"]["ar"]]
+    assert [sent["text"] for sent in fake_telegram.sent()] == [text("chat.contact_not_yours", "ar")]
 
 
 async def test_a_photo_is_downloaded_through_the_bot_api_and_kept(
@@ -238,7 +237,7 @@ async def test_a_file_over_the_limit_is_refused_before_downloading(
     assert fake_telegram.sent("getFile") == []
     assert fake_rasa.received == []
     assert [sent["text"] for sent in fake_telegram.sent()] == [
-        TEXTS["media_too_large"]["ar"].format(limit=1)
+        text("chat.media_too_large", "ar", limit=1)
     ]
 
 
@@ -254,7 +253,9 @@ async def test_a_sticker_is_politely_refused(client, fake_rasa, fake_telegram):
     }
     await post(client, message_update(1, sticker=sticker))
     assert fake_rasa.received == []
-    assert [sent["text"] for sent in fake_telegram.sent()] == [TEXTS["message_unsupported"]["ar"]]
+    assert [sent["text"] for sent in fake_telegram.sent()] == [
+        text("chat.message_unsupported", "ar")
+    ]
 
 
 async def test_long_replies_are_split_at_4096_with_the_keyboard_on_the_last_piece(
@@ -281,7 +282,7 @@ async def test_flood_control_waits_retry_after_then_sends(client, fake_telegram)
 async def test_dialogue_down_apologises_in_the_users_language(client, fake_rasa, fake_telegram):
     fake_rasa.down = True
     await post(client, message_update(1, text="the street light is out"))
-    assert [sent["text"] for sent in fake_telegram.sent()] == [TEXTS["dialogue_down"]["en"]]
+    assert [sent["text"] for sent in fake_telegram.sent()] == [text("chat.dialogue_down", "en")]
 
 
 async def test_group_chats_are_ignored(client, fake_rasa, fake_telegram):
@@ -294,7 +295,7 @@ async def test_group_chats_are_ignored(client, fake_rasa, fake_telegram):
 async def test_an_employee_request_is_recorded(client, services):
     await post(client, callback_update(1, "/talk_to_agent"))
     (request,) = await services.store.list_records("chat_handoff", HandoffRequest)
-    assert (request.channel, request.conversation_id) == (Channel.TELEGRAM, f"telegram:{CHAT_ID}")
+    assert (request.channel, request.conversation_id) == ("telegram", f"telegram:{CHAT_ID}")
 
 
 async def test_set_webhook_registers_the_url_with_the_secret_and_the_updates_we_read(

@@ -3,8 +3,8 @@ were sent to, with no phone shared, through the real webhook."""
 
 from bot.complaints import Actor, NewComplaint
 from bot.services import Services
-from bot.types import Channel, Role, Status
-from channels.chat_texts import TEXTS
+from bot.types import Role, Status
+from bot.words import text
 from tests.channels.chat.conftest import FakeRasa, FakeTelegram
 from tests.channels.chat.test_telegram import CHAT_ID, message_update, post
 
@@ -13,7 +13,7 @@ CREW = Actor("crew", Role.SUPERVISOR)
 
 async def resolved_on_telegram(services: Services) -> str:
     report = NewComplaint(
-        channel=Channel.TELEGRAM,
+        channel="telegram",
         language="ar",
         description="عمود انارة طافي",
         district="al_hofuf",
@@ -40,7 +40,7 @@ async def test_digits_in_the_chat_reopen_confirm_and_rate(
     complaint = await services.complaints.get(reference)
     assert (complaint.status, complaint.satisfaction) == (Status.CLOSED, 5)
     (thanks,) = fake_telegram.sent()
-    assert thanks["text"] == TEXTS["rating_thanks"]["ar"].format(reference=reference)
+    assert thanks["text"] == text("chat.rating_thanks", "ar", reference=reference)
     assert fake_rasa.received == []
 
 

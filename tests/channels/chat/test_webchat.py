@@ -12,13 +12,12 @@ import socketio
 from fastapi import FastAPI
 
 from bot.app import create_app
-from bot.complaint import Attachment
+from bot.complaint_record import Attachment
 from bot.handoffs import RECORD_KIND, HandoffRequest
 from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.settings import Settings
-from bot.types import Channel
-from channels.chat_texts import TEXTS
+from bot.words import text
 from channels.webchat_http import upload_token
 from tests.channels.chat.conftest import JPEG, menu
 from tests.servers import serve
@@ -184,7 +183,7 @@ async def test_an_upload_that_is_not_a_photo_is_refused_in_the_users_language(
     url, _ = served
     response = await upload(url, "session-0001", b"%PDF-1.7 not a photo", lang=lang)
     assert response.status_code == 415
-    assert response.json()["error"]["message"] == TEXTS["media_unsupported"][language]
+    assert response.json()["error"]["message"] == text("chat.media_unsupported", language)
 
 
 async def test_an_upload_over_the_limit_is_refused(served):
@@ -199,7 +198,7 @@ async def test_an_employee_request_is_recorded_and_alerted(served, browser):
     assert events == [{"text": "جاري تحويلك لأحد موظفينا."}]
     services = services_of(served)
     (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
-    assert (request.channel, request.conversation_id) == (Channel.WEBCHAT, f"webchat:{session}")
+    assert (request.channel, request.conversation_id) == ("webchat", f"webchat:{session}")
     (alert,) = (await services.store.list_messages(MessageFilter(), 10, None)).items
     assert (alert.event, alert.to) == ("chat_handoff", "desk:handoffs")
     assert alert.body.startswith("مواطن يطلب موظفاً عبر المحادثة في الموقع (—).")
@@ -209,7 +208,7 @@ async def test_dialogue_down_apologises(browser, fake_rasa):
     fake_rasa.down = True
     await browser.session()
     events = await browser.say("hello, is anyone there?")
-    assert events == [{"text": TEXTS["dialogue_down"]["en"]}]
+    assert events == [{"text": text("chat.dialogue_down", "en")}]
 
 
 @pytest.mark.parametrize(

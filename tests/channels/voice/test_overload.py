@@ -16,10 +16,9 @@ from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.base import ComplaintFilter
-from bot.types import Channel
 from channels.voice import call as call_module
 from channels.voice.call import Step
-from channels.voice.texts import read_digits
+from channels.voice.speech import read_digits
 from tests.channels.voice.caller import SimulatedCall, new_sid
 from tests.channels.voice.conftest import (
     AGENTS,
@@ -225,7 +224,7 @@ async def test_past_the_call_limit_a_caller_hears_the_lines_are_busy_and_is_call
     assert promised.has("Hangup")
     (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
     assert (request.channel, request.phone, request.reason, request.available) == (
-        Channel.VOICE,
+        "voice",
         OTHER_CALLER,
         "call_back",
         True,

@@ -4,7 +4,7 @@ import pytest
 
 from channels.dialogue import BotMessage, Button
 from channels.voice.prompt import Answer, Prompt, chosen_language, read_reply, understand
-from channels.voice.texts import read_digits, spoken
+from channels.voice.speech import read_digits, spoken
 
 MENU = (
     Button(title="تقديم بلاغ", payload="/report_complaint"),

@@ -13,7 +13,7 @@ import pytest
 
 from bot.store.base import ComplaintFilter
 from bot.store.sqlite import SqliteStore
-from channels.voice.texts import read_digits
+from channels.voice.speech import read_digits
 from tests.channels.voice.caller import SimulatedCall, new_sid
 from tests.e2e.servers import Stack, missing_prerequisite
 
@@ -63,7 +63,7 @@ async def test_a_report_by_phone_and_its_status_with_the_real_dialogue(
         finally:
             await store.close()
         (complaint,) = reports
-        assert (complaint.channel.value, complaint.language, complaint.category) == (
+        assert (complaint.channel, complaint.language, complaint.category) == (
             "voice",
             language,
             "roads",

@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.base import ComplaintFilter
-from channels.voice.texts import read_digits
+from channels.voice.speech import read_digits
 from tests.channels.chat.test_webchat_browser import BROWSER_ARGS, CHROMIUM
 from tests.channels.voice.conftest import PUBLIC, FakeRasa
 from tests.channels.voice.report_bot import ReportBot

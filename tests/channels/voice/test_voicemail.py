@@ -8,9 +8,8 @@ import pytest
 
 from bot.services import Services
 from bot.store.base import ComplaintFilter
-from bot.types import Channel
+from bot.voicemails import Voicemail, keep_voicemail, pending_voicemails
 from channels.recordings import RECORD_KIND, RecordingJob
-from channels.voice.voicemail import Voicemail, keep_voicemail, pending_voicemails
 from tests.channels.voice.caller import new_sid
 from tests.channels.voice.conftest import (
     Caller,
@@ -65,7 +64,7 @@ async def test_dialogue_down_apology_then_voicemail_then_a_complaint_from_the_wo
     assert await services.worker.run_once() == 0
     (complaint,) = await complaints(services)
     assert (complaint.channel, complaint.language, complaint.phone) == (
-        Channel.VOICE,
+        "voice",
         language,
         "+966501234567",
     )

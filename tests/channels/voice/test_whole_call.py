@@ -6,8 +6,7 @@ import pytest
 
 from bot.services import Services
 from bot.store.base import ComplaintFilter
-from bot.types import Channel
-from channels.voice.texts import read_digits
+from channels.voice.speech import read_digits
 from tests.channels.voice.caller import new_sid
 from tests.channels.voice.conftest import Caller, FakeTwilioApi
 from tests.channels.voice.report_bot import ReportBot
@@ -39,7 +38,7 @@ async def test_a_report_by_phone_then_its_status(
     created = await call.press("1")  # send it
     (complaint,) = (await services.store.list_complaints(ComplaintFilter(), 5, None)).items
     assert (complaint.channel, complaint.language, complaint.category, complaint.district) == (
-        Channel.VOICE,
+        "voice",
         language,
         "roads",
         "al_hofuf",

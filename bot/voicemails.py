@@ -1,4 +1,5 @@
-"""Voice messages left when no one else could help; each becomes a complaint, later if need be.
+"""Voice messages left on the phone line when no one else could help; each becomes a complaint,
+later if need be.
 
 A voicemail is kept durably (keyed by its RecordingSid) as soon as Twilio reports that the
 caller left it, from the recording's action or its status callback, whichever comes first.
@@ -9,21 +10,29 @@ a repeated report, a second worker or a restart never files it twice.
 
 import logging
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.complaint import Attachment, Complaint
+from bot.audio import RECORDING_MEDIA_TYPE
+from bot.complaint_record import Attachment, Complaint
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.store.base import ComplaintFilter, Store
-from bot.types import Channel, Language
-from channels.recordings import MEDIA_TYPE
-from channels.voice.state import VoicemailReason
-from channels.voice.texts import VOICEMAIL_DESCRIPTIONS
+from bot.types import Language
+from bot.words import N_, text
 
 log = logging.getLogger(__name__)
 
 RECORD_KIND: Final = "voicemail"
+VOICE_CHANNEL: Final = "voice"  # the phone line's channel code
+VoicemailReason = Literal["dialogue_unavailable", "after_hours", "no_answer", "lines_busy"]
+# The complaint's description, for staff: why the caller left a message instead of reporting.
+DESCRIPTIONS: Final[dict[VoicemailReason, str]] = {
+    "dialogue_unavailable": N_("voicemail.dialogue_unavailable"),
+    "after_hours": N_("voicemail.after_hours"),
+    "no_answer": N_("voicemail.no_answer"),
+    "lines_busy": N_("voicemail.lines_busy"),
+}
 CITIZEN: Final = Actor("citizen", "citizen")
 LONGEST_CALL: Final = timedelta(hours=4)  # Twilio's limit on a call's length
 CALL_SCAN: Final = 200  # phone reports since a call began, looked through for its CallSid
@@ -54,7 +63,7 @@ async def reported_in_call(
 ) -> Complaint | None:
     """The complaint this call reported, if any: a dialogue turn that outlived its timeout may
     still have committed one (the caller then hears it, and a voicemail joins it)."""
-    recent = ComplaintFilter(channel=Channel.VOICE, phone=caller, created_from=since)
+    recent = ComplaintFilter(channel=VOICE_CHANNEL, phone=caller, created_from=since)
     page = await store.list_complaints(recent, CALL_SCAN, None)
     return next((c for c in page.items if c.sources.get("CallSid") == call_sid), None)
 
@@ -66,7 +75,7 @@ async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, siz
     `size` is the stored recording's, or 0 while it is still being fetched.
     """
     recording = Attachment(
-        kind="voice", media_type=MEDIA_TYPE, size=size, storage_key=voicemail.storage_key
+        kind="voice", media_type=RECORDING_MEDIA_TYPE, size=size, storage_key=voicemail.storage_key
     )
     since = voicemail.left_at - LONGEST_CALL
     reported = await reported_in_call(complaints.store, voicemail.call_sid, voicemail.caller, since)
@@ -76,9 +85,9 @@ async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, siz
         reference = reported.reference
     else:
         report = NewComplaint(
-            channel=Channel.VOICE,
+            channel=VOICE_CHANNEL,
             language=voicemail.language,
-            description=VOICEMAIL_DESCRIPTIONS[voicemail.reason][voicemail.language],
+            description=text(DESCRIPTIONS[voicemail.reason], voicemail.language),
             phone=voicemail.caller,
             attachments=[recording],
             sources={"CallSid": voicemail.call_sid, "RecordingSid": voicemail.recording_sid},

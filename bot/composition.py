@@ -1,0 +1,95 @@
+"""The one place a service process is put together: clients, core services, channels.
+
+`start_services` builds everything long-lived once: the catalogue, the store, the clients of
+the outside platforms (Twilio and Telegram, shared by the notification providers and the
+chat channels), the complaint service, the notification dispatcher, and the worker with the
+phone line's follow-ups. `bot/app.py` serves it over HTTP and `bot/cli.py` runs its worker.
+
+The core never builds what it depends on and imports no channel: what it needs of the
+channels (their directory, the phone line's recordings and voicemails) is handed to it here.
+"""
+
+import asyncio
+from datetime import timedelta
+from functools import partial
+
+import httpx
+
+from bot.attachments import AttachmentStorage
+from bot.auth import Authenticator
+from bot.catalogue import load_catalogue
+from bot.complaints import ComplaintService
+from bot.notifications.dispatcher import build_dispatcher
+from bot.notifications.planner import NotificationPlanner
+from bot.platforms import build_platforms
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import create_store
+from bot.words import check_all
+from bot.worker import Worker
+from channels import registry
+from channels.chat import Chats
+from channels.dialogue import DialogueClient, dialogue_session
+from channels.recordings import Recordings
+from channels.voice.followup import follow_up_calls
+
+
+async def start_services(
+    settings: Settings, channels: tuple[type[registry.Channel], ...] = registry.CHANNELS
+) -> Services:
+    """Everything long-lived, for the channels registered in `channels/registry.py`."""
+    catalogue = await asyncio.to_thread(load_catalogue, settings.catalogue_path)
+    await asyncio.to_thread(check_all)  # a catalogue of words that cannot be read stops us now
+    store = create_store(settings.store_url, catalogue.municipality.timezone)
+    await store.open()
+    directory = registry.directory(channels)
+    http = httpx.AsyncClient(timeout=10)
+    attachments = AttachmentStorage(settings.attachments_dir)
+    platforms = build_platforms(settings, store, http, attachments)
+    planner = NotificationPlanner(
+        store,
+        catalogue,
+        directory,
+        public_base_url=settings.public_base_url,
+        secret_key=settings.secret_key.get_secret_value(),
+    )
+    complaints = ComplaintService(store, catalogue, planner)
+    recordings = Recordings(store, attachments, http, settings)
+    dispatcher = build_dispatcher(platforms)
+    return Services(
+        settings=settings,
+        store=store,
+        catalogue=catalogue,
+        channels=directory,
+        complaints=complaints,
+        auth=Authenticator(
+            store,
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
+        worker=Worker(
+            complaints,
+            settings.worker_interval_seconds,
+            dispatcher,
+            follow_ups=(partial(follow_up_calls, complaints, recordings),),
+        ),
+        http=http,
+        dialogue_http=dialogue_session(),
+        attachments=attachments,
+        platforms=platforms,
+        dispatcher=dispatcher,
+    )
+
+
+def dialogue_client(services: Services) -> DialogueClient:
+    settings = services.settings
+    return DialogueClient(
+        settings.rasa_url, settings.dialogue_timeout_seconds, services.dialogue_http
+    )
+
+
+def chats(services: Services, dialogue: DialogueClient) -> Chats:
+    """What every chat channel's messages go through (channels/chat.py)."""
+    return Chats(
+        services.platforms, dialogue, services.complaints, services.catalogue, services.channels
+    )
