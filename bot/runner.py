@@ -92,7 +92,7 @@ def _announce(settings: Settings) -> None:
 
 
 async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
     rasa = await _start_rasa(settings) if with_dialogue else None
     server = uvicorn.Server(
@@ -102,6 +102,8 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             port=settings.port,
             log_level=settings.log_level.lower(),
             log_config=None,  # our handler, which masks phone numbers
+            # on SIGTERM: stop listening, let the requests being answered finish (bounded)
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
     )
 

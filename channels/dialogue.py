@@ -8,6 +8,8 @@ failures surface as one exception channels handle.
 Every turn of every channel passes here, hundreds at once when everyone calls: they share
 one aiohttp session (`Services.dialogue_http`), whose pool hands out connections at a
 constant cost (httpx's looks through every queued request and every connection each time).
+Here each turn is counted (by channel and outcome), and the turn's request id joins the
+metadata: the actions Rasa calls log under it too.
 
 The custom actions say their words themselves (actions/messages.py); the few responses Rasa
 utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
@@ -20,6 +22,8 @@ from typing import Any, Final
 import aiohttp
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.logs import current_request_id
+from bot.metrics import TURNS
 from bot.types import LANGUAGES, Channel, Language
 from bot.words import Medium, text
 
@@ -62,6 +66,7 @@ class Metadata(BaseModel):
     transcript: str | None = None
     message_id: str | None = None
     sources: dict[str, str] = {}
+    request_id: str | None = None
 
 
 CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
@@ -91,6 +96,7 @@ class DialogueClient:
         DialogueUnavailable: an error, or no answer within `seconds` (the client's timeout by
         default)."""
         seconds = seconds or self.timeout
+        metadata = metadata.model_copy(update={"request_id": current_request_id()})
         body = {
             "sender": sender_id,
             "message": text,
@@ -102,7 +108,10 @@ class DialogueClient:
                 response.raise_for_status()
                 messages = _MESSAGES.validate_json(await response.read())
         except (aiohttp.ClientError, TimeoutError, ValidationError) as exc:
+            outcome = "timeout" if isinstance(exc, TimeoutError) else "unavailable"
+            TURNS.labels(metadata.channel, outcome).inc()
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        TURNS.labels(metadata.channel, "answered").inc()
         return [with_words(message, medium) for message in messages]
 
 

@@ -13,6 +13,12 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 - `customData` (rasa-webchat's name; Rasa's default `metadata` is read too) may carry
   `language` ("ar"/"en"), `location` `{lat, lng}` and `media` (upload tokens from
   `POST /webchat/uploads`); anything else in it is ignored.
+
+Across service replicas (`BALAGH_REDIS_URL`): the bot's messages go to the session's room,
+through Redis, so every socket of that chat gets them whichever replica holds it (a second
+tab, or a socket that reconnected elsewhere while its turn was answered). A socket itself
+lives in one process: Engine.IO's long-polling requests must reach the replica that opened
+the socket, so the load balancer keeps each client on one replica (deploy/haproxy.cfg).
 """
 
 import logging
@@ -27,6 +33,7 @@ from pydantic import ValidationError
 
 from bot.channel_directory import ChannelInfo
 from bot.complaint_record import Attachment, Location
+from bot.logs import new_request_id, request_id
 from bot.platforms import Platforms
 from bot.types import Language
 from bot.words import N_
@@ -44,11 +51,13 @@ MAX_MEDIA: Final = 5
 
 
 class Utterance(NamedTuple):
-    """One `user_uttered` event: the socket it came on, its session and its data."""
+    """One `user_uttered` event: the socket it came on, its session, its data, and where the
+    answer goes (the session's room, or the socket alone when it confirmed no session)."""
 
     sid: str
     session_id: str
     data: Mapping[str, Any]
+    room: str
 
 
 def bot_uttered(message: BotMessage) -> list[dict[str, Any]]:
@@ -89,24 +98,31 @@ class WebChatChannel(ChatChannel[Utterance]):
     origin); each event then comes on a socket already let in."""
 
     infos: ClassVar[tuple[ChannelInfo, ...]] = (WEBCHAT,)
+    sio: socketio.AsyncServer  # made when mounted: it needs the settings
 
     def __init__(self) -> None:
-        self.sio = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=self.origin_allowed, logger=False
-        )
         self.allowed_origins: list[str] = []
 
     def mount(self, app: FastAPI) -> None:
-        """Serve the socket.io endpoint at /socket.io/ inside the service."""
+        """Serve the socket.io endpoint at /socket.io/ inside the service; across replicas
+        (`BALAGH_REDIS_URL`) its rooms go through Redis."""
         settings = app.state.settings
         public = urlsplit(settings.public_base_url)
         self.allowed_origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
+        redis_url = settings.redis_url
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            cors_allowed_origins=self.origin_allowed,
+            logger=False,
+            client_manager=socketio.AsyncRedisManager(redis_url) if redis_url else None,
+        )
 
         async def user_uttered(sid: str, data: Any) -> None:
             session = await self.sio.get_session(sid)
             utterance = self.utterance(sid, session.get("session_id"), data)
             if utterance is not None:
-                await self.receive(utterance, app.state.chats)
+                with request_id(new_request_id()):
+                    await self.receive(utterance, app.state.chats)
 
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", user_uttered)
@@ -123,7 +139,11 @@ class WebChatChannel(ChatChannel[Utterance]):
         asked = data.get("session_id") if isinstance(data, Mapping) else None
         session_id = asked if isinstance(asked, str) and SESSION_ID.match(asked) else None
         session_id = session_id or secrets.token_hex(16)
+        earlier = (await self.sio.get_session(sid)).get("session_id")
+        if earlier and earlier != session_id:
+            await self.sio.leave_room(sid, earlier)
         await self.sio.save_session(sid, {"session_id": session_id})
+        await self.sio.enter_room(sid, session_id)  # the chat's sockets, on every replica
         await self.sio.emit("session_confirm", session_id, to=sid)
 
     @staticmethod
@@ -133,7 +153,8 @@ class WebChatChannel(ChatChannel[Utterance]):
         asked = data.get("session_id") or session_id or sid
         if not isinstance(asked, str) or not SESSION_ID.match(asked):
             asked = sid
-        return Utterance(sid, asked, data)
+        # the chat's room when this socket joined it; else (no session confirmed) the socket
+        return Utterance(sid, asked, data, asked if asked == session_id else sid)
 
     async def verify(self, request: Utterance, platforms: Platforms) -> bool:
         """The text is text, and not too long (the socket itself was let in by its origin)."""
@@ -162,7 +183,7 @@ class WebChatChannel(ChatChannel[Utterance]):
                 location=location,
                 media=tuple(media),
                 sources={"webchat_session": request.session_id},
-                reply_to=request.sid,
+                reply_to=request.room,
             )
         ]
 

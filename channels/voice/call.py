@@ -24,6 +24,7 @@ from bot.call_admission import admit, release
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
 from bot.kpi import CallEvent
+from bot.metrics import HOLDS
 from bot.notifications.handoff import request_handoff
 from bot.services import Services
 from bot.types import Language
@@ -46,6 +47,7 @@ from channels.voice.prompt import (
 from channels.voice.state import (
     CallState,
     load_call,
+    record_call_event,
     remember_language,
     remembered_language,
     save_call,
@@ -179,7 +181,7 @@ class CallStep:
 
     async def event(self, kind: Literal["started", "transferred", "busy"]) -> None:
         call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
-        await self.services.store.record_call_event(call)
+        await record_call_event(self.services.store, call)
 
     # ---- the call starts --------------------------------------------------------------
     async def start(self) -> str:
@@ -295,7 +297,7 @@ class CallStep:
         if self.state.prompt.kind == "busy":  # stayed on the line
             return self.voicemail("lines_busy", ())
         if self.state.prompt.kind == "voicemail" and self.state.misses >= MAX_MISSES:
-            return self.finish(*self.in_each("call.voicemail_empty"))
+            return self.finish(*self.in_each(N_("call.voicemail_empty")))
         return await self.miss(N_("call.no_input"))
 
     async def miss(self, why: str) -> str:
@@ -394,7 +396,7 @@ class CallStep:
         prompt = Prompt(
             kind="voicemail",
             language=self.state.language,
-            texts=(*texts, *self.in_each("call.voicemail")),
+            texts=(*texts, *self.in_each(N_("call.voicemail"))),
             step="voicemail",
         )
         return self.ask(prompt)
@@ -417,7 +419,7 @@ class CallStep:
         await keep_voicemail(self.services.store, voicemail)
         state.served = True
         self.after.append(partial(self.settle, job))
-        return self.finish(*self.in_each("call.voicemail_kept"))
+        return self.finish(*self.in_each(N_("call.voicemail_kept")))
 
     async def settle(self, job: RecordingJob) -> None:
         await settle_recording(self.services.complaints, self.recordings, job)
@@ -524,6 +526,7 @@ def hold(services: Services, step: Step, state: CallState | None, *, again: bool
     language = state.language if state else "ar"
     url = step_url(services.settings, step.number, silent=step.silent)
     line = text(N_("call.still_holding") if again else N_("call.hold"), language, "voice")
+    HOLDS.labels("again" if again else "first").inc()
     return twiml.hold(url, line, language, voices(services.settings))
 
 

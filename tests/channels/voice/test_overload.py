@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.handoffs import RECORD_KIND, HandoffRequest
 from bot.kpi import KpiFilter
@@ -58,6 +59,13 @@ def settings(settings: Settings) -> Settings:
     )
 
 
+def holds_counted() -> dict[str, float]:
+    return {
+        hold: REGISTRY.get_sample_value("balagh_voice_holds_total", {"hold": hold}) or 0.0
+        for hold in ("first", "again")
+    }
+
+
 def step_of(call: SimulatedCall) -> int:
     """The step the call's next answer goes to (`?s=N` of its URLs)."""
     return int(parse_qs(urlsplit(call.answer.no_input).query)["s"][0])
@@ -77,7 +85,9 @@ async def test_a_slow_dialogue_is_a_hold_then_the_answer_is_collected(
     call = await at_main_menu(phone, language_key)
     menu_step = step_of(call)
     fake_rasa.delay = 0.3  # slower than the hold, within the turn limit
+    counted = holds_counted()
     held = await call.press("1")
+    assert holds_counted() == {"first": counted["first"] + 1, "again": counted["again"]}
     assert held.is_hold
     assert held.said == [HOLD["ar" if language_key == "1" else "en"]]
     assert step_of(call) == menu_step  # Twilio comes back to the same step
@@ -142,9 +152,11 @@ async def test_the_next_delivery_on_another_replica_collects_the_answer_from_the
     assert (await call.press("1")).is_hold
     # this process forgets the turn it is working out: as a replica that never had it
     working = call_module.PENDING.pop(Step(step_of(call)).key(call.call_sid))
+    counted = holds_counted()
     again = await call.hold_on()
     assert again.is_hold
     assert again.said == [STILL_HOLDING]
+    assert holds_counted() == {"first": counted["first"], "again": counted["again"] + 1}
     await working
     menu = await call.hold_on()
     assert menu.has("Gather")
@@ -190,6 +202,10 @@ async def test_a_report_committed_by_a_turn_past_the_limit_is_read_back_not_lost
 # ---- admission: past the capacity, the lines are busy -------------------------------------
 
 
+def busy_count() -> float:
+    return REGISTRY.get_sample_value("balagh_calls_total", {"outcome": "busy"}) or 0.0
+
+
 async def calls_counted(services: Services) -> dict[str, int]:
     day = date(2025, 6, 1)
     totals = await services.store.kpi_totals(KpiFilter(start=day, end=day))
@@ -206,13 +222,18 @@ async def test_past_the_call_limit_a_caller_hears_the_lines_are_busy_and_is_call
     monkeypatch: pytest.MonkeyPatch,
 ):
     monkeypatch.setattr("bot.api.health.utc_now", clock)
+    monkeypatch.setattr("bot.api.metrics.utc_now", clock)
     first = await at_main_menu(phone)
     turned_away = phone(caller=OTHER_CALLER)
-    busy = await turned_away.dial()
-    assert busy.said == BUSY_OFFER
-    assert busy.attribute("Gather", "numDigits") == "1"
+    busy = busy_count()
+    offer = await turned_away.dial()
+    assert offer.said == BUSY_OFFER
+    assert offer.attribute("Gather", "numDigits") == "1"
     health = (await client.get("/health")).json()
     assert health["phone_line"] == {"calls_in_progress": 1, "call_limit": 1}
+    metrics = (await client.get("/metrics")).text.splitlines()
+    assert {"balagh_voice_calls_in_progress 1.0", "balagh_voice_call_limit 1.0"} <= set(metrics)
+    assert busy_count() == busy + 1
 
     promised = await turned_away.press("1")
     assert promised.said == [
@@ -239,6 +260,7 @@ async def test_past_the_call_limit_a_caller_hears_the_lines_are_busy_and_is_call
     await turned_away.hang_up()
     assert fake_rasa.messages == ["/greet"]  # the busy call never reached the dialogue
     assert await calls_counted(services) == {"started": 2, "busy": 1}
+    assert busy_count() == busy + 1
 
     await first.hang_up()  # its line is free again
     assert (await phone().dial()).said[0].startswith("أهلاً بك")
