@@ -9,7 +9,10 @@ All keep Rasa's behaviour and only remove work whose result Rasa throws away:
    same schema; a response that fails goes to Rasa's own method, so errors are unchanged.
 2. Connections to the action server. Rasa opens a new HTTP session, hence a new TCP
    connection, for every action call; one session per endpoint is kept and reused instead
-   (the same headers, authentication and timeout).
+   (the same headers, authentication and timeout). Its idle connections are reused for at
+   most `IDLE_SECONDS`, less than the server keeps them: a connection the server has just
+   closed (uvicorn after 5 s, HAProxy after 10 s) is never written to, which under load,
+   with the close not yet read, failed the call ("Cannot write to closing transport").
 3. Button payloads. A message like `/inform{"category": "roads"}` runs through the whole NLU
    pipeline, and then the pipeline's last step (`RegexMessageHandler`) replaces the result
    with a new message built from the payload alone. A valid payload is now unpacked by that
@@ -50,6 +53,9 @@ from __future__ import annotations
 from typing import Any
 
 _INSTALLED = "_balagh_compiled_validator"
+# How long an idle connection to the action server is reused: less than the servers keep one
+# (uvicorn, serving the actions in the service, 5 s; HAProxy in deploy/, 10 s).
+IDLE_SECONDS = 2.0
 
 
 def install() -> None:
@@ -120,7 +126,8 @@ def _install_response_validation(remote_action: Any) -> None:
 def _install_kept_sessions() -> None:
     import asyncio
 
-    from rasa.utils.endpoints import EndpointConfig
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
     new_session = EndpointConfig.session
 
@@ -143,9 +150,26 @@ def _install_kept_sessions() -> None:
             return new_session(self)
         kept = getattr(self, "_balagh_session", None)
         if kept is None or kept[0] is not loop or kept[1].closed:
-            kept = (loop, new_session(self))
+            kept = (loop, kept_session(self))
             self._balagh_session = kept
         return _Kept(kept[1])
+
+    def kept_session(self: Any) -> Any:
+        """The session Rasa's `EndpointConfig.session` makes, its idle connections kept only
+        `IDLE_SECONDS`."""
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
+        return aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_SECONDS),
+        )
+
+    session.__wrapped__ = new_session  # type: ignore[attr-defined]
 
     EndpointConfig.session = session  # type: ignore[method-assign]
 

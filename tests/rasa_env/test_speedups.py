@@ -123,3 +123,73 @@ def test_an_action_call_body_is_the_same_json_value() -> None:
         json.dumps(payload, separators=(",", ":")) for payload in payloads
     ]
     assert content_types == {"application/json"}
+
+
+def test_a_kept_session_is_the_one_rasa_makes_for_the_endpoint() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def sessions() -> None:
+        endpoint = EndpointConfig(
+            "http://127.0.0.1:1/webhook",
+            headers={"X-Token": "t"},
+            basic_auth={"username": "rasa", "password": "secret"},
+        )
+        rasa = EndpointConfig.session.__wrapped__(endpoint)  # type: ignore[attr-defined]
+        async with endpoint.session() as kept, rasa:
+            assert (kept.headers, kept.auth, kept.timeout) == (
+                rasa.headers,
+                rasa.auth,
+                rasa.timeout,
+            )
+            async with endpoint.session() as again:
+                assert again is kept
+        await kept.close()
+
+    asyncio.run(sessions())
+
+
+def test_a_connection_the_server_has_just_closed_is_never_written_to() -> None:
+    """The server closes idle connections after `IDLE_SECONDS` and a little more; Rasa's loop,
+    busy meanwhile, has not read the close when it calls again."""
+    import asyncio
+    import threading
+    import time
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from nlu_components.speedups import IDLE_SECONDS
+
+    async def webhook(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"events": []})
+
+    server_loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app, keepalive_timeout=IDLE_SECONDS + 0.5)
+    server_loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    server_loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    thread = threading.Thread(target=server_loop.run_forever, daemon=True)
+    thread.start()
+
+    async def calls() -> None:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        body = {"tracker": {"events": [{"event": "user", "text": "حفرة"}] * 500}}
+        assert await endpoint.request(json=body) == {"events": []}
+        # blocking on purpose, as a busy Rasa: the server closes the connection meanwhile
+        time.sleep(IDLE_SECONDS + 1.0)  # noqa: ASYNC251
+        assert await endpoint.request(json=body) == {"events": []}
+        async with endpoint.session() as kept:
+            await kept.close()
+
+    try:
+        asyncio.run(calls())
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), server_loop).result(5)
+        server_loop.call_soon_threadsafe(server_loop.stop)
+        thread.join(5)
