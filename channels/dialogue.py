@@ -71,11 +71,16 @@ class Metadata(BaseModel):
 
 CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
 CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection
+# An idle connection is reused this long at most: less than the servers in front of the
+# dialogue core keep one (HAProxy in deploy/, 10 s; Rasa itself, 120 s). A connection the
+# server has just closed, its close not read yet by a busy process, would fail the turn.
+IDLE_SECONDS = 4.0
 
 
 def dialogue_session() -> aiohttp.ClientSession:
     """The session every turn goes through (created inside the running event loop)."""
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONNECTIONS))
+    connector = aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=IDLE_SECONDS)
+    return aiohttp.ClientSession(connector=connector)
 
 
 class DialogueClient:
