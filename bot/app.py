@@ -26,6 +26,7 @@ from bot.settings import Settings, get_settings
 from bot.web.mount import install_web
 from bot.worker import running
 from channels.registry import CHANNELS, Channel
+from channels.voice.followup import finish_background
 
 
 def create_app(
@@ -47,6 +48,7 @@ def create_app(
             else:
                 yield
         finally:
+            await finish_background(settings.shutdown_grace_seconds)
             await services.stop()
 
     app = FastAPI(

@@ -37,6 +37,14 @@ def in_background(work: Coroutine[Any, Any, T]) -> "asyncio.Task[T]":
     return task
 
 
+async def finish_background(seconds: float) -> None:
+    """On shutdown, once no request is left: the work started apart from them (a held call
+    step above all, whose next delivery reaches another replica) ends before the services
+    close, within `seconds`."""
+    if BACKGROUND:
+        await asyncio.wait(set(BACKGROUND), timeout=seconds)
+
+
 def _finished(task: "asyncio.Task[Any]") -> None:
     BACKGROUND.discard(task)
     if not task.cancelled() and task.exception() is not None:
