@@ -70,7 +70,7 @@ from channels.voice.speech import digit_name  # noqa: E402
 from tests.channels.voice.caller import Answer, SimulatedCall, new_sid  # noqa: E402
 from tests.e2e.servers import Stack, free_port, missing_prerequisite, start_rasa  # noqa: E402
 
-PUBLIC = "https://balagh.example"
+PUBLIC = "https://localhost"
 P95_TARGET_MS = 1000.0
 RATIO_TARGET = 12.0  # callers at once per reference turn/s
 REFERENCE_CONVERSATIONS, REFERENCE_SECONDS = 50, 20.0  # bench/dialogue.py's defaults

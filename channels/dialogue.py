@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.logs import current_request_id
 from bot.metrics import TURNS
+from bot.text import clean_text
 from bot.types import LANGUAGES, Channel, Language
 from bot.words import Medium, text
 
@@ -67,6 +68,7 @@ class Metadata(BaseModel):
     message_id: str | None = None
     sources: dict[str, str] = {}
     request_id: str | None = None
+    client: str | None = None  # web chat: the client address's pseudonym (bot/intake.py)
 
 
 CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
@@ -99,12 +101,14 @@ class DialogueClient:
     ) -> list[BotMessage]:
         """The bot's answer to one user message (its words for the channel's medium), or
         DialogueUnavailable: an error, or no answer within `seconds` (the client's timeout by
-        default)."""
+        default).
+
+        Every channel's text passes here, so it is cleaned here (bot/text.py) once."""
         seconds = seconds or self.timeout
         metadata = metadata.model_copy(update={"request_id": current_request_id()})
         body = {
             "sender": sender_id,
-            "message": text,
+            "message": clean_text(text),
             "metadata": metadata.model_dump(mode="json", exclude_none=True),
         }
         timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))

@@ -1,6 +1,9 @@
 """Health: `GET /health` for people, `/health/live` and `/health/ready` for orchestrators.
 
-- `/health`: always 200 while the process runs, with the state of each component.
+- `/health`: always 200 while the process runs, with the state of each component and the
+  phone line's calls. The details (store, dialogue, worker: names, latencies, errors; the
+  calls) are shown only to staff and to this machine (loopback); anyone else sees the
+  overall status alone.
 - `/health/live`: 200 while the process answers at all (restart it otherwise).
 - `/health/ready`: 200 when this replica can serve a turn (its store and the dialogue core
   answer), else 503 naming what failed: the load balancer sends it nothing meanwhile.
@@ -11,14 +14,16 @@ import time
 from datetime import timedelta
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import ServicesDep, session_token
 from bot.call_admission import calls_in_progress
+from bot.client_address import client_address
 from bot.clock import utc_now
 from bot.services import Services
+from bot.settings import is_loopback
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -41,7 +46,7 @@ class PhoneLine(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     components: dict[str, ComponentState]
-    phone_line: PhoneLine | None  # None while the store does not answer
+    phone_line: PhoneLine | None  # None while the store does not answer, or to the public
 
 
 async def _timed(check: "asyncio.Future[str] | asyncio.Task[str]") -> ComponentState:
@@ -88,6 +93,13 @@ async def _serving_parts(services: Services) -> dict[str, ComponentState]:
     return dict(zip(checks, states, strict=True))
 
 
+async def sees_details(request: Request, services: Services) -> bool:
+    if is_loopback(client_address(request)):
+        return True
+    token = session_token(request)
+    return token is not None and await services.auth.resolve(token) is not None
+
+
 @router.get("/health/live", summary="Liveness: the process answers")
 async def live() -> dict[str, str]:
     return {"status": "alive"}
@@ -103,17 +115,21 @@ async def ready(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/health")
-async def health(services: ServicesDep) -> Health:
+async def health(request: Request, services: ServicesDep) -> Health:
     components = await _serving_parts(services)
     components["catalogue"] = ComponentState(
         state="up", detail=f"{len(services.catalogue.categories)} categories"
     )
     components["worker"] = _worker_state(services)
     degraded = any(component.state == "down" for component in components.values())
+    status: Literal["ok", "degraded"] = "degraded" if degraded else "ok"
+    if not await sees_details(request, services):
+        return Health(status=status, components={}, phone_line=None)
+    store_up = components["store"].state == "up"
     return Health(
-        status="degraded" if degraded else "ok",
+        status=status,
         components=components,
-        phone_line=None if components["store"].state == "down" else await _phone_line(services),
+        phone_line=await _phone_line(services) if store_up else None,
     )
 
 

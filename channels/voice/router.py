@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Query, Response
 
 from bot.announcements import Announcement
 from bot.api.deps import AttachmentsDep, ComplaintsDep, ServicesDep, SettingsDep, StoreDep
+from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
 from bot.call_admission import release
 from bot.channel_directory import ChannelInfo
@@ -29,7 +30,7 @@ from channels.recordings import RecordingKind
 from channels.simulator import endpoints
 from channels.twilio_webhook import TwilioForm, parse
 from channels.voice.call import Step, answer_call
-from channels.voice.fallback import fallback_answer
+from channels.voice.fallback import fallback_answer, out_of_service
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
@@ -49,7 +50,9 @@ class PhoneLine:
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(router)
-        app.include_router(endpoints.router)
+        settings = app.state.settings
+        if settings.shows(settings.simulator):  # production: only if BALAGH_SIMULATOR says so
+            app.include_router(endpoints.router)
 
 
 TWIML = "application/xml"
@@ -65,7 +68,11 @@ async def voice(
     number: StepNumber = None,
     silent: Silent = False,
 ) -> Response:
-    request = parse(CallRequest, form)
+    try:
+        request = parse(CallRequest, form)
+    except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
+        log.warning("voice webhook with %s; answered out of service", invalid.message)
+        return Response(out_of_service(services.settings, None), media_type=TWIML)
     reply = await answer_call(services, dialogue, request, Step(number, silent))
     return Response(reply, media_type=TWIML)
 

@@ -108,11 +108,11 @@ def start_service(
     workdir: Path,
     rasa_port: int,
     port: int | None = None,
-    env: Mapping[str, str] | None = None,
+    settings: Mapping[str, str] = {},
     name: str = "service",
 ) -> Server:
-    """The Balagh service (`balagh run --no-dialogue`) on a temporary SQLite store; `env`
-    adds to or overrides its settings."""
+    """The Balagh service (`balagh run --no-dialogue`) with the action endpoint, on a
+    temporary SQLite store; `settings` are more BALAGH_* variables."""
     port = port or free_port()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -120,7 +120,7 @@ def start_service(
         "BALAGH_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "BALAGH_PORT": str(port),
         "BALAGH_LOG_LEVEL": "WARNING",
-        **(env or {}),
+        **settings,
     }
     command = [str(BALAGH), "run", "--no-dialogue"]  # as a container runs a replica
     return _start(
@@ -142,6 +142,7 @@ def start_rasa(
     tracker_store: bool = True,
     redis_port: int | None = None,
     actions_url: str | None = None,
+    actions_token: str | None = None,
 ) -> Server:
     """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook
     (or at `actions_url`).
@@ -149,7 +150,9 @@ def start_rasa(
     With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
     runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
     With `redis_port`, a replica: conversations in Rasa's Redis tracker store, one turn of a
-    conversation at a time across replicas through the Redis lock store (deploy/rasa/)."""
+    conversation at a time across replicas through the Redis lock store (deploy/rasa/).
+    With `actions_token`, Rasa sends it as `balagh run` has it send it: a header read from
+    its environment."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []
@@ -161,6 +164,9 @@ def start_rasa(
             f'  url: "{actions_url}"',
             "  enable_selective_domain: true",
         ]
+        if actions_token is not None:
+            # unquoted: Rasa expands ${…} only in plain YAML values
+            lines += ["  headers:", "    Authorization: Bearer ${BALAGH_ACTIONS_TOKEN}"]
     if redis_port is not None:
         lines += [
             "tracker_store:",
@@ -197,6 +203,8 @@ def start_rasa(
     env = {"PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     if tracker_store:  # this assistant, run as `balagh run` runs it
         env.update(RASA_RUNTIME_ENV)
+    if actions_token is not None:
+        env["BALAGH_ACTIONS_TOKEN"] = actions_token
     return _start(
         f"rasa-{port}",
         command,
@@ -218,11 +226,14 @@ class Stack:
     servers: list[Server] = field(default_factory=list)
 
     @classmethod
-    def start(cls, workdir: Path) -> Stack:
+    def start(cls, workdir: Path, settings: Mapping[str, str] = {}) -> Stack:
+        """`settings`: more BALAGH_* variables of the service (its actions token is given
+        to Rasa too)."""
         rasa_port, service_port = free_port(), free_port()
-        service = start_service(workdir, rasa_port, service_port)
+        service = start_service(workdir, rasa_port, service_port, settings)
         try:
-            rasa = start_rasa(workdir, service_port, rasa_port)
+            token = settings.get("BALAGH_ACTIONS_TOKEN")
+            rasa = start_rasa(workdir, service_port, rasa_port, actions_token=token)
         except Exception:
             service.stop()
             raise

@@ -48,7 +48,7 @@ async def test_a_stopping_replica_answers_the_call_it_is_serving(tmp_path):
             "BALAGH_DIALOGUE_TIMEOUT_SECONDS": "5",
             "BALAGH_VOICE_HOLD_AFTER_SECONDS": "2",
         }
-        replica = await asyncio.to_thread(start_service, tmp_path, free_port(), env=env)
+        replica = await asyncio.to_thread(start_service, tmp_path, free_port(), None, env)
         try:
             async with httpx.AsyncClient(timeout=30) as http:
                 call = SimulatedCall(http, PUBLIC, server=replica.url)

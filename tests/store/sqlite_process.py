@@ -16,13 +16,14 @@ from bot.settings import ROOT
 from bot.store.base import VersionConflict
 from bot.store.sqlite import SqliteStore
 from bot.types import Role
+from tests.conftest import RULES
 
 
 async def main(database: Path, shared: str, name: str, count: int) -> None:
     store = SqliteStore(database)
     await store.open()
     try:
-        complaints = ComplaintService(store, load_catalogue(ROOT / "catalogue.yml"))
+        complaints = ComplaintService(store, load_catalogue(ROOT / "catalogue.yml"), rules=RULES)
         for n in range(count):
             report = NewComplaint(
                 channel="api",

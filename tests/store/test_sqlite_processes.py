@@ -12,6 +12,7 @@ import pytest
 from bot.catalogue import Catalogue
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
+from tests.conftest import RULES
 from tests.store.test_contract import make_complaint
 
 PROCESSES = 4
@@ -25,7 +26,7 @@ async def shared_complaint(database: Path, catalogue: Catalogue) -> str:
         report = NewComplaint(
             channel="api", language="en", description="shared", district="al_hofuf"
         )
-        result = await ComplaintService(store, catalogue).create(
+        result = await ComplaintService(store, catalogue, rules=RULES).create(
             report, Actor("citizen", "citizen")
         )
         return result.complaint.reference

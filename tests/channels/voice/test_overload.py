@@ -255,7 +255,7 @@ async def test_past_the_call_limit_a_caller_hears_the_lines_are_busy_and_is_call
     assert alert.body == (
         "مواطن يطلب موظفاً عبر الهاتف ٩٤٠ (+966•••••••43).\n"
         "السبب: اتصل بـ 940 والخطوط مشغولة، وطلب أن نعاود الاتصال به\n"
-        "لاستلام الطلب: https://balagh.example/staff/handoffs"
+        f"لاستلام الطلب: {services.settings.public_base_url}/staff/handoffs"
     )
     await turned_away.hang_up()
     assert fake_rasa.messages == ["/greet"]  # the busy call never reached the dialogue
