@@ -60,7 +60,6 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
 from bench.callers import (  # noqa: E402
     FakeRecordings,
     Results,
@@ -69,10 +68,10 @@ from bench.callers import (  # noqa: E402
     percentile,
     reads_a_reference,
 )
+from bot import words  # noqa: E402
 from bot.notifications.message import MessageFilter  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 from bot.voicemails import pending_voicemails  # noqa: E402
-from bot.words import text  # noqa: E402
 from tests.channels.voice.caller import Answer, new_sid  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
     BALAGH,
@@ -94,9 +93,9 @@ P95_TARGET_MS = 1000.0
 # Arabic; report a problem; roads; Al Hofuf; (the description is recorded) yes, my number;
 # send it. A caller answers what it hears: a menu with the next key, a beep with a recording.
 KEYS = ("1", "1", "1", "1", "1", "1")
-APOLOGIES = {text("call.apology", "ar", "voice"), text("call.apology", "en", "voice")}
+APOLOGIES = {words.text("call.apology", language, "voice") for language in ("ar", "en")}
 CHAT_TURNS = ("hello", "2", "1234567890")  # the menu, follow a report, a wrong reference
-CHAT_DOWN = {text("chat.dialogue_down", "ar", "chat"), text("chat.dialogue_down", "en", "chat")}
+CHAT_DOWN = {words.text("chat.dialogue_down", language, "chat") for language in ("ar", "en")}
 CHAT_WAIT_SECONDS = 15.0
 DRAIN_SECONDS = 180.0
 
@@ -253,15 +252,15 @@ class ChatUser:
     async def conversation(self, sio: socketio.AsyncClient, think: float) -> None:
         session = await self.confirm(sio, None)
         moved = False
-        for said in CHAT_TURNS:
+        for text in CHAT_TURNS:
             await asyncio.sleep(think)
-            answer = await self.turn(sio, session, said)
+            answer = await self.turn(sio, session, text)
             if answer is None:  # the socket was dropped: reconnect, same session, ask again
                 moved = True
                 await self.confirm(sio, session)
-                answer = await self.turn(sio, session, said)
+                answer = await self.turn(sio, session, text)
             if answer is None:
-                self.chats.errors.append(f"{self.address}: no answer to {said!r}")
+                self.chats.errors.append(f"{self.address}: no answer to {text!r}")
                 return
             if answer.get("text") in CHAT_DOWN:
                 self.chats.apologies += 1

@@ -1,5 +1,4 @@
-"""Logging set-up: every record passes a filter that masks phone numbers and secrets, and
-carries the request id of the turn.
+"""Logging set-up: phones and secrets masked in every record, and the request id of the turn.
 
 Channels log caller ids and message bodies, and HTTP client libraries log the URLs they call
 (python-telegram-bot's carry the bot token: `…/bot<token>/sendMessage`). Masking at the
@@ -14,7 +13,7 @@ carries it. With `BALAGH_LOG_FORMAT=json` each record is one JSON object per lin
 import json
 import logging
 import re
-import secrets as random
+import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,10 +41,6 @@ _TELEGRAM_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}")
 _AUTHORIZATION = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _TOKEN_PARAMETER = re.compile(r"([?&](?:t|token|api_key)=)[^&\s\"']+", re.IGNORECASE)
 HIDDEN = "•••"
-# What a load balancer or another system may hand us as a request id (HAProxy: a UUID).
-REQUEST_ID_HEADER: Final = "X-Request-ID"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-_current: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 def _masked_phone(match: re.Match[str]) -> str:
@@ -56,6 +51,12 @@ def _masked_phone(match: re.Match[str]) -> str:
     if digits.startswith("00"):
         return mask_phone("+" + digits[2:])
     return mask_phone(("+" if digits.startswith("966") else "") + digits)
+
+
+# What a load balancer or another system may hand us as a request id (HAProxy: a UUID).
+REQUEST_ID_HEADER: Final = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+_current: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 def mask_phones(text: str) -> str:
@@ -70,7 +71,7 @@ def mask_phones(text: str) -> str:
 
 
 def new_request_id() -> str:
-    return random.token_hex(8)
+    return secrets.token_hex(8)
 
 
 def valid_request_id(value: object) -> str | None:
@@ -95,9 +96,9 @@ def request_id(value: str) -> Iterator[str]:
 class Masker:
     """Hides phone numbers, the configured secrets and anything shaped like a credential."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, hidden: Iterable[str] = ()) -> None:
         # Longest first, so a secret containing another is hidden whole.
-        self.secrets = sorted({secret for secret in secrets if len(secret) >= 4}, key=len)[::-1]
+        self.secrets = sorted({secret for secret in hidden if len(secret) >= 4}, key=len)[::-1]
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
@@ -122,8 +123,10 @@ def secrets_of(settings: Settings) -> list[str]:
 
 
 class MaskingFilter(logging.Filter):
-    """Masks the formatted message and any traceback before a handler writes them, and adds
-    the request id (`record.request_id`, "-" when none)."""
+    """Masks the message and any traceback before a handler writes them; adds the request id.
+
+    `record.request_id` is the turn's, "-" when none.
+    """
 
     def __init__(self, masker: Masker) -> None:
         super().__init__()
@@ -151,7 +154,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
-        if record.exc_text:  # masked by the filter
+        if record.exc_text:  # already masked by the filter
             entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
@@ -159,8 +162,8 @@ class JsonFormatter(logging.Formatter):
 def masking_handler(
     settings: Settings | None = None, stream: IO[str] | None = None
 ) -> logging.Handler:
-    """A handler (to stderr, or `stream`) that masks phones and these settings' secrets, in
-    their log format."""
+    """A handler (to stderr, or `stream`) that masks phones and these settings' secrets,
+    in the settings' log format."""
     handler = logging.StreamHandler(stream)
     if settings is not None and settings.log_format == "json":
         handler.setFormatter(JsonFormatter())

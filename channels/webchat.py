@@ -52,8 +52,8 @@ MAX_MEDIA: Final = 5
 
 
 class Utterance(NamedTuple):
-    """One `user_uttered` event: the socket it came on, its session, its data, where the
-    answer goes (the session's room, or the socket alone when it confirmed no session), and
+    """One `user_uttered` event: the socket it came on, its session, its data, where its
+    answer goes (the session's room when this socket joined it, else the socket alone), and
     who connected it (bot/intake.py's pseudonym of the address: reports are limited by it)."""
 
     sid: str
@@ -101,14 +101,13 @@ class WebChatChannel(ChatChannel[Utterance]):
     origin); each event then comes on a socket already let in."""
 
     infos: ClassVar[tuple[ChannelInfo, ...]] = (WEBCHAT,)
-    sio: socketio.AsyncServer  # made when mounted: it needs the settings
+    sio: socketio.AsyncServer  # made by mount(), from the service's settings
 
     def __init__(self) -> None:
         self.allowed_origins: list[str] = []
 
     def mount(self, app: FastAPI) -> None:
-        """Serve the socket.io endpoint at /socket.io/ inside the service; across replicas
-        (`BALAGH_REDIS_URL`) its rooms go through Redis."""
+        """Serve the socket.io endpoint at /socket.io/ inside the service."""
         settings = app.state.settings
         self.allowed_origins = allowed_origins(settings)
         secret = settings.secret_key.get_secret_value()
@@ -160,13 +159,15 @@ class WebChatChannel(ChatChannel[Utterance]):
 
     @staticmethod
     def utterance(sid: str, session: Mapping[str, Any], data: Any) -> Utterance | None:
+        """The event on socket `sid`, whose socket.io session (its confirmed chat session,
+        its client) is `session`."""
         if not isinstance(data, Mapping):
             return None
-        asked = data.get("session_id") or session.get("session_id") or sid
+        confirmed = session.get("session_id")
+        asked = data.get("session_id") or confirmed or sid
         if not isinstance(asked, str) or not SESSION_ID.match(asked):
             asked = sid
-        # the chat's room when this socket joined it; else (no session confirmed) the socket
-        room = asked if asked == session.get("session_id") else sid
+        room = asked if asked == confirmed else sid
         return Utterance(sid, asked, data, room, session.get("client"))
 
     async def verify(self, request: Utterance, platforms: Platforms) -> bool:

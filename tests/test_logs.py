@@ -6,6 +6,7 @@ import pytest
 
 from bot.digits import to_ascii_digits
 from bot.logs import JsonFormatter, Masker, MaskingFilter, mask_phones, masking_handler, request_id
+from bot.settings import Settings
 
 
 def test_international_and_local_numbers_are_masked_references_are_not():
@@ -74,9 +75,11 @@ def test_secrets_and_credentials_are_hidden():
     assert "/track/1234567890?t=•••&created=1" in line
 
 
-def test_a_traceback_is_masked_too():
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_traceback_is_masked_too(log_format):
     handler_output = io.StringIO()
-    handler = masking_handler(stream=handler_output)
+    settings = Settings(_env_file=None, log_format=log_format)
+    handler = masking_handler(settings, stream=handler_output)
     logger = logging.getLogger("tests.masking")
     logger.addHandler(handler)
     try:

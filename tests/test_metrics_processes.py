@@ -28,7 +28,7 @@ async def test_any_replica_reports_every_processs_counts(tmp_path, catalogue):
     queued = (await store.outbox_backlog()).depth
     await store.close()
     replicas = [
-        await asyncio.to_thread(start_service, tmp_path, free_port(), None, env, f"service{n}")
+        await asyncio.to_thread(start_service, tmp_path, free_port(), env=env, name=f"service{n}")
         for n in (1, 2)
     ]
     worker_env = {

@@ -71,6 +71,13 @@ def _worker_state(services: Services) -> ComponentState:
     return ComponentState(state="up", detail=f"last pass: {last.isoformat()}")
 
 
+async def sees_details(request: Request, services: Services) -> bool:
+    if is_loopback(client_address(request)):
+        return True
+    token = session_token(request)
+    return token is not None and await services.auth.resolve(token) is not None
+
+
 async def _store(services: Services) -> str:
     await services.store.ping()
     return type(services.store).__name__
@@ -91,13 +98,6 @@ async def _serving_parts(services: Services) -> dict[str, ComponentState]:
         *(_timed(asyncio.ensure_future(check)) for check in checks.values())
     )
     return dict(zip(checks, states, strict=True))
-
-
-async def sees_details(request: Request, services: Services) -> bool:
-    if is_loopback(client_address(request)):
-        return True
-    token = session_token(request)
-    return token is not None and await services.auth.resolve(token) is not None
 
 
 @router.get("/health/live", summary="Liveness: the process answers")

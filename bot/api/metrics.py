@@ -2,7 +2,8 @@
 
 Only Prometheus reads it: with `BALAGH_METRICS_TOKEN` set it must send that token as a
 bearer token (`authorization: {credentials: …}` in its scrape config); unset, only this
-machine may read it, as for the action endpoint.
+machine may read it in local use, and nobody in production (as for the action endpoint: a
+load balancer on this machine would otherwise make every reader local).
 """
 
 import asyncio
@@ -13,24 +14,25 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.api.deps import ServicesDep
 from bot.call_admission import calls_in_progress
+from bot.client_address import client_address
 from bot.clock import utc_now
 from bot.metrics import exposition, outbox_figures, phone_line_figures
+from bot.settings import Settings, is_loopback
 
 router = APIRouter(tags=["health"])
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
-def _allowed(request: Request, token: str) -> bool:
-    if token:
+def _allowed(request: Request, settings: Settings) -> bool:
+    if settings.metrics_token is not None:
+        token = settings.metrics_token.get_secret_value()
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
-    return (request.client.host if request.client else "") in LOOPBACK
+    return settings.environment == "local" and is_loopback(client_address(request))
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 async def metrics(request: Request, services: ServicesDep) -> Response:
-    secret = services.settings.metrics_token
-    if not _allowed(request, secret.get_secret_value() if secret else ""):
+    if not _allowed(request, services.settings):
         raise HTTPException(status_code=403, detail="metrics are for Prometheus only")
     store, now = services.store, utc_now()
     figures = [

@@ -200,6 +200,15 @@ def advance(
     return changed[0]
 
 
+def release(db: sqlite3.Connection, reference: str, now: datetime) -> int:
+    cursor = db.execute(
+        "UPDATE outbox SET state = 'pending', due_ms = ?, updated_ms = ? "
+        "WHERE reference = ? AND state = 'held'",
+        (to_ms(now), to_ms(now), reference),
+    )
+    return cursor.rowcount
+
+
 async def backlog(db: aiosqlite.Connection) -> tuple[int, datetime | None]:
     """Counted on the partial index of messages in flight."""
     rows = await db.execute_fetchall(
@@ -208,15 +217,6 @@ async def backlog(db: aiosqlite.Connection) -> tuple[int, datetime | None]:
     )
     depth, oldest_ms = next(iter(rows))
     return int(depth), from_ms(oldest_ms) if oldest_ms is not None else None
-
-
-def release(db: sqlite3.Connection, reference: str, now: datetime) -> int:
-    cursor = db.execute(
-        "UPDATE outbox SET state = 'pending', due_ms = ?, updated_ms = ? "
-        "WHERE reference = ? AND state = 'held'",
-        (to_ms(now), to_ms(now), reference),
-    )
-    return cursor.rowcount
 
 
 async def get(db: aiosqlite.Connection, column: str, value: str) -> OutboxMessage | None:

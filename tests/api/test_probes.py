@@ -13,6 +13,7 @@ from starlette.routing import Route
 from bot.app import create_app
 from bot.settings import Settings
 from tests.servers import serve
+from tests.test_production import production
 
 
 @pytest.fixture
@@ -96,3 +97,9 @@ async def test_metrics_are_for_this_machine_only_without_a_token(settings):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
             assert (await http.get("/metrics")).status_code == 403
+
+
+async def test_production_metrics_need_the_token_even_from_this_machine(tmp_path):
+    """A load balancer on the same host makes every reader look local."""
+    async with client_for(production(tmp_path)) as http:
+        assert (await http.get("/metrics")).status_code == 403

@@ -108,11 +108,11 @@ def start_service(
     workdir: Path,
     rasa_port: int,
     port: int | None = None,
-    settings: Mapping[str, str] = {},
+    env: Mapping[str, str] | None = None,
     name: str = "service",
 ) -> Server:
-    """The Balagh service (`balagh run --no-dialogue`) with the action endpoint, on a
-    temporary SQLite store; `settings` are more BALAGH_* variables."""
+    """The Balagh service (`balagh run --no-dialogue`) on a temporary SQLite store; `env`
+    adds to or overrides its settings."""
     port = port or free_port()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -120,7 +120,7 @@ def start_service(
         "BALAGH_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "BALAGH_PORT": str(port),
         "BALAGH_LOG_LEVEL": "WARNING",
-        **settings,
+        **(env or {}),
     }
     command = [str(BALAGH), "run", "--no-dialogue"]  # as a container runs a replica
     return _start(
@@ -140,19 +140,19 @@ def start_rasa(
     port: int | None = None,
     model: Path | None = None,
     tracker_store: bool = True,
+    actions_token: str | None = None,
     redis_port: int | None = None,
     actions_url: str | None = None,
-    actions_token: str | None = None,
 ) -> Server:
     """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook
     (or at `actions_url`).
 
     With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
     runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
-    With `redis_port`, a replica: conversations in Rasa's Redis tracker store, one turn of a
-    conversation at a time across replicas through the Redis lock store (deploy/rasa/).
     With `actions_token`, Rasa sends it as `balagh run` has it send it: a header read from
-    its environment."""
+    its environment. With `redis_port`, a replica: conversations in Rasa's Redis tracker
+    store, one turn of a conversation at a time across replicas through the Redis lock store
+    (deploy/rasa/)."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []

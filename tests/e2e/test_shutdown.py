@@ -17,7 +17,6 @@ from tests.channels.voice.caller import SimulatedCall
 from tests.e2e.servers import free_port, start_service
 from tests.servers import serve
 
-PUBLIC = "https://balagh.example"
 TURN_SECONDS = 4.0  # longer than the hold (BALAGH_VOICE_HOLD_AFTER_SECONDS)
 
 
@@ -42,16 +41,18 @@ async def test_a_stopping_replica_answers_the_call_it_is_serving(tmp_path):
 
     rasa = Starlette(routes=[Route("/webhooks/rest/webhook", slow_rasa, methods=["POST"])])
     async with serve(rasa) as rasa_url:
+        port = free_port()
+        public = f"http://127.0.0.1:{port}"  # local mode: this machine's own address
         env = {
-            "BALAGH_PUBLIC_BASE_URL": PUBLIC,
+            "BALAGH_PUBLIC_BASE_URL": public,
             "BALAGH_RASA_URL": rasa_url,
             "BALAGH_DIALOGUE_TIMEOUT_SECONDS": "5",
             "BALAGH_VOICE_HOLD_AFTER_SECONDS": "2",
         }
-        replica = await asyncio.to_thread(start_service, tmp_path, free_port(), None, env)
+        replica = await asyncio.to_thread(start_service, tmp_path, port, env=env)
         try:
             async with httpx.AsyncClient(timeout=30) as http:
-                call = SimulatedCall(http, PUBLIC, server=replica.url)
+                call = SimulatedCall(http, public, server=replica.url)
                 await call.dial()
                 answer = asyncio.create_task(call.press("1"))  # Arabic: the first turn
                 await turn_started.wait()
