@@ -6,21 +6,20 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
-from prometheus_client import start_http_server
 from pydantic import ValidationError
 from telegram.error import TelegramError
 
 from bot import locales
+from bot.api.worker_metrics import serve_worker_metrics
 from bot.auth import WeakPassword
 from bot.catalogue import CatalogueError, load_catalogue
 from bot.complaints import UnknownCode
 from bot.composition import start_services
 from bot.demo import seed_store, seed_supervisors
 from bot.logs import configure_logging
-from bot.metrics import process_registry
 from bot.runner import run_all
 from bot.settings import Settings, UnsafeSettings, check_safe, get_settings
 from bot.staff_accounts import create_staff_user
@@ -45,15 +44,20 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(locales_app, name="locales")
 
 
+def refuse(unsafe: UnsafeSettings) -> NoReturn:
+    """Exit 2 with one line per reason the settings are unsafe to serve with."""
+    for problem in unsafe.problems:
+        typer.echo(f"refusing to start: {problem}", err=True)
+    raise typer.Exit(2)
+
+
 def safe_settings() -> Settings:
-    """The settings, or exit 2 with one line per reason they are unsafe to serve with."""
+    """The settings, or exit 2 when they are unsafe to serve with."""
     settings = get_settings()
     try:
         check_safe(settings)
     except UnsafeSettings as unsafe:
-        for problem in unsafe.problems:
-            typer.echo(f"refusing to start: {problem}", err=True)
-        raise typer.Exit(2) from None
+        refuse(unsafe)
     return settings
 
 
@@ -68,7 +72,13 @@ def run(
 @app.command()
 def worker(
     metrics_port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Serve /metrics on this port (0: none).")
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Serve /metrics on this port of BALAGH_HOST (0: none); production needs "
+            "BALAGH_METRICS_TOKEN.",
+        ),
     ] = 0,
 ) -> None:
     """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service).
@@ -78,7 +88,10 @@ def worker(
     settings = safe_settings()
     configure_logging(settings.log_level, settings)
     if metrics_port:
-        start_http_server(metrics_port, registry=process_registry())
+        try:
+            serve_worker_metrics(settings, metrics_port)
+        except UnsafeSettings as unsafe:
+            refuse(unsafe)
 
     async def work() -> None:
         services = await start_services(settings)
