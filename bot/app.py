@@ -29,6 +29,7 @@ from bot.settings import Settings, check_safe, get_settings
 from bot.web.mount import install_web, too_large_page
 from bot.worker import running
 from channels.registry import CHANNELS, Channel
+from channels.voice.followup import finish_background
 
 
 def create_app(
@@ -52,6 +53,7 @@ def create_app(
             else:
                 yield
         finally:
+            await finish_background(settings.shutdown_grace_seconds)
             await services.stop()
 
     show_docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS

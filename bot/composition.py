@@ -33,7 +33,7 @@ from bot.words import check_all
 from bot.worker import Worker
 from channels import registry
 from channels.chat import Chats
-from channels.dialogue import DialogueClient
+from channels.dialogue import DialogueClient, dialogue_session
 from channels.recordings import Recordings
 from channels.voice.followup import follow_up_calls
 
@@ -86,6 +86,7 @@ async def start_services(
             ),
         ),
         http=http,
+        dialogue_http=dialogue_session(),
         attachments=attachments,
         platforms=platforms,
         dispatcher=dispatcher,
@@ -94,7 +95,9 @@ async def start_services(
 
 def dialogue_client(services: Services) -> DialogueClient:
     settings = services.settings
-    return DialogueClient(settings.rasa_url, settings.dialogue_timeout_seconds, services.http)
+    return DialogueClient(
+        settings.rasa_url, settings.dialogue_timeout_seconds, services.dialogue_http
+    )
 
 
 def chats(services: Services, dialogue: DialogueClient) -> Chats:

@@ -26,6 +26,7 @@ TakeOutcome = Literal["taken", "already_taken", "not_found"]
 # Why the dialogue handed a chat over (actions/conversation.py), as staff read it.
 REASONS: Final = {
     "requested": N_("handoffs.reason.requested"),
+    "call_back": N_("handoffs.reason.call_back"),
     "not_understood": N_("handoffs.reason.not_understood"),
     "reference_not_verified": N_("handoffs.reason.reference_not_verified"),
 }

@@ -29,7 +29,9 @@ ANY = "*"  # the rollup's "every category" / "every district"
 _BUCKET_BASE = 1.05
 _MS_PER_MINUTE = 60_000
 _NOT_STAFF = frozenset({"system", "citizen"})
-CallEventKind = Literal["started", "self_service", "transferred", "abandoned", "out_of_scope"]
+CallEventKind = Literal[
+    "started", "self_service", "transferred", "abandoned", "busy", "out_of_scope"
+]
 CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
 CONVERSATION_METRIC = "conversation"  # what conversations (calls and chats) asked for
@@ -130,9 +132,10 @@ class CallEvent(BaseModel):
     any conversation, recorded by the dialogue's actions.
 
     A call: `started` once; then one outcome: `self_service` (finished without an employee),
-    `transferred` (to an employee) or `abandoned` (hung up at menu `step`). A turn of a call
-    or a chat (`call_id` names the turn): `out_of_scope`, a question outside the
-    municipality's work, answered with what Balagh can do.
+    `transferred` (to an employee), `abandoned` (hung up at menu `step`) or `busy` (turned
+    away: every line was taken; offered a call-back or a voicemail). A turn of a call or a
+    chat (`call_id` names the turn): `out_of_scope`, a question outside the municipality's
+    work, answered with what Balagh can do.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -254,6 +257,7 @@ class CallFigures(BaseModel):
     abandoned: int
     unfinished: int
     abandoned_by_step: dict[str, int]
+    busy: int
 
 
 class KpiReport(BaseModel):
@@ -337,7 +341,7 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
     calls = totals.calls.get(CALL_METRIC, empty)
     abandoned = totals.calls.get(ABANDONED_METRIC, empty)
     conversations = totals.calls.get(CONVERSATION_METRIC, empty)
-    outcomes = sum(calls.get(kind, 0) for kind in ("self_service", "transferred"))
+    outcomes = sum(calls.get(kind, 0) for kind in ("self_service", "transferred", "busy"))
     outcomes += sum(abandoned.values())
     days = filters.days
     in_range = {day: n for day, n in totals.open_by_day.items() if days[0] <= day <= days[-1]}
@@ -387,6 +391,7 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             abandoned=sum(abandoned.values()),
             unfinished=max(calls.get("started", 0) - outcomes, 0),
             abandoned_by_step=_sorted_counts(abandoned),
+            busy=calls.get("busy", 0),
         ),
         out_of_scope=conversations.get("out_of_scope", 0),
     )

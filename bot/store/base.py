@@ -213,11 +213,13 @@ class OutboxBacklog:
 class InboundClaim:
     """Whether this is the first time a platform delivered a message, and what we answered.
 
-    `reply` is None on a retry that arrives while the first delivery is still being handled.
+    `reply` is None on a retry that arrives while the first delivery is still being handled;
+    `claimed_at` says since when it has been (the first delivery's time).
     """
 
     first: bool
     reply: str | None
+    claimed_at: datetime
 
 
 class Store(ABC):
@@ -378,6 +380,23 @@ class Store(ABC):
         `amount=0` only reads it. Shared by every replica (rate limits); a window's
         counter may be dropped once `expires_at` has passed.
         """
+
+    @abstractmethod
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Give `holder` one of the `limit` slots of `pool` until it releases it or until
+        `expires_at` (a holder that never says it is done frees its slot then); False when
+        all are held. A holder asking again keeps its slot. Shared by every replica; never
+        more than `limit` holders (on MongoDB, holders racing for the last slot may all be
+        refused)."""
+
+    @abstractmethod
+    async def release_slot(self, pool: str, holder: str) -> None: ...
+
+    @abstractmethod
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        """How many slots of `pool` are held (not expired) at `now`."""
 
     @abstractmethod
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:

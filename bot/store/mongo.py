@@ -151,6 +151,7 @@ class MongoStore(Store):
         self._counters_by_window: AsyncCollection[Document] = db["rate_counters"]
         self._records: AsyncCollection[Document] = db["records"]
         self._inbound: AsyncCollection[Document] = db["inbound_claims"]
+        self._slots: AsyncCollection[Document] = db["slots"]
         self._outbox = MongoOutbox(db["outbox"], carriers=[self._complaints])
 
     @classmethod
@@ -183,6 +184,8 @@ class MongoStore(Store):
         await self._calls.create_index("day")
         await self._counters_by_window.create_index("expires_at", expireAfterSeconds=0)
         await self._records.create_index([("kind", ASCENDING), ("key", ASCENDING)])
+        await self._slots.create_index([("pool", ASCENDING), ("expires_at", ASCENDING)])
+        await self._slots.create_index("expires_at", expireAfterSeconds=0)
 
     async def close(self) -> None:
         await self._client.close()
@@ -424,8 +427,12 @@ class MongoStore(Store):
             await self._inbound.insert_one({"_id": _scalar(key), "reply": None, "claimed_at": now})
         except DuplicateKeyError:
             document = await self._inbound.find_one({"_id": key})
-            return InboundClaim(first=False, reply=document["reply"] if document else None)
-        return InboundClaim(first=True, reply=None)
+            if document is None:  # dropped since: as old as it can be
+                return InboundClaim(first=False, reply=None, claimed_at=now)
+            return InboundClaim(
+                first=False, reply=document["reply"], claimed_at=document["claimed_at"]
+            )
+        return InboundClaim(first=True, reply=None, claimed_at=now)
 
     async def complete_inbound(self, key: str, reply: str) -> None:
         await self._inbound.update_one({"_id": _scalar(key)}, {"$set": {"reply": reply}})
@@ -506,6 +513,33 @@ class MongoStore(Store):
         )
         assert counter is not None  # an upsert returning AFTER always has a document
         return int(counter["n"])
+
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Take the slot, then count every holder: past the limit, give it back. (Without a
+        transaction, holders racing for the last slot may all give theirs back; never
+        more than `limit` keep one.)"""
+        slot_id = f"{_scalar(pool)}:{_scalar(holder)}"
+        held = await self._slots.find_one_and_update(
+            {"_id": slot_id, "expires_at": {"$gt": now}}, {"$set": {"expires_at": expires_at}}
+        )
+        if held is not None:
+            return True
+        taken = {"pool": _scalar(pool), "expires_at": expires_at}
+        await self._slots.replace_one({"_id": slot_id}, taken, upsert=True)
+        if await self.slots_held(pool, now) <= limit:
+            return True
+        await self._slots.delete_one({"_id": slot_id})
+        return False
+
+    async def release_slot(self, pool: str, holder: str) -> None:
+        await self._slots.delete_one({"_id": f"{_scalar(pool)}:{_scalar(holder)}"})
+
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        return await self._slots.count_documents(
+            {"pool": _scalar(pool), "expires_at": {"$gt": now}}
+        )
 
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
         document = {"kind": kind, "key": _scalar(key), "doc": record.model_dump(mode="json")}

@@ -4,17 +4,23 @@ WAL lets the reader connection answer while the writer commits; synchronous=FULL
 makes every acknowledged commit survive a power cut. Reads go through an aiosqlite
 connection. Writes go to one dedicated writer thread that owns a plain sqlite3
 connection: a write method hands it a synchronous function, and the thread runs
-BEGIN IMMEDIATE, that function and COMMIT (or ROLLBACK) in one go. So a transaction
-costs one hop from the event loop and back, however many statements it runs, and no
-lock is held across event-loop turns while other writers wait; the thread runs one
-job at a time, so transactions never interleave.
+BEGIN IMMEDIATE, that function and COMMIT in one go. So a transaction costs one hop from
+the event loop and back, however many statements it runs, and no lock is held across
+event-loop turns while other writers wait; the thread runs one function at a time, so
+transactions never interleave.
+
+Group commit: the functions handed over while a commit is in flight share the next one
+(a commit waits for the disk, and a busy disk allows only so many a second). Each runs in
+a savepoint of its own, so one that fails leaves nothing and the others still commit, and
+each write method returns only once the commit holding its work is durable.
 """
 
 import asyncio
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -24,7 +30,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from pydantic import BaseModel
 
-from bot.clock import to_ms, utc_now
+from bot.clock import from_ms, to_ms, utc_now
 from bot.complaint_record import Complaint
 from bot.kpi import (
     ABANDONED_METRIC,
@@ -195,6 +201,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX complaints_open_place ON complaints (category, lat)
         WHERE lat IS NOT NULL AND status IN ('new', 'assigned', 'in_progress');
     """,
+    # Slots: the calls the phone line is serving (admission control).
+    """
+    CREATE TABLE slots (
+        pool TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (pool, holder)
+    ) WITHOUT ROWID;
+    CREATE INDEX slots_expiry ON slots (pool, expires_ms);
+    """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -297,6 +313,11 @@ class SqliteStore(Store):
         self._writer: ThreadPoolExecutor | None = None
         # Created, used and closed only on the writer thread (sqlite3 checks that).
         self._write_db: sqlite3.Connection | None = None
+        # Transactions handed over and not yet taken by the writer thread, and whether a
+        # job to commit them is already on its way to it.
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]] = []
+        self._commit_on_its_way = False
+        self._queue_lock = threading.Lock()
         self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
@@ -363,8 +384,51 @@ class SqliteStore(Store):
         return await asyncio.get_running_loop().run_in_executor(self._writer, job)
 
     async def _write(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `transaction` whole on the writer thread: one hop from the event loop."""
-        return await self._on_writer(partial(self._transact, transaction))
+        """Run `transaction` whole on the writer thread (one hop from the event loop), in
+        the next commit there: the transactions queued meanwhile share it."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        done: Future[T] = Future()
+        with self._queue_lock:
+            self._queued.append((transaction, done))
+            send, self._commit_on_its_way = not self._commit_on_its_way, True
+        if send:
+            self._writer.submit(self._commit_queued)
+        return await asyncio.wrap_future(done)
+
+    def _commit_queued(self) -> None:
+        """On the writer thread: every transaction queued so far, in one commit."""
+        with self._queue_lock:
+            queued, self._queued, self._commit_on_its_way = self._queued, [], False
+        # a write whose caller stopped waiting (cancelled) before it ran is not run
+        batch = [(write, done) for write, done in queued if done.set_running_or_notify_cancel()]
+        try:
+            outcomes = self._transact(partial(self._each_in_a_savepoint, batch))
+        except BaseException as exc:  # the commit itself failed: none of them happened
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for (_, done), (value, error) in zip(batch, outcomes, strict=True):
+            if error is None:
+                done.set_result(value)
+            else:
+                done.set_exception(error)
+
+    @staticmethod
+    def _each_in_a_savepoint(
+        batch: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]],
+        db: sqlite3.Connection,
+    ) -> list[tuple[Any, Exception | None]]:
+        outcomes: list[tuple[Any, Exception | None]] = []
+        for transaction, _ in batch:
+            db.execute("SAVEPOINT one_write")
+            try:
+                outcomes.append((transaction(db), None))
+            except Exception as exc:
+                db.execute("ROLLBACK TO one_write")
+                outcomes.append((None, exc))
+            db.execute("RELEASE one_write")
+        return outcomes
 
     def _transact(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
         """On the writer thread: commit what `transaction` did, or roll it all back."""
@@ -699,9 +763,11 @@ class SqliteStore(Store):
                 (key, to_ms(now)),
             ).fetchone()
             if claimed is not None:
-                return InboundClaim(first=True, reply=None)
-            row = db.execute("SELECT reply FROM inbound_claims WHERE key = ?", (key,)).fetchone()
-            return InboundClaim(first=False, reply=row[0] if row else None)
+                return InboundClaim(first=True, reply=None, claimed_at=now)
+            reply, claimed_ms = db.execute(
+                "SELECT reply, claimed_ms FROM inbound_claims WHERE key = ?", (key,)
+            ).fetchone()
+            return InboundClaim(first=False, reply=reply, claimed_at=from_ms(claimed_ms))
 
         return await self._write(transaction)
 
@@ -792,6 +858,39 @@ class SqliteStore(Store):
             return int(row[0])
 
         return await self._write(transaction)
+
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        now_ms = to_ms(now)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            """Atomic: the writer thread runs one transaction at a time."""
+            db.execute("DELETE FROM slots WHERE pool = ? AND expires_ms <= ?", (pool, now_ms))
+            held = db.execute(
+                "SELECT COUNT(*), SUM(holder = ?) FROM slots WHERE pool = ?", (holder, pool)
+            ).fetchone()
+            if not held[1] and held[0] >= limit:
+                return False
+            db.execute(
+                "INSERT INTO slots (pool, holder, expires_ms) VALUES (?, ?, ?) "
+                "ON CONFLICT (pool, holder) DO UPDATE SET expires_ms = excluded.expires_ms",
+                (pool, holder, to_ms(expires_at)),
+            )
+            return True
+
+        return await self._write(transaction)
+
+    async def release_slot(self, pool: str, holder: str) -> None:
+        await self._write_statement(
+            "DELETE FROM slots WHERE pool = ? AND holder = ?", (pool, holder)
+        )
+
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        rows = await self._fetch_all(
+            "SELECT COUNT(*) FROM slots WHERE pool = ? AND expires_ms > ?", (pool, to_ms(now))
+        )
+        return int(rows[0][0])
 
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
         await self._write_statement(

@@ -239,6 +239,16 @@ class Stack:
             raise
         return cls(workdir, service, rasa, [service, rasa])
 
+    def restart_service(self) -> None:
+        """The service stopped and started again on its port, with the environment as it is
+        now (the dialogue core goes on)."""
+        port = int(self.service.url.rsplit(":", 1)[1])
+        rasa_port = int(self.rasa.url.rsplit(":", 1)[1])
+        self.service.stop()
+        self.servers.remove(self.service)
+        self.service = start_service(self.workdir, rasa_port, port)
+        self.servers.insert(0, self.service)
+
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()

@@ -161,12 +161,15 @@ async def test_call_events_are_counted_once(store: Store) -> None:
         CallEvent(call_id="CA2", kind="transferred", at=at),
         CallEvent(call_id="CA3", kind="started", at=at),
         CallEvent(call_id="CA3", kind="abandoned", at=at, step="language"),
+        CallEvent(call_id="CA5", kind="started", at=at),
+        CallEvent(call_id="CA5", kind="busy", at=at),  # turned away: every line was taken
         CallEvent(call_id="CA4", kind="started", at=at + 5 * DAY),  # outside the range
     ]
-    assert [await store.record_call_event(event) for event in events] == [True] * 7
+    assert [await store.record_call_event(event) for event in events] == [True] * 9
     assert await store.record_call_event(events[0]) is False  # a webhook retried
     calls = (await report(store)).calls
-    assert (calls.calls, calls.self_service, calls.transferred, calls.abandoned) == (3, 1, 1, 1)
+    figures = (calls.calls, calls.self_service, calls.transferred, calls.abandoned, calls.busy)
+    assert figures == (4, 1, 1, 1, 1)
     assert calls.abandoned_by_step == {"language": 1}
     assert calls.unfinished == 0
 
