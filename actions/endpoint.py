@@ -38,6 +38,7 @@ from actions.conversation import (
     SwitchLanguage,
 )
 from actions.status import CheckStatus, ValidateStatusForm
+from actions.transactions import TransactionBySms, TransactionStatus, ValidateTransactionForm
 from bot.api.deps import SettingsDep
 from bot.services import Services
 
@@ -58,6 +59,9 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     CancelReport,
     ValidateStatusForm,
     CheckStatus,
+    ValidateTransactionForm,
+    TransactionStatus,
+    TransactionBySms,
 )
 LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
 

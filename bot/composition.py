@@ -10,11 +10,12 @@ channels (their directory, the phone line's recordings and voicemails) is handed
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import httpx
 
+from actions.formatting import moment
 from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import load_catalogue
@@ -25,6 +26,10 @@ from bot.platforms import build_platforms
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import create_store
+from bot.transactions.desk import TransactionDesk
+from bot.transactions.followup import FollowUps
+from bot.transactions.registry import build_connectors
+from bot.types import Language
 from bot.words import check_all
 from bot.worker import Worker
 from channels import registry
@@ -56,6 +61,15 @@ async def start_services(
     complaints = ComplaintService(store, catalogue, planner)
     recordings = Recordings(store, attachments, http, settings)
     dispatcher = build_dispatcher(platforms)
+    connectors = build_connectors(catalogue, http, settings.catalogue_path)
+    desk = TransactionDesk(catalogue, connectors, store, settings)
+
+    def say_date(value: datetime, language: Language) -> str:
+        return moment(value, language, catalogue.municipality.timezone)
+
+    transaction_sms = FollowUps(
+        store, desk, timedelta(hours=settings.transaction_followup_hours), say_date
+    )
     return Services(
         settings=settings,
         store=store,
@@ -71,12 +85,17 @@ async def start_services(
             complaints,
             settings.worker_interval_seconds,
             dispatcher,
-            follow_ups=(partial(follow_up_calls, complaints, recordings),),
+            follow_ups=(
+                partial(follow_up_calls, complaints, recordings),
+                transaction_sms.run_once,
+            ),
         ),
         http=http,
         attachments=attachments,
         platforms=platforms,
         dispatcher=dispatcher,
+        transactions=desk,
+        transaction_sms=transaction_sms,
     )
 
 

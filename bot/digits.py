@@ -20,3 +20,8 @@ def to_ascii_digits(text: str) -> str:
 def strip_number(text: str) -> str:
     """Latin digits with the spaces, dashes, dots and direction marks people add removed."""
     return to_ascii_digits(text).translate(_SEPARATORS)
+
+
+def only_digits(text: str) -> str:
+    """Every digit in what someone typed or said, as Latin digits, in order ("" for none)."""
+    return "".join(char for char in strip_number(text) if char in "0123456789")

@@ -25,6 +25,7 @@ _NOT_STAFF = frozenset({"system", "citizen"})
 CallEventKind = Literal["started", "self_service", "transferred", "abandoned"]
 CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
+TRANSACTION_METRIC = "transaction"
 # Every metric of `contributions` except the per-day ones ("created", "open").
 BREAKDOWN_METRICS = (
     "channel",
@@ -137,6 +138,31 @@ class CallEvent(BaseModel):
         return CALL_METRIC, self.kind
 
 
+# How a transaction inquiry ended in the conversation, then how its SMS follow-up ended.
+InquiryOutcome = Literal[
+    "answered", "no_match", "limited", "unavailable", "sms_answered", "sms_no_match", "sms_gave_up"
+]
+FOLLOW_UP_OUTCOMES: tuple[InquiryOutcome, ...] = ("sms_answered", "sms_no_match", "sms_gave_up")
+PHONE_CHANNEL = "voice"
+
+
+class TransactionInquiry(BaseModel):
+    """One outcome of a resident's question about a transaction (bot/transactions): an
+    inquiry counts once with its conversation's outcome, and once more if an SMS finished it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=120)]
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    outcome: InquiryOutcome
+    channel: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+    at: datetime
+
+    def value(self) -> str:
+        """Its key in the sums: `kind:outcome:channel`."""
+        return f"{self.kind}:{self.outcome}:{self.channel}"
+
+
 class KpiFilter(BaseModel):
     """Local calendar days `start`..`end` (both included), optionally one district/category."""
 
@@ -173,6 +199,7 @@ class KpiTotals:
     created_by_day: dict[str, int]
     open_by_day: dict[str, int]
     calls: dict[str, dict[str, int]]
+    inquiries: dict[str, int]  # TransactionInquiry.value() -> how many
 
 
 class Durations(BaseModel):
@@ -212,6 +239,35 @@ class CallFigures(BaseModel):
     abandoned_by_step: dict[str, int]
 
 
+class TransactionFigures(BaseModel):
+    """Transaction inquiries in the range: by type and by how they ended (the SMS follow-ups'
+    outcomes on top), and those the 940 line answered without an employee."""
+
+    inquiries: int
+    by_type: dict[str, int]
+    by_outcome: dict[str, int]
+    answered_by_phone: int
+
+
+def transaction_figures(inquiries: dict[str, int]) -> TransactionFigures:
+    by_type: dict[str, int] = {}
+    by_outcome: dict[str, int] = {}
+    answered_by_phone = 0
+    for value, count in inquiries.items():
+        kind, outcome, channel = value.split(":", 2)
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+        if outcome not in FOLLOW_UP_OUTCOMES:
+            by_type[kind] = by_type.get(kind, 0) + count
+        if outcome == "answered" and channel == PHONE_CHANNEL:
+            answered_by_phone += count
+    return TransactionFigures(
+        inquiries=sum(by_type.values()),
+        by_type=_sorted_counts(by_type),
+        by_outcome=_sorted_counts(by_outcome),
+        answered_by_phone=answered_by_phone,
+    )
+
+
 class KpiReport(BaseModel):
     start: date
     end: date
@@ -230,6 +286,7 @@ class KpiReport(BaseModel):
     reopens: Reopens
     satisfaction: Satisfaction
     calls: CallFigures
+    transactions: TransactionFigures
 
 
 def _percentile(histogram: dict[str, int], fraction: float) -> float | None:
@@ -328,4 +385,5 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             abandoned=sum(abandoned.values()),
             abandoned_by_step=_sorted_counts(abandoned),
         ),
+        transactions=transaction_figures(totals.inquiries),
     )

@@ -1,8 +1,10 @@
 """`balagh run`: the dialogue core, the service and the worker in one foreground command.
 
 The dialogue core is Rasa in its own Python 3.10 environment, so it runs as a child
-process; the service (and, on embedded defaults, the worker) runs in this process.
-Ctrl-C stops the service gracefully, then the child.
+process; the service (and, on embedded defaults, the worker) runs in this process. For local
+use the demonstration system of record (bot/transactions/demo_system.py) runs as a second
+child, the way a municipality's own system runs apart from Balagh.
+Ctrl-C stops the service gracefully, then the children.
 """
 
 import asyncio
@@ -64,6 +66,24 @@ async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
     )
 
 
+async def _start_demo_system(settings: Settings) -> asyncio.subprocess.Process:
+    log = await asyncio.to_thread((ROOT / "var" / "demo_system.log").open, "ab")
+    command = [sys.executable, "-m", "bot.transactions.demo_system"]
+    return await asyncio.create_subprocess_exec(
+        *command, "--port", str(settings.demo_system_port), cwd=ROOT, stdout=log, stderr=log
+    )
+
+
+async def _stop(child: asyncio.subprocess.Process) -> None:
+    if child.returncode is None:
+        child.terminate()
+        try:
+            await asyncio.wait_for(child.wait(), RASA_STOP_SECONDS)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
 async def _wait_until_up(url: str, seconds: float) -> bool:
     async with httpx.AsyncClient(timeout=2) as client:
         for _ in range(int(seconds * 2)):
@@ -86,7 +106,13 @@ def _announce(settings: Settings) -> None:
         f"  API and its documentation  {base}/docs\n"
         f"  Health of every component  {base}/health\n"
         f"  Dialogue core (Rasa)       {settings.rasa_url}\n"
-        f"  Logs                       {ROOT / 'var'}\n",
+        + (
+            f"  Demo system of record      http://127.0.0.1:{settings.demo_system_port}"
+            "/api/transactions/41000017\n"
+            if settings.environment == "local"
+            else ""
+        )
+        + f"  Logs                       {ROOT / 'var'}\n",
         flush=True,
     )
 
@@ -95,6 +121,7 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
     configure_logging(settings.log_level)
     await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
     rasa = await _start_rasa(settings) if with_dialogue else None
+    demo = await _start_demo_system(settings) if settings.environment == "local" else None
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings),
@@ -118,10 +145,6 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
         await server.serve()
     finally:
         announcer.cancel()
-        if rasa is not None and rasa.returncode is None:
-            rasa.terminate()
-            try:
-                await asyncio.wait_for(rasa.wait(), RASA_STOP_SECONDS)
-            except TimeoutError:
-                rasa.kill()
-                await rasa.wait()
+        for child in (rasa, demo):
+            if child is not None:
+                await _stop(child)

@@ -56,6 +56,7 @@ CORE_INTENTS = (
     "talk_to_agent",
     "choose_language",
     "inform",
+    "ask_transaction",
 )
 MODEL_INPUTS = (
     "config.yml",

@@ -31,9 +31,11 @@ from bot.kpi import (
     ANY,
     BREAKDOWN_METRICS,
     CALL_METRIC,
+    TRANSACTION_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
+    TransactionInquiry,
     contributions,
     filter_combinations,
     local_day,
@@ -179,6 +181,10 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE remind_watch_ms IS NOT NULL;
     """
     + outbox.OUTBOX_SCHEMA,
+    # Transaction inquiries: each counted once in the rollup (bot/kpi.py).
+    """
+    CREATE TABLE transaction_inquiries (id TEXT PRIMARY KEY) WITHOUT ROWID;
+    """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -672,11 +678,17 @@ class SqliteStore(Store):
             (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, since, until),
         ):
             calls.setdefault(metric, {})[value] = n
+        inquiries = await self._fetch_all(
+            "SELECT value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
+            "AND metric = ? AND day >= ? AND day < ? GROUP BY value",
+            (ANY, ANY, TRANSACTION_METRIC, since, until),
+        )
         return KpiTotals(
             metrics=metrics,
             created_by_day=await self._by_day(slice_, "created", since, until),
             open_by_day=await self._by_day(slice_, "open", "", "9999"),
             calls=calls,
+            inquiries=dict(inquiries),
         )
 
     async def _by_day(
@@ -702,6 +714,22 @@ class SqliteStore(Store):
             if first is None:
                 return False
             db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
+            return True
+
+        return await self._write(transaction)
+
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        day = local_day(inquiry.at, self.zone)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            first = db.execute(
+                "INSERT INTO transaction_inquiries (id) VALUES (?) "
+                "ON CONFLICT (id) DO NOTHING RETURNING id",
+                (inquiry.id,),
+            ).fetchone()
+            if first is None:
+                return False
+            db.execute(UPSERT_ROLLUP, (ANY, ANY, TRANSACTION_METRIC, day, inquiry.value(), 1))
             return True
 
         return await self._write(transaction)

@@ -9,7 +9,6 @@ reopen, rate): there is no field through which status, team or assignee could be
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -31,7 +30,7 @@ from bot.complaints import (
 )
 from bot.digits import strip_number, to_ascii_digits
 from bot.phone import InvalidPhone, last_four
-from bot.ratelimit import Limit, RateLimiter
+from bot.ratelimit import RateLimiter, guess_limits
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.store.base import VersionConflict
@@ -49,14 +48,6 @@ router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=2000)]
 WIDGET_SCRIPT = "/webchat/widget.js"  # served by the web chat channel
-
-
-def track_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
-    return (
-        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
-        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
-    )
 
 
 def _secret(services: Services) -> str:
@@ -160,7 +151,7 @@ async def track(
     digits: Annotated[str, Form(max_length=10)],
 ) -> Response:
     """Reference + last four digits of the phone → the signed tracking page."""
-    per_ip, per_reference = track_limits(services)
+    per_ip, per_reference = guess_limits(services.settings)
     limiter = RateLimiter(services.store)
     address = client_address(request)
     try:
@@ -209,7 +200,7 @@ async def tracked(
     complaint = await _authorised(services, reference, t)
     if complaint is None:
         limiter = RateLimiter(services.store)
-        per_ip, _ = track_limits(services)
+        per_ip, _ = guess_limits(services.settings)
         await limiter.failed(per_ip, client_address(request))
         return render(
             request,
