@@ -65,7 +65,7 @@ async def test_the_excavation_proof_is_the_phone(services, dispatcher):
 
 async def test_a_number_of_no_type_is_asked_again_twice_then_given_up(services, dispatcher):
     action = ValidateTransactionForm(services)
-    slots = {"language": "en"}
+    slots: dict[str, object] = {"language": "en"}
     for attempts in (0, 1):
         slots["transaction_attempts"] = attempts
         tracker = make_tracker("12345", slots=slots, form=FORM, requested_slot="transaction_number")

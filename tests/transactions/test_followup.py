@@ -6,6 +6,7 @@ import pytest
 
 from bot.clock import utc_now
 from bot.kpi import KpiFilter
+from bot.services import Services
 from bot.transactions.followup import RECORD_KIND, PendingAnswer
 
 PHONE = "+966551234567"
@@ -26,11 +27,11 @@ def pending(number: str, proof: str, language="en", asked_ago=timedelta(0)) -> P
     )
 
 
-async def owed(services) -> list[PendingAnswer]:
+async def owed(services: Services) -> list[PendingAnswer]:
     return await services.store.list_records(RECORD_KIND, PendingAnswer)
 
 
-async def inquiries(services) -> dict[str, int]:
+async def inquiries(services: Services) -> dict[str, int]:
     today = utc_now().date()
     totals = await services.store.kpi_totals(
         KpiFilter(start=today - timedelta(days=1), end=today + timedelta(days=1))
