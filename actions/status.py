@@ -23,7 +23,7 @@ from actions.formatting import category_name, district_name, due, moment, short
 from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, MAIN_MENU_BUTTON, Button, Speaker
 from bot.complaint_record import Complaint
 from bot.complaints import ComplaintNotFound
-from bot.digits import only_digits
+from bot.digits import strip_number
 from bot.reference import InvalidReference, parse_reference
 from bot.store.base import ComplaintFilter
 from bot.types import OPEN_STATUSES, Language
@@ -56,7 +56,9 @@ def reference_candidate(tracker: TrackerLike) -> str | None:
     value = entity(tracker, "reference")
     if value:
         return value
-    return only_digits(free_text(tracker)) or None
+    text = free_text(tracker)
+    digits = "".join(char for char in strip_number(text) if char.isdigit())
+    return digits or None
 
 
 class ValidateStatusForm(BalaghAction):

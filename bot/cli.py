@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from pydantic import ValidationError
 from telegram.error import TelegramError
 
 from bot import locales
 from bot.auth import WeakPassword
-from bot.catalogue import CatalogueError, load_catalogue
+from bot.catalogue import Catalogue, CatalogueError, load_catalogue
 from bot.complaints import UnknownCode
 from bot.composition import start_services
 from bot.demo import seed_store, seed_supervisors
@@ -23,6 +24,7 @@ from bot.runner import run_all
 from bot.settings import get_settings
 from bot.staff_accounts import create_staff_user
 from bot.store.base import DuplicateUser
+from bot.transactions.registry import build_connectors
 from bot.types import Role
 from channels.telegram import set_webhook
 
@@ -157,16 +159,25 @@ def show_config() -> None:
 def check_catalogue(
     path: Annotated[Path | None, typer.Argument(help="Defaults to BALAGH_CATALOGUE_PATH.")] = None,
 ) -> None:
-    """Validate the catalogue and summarise it; exit 1 with the problem if it is wrong."""
+    """Validate the catalogue (its systems of record's settings too) and summarise it; exit 1
+    with the problem if it is wrong."""
+    source = path or get_settings().catalogue_path
     try:
-        catalogue = load_catalogue(path or get_settings().catalogue_path)
+        catalogue = load_catalogue(source)
+        asyncio.run(_check_connectors(catalogue, source))
     except CatalogueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(
         f"catalogue ok: {len(catalogue.categories)} categories, "
-        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
+        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams, "
+        f"{len(catalogue.transactions)} transaction types"
     )
+
+
+async def _check_connectors(catalogue: Catalogue, source: Path) -> None:
+    async with httpx.AsyncClient() as http:
+        build_connectors(catalogue, http, source)
 
 
 @locales_app.command("extract")
