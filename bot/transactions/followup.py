@@ -5,7 +5,8 @@ proof they gave, their verified phone, their language). Every worker pass asks t
 again, with the connector's own timeout rather than the conversation's short budget, and once
 it answers queues one SMS in the outbox (the stage, or that the number and proof do not
 match) and drops the record. A system still down after `transaction_followup_hours` gets an
-SMS saying so. The message's id derives from the record, so two workers, or a pass repeated
+SMS saying so (as does one whose number is held back by too many wrong proofs from others
+all that time). The message's id derives from the record, so two workers, or a pass repeated
 after a crash, queue it once.
 """
 
@@ -80,7 +81,7 @@ class FollowUps:
         if answer.transaction is not None:
             when = self.say_date(answer.transaction.changed_at, lang)
             body, outcome = answer.transaction.words(lang, "sms", when), "sms_answered"
-        elif answer.verdict in ("no_match", "limited"):
+        elif answer.verdict == "no_match":
             body = text("transaction.sms_no_match", lang, "sms", number=pending.number)
             outcome = "sms_no_match"
         elif now - pending.asked_at >= self.give_up_after:

@@ -88,3 +88,14 @@ async def test_the_worker_runs_the_follow_ups(services):
     await services.transaction_sms.promise(pending("41000017", "5678"))
     assert await services.worker.run_once() >= 1
     assert await services.store.get_message("transaction.conversation-1:41000017") is not None
+
+
+async def test_a_number_held_back_by_others_guesses_is_asked_again_later(services):
+    desk = services.transactions
+    permit = services.catalogue.transactions["building_permit"]
+    for n in range(services.settings.track_attempts_per_reference):
+        await desk.answer(permit, "41000017", "0000", f"+96650000000{n}", 2)
+    await services.transaction_sms.promise(pending("41000017", "5678"))
+    assert await services.transaction_sms.run_once() == 0  # no "wrong proof" SMS for the owner
+    [later] = await owed(services)
+    assert later.attempts == 1
