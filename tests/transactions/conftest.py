@@ -1,13 +1,11 @@
 """The transactions under test: the demonstration system of record served over real HTTP on a
-free port, the catalogue pointed at it, and the service's objects on a temporary store."""
+free port, and the service (tests/conftest.py) with its catalogue pointed at it."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.composition import start_services
-from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.transactions.demo_system import create_app
 from tests.servers import serve
@@ -45,12 +43,3 @@ def settings(tmp_path: Path, demo_system: str) -> Settings:
         transaction_answer_seconds=BUDGET_SECONDS,
         embedded_worker=False,
     )
-
-
-@pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    running = await start_services(settings)
-    try:
-        yield running
-    finally:
-        await running.stop()
