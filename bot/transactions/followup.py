@@ -21,7 +21,7 @@ from bot.clock import utc_now
 from bot.kpi import InquiryOutcome, TransactionInquiry
 from bot.notifications.message import OutboxMessage
 from bot.store.base import Store
-from bot.transactions.desk import TransactionDesk
+from bot.transactions.desk import Answer, TransactionDesk
 from bot.types import Language
 from bot.words import text
 
@@ -62,20 +62,32 @@ class FollowUps:
         await self.store.put_record(RECORD_KIND, pending.id, pending)
 
     async def run_once(self) -> int:
-        """Ask again for every pending answer that is due; returns how many were sent."""
+        """Ask again for every pending answer that is due; returns how many were sent.
+
+        A system that fails once in a pass is not asked again in that pass: its other pending
+        answers wait for the next try, so a system that is down costs one timeout, not one
+        per resident (the worker's SLA timers run in the same pass)."""
         now = utc_now()
         sent = 0
+        down: set[str] = set()
         for pending in await self.store.list_records(RECORD_KIND, PendingAnswer):
             if pending.next_try_at <= now:
-                sent += await self._try(pending, now)
+                sent += await self._try(pending, now, down)
         return sent
 
-    async def _try(self, pending: PendingAnswer, now: datetime) -> int:
+    async def _try(self, pending: PendingAnswer, now: datetime, down: set[str]) -> int:
         kind = self.desk.catalogue.transactions.get(pending.kind)
         if kind is None:  # the type left the catalogue: nothing can be answered
             await self.store.delete_record(RECORD_KIND, pending.id)
             return 0
-        answer = await self.desk.answer(kind, pending.number, pending.proof, pending.phone, None)
+        if kind.system in down:
+            answer = Answer("unavailable")
+        else:
+            answer = await self.desk.answer(
+                kind, pending.number, pending.proof, pending.phone, None
+            )
+        if answer.verdict == "unavailable":
+            down.add(kind.system)
         lang = pending.language
         outcome: InquiryOutcome
         if answer.transaction is not None:
