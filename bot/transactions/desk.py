@@ -3,11 +3,14 @@
 A number says its type (each type's numbers follow a pattern of catalogue.yml). Nothing about
 a transaction is told before the resident proves it is theirs: the last four digits of the
 field the type names (the national id, the phone on file). A wrong proof and an unknown number
-get the same answer and count against the same limits as the portal's tracking form, per asker
-and per number, so guessing is no faster here than there.
+get the same answer and count against the same limits as a report's tracking digits, per
+asker and per number: each try is reserved in the store before the system is asked (guesses
+sent at once get no more than the allowance), and given back when the proof is right or the
+system could not answer, so guessing is no faster here than on the portal.
 """
 
 import asyncio
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +71,10 @@ class Answer:
     transaction: Transaction | None = None  # when answered
 
 
+def _same(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
 def proof_digits(text: str) -> str | None:
     """The four digits a resident gave as proof (any digits they type or say), or None."""
     digits = strip_number(text)
@@ -99,22 +106,23 @@ class TransactionDesk:
         """The transaction if `proof` is right, within `budget` seconds (None: the connector's
         own timeout); `asker` is who is guessing (a phone, a conversation)."""
         per_asker, per_number = self.limits
-        checks = [(per_asker, f"transaction:{asker}"), (per_number, f"transaction:{number}")]
-        for limit, key in checks:
-            if await self.limiter.blocked(limit, key):
-                return Answer("limited")
+        tries = await self.limiter.reserve_all(
+            (per_asker, f"transaction:{asker}"), (per_number, f"transaction:{number}")
+        )
+        if not all(attempt.allowed for attempt in tries):
+            return Answer("limited")
         try:
             found = await asyncio.wait_for(self._fetch(kind, number), budget)
         except TransactionNotFound:
-            found = None
+            return Answer("no_match")  # the try stays counted
         except (TimeoutError, SystemUnavailable, MalformedAnswer) as problem:
             log.warning("system %s did not answer for %s: %r", kind.system, kind.code, problem)
-            return Answer("unavailable")
-        if found is None or found[1][-PROOF_DIGITS:] != proof:
-            for limit, key in checks:
-                await self.limiter.failed(limit, key)
+            found = None
+        if found is not None and not _same(found[1][-PROOF_DIGITS:], proof):
             return Answer("no_match")
-        return Answer("answered", found[0])
+        for attempt in tries:  # a right proof, or no answer to check it against: no guess
+            await self.limiter.refund(attempt)
+        return Answer("unavailable") if found is None else Answer("answered", found[0])
 
     async def _fetch(self, kind: TransactionType, number: str) -> tuple[Transaction, str]:
         """The transaction and the digits of its proof field."""

@@ -23,5 +23,9 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)
+    app.add_middleware(
+        SecurityHeaders,
+        tile_url=settings.map_tile_url,
+        hsts=settings.environment == "production",
+    )
     install_web_handlers(app, error_page)

@@ -17,6 +17,7 @@ import pytest
 from tests.channels.chat.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    PUBLIC,
     SMS_NUMBER,
     WHATSAPP_NUMBER,
     FakeTwilio,
@@ -30,7 +31,6 @@ from tests.transactions.conftest import catalogue_pointing_at
 pytestmark = pytest.mark.skipif(
     missing_prerequisite() is not None, reason=str(missing_prerequisite())
 )
-PUBLIC = "https://balagh.example"
 WHATSAPP_PATH = "/channels/twilio/messaging"
 SLOW_SECONDS = 2.5  # the demo's slow transaction: past the 1 s budget, within the 8 s timeout
 STAGE = {"ar": "قيد المراجعة الهندسية", "en": "under engineering review"}

@@ -14,7 +14,7 @@ from bot.transactions.connector import MalformedAnswer, SystemUnavailable, Trans
 from bot.transactions.demo_system import create_app
 from bot.transactions.http_json import build
 from bot.transactions.registry import build_connectors
-from tests.servers import free_port, serve
+from tests.servers import bound_socket, local_url, serve
 from tests.transactions.conftest import catalogue_pointing_at
 
 FIELDS = {
@@ -60,10 +60,11 @@ async def test_a_slow_system_is_unavailable_after_the_timeout():
 
 
 async def test_a_system_nobody_answers_for_is_unavailable():
-    async with httpx.AsyncClient() as http:
-        connector = build(config(f"http://127.0.0.1:{free_port()}"), http)
-        with pytest.raises(SystemUnavailable):
-            await connector.fetch("41000017")
+    with bound_socket() as sock:  # bound, never listening: the connection is refused
+        async with httpx.AsyncClient() as http:
+            connector = build(config(local_url(sock)), http)
+            with pytest.raises(SystemUnavailable):
+                await connector.fetch("41000017")
 
 
 async def test_the_number_cannot_change_the_path(demo_system):

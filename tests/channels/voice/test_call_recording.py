@@ -29,7 +29,7 @@ async def test_a_recorded_call_tells_the_caller_and_its_recording_joins_the_comp
     call = phone()
     start = await call.dial()
     callback = start.attribute("Recording", "recordingStatusCallback")
-    assert callback == "https://balagh.example/channels/twilio/voice/recording?kind=call_recording"
+    assert callback == "https://localhost/channels/twilio/voice/recording?kind=call_recording"
     assert start.said[2:4] == [
         "لضمان جودة الخدمة، يتم تسجيل هذه المكالمة.",
         "This call is recorded to ensure the quality of our service.",
