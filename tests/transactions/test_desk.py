@@ -1,5 +1,6 @@
 """An inquiry: the number's type, the proof, the limits shared with the portal, the budget."""
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -109,3 +110,15 @@ async def test_slow_failing_or_malformed_is_unavailable_and_costs_no_guess(servi
 async def test_the_slow_one_answers_without_a_budget(services):
     answer = await services.transactions.answer(kind(services), "41000090", "9012", ASKER, None)
     assert answer.transaction.stage == "received"
+
+
+async def test_guesses_sent_at_once_get_no_more_than_the_allowance(services):
+    desk = services.transactions
+    allowed = services.settings.track_attempts_per_reference
+    guesses = [
+        desk.answer(kind(services), "41000017", f"{n:04d}", f"+9665500001{n:02d}", 2)
+        for n in range(allowed * 2)
+    ]
+    verdicts = [answer.verdict for answer in await asyncio.gather(*guesses)]
+    assert verdicts.count("no_match") == allowed
+    assert verdicts.count("limited") == allowed
