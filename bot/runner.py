@@ -85,10 +85,12 @@ async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
     )
 
 
-def demo_system_port(settings: Settings) -> int | None:
+def demo_system_port(settings: Settings, with_dialogue: bool) -> int | None:
     """Where the demonstration system of record must listen: the port of the catalogue's
-    `demo_records` system when it is on this machine, in local use only (else None)."""
-    if settings.environment != "local":
+    `demo_records` system when it is on this machine, for the whole contact center in local
+    use only (else None). A replica (`--no-dialogue`, as containers, benchmarks and tests run
+    the service, several at once) starts none: they would all claim the one port."""
+    if settings.environment != "local" or not with_dialogue:
         return None
     system = load_catalogue(settings.catalogue_path).transaction_systems.get(DEMO_SYSTEM)
     url = urlsplit(str(system.config.get("url", ""))) if system else None
@@ -149,7 +151,7 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
     configure_logging(settings.log_level, settings)
     await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
     rasa = await _start_rasa(settings) if with_dialogue else None
-    demo_port = await asyncio.to_thread(demo_system_port, settings)
+    demo_port = await asyncio.to_thread(demo_system_port, settings, with_dialogue)
     demo = await _start_demo_system(demo_port) if demo_port else None
     server = uvicorn.Server(
         uvicorn.Config(
