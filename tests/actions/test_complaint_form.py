@@ -257,7 +257,7 @@ async def test_phone_confirmed_declined_typed_and_invalid(services, dispatcher):
 
 async def test_a_typed_number_outside_the_served_countries_is_asked_again(services, dispatcher):
     action = validate(services)
-    base = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة"}
+    base = {"category": "roads", "district": "al_kut", "nearby": "new", "description": "حفرة كبيرة"}
     foreign = make_tracker(
         "my number +44 7911 123456", slots=base, form=FORM, requested_slot="phone"
     )
