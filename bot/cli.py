@@ -15,6 +15,7 @@ import typer
 from bot.types import Role
 
 if TYPE_CHECKING:
+    from bot.catalogue import Catalogue
     from bot.services import Services
     from bot.settings import Settings, UnsafeSettings
 
@@ -393,18 +394,31 @@ def show_config() -> None:
 def check_catalogue(
     path: Annotated[Path | None, typer.Argument(help="Defaults to BALAGH_CATALOGUE_PATH.")] = None,
 ) -> None:
-    """Validate the catalogue and summarise it; exit 1 with the problem if it is wrong."""
+    """Validate the catalogue (its systems of record's settings too) and summarise it; exit 1
+    with the problem if it is wrong."""
     from bot.catalogue import CatalogueError, load_catalogue
     from bot.settings import get_settings
 
+    source = path or get_settings().catalogue_path
     try:
-        catalogue = load_catalogue(path or get_settings().catalogue_path)
+        catalogue = load_catalogue(source)
+        asyncio.run(_check_connectors(catalogue, source))
     except CatalogueError as exc:
         raise _fail(str(exc)) from None
     typer.echo(
         f"catalogue ok: {len(catalogue.categories)} categories, "
-        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
+        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams, "
+        f"{len(catalogue.transactions)} transaction types"
     )
+
+
+async def _check_connectors(catalogue: "Catalogue", source: Path) -> None:
+    import httpx
+
+    from bot.transactions.registry import build_connectors
+
+    async with httpx.AsyncClient() as http:
+        build_connectors(catalogue, http, source)
 
 
 @locales_app.command("extract")

@@ -11,11 +11,12 @@ channels (their directory, the phone line's recordings and voicemails) is handed
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import httpx
 
+from actions.formatting import moment
 from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import load_catalogue
@@ -28,6 +29,10 @@ from bot.retention import delete_old_recordings
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import create_store
+from bot.transactions.desk import TransactionDesk
+from bot.transactions.followup import FollowUps
+from bot.transactions.registry import build_connectors
+from bot.types import Language
 from bot.upload_claims import delete_unclaimed
 from bot.words import check_all
 from bot.worker import Worker
@@ -62,6 +67,15 @@ async def start_services(
     recordings = Recordings(store, attachments, http, settings)
     dispatcher = build_dispatcher(platforms)
     unclaimed_upload_lifetime = timedelta(hours=settings.unclaimed_upload_hours)
+    connectors = build_connectors(catalogue, http, settings.catalogue_path)
+    desk = TransactionDesk(catalogue, connectors, store, settings)
+
+    def say_date(value: datetime, language: Language) -> str:
+        return moment(value, language, catalogue.municipality.timezone)
+
+    transaction_sms = FollowUps(
+        store, desk, timedelta(hours=settings.transaction_followup_hours), say_date
+    )
     return Services(
         settings=settings,
         store=store,
@@ -83,6 +97,7 @@ async def start_services(
                     complaints, attachments, settings.recording_retention_days, utc_now()
                 ),
                 lambda: delete_unclaimed(store, attachments, utc_now() - unclaimed_upload_lifetime),
+                transaction_sms.run_once,
             ),
         ),
         http=http,
@@ -90,6 +105,8 @@ async def start_services(
         attachments=attachments,
         platforms=platforms,
         dispatcher=dispatcher,
+        transactions=desk,
+        transaction_sms=transaction_sms,
     )
 
 

@@ -75,3 +75,8 @@ def spoken_numbers(text: str, length: int) -> list[tuple[int, int, str]]:
             found.append((run[0][0], run[-1][1], said))
         run = []
     return found
+
+
+def only_digits(text: str) -> str:
+    """Every digit in what someone typed or said, as Latin digits, in order ("" for none)."""
+    return "".join(char for char in strip_number(text) if char in "0123456789")

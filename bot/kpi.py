@@ -36,6 +36,7 @@ CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
 CONVERSATION_METRIC = "conversation"  # what conversations (calls and chats) asked for
 CONVERSATION_KINDS: frozenset[CallEventKind] = frozenset({"out_of_scope"})
+TRANSACTION_METRIC = "transaction"
 SUBSCRIPTION_METRIC = "subscribed"
 # Every metric of `contributions` except the per-day ones ("created", "open").
 BREAKDOWN_METRICS = (
@@ -159,6 +160,31 @@ class CallEvent(BaseModel):
         return CALL_METRIC, self.kind
 
 
+# How a transaction inquiry ended in the conversation, then how its SMS follow-up ended.
+InquiryOutcome = Literal[
+    "answered", "no_match", "limited", "unavailable", "sms_answered", "sms_no_match", "sms_gave_up"
+]
+FOLLOW_UP_OUTCOMES: tuple[InquiryOutcome, ...] = ("sms_answered", "sms_no_match", "sms_gave_up")
+PHONE_CHANNEL = "voice"
+
+
+class TransactionInquiry(BaseModel):
+    """One outcome of a resident's question about a transaction (bot/transactions): an
+    inquiry counts once with its conversation's outcome, and once more if an SMS finished it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=120)]
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    outcome: InquiryOutcome
+    channel: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+    at: datetime
+
+    def value(self) -> str:
+        """Its key in the sums: `kind:outcome:channel`."""
+        return f"{self.kind}:{self.outcome}:{self.channel}"
+
+
 RangeProblem = Literal["not_a_date", "reversed", "too_long", "too_early", "future"]
 
 
@@ -222,6 +248,7 @@ class KpiTotals:
     created_by_day: dict[str, int]
     open_by_day: dict[str, int]
     calls: dict[str, dict[str, int]]
+    inquiries: dict[str, int]  # TransactionInquiry.value() -> how many
 
 
 class Durations(BaseModel):
@@ -260,6 +287,35 @@ class CallFigures(BaseModel):
     busy: int
 
 
+class TransactionFigures(BaseModel):
+    """Transaction inquiries in the range: by type and by how they ended (the SMS follow-ups'
+    outcomes on top), and those the 940 line answered without an employee."""
+
+    inquiries: int
+    by_type: dict[str, int]
+    by_outcome: dict[str, int]
+    answered_by_phone: int
+
+
+def transaction_figures(inquiries: dict[str, int]) -> TransactionFigures:
+    by_type: dict[str, int] = {}
+    by_outcome: dict[str, int] = {}
+    answered_by_phone = 0
+    for value, count in inquiries.items():
+        kind, outcome, channel = value.split(":", 2)
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+        if outcome not in FOLLOW_UP_OUTCOMES:
+            by_type[kind] = by_type.get(kind, 0) + count
+        if outcome == "answered" and channel == PHONE_CHANNEL:
+            answered_by_phone += count
+    return TransactionFigures(
+        inquiries=sum(by_type.values()),
+        by_type=_sorted_counts(by_type),
+        by_outcome=_sorted_counts(by_outcome),
+        answered_by_phone=answered_by_phone,
+    )
+
+
 class KpiReport(BaseModel):
     start: date
     end: date
@@ -283,6 +339,7 @@ class KpiReport(BaseModel):
     satisfaction: Satisfaction
     calls: CallFigures
     out_of_scope: int  # questions outside the municipality's work, on every channel
+    transactions: TransactionFigures
 
 
 def _percentile(histogram: dict[str, int], fraction: float) -> float | None:
@@ -394,4 +451,5 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             busy=calls.get("busy", 0),
         ),
         out_of_scope=conversations.get("out_of_scope", 0),
+        transactions=transaction_figures(totals.inquiries),
     )

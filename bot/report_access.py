@@ -11,12 +11,11 @@ wrong one counts against the address.
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.complaint_record import Complaint
 from bot.digits import strip_number
 from bot.phone import last_four
-from bot.ratelimit import Limit, RateLimiter
+from bot.ratelimit import RateLimiter, guess_limits
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.tracking_link import token_is_valid
@@ -29,20 +28,12 @@ class LookupsLimited(Exception):
     retry_after: int
 
 
-def track_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
-    return (
-        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
-        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
-    )
-
-
 async def open_report(
     services: Services, reference: str, address: str, *, token: str = "", digits: str = ""
 ) -> Complaint | None:
     """The report if `token` or `digits` proves it, else None (a failure counted);
     LookupsLimited once the digits have been tried too often."""
-    per_ip, per_reference = track_limits(services)
+    per_ip, per_reference = guess_limits(services.settings)
     limiter = RateLimiter(services.store)
     try:
         canonical = parse_reference(reference)

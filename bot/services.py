@@ -15,6 +15,8 @@ from bot.notifications.dispatcher import Dispatcher
 from bot.platforms import Platforms
 from bot.settings import Settings
 from bot.store.base import Store
+from bot.transactions.desk import TransactionDesk
+from bot.transactions.followup import FollowUps
 from bot.worker import Worker
 
 
@@ -32,6 +34,8 @@ class Services:
     attachments: AttachmentStorage
     platforms: Platforms  # the Twilio and Telegram clients, shared by providers and channels
     dispatcher: Dispatcher  # delivers the notification outbox (run by the worker)
+    transactions: TransactionDesk  # answers residents' questions about their transactions
+    transaction_sms: FollowUps  # the answers owed by SMS (sent by the worker)
 
     async def stop(self) -> None:
         await self.platforms.close()

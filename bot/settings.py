@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     login_attempts_per_ip: Annotated[int, Field(ge=1)] = 30
     track_attempts_per_ip: Annotated[int, Field(ge=1)] = 30
     track_attempts_per_reference: Annotated[int, Field(ge=1)] = 5
+    # Transactions (bot/transactions): how long a conversation waits for a system of record
+    # before offering an SMS with the answer, and how long that SMS is tried for.
+    transaction_answer_seconds: Annotated[float, Field(gt=0, le=3)] = 2.0
+    transaction_followup_hours: Annotated[float, Field(gt=0)] = 24
     # Notifications: a channel without a configured account goes to the local outbox.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -27,6 +27,7 @@ def test_percentiles_use_the_nearest_rank() -> None:
         created_by_day={"2025-03-01": 10},
         open_by_day={"2025-03-01": 1, "2025-02-20": 2, "2024-01-01": 3, "2025-03-02": 1},
         calls={},
+        inquiries={},
     )
     report = build_report(filters, totals, today=date(2025, 3, 1))
     assert report.resolution.median_hours == pytest.approx(1, rel=0.03)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.arabic import normalise, readings
 from bot.clock import to_ms
 from bot.complaint_record import Complaint
-from bot.kpi import CallEvent, KpiFilter, KpiTotals
+from bot.kpi import CallEvent, KpiFilter, KpiTotals, TransactionInquiry
 from bot.notifications.message import (
     Attempt,
     DeliveryState,
@@ -45,6 +45,7 @@ RecordKind = Literal[
     "voicemail",
     "unclaimed_upload",
     "retention",
+    "transaction_followup",
 ]
 Record = TypeVar("Record", bound=BaseModel)
 _WORD = re.compile(r"\w+")
@@ -370,6 +371,10 @@ class Store(ABC):
     @abstractmethod
     async def record_call_event(self, event: CallEvent) -> bool:
         """Count one call event; a repeat of the same call and kind is ignored (False)."""
+
+    @abstractmethod
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        """Count one transaction inquiry's outcome; the same id again is ignored (False)."""
 
     @abstractmethod
     async def hit_counter(

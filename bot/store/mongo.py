@@ -25,6 +25,7 @@ from bot.kpi import (
     CallEvent,
     KpiFilter,
     KpiTotals,
+    TransactionInquiry,
     contributions,
     local_day,
 )
@@ -148,6 +149,7 @@ class MongoStore(Store):
         self._users: AsyncCollection[Document] = db["staff_users"]
         self._sessions: AsyncCollection[Document] = db["staff_sessions"]
         self._calls: AsyncCollection[Document] = db["call_events"]
+        self._inquiries: AsyncCollection[Document] = db["transaction_inquiries"]
         self._counters_by_window: AsyncCollection[Document] = db["rate_counters"]
         self._records: AsyncCollection[Document] = db["records"]
         self._inbound: AsyncCollection[Document] = db["inbound_claims"]
@@ -182,6 +184,7 @@ class MongoStore(Store):
         await complaints.create_index([("kpi_day", ASCENDING), ("category", ASCENDING)])
         await complaints.create_index([("district", ASCENDING), ("kpi_day", ASCENDING)])
         await self._calls.create_index("day")
+        await self._inquiries.create_index("day")
         await self._counters_by_window.create_index("expires_at", expireAfterSeconds=0)
         await self._records.create_index([("kind", ASCENDING), ("key", ASCENDING)])
         await self._slots.create_index([("pool", ASCENDING), ("expires_at", ASCENDING)])
@@ -478,6 +481,17 @@ class MongoStore(Store):
             created_by_day={row["_id"]: row["n"] for row in created["days"]},
             open_by_day={row["_id"]: row["n"] for row in open_days},
             calls=_counts(calls),
+            inquiries={
+                row["_id"]: row["n"]
+                for row in await (
+                    await self._inquiries.aggregate(
+                        [
+                            {"$match": {"day": in_range}},
+                            {"$group": {"_id": "$value", "n": {"$sum": 1}}},
+                        ]
+                    )
+                ).to_list()
+            },
         )
 
     async def record_call_event(self, event: CallEvent) -> bool:
@@ -498,6 +512,19 @@ class MongoStore(Store):
     async def _insert_call(self, key: str, day: str, metric: str, value: str) -> bool:
         try:
             await self._calls.insert_one({"_id": key, "day": day, "metric": metric, "value": value})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        try:
+            await self._inquiries.insert_one(
+                {
+                    "_id": _scalar(inquiry.id),
+                    "day": local_day(inquiry.at, self.zone),
+                    "value": inquiry.value(),
+                }
+            )
         except DuplicateKeyError:
             return False
         return True

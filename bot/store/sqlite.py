@@ -39,9 +39,11 @@ from bot.kpi import (
     CALL_METRIC,
     CONVERSATION_KINDS,
     CONVERSATION_METRIC,
+    TRANSACTION_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
+    TransactionInquiry,
     contributions,
     filter_combinations,
     local_day,
@@ -210,6 +212,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (pool, holder)
     ) WITHOUT ROWID;
     CREATE INDEX slots_expiry ON slots (pool, expires_ms);
+    """,
+    # Transaction inquiries: each counted once in the rollup (bot/kpi.py).
+    """
+    CREATE TABLE transaction_inquiries (id TEXT PRIMARY KEY) WITHOUT ROWID;
     """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
@@ -796,11 +802,17 @@ class SqliteStore(Store):
             (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, CONVERSATION_METRIC, since, until),
         ):
             calls.setdefault(metric, {})[value] = n
+        inquiries = await self._fetch_all(
+            "SELECT value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
+            "AND metric = ? AND day >= ? AND day < ? GROUP BY value",
+            (ANY, ANY, TRANSACTION_METRIC, since, until),
+        )
         return KpiTotals(
             metrics=metrics,
             created_by_day=await self._by_day(slice_, "created", since, until),
             open_by_day=await self._by_day(slice_, "open", "", "9999"),
             calls=calls,
+            inquiries=dict(inquiries),
         )
 
     async def _by_day(
@@ -840,6 +852,22 @@ class SqliteStore(Store):
             if not started:  # its start was never seen: count it, so outcomes ≤ calls
                 count(db, "started", event_day, CALL_METRIC, "started")
             return count(db, event.kind, (started or [None])[0] or event_day, metric, value)
+
+        return await self._write(transaction)
+
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        day = local_day(inquiry.at, self.zone)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            first = db.execute(
+                "INSERT INTO transaction_inquiries (id) VALUES (?) "
+                "ON CONFLICT (id) DO NOTHING RETURNING id",
+                (inquiry.id,),
+            ).fetchone()
+            if first is None:
+                return False
+            db.execute(UPSERT_ROLLUP, (ANY, ANY, TRANSACTION_METRIC, day, inquiry.value(), 1))
+            return True
 
         return await self._write(transaction)
 

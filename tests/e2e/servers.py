@@ -134,6 +134,21 @@ def start_service(
     )
 
 
+def start_demo_system(workdir: Path, slow_seconds: float) -> Server:
+    """The demonstration system of record, as `balagh run` starts it, on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "bot.transactions.demo_system", "--port", str(port)]
+    return _start(
+        "demo-system",
+        [*command, "--slow-seconds", str(slow_seconds)],
+        {"PYTHONPATH": str(ROOT)},
+        f"http://127.0.0.1:{port}",
+        "/health",
+        workdir,
+        SERVICE_START_SECONDS,
+    )
+
+
 def start_rasa(
     workdir: Path,
     service_port: int | None,

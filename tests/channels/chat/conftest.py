@@ -139,6 +139,16 @@ class FakeTwilio:
     def bodies(self) -> list[str]:
         return [form["Body"] for form in self.sent]
 
+    def app(self) -> Starlette:
+        base = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
+        return Starlette(
+            routes=[
+                Route(f"{base}/Messages.json", self.create_message, methods=["POST"]),
+                Route(f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}", self.media_file),
+                Route("/cdn/{media_sid}", self.cdn),
+            ]
+        )
+
 
 @dataclass
 class FakeTelegram:
@@ -230,15 +240,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
 @pytest.fixture
 async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     fake = FakeTwilio()
-    base = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
-    app = Starlette(
-        routes=[
-            Route(f"{base}/Messages.json", fake.create_message, methods=["POST"]),
-            Route(f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}", fake.media_file),
-            Route("/cdn/{media_sid}", fake.cdn),
-        ]
-    )
-    async with serve(app) as url:
+    async with serve(fake.app()) as url:
         fake.url = url
         yield fake
 
