@@ -1,0 +1,122 @@
+"""Live conversations between residents and employees (the back office's inbox).
+
+A conversation is one resident on one chat channel (`whatsapp:+9665…`, `telegram:12345`,
+`webchat:<session>`), kept for as long as they write. It has two parts with two writers:
+
+- `Contact`, refreshed by the chat path with every message: how to reach the resident on
+  their channel (`reach`, whatever the channel's `send` needs), their language, phone, and
+  when they last wrote (WhatsApp's 24-hour rule, the inbox's waiting times);
+- `Desk`, written by hand-offs and staff: whether the bot or an employee has it. Each desk
+  write names the version it read and fails when someone else wrote first, so two employees
+  taking one conversation at once cannot both get it.
+
+Its transcript (`TranscriptEntry`, append-only) keeps what the resident, the bot and the
+employees said, with the buttons as shown, photos, voice notes and locations.
+"""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.complaint_record import Attachment, Location
+from bot.types import Channel, Language
+
+ConversationState = Literal["bot", "queued", "assigned", "closed"]
+OPEN_STATES: Final[tuple[ConversationState, ...]] = ("queued", "assigned")
+Author = Literal["resident", "bot", "agent", "system"]
+# Delivery as the platform reports it for an employee's message (WhatsApp through Twilio).
+Delivery = Literal["queued", "sent", "delivered", "read", "undelivered", "failed"]
+# A later report never moves a message back (Twilio's callbacks may arrive out of order).
+DELIVERY_ORDER: Final[tuple[Delivery, ...]] = (
+    "queued",
+    "sent",
+    "delivered",
+    "read",
+    "undelivered",
+    "failed",
+)
+TRANSCRIPT_SHOWN: Final = 500  # the newest entries an employee reads at once
+RATINGS: Final = range(1, 6)
+
+
+class Contact(BaseModel):
+    """The resident as their channel knows them; the chat path writes it with each message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: Annotated[str, Field(max_length=200)]  # the dialogue's sender id: `channel:user`
+    channel: Channel
+    user: Annotated[str, Field(max_length=200)]
+    language: Language = "ar"
+    phone: str | None = None
+    reach: Any = None  # what the channel's `send` needs to write to them unprompted
+    last_resident_at: datetime
+
+
+class Desk(BaseModel):
+    """Who has the conversation and how it went; written by hand-offs and staff."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    state: ConversationState = "bot"
+    assignee: str | None = None
+    reason: str | None = None  # why the dialogue handed it over (bot.handoffs.REASONS)
+    summary: dict[str, Any] = {}  # what the dialogue had gathered: category, district…
+    queued_at: datetime | None = None
+    assigned_at: datetime | None = None
+    first_response_at: datetime | None = None
+    closed_at: datetime | None = None
+    complaints: list[str] = []  # references created from it or linked to it
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    rating_asked: bool = False
+
+
+class Conversation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str  # opaque, for the back office's addresses (the key holds a phone)
+    contact: Contact
+    desk: Desk = Desk()
+    version: int = 1  # of the desk
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def waiting_since(self) -> datetime | None:
+        """Since when the resident waits for an employee's first word."""
+        desk = self.desk
+        if desk.state == "queued":
+            return desk.queued_at
+        if desk.state == "assigned" and desk.first_response_at is None:
+            return desk.queued_at or desk.assigned_at
+        return None
+
+
+class TranscriptEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    at: datetime
+    author: Author
+    text: Annotated[str, Field(max_length=5000)] = ""
+    buttons: tuple[str, ...] = ()  # the titles shown under a bot message
+    media: tuple[Attachment, ...] = ()
+    location: Location | None = None
+    agent: str | None = None  # the employee who wrote it
+    provider_id: str | None = None  # the platform's id of a sent message (delivery reports)
+    delivery: Delivery | None = None
+
+
+def expected_wait(waited: list[timedelta], position: int) -> timedelta:
+    """About how long the resident at `position` in the queue waits: the median wait of the
+    latest taken conversations for each one ahead, two minutes each with no history."""
+    ordered = sorted(waited)
+    typical = ordered[len(ordered) // 2] if ordered else timedelta(minutes=2)
+    return max(typical, timedelta(minutes=1)) * max(position, 1)
+
+
+def deliveries_before(delivery: Delivery) -> tuple[Delivery, ...]:
+    """The states a message may move from to `delivery`: "read" never becomes "sent"."""
+    if delivery in ("undelivered", "failed"):
+        return ("queued", "sent")
+    return DELIVERY_ORDER[: DELIVERY_ORDER.index(delivery)]
