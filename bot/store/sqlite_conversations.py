@@ -120,7 +120,7 @@ def note_delivery(db: sqlite3.Connection, provider_id: str, delivery: Delivery) 
 
 
 async def find(read: aiosqlite.Connection, column: str, value: str) -> Conversation | None:
-    async with read.execute(f"{SELECT} WHERE {column} = ?", (value,)) as cursor:  # noqa: S608
+    async with read.execute(f"{SELECT} WHERE {column} = ?", (value,)) as cursor:
         row = await cursor.fetchone()
     return conversation(row) if row else None
 
@@ -129,7 +129,7 @@ async def listing(
     read: aiosqlite.Connection, states: Sequence[ConversationState], limit: int
 ) -> list[Conversation]:
     marks = ", ".join("?" * len(states))
-    sql = f"{SELECT} WHERE state IN ({marks}) ORDER BY updated_ms DESC LIMIT ?"  # noqa: S608
+    sql = f"{SELECT} WHERE state IN ({marks}) ORDER BY updated_ms DESC LIMIT ?"
     async with read.execute(sql, (*states, limit)) as cursor:
         rows = await cursor.fetchall()
     return [conversation(row) for row in rows]

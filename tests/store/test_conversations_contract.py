@@ -34,13 +34,15 @@ def said(
 
 async def test_a_conversation_starts_once_and_its_contact_follows_the_resident(store: Store):
     first = await store.record_conversation(started(), [said("مرحبا")])
-    assert first.desk.state == "bot" and first.version == 1
+    assert first.desk.state == "bot"
+    assert first.version == 1
     later = started(at=T0 + MINUTE, language="en", reach=["whatsapp:+966501234567", "whatsapp:+1"])
     again = await store.record_conversation(later, [said("hello", at=T0 + MINUTE)])
     assert again.id == first.id  # the same resident on the same channel: one conversation
     assert again.contact.language == "en"
     assert again.contact.reach == ["whatsapp:+966501234567", "whatsapp:+1"]
-    assert again.created_at == T0 and again.updated_at == T0 + MINUTE
+    assert again.created_at == T0
+    assert again.updated_at == T0 + MINUTE
     assert await store.find_conversation("whatsapp:+966501234567") == again
     assert await store.get_conversation(first.id) == again
     assert await store.find_conversation("telegram:1") is None
@@ -51,7 +53,9 @@ async def test_the_desk_is_written_once_per_version_and_the_contact_leaves_it_al
     conversation = await store.record_conversation(started(), [])
     queued = Desk(state="queued", queued_at=T0, reason="requested", summary={"category": "roads"})
     waiting = await store.update_desk(conversation.id, queued, 1, T0)
-    assert waiting is not None and waiting.version == 2 and waiting.desk == queued
+    assert waiting is not None
+    assert waiting.version == 2
+    assert waiting.desk == queued
 
     takes = [
         store.update_desk(conversation.id, Desk(state="assigned", assignee=name), 2, T0 + MINUTE)
@@ -62,7 +66,8 @@ async def test_the_desk_is_written_once_per_version_and_the_contact_leaves_it_al
     assert len(winners) == 1  # two employees at once: exactly one has it
 
     refreshed = await store.record_conversation(started(at=T0 + 2 * MINUTE), [])
-    assert refreshed.desk == winners[0].desk and refreshed.version == 3
+    assert refreshed.desk == winners[0].desk
+    assert refreshed.version == 3
     assert await store.update_desk(conversation.id, Desk(), 2, T0) is None
 
 
@@ -98,7 +103,8 @@ async def test_the_transcript_keeps_every_entry_in_order_with_its_media(store: S
         ("bot", "وش نوع المشكلة؟"),
         ("agent", "أهلاً، معك أمل"),
     ]
-    assert entries[0].media == (photo,) and entries[0].location == pin
+    assert entries[0].media == (photo,)
+    assert entries[0].location == pin
     assert entries[1].buttons == ("حفرة أو طريق", "إنارة")
     assert entries[2].agent == "amal"
     assert [e.text for e in await store.transcript(conversation.id, 2)] == [
