@@ -98,7 +98,7 @@ class TranscriptEntry(BaseModel):
 
     at: datetime
     author: Author
-    text: Annotated[str, Field(max_length=5000)] = ""
+    text: str = ""
     buttons: tuple[str, ...] = ()  # the titles shown under a bot message
     media: tuple[Attachment, ...] = ()
     location: Location | None = None
@@ -120,3 +120,8 @@ def deliveries_before(delivery: Delivery) -> tuple[Delivery, ...]:
     if delivery in ("undelivered", "failed"):
         return ("queued", "sent")
     return DELIVERY_ORDER[: DELIVERY_ORDER.index(delivery)]
+
+
+def as_delivery(state: str | None) -> Delivery | None:
+    """A platform's state, when it is one the transcript shows."""
+    return next((delivery for delivery in DELIVERY_ORDER if delivery == state), None)

@@ -218,6 +218,10 @@ class TelegramChannel(WebhookChannel):
             "sources": {"update_id": str(update.update_id), CHAT_SOURCE: str(chat_id)},
         }
 
+    def reach(self, inbound: Inbound) -> Any:
+        """The chat id (the user) is enough; a tap's query id answers only that tap."""
+        return None
+
     async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
         """A tap is answered first (with the notice when it was an old menu's); then the
         notices and the dialogue's messages, each text within the limit, the keyboard on the

@@ -13,6 +13,10 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 - `customData` (rasa-webchat's name; Rasa's default `metadata` is read too) may carry
   `language` ("ar"/"en"), `location` `{lat, lng}` and `media` (upload tokens from
   `POST /webchat/uploads`); anything else in it is ignored.
+- `user_typing` `{}`: the visitor is typing; the employee who has the conversation sees it.
+
+A reply goes to the socket that asked; an employee's message (channels/inbox.py) to every
+socket of the session (its room), so every open tab shows it.
 """
 
 import logging
@@ -69,6 +73,11 @@ def bot_uttered(message: BotMessage) -> list[dict[str, Any]]:
     return events
 
 
+def room(session_id: str) -> str:
+    """The socket.io room of every socket of one chat session."""
+    return f"session:{session_id}"
+
+
 def custom_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
     value = data.get("customData") or data.get("metadata") or {}
     return value if isinstance(value, Mapping) else {}
@@ -108,8 +117,14 @@ class WebChatChannel(ChatChannel[Utterance]):
             if utterance is not None:
                 await self.receive(utterance, app.state.chats)
 
+        async def user_typing(sid: str, data: Any) -> None:
+            session = await self.sio.get_session(sid)
+            if session.get("session_id"):
+                await app.state.inbox.typing(f"{WEBCHAT.code}:{session['session_id']}")
+
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", user_uttered)
+        self.sio.on("user_typing", user_typing)
         app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
         app.include_router(webchat_http.router)  # the widget's files, its demo page, uploads
 
@@ -124,6 +139,7 @@ class WebChatChannel(ChatChannel[Utterance]):
         session_id = asked if isinstance(asked, str) and SESSION_ID.match(asked) else None
         session_id = session_id or secrets.token_hex(16)
         await self.sio.save_session(sid, {"session_id": session_id})
+        await self.sio.enter_room(sid, room(session_id))
         await self.sio.emit("session_confirm", session_id, to=sid)
 
     @staticmethod
@@ -179,9 +195,14 @@ class WebChatChannel(ChatChannel[Utterance]):
             found.append(attachment)
         return found
 
+    def reach(self, inbound: Inbound) -> Any:
+        """Later, every socket of the session (a socket's own id does not outlive a reload)."""
+        return None
+
     async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
+        to = inbound.reply_to or room(inbound.user)
         for notice in reply.notices:
-            await self.sio.emit("bot_uttered", {"text": notice}, to=inbound.reply_to)
+            await self.sio.emit("bot_uttered", {"text": notice}, to=to)
         for message in reply.messages:
             for event in bot_uttered(message):
-                await self.sio.emit("bot_uttered", event, to=inbound.reply_to)
+                await self.sio.emit("bot_uttered", event, to=to)

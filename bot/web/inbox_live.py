@@ -1,0 +1,56 @@
+"""The agent inbox's live updates: a socket.io server at `/staff/socket.io/` for staff pages.
+
+Only a signed-in desk employee's page connects (the staff session cookie, checked when the
+socket connects; pages of other sites are refused by the same-origin check). It is told only
+which conversation changed (`changed`, `said`, `typing` with its opaque id): the page then
+reads the list or the transcript over HTTP, where each read checks what that employee may
+see. Across service replicas, python-socketio's Redis manager carries the events.
+"""
+
+from collections.abc import Mapping
+from http.cookies import SimpleCookie
+from typing import Any, Final
+
+import socketio
+from fastapi import FastAPI
+
+from bot.api.deps import SESSION_COOKIE
+from bot.conversations import Conversation
+from bot.services import Services
+from bot.web.security import DESK
+
+NAMESPACE: Final = "/staff"
+SOCKET_PATH: Final = "staff/socket.io"
+
+
+class InboxLive:
+    """What staff pages hear (channels.inbox.Live)."""
+
+    def __init__(self) -> None:
+        # no cross-origin pages: the default same-origin check of the handshake
+        self.sio = socketio.AsyncServer(async_mode="asgi", logger=False)
+        self.app: FastAPI | None = None
+
+    def mount(self, app: FastAPI) -> None:
+        self.app = app
+        self.sio.on("connect", self.connect, namespace=NAMESPACE)
+        app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
+
+    async def connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> bool:
+        """A desk employee's live session, else refused."""
+        if self.app is None:
+            return False
+        cookies = SimpleCookie(str(environ.get("HTTP_COOKIE", "")))
+        token = cookies[SESSION_COOKIE].value if SESSION_COOKIE in cookies else None
+        services: Services = self.app.state.services
+        user = await services.auth.resolve(token) if token else None
+        return user is not None and user.role in DESK
+
+    async def changed(self, conversation: Conversation) -> None:
+        await self.sio.emit("changed", {"id": conversation.id}, namespace=NAMESPACE)
+
+    async def said(self, conversation: Conversation) -> None:
+        await self.sio.emit("said", {"id": conversation.id}, namespace=NAMESPACE)
+
+    async def typing(self, conversation: Conversation) -> None:
+        await self.sio.emit("typing", {"id": conversation.id}, namespace=NAMESPACE)
