@@ -6,6 +6,7 @@ it is kept, and the staff alerted, by `bot.notifications.handoff.request_handoff
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -57,13 +58,14 @@ class HandoffList:
 
 
 def summary_lines(
-    request: HandoffRequest, catalogue: Catalogue, language: Language
+    reason: str, summary: Mapping[str, Any], catalogue: Catalogue, language: Language
 ) -> list[tuple[str, str]]:
-    """(label, value) of what the dialogue knew, in the reader's language, reason first."""
-    reason_key = REASONS.get(request.reason)
-    reason = text(reason_key, language) if reason_key else request.reason
-    lines = [(text("handoffs.reason", language), reason)]
-    summary = request.summary
+    """(label, value) of what the dialogue knew when it handed over, in the reader's
+    language, its reason first."""
+    reason_key = REASONS.get(reason)
+    lines = [
+        (text("handoffs.reason", language), text(reason_key, language) if reason_key else reason)
+    ]
     category = catalogue.categories.get(str(summary.get("category", "")))
     if category is not None:
         lines.append((text("field.category", language), category.name.get(language)))

@@ -208,7 +208,7 @@ class Inbox:
         await self.store.update_desk(conversation.id, rated, conversation.version, now)
         entries = [resident_entry(inbound, said, now), bot_entry(thanks, now)]
         await self.store.append_transcript(conversation.id, entries)
-        return Reply(language, (thanks,))
+        return Reply(language, (), (BotMessage(text=thanks),))
 
     async def not_rated(self, conversation: Conversation) -> None:
         """The resident wrote something else: the rating question no longer stands."""
@@ -265,14 +265,14 @@ class Inbox:
     async def hand_to(self, found: Conversation, desk: Desk, user: StaffUser, name: str) -> Outcome:
         """The conversation to `desk.assignee`, the bot paused; the resident hears who."""
         now = self.clock()
+        assigned = await self.store.update_desk(found.id, desk, found.version, now)
+        if assigned is None:
+            return "conflict"
         if found.desk.state != "assigned":
             try:
                 await self.dialogue.pause(found.contact.key)
             except DialogueUnavailable as exc:  # the chat path keeps the bot quiet anyway
                 log.warning("dialogue not paused: %s", exc)
-        assigned = await self.store.update_desk(found.id, desk, found.version, now)
-        if assigned is None:
-            return "conflict"
         await self.note(assigned, user, f"→ {desk.assignee}")
         await self.tell(assigned, N_("inbox.resident.joined"), {"name": name})
         await self.live.changed(assigned)

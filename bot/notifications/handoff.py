@@ -81,7 +81,7 @@ def handoff_alerts(
     messages = []
     for address in staff_addresses(who_picks_up(staff), HANDOFF_DESK):
         language = address.language
-        lines = summary_lines(request, catalogue, language)
+        lines = summary_lines(request.reason, request.summary, catalogue, language)
         values = {
             "channel": channels.label(request.channel, language),
             "phone": mask_phone(request.phone) or "—",

@@ -31,7 +31,7 @@ async def handoffs(request: Request, services: ServicesDep, user: DeskDep) -> Re
         waiting=listing.waiting,
         taken=listing.taken,
         summaries={
-            item.key: summary_lines(item, services.catalogue, language)
+            item.key: summary_lines(item.reason, item.summary, services.catalogue, language)
             for item in (*listing.waiting, *listing.taken)
         },
     )

@@ -53,6 +53,7 @@ FLASH: dict[str, dict[str, str]] = {
         "contact": N_("error.contact"),
         "taken": N_("error.taken"),
         "gone": N_("error.gone"),
+        "not_delivered": N_("error.not_delivered"),
     },
 }
 

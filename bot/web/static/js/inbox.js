@@ -1,0 +1,97 @@
+// The agent inbox, live: the staff socket says which conversation changed; the list and the
+// open conversation are read again from the server (which checks what this employee may
+// see). Forms post in the background and the page refreshes the same way; without scripts
+// they post normally and come back.
+(function () {
+  "use strict";
+  var root = document.getElementById("inbox");
+  if (!root || !window.io) { return; }
+  var rows = document.getElementById("inbox-rows");
+  var panel = document.getElementById("inbox-conversation");
+  var openId = root.dataset.open;
+  var typingTimer = null;
+
+  function fetchHtml(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; });
+  }
+
+  function refreshList() {
+    var query = new URLSearchParams(window.location.search);
+    query.delete("notice"); query.delete("error");
+    return fetchHtml("/staff/inbox/list?" + query.toString()).then(function (html) {
+      if (html === null) { return; }
+      rows.innerHTML = html;
+      var open = rows.querySelector('[data-id="' + openId + '"]');
+      if (open) { open.classList.add("open"); }
+    });
+  }
+
+  function scrollDown() {
+    var transcript = document.getElementById("transcript");
+    if (transcript) { transcript.scrollTop = transcript.scrollHeight; }
+  }
+
+  function refreshPanel() {
+    if (!openId) { return Promise.resolve(); }
+    var box = panel.querySelector("#reply-text");
+    var draft = box ? box.value : "";
+    return fetchHtml("/staff/inbox/" + openId + "/panel").then(function (html) {
+      if (html === null) { return; }
+      panel.innerHTML = html;
+      var again = panel.querySelector("#reply-text");
+      if (again) { again.value = draft; }
+      scrollDown();
+    });
+  }
+
+  function showTyping(id) {
+    var marks = [rows.querySelector('[data-id="' + id + '"] .typing')];
+    if (id === openId) { marks.push(panel.querySelector(".typing")); }
+    marks.forEach(function (mark) { if (mark) { mark.hidden = false; } });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () {
+      document.querySelectorAll(".typing").forEach(function (mark) { mark.hidden = true; });
+    }, 4000);
+  }
+
+  panel.addEventListener("change", function (event) {
+    if (event.target.id !== "reply-template") { return; }
+    var option = event.target.options[event.target.selectedIndex];
+    var box = panel.querySelector("#reply-text");
+    if (option && option.dataset.text && box) { box.value = option.dataset.text; }
+  });
+
+  panel.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-live")) { return; }
+    event.preventDefault();
+    var button = form.querySelector("button");
+    if (button) { button.disabled = true; }
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) {
+        var outcome = new URL(response.url, window.location.href).searchParams;
+        if (outcome.get("error")) { window.location.assign(response.url); return; }
+        if (form.classList.contains("reply")) {
+          var box = form.querySelector("#reply-text");
+          if (box) { box.value = ""; }
+        }
+        return Promise.all([refreshPanel(), refreshList()]);
+      })
+      .finally(function () { if (button) { button.disabled = false; } });
+  });
+
+  var socket = window.io("/staff", { path: "/staff/socket.io/" });
+  socket.on("changed", function (event) {
+    refreshList();
+    if (event.id === openId) { refreshPanel(); }
+  });
+  socket.on("said", function (event) {
+    if (event.id === openId) { refreshPanel(); }
+    refreshList();
+  });
+  socket.on("typing", function (event) { showTyping(event.id); });
+  socket.on("connect", function () { root.dataset.live = "on"; });
+  socket.on("disconnect", function () { root.dataset.live = "off"; });
+  scrollDown();
+})();

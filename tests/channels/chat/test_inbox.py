@@ -1,0 +1,208 @@
+"""The agent inbox on WhatsApp and Telegram, through the real service: Twilio's signed
+webhooks and python-telegram-bot against the local fakes, employees signed in to the back
+office. A resident asks for an employee, two employees take it at once (one gets it), the
+bot is paused with Rasa's own event and says nothing while they write both ways, WhatsApp's
+24-hour rule holds, and the bot answers again once the employee hands back."""
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bot.clock import utc_now
+from bot.conversations import Conversation
+from bot.notifications.whatsapp_session import RECORD_KIND as WHATSAPP_CONTACT
+from bot.notifications.whatsapp_session import WhatsAppContact
+from bot.services import Services
+from bot.settings import Settings
+from channels.messaging import STATUS_PATH
+from tests.channels.chat.conftest import (
+    CITIZEN,
+    WHATSAPP_NUMBER,
+    FakeRasa,
+    FakeTelegram,
+    FakeTwilio,
+)
+from tests.channels.chat.test_handoff import sign_in
+from tests.channels.chat.test_messaging import post as post_twilio
+from tests.channels.chat.test_messaging import whatsapp
+from tests.channels.chat.test_telegram import CHAT_ID, callback_update, message_update
+from tests.channels.chat.test_telegram import post as post_telegram
+from tests.web.conftest import post_form
+
+TEMPLATE_SID = "HX" + "7" * 32
+WHATSAPP_KEY = f"whatsapp:{CITIZEN}"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The approved WhatsApp template of an employee's message, in Arabic only."""
+    return settings.model_copy(
+        update={"twilio_whatsapp_templates": {"agent_reply.ar": TEMPLATE_SID}}
+    )
+
+
+@pytest.fixture
+async def colleague(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A second employee's browser."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        yield http
+
+
+async def conversation(services: Services, key: str) -> Conversation:
+    found = await services.store.find_conversation(key)
+    assert found is not None
+    return found
+
+
+async def act(client: httpx.AsyncClient, found: Conversation, action: str, **data: str) -> str:
+    """An employee's form on the conversation's page; where it sent them back."""
+    page = f"/staff/inbox/{found.id}"
+    response = await post_form(client, page, f"{page}/{action}", data)
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+async def take_at_once(
+    client: httpx.AsyncClient, colleague: httpx.AsyncClient, services: Services, key: str
+) -> None:
+    found = await conversation(services, key)
+    assert found.desk.state == "queued"
+    outcomes = await asyncio.gather(act(client, found, "take"), act(colleague, found, "take"))
+    assert sorted(outcome.rsplit("?", 1)[1] for outcome in outcomes) == [
+        "error=taken",
+        "notice=saved",
+    ]
+
+
+async def test_whatsapp_an_employee_takes_the_conversation_and_writes_both_ways(
+    client, colleague, services, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
+):
+    await sign_in(client, services, "amal")
+    await sign_in(colleague, services, "badr")
+    await post_twilio(client, whatsapp("SM1", "مرحبا"))
+    await post_twilio(client, whatsapp("SM2", "3"))  # "talk to an employee"
+    assert "خلال 2 دقيقة تقريباً" in fake_twilio.bodies[-1]  # the expected wait, one in line
+
+    waiting = await client.get("/staff/inbox")
+    found = await conversation(services, WHATSAPP_KEY)
+    assert f'data-id="{found.id}"' in waiting.text
+    assert "+966•••••••67" in waiting.text  # the phone masked
+    assert CITIZEN not in waiting.text
+
+    await take_at_once(client, colleague, services, WHATSAPP_KEY)
+    taken = await conversation(services, WHATSAPP_KEY)
+    assert taken.desk.state == "assigned"
+    assert fake_rasa.events == [(WHATSAPP_KEY, "pause")]
+    assert f"معك الآن {taken.desk.assignee} من موظفي الأمانة" in fake_twilio.bodies[-1]
+    employee, other = (client, colleague) if taken.desk.assignee == "amal" else (colleague, client)
+
+    sent_before = len(fake_twilio.sent)
+    await post_twilio(client, whatsapp("SM3", "عندي حفرة قدام البيت"))
+    assert fake_rasa.messages[-1] == "عندي حفرة قدام البيت"  # Rasa records it, paused
+    assert len(fake_twilio.sent) == sent_before  # the bot says nothing
+
+    panel = await employee.get(f"/staff/inbox/{taken.id}/panel")
+    assert "عندي حفرة قدام البيت" in panel.text
+    assert "التحدث مع موظف" in panel.text  # the menu as the resident saw it
+    assert (await other.get(f"/staff/inbox/{taken.id}/panel")).status_code == 403  # not theirs
+
+    assert (await act(employee, taken, "reply", text="أرسل لي الموقع لو سمحت")).endswith(
+        "notice=saved"
+    )
+    reply = fake_twilio.sent[-1]
+    assert (reply["To"], reply["From"], reply["Body"]) == (
+        WHATSAPP_KEY,
+        WHATSAPP_NUMBER,
+        "أرسل لي الموقع لو سمحت",
+    )
+    assert reply["StatusCallback"] == f"https://balagh.example{STATUS_PATH}"
+    sid = f"SM{len(fake_twilio.sent):032d}"
+    report = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": "AC1"}
+    assert (await post_twilio(client, report, STATUS_PATH)).status_code == 204
+    delivered = (await employee.get(f"/staff/inbox/{taken.id}/panel?lang=en")).text
+    assert re.search(r'data-delivery="delivered">Delivered<', delivered)
+
+    # a day later the window is shut: the approved template reopens the conversation
+    day_ago = WhatsAppContact(last_inbound_at=utc_now() - timedelta(hours=25))
+    await services.store.put_record(WHATSAPP_CONTACT, CITIZEN, day_ago)
+    await act(employee, taken, "reply", text="هل ما زلت تحتاج المساعدة؟")
+    template = fake_twilio.sent[-1]
+    assert template["ContentSid"] == TEMPLATE_SID
+    assert template["ContentVariables"] == '{"1": "هل ما زلت تحتاج المساعدة؟"}'
+    assert "Body" not in template
+    await post_twilio(client, whatsapp("SM4", "نعم، ما زالت الحفرة"))  # the window reopens
+    assert fake_twilio.sent[-1] is template  # to the employee, not the bot
+
+    await act(employee, taken, "hand-back")
+    assert fake_rasa.events[-1] == (WHATSAPP_KEY, "resume")
+    assert "أعادك الموظف إلى المساعد الآلي" in fake_twilio.bodies[-1]
+    await post_twilio(client, whatsapp("SM5", "مرحبا"))
+    assert fake_twilio.bodies[-1].startswith("أهلاً بك في بلاغ ٩٤٠")  # the bot answers again
+    back = await conversation(services, WHATSAPP_KEY)
+    assert back.desk.state == "bot"
+    assert back.desk.first_response_at is not None
+
+
+async def test_past_24_hours_without_a_template_the_employee_is_told_it_was_not_sent(
+    client, services, fake_twilio: FakeTwilio
+):
+    await sign_in(client, services, "amal")
+    await post_twilio(client, whatsapp("SM1", "hello"))
+    await post_twilio(client, whatsapp("SM2", "3"))
+    found = await conversation(services, WHATSAPP_KEY)
+    await act(client, found, "take")
+    # the conversation went on in English; only an Arabic template is approved
+    english = found.contact.model_copy(update={"language": "en"})
+    await services.store.record_conversation(found.model_copy(update={"contact": english}), [])
+    day_ago = WhatsAppContact(last_inbound_at=utc_now() - timedelta(hours=25))
+    await services.store.put_record(WHATSAPP_CONTACT, CITIZEN, day_ago)
+    sent_before = len(fake_twilio.sent)
+
+    outcome = await act(client, found, "reply", text="Are you still there?")
+    assert outcome.endswith("error=not_delivered")
+    assert len(fake_twilio.sent) == sent_before
+    panel = (await client.get(f"/staff/inbox/{found.id}/panel")).text
+    assert "no approved WhatsApp template" in panel
+
+
+async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
+    client, colleague, services, fake_rasa: FakeRasa, fake_telegram: FakeTelegram
+):
+    key = f"telegram:{CHAT_ID}"
+    await sign_in(client, services, "amal")
+    await sign_in(colleague, services, "badr")
+    await post_telegram(client, callback_update(1, "/talk_to_agent"))
+    await take_at_once(client, colleague, services, key)
+    taken = await conversation(services, key)
+    employee = client if taken.desk.assignee == "amal" else colleague
+    assert fake_rasa.events == [(key, "pause")]
+    told = fake_telegram.sent()[-1]
+    assert (told["chat_id"], "من موظفي الأمانة" in told["text"]) == (str(CHAT_ID), True)
+
+    sent_before = len(fake_telegram.sent())
+    await post_telegram(client, message_update(2, text="الإنارة طافية في شارعنا"))
+    assert len(fake_telegram.sent()) == sent_before  # the bot says nothing
+    assert "الإنارة طافية في شارعنا" in (await employee.get(f"/staff/inbox/{taken.id}/panel")).text
+
+    await act(employee, taken, "reply", text="سنبلغ فريق الإنارة الآن")
+    assert fake_telegram.sent()[-1] == {"chat_id": str(CHAT_ID), "text": "سنبلغ فريق الإنارة الآن"}
+
+    await act(employee, taken, "close")
+    assert fake_rasa.events[-1] == (key, "resume")
+    question = fake_telegram.sent()[-1]
+    assert "كيف تقيّم المحادثة" in question["text"]
+    stars = question["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in stars][-1] == "/rate_conversation 5"
+
+    await post_telegram(client, callback_update(3, "/rate_conversation 4"))
+    rated = await conversation(services, key)
+    assert (rated.desk.state, rated.desk.rating) == ("closed", 4)
+    assert "شكراً لتقييمك" in fake_telegram.sent()[-1]["text"]
+    await post_telegram(client, message_update(4, text="مرحبا"))
+    assert fake_telegram.sent()[-1]["text"].startswith("أهلاً بك في بلاغ ٩٤٠")
