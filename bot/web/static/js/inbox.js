@@ -10,6 +10,7 @@
   var panel = document.getElementById("inbox-conversation");
   var openId = root.dataset.open;
   var typingTimer = null;
+  var TYPING_SHOWN_MS = 4000;
 
   function fetchHtml(url) {
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
@@ -24,6 +25,7 @@
       rows.innerHTML = html;
       var open = rows.querySelector('[data-id="' + openId + '"]');
       if (open) { open.classList.add("open"); }
+      applyTyping();
     });
   }
 
@@ -41,18 +43,27 @@
       panel.innerHTML = html;
       var again = panel.querySelector("#reply-text");
       if (again) { again.value = draft; }
+      applyTyping();
       scrollDown();
     });
   }
 
+  // Who is typing, until when: marks survive the list and the panel being read again.
+  var typingUntil = {};
+
+  function applyTyping() {
+    var now = Date.now();
+    document.querySelectorAll(".typing").forEach(function (mark) {
+      var holder = mark.closest("[data-id]");
+      mark.hidden = !(holder && typingUntil[holder.dataset.id] > now);
+    });
+  }
+
   function showTyping(id) {
-    var marks = [rows.querySelector('[data-id="' + id + '"] .typing')];
-    if (id === openId) { marks.push(panel.querySelector(".typing")); }
-    marks.forEach(function (mark) { if (mark) { mark.hidden = false; } });
+    typingUntil[id] = Date.now() + TYPING_SHOWN_MS;
+    applyTyping();
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(function () {
-      document.querySelectorAll(".typing").forEach(function (mark) { mark.hidden = true; });
-    }, 4000);
+    typingTimer = setTimeout(applyTyping, TYPING_SHOWN_MS + 50);
   }
 
   panel.addEventListener("change", function (event) {
@@ -87,6 +98,7 @@
     if (event.id === openId) { refreshPanel(); }
   });
   socket.on("said", function (event) {
+    delete typingUntil[event.id];  // they sent it
     if (event.id === openId) { refreshPanel(); }
     refreshList();
   });
