@@ -62,6 +62,7 @@ class Desk(BaseModel):
     state: ConversationState = "bot"
     assignee: str | None = None
     reason: str | None = None  # why the dialogue handed it over (bot.handoffs.REASONS)
+    available: bool = True  # asked within working hours (else answered when the office opens)
     summary: dict[str, Any] = {}  # what the dialogue had gathered: category, district…
     queued_at: datetime | None = None
     assigned_at: datetime | None = None

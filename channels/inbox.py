@@ -145,13 +145,14 @@ class Inbox:
             state="queued",
             reason=str(hint.get("reason") or "requested"),
             summary=dict(summary) if isinstance(summary, Mapping) else {},
+            available=hint.get("available") is not False,
             queued_at=now,
         )
         queued = await self.store.update_desk(conversation.id, desk, conversation.version, now)
         if queued is None:
             return None
         await self.live.changed(queued)
-        if hint.get("available") is False:
+        if not desk.available:
             return None
         waiting = await self.store.list_conversations(["queued"], 1000)
         minutes = await self.expected_minutes(len(waiting))

@@ -16,7 +16,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,7 +30,7 @@ from bot.services import Services
 from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter
 from bot.types import OPEN_STATUSES, Channel, Language, Role
-from bot.web.render import Labels, page_labels, render
+from bot.web.render import Labels, error_page, page_labels, render
 from bot.web.security import CsrfDep, DeskDep, PageForbidden
 from bot.words import N_
 from channels.inbox import SUPERVISORS, Inbox, Outcome
@@ -144,13 +144,24 @@ def choices(labels: Labels) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+class NoConversation(Exception):
+    """No conversation has that id."""
+
+
 async def opened(services: Services, user: StaffUser, conversation_id: str) -> Conversation:
+    """The conversation, when this employee may read it."""
     conversation = await services.store.get_conversation(conversation_id)
     if conversation is None:
-        raise PageForbidden  # no hint whether it exists
+        raise NoConversation
     if not readable(conversation, user):
         raise PageForbidden
     return conversation
+
+
+def install_inbox_errors(app: FastAPI) -> None:
+    @app.exception_handler(NoConversation)
+    async def no_conversation(request: Request, _: NoConversation) -> Response:
+        return error_page(request, N_("error.not_found"), 404)
 
 
 async def conversation_context(
@@ -212,8 +223,14 @@ async def list_fragment(
     )
 
 
+@media_router.get("/staff/handoffs")
+async def handoffs_moved(user: DeskDep) -> Response:
+    """The hand-off list of earlier alerts is the inbox's waiting view now."""
+    return RedirectResponse("/staff/inbox", status_code=308)
+
+
 @router.get("/socket.io.min.js")
-async def socket_client() -> FileResponse:
+async def socket_client(user: DeskDep) -> FileResponse:
     """The socket.io client the live page uses (vendored with the web chat's)."""
     return FileResponse(SOCKET_CLIENT, media_type="text/javascript")
 

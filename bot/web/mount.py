@@ -8,7 +8,6 @@ from bot.web import (
     admin,
     complaint_page,
     field,
-    handoffs,
     inbox,
     kpi_page,
     login,
@@ -21,10 +20,11 @@ from bot.web.security import SecurityHeaders, install_web_handlers
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
-    for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal):
+    for module in (login, queue, complaint_page, field, kpi_page, admin, outbox, portal):
         app.include_router(module.router)
     app.include_router(inbox.router)  # the agent inbox
     app.include_router(inbox.media_router)  # the photos its employees send
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)
     install_web_handlers(app, error_page)
+    inbox.install_inbox_errors(app)
