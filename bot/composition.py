@@ -99,7 +99,14 @@ def inbox(
         if isinstance(channel, ChatChannel)
         for info in channel.infos
     }
-    return Inbox(services.platforms, dialogue, chat_channels, services.channels.medium, live)
+    return Inbox(
+        services.platforms,
+        dialogue,
+        services.complaints,
+        chat_channels,
+        services.channels.medium,
+        live,
+    )
 
 
 def chats(services: Services, dialogue: DialogueClient, agents: Inbox) -> Chats:

@@ -21,9 +21,17 @@ from typing import Any, Final, Literal, Protocol
 
 from bot.clock import utc_now
 from bot.complaint_record import Attachment, Location
+from bot.complaints import (
+    MAX_ATTACHMENTS,
+    Actor,
+    ComplaintNotFound,
+    ComplaintService,
+    NewComplaint,
+)
 from bot.conversations import (
     OPEN_STATES,
     RATINGS,
+    TRANSCRIPT_SHOWN,
     Contact,
     Conversation,
     Delivery,
@@ -63,6 +71,7 @@ class Inbox:
         self,
         platforms: Platforms,
         dialogue: DialogueClient,
+        complaints: ComplaintService,
         channels: Mapping[str, ChatChannel[Any]],
         media: Callable[[str], Medium],
         live: Live,
@@ -71,6 +80,7 @@ class Inbox:
         self.platforms = platforms
         self.store = platforms.store
         self.dialogue = dialogue
+        self.complaints = complaints
         self.channels = channels  # the chat channels by the code of each ChannelInfo
         self.medium = media
         self.live = live
@@ -317,6 +327,77 @@ class Inbox:
         await self.live.said(found)
         return "done"
 
+    async def file_complaint(
+        self, conversation_id: str, user: StaffUser, actor: Actor, report: Mapping[str, Any]
+    ) -> str | None:
+        """A complaint from the conversation: what the employee confirmed of what the bot
+        gathered (`report`: description, category, district), with the resident's phone,
+        photos and last location; its reference, None when they may not."""
+        found = await self.store.get_conversation(conversation_id)
+        if found is None or not self.handles(found, user):
+            return None
+        entries = await self.store.transcript(found.id, TRANSCRIPT_SHOWN)
+        said = [entry for entry in entries if entry.author == "resident"]
+        places = [entry.location for entry in said if entry.location]
+        contact = found.contact
+        new = NewComplaint(
+            **report,
+            channel=contact.channel,
+            language=contact.language,
+            phone=contact.phone,
+            location=places[-1] if places else None,
+            attachments=[m for entry in said for m in entry.media][:MAX_ATTACHMENTS],
+            sources={"conversation": found.id},
+            idempotency_key=f"inbox:{found.id}:{len(entries)}",
+        )
+        created = await self.complaints.create(new, actor)
+        await self.keep_transcript(found, created.complaint.reference, user, actor, entries)
+        return created.complaint.reference
+
+    async def link_complaint(
+        self, conversation_id: str, user: StaffUser, actor: Actor, reference: str
+    ) -> Outcome:
+        """The conversation joins an existing complaint, which keeps its transcript."""
+        found = await self.store.get_conversation(conversation_id)
+        if found is None:
+            return "not_found"
+        if not self.handles(found, user):
+            return "forbidden"
+        try:
+            await self.complaints.get(reference)
+        except ComplaintNotFound:
+            return "not_found"
+        entries = await self.store.transcript(found.id, TRANSCRIPT_SHOWN)
+        await self.keep_transcript(found, reference, user, actor, entries)
+        return "done"
+
+    async def keep_transcript(
+        self,
+        found: Conversation,
+        reference: str,
+        user: StaffUser,
+        actor: Actor,
+        entries: Sequence[TranscriptEntry],
+    ) -> None:
+        """The transcript as an internal note on the complaint, the complaint on the desk."""
+        await self.complaints.add_note(reference, actor, transcript_text(entries))
+        for _ in range(3):  # a concurrent desk write (a resident's rating…): read it again
+            current = await self.store.get_conversation(found.id)
+            if current is None or reference in current.desk.complaints:
+                break
+            desk = current.desk.model_copy(
+                update={"complaints": [*current.desk.complaints, reference]}
+            )
+            if await self.store.update_desk(found.id, desk, current.version, self.clock()):
+                break
+        await self.note(found, user, f"→ {reference}")
+        await self.live.changed(found)
+
+    @staticmethod
+    def handles(conversation: Conversation, user: StaffUser) -> bool:
+        """The employee who has it, or a supervisor."""
+        return conversation.desk.assignee == user.username or user.role in SUPERVISORS
+
     async def hand_back(self, conversation_id: str, user: StaffUser) -> Outcome:
         """The bot has the conversation again and answers the resident's next message."""
         return await self.release(conversation_id, user, "bot", N_("inbox.resident.handed_back"))
@@ -335,7 +416,7 @@ class Inbox:
         found = await self.store.get_conversation(conversation_id)
         if found is None:
             return "not_found"
-        if found.desk.assignee != user.username and user.role not in SUPERVISORS:
+        if not self.handles(found, user):
             return "forbidden"
         if found.desk.state not in OPEN_STATES:
             return "conflict"
@@ -405,6 +486,21 @@ class Inbox:
         """What an employee did, in the transcript for staff (never sent)."""
         entry = TranscriptEntry(at=self.clock(), author="system", text=what, agent=user.username)
         await self.store.append_transcript(conversation.id, [entry])
+
+
+def transcript_text(entries: Sequence[TranscriptEntry]) -> str:
+    """The transcript as plain lines for a complaint's note: time, who, what."""
+    lines = []
+    for entry in entries:
+        who = entry.agent or entry.author
+        extras = [f"[{m.kind}]" for m in entry.media]
+        if entry.location and entry.location.lat is not None:
+            extras.append(f"[{entry.location.lat}, {entry.location.lng}]")
+        if entry.buttons:
+            extras.append("[" + " | ".join(entry.buttons) + "]")
+        said = " ".join([entry.text, *extras]).strip()
+        lines.append(f"{entry.at:%Y-%m-%d %H:%M} {who}: {said}")
+    return "\n".join(lines)
 
 
 def resident_entry(inbound: Inbound, said: str, now: datetime) -> TranscriptEntry:

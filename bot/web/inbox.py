@@ -20,12 +20,13 @@ from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import ServicesDep, actor_of
 from bot.attachments import UnknownKey, UnsupportedMedia, sniff
 from bot.complaint_record import Attachment
 from bot.conversations import OPEN_STATES, TRANSCRIPT_SHOWN, Conversation
 from bot.handoffs import summary_lines
 from bot.phone import mask_phone
+from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter
@@ -191,6 +192,10 @@ async def conversation_context(
             if u.active and u.role in (Role.AGENT, *SUPERVISORS)
         ],
         "words": WORDS,
+        "categories": [(code, labels.category(code)) for code in services.catalogue.categories],
+        "districts": [(code, labels.district(code)) for code in services.catalogue.districts],
+        "description": desk.summary.get("description")
+        or " ".join(e.text for e in entries if e.author == "resident" and e.text)[:4000],
         "media_url": lambda item: f"/staff/inbox/{conversation.id}/media/{item.storage_key}",
     }
 
@@ -364,6 +369,47 @@ async def reassign(
     if to is None or not to.active or to.role == Role.FIELD:
         return back(conversation_id, "forbidden")
     return back(conversation_id, await inbox(request).reassign(conversation_id, user, to))
+
+
+@router.post("/{conversation_id}/complaint")
+async def file_complaint(
+    conversation_id: str,
+    request: Request,
+    services: ServicesDep,
+    user: DeskDep,
+    _: CsrfDep,
+    description: Annotated[str, Form(min_length=1, max_length=4000)],
+    category: Annotated[str, Form(max_length=40)] = "",
+    district: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """A complaint pre-filled from what the bot gathered, as the employee confirmed it."""
+    catalogue = services.catalogue
+    report = {
+        "description": description.strip(),
+        "category": category if category in catalogue.categories else None,
+        "district": district if district in catalogue.districts else None,
+    }
+    created = await inbox(request).file_complaint(conversation_id, user, actor_of(user), report)
+    if created is None:
+        return back(conversation_id, "forbidden")
+    return RedirectResponse(f"/staff/complaints/{created}?notice=saved", status_code=303)
+
+
+@router.post("/{conversation_id}/link")
+async def link_complaint(
+    conversation_id: str,
+    request: Request,
+    user: DeskDep,
+    _: CsrfDep,
+    reference: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """The conversation joins an existing complaint (its transcript kept on it)."""
+    try:
+        parsed = parse_reference(reference)
+    except InvalidReference:
+        return back(conversation_id, "not_found")
+    outcome = await inbox(request).link_complaint(conversation_id, user, actor_of(user), parsed)
+    return back(conversation_id, outcome)
 
 
 # Photos an employee sends: the resident's platform fetches them from a signed address.

@@ -48,6 +48,8 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/staff/inbox/{conversation_id}/hand-back"): DESK,
     ("POST", "/staff/inbox/{conversation_id}/close"): DESK,
     ("POST", "/staff/inbox/{conversation_id}/reassign"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/complaint"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/link"): DESK,
     ("GET", "/staff/tasks"): FIELD,
     ("POST", "/staff/tasks/{reference}/start"): FIELD,
     ("POST", "/staff/tasks/{reference}/done"): FIELD,

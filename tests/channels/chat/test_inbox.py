@@ -206,3 +206,41 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
     assert "شكراً لتقييمك" in fake_telegram.sent()[-1]["text"]
     await post_telegram(client, message_update(4, text="مرحبا"))
     assert fake_telegram.sent()[-1]["text"].startswith("أهلاً بك في بلاغ ٩٤٠")
+
+
+async def test_a_complaint_filed_from_the_conversation_keeps_what_the_bot_gathered(
+    client, services, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
+):
+    summary = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة"}
+    handoff = {"reason": "requested", "available": True, "language": "ar", "summary": summary}
+    fake_rasa.replies["/talk_to_agent"] = [{"text": "جاري تحويلك."}, {"custom": {"handoff": handoff}}]
+    await sign_in(client, services, "amal")
+    await post_twilio(client, whatsapp("SM1", "مرحبا"))
+    await post_twilio(client, whatsapp("SM2", "3"))
+    found = await conversation(services, WHATSAPP_KEY)
+    await act(client, found, "take")
+    pin = {"Latitude": "25.3831", "Longitude": "49.587", "Address": "شارع الملك فهد"}
+    await post_twilio(client, whatsapp("SM3", "", **pin))
+
+    panel = (await client.get(f"/staff/inbox/{found.id}/panel")).text
+    assert re.search(r'<option value="roads" selected>', panel)  # pre-filled from the slots
+    assert re.search(r'<option value="al_kut" selected>', panel)
+    assert ">حفرة كبيرة</textarea>" in panel
+    assert "شارع الملك فهد" in panel  # the location as the resident shared it
+
+    page = f"/staff/inbox/{found.id}"
+    form = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة قدام البيت"}
+    created = await post_form(client, page, f"{page}/complaint", form)
+    assert created.status_code == 303
+    reference = created.headers["location"].split("/")[-1].split("?")[0]
+    complaint = await services.complaints.get(reference)
+    assert (complaint.category, complaint.district, complaint.phone) == ("roads", "al_kut", CITIZEN)
+    assert complaint.location is not None and complaint.location.address == "شارع الملك فهد"
+    assert complaint.sources["conversation"] == found.id
+    [note] = [entry for entry in complaint.history if entry.field == "note"]
+    assert "resident: مرحبا" in note.reason and "amal: → amal" in note.reason
+
+    linked = await act(client, found, "link", reference=reference)  # again: kept once
+    assert linked.endswith("notice=saved")
+    assert (await conversation(services, WHATSAPP_KEY)).desk.complaints == [reference]
+    assert (await act(client, found, "link", reference="0000000000")).endswith("error=gone")
