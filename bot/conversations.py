@@ -14,7 +14,11 @@ Its transcript (`TranscriptEntry`, append-only) keeps what the resident, the bot
 employees said, with the buttons as shown, photos, voice notes and locations.
 """
 
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import mean, median
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -126,3 +130,51 @@ def deliveries_before(delivery: Delivery) -> tuple[Delivery, ...]:
 def as_delivery(state: str | None) -> Delivery | None:
     """A platform's state, when it is one the transcript shows."""
     return next((delivery for delivery in DELIVERY_ORDER if delivery == state), None)
+
+
+@dataclass(frozen=True)
+class DeskFigures:
+    """How the employees answered residents in a period (each conversation's latest hand-off).
+
+    The rating is the residents' rating of the conversation, apart from the satisfaction with
+    a complaint's outcome."""
+
+    conversations: int  # residents who wrote in the period
+    needed_employee: int  # of them, handed to an employee
+    first_response_minutes: float | None  # median: queued → the employee's first words
+    handling_minutes: float | None  # median: taken → handed back or closed
+    per_agent: dict[str, int]  # conversations each employee took
+    rating: float | None
+    ratings: int
+
+    @property
+    def employee_share(self) -> float | None:
+        return self.needed_employee / self.conversations if self.conversations else None
+
+
+def desk_figures(
+    conversations: Iterable[Conversation], start: datetime, end: datetime
+) -> DeskFigures:
+    """The figures of the conversations with a resident's message in [start, end)."""
+    within = [c for c in conversations if start <= c.contact.last_resident_at < end]
+    desks = [c.desk for c in within if c.desk.queued_at is not None]
+    first = [
+        (d.first_response_at - d.queued_at).total_seconds() / 60
+        for d in desks
+        if d.first_response_at and d.queued_at
+    ]
+    handling = [
+        (d.closed_at - d.assigned_at).total_seconds() / 60
+        for d in desks
+        if d.closed_at and d.assigned_at
+    ]
+    rated = [d.rating for d in desks if d.rating is not None]
+    return DeskFigures(
+        conversations=len(within),
+        needed_employee=len(desks),
+        first_response_minutes=median(first) if first else None,
+        handling_minutes=median(handling) if handling else None,
+        per_agent=dict(Counter(d.assignee for d in desks if d.assignee)),
+        rating=mean(rated) if rated else None,
+        ratings=len(rated),
+    )

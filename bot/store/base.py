@@ -408,6 +408,11 @@ class Store(ABC):
         """Conversations in these desk states, the most recently changed first."""
 
     @abstractmethod
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        """Conversations changed (a message, a desk write) at or after `moment`, the latest
+        first: what the inbox's figures are made of."""
+
+    @abstractmethod
     async def append_transcript(
         self, conversation_id: str, entries: Sequence[TranscriptEntry]
     ) -> None: ...

@@ -542,6 +542,9 @@ class MongoStore(Store):
     ) -> list[Conversation]:
         return await self._conversations.listing(states, limit)
 
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        return await self._conversations.since(moment, limit)
+
     async def append_transcript(
         self, conversation_id: str, entries: Sequence[TranscriptEntry]
     ) -> None:

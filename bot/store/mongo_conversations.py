@@ -53,6 +53,7 @@ class MongoConversations:
     async def create_indexes(self) -> None:
         await self._conversations.create_index("key", unique=True)
         await self._conversations.create_index([("state", ASCENDING), ("updated_at", DESCENDING)])
+        await self._conversations.create_index("updated_at")
         await self._transcript.create_index([("conversation_id", ASCENDING), ("_id", ASCENDING)])
         await self._transcript.create_index("provider_id", sparse=True)
 
@@ -117,6 +118,11 @@ class MongoConversations:
 
     async def listing(self, states: Sequence[ConversationState], limit: int) -> list[Conversation]:
         found = self._conversations.find({"state": {"$in": [scalar(s) for s in states]}})
+        documents = await found.sort("updated_at", DESCENDING).limit(limit).to_list()
+        return [conversation(document) for document in documents]
+
+    async def since(self, moment: datetime, limit: int) -> list[Conversation]:
+        found = self._conversations.find({"updated_at": {"$gte": moment}})
         documents = await found.sort("updated_at", DESCENDING).limit(limit).to_list()
         return [conversation(document) for document in documents]
 

@@ -834,6 +834,9 @@ class SqliteStore(Store):
     ) -> list[Conversation]:
         return await conversations.listing(self._read, states, limit)
 
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        return await conversations.since(self._read, moment, limit)
+
     async def append_transcript(
         self, conversation_id: str, entries: Sequence[TranscriptEntry]
     ) -> None:

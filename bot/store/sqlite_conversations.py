@@ -35,6 +35,7 @@ CONVERSATIONS_SCHEMA = """
         desk TEXT NOT NULL
     );
     CREATE INDEX conversations_state ON conversations (state, updated_ms);
+    CREATE INDEX conversations_updated ON conversations (updated_ms);
     CREATE TABLE transcript (
         id INTEGER PRIMARY KEY,
         conversation_id TEXT NOT NULL,
@@ -131,6 +132,13 @@ async def listing(
     marks = ", ".join("?" * len(states))
     sql = f"{SELECT} WHERE state IN ({marks}) ORDER BY updated_ms DESC LIMIT ?"
     async with read.execute(sql, (*states, limit)) as cursor:
+        rows = await cursor.fetchall()
+    return [conversation(row) for row in rows]
+
+
+async def since(read: aiosqlite.Connection, moment: datetime, limit: int) -> list[Conversation]:
+    sql = f"{SELECT} WHERE updated_ms >= ? ORDER BY updated_ms DESC LIMIT ?"
+    async with read.execute(sql, (to_ms(moment), limit)) as cursor:
         rows = await cursor.fetchall()
     return [conversation(row) for row in rows]
 

@@ -85,6 +85,14 @@ async def test_conversations_are_listed_by_desk_state_latest_change_first(store:
     assert await store.list_conversations(["closed"], 10) == []
 
 
+async def test_conversations_changed_since_a_moment_latest_first(store: Store):
+    for n, key in enumerate(["telegram:1", "telegram:2", "telegram:3"]):
+        await store.record_conversation(started(key, at=T0 + n * MINUTE), [])
+    recent = await store.conversations_since(T0 + MINUTE, 10)
+    assert [c.contact.key for c in recent] == ["telegram:3", "telegram:2"]
+    assert [c.contact.key for c in await store.conversations_since(T0, 1)] == ["telegram:3"]
+
+
 async def test_the_transcript_keeps_every_entry_in_order_with_its_media(store: Store):
     photo = Attachment(kind="photo", media_type="image/jpeg", size=600, storage_key="ab/cd.jpg")
     pin = Location(lat=25.38, lng=49.58)

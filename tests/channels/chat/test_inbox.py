@@ -19,6 +19,7 @@ from bot.notifications.whatsapp_session import RECORD_KIND as WHATSAPP_CONTACT
 from bot.notifications.whatsapp_session import WhatsAppContact
 from bot.services import Services
 from bot.settings import Settings
+from bot.types import Role
 from channels.messaging import STATUS_PATH
 from tests.channels.chat.conftest import (
     CITIZEN,
@@ -27,11 +28,12 @@ from tests.channels.chat.conftest import (
     FakeTelegram,
     FakeTwilio,
 )
-from tests.channels.chat.test_handoff import sign_in
+from tests.channels.chat.test_handoff import add_staff, sign_in
 from tests.channels.chat.test_messaging import post as post_twilio
 from tests.channels.chat.test_messaging import whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update, message_update
 from tests.channels.chat.test_telegram import post as post_telegram
+from tests.conftest import PASSWORD
 from tests.web.conftest import post_form
 
 TEMPLATE_SID = "HX" + "7" * 32
@@ -180,7 +182,7 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
     await post_telegram(client, callback_update(1, "/talk_to_agent"))
     await take_at_once(client, colleague, services, key)
     taken = await conversation(services, key)
-    employee = client if taken.desk.assignee == "amal" else colleague
+    employee, other = (client, colleague) if taken.desk.assignee == "amal" else (colleague, client)
     assert fake_rasa.events == [(key, "pause")]
     told = fake_telegram.sent()[-1]
     assert (told["chat_id"], "من موظفي الأمانة" in told["text"]) == (str(CHAT_ID), True)
@@ -207,13 +209,25 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
     await post_telegram(client, message_update(4, text="مرحبا"))
     assert fake_telegram.sent()[-1]["text"].startswith("أهلاً بك في بلاغ ٩٤٠")
 
+    await add_staff(services, "noura", Role.SUPERVISOR)  # the figures, for a supervisor
+    login = {"username": "noura", "password": PASSWORD, "next": "/staff/kpi"}
+    await post_form(other, "/staff/login", "/staff/login", login)
+    figures = (await other.get("/staff/kpi?lang=en")).text
+    section = figures[figures.index('id="kpi-inbox"') :]
+    assert "<dt>Needed an employee</dt><dd>1 (100%)</dd>" in section
+    assert "<dd>4.0 / 5 (1)</dd>" in section
+    assert f"<dt>{taken.desk.assignee}</dt><dd>1</dd>" in section
+
 
 async def test_a_complaint_filed_from_the_conversation_keeps_what_the_bot_gathered(
     client, services, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
 ):
     summary = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة"}
     handoff = {"reason": "requested", "available": True, "language": "ar", "summary": summary}
-    fake_rasa.replies["/talk_to_agent"] = [{"text": "جاري تحويلك."}, {"custom": {"handoff": handoff}}]
+    fake_rasa.replies["/talk_to_agent"] = [
+        {"text": "جاري تحويلك."},
+        {"custom": {"handoff": handoff}},
+    ]
     await sign_in(client, services, "amal")
     await post_twilio(client, whatsapp("SM1", "مرحبا"))
     await post_twilio(client, whatsapp("SM2", "3"))
@@ -235,10 +249,12 @@ async def test_a_complaint_filed_from_the_conversation_keeps_what_the_bot_gather
     reference = created.headers["location"].split("/")[-1].split("?")[0]
     complaint = await services.complaints.get(reference)
     assert (complaint.category, complaint.district, complaint.phone) == ("roads", "al_kut", CITIZEN)
-    assert complaint.location is not None and complaint.location.address == "شارع الملك فهد"
+    assert complaint.location is not None
+    assert complaint.location.address == "شارع الملك فهد"
     assert complaint.sources["conversation"] == found.id
     [note] = [entry for entry in complaint.history if entry.field == "note"]
-    assert "resident: مرحبا" in note.reason and "amal: → amal" in note.reason
+    assert "resident: مرحبا" in note.reason
+    assert "amal: → amal" in note.reason
 
     linked = await act(client, found, "link", reference=reference)  # again: kept once
     assert linked.endswith("notice=saved")
