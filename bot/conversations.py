@@ -10,23 +10,30 @@ A conversation is one resident on one chat channel (`whatsapp:+9665…`, `telegr
   write names the version it read and fails when someone else wrote first, so two employees
   taking one conversation at once cannot both get it.
 
+A phone call transferred to the employees is a conversation too (state `call`, channel
+`voice`): the inbox lists all contact in one place, with who called, when and the outcome.
+
 Its transcript (`TranscriptEntry`, append-only) keeps what the resident, the bot and the
 employees said, with the buttons as shown, photos, voice notes and locations.
 """
 
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.complaint_record import Attachment, Location
 from bot.types import Channel, Language
 
-ConversationState = Literal["bot", "queued", "assigned", "closed"]
+if TYPE_CHECKING:
+    from bot.store.base import Store
+
+ConversationState = Literal["bot", "queued", "assigned", "closed", "call"]
 OPEN_STATES: Final[tuple[ConversationState, ...]] = ("queued", "assigned")
 Author = Literal["resident", "bot", "agent", "system"]
 # Delivery as the platform reports it for an employee's message (WhatsApp through Twilio).
@@ -156,7 +163,11 @@ def desk_figures(
     conversations: Iterable[Conversation], start: datetime, end: datetime
 ) -> DeskFigures:
     """The figures of the conversations with a resident's message in [start, end)."""
-    within = [c for c in conversations if start <= c.contact.last_resident_at < end]
+    within = [
+        c
+        for c in conversations
+        if c.desk.state != "call" and start <= c.contact.last_resident_at < end
+    ]
     desks = [c.desk for c in within if c.desk.queued_at is not None]
     first = [
         (d.first_response_at - d.queued_at).total_seconds() / 60
@@ -178,3 +189,37 @@ def desk_figures(
         rating=mean(rated) if rated else None,
         ratings=len(rated),
     )
+
+
+CALL_KEY: Final = "voice:{call_sid}"
+
+
+async def call_transferred(
+    store: "Store", call_sid: str, caller: str | None, language: Language, now: datetime
+) -> None:
+    """A call on the 940 line rang the employees: it appears in the inbox's calls."""
+    contact = Contact(
+        key=CALL_KEY.format(call_sid=call_sid),
+        channel="voice",
+        user=caller or call_sid,
+        language=language,
+        phone=caller,
+        last_resident_at=now,
+    )
+    call = Conversation(
+        id=secrets.token_urlsafe(12),
+        contact=contact,
+        desk=Desk(state="call", queued_at=now),
+        created_at=now,
+        updated_at=now,
+    )
+    await store.record_conversation(call, [])
+
+
+async def call_ended(store: "Store", call_sid: str, outcome: str, now: datetime) -> None:
+    """How the transferred call ended (Twilio's DialCallStatus: completed, no-answer…)."""
+    call = await store.find_conversation(CALL_KEY.format(call_sid=call_sid))
+    if call is None:
+        return
+    ended = call.desk.model_copy(update={"reason": outcome, "closed_at": now})
+    await store.update_desk(call.id, ended, call.version, now)

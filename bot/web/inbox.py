@@ -13,6 +13,7 @@ an employee does goes through `channels.inbox.Inbox` (the resident's channel, th
 import base64
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.deps import ServicesDep, actor_of
 from bot.attachments import UnknownKey, UnsupportedMedia, sniff
 from bot.complaint_record import Attachment
-from bot.conversations import OPEN_STATES, TRANSCRIPT_SHOWN, Conversation
+from bot.conversations import OPEN_STATES, TRANSCRIPT_SHOWN, Conversation, ConversationState
 from bot.handoffs import summary_lines
 from bot.phone import mask_phone
 from bot.reference import InvalidReference, parse_reference
@@ -32,7 +33,7 @@ from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter
 from bot.types import OPEN_STATUSES, Channel, Language, Role
 from bot.web.render import Labels, error_page, page_labels, render
-from bot.web.security import CsrfDep, DeskDep, PageForbidden
+from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden
 from bot.words import N_
 from channels.inbox import SUPERVISORS, Inbox, Outcome
 from channels.webchat_http import STATIC
@@ -42,11 +43,18 @@ media_router = APIRouter(include_in_schema=False)
 SOCKET_CLIENT: Final = STATIC / "vendor" / "socket.io" / "socket.io.min.js"
 LISTED: Final = 200
 OPEN_COMPLAINTS_SHOWN: Final = 5
-View = Literal["waiting", "mine", "all"]
+View = Literal["waiting", "mine", "all", "calls"]
 VIEWS: Final[dict[View, str]] = {
     "waiting": N_("inbox.view.waiting"),
     "mine": N_("inbox.view.mine"),
     "all": N_("inbox.view.all"),
+    "calls": N_("inbox.view.calls"),
+}
+STATES_SHOWN: Final[dict[View, tuple[ConversationState, ...]]] = {
+    "waiting": ("queued",),
+    "mine": OPEN_STATES,
+    "all": OPEN_STATES,
+    "calls": ("call",),
 }
 # The words of the codes the transcript shows, for the templates.
 WORDS: Final = {
@@ -59,6 +67,10 @@ WORDS: Final = {
     "read": N_("inbox.delivery.read"),
     "undelivered": N_("inbox.delivery.undelivered"),
     "failed": N_("inbox.delivery.failed"),
+    "call": N_("inbox.view.calls"),
+    "answered": N_("inbox.call.answered"),
+    "missed": N_("inbox.call.missed"),
+    "ringing": N_("inbox.call.ringing"),
 }
 OUTCOMES: Final[dict[Outcome, str]] = {
     "done": "notice=saved",
@@ -93,9 +105,18 @@ def inbox(request: Request) -> Inbox:
 
 
 def readable(conversation: Conversation, user: StaffUser) -> bool:
-    """Agents read what waits and what is theirs; supervisors read everything."""
+    """Agents read what waits, what is theirs and the calls; supervisors read everything."""
     desk = conversation.desk
-    return user.role in SUPERVISORS or desk.state == "queued" or desk.assignee == user.username
+    shared = desk.state in ("queued", "call")
+    return user.role in SUPERVISORS or shared or desk.assignee == user.username
+
+
+def call_outcome(conversation: Conversation) -> str:
+    """A transferred call: ringing, answered by an employee, or missed (then a voicemail)."""
+    outcome = conversation.desk.reason
+    if outcome is None:
+        return "ringing"
+    return "answered" if outcome in ("completed", "answered") else "missed"
 
 
 def serves(conversation: Conversation, team: str, services: Services) -> bool:
@@ -105,8 +126,7 @@ def serves(conversation: Conversation, team: str, services: Services) -> bool:
 
 
 async def rows(services: Services, user: StaffUser, form: InboxForm) -> list[Row]:
-    states = ("queued",) if form.view == "waiting" else OPEN_STATES
-    found = await services.store.list_conversations(states, LISTED)
+    found = await services.store.list_conversations(STATES_SHOWN[form.view], LISTED)
     chosen = [
         c
         for c in found
@@ -130,6 +150,14 @@ async def open_complaints(services: Services, conversation: Conversation) -> lis
     filters = ComplaintFilter(phone=phone, status=tuple(OPEN_STATUSES))
     page = await services.store.list_complaints(filters, OPEN_COMPLAINTS_SHOWN, None)
     return [complaint.reference for complaint in page.items]
+
+
+async def agents_load(services: Services) -> list[tuple[str, int]]:
+    """Each desk employee and the conversations they have now, for supervisors."""
+    taken = await services.store.list_conversations(["assigned"], LISTED)
+    load = Counter(c.desk.assignee for c in taken)
+    staff = [u for u in await services.store.list_users() if u.active and u.role in DESK]
+    return sorted(((u.display_name, load[u.username]) for u in staff), key=lambda p: -p[1])
 
 
 def choices(labels: Labels) -> dict[str, list[tuple[str, str]]]:
@@ -176,8 +204,9 @@ async def conversation_context(
         "c": conversation,
         "entries": entries,
         "summary": summary_lines(desk.reason, desk.summary, services.catalogue, labels.language)
-        if desk.reason
+        if desk.reason and desk.state != "call"
         else [],
+        "call_outcome": call_outcome,
         "phone": mask_phone(conversation.contact.phone) or "—",
         "complaints": await open_complaints(services, conversation),
         "mine": conversation.desk.assignee == user.username,
@@ -225,6 +254,8 @@ async def list_fragment(
         form=form,
         rows=await rows(services, user, form),
         open_id="",
+        words=WORDS,
+        call_outcome=call_outcome,
     )
 
 
@@ -262,6 +293,7 @@ async def page(
     context = (
         await conversation_context(request, services, user, conversation) if conversation else {}
     )
+    load = await agents_load(services) if user.role in SUPERVISORS else []
     return render(
         request,
         services,
@@ -271,7 +303,8 @@ async def page(
         choices=choices(page_labels(request, services)),
         rows=await rows(services, user, form),
         open_id=conversation.id if conversation else "",
-        **context,
+        load=load,
+        **{"words": WORDS, "call_outcome": call_outcome, **context},
     )
 
 

@@ -20,6 +20,7 @@ from bot.announcements import list_announcements
 from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
+from bot.conversations import call_ended, call_transferred
 from bot.kpi import CallEvent
 from bot.services import Services
 from bot.types import Language
@@ -201,7 +202,7 @@ class CallStep:
         if prompt.kind == "voicemail":
             return await self.voicemail_left()
         if prompt.kind == "transfer":
-            return self.dial_ended()
+            return await self.dial_ended()
         if prompt.kind == "language" and (chosen := chosen_language(self.request.digits)):
             return await self.chose(chosen)
         answer = understand(prompt, self.request.digits, self.request.speech)
@@ -355,6 +356,10 @@ class CallStep:
             return self.voicemail("after_hours", texts or (self.say("call.employees_away"),))
         self.state.transferred = True
         await self.event("transferred")
+        state = self.state
+        await call_transferred(
+            self.services.store, state.call_sid, state.caller, state.language, self.now
+        )
         self.state.prompt = Prompt(
             kind="transfer",
             language=language,
@@ -363,8 +368,10 @@ class CallStep:
         )
         return twiml.transfer(self.state.prompt, settings.agents_number, self.url(), self.voices)
 
-    def dial_ended(self) -> str:
-        if self.request.dial_status in ("completed", "answered"):
+    async def dial_ended(self) -> str:
+        outcome = self.request.dial_status or "no-answer"
+        await call_ended(self.services.store, self.state.call_sid, outcome, self.now)
+        if outcome in ("completed", "answered"):
             return self.finish()
         return self.voicemail("no_answer", (self.say("call.employees_busy"),))
 

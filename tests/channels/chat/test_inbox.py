@@ -64,8 +64,8 @@ async def conversation(services: Services, key: str) -> Conversation:
 
 async def act(client: httpx.AsyncClient, found: Conversation, action: str, **data: str) -> str:
     """An employee's form on the conversation's page; where it sent them back."""
-    page = f"/staff/inbox/{found.id}"
-    response = await post_form(client, page, f"{page}/{action}", data)
+    action_url = f"/staff/inbox/{found.id}/{action}"
+    response = await post_form(client, "/staff/inbox", action_url, data)
     assert response.status_code == 303, response.text
     return str(response.headers["location"])
 
@@ -260,3 +260,31 @@ async def test_a_complaint_filed_from_the_conversation_keeps_what_the_bot_gather
     assert linked.endswith("notice=saved")
     assert (await conversation(services, WHATSAPP_KEY)).desk.complaints == [reference]
     assert (await act(client, found, "link", reference="0000000000")).endswith("error=gone")
+
+
+async def test_a_supervisor_sees_each_employees_load_reads_and_reassigns(
+    client, colleague, services, fake_twilio: FakeTwilio
+):
+    await sign_in(client, services, "amal")
+    await add_staff(services, "badr", Role.AGENT)
+    await add_staff(services, "noura", Role.SUPERVISOR)
+    login = {"username": "noura", "password": PASSWORD, "next": "/staff/inbox"}
+    await post_form(colleague, "/staff/login", "/staff/login", login)
+    await post_twilio(client, whatsapp("SM1", "مرحبا"))
+    await post_twilio(client, whatsapp("SM2", "3"))
+    found = await conversation(services, WHATSAPP_KEY)
+    await act(client, found, "take")
+
+    inbox = (await colleague.get("/staff/inbox?view=all&lang=en")).text
+    load = inbox[inbox.index('id="inbox-load"') :]
+    assert "<dt>amal</dt><dd>1</dd>" in load
+    assert "<dt>badr</dt><dd>0</dd>" in load
+    assert "مرحبا" in (await colleague.get(f"/staff/inbox/{found.id}/panel")).text
+    assert 'id="inbox-load"' not in (await client.get("/staff/inbox")).text  # agents: no
+
+    assert (await act(colleague, found, "reassign", username="badr")).endswith("notice=saved")
+    assert "معك الآن badr من موظفي الأمانة" in fake_twilio.bodies[-1]
+    assert (await conversation(services, WHATSAPP_KEY)).desk.assignee == "badr"
+    refused = await act(client, found, "reply", text="ما زلت معك")
+    assert refused.endswith("error=refused")  # amal no longer has it
+    assert (await act(client, found, "reassign", username="amal")).endswith("error=refused")
