@@ -108,3 +108,19 @@ async def test_a_wrong_reference_is_refused_in_english(stack: Stack) -> None:
     )
     wrong = say(stack, sender, "1234567890", metadata)
     assert texts(wrong)[0].startswith("That reference number is not valid")
+
+
+def test_a_paused_conversation_records_the_resident_and_answers_nothing(stack: Stack) -> None:
+    """What the agent inbox relies on (channels/dialogue.py): Rasa's own `pause` and
+    `resume` events through its HTTP API."""
+    sender = "e2e-paused"
+    metadata = {"channel": "webchat"}
+    assert texts(say(stack, sender, "hello", metadata))
+    events = f"{stack.rasa.url}/conversations/{sender}/tracker/events"
+    paused = httpx.post(events, params={"include_events": "NONE"}, json={"event": "pause"})
+    assert paused.status_code == 200, stack.rasa.tail()
+    assert say(stack, sender, "I want to report a pothole", metadata) == []
+    tracker = httpx.get(f"{stack.rasa.url}/conversations/{sender}/tracker").json()
+    assert tracker["latest_message"]["text"] == "I want to report a pothole"  # recorded
+    httpx.post(events, params={"include_events": "NONE"}, json={"event": "resume"})
+    assert texts(say(stack, sender, "hello", metadata))  # the bot answers again

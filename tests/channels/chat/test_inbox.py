@@ -23,6 +23,8 @@ from bot.types import Role
 from channels.messaging import STATUS_PATH
 from tests.channels.chat.conftest import (
     CITIZEN,
+    JPEG,
+    PUBLIC,
     WHATSAPP_NUMBER,
     FakeRasa,
     FakeTelegram,
@@ -174,7 +176,7 @@ async def test_past_24_hours_without_a_template_the_employee_is_told_it_was_not_
 
 
 async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
-    client, colleague, services, fake_rasa: FakeRasa, fake_telegram: FakeTelegram
+    app, client, colleague, services, fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ):
     key = f"telegram:{CHAT_ID}"
     await sign_in(client, services, "amal")
@@ -194,6 +196,18 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
 
     await act(employee, taken, "reply", text="سنبلغ فريق الإنارة الآن")
     assert fake_telegram.sent()[-1] == {"chat_id": str(CHAT_ID), "text": "سنبلغ فريق الإنارة الآن"}
+
+    action = f"/staff/inbox/{taken.id}/reply"
+    photo = {"photo": ("hole.jpg", JPEG, "image/jpeg")}
+    await post_form(employee, "/staff/inbox", action, {"text": ""}, files=photo)
+    sent = fake_telegram.sent("sendPhoto")[-1]["photo"]
+    assert sent.startswith("https://balagh.example/inbox-media/")  # the platform fetches it
+    public = sent.removeprefix("https://balagh.example")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC) as anyone:
+        assert (await anyone.get(public)).content == JPEG  # no staff session needed
+    forged = public.replace("/inbox-media/", "/inbox-media/A")
+    assert (await client.get(forged)).status_code == 404
+    assert 'alt="صورة"' in (await employee.get(f"/staff/inbox/{taken.id}/panel")).text
 
     await act(employee, taken, "close")
     assert fake_rasa.events[-1] == (key, "resume")
