@@ -11,8 +11,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import socketio
 from fastapi import FastAPI
 
+from bot.api.deps import SESSION_COOKIE
+from bot.app import create_app
 from bot.clock import utc_now
 from bot.conversations import Conversation
 from bot.notifications.whatsapp_session import RECORD_KIND as WHATSAPP_CONTACT
@@ -20,6 +23,7 @@ from bot.notifications.whatsapp_session import WhatsAppContact
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import Role
+from bot.web.inbox_live import NAMESPACE, SOCKET_PATH
 from channels.messaging import STATUS_PATH
 from tests.channels.chat.conftest import (
     CITIZEN,
@@ -36,6 +40,7 @@ from tests.channels.chat.test_messaging import whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update, message_update
 from tests.channels.chat.test_telegram import post as post_telegram
 from tests.conftest import PASSWORD
+from tests.servers import serve
 from tests.web.conftest import post_form
 
 TEMPLATE_SID = "HX" + "7" * 32
@@ -302,3 +307,49 @@ async def test_a_supervisor_sees_each_employees_load_reads_and_reassigns(
     refused = await act(client, found, "reply", text="ما زلت معك")
     assert refused.endswith("error=refused")  # amal no longer has it
     assert (await act(client, found, "reassign", username="amal")).endswith("error=refused")
+
+
+async def test_only_a_desk_employees_page_hears_the_inbox_live(settings: Settings):
+    app = create_app(settings)
+    async with serve(app) as url:
+        services: Services = app.state.services
+        await add_staff(services, "amal", Role.AGENT)
+        await add_staff(services, "fahd", Role.FIELD)
+        stranger = socketio.AsyncClient()
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await stranger.connect(url, namespaces=[NAMESPACE], socketio_path=SOCKET_PATH)
+
+        async with httpx.AsyncClient(base_url=url) as http:
+            sessions = {
+                name: (
+                    await http.post(
+                        "/api/auth/login", json={"username": name, "password": PASSWORD}
+                    )
+                ).json()["token"]
+                for name in ("amal", "fahd")
+            }
+        field = socketio.AsyncClient()
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await field.connect(
+                url,
+                namespaces=[NAMESPACE],
+                socketio_path=SOCKET_PATH,
+                headers={"Cookie": f"{SESSION_COOKIE}={sessions['fahd']}"},
+            )
+
+        heard: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        agent = socketio.AsyncClient()
+        agent.on("changed", heard.put_nowait, namespace=NAMESPACE)
+        await agent.connect(
+            url,
+            namespaces=[NAMESPACE],
+            socketio_path=SOCKET_PATH,
+            headers={"Cookie": f"{SESSION_COOKIE}={sessions['amal']}"},
+        )
+        async with httpx.AsyncClient(base_url=url) as http:
+            await post_telegram(http, callback_update(1, "/talk_to_agent"))
+        async with asyncio.timeout(5):
+            event = await heard.get()
+        found = await conversation(services, f"telegram:{CHAT_ID}")
+        assert event == {"id": found.id}  # only which one: the page reads the rest itself
+        await agent.disconnect()
