@@ -79,14 +79,13 @@
     event.preventDefault();
     var button = form.querySelector("button");
     if (button) { button.disabled = true; }
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    var body = new FormData(form);
+    var box = form.querySelector("#reply-text");
+    if (box) { box.value = ""; }  // sent: the panel may be read again before the answer
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) {
         var outcome = new URL(response.url, window.location.href).searchParams;
         if (outcome.get("error")) { window.location.assign(response.url); return; }
-        if (form.classList.contains("reply")) {
-          var box = form.querySelector("#reply-text");
-          if (box) { box.value = ""; }
-        }
         return Promise.all([refreshPanel(), refreshList()]);
       })
       .finally(function () { if (button) { button.disabled = false; } });
