@@ -353,3 +353,18 @@ async def test_only_a_desk_employees_page_hears_the_inbox_live(settings: Setting
         found = await conversation(services, f"telegram:{CHAT_ID}")
         assert event == {"id": found.id}  # only which one: the page reads the rest itself
         await agent.disconnect()
+
+
+async def test_asked_outside_working_hours_it_waits_marked_so_without_a_promised_wait(
+    client, services, fake_rasa: FakeRasa, fake_twilio: FakeTwilio
+):
+    closed = {"reason": "requested", "available": False, "language": "ar"}
+    office_shut = "موظفونا متاحون من الأحد إلى الخميس. سيتواصل معك موظف عند بدء الدوام."
+    fake_rasa.replies["/talk_to_agent"] = [{"text": office_shut}, {"custom": {"handoff": closed}}]
+    await sign_in(client, services, "amal")
+    await post_twilio(client, whatsapp("SM1", "مرحبا"))
+    await post_twilio(client, whatsapp("SM2", "3"))
+    assert fake_twilio.bodies[-1] == office_shut  # what the dialogue said, no wait promised
+    waiting = (await client.get("/staff/inbox")).text
+    assert "طُلب خارج وقت الدوام" in waiting  # an employee answers it when the office opens
+    assert (await conversation(services, WHATSAPP_KEY)).desk.state == "queued"
