@@ -221,6 +221,7 @@ async def conversation_context(
             if u.active and u.role in (Role.AGENT, *SUPERVISORS)
         ],
         "words": WORDS,
+        "tile_url": services.settings.map_tile_url,
         "categories": [(code, labels.category(code)) for code in services.catalogue.categories],
         "districts": [(code, labels.district(code)) for code in services.catalogue.districts],
         "description": desk.summary.get("description")

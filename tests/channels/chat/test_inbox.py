@@ -259,7 +259,11 @@ async def test_a_complaint_filed_from_the_conversation_keeps_what_the_bot_gather
     assert re.search(r'<option value="roads" selected>', panel)  # pre-filled from the slots
     assert re.search(r'<option value="al_kut" selected>', panel)
     assert ">حفرة كبيرة</textarea>" in panel
-    assert "شارع الملك فهد" in panel  # the location as the resident shared it
+    assert "شارع الملك فهد" in panel  # the location as the resident shared it, on a map
+    assert (
+        'data-map data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png" data-lat="25.3831"'
+        in panel
+    )
 
     page = f"/staff/inbox/{found.id}"
     form = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة قدام البيت"}

@@ -43,6 +43,7 @@
       panel.innerHTML = html;
       var again = panel.querySelector("#reply-text");
       if (again) { again.value = draft; }
+      if (window.balaghMaps) { window.balaghMaps(panel); }
       applyTyping();
       scrollDown();
     });

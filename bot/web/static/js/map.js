@@ -1,8 +1,11 @@
 // Maps with the vendored Leaflet. Tiles come from data-tiles (BALAGH_MAP_TILE_URL); offline,
 // the tiles stay blank but the pin is still drawn. A map with data-input-lat/-lng is a picker.
+// Pages that change part of themselves (the agent inbox) call window.balaghMaps(part) again.
 (function () {
   "use strict";
-  document.querySelectorAll("[data-map]").forEach(function (element) {
+  function draw(element) {
+    if (element.dataset.drawn) { return; }
+    element.dataset.drawn = "yes";
     var lat = parseFloat(element.dataset.lat || "25.38");
     var lng = parseFloat(element.dataset.lng || "49.59");
     var map = L.map(element).setView([lat, lng], element.dataset.lat ? 15 : 11);
@@ -18,5 +21,7 @@
         lngInput.value = point.lng.toFixed(6);
       });
     }
-  });
+  }
+  window.balaghMaps = function (root) { root.querySelectorAll("[data-map]").forEach(draw); };
+  window.balaghMaps(document);
 })();
