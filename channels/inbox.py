@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 SUPERVISORS: Final = (Role.SUPERVISOR, Role.ADMIN)
 RATING_PAYLOAD: Final = "/rate_conversation"  # "/rate_conversation 4": the resident's rating
 RECENT_TAKES: Final = 20  # taken conversations whose waits make the expected wait
+QUEUE_COUNTED: Final = 1000  # a resident further back in line is told the wait of this place
 Outcome = Literal["done", "conflict", "not_found", "forbidden", "not_delivered"]
 
 
@@ -164,7 +165,7 @@ class Inbox:
         await self.live.changed(queued)
         if not desk.available:
             return None
-        waiting = await self.store.list_conversations(["queued"], 1000)
+        waiting = await self.store.list_conversations(["queued"], QUEUE_COUNTED)
         minutes = await self.expected_minutes(len(waiting))
         words = text(
             "inbox.resident.queued", language, self.medium(inbound.channel), minutes=minutes
