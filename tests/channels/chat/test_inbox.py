@@ -29,6 +29,7 @@ from tests.channels.chat.conftest import (
     CITIZEN,
     JPEG,
     PUBLIC,
+    SMS_NUMBER,
     WHATSAPP_NUMBER,
     FakeRasa,
     FakeTelegram,
@@ -36,7 +37,7 @@ from tests.channels.chat.conftest import (
 )
 from tests.channels.chat.test_handoff import add_staff, sign_in
 from tests.channels.chat.test_messaging import post as post_twilio
-from tests.channels.chat.test_messaging import whatsapp
+from tests.channels.chat.test_messaging import sms, whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update, message_update
 from tests.channels.chat.test_telegram import post as post_telegram
 from tests.conftest import PASSWORD
@@ -372,3 +373,20 @@ async def test_asked_outside_working_hours_it_waits_marked_so_without_a_promised
     waiting = (await client.get("/staff/inbox")).text
     assert "طُلب خارج وقت الدوام" in waiting  # an employee answers it when the office opens
     assert (await conversation(services, WHATSAPP_KEY)).desk.state == "queued"
+
+
+async def test_sms_an_employee_writes_free_text_whenever_the_resident_last_wrote(
+    client, services, fake_twilio: FakeTwilio
+):
+    await sign_in(client, services, "amal")
+    await post_twilio(client, sms("SM1", "مرحبا"))
+    await post_twilio(client, sms("SM2", "3"))
+    found = await conversation(services, f"sms:{CITIZEN}")
+    await act(client, found, "take")
+    await act(client, found, "reply", text="وصلنا بلاغك، نتابعه الآن")
+    reply = fake_twilio.sent[-1]
+    assert (reply["To"], reply["From"], reply["Body"]) == (
+        CITIZEN,
+        SMS_NUMBER,
+        "وصلنا بلاغك، نتابعه الآن",
+    )  # SMS has no 24-hour rule: never a template
