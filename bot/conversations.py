@@ -223,3 +223,13 @@ async def call_ended(store: "Store", call_sid: str, outcome: str, now: datetime)
         return
     ended = call.desk.model_copy(update={"reason": outcome, "closed_at": now})
     await store.update_desk(call.id, ended, call.version, now)
+
+
+async def call_recorded(
+    store: "Store", call_sid: str, recording: Attachment, now: datetime
+) -> None:
+    """The whole call's recording (when calls are recorded), playable from the inbox."""
+    call = await store.find_conversation(CALL_KEY.format(call_sid=call_sid))
+    if call is not None:
+        entry = TranscriptEntry(at=now, author="system", media=(recording,))
+        await store.append_transcript(call.id, [entry])
