@@ -11,9 +11,10 @@ with one class implementing `ChatChannel`, registered in `channels/registry.py`:
 - `send(inbound, reply)`: the dialogue's messages in the platform's form, to that user;
 - `mount(app)`: how the platform reaches the service, each request handed to `receive`. A
   `WebhookChannel` (the common case) answers `POST {path}`; the web chat mounts socket.io.
-- `reach(inbound)` and `push(to, reply)`: an employee writing to the user unprompted (the
-  agent inbox, channels/inbox.py). By default what answered their message reaches them
-  later too, and a push is a send; a channel changes either where its platform differs.
+- `reach(inbound)`, `push(to, reply)` and `typing(to)`: an employee writing to the user
+  unprompted (the agent inbox, channels/inbox.py). By default what answered their message
+  reaches them later too, a push is a send and typing shows nothing; a channel changes any of
+  them where its platform differs.
 
 Everything between parse and send is the same on every channel and lives once in
 `channels/chat.py`: retries, notification answers, menus, the dialogue, hand-offs.
@@ -123,6 +124,9 @@ class ChatChannel(ABC, Generic[PlatformRequest]):
         deliveries. `NotDelivered` when the platform refuses it."""
         await self.send(to, reply, platforms)
         return None
+
+    async def typing(self, to: Inbound, platforms: Platforms) -> None:
+        """An employee is writing to the user: shown where the platform can (nothing here)."""
 
     async def receive(self, request: PlatformRequest, chats: "Chats") -> bool:
         """Every message of one platform request answered; False when it is not authentic."""

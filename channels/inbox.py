@@ -233,6 +233,17 @@ class Inbox:
         if conversation is not None and conversation.desk.state in OPEN_STATES:
             await self.live.typing(conversation)
 
+    async def employee_typing(self, conversation_id: str, username: str) -> None:
+        """The employee who has the conversation is writing: the resident sees it where their
+        platform shows it."""
+        found = await self.store.get_conversation(conversation_id)
+        if found is None or found.desk.state != "assigned" or found.desk.assignee != username:
+            return
+        contact = found.contact
+        channel = self.channels.get(contact.channel)
+        if channel is not None:
+            await channel.typing(self.addressed(found), self.platforms)
+
     async def delivered(self, provider_id: str, delivery: Delivery) -> None:
         """A platform's delivery report of a message an employee sent."""
         conversation_id = await self.store.note_delivery(provider_id, delivery)
@@ -474,14 +485,20 @@ class Inbox:
         channel = self.channels.get(contact.channel)
         if channel is None:
             raise NotDelivered(N_("inbox.error.channel_gone"))
-        to = Inbound(
+        reply = Reply(contact.language, (), messages)
+        return await channel.push(self.addressed(conversation), reply, self.platforms)
+
+    @staticmethod
+    def addressed(conversation: Conversation) -> Inbound:
+        """The resident as their channel reaches them unprompted (no message to answer)."""
+        contact = conversation.contact
+        return Inbound(
             channel=contact.channel,
             user=contact.user,
             message_id=None,
             phone=contact.phone,
             reply_to=contact.reach,
         )
-        return await channel.push(to, Reply(contact.language, (), messages), self.platforms)
 
     async def note(self, conversation: Conversation, user: StaffUser, what: str) -> None:
         """What an employee did, in the transcript for staff (never sent)."""

@@ -14,6 +14,7 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
   `language` ("ar"/"en"), `location` `{lat, lng}` and `media` (upload tokens from
   `POST /webchat/uploads`); anything else in it is ignored.
 - `user_typing` `{}`: the visitor is typing; the employee who has the conversation sees it.
+  `agent_typing` `{}` the other way: the employee is writing to the visitor.
 
 A reply goes to the socket that asked; an employee's message (channels/inbox.py) to every
 socket of the session (its room), so every open tab shows it.
@@ -198,6 +199,10 @@ class WebChatChannel(ChatChannel[Utterance]):
     def reach(self, inbound: Inbound) -> Any:
         """Later, every socket of the session (a socket's own id does not outlive a reload)."""
         return None
+
+    async def typing(self, to: Inbound, platforms: Platforms) -> None:
+        """`agent_typing`: the widget shows that someone is writing."""
+        await self.sio.emit("agent_typing", {}, to=room(to.user))
 
     async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
         to = inbound.reply_to or room(inbound.user)

@@ -4,7 +4,8 @@ Only a signed-in desk employee's page connects (the staff session cookie, checke
 socket connects; pages of other sites are refused by the same-origin check). It is told only
 which conversation changed (`changed`, `said`, `typing` with its opaque id): the page then
 reads the list or the transcript over HTTP, where each read checks what that employee may
-see. Across service replicas, python-socketio's Redis manager carries the events.
+see. The page says `typing` `{id}` while its employee writes a reply, and the resident sees
+it where their platform can show it (the web chat, Telegram).
 """
 
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ class InboxLive:
     def mount(self, app: FastAPI) -> None:
         self.app = app
         self.sio.on("connect", self.connect, namespace=NAMESPACE)
+        self.sio.on("typing", self.employee_typing, namespace=NAMESPACE)
         app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
 
     async def connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> bool:
@@ -44,7 +46,18 @@ class InboxLive:
         token = cookies[SESSION_COOKIE].value if SESSION_COOKIE in cookies else None
         services: Services = self.app.state.services
         user = await services.auth.resolve(token) if token else None
-        return user is not None and user.role in DESK
+        if user is None or user.role not in DESK:
+            return False
+        await self.sio.save_session(sid, {"username": user.username}, namespace=NAMESPACE)
+        return True
+
+    async def employee_typing(self, sid: str, data: Any) -> None:
+        """`typing` `{id}`: this employee writes in that conversation (theirs, else ignored)."""
+        conversation_id = data.get("id") if isinstance(data, Mapping) else None
+        if self.app is None or not isinstance(conversation_id, str):
+            return
+        session = await self.sio.get_session(sid, namespace=NAMESPACE)
+        await self.app.state.inbox.employee_typing(conversation_id, session["username"])
 
     async def changed(self, conversation: Conversation) -> None:
         await self.sio.emit("changed", {"id": conversation.id}, namespace=NAMESPACE)

@@ -174,6 +174,11 @@
       if (!this.panel.hidden) this.start(); // shown before the session was confirmed
     }.bind(this));
     this.socket.on("bot_uttered", this.received.bind(this));
+    this.socket.on("agent_typing", function () {  // an employee is writing to the visitor
+      this.typing.hidden = false;
+      clearTimeout(this.typingTimer);
+      this.typingTimer = setTimeout(function () { this.typing.hidden = true; }.bind(this), 4000);
+    }.bind(this));
     this.socket.on("disconnect", this.showStatus.bind(this));
   };
 

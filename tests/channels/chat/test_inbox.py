@@ -314,7 +314,9 @@ async def test_a_supervisor_sees_each_employees_load_reads_and_reassigns(
     assert (await act(client, found, "reassign", username="amal")).endswith("error=refused")
 
 
-async def test_only_a_desk_employees_page_hears_the_inbox_live(settings: Settings):
+async def test_only_a_desk_employees_page_hears_the_inbox_live(
+    settings: Settings, fake_telegram: FakeTelegram
+):
     app = create_app(settings)
     async with serve(app) as url:
         services: Services = app.state.services
@@ -357,6 +359,17 @@ async def test_only_a_desk_employees_page_hears_the_inbox_live(settings: Setting
             event = await heard.get()
         found = await conversation(services, f"telegram:{CHAT_ID}")
         assert event == {"id": found.id}  # only which one: the page reads the rest itself
+
+        amal = await services.store.get_user("amal")
+        assert amal is not None
+        await app.state.inbox.take(found.id, amal)
+        await agent.emit("typing", {"id": found.id}, namespace=NAMESPACE)
+        async with asyncio.timeout(5):
+            while not fake_telegram.sent("sendChatAction"):  # noqa: ASYNC110 - the fake records
+                await asyncio.sleep(0.05)
+        assert fake_telegram.sent("sendChatAction") == [
+            {"chat_id": str(CHAT_ID), "action": "typing"}
+        ]
         await agent.disconnect()
 
 

@@ -81,6 +81,9 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
         await expect(agent.locator("#transcript")).to_contain_text("التحدث مع موظف")
         await agent.get_by_role("button", name="استلام الطلب").click()
         await expect(said.last).to_contain_text("معك الآن أمل من موظفي الأمانة")
+        await agent.locator("#reply-text").press_sequentially("تمام")
+        await expect(resident.locator(".bw-typing")).to_be_visible()  # the employee writes
+        await agent.fill("#reply-text", "")
 
         await resident.locator(".bw-input").press_sequentially("فيه حفرة")
         await expect(agent.locator(".conversation .typing")).to_be_visible()

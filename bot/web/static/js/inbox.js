@@ -74,6 +74,14 @@
     if (option && option.dataset.text && box) { box.value = option.dataset.text; }
   });
 
+  // The resident sees the employee writing (where their platform shows it): said every 3 s.
+  var typingSaid = 0;
+  panel.addEventListener("input", function (event) {
+    if (event.target.id !== "reply-text" || Date.now() - typingSaid < 3000) { return; }
+    typingSaid = Date.now();
+    socket.emit("typing", { id: openId });
+  });
+
   panel.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-live")) { return; }
