@@ -471,4 +471,5 @@ async def public_media(signature: str, storage_key: str, services: ServicesDep) 
         media_type = sniff(data)
     except (UnknownKey, UnsupportedMedia):
         return Response(status_code=404)
-    return Response(data, media_type=media_type, headers={"Cache-Control": "max-age=86400"})
+    headers = {"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=media_type, headers=headers)
