@@ -25,6 +25,7 @@
       rows.innerHTML = html;
       var open = rows.querySelector('[data-id="' + openId + '"]');
       if (open) { open.classList.add("open"); }
+      showWaits();
       applyTyping();
     });
   }
@@ -111,6 +112,15 @@
     refreshList();
   });
   socket.on("typing", function (event) { showTyping(event.id); });
+  // How long each resident has waited, in whole minutes, kept current between refreshes.
+  function showWaits() {
+    rows.querySelectorAll(".waiting[data-since]").forEach(function (wait) {
+      var minutes = Math.floor((Date.now() - Date.parse(wait.dataset.since)) / 60000);
+      wait.textContent = wait.dataset.words.replace("{minutes}", String(Math.max(minutes, 0)));
+    });
+  }
+  setInterval(showWaits, 30000);
+
   socket.on("connect", function () { root.dataset.live = "on"; });
   socket.on("disconnect", function () { root.dataset.live = "off"; });
   scrollDown();
