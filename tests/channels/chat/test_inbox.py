@@ -28,6 +28,7 @@ from channels.messaging import STATUS_PATH
 from tests.channels.chat.conftest import (
     CITIZEN,
     JPEG,
+    OGG,
     PUBLIC,
     SMS_NUMBER,
     WHATSAPP_NUMBER,
@@ -200,6 +201,12 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
     await post_telegram(client, message_update(2, text="الإنارة طافية في شارعنا"))
     assert len(fake_telegram.sent()) == sent_before  # the bot says nothing
     assert "الإنارة طافية في شارعنا" in (await employee.get(f"/staff/inbox/{taken.id}/panel")).text
+    fake_telegram.files["v1"] = OGG
+    voice = {"file_id": "v1", "file_unique_id": "uv1", "duration": 4, "file_size": len(OGG)}
+    await post_telegram(client, message_update(5, voice=voice))
+    panel = (await employee.get(f"/staff/inbox/{taken.id}/panel")).text
+    [played] = re.findall(r'<audio controls preload="none" src="([^"]+)">', panel)  # playable
+    assert (await employee.get(played)).content == OGG
 
     await act(employee, taken, "reply", text="سنبلغ فريق الإنارة الآن")
     assert fake_telegram.sent()[-1] == {"chat_id": str(CHAT_ID), "text": "سنبلغ فريق الإنارة الآن"}
