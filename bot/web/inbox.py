@@ -343,13 +343,15 @@ async def attachment_response(services: Services, item: Attachment) -> Response:
     )
 
 
-def back(conversation_id: str, outcome: Outcome) -> Response:
-    return RedirectResponse(f"/staff/inbox/{conversation_id}?{OUTCOMES[outcome]}", status_code=303)
+def back(conversation_id: str, outcome: Outcome, done: str = OUTCOMES["done"]) -> Response:
+    """Back to the conversation, saying how it went (`done`: what success says)."""
+    said = done if outcome == "done" else OUTCOMES[outcome]
+    return RedirectResponse(f"/staff/inbox/{conversation_id}?{said}", status_code=303)
 
 
 @router.post("/{conversation_id}/take")
 async def take(conversation_id: str, request: Request, user: DeskDep, _: CsrfDep) -> Response:
-    return back(conversation_id, await inbox(request).take(conversation_id, user))
+    return back(conversation_id, await inbox(request).take(conversation_id, user), "notice=taken")
 
 
 @router.post("/{conversation_id}/reply")

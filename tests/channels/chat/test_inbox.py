@@ -87,7 +87,7 @@ async def take_at_once(
     outcomes = await asyncio.gather(act(client, found, "take"), act(colleague, found, "take"))
     assert sorted(outcome.rsplit("?", 1)[1] for outcome in outcomes) == [
         "error=taken",
-        "notice=saved",
+        "notice=taken",
     ]
 
 
