@@ -39,12 +39,15 @@ from actions.context import (
     verified_phone,
 )
 from actions.formatting import category_name, district_name, due, reference_payload, short
-from actions.messages import ANYTHING_ELSE, Button, Speaker, choice_payload
+from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, Button, Speaker, choice_payload
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
 from bot.classification import classify
 from bot.complaints import Actor, NewComplaint
 from bot.digits import to_ascii_digits
+from bot.intake import ReportsLimited, admit_report
+from bot.phone import format_countries
+from bot.phone_check import CODE_HINT
 from bot.types import Language
 from bot.words import N_, text
 
@@ -291,14 +294,19 @@ class ValidateComplaintForm(ComplaintFormAction):
         if entity(tracker, "choice") == "skip":
             return {"phone": NONE_GIVEN}
         typed = _PHONE_LIKE.search(to_ascii_digits(free_text(tracker)))
+        caller = caller_phone(tracker)
         if typed:
             phone = verified_phone(typed.group())
-            if phone:
-                return {"phone": phone}
-            speaker.say("report.phone_invalid")
-            return {"phone": None}
+            if phone is None:
+                speaker.say("report.phone_invalid")
+                return {"phone": None}
+            rules = self.services.complaints.rules
+            if phone != caller and not rules.serves(phone):
+                countries = format_countries(rules.country_codes)
+                speaker.say("report.phone_not_served", countries=countries)
+                return {"phone": None}
+            return {"phone": phone}
         intent, _ = latest_intent(tracker)
-        caller = caller_phone(tracker)
         if caller and not state["phone_declined"]:
             if intent == "affirm":
                 return {"phone": caller}
@@ -498,7 +506,11 @@ class SubmitComplaint(ComplaintFormAction):
         state = form_state(tracker)
         try:
             report = self.report(tracker, state, lang)
+            await self.admit(tracker, report)
             result = await self.services.complaints.create(report, CITIZEN)
+        except ReportsLimited:
+            speaker.say("limit.too_many_reports", buttons=AGENT_OR_MENU)
+            return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         except Exception:
             logger.exception("could not submit the report of conversation %s", tracker.sender_id)
             speaker.say(
@@ -520,11 +532,30 @@ class SubmitComplaint(ComplaintFormAction):
             due=due(complaint.sla_due_at, lang, timezone),
             custom=reference_payload(complaint.reference),
         )
+        if complaint.phone_check is not None and complaint.phone:
+            self.ask_code(complaint.reference, complaint.phone, speaker)
         speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
         return [
             *reset_events(tracker),
             *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
         ]
+
+    async def admit(self, tracker: TrackerLike, report: NewComplaint) -> None:
+        """The web's limits on reports (bot/intake.py): per client of the web chat, and per
+        typed phone on any channel; ReportsLimited past them."""
+        client = metadata(tracker).get("client")
+        await admit_report(
+            self.services,
+            client=client if isinstance(client, str) else None,
+            typed_phone=None if report.phone_verified else report.phone,
+        )
+
+    def ask_code(self, reference: str, phone: str, speaker: Speaker) -> None:
+        """A code went to the typed phone: a chat user may type it next (the hint tells the
+        chat channel to check it); a caller enters it on the report's tracking page."""
+        portal = self.services.settings.public_base_url.rstrip("/") + "/track"
+        hint = None if speaker.medium == "voice" else {CODE_HINT: {"reference": reference}}
+        speaker.say("report.phone_code_sent", last_digits=phone[-4:], portal=portal, custom=hint)
 
     def report(
         self, tracker: TrackerLike, state: Mapping[str, Any], lang: Language
@@ -545,6 +576,7 @@ class SubmitComplaint(ComplaintFormAction):
             district=None if district in (None, NONE_GIVEN) else str(district),
             location=shared_location(window),
             phone=None if phone in (None, NONE_GIVEN) else str(phone),
+            phone_verified=phone is not None and phone == caller_phone(tracker),
             attachments=shared_media(window),
             sources=message_sources(tracker),
             # the same report retried (a repeated action call, "try again") is one complaint

@@ -9,9 +9,12 @@ Mount it with `app.include_router(actions.endpoint.router)`; endpoints.yml point
 `http://localhost:8000/webhook`.
 
 Only Rasa should call this endpoint (an action trusts the tracker it is given, including
-the caller id in its metadata): requests must come from the loopback interface unless a
-shared token is configured (`BALAGH_ACTIONS_TOKEN`, sent by Rasa as `?token=…`, see
-endpoints.yml), in which case the token is required from everyone.
+the caller id in its metadata). With `BALAGH_ACTIONS_TOKEN` set, every call must carry it in
+`Authorization: Bearer …` (endpoints.yml `headers:`; a header, so it is never in an access
+log); production does not start without it. Without it, in local use only, calls from the
+loopback interface are answered. A compressed body is inflated to at most
+`MAX_INFLATED_BYTES`: a small deflate bomb is refused after that much work, not after it has
+filled the memory.
 """
 
 import hmac
@@ -22,6 +25,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from fastapi.security.utils import get_authorization_scheme_param
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
@@ -39,7 +43,9 @@ from actions.conversation import (
 )
 from actions.status import CheckStatus, ValidateStatusForm
 from bot.api.deps import SettingsDep
+from bot.client_address import client_address
 from bot.services import Services
+from bot.settings import is_loopback
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["dialogue"])
@@ -59,7 +65,12 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     ValidateStatusForm,
     CheckStatus,
 )
-LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
+# A long conversation's tracker is a few hundred kB of JSON; far more is not Rasa's.
+MAX_INFLATED_BYTES: Final = 16 * 1024 * 1024
+
+
+class BodyTooLarge(ValueError):
+    """A compressed action call that inflates past MAX_INFLATED_BYTES."""
 
 
 def create_actions(services: Services) -> list[BalaghAction]:
@@ -85,15 +96,13 @@ def executor_for(app: FastAPI) -> ActionExecutor:
 
 
 async def _allowed(request: Request, settings: SettingsDep) -> None:
-    setting = settings.actions_token
-    token = setting.get_secret_value() if setting is not None else ""
+    token = settings.actions_token.get_secret_value() if settings.actions_token else ""
     if token:  # an empty BALAGH_ACTIONS_TOKEN counts as unset
-        given = request.query_params.get("token", "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        scheme, given = get_authorization_scheme_param(request.headers.get("authorization"))
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
             raise HTTPException(status_code=403, detail="invalid action endpoint token")
         return
-    host = request.client.host if request.client else ""
-    if host not in LOOPBACK and host != "testclient":
+    if settings.environment != "local" or not is_loopback(client_address(request)):
         raise HTTPException(
             status_code=403,
             detail="the action endpoint answers the local Rasa server only; "
@@ -104,13 +113,26 @@ async def _allowed(request: Request, settings: SettingsDep) -> None:
 Allowed = Annotated[None, Depends(_allowed)]
 
 
+def inflate(data: bytes, limit: int) -> bytes:
+    """A zlib (HTTP `deflate`) body, refused as soon as it would pass `limit` bytes."""
+    inflater = zlib.decompressobj()
+    inflated = inflater.decompress(data, limit + 1)  # output stops one byte past the limit
+    if len(inflated) > limit:
+        raise BodyTooLarge(f"the body inflates past {limit} bytes")
+    if not inflater.eof:
+        raise zlib.error("the compressed body is cut short")
+    return inflated
+
+
 @router.post("/webhook", summary="Rasa action server webhook")
 async def webhook(request: Request, _: Allowed) -> JSONResponse:
     body = await request.body()
     try:
         if request.headers.get("content-encoding", "").lower() == "deflate":
-            body = zlib.decompress(body)
+            body = inflate(body, MAX_INFLATED_BYTES)
         call: Any = json.loads(body)
+    except BodyTooLarge:
+        return JSONResponse({"error": "the action call is too large"}, status_code=413)
     except (zlib.error, ValueError):
         return JSONResponse({"error": "invalid action call body"}, status_code=400)
     if not isinstance(call, dict) or not isinstance(call.get("tracker"), dict):

@@ -145,10 +145,11 @@ class StatusReader:
             )
 
     async def open_reports(self, phone: str, limit: int) -> list[Complaint]:
+        """The caller's open reports: those made with this phone and proven to be theirs."""
         page = await self.action.services.store.list_complaints(
             ComplaintFilter(phone=phone, status=tuple(sorted(OPEN_STATUSES))), limit, None
         )
-        return page.items
+        return [complaint for complaint in page.items if complaint.phone_verified]
 
 
 class CheckStatus(BalaghAction):

@@ -48,7 +48,7 @@ from channels.voice.speech import digit_name  # noqa: E402
 from tests.channels.voice.caller import Answer, SimulatedCall, new_sid  # noqa: E402
 from tests.e2e.servers import Stack, free_port, missing_prerequisite  # noqa: E402
 
-PUBLIC = "https://balagh.example"
+PUBLIC = "https://localhost"
 P95_TARGET_MS = 1000.0
 # Arabic; report a problem; roads; Al Hofuf; (record); yes, my number; send it.
 KEYS_BEFORE_RECORDING = ("1", "1", "1", "1")

@@ -29,6 +29,7 @@ from bot.app import create_app
 from bot.catalogue import load_catalogue
 from bot.clock import utc_now
 from bot.demo import DemoFactory
+from bot.reference import ReferenceKey
 from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
@@ -49,7 +50,8 @@ async def fill(path: Path, count: int) -> float:
     catalogue = load_catalogue(ROOT / "catalogue.yml")
     store = SqliteStore(path, catalogue.municipality.timezone)
     await store.open()
-    factory = DemoFactory(catalogue, random.Random(940), utc_now())
+    references = ReferenceKey(Settings().secret_key.get_secret_value())
+    factory = DemoFactory(catalogue, random.Random(940), utc_now(), references)
     first = await store.next_sequence("complaint_reference", count)
     seconds = 0.0
     for batch in factory.batches(first, count):

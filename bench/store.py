@@ -19,13 +19,19 @@ from pathlib import Path
 
 from bot.catalogue import Catalogue, load_catalogue
 from bot.clock import utc_now
-from bot.complaints import REFERENCE_SEQUENCE, SYSTEM, ComplaintService, NewComplaint
+from bot.complaints import (
+    REFERENCE_SEQUENCE,
+    SYSTEM,
+    ComplaintService,
+    IntakeRules,
+    NewComplaint,
+)
 from bot.demo import DemoFactory
-from bot.reference import reference_for_sequence
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
 from bot.store.base import ComplaintFilter
 from bot.store.sqlite import SqliteStore
 from bot.types import Status
+from channels.registry import directory
 
 DURABLE_INSERTS = 500
 PAGE_SIZE = 50
@@ -101,10 +107,12 @@ async def main(count: int, lookups: int, pages: int, path: Path) -> dict[str, ob
     store = SqliteStore(path)
     await store.open()
     rng = random.Random(940)
-    bulk_rate = await fill(store, DemoFactory(catalogue, rng, utc_now()), count)
+    rules = IntakeRules.from_settings(Settings(), directory())
+    factory = DemoFactory(catalogue, rng, utc_now(), rules.references)
+    bulk_rate = await fill(store, factory, count)
     total = (await store.kpi_summary()).total
-    references = [reference_for_sequence(rng.randint(1, total)) for _ in range(lookups)]
-    durable_rate = await durable_insert_rate(ComplaintService(store, catalogue))
+    references = [rules.references.reference(rng.randint(1, total)) for _ in range(lookups)]
+    durable_rate = await durable_insert_rate(ComplaintService(store, catalogue, rules=rules))
 
     lookup_ms = [await timed(store.get_complaint(reference)) for reference in references]
 

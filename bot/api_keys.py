@@ -3,13 +3,17 @@
 A key is `b940_<id>_<secret>`: the id finds the record, the secret is checked against its
 SHA-256 (keys are long random strings, so a fast hash is enough — unlike passwords).
 The plain key is shown once when created and never stored.
+
+Every key may create service requests. A `partner` key (another municipal system that works
+the reports) also reads what residents wrote and exactly where; without one, Open311 shows
+only service, status, dates, district and a location rounded to about 100 m.
 """
 
 import hashlib
 import hmac
 import secrets
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +21,7 @@ from bot.clock import utc_now
 from bot.store.base import Store
 
 PREFIX = "b940"
+KeyRole = Literal["reporter", "partner"]
 
 
 class ApiKey(BaseModel):
@@ -28,13 +33,16 @@ class ApiKey(BaseModel):
     created_by: str
     created_at: datetime
     active: bool = True
+    role: KeyRole = "reporter"  # keys issued before roles existed could only report
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_api_key(store: Store, name: str, created_by: str) -> tuple[str, ApiKey]:
+async def create_api_key(
+    store: Store, name: str, created_by: str, role: KeyRole = "reporter"
+) -> tuple[str, ApiKey]:
     """A new key: the plain text to show once, and the record that is kept."""
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     key = ApiKey(
@@ -43,6 +51,7 @@ async def create_api_key(store: Store, name: str, created_by: str) -> tuple[str,
         name=name,
         created_by=created_by,
         created_at=utc_now(),
+        role=role,
     )
     await store.put_record("api_key", key_id, key)
     return f"{PREFIX}_{key_id}_{secret}", key

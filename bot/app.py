@@ -9,8 +9,9 @@ from actions import endpoint
 from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
 from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.open311 import install_open311_errors
+from bot.client_address import TrustedProxies
 from bot.composition import chats, dialogue_client, inbox, start_services
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, check_safe, get_settings
 from bot.web.inbox_live import InboxLive
 from bot.web.mount import install_web
 from bot.worker import running
@@ -20,8 +21,10 @@ from channels.registry import CHANNELS, Channel
 def create_app(
     settings: Settings | None = None, channels: tuple[type[Channel], ...] = CHANNELS
 ) -> FastAPI:
-    """The service, with the channels of channels/registry.py (tests add their own)."""
+    """The service, with the channels of channels/registry.py (tests add their own); raises
+    UnsafeSettings (every problem, one line each) first."""
     settings = settings or get_settings()
+    check_safe(settings)
     mounted = [channel() for channel in channels]
     live = InboxLive()
 
@@ -41,11 +44,15 @@ def create_app(
         finally:
             await services.stop()
 
+    docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS
     app = FastAPI(
         title="Balagh 940",
         description="بلاغ ٩٤٠ — the municipality's bilingual contact center API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     app.add_middleware(
@@ -64,4 +71,6 @@ def create_app(
         channel.mount(app)
     live.mount(app)  # the agent inbox's live updates
     install_web(app, settings)  # the back office, the portal and the KPI dashboard
+    # outermost: everything inside sees the client a trusted proxy forwarded for
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)
     return app

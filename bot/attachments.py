@@ -76,3 +76,7 @@ class AttachmentStorage:
             return await asyncio.to_thread(self.path(key).read_bytes)
         except FileNotFoundError:
             raise UnknownKey(key) from None
+
+    async def delete(self, key: str) -> None:
+        """Remove the file; one already gone is fine."""
+        await asyncio.to_thread(self.path(key).unlink, missing_ok=True)

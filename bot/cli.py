@@ -20,7 +20,7 @@ from bot.composition import start_services
 from bot.demo import seed_store, seed_supervisors
 from bot.logs import configure_logging
 from bot.runner import run_all
-from bot.settings import get_settings
+from bot.settings import Settings, UnsafeSettings, check_safe, get_settings
 from bot.staff_accounts import create_staff_user
 from bot.store.base import DuplicateUser
 from bot.types import Role
@@ -41,20 +41,32 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(locales_app, name="locales")
 
 
+def safe_settings() -> Settings:
+    """The settings, or exit 2 with one line per reason they are unsafe to serve with."""
+    settings = get_settings()
+    try:
+        check_safe(settings)
+    except UnsafeSettings as unsafe:
+        for problem in unsafe.problems:
+            typer.echo(f"refusing to start: {problem}", err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
 @app.command()
 def run(
     dialogue: Annotated[bool, typer.Option(help="Also start the Rasa dialogue core.")] = True,
 ) -> None:
     """Start the dialogue core, the service and the worker; Ctrl-C stops them all."""
-    asyncio.run(run_all(get_settings(), with_dialogue=dialogue))
+    asyncio.run(run_all(safe_settings(), with_dialogue=dialogue))
 
 
 @app.command()
 def worker() -> None:
     """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service)."""
 
-    settings = get_settings()
-    configure_logging(settings.log_level)
+    settings = safe_settings()
+    configure_logging(settings.log_level, settings)
 
     async def work() -> None:
         services = await start_services(settings)

@@ -17,3 +17,9 @@ def to_ms(moment: datetime) -> int:
 
 def from_ms(ms: int) -> datetime:
     return _EPOCH + ms * _MS
+
+
+# Every millisecond a datetime can hold (years 1 to 9999).
+CALENDAR_MS = range(
+    to_ms(datetime.min.replace(tzinfo=UTC)), to_ms(datetime.max.replace(tzinfo=UTC)) + 1
+)

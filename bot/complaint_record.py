@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.phone_check import PhoneCheck
+from bot.text import CleanText
 from bot.types import Channel, Language, Priority, Status
 
 AttachmentKind = Literal["photo", "voice", "call_recording", "document"]
@@ -15,7 +17,7 @@ class Location(BaseModel):
 
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lng: Annotated[float, Field(ge=-180, le=180)] | None = None
-    address: Annotated[str, Field(max_length=300)] | None = None
+    address: Annotated[CleanText, Field(max_length=300)] | None = None
 
 
 class Attachment(BaseModel):
@@ -40,7 +42,7 @@ class HistoryEntry(BaseModel):
     field: str
     old: str | None = None
     new: str | None = None
-    reason: str = ""
+    reason: CleanText = ""
     internal: bool = False
 
 
@@ -48,6 +50,9 @@ class Complaint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reference: str
+    # The store counter's number behind the reference (None for references made before
+    # references were keyed: bot/reference.py decodes those).
+    sequence: int | None = None
     channel: Channel
     language: Language
     category: str | None
@@ -55,6 +60,10 @@ class Complaint(BaseModel):
     district: str | None = None
     location: Location | None = None
     phone: str | None = None
+    # Whether messages may go to `phone`: proven by the channel, or by the code sent to it
+    # (bot/phone_check.py). Complaints stored before this existed were all messaged: True.
+    phone_verified: bool = True
+    phone_check: PhoneCheck | None = None  # the code sent to an unproven phone, while it counts
     name: str | None = None
     attachments: list[Attachment] = []
     priority: Priority

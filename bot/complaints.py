@@ -4,7 +4,8 @@ Each change is validated against the workflow, written with its history entry in
 store write (optimistic version check), and retried if another writer got there first.
 """
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Protocol
@@ -12,20 +13,35 @@ from typing import Annotated, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelInfo
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
 from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
 from bot.dispatch import choose_team
 from bot.notifications.message import OutboxMessage
-from bot.phone import normalise_phone
+from bot.phone import PhoneNotServed, country_code, normalise_phone
+from bot.phone_check import PhoneCodes, Proof
 from bot.priority import assess_priority
-from bot.reference import reference_for_sequence
+from bot.reference import ReferenceKey
+from bot.settings import Settings
 from bot.sla import deadline
-from bot.store.base import InsertResult, Store, VersionConflict, remind_watch_ms
+from bot.store.base import (
+    DuplicateReference,
+    InsertResult,
+    Store,
+    VersionConflict,
+    remind_watch_ms,
+)
+from bot.text import CleanText
 from bot.types import OPEN_STATUSES, Channel, Language, Priority, Role, Status
+from bot.upload_claims import claim as claim_uploads
 from bot.workflow import ActorKind, check_transition
 
+log = logging.getLogger(__name__)
 REFERENCE_SEQUENCE = "complaint_reference"
+# A new reference equal to one made before references were keyed is skipped; a few in a row
+# would mean something else is wrong.
+REFERENCE_ATTEMPTS = 5
 # The history field of a staff message to the citizen (the planner sends it to them).
 STAFF_REPLY = "reply"
 CONFLICT_RETRIES = 5
@@ -72,15 +88,41 @@ class NewComplaint(BaseModel):
 
     channel: Channel
     language: Language
-    description: Annotated[str, Field(min_length=1, max_length=4000)]
+    description: Annotated[CleanText, Field(min_length=1, max_length=4000)]
     category: str | None = None
     district: str | None = None
     location: Location | None = None
     phone: str | None = None
-    name: Annotated[str, Field(max_length=100)] | None = None
+    name: Annotated[CleanText, Field(max_length=100)] | None = None
     attachments: list[Attachment] = []
     sources: dict[str, str] = {}
     idempotency_key: Annotated[str, Field(max_length=200)] | None = None
+    # True only when the channel itself proves `phone` (caller id, sender, shared contact).
+    phone_verified: bool = False
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    """What the settings decide for new complaints: how references are made, how an unproven
+    phone proves itself, and which countries' phones are served; and which channels answer
+    their citizens at a contact of their own (a Telegram chat) rather than by phone."""
+
+    references: ReferenceKey
+    phone_codes: PhoneCodes
+    country_codes: frozenset[int]
+    own_contact: frozenset[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, channels: Iterable[ChannelInfo]) -> "IntakeRules":
+        return cls(
+            references=ReferenceKey(settings.secret_key.get_secret_value()),
+            phone_codes=PhoneCodes.from_settings(settings),
+            country_codes=frozenset(settings.phone_country_codes),
+            own_contact=frozenset(info.code for info in channels if info.contact_source),
+        )
+
+    def serves(self, phone: str) -> bool:
+        return country_code(phone) in self.country_codes
 
 
 @dataclass
@@ -123,16 +165,30 @@ class ChangeNotifier(Protocol):
 
 class ComplaintService:
     def __init__(
-        self, store: Store, catalogue: Catalogue, notifier: ChangeNotifier | None = None
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        notifier: ChangeNotifier | None = None,
+        *,
+        rules: IntakeRules,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.notifier = notifier
+        self.rules = rules
 
     async def create(self, report: NewComplaint, actor: Actor) -> InsertResult:
-        """Classify, prioritise, dispatch and commit; the reference exists only once committed."""
+        """Classify, prioritise, dispatch and commit; the reference exists only once committed.
+
+        A phone nobody proved must be in a served country (PhoneNotServed otherwise), and is
+        sent one code (bot/phone_check.py) unless the citizen is answered at their channel's
+        own contact (a Telegram chat).
+        """
         self._check_codes(category=report.category, district=report.district)
         phone = normalise_phone(report.phone) if report.phone else None
+        verified = phone is None or report.phone_verified
+        if phone is not None and not verified and not self.rules.serves(phone):
+            raise PhoneNotServed(self.rules.country_codes)
         now = utc_now()
         change = _Change(actor, now)
         change.record("created", None, Status.NEW, f"reported via {report.channel}")
@@ -150,32 +206,42 @@ class ComplaintService:
             change.record("status", Status.NEW, Status.ASSIGNED, f"dispatched to {team}")
             status = Status.ASSIGNED
 
-        sequence = await self.store.next_sequence(REFERENCE_SEQUENCE)
-        complaint = Complaint(
-            reference=reference_for_sequence(sequence),
-            channel=report.channel,
-            language=report.language,
-            category=category,
-            description=report.description,
-            district=report.district,
-            location=report.location,
-            phone=phone,
-            name=report.name,
-            attachments=report.attachments,
-            priority=priority,
-            status=status,
-            department=department,
-            team=team,
-            sla_due_at=self.sla_due(category, priority, now),
-            sla_remind_at=self.sla_remind(category, priority, now),
-            created_at=now,
-            updated_at=now,
-            sources=report.sources,
-            idempotency_key=report.idempotency_key,
-            history=change.entries,
-        )
-        messages = await self._messages(None, complaint)
-        return await self.store.insert_complaint(complaint, messages)
+        needs_code = not verified and report.channel not in self.rules.own_contact
+        for _ in range(REFERENCE_ATTEMPTS):
+            sequence = await self.store.next_sequence(REFERENCE_SEQUENCE)
+            complaint = Complaint(
+                reference=self.rules.references.reference(sequence),
+                sequence=sequence,
+                channel=report.channel,
+                language=report.language,
+                category=category,
+                description=report.description,
+                district=report.district,
+                location=report.location,
+                phone=phone,
+                phone_verified=verified,
+                phone_check=self.rules.phone_codes.new_check(now) if needs_code else None,
+                name=report.name,
+                attachments=report.attachments,
+                priority=priority,
+                status=status,
+                department=department,
+                team=team,
+                sla_due_at=self.sla_due(category, priority, now),
+                sla_remind_at=self.sla_remind(category, priority, now),
+                created_at=now,
+                updated_at=now,
+                sources=report.sources,
+                idempotency_key=report.idempotency_key,
+                history=change.entries,
+            )
+            messages = await self._messages(None, complaint)
+            await claim_uploads(self.store, complaint.attachments)
+            try:
+                return await self.store.insert_complaint(complaint, messages)
+            except DuplicateReference:
+                log.warning("reference %s is taken already; skipping it", complaint.reference)
+        raise DuplicateReference(f"{REFERENCE_ATTEMPTS} references in a row were taken")
 
     async def _triage(
         self, category: str | None, district: str | None, description: str, change: _Change
@@ -376,6 +442,53 @@ class ComplaintService:
             complaint.attachments = [*complaint.attachments, attachment]
 
         return await self._apply(reference, actor, edit)
+
+    async def verify_phone(self, reference: str, typed: str) -> Proof:
+        """The resident enters the code sent to the complaint's phone. Right: the phone is
+        verified and the messages held for it leave; wrong: one attempt fewer is left."""
+        codes = self.rules.phone_codes
+        outcome = Proof.NOT_NEEDED
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            nonlocal outcome
+            check = complaint.phone_check
+            if complaint.phone_verified or check is None:
+                outcome = Proof.NOT_NEEDED
+            elif change.at >= check.expires_at:
+                outcome = Proof.EXPIRED
+            elif check.attempts >= codes.attempts:
+                outcome = Proof.EXHAUSTED
+            elif codes.matches(complaint.reference, typed):
+                change.record("phone", None, "verified", "code entered", internal=True)
+                complaint.phone_verified, complaint.phone_check = True, None
+                outcome = Proof.VERIFIED
+            else:
+                tries = check.attempts + 1
+                reason = f"wrong code ({tries}/{codes.attempts})"
+                change.record("phone", None, "code_refused", reason, internal=True)
+                complaint.phone_check = check.model_copy(update={"attempts": tries})
+                outcome = Proof.EXHAUSTED if tries >= codes.attempts else Proof.WRONG
+
+        complaint = await self._apply(reference, CITIZEN, edit)
+        if complaint.phone_verified and complaint.phone:
+            # after the write: a release lost to a crash is done by the next attempt
+            await self.store.release_held(complaint.reference, utc_now())
+        return outcome
+
+    async def drop_attachments(
+        self, reference: str, storage_keys: set[str], reason: str
+    ) -> Complaint:
+        """Take these files off the complaint (they were deleted), noting each and why."""
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            for attachment in complaint.attachments:
+                if attachment.storage_key in storage_keys:
+                    change.record("attachment", attachment.storage_key, None, reason)
+            complaint.attachments = [
+                item for item in complaint.attachments if item.storage_key not in storage_keys
+            ]
+
+        return await self._apply(reference, SYSTEM, edit)
 
     async def rate(self, reference: str, actor: Actor, score: int) -> Complaint:
         """The citizen's satisfaction (1-5), once, after the work is done."""

@@ -2,8 +2,9 @@
 
 `start_services` builds everything long-lived once: the catalogue, the store, the clients of
 the outside platforms (Twilio and Telegram, shared by the notification providers and the
-chat channels), the complaint service, the notification dispatcher, and the worker with the
-phone line's follow-ups. `bot/app.py` serves it over HTTP and `bot/cli.py` runs its worker.
+chat channels), the complaint service with the intake rules, the notification dispatcher, and
+the worker with the phone line's follow-ups and the clean-ups (recordings past their retention,
+uploads no complaint took). `bot/app.py` serves it over HTTP and `bot/cli.py` runs its worker.
 
 The core never builds what it depends on and imports no channel: what it needs of the
 channels (their directory, the phone line's recordings and voicemails) is handed to it here.
@@ -20,13 +21,16 @@ import httpx
 from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import load_catalogue
-from bot.complaints import ComplaintService
+from bot.clock import utc_now
+from bot.complaints import ComplaintService, IntakeRules
 from bot.notifications.dispatcher import build_dispatcher
 from bot.notifications.planner import NotificationPlanner
 from bot.platforms import build_platforms
+from bot.retention import delete_old_recordings
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import create_store
+from bot.upload_claims import delete_unclaimed
 from bot.words import check_all
 from bot.worker import Worker
 from channels import registry
@@ -57,9 +61,11 @@ async def start_services(
         public_base_url=settings.public_base_url,
         secret_key=settings.secret_key.get_secret_value(),
     )
-    complaints = ComplaintService(store, catalogue, planner)
+    rules = IntakeRules.from_settings(settings, directory)
+    complaints = ComplaintService(store, catalogue, planner, rules=rules)
     recordings = Recordings(store, attachments, http, settings)
     dispatcher = build_dispatcher(platforms)
+    unclaimed_upload_lifetime = timedelta(hours=settings.unclaimed_upload_hours)
     return Services(
         settings=settings,
         store=store,
@@ -75,7 +81,13 @@ async def start_services(
             complaints,
             settings.worker_interval_seconds,
             dispatcher,
-            follow_ups=(partial(follow_up_calls, complaints, recordings),),
+            follow_ups=(
+                partial(follow_up_calls, complaints, recordings),
+                lambda: delete_old_recordings(
+                    complaints, attachments, settings.recording_retention_days, utc_now()
+                ),
+                lambda: delete_unclaimed(store, attachments, utc_now() - unclaimed_upload_lifetime),
+            ),
         ),
         http=http,
         attachments=attachments,

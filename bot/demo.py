@@ -15,7 +15,7 @@ from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaint_record import Complaint, HistoryEntry, Location
 from bot.complaints import REFERENCE_SEQUENCE
-from bot.reference import reference_for_sequence
+from bot.reference import ReferenceKey
 from bot.services import Services
 from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user
@@ -54,8 +54,11 @@ SUPERVISOR_PHONES = "+96650{:07d}"  # demo numbers, one per named supervisor
 
 
 class DemoFactory:
-    def __init__(self, catalogue: Catalogue, rng: random.Random, now: datetime) -> None:
+    def __init__(
+        self, catalogue: Catalogue, rng: random.Random, now: datetime, references: ReferenceKey
+    ) -> None:
         self.catalogue = catalogue
+        self.references = references
         self.rng = rng
         self.now = now
         self.categories = list(catalogue.categories.values())
@@ -89,7 +92,8 @@ class DemoFactory:
         ]
         status, resolved_at, updated = self._walk(created, priority, team, history)
         return Complaint(
-            reference=reference_for_sequence(sequence),
+            reference=self.references.reference(sequence),
+            sequence=sequence,
             channel=channel,
             language=language,
             category=category.code,
@@ -146,7 +150,8 @@ class DemoFactory:
 
 async def seed_store(services: Services, count: int, seed: int) -> AsyncIterator[int]:
     """Add `count` demo complaints in batches, yielding how many each batch added."""
-    factory = DemoFactory(services.catalogue, random.Random(seed), utc_now())
+    references = services.complaints.rules.references
+    factory = DemoFactory(services.catalogue, random.Random(seed), utc_now(), references)
     first = await services.store.next_sequence(REFERENCE_SEQUENCE, count)
     for batch in factory.batches(first, count):
         await services.store.insert_complaints(batch)

@@ -153,6 +153,8 @@ class KpiFilter(BaseModel):
             raise ValueError("the range ends before it starts")
         if (self.end - self.start).days >= MAX_RANGE_DAYS:
             raise ValueError(f"the range is limited to {MAX_RANGE_DAYS} days")
+        if self.end >= date.max:
+            raise ValueError("the range must end before the calendar does")
         return self
 
     @property

@@ -1,32 +1,119 @@
-"""Logging set-up: every record passes a filter that masks phone numbers.
+"""Logging set-up: every record passes a filter that masks phone numbers and secrets.
 
-Channels log caller ids and message bodies; masking at the handler means no code path
-can leak a citizen's number into the logs, whatever it formats.
+Channels log caller ids and message bodies, and HTTP client libraries log the URLs they call
+(python-telegram-bot's carry the bot token: `…/bot<token>/sendMessage`). Masking at the
+handler, message and traceback alike, means no code path can leak a citizen's number or a
+credential into the logs, whatever it formats.
 """
 
 import logging
 import re
+from collections.abc import Iterable
+from typing import IO
 
+from bot.digits import strip_number, to_ascii_digits
 from bot.phone import mask_phone
+from bot.settings import Settings
 
-# International (+966…, or %2B966… inside a logged URL) or Saudi local mobile (05…) numbers;
-# references (10 digits starting with 1-9, no plus) stay readable: staff need them in the logs.
-_PHONE = re.compile(r"(?:\+|%2B)\d{8,15}|(?<!\d)05\d{8}(?!\d)")
+# Phone numbers as people and systems write them (Eastern Arabic digits are read as Latin
+# ones), with spaces or dashes between the groups: international (+966…, 00966…, or %2B966… inside
+# a logged URL), 966 then a Saudi mobile, or a local mobile (05…). References (ten digits
+# starting with 1-9) stay readable: staff need them in the logs.
+_SEP = r"[ \-]?"
+_PHONE = re.compile(
+    rf"(?:\+|%2B|(?<!\d)00){_SEP}[1-9](?:{_SEP}\d){{7,14}}"
+    rf"|(?<!\d)966{_SEP}5(?:{_SEP}\d){{8}}(?!\d)"
+    rf"|(?<!\d)0{_SEP}5(?:{_SEP}\d){{8}}(?!\d)",
+    re.IGNORECASE,
+)
+# Credentials whatever their value: Telegram bot tokens, Authorization headers, and the query
+# parameters that carry tokens (tracking links, API keys).
+_TELEGRAM_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}")
+_AUTHORIZATION = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_TOKEN_PARAMETER = re.compile(r"([?&](?:t|token|api_key)=)[^&\s\"']+", re.IGNORECASE)
+HIDDEN = "•••"
+
+
+def _masked_phone(match: re.Match[str]) -> str:
+    raw = match.group()
+    digits = strip_number(raw.replace("%2B", "+").replace("%2b", "+")).lstrip("+")
+    if raw.startswith(("+", "%")):
+        return mask_phone("+" + digits)
+    if digits.startswith("00"):
+        return mask_phone("+" + digits[2:])
+    return mask_phone(("+" if digits.startswith("966") else "") + digits)
 
 
 def mask_phones(text: str) -> str:
-    return _PHONE.sub(lambda match: mask_phone(match.group()), text)
+    # Digits are matched on a Latin-digit twin of the text (one character for one), so the
+    # rest of the line keeps its own digits.
+    latin = to_ascii_digits(text)
+    pieces, end = [], 0
+    for match in _PHONE.finditer(latin):
+        pieces += [text[end : match.start()], _masked_phone(match)]
+        end = match.end()
+    return "".join([*pieces, text[end:]])
 
 
-class PhoneMaskingFilter(logging.Filter):
+class Masker:
+    """Hides phone numbers, the configured secrets and anything shaped like a credential."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # Longest first, so a secret containing another is hidden whole.
+        self.secrets = sorted({secret for secret in secrets if len(secret) >= 4}, key=len)[::-1]
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, HIDDEN)
+        text = _TELEGRAM_TOKEN.sub(HIDDEN, text)
+        text = _AUTHORIZATION.sub(lambda match: f"{match.group(1)} {HIDDEN}", text)
+        text = _TOKEN_PARAMETER.sub(lambda match: match.group(1) + HIDDEN, text)
+        return mask_phones(text)
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every credential the service holds, as it could appear in a log line."""
+    values = [
+        settings.secret_key,
+        settings.actions_token,
+        settings.twilio_auth_token,
+        settings.telegram_bot_token,
+        settings.telegram_secret_token,
+    ]
+    found = [value.get_secret_value() for value in values if value is not None]
+    return [*found, *([settings.twilio_account_sid] if settings.twilio_account_sid else [])]
+
+
+class MaskingFilter(logging.Filter):
+    """Masks the formatted message and any traceback before a handler writes them."""
+
+    def __init__(self, masker: Masker) -> None:
+        super().__init__()
+        self.masker = masker
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_phones(record.getMessage())
+        record.msg = self.masker(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.masker(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.masker(record.stack_info)
         return True
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
+def masking_handler(
+    settings: Settings | None = None, stream: IO[str] | None = None
+) -> logging.Handler:
+    """A handler (to stderr, or `stream`) that masks phones and these settings' secrets."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(PhoneMaskingFilter())
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    handler.addFilter(MaskingFilter(Masker(secrets_of(settings) if settings else ())))
+    return handler
+
+
+def configure_logging(
+    level: str, settings: Settings | None = None, stream: IO[str] | None = None
+) -> None:
+    logging.basicConfig(level=level, handlers=[masking_handler(settings, stream)], force=True)

@@ -11,6 +11,26 @@ class InvalidPhone(ValueError):
     """A phone number that cannot be dialled back."""
 
 
+class PhoneNotServed(InvalidPhone):
+    """A valid number in a country the service does not send messages to."""
+
+    def __init__(self, country_codes: frozenset[int]) -> None:
+        super().__init__(f"only numbers in {format_countries(country_codes)} are served")
+        self.country_codes = country_codes
+
+
+def format_countries(country_codes: frozenset[int]) -> str:
+    return ", ".join(f"+{code}" for code in sorted(country_codes))
+
+
+def country_code(phone: str) -> int | None:
+    """The calling code of an E.164 number (966 for +966…), None if it is not one."""
+    try:
+        return phonenumbers.parse(phone).country_code
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a number typed in any digits, local (05…) or international."""
     text = to_ascii_digits(raw).strip()

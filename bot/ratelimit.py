@@ -1,7 +1,11 @@
-"""Fixed-window attempt limits kept in the store, so every replica sees the same count.
+"""Fixed-window limits kept in the store, so every replica sees the same count.
 
-Only failures are counted (a wrong password, a reference that does not match its phone
-digits); once a key has used its allowance, even a right answer waits for the window.
+Two ways to count:
+- failures only (`blocked` before, `failed` after a wrong answer): portal look-ups, where a
+  right answer costs nothing; once a key has used its allowance, even a right answer waits;
+- every attempt, reserved before the work (`reserve`, one atomic increment): sign-in, reports,
+  uploads. Parallel attempts each get their own number, so no more than the allowance pass
+  however many arrive at once; a sign-in that turns out right gives its attempt back (`refund`).
 """
 
 from dataclasses import dataclass
@@ -16,6 +20,22 @@ class Limit:
     name: str
     allowed: int
     window: timedelta
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """One attempt counted in one window; `allowed` is False past the allowance."""
+
+    limit: Limit
+    key: str
+    window_start: datetime
+    window_end: datetime
+    allowed: bool
+
+    @property
+    def retry_after_seconds(self) -> int:
+        """Whole seconds until the window ends (at least 1)."""
+        return max(1, int((self.window_end - utc_now()).total_seconds()) + 1)
 
 
 class RateLimiter:
@@ -37,3 +57,22 @@ class RateLimiter:
     async def failed(self, limit: Limit, key: str) -> None:
         start, end = self._window(limit, utc_now())
         await self.store.hit_counter(f"{limit.name}:{key}", start, end)
+
+    async def reserve(self, limit: Limit, key: str) -> Reservation:
+        """Count one attempt now, before the work it allows is done."""
+        start, end = self._window(limit, utc_now())
+        used = await self.store.hit_counter(f"{limit.name}:{key}", start, end)
+        return Reservation(limit, key, start, end, allowed=used <= limit.allowed)
+
+    async def refund(self, reservation: Reservation) -> None:
+        """Give a reserved attempt back, in the window it was counted in."""
+        await self.store.hit_counter(
+            f"{reservation.limit.name}:{reservation.key}",
+            reservation.window_start,
+            reservation.window_end,
+            amount=-1,
+        )
+
+    async def reserve_all(self, *wanted: tuple[Limit, str]) -> list[Reservation]:
+        """One attempt on each (limit, key), all counted whatever the others say."""
+        return [await self.reserve(limit, key) for limit, key in wanted]

@@ -27,10 +27,17 @@ RASA_START_SECONDS = 180
 RASA_RUNTIME_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
 
 
+# Rasa expands `${…}` in endpoints.yml from its environment: the token is never on disk.
+ACTIONS_TOKEN_HEADER = {"Authorization": "Bearer ${BALAGH_ACTIONS_TOKEN}"}
+
+
 def endpoints_for(settings: Settings) -> Path:
-    """endpoints.yml with the action endpoint on this service's port, written under var/."""
+    """endpoints.yml with the action endpoint on this service's port (and the actions token
+    in a header, when there is one), written under var/."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{settings.port}/webhook"
+    if settings.actions_token is not None and settings.actions_token.get_secret_value():
+        endpoints["action_endpoint"]["headers"] = ACTIONS_TOKEN_HEADER
     path = ROOT / "var" / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return path
@@ -55,8 +62,17 @@ def rasa_command(settings: Settings, endpoints: Path) -> list[str]:
     ]
 
 
-async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
+def rasa_environment(settings: Settings) -> dict[str, str]:
+    """The Rasa process's environment: the runtime settings and the actions token (which may
+    come from the .env file rather than the environment)."""
     env = {**os.environ, **RASA_RUNTIME_ENV, "PYTHONPATH": str(ROOT)}
+    if settings.actions_token is not None:
+        env["BALAGH_ACTIONS_TOKEN"] = settings.actions_token.get_secret_value()
+    return env
+
+
+async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
+    env = rasa_environment(settings)
     endpoints = await asyncio.to_thread(endpoints_for, settings)
     log = await asyncio.to_thread((ROOT / "var" / "rasa.log").open, "ab")
     return await asyncio.create_subprocess_exec(
@@ -92,7 +108,7 @@ def _announce(settings: Settings) -> None:
 
 
 async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings)
     await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
     rasa = await _start_rasa(settings) if with_dialogue else None
     server = uvicorn.Server(
@@ -101,7 +117,8 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
-            log_config=None,  # our handler, which masks phone numbers
+            log_config=None,  # our handler, which masks phone numbers and secrets
+            proxy_headers=False,  # X-Forwarded-For: BALAGH_TRUSTED_PROXIES decides (the app)
         )
     )
 

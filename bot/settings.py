@@ -1,14 +1,18 @@
 """Every setting of the service, read once from `BALAGH_*` environment variables."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_SECRET = "local-development-secret-change-me"  # noqa: S105 - refused outside local use
 ROOT = Path(__file__).resolve().parents[1]
+MIN_SECRET_LENGTH = 32
+CountryCode = Annotated[int, Field(ge=1, le=999)]  # a calling code: 966 for +966
 
 
 class Settings(BaseSettings):
@@ -51,9 +55,37 @@ class Settings(BaseSettings):
     # other sites allowed to embed the web chat (the service's own pages always are).
     telegram_secret_token: SecretStr | None = None
     webchat_origins: list[str] = []
-    # The action endpoint (/webhook): when set, Rasa must send it (`token:` in endpoints.yml);
-    # unset, only the local Rasa server (loopback) may call.
+    # The action endpoint (/webhook): when set, Rasa must send it as `Authorization: Bearer …`
+    # (`headers:` in endpoints.yml); unset (local use only), only loopback may call.
     actions_token: SecretStr | None = None
+    # Behind a load balancer: the proxies (addresses or networks) whose X-Forwarded-For names
+    # the client. Nobody else's is believed.
+    trusted_proxies: list[IPvAnyNetwork] = []
+    # Intake from the web (portal, JSON API, web chat), counted in the store across replicas.
+    reports_per_address_per_hour: Annotated[int, Field(ge=1)] = 20
+    reports_per_phone_per_day: Annotated[int, Field(ge=1)] = 10
+    # A phone typed on the web gets one code by SMS; it must be entered within this time.
+    phone_code_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    phone_code_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    # SMS and WhatsApp go only to these country calling codes, and at most this many a day to
+    # one number (staff notices excepted).
+    phone_country_codes: Annotated[
+        list[Annotated[int, Field(ge=1, le=999)]], Field(min_length=1)
+    ] = [966]
+    messages_per_phone_per_day: Annotated[int, Field(ge=1)] = 10
+    # Web chat photo uploads: per chat session and per client address, each per hour; an upload
+    # no complaint took is deleted after this many hours.
+    webchat_uploads_per_session: Annotated[int, Field(ge=1)] = 10
+    webchat_uploads_per_address: Annotated[int, Field(ge=1)] = 30
+    unclaimed_upload_hours: Annotated[float, Field(gt=0)] = 6
+    # Recordings and voicemails of complaints older than this are deleted by the worker.
+    recording_retention_days: Annotated[int, Field(ge=1)] = 365
+    # Pages for trying the service: on in local use, off in production unless switched on.
+    api_docs: bool | None = None
+    simulator: bool | None = None
+    webchat_demo: bool | None = None
+    # Outbound webhooks may reach these private networks in production (nothing else private).
+    webhook_allowed_networks: list[IPvAnyNetwork] = []
     # The 940 phone line (channels/voice): where employees answer transferred calls, whether
     # whole calls are recorded (callers are told), and the Twilio voice of each language.
     agents_number: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
@@ -79,14 +111,94 @@ class Settings(BaseSettings):
             )
         return self
 
-    @model_validator(mode="after")
-    def _refuse_local_secret_in_production(self) -> "Settings":
-        if self.environment != "local" and self.secret_key.get_secret_value() == LOCAL_SECRET:
-            raise ValueError(
-                "BALAGH_SECRET_KEY must be set to a long random value outside local use "
-                '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+    def shows(self, page: bool | None) -> bool:
+        """Whether a page for trying the service is served: on in local use unless switched off."""
+        return page if page is not None else self.environment == "local"
+
+    @property
+    def uses_twilio(self) -> bool:
+        return any(
+            (
+                self.twilio_account_sid,
+                self.twilio_sms_from,
+                self.twilio_whatsapp_from,
+                self.agents_number,
             )
-        return self
+        )
+
+
+class UnsafeSettings(ValueError):
+    """Settings the service refuses to start with; one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1 (brackets of an IPv6 URL host allowed)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def problems(settings: Settings) -> list[str]:
+    """Why these settings are unsafe to start with (empty when they are fine).
+
+    Local mode has built-in secrets and conveniences, so it only runs on loopback; production
+    needs its own secrets for everything it exposes.
+    """
+    found: list[str] = []
+    if settings.environment == "local":
+        if not is_loopback(settings.host):
+            found.append(
+                f"BALAGH_HOST={settings.host} listens beyond this machine: local mode is for "
+                "loopback only; set BALAGH_ENVIRONMENT=production"
+            )
+        public = urlsplit(settings.public_base_url).hostname or ""
+        if not is_loopback(public):
+            found.append(
+                f"BALAGH_PUBLIC_BASE_URL={settings.public_base_url} is not a loopback address: "
+                "local mode is for this machine only; set BALAGH_ENVIRONMENT=production"
+            )
+        return found
+    secret = _secret(settings.secret_key)
+    if secret == LOCAL_SECRET or len(secret) < MIN_SECRET_LENGTH:
+        found.append(
+            f"BALAGH_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters "
+            'in production (python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    if len(_secret(settings.actions_token)) < MIN_SECRET_LENGTH:
+        found.append(
+            f"BALAGH_ACTIONS_TOKEN must be a random value of at least {MIN_SECRET_LENGTH} "
+            "characters in production: the dialogue core sends it to the action endpoint"
+        )
+    if settings.uses_twilio and not _secret(settings.twilio_auth_token):
+        found.append(
+            "BALAGH_TWILIO_AUTH_TOKEN must be set: Twilio is configured, and its webhooks are "
+            "checked with that token"
+        )
+    if _secret(settings.telegram_bot_token) and not _secret(settings.telegram_secret_token):
+        found.append(
+            "BALAGH_TELEGRAM_SECRET_TOKEN must be set: Telegram is configured, and its webhook "
+            "is checked with that secret"
+        )
+    return found
+
+
+def check_safe(settings: Settings) -> None:
+    """Raise UnsafeSettings, listing every problem, unless the settings are safe to run."""
+    found = problems(settings)
+    if found:
+        raise UnsafeSettings(found)
 
 
 @lru_cache

@@ -88,6 +88,7 @@ async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, siz
             language=voicemail.language,
             description=text(DESCRIPTIONS[voicemail.reason], voicemail.language),
             phone=voicemail.caller,
+            phone_verified=True,  # the caller id Twilio reported: the line proves it
             attachments=[recording],
             sources={"CallSid": voicemail.call_sid, "RecordingSid": voicemail.recording_sid},
             idempotency_key=f"voicemail:{voicemail.recording_sid}",

@@ -9,7 +9,9 @@ here, once for all of them:
 - the conversation's state, in the store so every replica shares it: the buttons last shown
   (so "2", "٢" or an option's own words select it: WhatsApp and SMS show menus as numbered
   lists), its language, and the photos and location sent while the dialogue core was down
-  (nothing the user sent is lost: it travels with their next message);
+  (nothing the user sent is lost: it travels with their next message), and the report whose
+  phone awaits its code (bot/phone_check.py): six digits typed then are that code, checked
+  here without the dialogue;
 - a hand-off the dialogue asks for is kept and staff are alerted
   (`bot.notifications.handoff`);
 - every turn is recorded on the resident's conversation for the agent inbox
@@ -33,6 +35,7 @@ from bot.digits import to_ascii_digits
 from bot.languages import script_language
 from bot.notifications.handoff import request_handoff
 from bot.notifications.replies import answer_question
+from bot.phone_check import CODE_HINT, PROOF_WORDS, Proof, looks_like_code
 from bot.platforms import Platforms
 from bot.types import LANGUAGES, Language
 from bot.words import N_, Medium, text
@@ -58,11 +61,18 @@ class ChatState(BaseModel):
     kept_media: list[dict[str, Any]] = []
     kept_location: dict[str, Any] | None = None
     updated_at: datetime | None = None
+    awaiting_code: str | None = None  # the reference whose phone code the user may type
 
     def menu_open(self, now: datetime) -> bool:
         """Whether the last menu shown is still the one the user is answering."""
         recent = self.updated_at is not None and now - self.updated_at < MENU_LIFETIME
         return bool(self.buttons) and recent
+
+
+def _asks_code(message: BotMessage) -> bool:
+    """The dialogue's hint that it asked for the code of a report just made."""
+    hint = message.custom.get(CODE_HINT)
+    return isinstance(hint, Mapping) and isinstance(hint.get("reference"), str)
 
 
 class Chats:
@@ -125,6 +135,8 @@ class Chats:
         language = script_language(inbound.text) or inbound.language or state.language
         limit = max(1, round(self.platforms.settings.max_upload_bytes / 1_048_576))
         notices = tuple(text(key, language, medium, limit=limit) for key in inbound.notices)
+        if state.awaiting_code and looks_like_code(inbound.text):
+            return await self.check_code(inbound, state, language, medium, notices)
         menu_open = state.menu_open(now)
         if inbound.text and not (menu_open or inbound.media or inbound.location):
             answered = await self.answer_question(inbound, language, medium)
@@ -164,6 +176,7 @@ class Chats:
             ][-MAX_KEPT_MEDIA:],
             message_id=inbound.message_id,
             sources=inbound.sources,
+            client=inbound.client,
         )
         conversation_id = inbound.conversation_id
         try:
@@ -184,7 +197,13 @@ class Chats:
         visible = Reply(language, notices, tuple(messages)).shown
         language = script_language(" ".join(m.text for m in visible)) or language
         buttons = visible[-1].buttons if visible else state.buttons
-        kept = ChatState(language=language, buttons=buttons, updated_at=now)
+        asked = [m.custom[CODE_HINT].get("reference") for m in messages if _asks_code(m)]
+        kept = ChatState(
+            language=language,
+            buttons=buttons,
+            updated_at=now,
+            awaiting_code=asked[-1] if asked else state.awaiting_code,
+        )
         await self.store.put_record(RECORD_KIND, conversation_id, kept)
         told = await self.handoffs(channel, inbound, language, messages, now)
         return Reply(language, notices, (*messages, *told))
@@ -234,6 +253,23 @@ class Chats:
             phone=inbound.phone,
             contact=contact,
         )
+
+    async def check_code(
+        self,
+        inbound: Inbound,
+        state: ChatState,
+        language: Language,
+        medium: Medium,
+        notices: tuple[str, ...],
+    ) -> Reply:
+        """The code of the report waiting for one; asked no more once it is settled."""
+        assert state.awaiting_code is not None
+        proof = await self.complaints.verify_phone(state.awaiting_code, inbound.text)
+        if proof is not Proof.WRONG:
+            settled = state.model_copy(update={"awaiting_code": None})
+            await self.store.put_record(RECORD_KIND, inbound.conversation_id, settled)
+        answer = text(PROOF_WORDS[proof], language, medium, reference=state.awaiting_code)
+        return Reply(language, (*notices, answer))
 
 
 def shown_words(inbound: Inbound, buttons: tuple[Button, ...]) -> str:

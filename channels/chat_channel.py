@@ -66,6 +66,7 @@ class Inbound:
     notices: tuple[str, ...] = ()  # words keys the user is told first (a file not kept)
     sources: dict[str, str] = field(default_factory=dict)  # ids kept on a complaint
     reply_to: Any = None  # whatever the channel needs to answer (a Twilio number, a query id)
+    client: str | None = None  # the web chat's client, pseudonymised: reports are limited by it
 
     @property
     def conversation_id(self) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.text import clean_text
 from bot.types import LANGUAGES, Channel, Language
 from bot.words import Medium, text
 
@@ -62,6 +63,7 @@ class Metadata(BaseModel):
     transcript: str | None = None
     message_id: str | None = None
     sources: dict[str, str] = {}
+    client: str | None = None  # web chat: the client address's pseudonym (bot/intake.py)
 
 
 class DialogueClient:
@@ -75,10 +77,12 @@ class DialogueClient:
         self, sender_id: str, text: str, metadata: Metadata, medium: Medium
     ) -> list[BotMessage]:
         """The bot's answer to one user message (its words for the channel's medium), or
-        DialogueUnavailable."""
+        DialogueUnavailable.
+
+        Every channel's text passes here, so it is cleaned here (bot/text.py) once."""
         body = {
             "sender": sender_id,
-            "message": text,
+            "message": clean_text(text),
             "metadata": metadata.model_dump(mode="json", exclude_none=True),
         }
         try:

@@ -24,21 +24,22 @@ import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final, NamedTuple
-from urllib.parse import urlsplit
 
 import socketio
 from fastapi import FastAPI
 from pydantic import ValidationError
 
 from bot.channel_directory import ChannelInfo
+from bot.client_address import UNKNOWN
 from bot.complaint_record import Attachment, Location
+from bot.intake import client_key
 from bot.platforms import Platforms
 from bot.types import Language
 from bot.words import N_
 from channels import webchat_http
 from channels.chat_channel import ChatChannel, Inbound, Reply
 from channels.dialogue import BotMessage
-from channels.webchat_http import SESSION_ID, uploaded_attachment
+from channels.webchat_http import SESSION_ID, allowed_origins, uploaded_attachment
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,13 @@ MAX_MEDIA: Final = 5
 
 
 class Utterance(NamedTuple):
-    """One `user_uttered` event: the socket it came on, its session and its data."""
+    """One `user_uttered` event: the socket it came on, its session, its data, and who
+    connected it (bot/intake.py's pseudonym of the address: reports are limited by it)."""
 
     sid: str
     session_id: str
     data: Mapping[str, Any]
+    client: str | None = None
 
 
 def bot_uttered(message: BotMessage) -> list[dict[str, Any]]:
@@ -109,12 +112,19 @@ class WebChatChannel(ChatChannel[Utterance]):
     def mount(self, app: FastAPI) -> None:
         """Serve the socket.io endpoint at /socket.io/ inside the service."""
         settings = app.state.settings
-        public = urlsplit(settings.public_base_url)
-        self.allowed_origins = [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
+        self.allowed_origins = allowed_origins(settings)
+        secret = settings.secret_key.get_secret_value()
+
+        async def connect(sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+            """Remember who connected (as bot/intake.py's pseudonym): reports are limited
+            by it."""
+            scope = environ.get("asgi.scope") or {}
+            address = scope["client"][0] if scope.get("client") else UNKNOWN
+            await self.sio.save_session(sid, {"client": client_key(secret, address)})
 
         async def user_uttered(sid: str, data: Any) -> None:
             session = await self.sio.get_session(sid)
-            utterance = self.utterance(sid, session.get("session_id"), data)
+            utterance = self.utterance(sid, session, data)
             if utterance is not None:
                 await self.receive(utterance, app.state.chats)
 
@@ -123,6 +133,7 @@ class WebChatChannel(ChatChannel[Utterance]):
             if session.get("session_id"):
                 await app.state.inbox.typing(f"{WEBCHAT.code}:{session['session_id']}")
 
+        self.sio.on("connect", connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", user_uttered)
         self.sio.on("user_typing", user_typing)
@@ -139,18 +150,19 @@ class WebChatChannel(ChatChannel[Utterance]):
         asked = data.get("session_id") if isinstance(data, Mapping) else None
         session_id = asked if isinstance(asked, str) and SESSION_ID.match(asked) else None
         session_id = session_id or secrets.token_hex(16)
-        await self.sio.save_session(sid, {"session_id": session_id})
+        session = await self.sio.get_session(sid)
+        await self.sio.save_session(sid, {**session, "session_id": session_id})
         await self.sio.enter_room(sid, room(session_id))
         await self.sio.emit("session_confirm", session_id, to=sid)
 
     @staticmethod
-    def utterance(sid: str, session_id: Any, data: Any) -> Utterance | None:
+    def utterance(sid: str, session: Mapping[str, Any], data: Any) -> Utterance | None:
         if not isinstance(data, Mapping):
             return None
-        asked = data.get("session_id") or session_id or sid
+        asked = data.get("session_id") or session.get("session_id") or sid
         if not isinstance(asked, str) or not SESSION_ID.match(asked):
             asked = sid
-        return Utterance(sid, asked, data)
+        return Utterance(sid, asked, data, session.get("client"))
 
     async def verify(self, request: Utterance, platforms: Platforms) -> bool:
         """The text is text, and not too long (the socket itself was let in by its origin)."""
@@ -180,6 +192,7 @@ class WebChatChannel(ChatChannel[Utterance]):
                 media=tuple(media),
                 sources={"webchat_session": request.session_id},
                 reply_to=request.sid,
+                client=request.client,
             )
         ]
 

@@ -6,7 +6,10 @@ the widget loads its style sheet and the socket.io client from the same place.
 A photo is uploaded first (`POST /webchat/uploads`, checked by its bytes and size) and the
 answer is a token: the attachment's description signed for that chat session. The chat
 message then carries the token, so a browser can neither claim another session's upload nor
-invent an attachment's type or size.
+invent an attachment's type or size. Uploads come only from the service's own pages and the
+sites in `BALAGH_WEBCHAT_ORIGINS` (the `Origin` header), at most
+`BALAGH_WEBCHAT_UPLOADS_PER_SESSION` per chat session and `…_PER_ADDRESS` per client address
+an hour; one no complaint takes is deleted after a few hours (bot/upload_claims.py).
 """
 
 import base64
@@ -14,18 +17,25 @@ import binascii
 import hashlib
 import hmac
 import re
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Final
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from bot.api.deps import LanguageDep, ServicesDep
-from bot.api.errors import error_response
+from bot.api.errors import TooManyRequests, error_response
 from bot.attachments import UnsupportedMedia
+from bot.client_address import client_address
+from bot.clock import utc_now
 from bot.complaint_record import Attachment
+from bot.ratelimit import Limit, RateLimiter
+from bot.settings import Settings
+from bot.upload_claims import keep_unclaimed
 from bot.web.uploads import UploadTooLarge, store_photo
 from bot.words import N_, text, with_script_words
 
@@ -86,8 +96,12 @@ def _signature(secret_key: str, session_id: str, body: str) -> str:
 
 
 @router.get("/demo", include_in_schema=False)
-async def demo() -> FileResponse:
-    """A portal page with the widget embedded, to try the chat."""
+async def demo(services: ServicesDep) -> FileResponse:
+    """A portal page with the widget embedded, to try the chat (off in production unless
+    BALAGH_WEBCHAT_DEMO switches it on)."""
+    settings = services.settings
+    if not settings.shows(settings.webchat_demo):
+        raise HTTPException(404, "Not Found")
     return FileResponse(DEMO_PAGE, media_type="text/html")
 
 
@@ -113,8 +127,15 @@ async def widget_file(name: str) -> FileResponse:
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
+def allowed_origins(settings: Settings) -> list[str]:
+    """The sites whose pages may run the web chat: the service's own and the configured."""
+    public = urlsplit(settings.public_base_url)
+    return [f"{public.scheme}://{public.netloc}", *settings.webchat_origins]
+
+
 @router.post("/uploads", summary="Web chat: upload a photo for the conversation")
 async def upload(
+    request: Request,
     services: ServicesDep,
     language: LanguageDep,
     file: UploadFile,
@@ -122,6 +143,20 @@ async def upload(
 ) -> JSONResponse:
     if not SESSION_ID.match(session_id):
         return error_response(422, "invalid_session", "session_id is not a chat session")
+    origin = request.headers.get("origin", "")
+    own = str(request.base_url).rstrip("/")
+    if origin != own and origin not in allowed_origins(services.settings):
+        return error_response(403, "origin_refused", "uploads come from the chat's own pages")
+    settings = services.settings
+    hour = timedelta(hours=1)
+    counted = await RateLimiter(services.store).reserve_all(
+        (Limit("upload-session", settings.webchat_uploads_per_session, hour), session_id),
+        (Limit("upload-ip", settings.webchat_uploads_per_address, hour), client_address(request)),
+    )
+    refused = [reservation for reservation in counted if not reservation.allowed]
+    if refused:
+        retry_after = max(reservation.retry_after_seconds for reservation in refused)
+        raise TooManyRequests("too_many_uploads", language, retry_after)
     try:
         attachment = await store_photo(services, file)
     except UploadTooLarge:
@@ -129,11 +164,14 @@ async def upload(
         return error_response(413, "too_large", text("chat.media_too_large", language, limit=limit))
     except UnsupportedMedia:
         return error_response(415, "unsupported_media", text("chat.media_unsupported", language))
-    secret = services.settings.secret_key.get_secret_value()
+    await keep_unclaimed(services.store, attachment.storage_key, utc_now())
+    secret = settings.secret_key.get_secret_value()
     return JSONResponse(
         {
             "token": upload_token(secret, session_id, attachment),
             "media_type": attachment.media_type,
             "size": attachment.size,
-        }
+        },
+        # another allowed site's page reads the answer too (a simple CORS request)
+        headers={"Access-Control-Allow-Origin": origin, "Vary": "Origin"},
     )

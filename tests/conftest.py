@@ -10,12 +10,16 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.catalogue import Catalogue, load_catalogue
+from bot.complaints import IntakeRules
 from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
+from channels.registry import directory
 
 PASSWORD = "correct horse battery"
+# For a ComplaintService built by hand: the settings' references, codes and countries.
+RULES = IntakeRules.from_settings(Settings(_env_file=None), directory())
 # tests/rasa_env tests the Rasa process's code with the Rasa environment (tests/rasa_checks.py)
 collect_ignore = ["rasa_env"] if importlib.util.find_spec("rasa") is None else []
 
@@ -29,6 +33,7 @@ def catalogue() -> Catalogue:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         store_url=f"sqlite:///{tmp_path / 'balagh.db'}",
+        attachments_dir=tmp_path / "attachments",
         rasa_url="http://127.0.0.1:9",  # nothing listens: the dialogue is reported down
     )
 

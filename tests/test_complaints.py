@@ -16,6 +16,7 @@ from bot.reference import parse_reference
 from bot.store.sqlite import SqliteStore
 from bot.types import Role, Status
 from bot.workflow import TransitionRefused
+from tests.conftest import RULES
 
 CITIZEN = Actor("citizen", "citizen")
 SUPERVISOR = Actor("noura", Role.SUPERVISOR)
@@ -25,7 +26,7 @@ SUPERVISOR = Actor("noura", Role.SUPERVISOR)
 async def service(tmp_path, catalogue):
     store = SqliteStore(tmp_path / "complaints.db")
     await store.open()
-    yield ComplaintService(store, catalogue)
+    yield ComplaintService(store, catalogue, rules=RULES)
     await store.close()
 
 
@@ -141,3 +142,16 @@ async def test_refused_change_leaves_the_complaint_untouched(service):
     with pytest.raises(TransitionRefused):
         await service.change_status(complaint.reference, Status.CLOSED, SYSTEM, "")
     assert await service.store.get_complaint(complaint.reference) == complaint
+
+
+async def test_a_reference_made_before_references_were_keyed_is_skipped(service, catalogue):
+    """An old reference equal to the next new one: the new complaint takes the one after,
+    and the old complaint is untouched."""
+    first = (await service.create(report(), CITIZEN)).complaint
+    taken = RULES.references.reference(first.sequence + 1)
+    old = first.model_copy(update={"reference": taken, "sequence": None, "idempotency_key": "x"})
+    await service.store.insert_complaints([old])
+    second = (await service.create(report(), CITIZEN)).complaint
+    assert second.sequence == first.sequence + 2
+    assert second.reference == RULES.references.reference(first.sequence + 2)
+    assert (await service.get(taken)).idempotency_key == "x"

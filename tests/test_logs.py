@@ -1,6 +1,10 @@
+import io
 import logging
 
-from bot.logs import PhoneMaskingFilter, mask_phones
+import pytest
+
+from bot.digits import to_ascii_digits
+from bot.logs import Masker, MaskingFilter, mask_phones, masking_handler
 
 
 def test_international_and_local_numbers_are_masked_references_are_not():
@@ -14,7 +18,7 @@ def test_the_filter_masks_formatted_arguments():
     record = logging.LogRecord(
         "channels", logging.INFO, __file__, 1, "from %s", ("+966551112233",), None
     )
-    PhoneMaskingFilter().filter(record)
+    MaskingFilter(Masker()).filter(record)
     assert "5511122" not in record.getMessage()
     assert record.getMessage().endswith("33")
 
@@ -22,3 +26,64 @@ def test_the_filter_masks_formatted_arguments():
 def test_a_number_inside_a_logged_url_is_masked():
     text = mask_phones("POST /channels/twilio/voice/recording?caller=%2B966501234567 HTTP/1.1")
     assert "501234567" not in text
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "+966501234567",
+        "00966501234567",
+        "966501234567",
+        "+966 50 123 4567",
+        "00 966 50 123 4567",
+        "+966-50-123-4567",
+        "050-123-4567",
+        "050 123 4567",
+        "٠٥٠١٢٣٤٥٦٧",
+        "+٩٦٦٥٠١٢٣٤٥٦٧",
+        "٠٠٩٦٦ ٥٠ ١٢٣ ٤٥٦٧",
+        "%2B966501234567",
+    ],
+)
+def test_every_way_of_writing_a_number_is_masked(written):
+    text = mask_phones(f"caller {written} asked about 6108772785 at 2025-06-01 10:30:00")
+    latin = to_ascii_digits(text)
+    assert "1234" not in latin.replace("6108772785", "").replace("2025-06-01", "")
+    assert "6108772785" in text  # references stay
+    assert "2025-06-01 10:30:00" in text  # and times
+
+
+def test_secrets_and_credentials_are_hidden():
+    masker = Masker(["s3cret-token-value", "123456:ABC-telegram-bot-token"])
+    line = masker(
+        "POST https://api.telegram.org/bot123456:ABC-telegram-bot-token/sendMessage "
+        "auth s3cret-token-value; GET /track/1234567890?t=abcDEF123&created=1; "
+        "Authorization: Bearer eyJabc.def; open311 ?api_key=b940_x_y "
+        "other 987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    )
+    for secret in (
+        "s3cret-token-value",
+        "ABC-telegram-bot-token",
+        "abcDEF123",
+        "eyJabc.def",
+        "b940_x_y",
+        "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    ):
+        assert secret not in line
+    assert "/track/1234567890?t=•••&created=1" in line
+
+
+def test_a_traceback_is_masked_too():
+    handler_output = io.StringIO()
+    handler = masking_handler(stream=handler_output)
+    logger = logging.getLogger("tests.masking")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise RuntimeError("could not reach +966501234567")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    assert "501234567" not in handler_output.getvalue()
+    assert "RuntimeError" in handler_output.getvalue()

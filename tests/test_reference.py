@@ -1,19 +1,20 @@
-import math
-
 import pytest
 
-import bot.reference as reference_module
 from bot.reference import (
+    _DAMM,
     REFERENCE_LENGTH,
     InvalidReference,
+    ReferenceKey,
     damm_digit,
+    legacy_sequence_of,
     parse_reference,
-    reference_for_sequence,
-    sequence_of,
 )
 
 EASTERN = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+KEY = ReferenceKey("a-municipality's-own-secret-key-of-48-characters!")
+reference_for_sequence = KEY.reference
+sequence_of = KEY.sequence
 REFERENCE = reference_for_sequence(42)
 
 
@@ -32,10 +33,39 @@ def test_distinct_sequences_give_distinct_non_consecutive_references():
 
 
 def test_the_body_permutation_is_a_bijection():
-    # Distinct sequences can only collide if the multiplier shares a factor with the span.
-    assert math.gcd(reference_module._MULTIPLIER, reference_module._BODY_SPAN) == 1
-    for sequence in (1, 2, 99_999_999, 100_000_001, 450_000_000, 900_000_000):
+    # The inverse exists for every sequence, so distinct sequences never share a reference.
+    for sequence in (1, 2, 99_999_999, 100_000_001, 450_000_000, 899_999_999, 900_000_000):
         assert sequence_of(reference_for_sequence(sequence)) == sequence
+
+
+def test_references_depend_on_the_secret_key():
+    """Knowing the code and one's own reference says nothing of the next one's."""
+    other = ReferenceKey("another-municipality-another-secret-key-of-48-chars")
+    mine = [reference_for_sequence(n) for n in range(1, 1001)]
+    theirs = [other.reference(n) for n in range(1, 1001)]
+    assert sum(a == b for a, b in zip(mine, theirs, strict=True)) == 0
+    # neither the sequence nor its neighbours can be read back without the key
+    assert other.sequence(mine[41]) != 42
+    assert legacy_sequence_of(mine[41]) != 42
+    steps = {int(mine[n + 1]) - int(mine[n]) for n in range(100)}
+    assert len(steps) == 100  # no constant stride (the old affine map had one)
+
+
+def test_references_made_before_they_were_keyed_still_decode():
+    assert legacy_sequence_of("5059320380") == 1  # the old affine map's first reference
+
+
+def test_references_checked_with_the_old_table_are_still_read():
+    """The 8th reference ever issued got its check digit from the uncorrected table."""
+    assert damm_digit("683258781") == 1  # the corrected table's digit
+    assert parse_reference("6832587812") == "6832587812"
+
+
+def test_the_check_table_is_a_quasigroup():
+    """Every row and column a permutation: what makes every single-digit error show."""
+    for line in range(10):
+        assert sorted(_DAMM[line]) == list(range(10))
+        assert sorted(row[line] for row in _DAMM) == list(range(10))
 
 
 def test_sequences_a_span_ninth_apart_differ():

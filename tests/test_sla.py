@@ -8,6 +8,7 @@ import pytest
 from bot.complaints import ComplaintService
 from bot.sla import deadline
 from bot.store.sqlite import SqliteStore
+from tests.conftest import RULES
 
 RIYADH = ZoneInfo("Asia/Riyadh")  # working hours: Sunday–Thursday 07:30–14:30
 
@@ -46,7 +47,7 @@ def test_deadlines_are_at_millisecond_precision(catalogue):
 
 async def test_complaints_get_their_due_time_and_a_reminder_at_75_percent(tmp_path, catalogue):
     store = SqliteStore(tmp_path / "sla.db")
-    service = ComplaintService(store, catalogue)
+    service = ComplaintService(store, catalogue, rules=RULES)
     start = riyadh(2, 8).astimezone(UTC)
     hours = catalogue.category("roads").sla_hours["P3"]
     assert service.sla_due("roads", "P3", start) == deadline(

@@ -9,6 +9,7 @@ from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.store.sqlite import SqliteStore
 from bot.types import Role, Status
 from bot.worker import Worker
+from tests.conftest import RULES
 
 CITIZEN = Actor("citizen", "citizen")
 
@@ -17,7 +18,7 @@ CITIZEN = Actor("citizen", "citizen")
 async def service(tmp_path, catalogue):
     store = SqliteStore(tmp_path / "worker.db")
     await store.open()
-    yield ComplaintService(store, catalogue)
+    yield ComplaintService(store, catalogue, rules=RULES)
     await store.close()
 
 

@@ -4,11 +4,19 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import SESSION_COOKIE, AuthDep, SettingsDep, StaffDep
-from bot.api.errors import ApiError
+from bot.api.deps import (
+    SESSION_COOKIE,
+    AuthDep,
+    LanguageDep,
+    ServicesDep,
+    StaffDep,
+    session_token,
+)
+from bot.api.errors import ApiError, TooManyRequests
+from bot.client_address import client_address
+from bot.signin import SignInLimited, sign_in
 from bot.types import Role
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -49,12 +57,20 @@ def set_session_cookie(response: Response, token: str, absolute_hours: int) -> N
 
 @router.post("/login")
 async def login(
-    body: LoginRequest, auth: AuthDep, settings: SettingsDep, response: Response
+    body: LoginRequest,
+    request: Request,
+    services: ServicesDep,
+    language: LanguageDep,
+    response: Response,
 ) -> LoginResponse:
-    issued = await auth.login(body.username, body.password)
+    """Attempts are limited per username and per address, as on the sign-in page (429)."""
+    try:
+        issued = await sign_in(services, body.username, body.password, client_address(request))
+    except SignInLimited as limited:
+        raise TooManyRequests("too_many_attempts", language, limited.retry_after) from None
     if issued is None:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    set_session_cookie(response, issued.token, settings.session_absolute_hours)
+    set_session_cookie(response, issued.token, services.settings.session_absolute_hours)
     user = issued.user
     return LoginResponse(
         token=issued.token,
@@ -68,8 +84,7 @@ async def login(
 @router.post("/logout", status_code=204)
 async def logout(request: Request, auth: AuthDep, response: Response) -> None:
     """Ends the session server-side: the token is useless afterwards, wherever it was copied."""
-    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
-    token = credentials if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE)
+    token = session_token(request)
     if token:
         await auth.logout(token)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)

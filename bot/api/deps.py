@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from bot.api.errors import ApiError, request_language
 from bot.attachments import AttachmentStorage
@@ -69,6 +70,12 @@ async def get_language(request: Request) -> Language:
 
 
 LanguageDep = Annotated[Language, Depends(get_language)]
+
+
+def session_token(request: Request) -> str | None:
+    """The staff session a request carries: a bearer token, else the session cookie."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    return credentials if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE)
 
 
 async def get_staff(

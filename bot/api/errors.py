@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,31 +11,54 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
-from bot.phone import InvalidPhone
+from bot.phone import InvalidPhone, PhoneNotServed, format_countries
 from bot.reference import InvalidReference
 from bot.store.base import DuplicateUser, InvalidCursor, VersionConflict
 from bot.types import Language
-from bot.words import text
+from bot.words import N_, text
 from bot.workflow import TransitionRefused
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
+
+
+Limited = Literal["too_many_attempts", "too_many_reports", "too_many_uploads"]
+LIMIT_WORDS: Final[dict[Limited, str]] = {
+    "too_many_attempts": N_("limit.too_many_attempts"),
+    "too_many_reports": N_("limit.too_many_reports"),
+    "too_many_uploads": N_("limit.too_many_uploads"),
+}
+
+
+class TooManyRequests(ApiError):
+    """429 with the reason in the user's language and when to come back."""
+
+    def __init__(self, code: Limited, language: Language, retry_after: int) -> None:
+        message = text(LIMIT_WORDS[code], language, "web")
+        super().__init__(429, code, message, headers={"Retry-After": str(retry_after)})
 
 
 def error_response(
-    status: int, code: str, message: str, details: list[Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def request_language(request: Request) -> Language:
@@ -50,6 +73,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "body_too_large",
+    429: "too_many_requests",
 }
 
 
@@ -76,7 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -95,6 +119,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidReference)
     async def invalid_reference(request: Request, exc: InvalidReference) -> JSONResponse:
         return error_response(422, exc.code, exc.message(request_language(request)))
+
+    @app.exception_handler(PhoneNotServed)
+    async def phone_not_served(request: Request, exc: PhoneNotServed) -> JSONResponse:
+        countries = format_countries(exc.country_codes)
+        message = text(
+            "report.phone_not_served", request_language(request), "web", countries=countries
+        )
+        return error_response(422, "phone_not_served", message)
 
     @app.exception_handler(InvalidPhone)
     async def invalid_phone(request: Request, exc: InvalidPhone) -> JSONResponse:

@@ -1,4 +1,8 @@
-"""`GET /health`: always 200 while the process runs, with the state of each component."""
+"""`GET /health`: always 200 while the process runs, with the state of each component.
+
+The components (store, dialogue, worker: names, latencies, errors) are shown only to staff
+and to this machine (loopback); anyone else sees the overall status alone.
+"""
 
 import asyncio
 import time
@@ -6,12 +10,14 @@ from datetime import timedelta
 from typing import Literal
 
 import httpx
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import ServicesDep, session_token
+from bot.client_address import client_address
 from bot.clock import utc_now
 from bot.services import Services
+from bot.settings import is_loopback
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -50,8 +56,15 @@ def _worker_state(services: Services) -> ComponentState:
     return ComponentState(state="up", detail=f"last pass: {last.isoformat()}")
 
 
+async def sees_details(request: Request, services: Services) -> bool:
+    if is_loopback(client_address(request)):
+        return True
+    token = session_token(request)
+    return token is not None and await services.auth.resolve(token) is not None
+
+
 @router.get("/health")
-async def health(services: ServicesDep) -> Health:
+async def health(request: Request, services: ServicesDep) -> Health:
     async def store() -> str:
         await services.store.ping()
         return type(services.store).__name__
@@ -72,4 +85,5 @@ async def health(services: ServicesDep) -> Health:
     )
     components["worker"] = _worker_state(services)
     degraded = any(component.state == "down" for component in components.values())
-    return Health(status="degraded" if degraded else "ok", components=components)
+    shown = components if await sees_details(request, services) else {}
+    return Health(status="degraded" if degraded else "ok", components=shown)

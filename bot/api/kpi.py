@@ -48,7 +48,7 @@ def kpi_filter(
         return KpiFilter(
             start=first, end=last, district=district or None, category=category or None
         )
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, OverflowError, ValidationError) as exc:
         raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
 
 

@@ -1,11 +1,13 @@
 """Open311 GeoReport v2: the municipality's other systems and apps report and follow here.
 
 Categories are the services; our statuses map to `open`/`closed` with the precise status
-in `status_notes`. Every resource answers in JSON or XML by its extension, errors in the
-spec's own shape (`[{code, description}]` / `<errors>`). Creating a request needs an API
-key (admins issue them; only their SHA-256 is stored). Requests are created in real time,
-so the POST answers with the `service_request_id`; a token is given too, for clients that
-only know the token flow.
+in `status_notes`. Reading requests needs no key but shows no resident's words or home:
+only a partner key sees the description and the exact point (bot/api_keys.py). Every
+resource answers in JSON or XML by its extension, errors in the spec's own shape
+(`[{code, description}]` / `<errors>`). Creating a request needs an API key (admins issue
+them; only their SHA-256 is stored). Requests are created in real time, so the POST answers
+with the `service_request_id`; a token is given too, for clients that only know the token
+flow.
 """
 
 import base64
@@ -13,7 +15,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from xml.etree import ElementTree
 
@@ -32,6 +34,7 @@ from bot.phone import InvalidPhone
 from bot.reference import InvalidReference, parse_reference
 from bot.services import Services
 from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor
+from bot.text import clean_text
 from bot.types import OPEN_STATUSES, Language, Status
 from bot.workflow import status_label
 
@@ -40,6 +43,8 @@ Format = Literal["json", "xml"]
 Item = dict[str, Any]
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
+PUBLIC_DECIMALS = 3  # 0.001° ≈ 110 m of latitude, ≈ 100 m of longitude at Al-Ahsa
+API_KEY_HEADER = "X-Api-Key"
 _TOKEN_PURPOSE = b"balagh-open311-token:"
 
 
@@ -58,6 +63,7 @@ def _format(extension: str) -> Format:
 
 
 def _xml_text(value: Any) -> str:
+    """Text XML 1.0 can hold: intake cleans free text, and so does this, for older records."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -65,8 +71,8 @@ def _xml_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):
-        return ",".join(str(item) for item in value)
-    return str(value)
+        return ",".join(clean_text(str(item)) for item in value)
+    return clean_text(str(value))
 
 
 def _json_value(value: Any) -> Any:
@@ -122,21 +128,40 @@ def service_item(services: Services, code: str, language: Language) -> Item:
     }
 
 
-def request_item(services: Services, complaint: Complaint, language: Language) -> Item:
+def _rounded(degrees: float | None) -> float | None:
+    return None if degrees is None else round(degrees, PUBLIC_DECIMALS)
+
+
+def request_item(
+    services: Services, complaint: Complaint, language: Language, *, partner: bool = False
+) -> Item:
+    """A request as Open311 shows it; what the resident wrote and the exact point only to a
+    partner key, otherwise the district and a point rounded to about 100 m. Phones, names
+    and e-mails never."""
     catalogue = services.catalogue
     category = catalogue.categories.get(complaint.category or "")
     department = catalogue.departments.get(complaint.department)
+    district = catalogue.districts.get(complaint.district or "")
     notes = status_label(complaint.status, language)
     if complaint.duplicate_of:
         notes = f"{notes} {complaint.duplicate_of}"
-    location = complaint.location or Location()
+    exact = complaint.location or Location()
+    location = (
+        exact
+        if partner
+        else Location(
+            lat=_rounded(exact.lat),
+            lng=_rounded(exact.lng),
+            address=district.name.get(language) if district else None,
+        )
+    )
     return {
         "service_request_id": complaint.reference,
         "status": "open" if complaint.status in OPEN_STATUSES else "closed",
         "status_notes": notes,
         "service_name": category.name.get(language) if category else None,
         "service_code": complaint.category,
-        "description": complaint.description,
+        "description": complaint.description if partner else None,
         "agency_responsible": department.name.get(language) if department else None,
         "service_notice": None,
         "requested_datetime": complaint.created_at,
@@ -240,10 +265,11 @@ def _moment(value: str | None, fmt: Format) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(to_ascii_digits(value).replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        moment.astimezone(UTC)  # within the calendar in UTC too, or OverflowError
+    except (ValueError, OverflowError):
         raise Open311Error(400, "dates must be ISO 8601 with a time zone", fmt) from None
-    if moment.tzinfo is None:
-        raise Open311Error(400, "dates must be ISO 8601 with a time zone", fmt)
     return moment
 
 
@@ -271,21 +297,36 @@ async def _by_ids(services: Services, ids: str, fmt: Format) -> list[Complaint]:
     return found
 
 
+async def _partner(services: Services, request: Request, fmt: Format) -> bool:
+    """Whether a partner key came (`api_key` or the X-Api-Key header); a wrong key is 403."""
+    plain = request.headers.get(API_KEY_HEADER) or request.query_params.get("api_key", "")
+    if not plain:
+        return False
+    key = await check_api_key(services.store, plain[:200])
+    if key is None:
+        raise Open311Error(403, "invalid api_key", fmt)
+    return key.role == "partner"
+
+
 @router.get("/requests.{extension}")
 async def list_requests(extension: str, request: Request) -> Response:
     """By ids, or by service, dates (default: the last 90 days) and status; at most 1000."""
     fmt, services = _format(extension), _services(request)
     query = request.query_params
     language = request_language(request)
+    partner = await _partner(services, request, fmt)
     if query.get("service_request_id"):
         found = await _by_ids(services, query["service_request_id"], fmt)
-        items = [request_item(services, complaint, language) for complaint in found]
+        items = [request_item(services, c, language, partner=partner) for c in found]
         return respond(fmt, "service_requests", "request", items)
     code = query.get("service_code") or None
     if code is not None and code not in services.catalogue.categories:
         raise Open311Error(400, f"unknown service_code {code}", fmt)
     end = _moment(query.get("end_date"), fmt) or utc_now()
-    start = _moment(query.get("start_date"), fmt) or end - timedelta(days=DEFAULT_DAYS)
+    try:
+        start = _moment(query.get("start_date"), fmt) or end - timedelta(days=DEFAULT_DAYS)
+    except OverflowError:
+        raise Open311Error(400, "end_date is too early to count back from", fmt) from None
     filters = ComplaintFilter(
         category=code,
         status=_statuses(query.get("status"), fmt),
@@ -300,17 +341,18 @@ async def list_requests(extension: str, request: Request) -> Response:
         if page.next_cursor is None:
             break
         cursor = Cursor.decode(page.next_cursor)
-    items = [request_item(services, c, language) for c in complaints[:MAX_RESULTS]]
+    items = [request_item(services, c, language, partner=partner) for c in complaints[:MAX_RESULTS]]
     return respond(fmt, "service_requests", "request", items)
 
 
 @router.get("/requests/{service_request_id}.{extension}")
 async def get_request(service_request_id: str, extension: str, request: Request) -> Response:
     fmt, services = _format(extension), _services(request)
+    partner = await _partner(services, request, fmt)
     complaints = await _by_ids(services, service_request_id, fmt)
     if not complaints:
         raise Open311Error(404, f"no service request {strip_number(service_request_id)}", fmt)
-    items = [request_item(services, complaints[0], request_language(request))]
+    items = [request_item(services, complaints[0], request_language(request), partner=partner)]
     return respond(fmt, "service_requests", "request", items)
 
 

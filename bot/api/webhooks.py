@@ -13,6 +13,7 @@ from bot.api.notifications import CursorToken, Limit, OutboxPage, message_page
 from bot.clock import utc_now
 from bot.notifications.message import MessageFilter
 from bot.notifications.subscription import RECORD_KIND, WebhookEvent, WebhookSubscription
+from bot.notifications.webhook_target import TargetRefused, webhook_targets
 
 router = APIRouter(prefix="/api/staff/webhooks", tags=["webhooks"])
 Url = Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=500)]
@@ -48,6 +49,10 @@ async def create_subscription(
     bot/notifications/webhook_signature.py)."""
     if settings.environment == "production" and not body.url.startswith("https://"):
         raise ApiError(422, "invalid_url", "webhook URLs must use https")
+    try:
+        webhook_targets(settings).check_url(body.url)
+    except TargetRefused as refused:
+        raise ApiError(422, "invalid_url", str(refused)) from None
     subscription = WebhookSubscription(
         id=f"wh_{secrets.token_urlsafe(12)}",
         url=body.url,

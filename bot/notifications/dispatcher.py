@@ -17,6 +17,9 @@ Guarantees (the store holds all state, so they survive restarts and SIGKILL):
 - Failures are retried with exponential backoff and jitter (a provider's `retry_after`
   wins) up to `max_attempts`, then the message is `failed` for staff to see. A failed
   WhatsApp message is queued again as an SMS in the same store write.
+- Every message passes the send policy first (country codes, a daily ceiling per number:
+  bot/notifications/send_policy.py); one it refuses ends `refused`, never sent. A phone
+  code's text gets its code only here, on its way to the provider (bot/phone_check.py).
 """
 
 import asyncio
@@ -24,6 +27,7 @@ import logging
 import os
 import random
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
@@ -32,9 +36,17 @@ from bot.clock import utc_now
 from bot.notifications.fallback import sms_fallbacks
 from bot.notifications.group_commit import GroupCommit
 from bot.notifications.message import Attempt, DeliveryState, OutboxMessage
-from bot.notifications.providers.base import Accepted, Provider, Rejected, RetryLater
+from bot.notifications.providers.base import (
+    Accepted,
+    Provider,
+    Refused,
+    Rejected,
+    RetryLater,
+)
 from bot.notifications.providers.registry import Providers, build_providers
+from bot.notifications.send_policy import SendPolicy
 from bot.phone import mask_phone
+from bot.phone_check import PhoneCodes
 from bot.platforms import Platforms
 from bot.store.base import Store
 
@@ -68,10 +80,15 @@ class Dispatcher:
         batch: int,
         concurrency: int,
         poll_seconds: float,
+        send_policy: SendPolicy,
+        prepare: Callable[[OutboxMessage], OutboxMessage],
     ) -> None:
+        """`prepare`: the message as handed to the provider (a phone code gets its code)."""
         self.store = store
         self.providers = providers
         self.policy = policy
+        self.send_policy = send_policy
+        self.prepare = prepare
         self.lease = lease
         self.send_timeout = send_timeout
         self.batch = batch
@@ -124,24 +141,31 @@ class Dispatcher:
         )
 
     async def _attempt(self, provider: Provider, message: OutboxMessage) -> OutboxMessage:
+        refusal = await self.send_policy.refusal(message)
+        if refusal is not None:
+            return self._end(message, provider, state="refused", error=refusal)
+        outgoing = self.prepare(message)
         try:
             async with asyncio.timeout(self.send_timeout.total_seconds()):
                 earlier = (
-                    await self._earlier_attempt(provider, message) if message.in_doubt else None
+                    await self._earlier_attempt(provider, outgoing) if message.in_doubt else None
                 )
-                accepted = earlier or await provider.send(message)
+                accepted = earlier or await provider.send(outgoing)
         except TimeoutError:
             no_answer = f"no answer within {self.send_timeout.total_seconds():g}s"
             return self._retry(message, provider, no_answer, None, in_doubt=True)
         except RetryLater as exc:
             return self._retry(message, provider, str(exc), exc.retry_after, exc.in_doubt)
+        except Refused as exc:
+            return self._end(message, provider, state="refused", error=str(exc))
         except Rejected as exc:
             return self._end(message, provider, state="failed", error=str(exc))
         except Exception as exc:  # a bug or an unexpected library error: never lose the message
             log.exception("%s failed unexpectedly", provider.name)
             return self._retry(message, provider, repr(exc), None, in_doubt=True)
+        # the local outbox's delivery is the record itself: it keeps what was delivered
         return self._end(
-            message,
+            outgoing if accepted.recorded else message,
             provider,
             state=accepted.state,
             provider_message_id=accepted.provider_message_id,
@@ -223,4 +247,10 @@ def build_dispatcher(platforms: Platforms) -> Dispatcher:
         batch=settings.notification_batch,
         concurrency=settings.notification_concurrency,
         poll_seconds=settings.notification_poll_seconds,
+        send_policy=SendPolicy(
+            platforms.store,
+            frozenset(settings.phone_country_codes),
+            settings.messages_per_phone_per_day,
+        ),
+        prepare=PhoneCodes.from_settings(settings).fill,
     )

@@ -13,14 +13,26 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bot.clock import from_ms, to_ms
+from bot.clock import CALENDAR_MS, from_ms, to_ms
 from bot.types import Language
 
 # The way a message leaves: a provider's channel ("sms", "whatsapp", "telegram", "webhook",
 # bot/notifications/providers/registry.py), or "local", the outbox staff read in the back office.
 MessageChannel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,30}$")]
+PHONE_CHANNELS: frozenset[str] = frozenset({"sms", "whatsapp"})  # their `to` is a phone
+# `held`: waits for the recipient's phone to be verified (bot/phone_check.py);
+# `refused`: never sent, and why is in `error` (bot/notifications/send_policy.py).
 DeliveryState = Literal[
-    "pending", "sending", "queued", "sent", "delivered", "read", "undelivered", "failed"
+    "held",
+    "pending",
+    "sending",
+    "queued",
+    "sent",
+    "delivered",
+    "read",
+    "undelivered",
+    "failed",
+    "refused",
 ]
 # Where a message waits for the dispatcher; every other state is the provider's news.
 IN_FLIGHT: tuple[DeliveryState, ...] = ("pending", "sending")
@@ -100,6 +112,8 @@ class MessageCursor:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             created, message_id = raw.split(":", 1)
+            if int(created) not in CALENDAR_MS:
+                raise ValueError(created)
             return cls(int(created), message_id)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise InvalidMessageCursor("invalid cursor") from None

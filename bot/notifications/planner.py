@@ -15,14 +15,14 @@ department (`team:<code>`), so the back office still shows it.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.complaint_record import Complaint
 from bot.complaints import STAFF_REPLY
-from bot.notifications.message import MessageChannel, OutboxMessage
+from bot.notifications.message import PHONE_CHANNELS, MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
 from bot.notifications.templates import (
     CITIZEN,
@@ -33,6 +33,7 @@ from bot.notifications.templates import (
     render,
 )
 from bot.notifications.webhook_events import webhook_events, webhook_payload
+from bot.phone_check import CODE_EVENT, CODE_PLACEHOLDER
 from bot.staff import StaffUser
 from bot.store.base import Store
 from bot.tracking_link import tracking_url
@@ -71,6 +72,7 @@ class Draft:
     event: str
     body: str
     template_variables: list[str]
+    held: bool = False  # waits for the phone to be verified
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class NotificationPlanner:
                 reference=after.reference,
                 body=draft.body,
                 template_variables=draft.template_variables,
+                state="held" if draft.held else "pending",
                 due_at=now,
                 created_at=now,
                 updated_at=now,
@@ -182,9 +185,23 @@ class NotificationPlanner:
         ]
 
     def _for_citizen(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        """Messages to an unverified phone are held until it is verified, except the one that
+        carries its code (bot/phone_check.py)."""
         address = citizen_address(after, self.channels)
         if address is None:
             return []
+        drafts = self._citizen_drafts(before, after, address)
+        if address.channel in PHONE_CHANNELS and not after.phone_verified:
+            drafts = [replace(draft, held=True) for draft in drafts]
+        if before is None and after.phone_check is not None and after.phone:
+            code_to = Address("sms", after.phone, address.language)
+            values = {"reference": after.reference, "code": CODE_PLACEHOLDER}
+            drafts.insert(0, self._draft(code_to, CODE_EVENT, CITIZEN[CODE_EVENT], values))
+        return drafts
+
+    def _citizen_drafts(
+        self, before: Complaint | None, after: Complaint, address: Address
+    ) -> list[Draft]:
         event = citizen_event(before, after)
         drafts: list[Draft] = []
         if event is not None:

@@ -61,7 +61,8 @@ async def handle_citizen_reply(
     page = await complaints.store.list_complaints(
         ComplaintFilter(phone=phone), limit=RECENT, cursor=None
     )
-    return await _answer(complaints, page.items, answer)
+    # a report whose phone was typed but never proven is not this sender's to answer
+    return await _answer(complaints, [c for c in page.items if c.phone_verified], answer)
 
 
 async def handle_contact_reply(

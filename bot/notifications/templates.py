@@ -13,7 +13,15 @@ from bot.types import Language
 from bot.words import N_, Medium, text
 
 CitizenEvent = Literal[
-    "created", "assigned", "in_progress", "resolved", "closed", "rejected", "duplicate", "reply"
+    "phone_code",
+    "created",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "closed",
+    "rejected",
+    "duplicate",
+    "reply",
 ]
 StaffEvent = Literal["assignment", "sla_reminder", "sla_breach", "chat_handoff"]
 
@@ -25,6 +33,8 @@ class Template:
 
 
 CITIZEN: dict[CitizenEvent, Template] = {
+    # {code} stays a placeholder in the outbox: the dispatcher fills it (bot/phone_check.py).
+    "phone_code": Template(N_("notification.phone_code"), ("code", "reference")),
     "created": Template(N_("notification.created"), ("reference", "link")),
     "assigned": Template(N_("notification.assigned"), ("reference", "team")),
     "in_progress": Template(N_("notification.in_progress"), ("reference",)),

@@ -28,7 +28,7 @@ from bot.notifications.message import (
     MessagePage,
     OutboxMessage,
 )
-from bot.reference import sequence_of
+from bot.reference import legacy_sequence_of
 from bot.staff import StaffSession, StaffUser
 from bot.types import OPEN_STATUSES, Channel, Priority, Status
 
@@ -44,6 +44,8 @@ RecordKind = Literal[
     "caller_language",
     "voice_recording",
     "voicemail",
+    "unclaimed_upload",
+    "retention",
 ]
 Record = TypeVar("Record", bound=BaseModel)
 _WORD = re.compile(r"\w+")
@@ -69,6 +71,10 @@ class VersionConflict(StoreError):
 
 class DuplicateUser(StoreError):
     """A staff user with that username already exists."""
+
+
+class DuplicateReference(StoreError):
+    """A new complaint's reference (or its place in the lists) is already taken."""
 
 
 class InvalidCursor(ValueError):
@@ -130,8 +136,8 @@ def order_key(complaint: Complaint) -> int:
     One integer both backends sort and page by. SQLite uses it as the row id, so every
     secondary index is already in list order and the text index streams newest first.
     """
-    sequence = sequence_of(complaint.reference) % ORDER_SPREAD
-    return to_ms(complaint.created_at) * ORDER_SPREAD + sequence
+    sequence = complaint.sequence or legacy_sequence_of(complaint.reference)
+    return to_ms(complaint.created_at) * ORDER_SPREAD + sequence % ORDER_SPREAD
 
 
 def order_floor(moment: datetime) -> int:
@@ -152,8 +158,8 @@ class Cursor:
     def decode(cls, token: str) -> "Cursor":
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            if not raw.isdigit() or len(raw) > 19:
-                raise ValueError(raw)
+            if not raw.isdigit() or len(raw) > 19 or int(raw) >= _INT64:
+                raise ValueError(raw)  # an order key is a signed 64-bit integer
             return cls(int(raw))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise InvalidCursor("invalid cursor") from None
@@ -221,6 +227,7 @@ class Store(ABC):
         """Commit a new complaint durably; a repeated idempotency key returns the first one.
 
         `messages` (the notifications it causes) are committed with it, or not at all.
+        DuplicateReference when another complaint already has its reference.
         """
 
     @abstractmethod
@@ -292,6 +299,11 @@ class Store(ABC):
     ) -> OutboxMessage | None:
         """Move a sent message forward to a provider-reported state, never back (see
         `states_below`), queueing `follow_ups` with it; None when nothing changed."""
+
+    @abstractmethod
+    async def release_held(self, reference: str, now: datetime) -> int:
+        """Make a complaint's `held` messages due now (its phone was just verified); returns
+        how many. Releasing twice releases nothing more."""
 
     @abstractmethod
     async def get_message(self, message_id: str) -> OutboxMessage | None: ...

@@ -39,6 +39,7 @@ from bot.staff import StaffSession, StaffUser
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
+    DuplicateReference,
     DuplicateUser,
     InboundClaim,
     InsertResult,
@@ -207,13 +208,13 @@ class MongoStore(Store):
             await self._complaints.insert_one(document)
         except DuplicateKeyError:
             if complaint.idempotency_key is None:
-                raise
+                raise DuplicateReference(complaint.reference) from None
             # Naming the partial index's `$type` filter lets the server use that index.
             key = _scalar(complaint.idempotency_key)
             query = {"idempotency_key": {"$eq": key, "$type": "string"}}
             existing = await self._complaints.find_one(query, COMPLAINT_PROJECTION)
             if existing is None:  # the duplicate was the reference, not the key
-                raise
+                raise DuplicateReference(complaint.reference) from None
             return InsertResult(Complaint.model_validate(existing), created=False)
         return InsertResult(complaint, created=True)
 
@@ -318,6 +319,9 @@ class MongoStore(Store):
 
     async def insert_messages(self, messages: Sequence[OutboxMessage]) -> None:
         await self._outbox.insert(messages)
+
+    async def release_held(self, reference: str, now: datetime) -> int:
+        return await self._outbox.release(reference, now)
 
     async def claim_messages(
         self, now: datetime, lease_until: datetime, token: str, limit: int

@@ -168,6 +168,15 @@ class MongoOutbox:
         )
         return _message(document) if document else None
 
+    async def release(self, reference: str, now: datetime) -> int:
+        """Relayed first, so a held message still riding in its complaint is released too."""
+        await self.relay()
+        result = await self._outbox.update_many(
+            {"reference": _value(reference), "state": "held"},
+            {"$set": {"state": "pending", "due_at": now, "updated_at": now}},
+        )
+        return result.modified_count
+
     async def get(self, field: str, value: str) -> OutboxMessage | None:
         """By `_id` or `provider_message_id` (fixed names, never user input)."""
         await self.relay()

@@ -53,6 +53,7 @@ from bot.store import sqlite_outbox as outbox
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
+    DuplicateReference,
     DuplicateUser,
     InboundClaim,
     InsertResult,
@@ -414,7 +415,11 @@ class SqliteStore(Store):
         self, complaint: Complaint, messages: Sequence[OutboxMessage] = ()
     ) -> InsertResult:
         def transaction(db: sqlite3.Connection) -> InsertResult:
-            if self._insert(db, complaint):
+            try:
+                inserted = self._insert(db, complaint)
+            except sqlite3.IntegrityError as exc:  # the reference, or its order key, is taken
+                raise DuplicateReference(complaint.reference) from exc
+            if inserted:
                 outbox.insert(db, messages)
                 return InsertResult(complaint, created=True)
             row = db.execute(
@@ -589,6 +594,9 @@ class SqliteStore(Store):
         return await self._write(
             lambda db: outbox.advance(db, provider_message_id, state, error, utc_now(), follow_ups)
         )
+
+    async def release_held(self, reference: str, now: datetime) -> int:
+        return await self._write(lambda db: outbox.release(db, reference, now))
 
     async def get_message(self, message_id: str) -> OutboxMessage | None:
         return await outbox.get(self._read, "id", message_id)

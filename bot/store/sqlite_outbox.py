@@ -200,6 +200,15 @@ def advance(
     return changed[0]
 
 
+def release(db: sqlite3.Connection, reference: str, now: datetime) -> int:
+    cursor = db.execute(
+        "UPDATE outbox SET state = 'pending', due_ms = ?, updated_ms = ? "
+        "WHERE reference = ? AND state = 'held'",
+        (to_ms(now), to_ms(now), reference),
+    )
+    return cursor.rowcount
+
+
 async def get(db: aiosqlite.Connection, column: str, value: str) -> OutboxMessage | None:
     """By `id` or `provider_message_id` (fixed names, never user input)."""
     found = _messages(await db.execute_fetchall(f"{SELECT} WHERE {column} = ? LIMIT 1", (value,)))

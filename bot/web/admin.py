@@ -14,7 +14,7 @@ from bot.announcements import (
     save_announcement,
 )
 from bot.api.deps import ServicesDep
-from bot.api_keys import ApiKey, create_api_key, revoke_api_key
+from bot.api_keys import ApiKey, KeyRole, create_api_key, revoke_api_key
 from bot.audio import UnreadableAudio, telephone_audio
 from bot.auth import WeakPassword
 from bot.clock import utc_now
@@ -224,9 +224,10 @@ async def new_api_key(
     user: AdminPageDep,
     _: CsrfDep,
     name: Annotated[str, Form(min_length=1, max_length=100)],
+    role: Annotated[KeyRole, Form()] = "reporter",
 ) -> Response:
     """The plain key is on this one page and nowhere else."""
-    plain, _key = await create_api_key(services.store, name.strip(), user.username)
+    plain, _key = await create_api_key(services.store, name.strip(), user.username, role)
     return await _keys_page(request, services, user, plain)
 
 

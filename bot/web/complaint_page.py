@@ -30,11 +30,13 @@ router = APIRouter(prefix="/staff/complaints", include_in_schema=False)
 Note = Annotated[str, Form(max_length=2000)]
 
 
-def attachment_views(complaint: Complaint, labels: Labels, base: str) -> list[dict[str, str]]:
+def attachment_views(
+    complaint: Complaint, labels: Labels, base: str, query: str = ""
+) -> list[dict[str, str]]:
     return [
         {
             "kind": attachment.kind,
-            "url": f"{base}/{index}",
+            "url": f"{base}/{index}{query}",
             "label": f"{labels.text('timeline.attachment')} {index + 1}",
         }
         for index, attachment in enumerate(complaint.attachments)
@@ -127,9 +129,17 @@ async def attachment(
     """A photo or recording, to staff who may see its complaint."""
     try:
         complaint = await open_complaint(services, user, parse_reference(reference))
+    except (InvalidReference, ComplaintNotFound):
+        return Response(status_code=404)
+    return await attachment_file(services, complaint, index)
+
+
+async def attachment_file(services: Services, complaint: Complaint, index: int) -> Response:
+    """One of the complaint's files, to someone already allowed to see the complaint."""
+    try:
         item = complaint.attachments[index]
         data = await services.attachments.read(item.storage_key)
-    except (InvalidReference, ComplaintNotFound, IndexError, UnknownKey):
+    except (IndexError, UnknownKey):
         return Response(status_code=404)
     return Response(
         data,

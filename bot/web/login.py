@@ -1,6 +1,5 @@
-"""Staff sign-in and sign-out pages, with attempts limited per username and per address."""
+"""Staff sign-in and sign-out pages; attempts are limited as in bot/signin.py."""
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -8,27 +7,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.api.auth import set_session_cookie
 from bot.api.deps import SESSION_COOKIE, ServicesDep
-from bot.ratelimit import Limit, RateLimiter
-from bot.services import Services
+from bot.client_address import client_address
+from bot.signin import SignInLimited, sign_in
 from bot.types import Role
 from bot.web.render import render
 from bot.web.security import CsrfDep, WebStaffDep, safe_next
 from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-LOGIN_WINDOW = timedelta(minutes=15)
-
-
-def login_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
-    return (
-        Limit("login-user", settings.login_attempts_per_user, LOGIN_WINDOW),
-        Limit("login-ip", settings.login_attempts_per_ip, LOGIN_WINDOW),
-    )
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/login")
@@ -45,24 +31,20 @@ async def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/staff",
 ) -> Response:
-    username = username.strip().lower()
-    per_user, per_ip = login_limits(services)
-    limiter = RateLimiter(services.store)
-    keys = ((per_user, username), (per_ip, client_address(request)))
-    for limit, key in keys:
-        if await limiter.blocked(limit, key):
-            return render(
-                request,
-                services,
-                "login.html",
-                status_code=429,
-                next=next,
-                failure=N_("login.limited"),
-            )
-    issued = await services.auth.login(username, password)
+    try:
+        issued = await sign_in(services, username, password, client_address(request))
+    except SignInLimited as limited:
+        page = render(
+            request,
+            services,
+            "login.html",
+            status_code=429,
+            next=next,
+            failure=N_("login.limited"),
+        )
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
     if issued is None:
-        for limit, key in keys:
-            await limiter.failed(limit, key)
         return render(
             request, services, "login.html", status_code=401, next=next, failure=N_("login.failed")
         )

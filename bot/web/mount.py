@@ -25,6 +25,10 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(inbox.router)  # the agent inbox
     app.include_router(inbox.media_router)  # the photos its employees send
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)
+    app.add_middleware(
+        SecurityHeaders,
+        tile_url=settings.map_tile_url,
+        hsts=settings.environment == "production",
+    )
     install_web_handlers(app, error_page)
     inbox.install_inbox_errors(app)

@@ -9,7 +9,6 @@ reopen, rate): there is no field through which status, team or assignee could be
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 from bot.api.deps import ServicesDep
 from bot.attachments import UnsupportedMedia
 from bot.channel_directory import PORTAL
+from bot.client_address import client_address
 from bot.complaint_record import Attachment, Complaint, Location
 from bot.complaints import (
     CITIZEN,
@@ -30,14 +30,16 @@ from bot.complaints import (
     UnknownCode,
 )
 from bot.digits import strip_number, to_ascii_digits
-from bot.phone import InvalidPhone, last_four
-from bot.ratelimit import Limit, RateLimiter
+from bot.intake import ReportsLimited, admit_report, client_key
+from bot.phone import InvalidPhone, PhoneNotServed, format_countries, mask_phone
+from bot.phone_check import Proof
 from bot.reference import InvalidReference, parse_reference
+from bot.report_access import LookupsLimited, open_report
 from bot.services import Services
 from bot.store.base import VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
 from bot.types import Status
-from bot.web.login import client_address
+from bot.web.complaint_page import attachment_file, attachment_views
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
@@ -49,14 +51,6 @@ router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=2000)]
 WIDGET_SCRIPT = "/webchat/widget.js"  # served by the web chat channel
-
-
-def track_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
-    return (
-        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
-        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
-    )
 
 
 def _secret(services: Services) -> str:
@@ -73,7 +67,7 @@ async def home(request: Request, services: ServicesDep) -> Response:
 
 
 def _report_page(
-    request: Request, services: Services, status_code: int = 200, failed: bool = False
+    request: Request, services: Services, status_code: int = 200, failure: str | None = None
 ) -> Response:
     labels = page_labels(request, services)
     return render(
@@ -81,7 +75,8 @@ def _report_page(
         services,
         "portal_report.html",
         status_code=status_code,
-        failed=failed,
+        failure=failure,
+        countries=format_countries(services.complaints.rules.country_codes),
         categories=[(code, labels.category(code)) for code in services.catalogue.categories],
         districts=[(code, labels.district(code)) for code in services.catalogue.districts],
         submission=secrets.token_urlsafe(16),
@@ -118,6 +113,13 @@ async def report(
 ) -> Response:
     """Create the complaint like the citizen API does; a double submit creates it once."""
     try:
+        client = client_key(_secret(services), client_address(request))
+        await admit_report(services, client=client, typed_phone=phone)
+    except ReportsLimited as limited:
+        page = _report_page(request, services, 429, N_("limit.too_many_reports"))
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
+    try:
         latitude, longitude = _coordinate(lat), _coordinate(lng)
         location = (
             Location(lat=latitude, lng=longitude, address=address.strip() or None)
@@ -140,8 +142,10 @@ async def report(
             idempotency_key=f"portal-form:{submission}",
         )
         result = await services.complaints.create(new, CITIZEN)
+    except PhoneNotServed:
+        return _report_page(request, services, 422, N_("report.phone_not_served"))
     except (ValueError, ValidationError, InvalidPhone, UnknownCode, UploadTooLarge):
-        return _report_page(request, services, status_code=422, failed=True)
+        return _report_page(request, services, 422, N_("error.refused"))
     reference = result.complaint.reference
     return RedirectResponse(_track_url(services, reference, "&created=1"), status_code=303)
 
@@ -160,35 +164,17 @@ async def track(
     digits: Annotated[str, Form(max_length=10)],
 ) -> Response:
     """Reference + last four digits of the phone → the signed tracking page."""
-    per_ip, per_reference = track_limits(services)
-    limiter = RateLimiter(services.store)
-    address = client_address(request)
     try:
-        canonical = parse_reference(reference)
-    except InvalidReference:
-        canonical = ""
-    checks = [(per_ip, address)] + ([(per_reference, canonical)] if canonical else [])
-    for limit, key in checks:
-        if await limiter.blocked(limit, key):
-            return render(
-                request,
-                services,
-                "portal_track.html",
-                status_code=429,
-                failure=N_("portal.limited"),
-            )
-    complaint = await services.store.get_complaint(canonical) if canonical else None
-    if (
-        complaint is None
-        or not complaint.phone
-        or last_four(complaint.phone) != strip_number(digits)
-    ):
-        for limit, key in checks:
-            await limiter.failed(limit, key)
+        complaint = await open_report(services, reference, client_address(request), digits=digits)
+    except LookupsLimited:
+        return render(
+            request, services, "portal_track.html", status_code=429, failure=N_("portal.limited")
+        )
+    if complaint is None:
         return render(
             request, services, "portal_track.html", status_code=404, failure=N_("portal.not_found")
         )
-    return RedirectResponse(_track_url(services, canonical), status_code=303)
+    return RedirectResponse(_track_url(services, complaint.reference), status_code=303)
 
 
 async def _authorised(services: Services, reference: str, token: str) -> Complaint | None:
@@ -206,11 +192,8 @@ async def _authorised(services: Services, reference: str, token: str) -> Complai
 async def tracked(
     reference: str, request: Request, services: ServicesDep, t: str = "", created: str = ""
 ) -> Response:
-    complaint = await _authorised(services, reference, t)
+    complaint = await open_report(services, reference, client_address(request), token=t)
     if complaint is None:
-        limiter = RateLimiter(services.store)
-        per_ip, _ = track_limits(services)
-        await limiter.failed(per_ip, client_address(request))
         return render(
             request,
             services,
@@ -231,9 +214,23 @@ async def tracked(
         can_answer=complaint.status == Status.RESOLVED,
         can_rate=complaint.status in (Status.RESOLVED, Status.CLOSED)
         and complaint.satisfaction is None,
+        awaits_code=complaint.phone_check is not None and not complaint.phone_verified,
+        masked_phone=mask_phone(complaint.phone),
         location=complaint.location,
         tile_url=services.settings.map_tile_url,
+        attachments=attachment_views(
+            complaint, labels, f"/track/{complaint.reference}/attachments", f"?t={quote(t)}"
+        ),
     )
+
+
+@router.get("/track/{reference}/attachments/{index}")
+async def attachment(reference: str, index: int, services: ServicesDep, t: str = "") -> Response:
+    """A photo or recording of the report, to whoever holds its signed link."""
+    complaint = await _authorised(services, reference, t)
+    if complaint is None:
+        return Response(status_code=403)
+    return await attachment_file(services, complaint, index)
 
 
 async def _citizen_action(
@@ -326,3 +323,23 @@ async def rate(
         t,
         lambda changes, ref: changes.rate(ref, CITIZEN, int(strip_number(score) or "0")),
     )
+
+
+@router.post("/track/{reference}/verify")
+async def verify_phone(
+    reference: str,
+    services: ServicesDep,
+    _: CsrfDep,
+    t: Token,
+    code: Annotated[str, Form(max_length=20)],
+) -> Response:
+    """The code the SMS brought (any digits): the messages held for the phone leave."""
+    complaint = await _authorised(services, reference, t)
+    if complaint is None:
+        return Response(status_code=403)
+    proof = await services.complaints.verify_phone(complaint.reference, code)
+    outcome = "notice=phone_verified" if proof is Proof.VERIFIED else f"error=code_{proof.value}"
+    if proof is Proof.NOT_NEEDED:
+        outcome = "notice=saved"
+    back = f"/track/{quote(complaint.reference)}?t={quote(t)}&{outcome}"
+    return RedirectResponse(back, status_code=303)

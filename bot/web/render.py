@@ -19,6 +19,7 @@ from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
 from bot.complaint_record import Complaint
+from bot.phone_check import PROOF_WORDS, Proof
 from bot.services import Services
 from bot.staff import StaffUser
 from bot.types import OPEN_STATUSES, Language, Role, Status
@@ -44,7 +45,11 @@ ROLE_LABELS: dict[Role, str] = {
 }
 # What a redirect may ask a page to say (`?notice=saved`): known keys only, never outside text.
 FLASH: dict[str, dict[str, str]] = {
-    "notice": {"saved": N_("notice.saved"), "taken": N_("notice.taken")},
+    "notice": {
+        "saved": N_("notice.saved"),
+        "taken": N_("notice.taken"),
+        "phone_verified": PROOF_WORDS[Proof.VERIFIED],
+    },
     "error": {
         "csrf": N_("error.csrf"),
         "transition": N_("error.transition"),
@@ -54,6 +59,10 @@ FLASH: dict[str, dict[str, str]] = {
         "taken": N_("error.taken"),
         "gone": N_("error.gone"),
         "not_delivered": N_("error.not_delivered"),
+        **{
+            f"code_{proof.value}": PROOF_WORDS[proof]
+            for proof in (Proof.WRONG, Proof.EXPIRED, Proof.EXHAUSTED)
+        },
     },
 }
 

@@ -120,11 +120,16 @@ def tile_origin(tile_url: str) -> str:
 CSP_EXEMPT = ("/docs", "/redoc")
 
 
-class SecurityHeaders:
-    """Headers every HTML page gets: a strict CSP, no framing, no sniffing, no referrer leaks."""
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
-    def __init__(self, app: ASGIApp, tile_url: str) -> None:
+
+class SecurityHeaders:
+    """Headers every HTML page gets: a strict CSP, no framing, no sniffing, no referrer leaks;
+    and in production, HSTS on every answer (browsers then never use plain HTTP here)."""
+
+    def __init__(self, app: ASGIApp, tile_url: str, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = [HSTS] if hsts else []
         self.policy = (
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             f"img-src 'self' data: blob: {tile_origin(tile_url)}; media-src 'self'; "
@@ -132,15 +137,16 @@ class SecurityHeaders:
         ).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CSP_EXEMPT):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        exempt = scope["path"].startswith(CSP_EXEMPT)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [*message.get("headers", []), *self.hsts]
                 content_type = dict(headers).get(b"content-type", b"")
-                if content_type.startswith(b"text/html"):
+                if content_type.startswith(b"text/html") and not exempt:
                     headers += [
                         (b"content-security-policy", self.policy),
                         (b"x-frame-options", b"DENY"),
@@ -148,7 +154,7 @@ class SecurityHeaders:
                         (b"referrer-policy", b"same-origin"),
                         (b"cache-control", b"no-store"),
                     ]
-                    message = {**message, "headers": headers}
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

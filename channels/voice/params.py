@@ -6,7 +6,7 @@ Twilio adds fields over time. Those we use are bounded and shaped before they go
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from bot.phone import InvalidPhone, normalise_phone
 
@@ -14,6 +14,15 @@ CallSid = Annotated[str, Field(pattern=r"^CA[0-9a-fA-F]{32}$")]
 RecordingSid = Annotated[str, Field(pattern=r"^RE[0-9a-fA-F]{32}$")]
 AccountSid = Annotated[str, Field(pattern=r"^AC[0-9a-fA-F]{32}$")]
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "canceled", "failed"})
+MAX_SPEECH = 1000  # characters of one answer kept; a caller says far less in one breath
+
+
+def _cut(value: object) -> object:
+    return value[:MAX_SPEECH] if isinstance(value, str) else value
+
+
+# What the caller said, cut rather than refused: the line always answers with TwiML.
+Speech = Annotated[str, BeforeValidator(_cut), Field(max_length=MAX_SPEECH)]
 
 
 class _TwilioFields(BaseModel):
@@ -29,7 +38,7 @@ class CallRequest(_TwilioFields):
     call_status: Annotated[str, Field(max_length=20)] = Field("", alias="CallStatus")
     # keys pressed; "hangup" when the caller hung up to end a <Record>
     digits: Annotated[str, Field(pattern=r"^(?:[0-9*#]{0,40}|hangup)$")] = Field("", alias="Digits")
-    speech: Annotated[str, Field(max_length=1000)] = Field("", alias="SpeechResult")
+    speech: Speech = Field("", alias="SpeechResult")
     recording_sid: RecordingSid | None = Field(None, alias="RecordingSid")
     recording_seconds: Annotated[int, Field(ge=0)] | None = Field(None, alias="RecordingDuration")
     dial_status: Annotated[str, Field(max_length=20)] = Field("", alias="DialCallStatus")

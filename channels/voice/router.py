@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Query, Response
 
 from bot.announcements import Announcement
 from bot.api.deps import AttachmentsDep, ComplaintsDep, ServicesDep, SettingsDep, StoreDep
+from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
 from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
@@ -49,7 +50,9 @@ class PhoneLine:
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(router)
-        app.include_router(endpoints.router)
+        settings = app.state.settings
+        if settings.shows(settings.simulator):  # production: only if BALAGH_SIMULATOR says so
+            app.include_router(endpoints.router)
 
 
 TWIML = "application/xml"
@@ -67,8 +70,12 @@ async def voice(
     silent: Silent = False,
     holds: Holds = 0,
 ) -> Response:
-    request = parse(CallRequest, form)
     settings = services.settings
+    try:
+        request = parse(CallRequest, form)
+    except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
+        log.warning("voice webhook with %s; answered out of service", invalid.message)
+        return Response(out_of_service(settings, None), media_type=TWIML)
 
     def hold() -> str:
         if number is None or holds >= MAX_HOLDS:

@@ -254,6 +254,25 @@ async def test_phone_confirmed_declined_typed_and_invalid(services, dispatcher):
     assert texts(dispatcher)[0] == "الرقم غير صحيح. اكتب رقم جوال سعودي مثل 0501234567."
 
 
+async def test_a_typed_number_outside_the_served_countries_is_asked_again(services, dispatcher):
+    action = validate(services)
+    base = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة"}
+    foreign = make_tracker(
+        "my number +44 7911 123456", slots=base, form=FORM, requested_slot="phone"
+    )
+    assert (await action.execute(dispatcher, foreign, {}))[0] == SlotSet("phone", None)
+    assert texts(dispatcher)[0].startswith("نرسل الرسائل إلى أرقام +966 فقط.")
+    dispatcher.messages.clear()
+    own = make_tracker(
+        "+44 7911 123456",
+        slots=base,
+        metadata={"phone": "+447911123456"},  # the WhatsApp sender's own number
+        form=FORM,
+        requested_slot="phone",
+    )
+    assert (await action.execute(dispatcher, own, {}))[0] == SlotSet("phone", "+447911123456")
+
+
 FILLED = {
     "category": "roads",
     "district": "al_kut",

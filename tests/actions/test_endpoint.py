@@ -1,18 +1,21 @@
 """The action endpoint over real ASGI, with calls shaped like the ones Rasa 3.6 sends."""
 
 import json
+import tracemalloc
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from actions.endpoint import router
+from bot import runner
 from bot.app import create_app
-from bot.settings import Settings
+from bot.settings import ROOT, Settings, UnsafeSettings
 from bot.store.base import ComplaintFilter
 from tests.actions.conftest import SNAPSHOTS
 
@@ -89,21 +92,98 @@ async def test_without_a_token_only_the_local_rasa_may_call(actions_app):
         assert "BALAGH_ACTIONS_TOKEN" in refused.json()["error"]["message"]
 
 
-async def test_with_a_token_every_caller_must_send_it(settings: Settings):
-    app = create_app(settings.model_copy(update={"actions_token": SecretStr("s3cret-token")}))
+TOKEN = "s3cret-token-of-the-dialogue-core-0123456789"
+
+
+def production(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "environment": "production",
+            "secret_key": SecretStr("a-production-secret-key-of-more-than-32-characters"),
+            "actions_token": SecretStr(TOKEN),
+        }
+    )
+
+
+@pytest.mark.parametrize("mode", ["local", "production"])
+async def test_with_a_token_every_caller_must_send_it_in_a_header(settings: Settings, mode: str):
+    configured = settings.model_copy(update={"actions_token": SecretStr(TOKEN)})
+    app = create_app(production(configured) if mode == "production" else configured)
     async with app.router.lifespan_context(app):
         for client in (("203.0.113.9", 40000), ("127.0.0.1", 5005)):
             transport = httpx.ASGITransport(app=app, client=client)
             async with httpx.AsyncClient(transport=transport, base_url="http://balagh") as http:
-                for path in ("/webhook", "/webhook?token=wrong"):
-                    refused = await http.post(path, json=action_call("action_programs"))
-                    assert refused.status_code == 403, (client, path)
+                refusals = [
+                    ("/webhook", {}),
+                    ("/webhook", {"Authorization": "Bearer wrong"}),
+                    ("/webhook", {"Authorization": TOKEN}),  # no scheme
+                    (f"/webhook?token={TOKEN}", {}),  # never in the URL (access logs)
+                ]
+                for path, headers in refusals:
+                    refused = await http.post(
+                        path, json=action_call("action_programs"), headers=headers
+                    )
+                    assert refused.status_code == 403, (client, path, headers)
                 allowed = await http.post(
-                    "/webhook?token=s3cret-token", json=action_call("action_programs")
+                    "/webhook",
+                    json=action_call("action_programs"),
+                    headers={"Authorization": f"Bearer {TOKEN}"},
                 )
                 assert allowed.status_code == 200, client
+
+
+def test_production_refuses_to_start_without_a_token(settings: Settings):
+    unsafe = production(settings).model_copy(update={"actions_token": None})
+    with pytest.raises(UnsafeSettings) as refused:
+        create_app(unsafe)
+    [line] = refused.value.problems
+    assert line.startswith("BALAGH_ACTIONS_TOKEN must be")
+
+
+async def test_a_deflate_bomb_is_refused_cheaply(rasa):
+    """300 kB of deflate that would inflate to 300 MB: refused once 16 MB have come out."""
+    deflater, spaces = zlib.compressobj(9), b" " * 1024 * 1024
+    bomb = deflater.compress(b"{") + b"".join(deflater.compress(spaces) for _ in range(300))
+    bomb += deflater.flush()
+    assert len(bomb) < 400 * 1024
+    tracemalloc.start()
+    try:
+        response = await rasa.post(
+            "/webhook",
+            content=bomb,
+            headers={"Content-Encoding": "deflate", "Content-Type": "application/json"},
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 413
+    assert peak < 64 * 1024 * 1024
+
+
+async def test_a_cut_short_compressed_body_is_refused(rasa):
+    payload = zlib.compress(json.dumps(action_call("action_programs")).encode())
+    response = await rasa.post(
+        "/webhook", content=payload[:-20], headers={"Content-Encoding": "deflate"}
+    )
+    assert response.status_code == 400
 
 
 def test_the_token_is_the_balagh_actions_token_setting(monkeypatch):
     monkeypatch.setenv("BALAGH_ACTIONS_TOKEN", "s3cret-token")
     assert Settings(_env_file=None).actions_token == SecretStr("s3cret-token")
+
+
+def test_balagh_run_puts_the_token_in_a_header_read_from_the_environment(tmp_path, monkeypatch):
+    """The token reaches Rasa in its environment and a header, never on disk or in a URL."""
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+    (tmp_path / "var").mkdir()
+    (tmp_path / "endpoints.yml").write_text((ROOT / "endpoints.yml").read_text())
+    settings = Settings(_env_file=None, actions_token=SecretStr(TOKEN))
+    written = runner.endpoints_for(settings).read_text()
+    assert TOKEN not in written
+    # plain, unquoted: Rasa expands ${…} only there (tests/rasa_env/test_actions_token.py)
+    assert "    Authorization: Bearer ${BALAGH_ACTIONS_TOKEN}\n" in written
+    action_endpoint = yaml.safe_load(written)["action_endpoint"]
+    assert action_endpoint["headers"] == {"Authorization": "Bearer ${BALAGH_ACTIONS_TOKEN}"}
+    assert "token" not in action_endpoint
+    assert runner.rasa_environment(settings)["BALAGH_ACTIONS_TOKEN"] == TOKEN

@@ -20,6 +20,7 @@ async def complaint(services):
         category="roads",
         district="al_kut",
         phone=CALLER,
+        phone_verified=True,  # the caller id
     )
     return (await services.complaints.create(report, Actor("citizen", "citizen"))).complaint
 

@@ -111,3 +111,56 @@ def _all():
     from bot.store.base import ComplaintFilter
 
     return ComplaintFilter()
+
+
+WEB_REPORT = {
+    "language": "en",
+    "category": "roads",
+    "district": "al_hofuf",
+    "description": "a deep pothole in front of the mosque",
+    "phone": "+966551234567",
+    "complaint_confirmed": True,
+}
+
+
+async def test_a_phone_typed_in_the_chat_is_sent_a_code_and_asked_for_it(services, dispatcher):
+    web = {"channel": "webchat", "client": "a1b2c3"}
+    tracker = make_tracker("yes", "affirm", slots=WEB_REPORT, metadata=web)
+    await SubmitComplaint(services).execute(dispatcher, tracker, {})
+    [complaint] = (await services.store.list_complaints(_all(), 10, None)).items
+    assert not complaint.phone_verified
+    _, asked, _ = dispatcher.messages
+    assert asked["text"] == (
+        "We sent a six-digit code by SMS to the number ending in 4567. Type it here to get "
+        "your report's updates; nothing else is sent to that number before."
+    )
+    assert asked["custom"] == {"phone_code": {"reference": complaint.reference}}
+
+
+async def test_the_callers_own_number_needs_no_code(services, dispatcher):
+    slots = {**WEB_REPORT, "phone": CALLER}
+    tracker = make_tracker("yes", "affirm", slots=slots, metadata={"phone": CALLER})
+    await SubmitComplaint(services).execute(dispatcher, tracker, {})
+    [complaint] = (await services.store.list_complaints(_all(), 10, None)).items
+    assert complaint.phone_verified
+    assert len(dispatcher.messages) == 2  # the reference and "anything else?"
+
+
+async def test_reports_past_the_limit_are_not_taken_and_the_user_is_told(services, dispatcher):
+    web = {"channel": "webchat", "client": "a1b2c3"}
+    action = SubmitComplaint(services)
+    for n in range(services.settings.reports_per_address_per_hour):
+        slots = {**WEB_REPORT, "phone": f"+9665512345{n:02d}"}
+        await action.execute(
+            dispatcher, make_tracker("yes", "affirm", slots=slots, metadata=web, sender=f"s{n}"), {}
+        )
+    dispatcher.messages.clear()
+    events = await action.execute(
+        dispatcher, make_tracker("yes", "affirm", slots=WEB_REPORT, metadata=web), {}
+    )
+    assert SlotSet("description", None) in events  # the report is not kept half-taken
+    [limited] = dispatcher.messages
+    assert limited["text"].startswith("We received many reports in a short time")
+    assert payloads(limited) == ["/talk_to_agent", "/greet"]
+    total = (await services.store.kpi_summary()).total
+    assert total == services.settings.reports_per_address_per_hour

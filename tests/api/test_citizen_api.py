@@ -1,8 +1,12 @@
 """The citizen API over real ASGI on a temporary SQLite store."""
 
+import asyncio
+
 import pytest
 
-from bot.reference import parse_reference, reference_for_sequence
+from bot.reference import parse_reference
+from tests.conftest import RULES
+from tests.web.conftest import post_form
 
 REPORT = {
     "description": "حفرة كبيرة في الشارع قدام المسجد",
@@ -31,7 +35,9 @@ async def test_language_follows_accept_language(client):
         "/api/complaints", json=REPORT, headers={"Accept-Language": "en-GB,en;q=0.9"}
     )
     assert response.json()["timeline"][0]["label"] == "Report received"
-    arabic = await client.get(f"/api/complaints/{response.json()['reference']}")
+    arabic = await client.get(
+        f"/api/complaints/{response.json()['reference']}", params={"digits": "4567"}
+    )
     assert arabic.json()["timeline"][0]["label"] == "تم استلام البلاغ"
 
 
@@ -80,7 +86,7 @@ async def test_idempotency_key_makes_a_retry_harmless(client, services):
 async def test_follow_a_report_with_eastern_arabic_digits(client):
     created = (await client.post("/api/complaints", json=REPORT)).json()
     eastern = created["reference"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-    response = await client.get(f"/api/complaints/{eastern}")
+    response = await client.get(f"/api/complaints/{eastern}", params={"digits": "٤٥٦٧"})
     assert response.status_code == 200
     body = response.json()
     assert body["reference"] == created["reference"]
@@ -93,7 +99,8 @@ async def test_internal_entries_never_reach_the_citizen(client, services):
     created = (await client.post("/api/complaints", json=REPORT)).json()
     stored = await services.store.get_complaint(created["reference"])
     assert any(entry.internal for entry in stored.history)
-    timeline = (await client.get(f"/api/complaints/{created['reference']}")).json()["timeline"]
+    followed = await client.get(f"/api/complaints/{created['reference']}?digits=4567")
+    timeline = followed.json()["timeline"]
     internal_count = sum(1 for entry in stored.history if entry.internal)
     assert len(timeline) == len(stored.history) - internal_count
 
@@ -110,7 +117,7 @@ async def test_a_bad_check_digit_gets_a_clear_message(client):
 
 
 async def test_unknown_reference_is_404_in_arabic(client):
-    response = await client.get(f"/api/complaints/{reference_for_sequence(777)}")
+    response = await client.get(f"/api/complaints/{RULES.references.reference(777)}?digits=1234")
     assert response.status_code == 404
     assert "لا يوجد بلاغ" in response.json()["error"]["message"]
 
@@ -132,3 +139,41 @@ async def test_health_reports_each_component(client):
     assert components["store"]["state"] == "up"
     assert components["dialogue"]["state"] == "down"
     assert response.json()["status"] == "degraded"
+
+
+async def test_following_a_report_needs_its_proof(client):
+    created = (await client.post("/api/complaints", json=REPORT)).json()
+    path = f"/api/complaints/{created['reference']}"
+    bare = await client.get(path)
+    assert bare.status_code == 403
+    assert bare.json()["error"]["code"] == "proof_required"
+    assert (await client.get(path, params={"digits": "9999"})).status_code == 404
+    assert (await client.get(path, params={"t": "forged-token"})).status_code == 404
+    assert (await client.get(path, params={"digits": "4567"})).status_code == 200
+    assert (await client.get(path, params={"t": created["tracking_token"]})).status_code == 200
+
+
+async def test_guessing_digits_is_limited_as_on_the_portal(client, settings):
+    """Wrong digits on the API and on the portal use one allowance per reference."""
+    created = (await client.post("/api/complaints", json=REPORT)).json()
+    path = f"/api/complaints/{created['reference']}"
+    for _ in range(settings.track_attempts_per_reference):
+        assert (await client.get(path, params={"digits": "0000"})).status_code == 404
+    limited = await client.get(path, params={"digits": "4567"})
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "too_many_attempts"
+    portal = await post_form(
+        client, "/track", "/track", {"reference": created["reference"], "digits": "4567"}
+    )
+    assert portal.status_code == 429
+    # the signed link cannot be guessed, so it is never held back
+    assert (await client.get(path, params={"t": created["tracking_token"]})).status_code == 200
+
+
+async def test_digits_guessed_all_at_once_get_only_the_allowance_checked(client, settings):
+    created = (await client.post("/api/complaints", json=REPORT)).json()
+    path = f"/api/complaints/{created['reference']}"
+    guesses = [client.get(path, params={"digits": f"{n:04d}"}) for n in range(30)]
+    statuses = sorted(response.status_code for response in await asyncio.gather(*guesses))
+    allowed = settings.track_attempts_per_reference
+    assert statuses == [404] * allowed + [429] * (30 - allowed)

@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from bot.api_keys import create_api_key
-from bot.reference import reference_for_sequence
 from bot.services import Services
 from bot.types import Role, Status
+from tests.conftest import RULES
 
 pytestmark = pytest.mark.parametrize("fmt", ["json", "xml"])
 REQUEST_FIELDS = {
@@ -169,7 +169,7 @@ async def test_get_one_request(client: httpx.AsyncClient, services: Services, fm
     assert str(request["lat"]) == "25.38"
     assert str(request["long"]) == "49.59"
     assert request["requested_datetime"].endswith("+00:00")
-    missing = await client.get(f"/open311/v2/requests/{reference_for_sequence(99_999)}.{fmt}")
+    missing = await client.get(f"/open311/v2/requests/{RULES.references.reference(99_999)}.{fmt}")
     assert missing.status_code == 404
     assert (await client.get(f"/open311/v2/requests/1234.{fmt}")).status_code == 400
 
@@ -227,3 +227,61 @@ async def test_token_gives_the_request_id(
     assert str(item["service_request_id"]) == str(created["service_request_id"])
     forged = await client.get(f"/open311/v2/tokens/{created['service_request_id']}-AAAA.{fmt}")
     assert forged.status_code == 404
+
+
+async def test_without_a_partner_key_no_residents_words_or_homes(
+    client: httpx.AsyncClient, services: Services, fmt: str
+) -> None:
+    response = await post_request(
+        client,
+        fmt,
+        api_key=await api_key(services),
+        service_code="roads",
+        lat="25.381234",
+        long="49.591876",
+        address_string="بيت آل سالم، شارع ١٢",
+        description="حفرة أمام بيتي، اتصلوا بي",
+        first_name="Ahmed",
+        last_name="Al-Salem",
+        email="ahmed@example.com",
+        phone="0501234567",
+    )
+    (created,) = parse(response, fmt, "service_requests", "request")
+    reference = str(created["service_request_id"])
+    complaint = await services.complaints.get(reference)
+    await services.store.replace_complaint(
+        complaint.model_copy(update={"district": "al_kut", "version": complaint.version + 1}),
+        complaint.version,
+    )
+    reporter_key = await api_key(services)
+    partner_key, _ = await create_api_key(services.store, "GIS unit", "admin", "partner")
+    public_paths = (
+        f"/open311/v2/requests/{reference}.{fmt}",
+        f"/open311/v2/requests.{fmt}?service_request_id={reference}",
+        f"/open311/v2/requests.{fmt}",
+        f"/open311/v2/requests/{reference}.{fmt}?api_key={reporter_key}",
+    )
+    for path in public_paths:
+        answer = await client.get(path)
+        assert answer.status_code == 200, path
+        (item,) = parse(answer, fmt, "service_requests", "request")
+        assert set(item) == REQUEST_FIELDS
+        assert not item["description"]
+        assert float(item["lat"]) == 25.381
+        assert float(item["long"]) == 49.592
+        assert item["address"] == "الكوت"  # the district, not the home
+        for private in ("بيت", "اتصلوا", "Ahmed", "Salem", "example.com", "501234567"):
+            assert private not in answer.text, (path, private)
+    for partner in (
+        client.get(f"/open311/v2/requests/{reference}.{fmt}?api_key={partner_key}"),
+        client.get(f"/open311/v2/requests.{fmt}", headers={"X-Api-Key": partner_key}),
+    ):
+        answer = await partner
+        (item,) = parse(answer, fmt, "service_requests", "request")
+        assert item["description"] == "حفرة أمام بيتي، اتصلوا بي"
+        assert float(item["lat"]) == 25.381234
+        assert item["address"] == "بيت آل سالم، شارع ١٢"
+        assert "Ahmed" not in answer.text
+        assert "501234567" not in answer.text
+    wrong = await client.get(f"/open311/v2/requests.{fmt}?api_key=b940_nope_nope")
+    assert wrong.status_code == 403

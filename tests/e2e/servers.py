@@ -101,8 +101,11 @@ def _start(
     raise RuntimeError(f"{name} did not start within {timeout:.0f} s:\n{server.tail()}")
 
 
-def start_service(workdir: Path, rasa_port: int, port: int | None = None) -> Server:
-    """The Balagh service with the action endpoint, on a temporary SQLite store."""
+def start_service(
+    workdir: Path, rasa_port: int, port: int | None = None, settings: Mapping[str, str] = {}
+) -> Server:
+    """The Balagh service with the action endpoint, on a temporary SQLite store; `settings`
+    are more BALAGH_* variables."""
     port = port or free_port()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -110,6 +113,7 @@ def start_service(workdir: Path, rasa_port: int, port: int | None = None) -> Ser
         "BALAGH_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "BALAGH_PORT": str(port),
         "BALAGH_LOG_LEVEL": "WARNING",
+        **settings,
     }
     command = [
         sys.executable,
@@ -142,11 +146,14 @@ def start_rasa(
     port: int | None = None,
     model: Path | None = None,
     tracker_store: bool = True,
+    actions_token: str | None = None,
 ) -> Server:
     """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook.
 
     With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
-    runtime settings); without, the model runs on Rasa's defaults (the stock assistant)."""
+    runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
+    With `actions_token`, Rasa sends it as `balagh run` has it send it: a header read from
+    its environment."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []
@@ -156,6 +163,9 @@ def start_rasa(
             f'  url: "http://127.0.0.1:{service_port}/webhook"',
             "  enable_selective_domain: true",
         ]
+        if actions_token is not None:
+            # unquoted: Rasa expands ${…} only in plain YAML values
+            lines += ["  headers:", "    Authorization: Bearer ${BALAGH_ACTIONS_TOKEN}"]
     if tracker_store:
         lines += [
             "tracker_store:",
@@ -179,6 +189,8 @@ def start_rasa(
     env = {"PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     if tracker_store:  # this assistant, run as `balagh run` runs it
         env.update(RASA_RUNTIME_ENV)
+    if actions_token is not None:
+        env["BALAGH_ACTIONS_TOKEN"] = actions_token
     return _start(
         f"rasa-{port}",
         command,
@@ -200,11 +212,14 @@ class Stack:
     servers: list[Server] = field(default_factory=list)
 
     @classmethod
-    def start(cls, workdir: Path) -> Stack:
+    def start(cls, workdir: Path, settings: Mapping[str, str] = {}) -> Stack:
+        """`settings`: more BALAGH_* variables of the service (its actions token is given
+        to Rasa too)."""
         rasa_port, service_port = free_port(), free_port()
-        service = start_service(workdir, rasa_port, service_port)
+        service = start_service(workdir, rasa_port, service_port, settings)
         try:
-            rasa = start_rasa(workdir, service_port, rasa_port)
+            token = settings.get("BALAGH_ACTIONS_TOKEN")
+            rasa = start_rasa(workdir, service_port, rasa_port, actions_token=token)
         except Exception:
             service.stop()
             raise

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.store.base import MAX_PAGE_SIZE, Store
 from bot.store.sqlite import SqliteStore
 from channels.registry import directory
+from tests.conftest import RULES
 
 TWILIO_SID = "ACtest"
 TWILIO_TOKEN = "twilio-auth-token"
@@ -65,7 +66,7 @@ def provider_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Fast retries; pass twilio_api_base_url / telegram_api_base_url to use the fakes."""
     values: dict[str, Any] = {
         "store_url": f"sqlite:///{tmp_path / 'outbox.db'}",
-        "public_base_url": "https://balagh.example",
+        "public_base_url": "https://localhost",
         "notification_backoff_seconds": 0.01,
         "notification_backoff_max_seconds": 0.05,
         "notification_lease_seconds": 5,
@@ -92,7 +93,7 @@ def notifying_service(store: Store, catalogue: Catalogue) -> ComplaintService:
         public_base_url="https://balagh.example",
         secret_key="test-secret",
     )
-    return ComplaintService(store, catalogue, planner)
+    return ComplaintService(store, catalogue, planner, rules=RULES)
 
 
 async def deliver_all(

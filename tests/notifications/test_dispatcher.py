@@ -61,7 +61,7 @@ async def test_an_sms_outage_delays_but_delivers_each_message_once(store, dispat
     assert {m.provider_message_id for m in delivered} == sids
     assert {(m.state, m.provider, m.error) for m in delivered} == {("queued", "twilio_sms", None)}
     assert all(sent["from"] == SMS_FROM and sent["to"] == PHONE for sent in twilio.accepted)
-    callback = "https://balagh.example/api/notifications/twilio/status"
+    callback = "https://localhost/api/notifications/twilio/status"
     assert {sent["status_callback"] for sent in twilio.accepted} == {callback}
 
 

@@ -50,8 +50,20 @@ async def test_a_report_from_creation_to_rating(client, services, staff_headers,
     created = await client.post("/api/complaints", json=report)
     assert created.status_code == 201, created.text
     reference = created.json()["reference"]
+    assert created.json()["phone_verified"] is False  # typed on the web: a code goes first
 
-    (first,) = await citizen_messages(client, supervisor, reference)
+    code_message, first = await citizen_messages(client, supervisor, reference)
+    assert (code_message["event"], first["state"]) == ("phone_code", "held")
+    code = services.complaints.rules.phone_codes.code(reference)
+    verified = await client.post(
+        f"/api/complaints/{reference}/phone-verification",
+        params={"t": created.json()["tracking_token"]},
+        json={"code": code},
+    )
+    assert verified.json() == {"phone_verified": True}, verified.text
+
+    code_message, first = await citizen_messages(client, supervisor, reference)
+    assert first["state"] != "held"
     assert (first["event"], first["channel"], first["language"]) == ("created", "sms", language)
     assert EXPECTED[language]["created"] in first["body"]
     assert reference in first["body"]
@@ -94,6 +106,7 @@ async def test_a_report_from_creation_to_rating(client, services, staff_headers,
     messages = await citizen_messages(client, supervisor, reference)
     events = [m["event"] for m in messages]
     assert events == [
+        "phone_code",
         "created",
         "assigned",
         "in_progress",

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 
+from bot.channel_directory import PORTAL
 from bot.clock import utc_now
 from bot.complaints import Actor, ChangeRefused, ComplaintService, NewComplaint
 from bot.notifications.replies import ReplyOutcome, handle_citizen_reply, handle_contact_reply
 from bot.staff import StaffUser
 from bot.types import Role, Status
+from tests.conftest import RULES
 from tests.notifications.conftest import notifying_service
 
 PHONE = "+966551234567"
@@ -17,7 +19,7 @@ CREW = Actor("crew", Role.SUPERVISOR)
 
 @pytest.fixture
 def service(store, catalogue):
-    return ComplaintService(store, catalogue)
+    return ComplaintService(store, catalogue, rules=RULES)
 
 
 async def complaint_in(service: ComplaintService, *statuses: Status) -> str:
@@ -27,6 +29,7 @@ async def complaint_in(service: ComplaintService, *statuses: Status) -> str:
         description="عمود انارة طافي",
         district="al_hofuf",
         phone=PHONE,
+        phone_verified=True,  # the SMS sender
     )
     reference = (await service.create(new, CREW)).complaint.reference
     for status in statuses:
@@ -147,3 +150,19 @@ async def test_without_a_question_sent_to_the_chat_nothing_is_answered(service):
     """No planner, no notification: the chat was never asked."""
     await telegram_complaint_in(service, *DONE)
     assert await handle_contact_reply(service, "telegram", CHAT, "1") is None
+
+
+async def test_a_report_whose_typed_phone_was_never_proven_is_not_answered(service):
+    """Someone typed this number into a web form: its owner's "1" is not an answer to it."""
+    new = NewComplaint(
+        channel=PORTAL,
+        language="ar",
+        description="عمود انارة طافي",
+        district="al_hofuf",
+        phone=PHONE,
+    )
+    reference = (await service.create(new, CREW)).complaint.reference
+    for status in DONE:
+        await service.change_status(reference, status, CREW, "work")
+    assert await handle_citizen_reply(service, PHONE, "1") is None
+    assert (await service.get(reference)).status == Status.RESOLVED

@@ -11,7 +11,7 @@ from bot.settings import Settings
 from bot.store.base import Store
 from tests.notifications.conftest import TWILIO_TOKEN, all_messages, message, provider_settings
 
-PUBLIC = "https://balagh.example"
+PUBLIC = "https://localhost"
 CALLBACK = "/api/notifications/twilio/status"
 
 

@@ -54,6 +54,7 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, c
             description="عمود انارة طافي",
             district="al_hofuf",
             phone=f"05512345{n:02d}",
+            phone_verified=True,  # the caller id
         )
         await service.create(report, Actor("citizen", "citizen"))
 

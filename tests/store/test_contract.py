@@ -9,11 +9,11 @@ import pytest
 
 from bot.clock import utc_now
 from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
-from bot.reference import reference_for_sequence
 from bot.staff import StaffSession, StaffUser
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
+    DuplicateReference,
     DuplicateUser,
     InboundClaim,
     Store,
@@ -22,6 +22,7 @@ from bot.store.base import (
 )
 from bot.store.mongo import MongoStore
 from bot.types import Role, Status
+from tests.conftest import RULES
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -31,7 +32,7 @@ def make_complaint(sequence: int, **fields: Any) -> Complaint:
     """A valid complaint; `fields` override the defaults."""
     created_at = fields.pop("created_at", T0)
     values: dict[str, Any] = {
-        "reference": reference_for_sequence(sequence),
+        "reference": RULES.references.reference(sequence),
         "channel": "voice",
         "language": "en",
         "category": "roads",
@@ -61,6 +62,19 @@ def resolved(complaint: Complaint, after: timedelta) -> Complaint:
 async def list_references(store: Store, **filters: Any) -> list[str]:
     page = await store.list_complaints(ComplaintFilter(**filters), limit=200, cursor=None)
     return [complaint.reference for complaint in page.items]
+
+
+# References
+
+
+async def test_a_taken_reference_is_refused_as_such(store: Store) -> None:
+    await store.insert_complaint(make_complaint(1, idempotency_key="first"))
+    with pytest.raises(DuplicateReference):
+        await store.insert_complaint(
+            make_complaint(1, idempotency_key="second", created_at=T0 + HOUR)
+        )
+    with pytest.raises(DuplicateReference):
+        await store.insert_complaint(make_complaint(1, created_at=T0 + 2 * HOUR))
 
 
 # Sequences
@@ -105,7 +119,7 @@ async def test_insert_and_get_round_trip_the_whole_complaint(store: Store) -> No
         created_at=now - 5 * HOUR,
         updated_at=now,
         resolved_at=now,
-        duplicate_of=reference_for_sequence(9),
+        duplicate_of=RULES.references.reference(9),
         sources={"whatsapp": "SM123"},
         idempotency_key="whatsapp:SM123",
         history=[
@@ -118,7 +132,7 @@ async def test_insert_and_get_round_trip_the_whole_complaint(store: Store) -> No
     assert result.created
     assert result.complaint == complaint
     assert await store.get_complaint(complaint.reference) == complaint
-    assert await store.get_complaint(reference_for_sequence(2)) is None
+    assert await store.get_complaint(RULES.references.reference(2)) is None
 
 
 async def test_repeated_idempotency_key_returns_the_first_complaint(store: Store) -> None:
@@ -227,7 +241,7 @@ async def listed(store: Store) -> Store:
 
 def refs(*sequences: int) -> list[str]:
     """References of the `listed` complaints, newest first as lists return them."""
-    return [reference_for_sequence(n) for n in sorted(sequences, reverse=True)]
+    return [RULES.references.reference(n) for n in sorted(sequences, reverse=True)]
 
 
 @pytest.mark.parametrize(

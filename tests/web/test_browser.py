@@ -7,7 +7,6 @@ every chart. CI installs chromium (.ci/run); elsewhere these tests say what is m
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from bot.settings import ROOT, Settings
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from tests.conftest import PASSWORD
+from tests.servers import bound_socket, local_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -48,12 +48,6 @@ class LiveApp:
     base: str
     reference: str
     phone: str
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def prepare(settings: Settings) -> tuple[str, str]:
@@ -88,7 +82,8 @@ async def prepare(settings: Settings) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     folder = tmp_path_factory.mktemp("browser")
-    port = free_port()
+    listener = bound_socket()  # held from now on, then handed to the server (`--fd`)
+    base, port = local_url(listener), listener.getsockname()[1]
     env = {
         **os.environ,
         "BALAGH_STORE_URL": f"sqlite:///{folder / 'balagh.db'}",
@@ -99,14 +94,16 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     }
     settings = Settings(store_url=env["BALAGH_STORE_URL"], attachments_dir=folder / "attachments")
     reference, phone = asyncio.run(prepare(settings))
+    fd = listener.fileno()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--fd", str(fd)],
         cwd=ROOT,
         env=env,
+        pass_fds=[fd],
         stdout=subprocess.DEVNULL,
         stderr=(folder / "server.log").open("wb"),
     )
-    base = f"http://127.0.0.1:{port}"
+    listener.close()  # the server has its own copy
     try:
         deadline = time.monotonic() + 30
         while True:

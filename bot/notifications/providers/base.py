@@ -8,10 +8,14 @@ from bot.notifications.message import DeliveryState, OutboxMessage
 
 @dataclass(frozen=True)
 class Accepted:
-    """The provider took the message; its id is what later status callbacks name."""
+    """The provider took the message; its id is what later status callbacks name.
+
+    `recorded`: the delivery is the outbox record itself (the local outbox), so the record
+    keeps the text exactly as delivered."""
 
     provider_message_id: str
     state: DeliveryState
+    recorded: bool = False
 
 
 class RetryLater(Exception):
@@ -32,6 +36,10 @@ class RetryLater(Exception):
 
 class Rejected(Exception):
     """A failure no retry will fix (invalid number, blocked bot, deleted subscription)."""
+
+
+class Refused(Rejected):
+    """Not sent at all, by the service's own rule (a webhook to a private address)."""
 
 
 class Provider(Protocol):

@@ -15,7 +15,7 @@ class LocalProvider:
     channel = "local"
 
     async def send(self, message: OutboxMessage) -> Accepted:
-        return Accepted(f"local:{message.id}", "delivered")
+        return Accepted(f"local:{message.id}", "delivered", recorded=True)
 
     async def find_accepted(self, message: OutboxMessage) -> list[str]:
         """Nothing leaves the store, so there is never an attempt to find."""

@@ -93,7 +93,7 @@ async def test_a_whatsapp_request_alerts_each_agent_once_in_their_language(
     assert (request.channel, request.phone) == ("whatsapp", CITIZEN)
     assert fake_rasa.messages == ["مرحبا", "/talk_to_agent"]
     sms, telegram = await handoff_alerts(services)
-    link = "https://balagh.example/staff/inbox"
+    link = "https://localhost/staff/inbox"
     assert (telegram.to, telegram.language, telegram.body) == (
         "5551234",
         "en",

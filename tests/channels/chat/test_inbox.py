@@ -133,7 +133,7 @@ async def test_whatsapp_an_employee_takes_the_conversation_and_writes_both_ways(
         WHATSAPP_NUMBER,
         "أرسل لي الموقع لو سمحت",
     )
-    assert reply["StatusCallback"] == f"https://balagh.example{STATUS_PATH}"
+    assert reply["StatusCallback"] == f"{PUBLIC}{STATUS_PATH}"
     sid = f"SM{len(fake_twilio.sent):032d}"
     report = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": "AC1"}
     assert (await post_twilio(client, report, STATUS_PATH)).status_code == 204
@@ -215,8 +215,8 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
     photo = {"photo": ("hole.jpg", JPEG, "image/jpeg")}
     await post_form(employee, "/staff/inbox", action, {"text": ""}, files=photo)
     sent = fake_telegram.sent("sendPhoto")[-1]["photo"]
-    assert sent.startswith("https://balagh.example/inbox-media/")  # the platform fetches it
-    public = sent.removeprefix("https://balagh.example")
+    assert sent.startswith(f"{PUBLIC}/inbox-media/")  # the platform fetches it
+    public = sent.removeprefix(PUBLIC)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC) as anyone:
         assert (await anyone.get(public)).content == JPEG  # no staff session needed
     forged = public.replace("/inbox-media/", "/inbox-media/A")

@@ -302,7 +302,7 @@ async def test_set_webhook_registers_the_url_with_the_secret_and_the_updates_we_
     settings, fake_telegram
 ):
     url = await set_webhook(settings)
-    assert url == "https://balagh.example/channels/telegram/webhook"
+    assert url == "https://localhost/channels/telegram/webhook"
     (registered,) = fake_telegram.sent("setWebhook")
     assert registered == {
         "url": url,
@@ -318,7 +318,7 @@ def test_the_cli_sets_the_webhook(monkeypatch, tmp_path):
             "BALAGH_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
             "BALAGH_TELEGRAM_SECRET_TOKEN": SECRET_TOKEN,
             "BALAGH_TELEGRAM_API_BASE_URL": url,
-            "BALAGH_PUBLIC_BASE_URL": "https://balagh.example",
+            "BALAGH_PUBLIC_BASE_URL": "https://localhost",
             "BALAGH_STORE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         }.items():
             monkeypatch.setenv(name, value)
@@ -328,5 +328,5 @@ def test_the_cli_sets_the_webhook(monkeypatch, tmp_path):
         finally:
             get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "https://balagh.example/channels/telegram/webhook" in result.output
+    assert "https://localhost/channels/telegram/webhook" in result.output
     assert [method for method, _ in calls].count("setWebhook") == 1

@@ -13,12 +13,15 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.complaint_record import Attachment
+from bot.complaints import CITIZEN, NewComplaint
 from bot.handoffs import RECORD_KIND, HandoffRequest
 from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.settings import Settings
+from bot.upload_claims import RECORD_KIND as UNCLAIMED
+from bot.upload_claims import UnclaimedUpload
 from bot.words import text
-from channels.webchat_http import upload_token
+from channels.webchat_http import upload_token, uploaded_attachment
 from tests.channels.chat.conftest import JPEG, menu
 from tests.servers import serve
 
@@ -85,24 +88,26 @@ async def test_rasa_webchat_messages_get_rasas_bot_uttered_events(browser, fake_
             "quick_replies": [{"content_type": "text", **button} for button in english["buttons"]],
         }
     ]
-    assert fake_rasa.received == [
-        {
-            "sender": f"webchat:{session}",
-            "message": "/greet",
-            "metadata": {
-                "channel": "webchat",
-                "language": "en",
-                "media": [],
-                "sources": {"webchat_session": session},
-            },
-        }
-    ]
+    [received] = fake_rasa.received
+    client = received["metadata"].pop("client")  # the address's pseudonym (bot/intake.py)
+    assert len(client) == 24
+    assert "127.0.0.1" not in client
+    assert received == {
+        "sender": f"webchat:{session}",
+        "message": "/greet",
+        "metadata": {
+            "channel": "webchat",
+            "language": "en",
+            "media": [],
+            "sources": {"webchat_session": session},
+        },
+    }
 
 
 async def test_text_parts_and_images_are_emitted_as_rasa_emits_them(browser, fake_rasa):
     fake_rasa.replies["صورة"] = [
         {"text": "السطر الأول\n\nالسطر الثاني"},
-        {"image": "https://balagh.example/static/map.png"},
+        {"image": "https://localhost/static/map.png"},
         {"custom": {"expect": "digits"}},
     ]
     await browser.session()
@@ -113,7 +118,7 @@ async def test_text_parts_and_images_are_emitted_as_rasa_emits_them(browser, fak
         {
             "attachment": {
                 "type": "image",
-                "payload": {"src": "https://balagh.example/static/map.png"},
+                "payload": {"src": "https://localhost/static/map.png"},
             }
         },
     ]
@@ -140,12 +145,16 @@ async def test_an_empty_message_is_not_a_turn(browser, fake_rasa):
     assert fake_rasa.messages == ["مرحبا"]
 
 
-async def upload(url: str, session: str, data: bytes, lang: str = "ar") -> httpx.Response:
+async def upload(
+    url: str, session: str, data: bytes, lang: str = "ar", origin: str | None = None
+) -> httpx.Response:
+    """As the widget uploads from a page of the service itself (its Origin), by default."""
     async with httpx.AsyncClient() as http:
         return await http.post(
             f"{url}/webchat/uploads?lang={lang}",
             data={"session_id": session},
             files={"file": ("photo.jpg", data, "image/jpeg")},
+            headers={"Origin": url if origin is None else origin},
         )
 
 
@@ -213,7 +222,7 @@ async def test_dialogue_down_apologises(browser, fake_rasa):
 
 @pytest.mark.parametrize(
     ("origin", "allowed"),
-    [("https://balagh.example", True), ("own", True), ("https://evil.example", False)],
+    [("https://localhost", True), ("own", True), ("https://evil.example", False)],
 )
 async def test_only_the_service_itself_may_connect_from_a_browser(served, origin, allowed):
     url, _ = served
@@ -246,3 +255,77 @@ async def test_the_widget_files_and_the_demo_page_are_served(served):
     assert '<script src="/webchat/widget.js" data-lang="ar" async></script>' in demo.text
     assert "script-src 'self'" in demo.headers["content-security-policy"]
     assert missing.status_code == 404
+
+
+async def test_uploads_come_only_from_the_chats_own_pages(served, settings):
+    url, _ = served
+    for origin in ("", "https://evil.example", "null"):
+        refused = await upload(url, "session-0001", JPEG, origin=origin)
+        assert refused.status_code == 403, origin
+        assert refused.json()["error"]["code"] == "origin_refused"
+    public = await upload(url, "session-0001", JPEG, origin=settings.public_base_url)
+    assert public.status_code == 200
+
+
+async def test_a_site_allowed_to_embed_the_chat_may_upload_and_read_the_answer(settings, tmp_path):
+    allowed = settings.model_copy(update={"webchat_origins": ["https://alahsa.gov.sa"]})
+    async with serve(create_app(allowed)) as url:
+        response = await upload(url, "session-0001", JPEG, origin="https://alahsa.gov.sa")
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://alahsa.gov.sa"
+
+
+async def test_uploads_are_limited_per_chat_session_and_per_address(settings):
+    limited = settings.model_copy(
+        update={"webchat_uploads_per_session": 2, "webchat_uploads_per_address": 4}
+    )
+    async with serve(create_app(limited)) as url:
+        first, second, third = [await upload(url, "session-0001", JPEG) for _ in range(3)]
+        assert [r.status_code for r in (first, second)] == [200, 200]
+        assert third.status_code == 429
+        assert third.json()["error"]["code"] == "too_many_uploads"
+        assert "صوراً كثيرة" in third.json()["error"]["message"]
+        assert (await upload(url, "session-0002", JPEG)).status_code == 200  # 4th this address
+        assert (await upload(url, "session-0003", JPEG)).status_code == 429
+
+
+async def test_an_upload_is_kept_unclaimed_until_a_report_takes_it(served):
+    url, _ = served
+    response = await upload(url, "session-0001", JPEG)
+    services = services_of(served)
+    [unclaimed] = await services.store.list_records(UNCLAIMED, UnclaimedUpload)
+    token = response.json()["token"]
+    attachment = uploaded_attachment(
+        services.settings.secret_key.get_secret_value(), "session-0001", token
+    )
+    assert attachment is not None
+    assert unclaimed.storage_key == attachment.storage_key
+
+
+async def test_the_code_typed_in_the_chat_proves_the_phone(served, browser, fake_rasa):
+    """The dialogue says a code was sent; six digits typed next are that code, checked
+    without a dialogue turn, and the messages held for the phone leave."""
+    services = services_of(served)
+    typed = NewComplaint(
+        channel="webchat", language="ar", description="حفرة كبيرة", phone="0551234567"
+    )
+    complaint = (await services.complaints.create(typed, CITIZEN)).complaint
+    hint = {"phone_code": {"reference": complaint.reference}}
+    fake_rasa.replies["نعم"] = [{"text": "أرسلنا رمز تحقق، اكتبه هنا"}, {"custom": hint}]
+    session = await browser.session()
+    await browser.say("نعم", session_id=session)
+    [wrong] = await browser.say("٠٠٠٠٠٠", session_id=session)
+    assert wrong == {"text": text("phone_code.wrong", "ar", "chat")}
+    code = services.complaints.rules.phone_codes.code(complaint.reference)
+    eastern = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    [verified] = await browser.say(eastern, session_id=session)
+    assert verified["text"].startswith("تم التحقق من رقم جوالك")
+    assert fake_rasa.messages == ["نعم"]  # the codes never went to the dialogue
+    assert (await services.complaints.get(complaint.reference)).phone_verified
+    held = await services.store.list_messages(
+        MessageFilter(reference=complaint.reference, state="held"), 10, None
+    )
+    assert held.items == []
+    [after] = await browser.say("123456", session_id=session)  # now just text for the dialogue
+    assert fake_rasa.messages[-1] == "123456"
+    assert after["text"] == "وصلني: 123456"

@@ -11,21 +11,22 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from tests.channels.chat.conftest import FakeTelegram
-from tests.servers import free_port
+from tests.servers import bound_socket, local_url
 
 
 @contextmanager
 def fake_bot_api_in_a_thread() -> Iterator[tuple[str, list[tuple[str, dict[str, Any]]]]]:
     fake = FakeTelegram()
     app = Starlette(routes=[Route("/bot{token}/{method}", fake.method, methods=["POST"])])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
+    sock = bound_socket()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=asyncio.run, args=(server.serve([sock]),), daemon=True)
     thread.start()
     while not server.started:
         threading.Event().wait(0.01)
     try:
-        yield f"http://127.0.0.1:{port}", fake.calls
+        yield local_url(sock), fake.calls
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()

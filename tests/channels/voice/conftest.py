@@ -29,7 +29,7 @@ from tests.channels.voice.caller import SimulatedCall
 from tests.channels.voice.report_bot import ReportBot
 from tests.servers import serve
 
-PUBLIC = "https://balagh.example"
+PUBLIC = "https://localhost"
 ON_DUTY = datetime(2025, 6, 1, 7, 0, tzinfo=UTC)  # Sunday 10:00 in Al-Ahsa
 AFTER_HOURS = datetime(2025, 6, 1, 17, 0, tzinfo=UTC)  # Sunday 20:00
 AGENTS = "+966135550100"

@@ -12,7 +12,7 @@ from tests.channels.voice.report_bot import ReportBot
 from tests.channels.voice.test_recordings import reported_complaints
 
 pytestmark = pytest.mark.usefixtures("clock")
-WHOLE_CALL_CALLBACK = "https://balagh.example/channels/twilio/voice/recording?kind=call_recording"
+WHOLE_CALL_CALLBACK = "https://localhost/channels/twilio/voice/recording?kind=call_recording"
 
 
 @pytest.fixture
@@ -63,10 +63,7 @@ async def test_a_recorded_call_transferred_to_the_employees_is_playable_in_the_i
     await call.dial_ended("completed")
     whole_call = new_sid("RE")
     fake_twilio.recordings[whole_call] = arabic_wav
-    recording_callback = (
-        "https://balagh.example/channels/twilio/voice/recording?kind=call_recording"
-    )
-    assert (await call.recording_ready(recording_callback, whole_call)).status_code == 204
+    assert (await call.recording_ready(WHOLE_CALL_CALLBACK, whole_call)).status_code == 204
     await background_finished()
     (transferred,) = await services.store.list_conversations(["call"], 10)
     (entry,) = await services.store.transcript(transferred.id, 10)

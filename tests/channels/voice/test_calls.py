@@ -16,7 +16,7 @@ from tests.channels.voice.report_bot import ReportBot
 
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 AR, EN = 'voice="Polly.Hala-Neural"', 'voice="Polly.Joanna-Neural"'
-VOICE_URL = "https://balagh.example/channels/twilio/voice"
+VOICE_URL = "https://localhost/channels/twilio/voice"
 pytestmark = pytest.mark.usefixtures("clock")
 
 
@@ -272,3 +272,22 @@ async def test_a_transferred_call_is_listed_with_the_inbox_conversations(
     assert "Answered by an employee" in calls
     assert mask_phone(CALLER) in calls
     assert "Answered by an employee" in (await client.get(f"/staff/inbox/{ringing.id}")).text
+
+
+async def test_an_over_long_speech_result_is_cut_and_answered_with_twiml(
+    phone: Caller, fake_rasa: FakeRasa
+):
+    """Twilio's speech recogniser can hand over pages of words; the caller still hears TwiML."""
+    call = await at_main_menu(phone)
+    answer = await call.speak("حفرة " * 1000)  # 5,000 characters
+    assert answer.root.tag == "Response"
+    assert len(fake_rasa.messages[-1]) <= 1000
+
+
+async def test_a_field_twilio_never_sends_like_that_still_gets_twiml(phone: Caller):
+    call = phone()
+    await call.dial()
+    response = await call.post(call.answer.action, {**call.fields, "Digits": "12ab"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    assert "<Record" in response.text  # the apology and a voicemail

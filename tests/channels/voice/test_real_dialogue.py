@@ -20,7 +20,7 @@ from tests.e2e.servers import Stack, missing_prerequisite
 pytestmark = pytest.mark.skipif(
     missing_prerequisite() is not None, reason=str(missing_prerequisite())
 )
-PUBLIC = "https://balagh.example"
+PUBLIC = "https://localhost"
 
 
 @pytest.fixture(scope="module")

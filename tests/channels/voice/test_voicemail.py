@@ -25,7 +25,7 @@ from tests.channels.voice.report_bot import ReportBot
 pytestmark = pytest.mark.usefixtures("clock")
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 AR, EN = 'voice="Polly.Hala-Neural"', 'voice="Polly.Joanna-Neural"'
-FALLBACK = "https://balagh.example/channels/twilio/voice/fallback"
+FALLBACK = "https://localhost/channels/twilio/voice/fallback"
 
 
 async def complaints(services: Services) -> list:  # type: ignore[type-arg]
@@ -106,7 +106,7 @@ async def test_the_fallback_url_answers_with_neither_dialogue_nor_store(
         "and we will register it as a report and contact you. "
         "Press the pound key when you are done.</Say>"
         f'<Record action="{FALLBACK}" finishOnKey="#" maxLength="120" method="POST" playBeep="true"'
-        ' recordingStatusCallback="https://balagh.example/channels/twilio/voice/recording'
+        ' recordingStatusCallback="https://localhost/channels/twilio/voice/recording'
         '?kind=voicemail&amp;reason=dialogue_unavailable&amp;lang=ar&amp;caller=%2B966501234567"'
         ' recordingStatusCallbackEvent="completed" timeout="5" trim="trim-silence" />'
         f'<Redirect method="POST">{FALLBACK}?e=1</Redirect>'
