@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,17 +36,10 @@ if TYPE_CHECKING:
 ConversationState = Literal["bot", "queued", "assigned", "closed", "call"]
 OPEN_STATES: Final[tuple[ConversationState, ...]] = ("queued", "assigned")
 Author = Literal["resident", "bot", "agent", "system"]
-# Delivery as the platform reports it for an employee's message (WhatsApp through Twilio).
+# Delivery as the platform reports it for an employee's message (WhatsApp through Twilio); it
+# only moves up the outbox's order (`bot.notifications.message.states_below`).
 Delivery = Literal["queued", "sent", "delivered", "read", "undelivered", "failed"]
-# A later report never moves a message back (Twilio's callbacks may arrive out of order).
-DELIVERY_ORDER: Final[tuple[Delivery, ...]] = (
-    "queued",
-    "sent",
-    "delivered",
-    "read",
-    "undelivered",
-    "failed",
-)
+DELIVERIES: Final[tuple[Delivery, ...]] = get_args(Delivery)
 TRANSCRIPT_SHOWN: Final = 500  # the newest entries an employee reads at once
 RATINGS: Final = range(1, 6)
 
@@ -127,16 +120,9 @@ def expected_wait(waited: list[timedelta], position: int) -> timedelta:
     return max(typical, timedelta(minutes=1)) * max(position, 1)
 
 
-def deliveries_before(delivery: Delivery) -> tuple[Delivery, ...]:
-    """The states a message may move from to `delivery`: "read" never becomes "sent"."""
-    if delivery in ("undelivered", "failed"):
-        return ("queued", "sent")
-    return DELIVERY_ORDER[: DELIVERY_ORDER.index(delivery)]
-
-
 def as_delivery(state: str | None) -> Delivery | None:
     """A platform's state, when it is one the transcript shows."""
-    return next((delivery for delivery in DELIVERY_ORDER if delivery == state), None)
+    return next((delivery for delivery in DELIVERIES if delivery == state), None)
 
 
 @dataclass(frozen=True)

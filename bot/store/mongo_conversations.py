@@ -20,8 +20,8 @@ from bot.conversations import (
     Delivery,
     Desk,
     TranscriptEntry,
-    deliveries_before,
 )
+from bot.notifications.message import states_below
 
 Document = dict[str, Any]
 
@@ -132,7 +132,7 @@ class MongoConversations:
         return [TranscriptEntry.model_validate(document["doc"]) for document in reversed(documents)]
 
     async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
-        earlier = [None, *deliveries_before(delivery)]
+        earlier = [None, *states_below(delivery)]
         document = await self._transcript.find_one_and_update(
             {"provider_id": scalar(provider_id), "doc.delivery": {"$in": earlier}},
             {"$set": {"doc.delivery": delivery}},

@@ -20,8 +20,8 @@ from bot.conversations import (
     Delivery,
     Desk,
     TranscriptEntry,
-    deliveries_before,
 )
+from bot.notifications.message import states_below
 
 CONVERSATIONS_SCHEMA = """
     CREATE TABLE conversations (
@@ -113,7 +113,7 @@ def note_delivery(db: sqlite3.Connection, provider_id: str, delivery: Delivery) 
         return None
     entry_id, conversation_id, doc = row
     entry = TranscriptEntry.model_validate_json(doc)
-    if entry.delivery is not None and entry.delivery not in deliveries_before(delivery):
+    if entry.delivery is not None and entry.delivery not in states_below(delivery):
         return None
     moved = entry.model_copy(update={"delivery": delivery})
     db.execute("UPDATE transcript SET doc = ? WHERE id = ?", (moved.model_dump_json(), entry_id))
