@@ -12,8 +12,9 @@ RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) 
 	$(wildcard nlu_components/*.py) bot/arabic.py bot/digits.py bot/languages.py
 export PYTHONPATH := $(CURDIR)
 # Debian packages (each also the name of its command): ffmpeg for pydub; espeak-ng and sox make
-# the tests' speech recordings; chromium runs the browser tests.
-SYSTEM_PACKAGES := ffmpeg espeak-ng sox chromium
+# the tests' speech recordings; chromium runs the browser tests; redis-server and haproxy run
+# the replicated topology (its tests and `make bench-scale` start them themselves).
+SYSTEM_PACKAGES := ffmpeg espeak-ng sox chromium redis-server haproxy
 
 .PHONY: help run test lint typecheck dialogue-checks pytest locales-extract locales-check bench bench-% system-deps lock clean
 
@@ -45,13 +46,13 @@ locales-check: $(VENV)/.installed ## Check the word catalogues (both languages, 
 	$(VENV)/bin/balagh locales check
 
 bench: $(VENV)/.installed ## Run every benchmark (each prints one JSON line last)
-	@for script in bench/*.py; do name=$$(basename $$script .py); $(MAKE) --no-print-directory bench-$$name || exit 1; done
+	@for script in bench/[a-z]*.py; do name=$$(basename $$script .py); $(MAKE) --no-print-directory bench-$$name || exit 1; done
 
-bench-%: $(VENV)/.installed ## Run one benchmark: make bench-store
+bench-%: system-deps $(VENV)/.installed ## Run one benchmark: make bench-store, make bench-scale
 	$(PY) bench/$*.py
 
-system-deps: ## ffmpeg (pydub), espeak-ng + sox (test audio), chromium (browser tests); apt-get when root
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || echo $$p; done); \
+system-deps: ## ffmpeg, espeak-ng, sox, chromium, redis-server, haproxy; apt-get when root
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || [ -x /usr/sbin/$$p ] || echo $$p; done); \
 	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

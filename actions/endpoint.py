@@ -8,6 +8,10 @@ as rasa_sdk's own server does. The actions run inside the service process, bound
 Mount it with `app.include_router(actions.endpoint.router)`; endpoints.yml points Rasa at
 `http://localhost:8000/webhook`.
 
+Each call runs under the request id of the turn that caused it (the user message's metadata,
+set by the channel), so the actions' logs join the channel's; an action that raises is counted
+in `balagh_action_errors_total`.
+
 Only Rasa should call this endpoint (an action trusts the tracker it is given, including
 the caller id in its metadata). With `BALAGH_ACTIONS_TOKEN` set, every call must carry it in
 `Authorization: Bearer …` (endpoints.yml `headers:`; a header, so it is never in an access
@@ -44,6 +48,8 @@ from actions.conversation import (
 from actions.status import CheckStatus, ValidateStatusForm
 from bot.api.deps import SettingsDep
 from bot.client_address import client_address
+from bot.logs import current_request_id, new_request_id, request_id, valid_request_id
+from bot.metrics import ACTION_ERRORS
 from bot.services import Services
 from bot.settings import is_loopback
 
@@ -144,13 +150,20 @@ async def webhook(request: Request, _: Allowed) -> JSONResponse:
     # (enable_selective_domain in endpoints.yml).
     call.setdefault("domain", {})
     executor = executor_for(request.app)
+    latest = call["tracker"].get("latest_message")
+    turn_metadata = (latest.get("metadata") if isinstance(latest, dict) else None) or {}
+    turn_id = valid_request_id(turn_metadata.get("request_id")) or current_request_id()
     try:
-        result = await executor.run(call)
+        with request_id(turn_id or new_request_id()):
+            result = await executor.run(call)
     except ActionNotFoundException as exc:
         logger.error("unknown action %s", action_name)
         return JSONResponse({"error": exc.message, "action_name": action_name}, status_code=404)
     except ActionExecutionRejection as exc:
         return JSONResponse({"error": exc.message, "action_name": action_name}, status_code=400)
+    except Exception:
+        ACTION_ERRORS.labels(action_name).inc()  # a registered name: unknown ones were 404
+        raise
     payload = result.model_dump() if result is not None else {"events": [], "responses": []}
     return JSONResponse(payload)
 

@@ -6,8 +6,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from actions import endpoint
-from bot.api import auth, citizen, health, kpi, notifications, open311, staff, users, webhooks
+from bot.api import (
+    auth,
+    citizen,
+    health,
+    kpi,
+    metrics,
+    notifications,
+    open311,
+    staff,
+    users,
+    webhooks,
+)
 from bot.api.errors import BodySizeLimit, install_error_handlers
+from bot.api.observability import RequestObservation
 from bot.api.open311 import install_open311_errors
 from bot.client_address import TrustedProxies
 from bot.composition import chats, dialogue_client, inbox, start_services
@@ -60,9 +72,10 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(RequestObservation)  # outermost: every answer has its id and its time
     install_error_handlers(app)
     app.include_router(endpoint.router)  # the Rasa action server, in this process
-    for module in (health, citizen, auth, staff, users, notifications, webhooks):
+    for module in (health, metrics, citizen, auth, staff, users, notifications, webhooks):
         app.include_router(module.router)
     app.include_router(kpi.router)
     app.include_router(open311.router)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from prometheus_client import start_http_server
 from pydantic import ValidationError
 from telegram.error import TelegramError
 
@@ -19,9 +20,12 @@ from bot.complaints import UnknownCode
 from bot.composition import start_services
 from bot.demo import seed_store, seed_supervisors
 from bot.logs import configure_logging
+from bot.metrics import process_registry
 from bot.runner import run_all
 from bot.settings import Settings, UnsafeSettings, check_safe, get_settings
 from bot.staff_accounts import create_staff_user
+from bot.store import backup as store_backup
+from bot.store import sqlite_path
 from bot.store.base import DuplicateUser
 from bot.types import Role
 from channels.telegram import set_webhook
@@ -62,11 +66,19 @@ def run(
 
 
 @app.command()
-def worker() -> None:
-    """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service)."""
+def worker(
+    metrics_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Serve /metrics on this port (0: none).")
+    ] = 0,
+) -> None:
+    """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service).
+
+    Several workers share the outbox through leases: run as many as the volume needs."""
 
     settings = safe_settings()
     configure_logging(settings.log_level, settings)
+    if metrics_port:
+        start_http_server(metrics_port, registry=process_registry())
 
     async def work() -> None:
         services = await start_services(settings)
@@ -156,6 +168,48 @@ def seed(
             await services.stop()
 
     asyncio.run(fill())
+
+
+def _embedded_store() -> Path:
+    path = sqlite_path(get_settings().store_url)
+    if path is None:
+        typer.echo(
+            "backup and restore copy the embedded (SQLite) store; for MongoDB use mongodump "
+            "and mongorestore (see the README)",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return path
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="The copy to write, e.g. backups/balagh.db.")],
+) -> None:
+    """Copy the embedded store while it runs (SQLite's online backup), then check the copy."""
+    try:
+        complaints = store_backup.backup(_embedded_store(), target)
+    except store_backup.BackupError as exc:
+        typer.echo(f"no backup: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {complaints} complaints to {target} (integrity checked)")
+
+
+@app.command()
+def restore(
+    copy: Annotated[Path, typer.Argument(help="A copy made by balagh backup.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the embedded store with a checked copy (what was written since is lost)."""
+    store = _embedded_store()
+    if not yes:
+        typer.confirm(f"Replace {store} with {copy}? Everything written since is lost", abort=True)
+    try:
+        complaints = store_backup.restore(copy, store)
+    except store_backup.BackupError as exc:
+        typer.echo(f"not restored, the store is unchanged: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {complaints} complaints from {copy}")
 
 
 @config_app.command("show")

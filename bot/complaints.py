@@ -18,6 +18,7 @@ from bot.classification import classify
 from bot.clock import to_ms, utc_now
 from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
 from bot.dispatch import choose_team
+from bot.metrics import SLA_BREACHES
 from bot.notifications.message import OutboxMessage
 from bot.phone import PhoneNotServed, country_code, normalise_phone
 from bot.phone_check import PhoneCodes, Proof
@@ -390,14 +391,23 @@ class ComplaintService:
     async def record_sla_breach(self, reference: str) -> Complaint:
         """Mark an open complaint whose due time has passed; a second call changes nothing."""
 
+        recorded = False  # by the edit that was written: once across workers
+
         def edit(complaint: Complaint, change: _Change) -> None:
+            nonlocal recorded
             overdue = change.at >= complaint.sla_due_at
-            if complaint.status in OPEN_STATUSES and overdue and not complaint.sla_breached_at:
+            recorded = (
+                complaint.status in OPEN_STATUSES and overdue and not complaint.sla_breached_at
+            )
+            if recorded:
                 due = complaint.sla_due_at.isoformat(timespec="minutes")
                 change.record("sla", None, "breached", f"due {due}", internal=True)
                 complaint.sla_breached_at = change.at
 
-        return await self._apply(reference, SYSTEM, edit)
+        breached = await self._apply(reference, SYSTEM, edit)
+        if recorded:
+            SLA_BREACHES.inc()
+        return breached
 
     async def record_sla_reminder(self, reference: str) -> Complaint:
         """Mark that the reminder time passed (the notifier tells the employee); once only."""

@@ -1,15 +1,24 @@
-"""Logging set-up: every record passes a filter that masks phone numbers and secrets.
+"""Logging set-up: phones and secrets masked in every record, and the request id of the turn.
 
 Channels log caller ids and message bodies, and HTTP client libraries log the URLs they call
 (python-telegram-bot's carry the bot token: `…/bot<token>/sendMessage`). Masking at the
 handler, message and traceback alike, means no code path can leak a citizen's number or a
 credential into the logs, whatever it formats.
+
+A request id names one turn from the channel's webhook through the dialogue core (it rides in
+the message's metadata) to the actions Rasa calls and back: every record logged meanwhile
+carries it. With `BALAGH_LOG_FORMAT=json` each record is one JSON object per line.
 """
 
+import json
 import logging
 import re
-from collections.abc import Iterable
-from typing import IO
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import IO, Final
 
 from bot.digits import strip_number, to_ascii_digits
 from bot.phone import mask_phone
@@ -44,6 +53,12 @@ def _masked_phone(match: re.Match[str]) -> str:
     return mask_phone(("+" if digits.startswith("966") else "") + digits)
 
 
+# What a load balancer or another system may hand us as a request id (HAProxy: a UUID).
+REQUEST_ID_HEADER: Final = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+_current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
 def mask_phones(text: str) -> str:
     # Digits are matched on a Latin-digit twin of the text (one character for one), so the
     # rest of the line keeps its own digits.
@@ -55,12 +70,35 @@ def mask_phones(text: str) -> str:
     return "".join([*pieces, text[end:]])
 
 
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+def valid_request_id(value: object) -> str | None:
+    """An id from outside, if it is shaped like one (it is logged and sent on)."""
+    return value if isinstance(value, str) and _REQUEST_ID.match(value) else None
+
+
+def current_request_id() -> str | None:
+    return _current.get()
+
+
+@contextmanager
+def request_id(value: str) -> Iterator[str]:
+    """Everything logged inside (in this task and tasks it starts) carries `value`."""
+    token = _current.set(value)
+    try:
+        yield value
+    finally:
+        _current.reset(token)
+
+
 class Masker:
     """Hides phone numbers, the configured secrets and anything shaped like a credential."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, hidden: Iterable[str] = ()) -> None:
         # Longest first, so a secret containing another is hidden whole.
-        self.secrets = sorted({secret for secret in secrets if len(secret) >= 4}, key=len)[::-1]
+        self.secrets = sorted({secret for secret in hidden if len(secret) >= 4}, key=len)[::-1]
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
@@ -85,7 +123,10 @@ def secrets_of(settings: Settings) -> list[str]:
 
 
 class MaskingFilter(logging.Filter):
-    """Masks the formatted message and any traceback before a handler writes them."""
+    """Masks the message and any traceback before a handler writes them; adds the request id.
+
+    `record.request_id` is the turn's, "-" when none.
+    """
 
     def __init__(self, masker: Masker) -> None:
         super().__init__()
@@ -100,15 +141,36 @@ class MaskingFilter(logging.Filter):
             record.exc_text = self.masker(record.exc_text)
         if record.stack_info:
             record.stack_info = self.masker(record.stack_info)
+        record.request_id = _current.get() or "-"
         return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        if record.exc_text:  # already masked by the filter
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def masking_handler(
     settings: Settings | None = None, stream: IO[str] | None = None
 ) -> logging.Handler:
-    """A handler (to stderr, or `stream`) that masks phones and these settings' secrets."""
+    """A handler (to stderr, or `stream`) that masks phones and these settings' secrets,
+    in the settings' log format."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if settings is not None and settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+        )
     handler.addFilter(MaskingFilter(Masker(secrets_of(settings) if settings else ())))
     return handler
 

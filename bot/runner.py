@@ -119,6 +119,8 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             log_level=settings.log_level.lower(),
             log_config=None,  # our handler, which masks phone numbers and secrets
             proxy_headers=False,  # X-Forwarded-For: BALAGH_TRUSTED_PROXIES decides (the app)
+            # on SIGTERM: stop listening, let the requests being answered finish (bounded)
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
     )
 

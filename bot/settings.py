@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line (for a log collector), with the turn's request id
+    log_format: Literal["text", "json"] = "text"
+    # Several service replicas: the Redis that carries the web chat's socket.io messages
+    # between them (unset: one process)
+    redis_url: str | None = None
+    # /metrics: when set, Prometheus must send it as a bearer token; unset, loopback only
+    metrics_token: SecretStr | None = None
+    # On SIGTERM, requests already being answered get this long to finish
+    shutdown_grace_seconds: Annotated[int, Field(ge=1, le=120)] = 20
     attachments_dir: Path = ROOT / "var" / "attachments"
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 10_485_760
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -3,6 +3,8 @@
 A channel sends the user's text (or a button payload) with metadata and gets the bot's
 messages back. Rasa's own timeout is not ours: the phone must never wait more than a few
 seconds, so every call is bounded and failures surface as one exception channels handle.
+Every turn of every channel passes here, so here it is counted (by channel and outcome), and
+the turn's request id joins the metadata: the actions Rasa calls log under it too.
 
 The custom actions say their words themselves (actions/messages.py); the few responses Rasa
 utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
@@ -20,6 +22,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.logs import current_request_id
+from bot.metrics import TURNS
 from bot.text import clean_text
 from bot.types import LANGUAGES, Channel, Language
 from bot.words import Medium, text
@@ -64,6 +68,7 @@ class Metadata(BaseModel):
     message_id: str | None = None
     sources: dict[str, str] = {}
     client: str | None = None  # web chat: the client address's pseudonym (bot/intake.py)
+    request_id: str | None = None
 
 
 class DialogueClient:
@@ -80,6 +85,7 @@ class DialogueClient:
         DialogueUnavailable.
 
         Every channel's text passes here, so it is cleaned here (bot/text.py) once."""
+        metadata = metadata.model_copy(update={"request_id": current_request_id()})
         body = {
             "sender": sender_id,
             "message": clean_text(text),
@@ -90,7 +96,10 @@ class DialogueClient:
             response.raise_for_status()
             messages = _MESSAGES.validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:
+            outcome = "timeout" if isinstance(exc, httpx.TimeoutException) else "unavailable"
+            TURNS.labels(metadata.channel, outcome).inc()
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        TURNS.labels(metadata.channel, "answered").inc()
         return [with_words(message, medium) for message in messages]
 
     async def pause(self, sender_id: str) -> None:

@@ -16,8 +16,12 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 - `user_typing` `{}`: the visitor is typing; the employee who has the conversation sees it.
   `agent_typing` `{}` the other way: the employee is writing to the visitor.
 
-A reply goes to the socket that asked; an employee's message (channels/inbox.py) to every
-socket of the session (its room), so every open tab shows it.
+Across service replicas (`BALAGH_REDIS_URL`): the bot's messages, and an employee's
+(channels/inbox.py), go to the session's room, through Redis, so every socket of that chat
+gets them whichever replica holds it (a second tab, or a socket that reconnected elsewhere
+while its turn was answered). A socket itself lives in one process: Engine.IO's long-polling
+requests must reach the replica that opened the socket, so the load balancer keeps each
+client on one replica (deploy/haproxy.cfg).
 """
 
 import logging
@@ -33,6 +37,7 @@ from bot.channel_directory import ChannelInfo
 from bot.client_address import UNKNOWN
 from bot.complaint_record import Attachment, Location
 from bot.intake import client_key
+from bot.logs import new_request_id, request_id
 from bot.platforms import Platforms
 from bot.types import Language
 from bot.words import N_
@@ -50,12 +55,14 @@ MAX_MEDIA: Final = 5
 
 
 class Utterance(NamedTuple):
-    """One `user_uttered` event: the socket it came on, its session, its data, and who
-    connected it (bot/intake.py's pseudonym of the address: reports are limited by it)."""
+    """One `user_uttered` event: the socket it came on, its session, its data, where its
+    answer goes (the session's room when this socket joined it, else the socket alone), and
+    who connected it (bot/intake.py's pseudonym of the address: reports are limited by it)."""
 
     sid: str
     session_id: str
     data: Mapping[str, Any]
+    room: str
     client: str | None = None
 
 
@@ -75,11 +82,6 @@ def bot_uttered(message: BotMessage) -> list[dict[str, Any]]:
     if message.image:
         events.append({"attachment": {"type": "image", "payload": {"src": message.image}}})
     return events
-
-
-def room(session_id: str) -> str:
-    """The socket.io room of every socket of one chat session."""
-    return f"session:{session_id}"
 
 
 def custom_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -102,11 +104,9 @@ class WebChatChannel(ChatChannel[Utterance]):
     origin); each event then comes on a socket already let in."""
 
     infos: ClassVar[tuple[ChannelInfo, ...]] = (WEBCHAT,)
+    sio: socketio.AsyncServer  # made by mount(), from the service's settings
 
     def __init__(self) -> None:
-        self.sio = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=self.origin_allowed, logger=False
-        )
         self.allowed_origins: list[str] = []
 
     def mount(self, app: FastAPI) -> None:
@@ -114,6 +114,13 @@ class WebChatChannel(ChatChannel[Utterance]):
         settings = app.state.settings
         self.allowed_origins = allowed_origins(settings)
         secret = settings.secret_key.get_secret_value()
+        redis_url = settings.redis_url
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            cors_allowed_origins=self.origin_allowed,
+            logger=False,
+            client_manager=socketio.AsyncRedisManager(redis_url) if redis_url else None,
+        )
 
         async def connect(sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
             """Remember who connected (as bot/intake.py's pseudonym): reports are limited
@@ -126,7 +133,8 @@ class WebChatChannel(ChatChannel[Utterance]):
             session = await self.sio.get_session(sid)
             utterance = self.utterance(sid, session, data)
             if utterance is not None:
-                await self.receive(utterance, app.state.chats)
+                with request_id(new_request_id()):
+                    await self.receive(utterance, app.state.chats)
 
         async def user_typing(sid: str, data: Any) -> None:
             session = await self.sio.get_session(sid)
@@ -151,18 +159,25 @@ class WebChatChannel(ChatChannel[Utterance]):
         session_id = asked if isinstance(asked, str) and SESSION_ID.match(asked) else None
         session_id = session_id or secrets.token_hex(16)
         session = await self.sio.get_session(sid)
+        earlier = session.get("session_id")
+        if earlier and earlier != session_id:
+            await self.sio.leave_room(sid, earlier)
         await self.sio.save_session(sid, {**session, "session_id": session_id})
-        await self.sio.enter_room(sid, room(session_id))
+        await self.sio.enter_room(sid, session_id)  # the chat's sockets, on every replica
         await self.sio.emit("session_confirm", session_id, to=sid)
 
     @staticmethod
     def utterance(sid: str, session: Mapping[str, Any], data: Any) -> Utterance | None:
+        """The event on socket `sid`, whose socket.io session (its confirmed chat session,
+        its client) is `session`."""
         if not isinstance(data, Mapping):
             return None
-        asked = data.get("session_id") or session.get("session_id") or sid
+        confirmed = session.get("session_id")
+        asked = data.get("session_id") or confirmed or sid
         if not isinstance(asked, str) or not SESSION_ID.match(asked):
             asked = sid
-        return Utterance(sid, asked, data, session.get("client"))
+        room = asked if asked == confirmed else sid
+        return Utterance(sid, asked, data, room, session.get("client"))
 
     async def verify(self, request: Utterance, platforms: Platforms) -> bool:
         """The text is text, and not too long (the socket itself was let in by its origin)."""
@@ -191,7 +206,7 @@ class WebChatChannel(ChatChannel[Utterance]):
                 location=location,
                 media=tuple(media),
                 sources={"webchat_session": request.session_id},
-                reply_to=request.sid,
+                reply_to=request.room,
                 client=request.client,
             )
         ]
@@ -215,10 +230,10 @@ class WebChatChannel(ChatChannel[Utterance]):
 
     async def typing(self, to: Inbound, platforms: Platforms) -> None:
         """`agent_typing`: the widget shows that someone is writing."""
-        await self.sio.emit("agent_typing", {}, to=room(to.user))
+        await self.sio.emit("agent_typing", {}, to=to.user)  # the session's room
 
     async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
-        to = inbound.reply_to or room(inbound.user)
+        to = inbound.reply_to or inbound.user  # an employee's: the session's room
         for notice in reply.notices:
             await self.sio.emit("bot_uttered", {"text": notice}, to=to)
         for message in reply.messages:

@@ -22,17 +22,22 @@ never holds what the file does not.
 
 (A live conversation is a few thousand Python objects that every full garbage collection
 walks: a thousand covers the calls and chats of a busy hour without slowing every turn.)
+
+Memory is trusted to hold what the file holds, so one Rasa process only may use a file: a
+second one refuses to start (a lock on `<db>.lock`, released when the process ends, however
+it ends). Rasa replicas share conversations through Rasa's Redis or MongoDB tracker store.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore
@@ -67,6 +72,7 @@ class SQLiteTrackerStore(TrackerStore):
         super().__init__(domain, event_broker, **kwargs)
         path = Path(db)
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._owner = _only_process(path)
         self.max_cached = max(int(max_cached), 1)
         self.connection = sqlite3.connect(str(path), check_same_thread=False)
         self.connection.execute("PRAGMA journal_mode = WAL")
@@ -149,6 +155,24 @@ class SQLiteTrackerStore(TrackerStore):
         self._live.move_to_end(sender_id)
         while len(self._live) > self.max_cached:
             self._live.popitem(last=False)
+
+
+class TrackerFileInUse(RuntimeError):
+    """Another process keeps conversations in the same file."""
+
+
+def _only_process(path: Path) -> TextIO:
+    """Hold `<db>.lock` for the life of this process; refuse when another process holds it."""
+    owner = (path.parent / f"{path.name}.lock").open("a")
+    try:
+        fcntl.lockf(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        owner.close()
+        raise TrackerFileInUse(
+            f"{path} is the tracker store of another Rasa process; SQLiteTrackerStore serves "
+            "one process (replicas share Rasa's Redis or MongoDB tracker store)"
+        ) from None
+    return owner
 
 
 def _last_event(tracker: DialogueStateTracker) -> Event | None:

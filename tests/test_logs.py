@@ -1,10 +1,12 @@
 import io
+import json
 import logging
 
 import pytest
 
 from bot.digits import to_ascii_digits
-from bot.logs import Masker, MaskingFilter, mask_phones, masking_handler
+from bot.logs import JsonFormatter, Masker, MaskingFilter, mask_phones, masking_handler, request_id
+from bot.settings import Settings
 
 
 def test_international_and_local_numbers_are_masked_references_are_not():
@@ -73,9 +75,11 @@ def test_secrets_and_credentials_are_hidden():
     assert "/track/1234567890?t=•••&created=1" in line
 
 
-def test_a_traceback_is_masked_too():
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_traceback_is_masked_too(log_format):
     handler_output = io.StringIO()
-    handler = masking_handler(stream=handler_output)
+    settings = Settings(_env_file=None, log_format=log_format)
+    handler = masking_handler(settings, stream=handler_output)
     logger = logging.getLogger("tests.masking")
     logger.addHandler(handler)
     try:
@@ -87,3 +91,19 @@ def test_a_traceback_is_masked_too():
         logger.removeHandler(handler)
     assert "501234567" not in handler_output.getvalue()
     assert "RuntimeError" in handler_output.getvalue()
+
+
+def test_json_lines_carry_the_turns_request_id_and_mask_phones():
+    formatter = JsonFormatter()
+    record = logging.LogRecord(
+        "channels", logging.INFO, __file__, 1, "from %s", ("+966551112233",), None
+    )
+    with request_id("3f1c2b7e-lb-0001"):
+        MaskingFilter(Masker()).filter(record)
+    line = json.loads(formatter.format(record))
+    assert line["request_id"] == "3f1c2b7e-lb-0001"
+    assert line["level"] == "INFO"
+    assert "5511122" not in line["message"]
+    outside = logging.LogRecord("worker", logging.INFO, __file__, 1, "pass", (), None)
+    MaskingFilter(Masker()).filter(outside)
+    assert json.loads(formatter.format(outside))["request_id"] == "-"

@@ -1,8 +1,10 @@
 """The worker records SLA breaches once, whatever happens around it."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
@@ -76,3 +78,10 @@ async def test_more_breaches_than_one_batch_are_all_recorded(service, monkeypatc
     for _ in range(5):
         await overdue_complaint(service)
     assert await Worker(service, 30).run_once() == 5
+
+
+async def test_two_workers_recording_one_breach_at_once_count_it_once(service):
+    late = await overdue_complaint(service)
+    before = REGISTRY.get_sample_value("balagh_sla_breaches_total") or 0.0
+    await asyncio.gather(*(service.record_sla_breach(late.reference) for _ in range(3)))
+    assert REGISTRY.get_sample_value("balagh_sla_breaches_total") == before + 1

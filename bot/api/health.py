@@ -1,7 +1,11 @@
-"""`GET /health`: always 200 while the process runs, with the state of each component.
+"""Health: `GET /health` for people, `/health/live` and `/health/ready` for orchestrators.
 
-The components (store, dialogue, worker: names, latencies, errors) are shown only to staff
-and to this machine (loopback); anyone else sees the overall status alone.
+- `/health`: always 200 while the process runs, with the state of each component. The
+  components (names, latencies, errors) are shown only to staff and to this machine
+  (loopback); anyone else sees the overall status alone.
+- `/health/live`: 200 while the process answers at all (restart it otherwise).
+- `/health/ready`: 200 when this replica can serve a turn (its store and the dialogue core
+  answer), else 503 naming what failed: the load balancer sends it nothing meanwhile.
 """
 
 import asyncio
@@ -9,8 +13,8 @@ import time
 from datetime import timedelta
 from typing import Literal
 
-import httpx
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep, session_token
@@ -63,23 +67,45 @@ async def sees_details(request: Request, services: Services) -> bool:
     return token is not None and await services.auth.resolve(token) is not None
 
 
-@router.get("/health")
-async def health(request: Request, services: ServicesDep) -> Health:
-    async def store() -> str:
-        await services.store.ping()
-        return type(services.store).__name__
+async def _store(services: Services) -> str:
+    await services.store.ping()
+    return type(services.store).__name__
 
-    async def dialogue() -> str:
-        async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_SECONDS) as client:
-            response = await client.get(f"{services.settings.rasa_url}/status")
-            response.raise_for_status()
-            return f"model {response.json().get('model_id', 'unknown')}"
 
-    checks = {"store": store(), "dialogue": dialogue()}
+async def _dialogue(services: Services) -> str:
+    response = await services.http.get(
+        f"{services.settings.rasa_url}/status", timeout=CHECK_TIMEOUT_SECONDS
+    )
+    response.raise_for_status()
+    return f"model {response.json().get('model_id', 'unknown')}"
+
+
+async def _serving_parts(services: Services) -> dict[str, ComponentState]:
+    """What a turn needs, checked at once: the store and the dialogue core."""
+    checks = {"store": _store(services), "dialogue": _dialogue(services)}
     states = await asyncio.gather(
         *(_timed(asyncio.ensure_future(check)) for check in checks.values())
     )
-    components = dict(zip(checks, states, strict=True))
+    return dict(zip(checks, states, strict=True))
+
+
+@router.get("/health/live", summary="Liveness: the process answers")
+async def live() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@router.get("/health/ready", summary="Readiness: this replica can serve a turn")
+async def ready(services: ServicesDep) -> JSONResponse:
+    parts = await _serving_parts(services)
+    failing = sorted(name for name, state in parts.items() if state.state == "down")
+    if failing:
+        return JSONResponse({"status": "not ready", "failing": failing}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/health")
+async def health(request: Request, services: ServicesDep) -> Health:
+    components = await _serving_parts(services)
     components["catalogue"] = ComponentState(
         state="up", detail=f"{len(services.catalogue.categories)} categories"
     )

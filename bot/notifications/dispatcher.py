@@ -33,6 +33,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 from bot.clock import utc_now
+from bot.metrics import NOTIFICATIONS
 from bot.notifications.fallback import sms_fallbacks
 from bot.notifications.group_commit import GroupCommit
 from bot.notifications.message import Attempt, DeliveryState, OutboxMessage
@@ -51,6 +52,8 @@ from bot.platforms import Platforms
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
+# an outcome as the metrics count it: back to pending is a retry; any other state was sent
+_COUNTED_AS = {"pending": "retry", "failed": "failed"}
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class Dispatcher:
         if not await self._outcomes.write(Attempt(outcome, message.claim_token, follow_ups)):
             log.warning("lease on %s ran out before its outcome was written", message.id)
             return
+        NOTIFICATIONS.labels(provider.name, _COUNTED_AS.get(outcome.state, "sent")).inc()
         phone = message.channel in ("sms", "whatsapp")
         log.info(
             "%s %s to %s via %s: %s%s",

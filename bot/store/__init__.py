@@ -9,15 +9,21 @@ class UnsupportedStoreUrl(ValueError):
     pass
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an embedded store's URL; None for any other URL."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
 def create_store(url: str, timezone: str = "UTC") -> Store:
     """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `mongodb://…`.
 
     `timezone` is the municipality's: the KPIs count days and hours in it.
     """
-    if url.startswith("sqlite:///"):
+    path = sqlite_path(url)
+    if path is not None:
         from bot.store.sqlite import SqliteStore
 
-        return SqliteStore(Path(url.removeprefix("sqlite:///")), timezone)
+        return SqliteStore(path, timezone)
     if url.startswith(("mongodb://", "mongodb+srv://")):
         from bot.store.mongo import MongoStore
 

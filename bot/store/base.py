@@ -192,6 +192,14 @@ class InsertResult:
 
 
 @dataclass(frozen=True)
+class OutboxBacklog:
+    """Notifications not sent yet (pending or being sent), and when the oldest was queued."""
+
+    depth: int
+    oldest_created_at: datetime | None
+
+
+@dataclass(frozen=True)
 class InboundClaim:
     """Whether this is the first time a platform delivered a message, and what we answered.
 
@@ -318,6 +326,10 @@ class Store(ABC):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         """Newest first; staff read the local outbox and webhook delivery logs here."""
+
+    @abstractmethod
+    async def outbox_backlog(self) -> OutboxBacklog:
+        """How much of the outbox waits to be sent (the metrics read it at every scrape)."""
 
     @abstractmethod
     async def kpi_summary(self) -> KpiSummary: ...

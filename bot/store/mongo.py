@@ -44,6 +44,7 @@ from bot.store.base import (
     InboundClaim,
     InsertResult,
     KpiSummary,
+    OutboxBacklog,
     Page,
     Record,
     RecordKind,
@@ -350,6 +351,9 @@ class MongoStore(Store):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         return await self._outbox.page(filters, limit, cursor)
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        return OutboxBacklog(*await self._outbox.backlog())
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         """Served by the (team, status, …) index: only the asked teams' open complaints."""

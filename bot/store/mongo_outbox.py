@@ -21,6 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from bot.notifications.message import (
+    IN_FLIGHT,
     Attempt,
     DeliveryState,
     MessageCursor,
@@ -136,6 +137,15 @@ class MongoOutbox:
                     break
                 claimed.append(_message(document))
         return claimed
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        await self.relay()
+        in_flight = {"state": {"$in": list(IN_FLIGHT)}}
+        depth = await self._outbox.count_documents(in_flight)
+        oldest = await self._outbox.find_one(
+            in_flight, {"created_at": True}, sort=[("created_at", ASCENDING)]
+        )
+        return depth, oldest["created_at"] if oldest else None
 
     async def finish(self, attempt: Attempt) -> bool:
         message = attempt.outcome

@@ -58,6 +58,7 @@ from bot.store.base import (
     InboundClaim,
     InsertResult,
     KpiSummary,
+    OutboxBacklog,
     Page,
     Record,
     RecordKind,
@@ -608,6 +609,9 @@ class SqliteStore(Store):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         return await outbox.page(self._read, filters, limit, cursor)
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        return OutboxBacklog(*await outbox.backlog(self._read))
 
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:
         rows = await self._fetch_all(

@@ -209,6 +209,16 @@ def release(db: sqlite3.Connection, reference: str, now: datetime) -> int:
     return cursor.rowcount
 
 
+async def backlog(db: aiosqlite.Connection) -> tuple[int, datetime | None]:
+    """Counted on the partial index of messages in flight."""
+    rows = await db.execute_fetchall(
+        f"SELECT COUNT(*), MIN(created_ms) FROM outbox WHERE state IN ({_placeholders(IN_FLIGHT)})",  # noqa: S608
+        IN_FLIGHT,
+    )
+    depth, oldest_ms = next(iter(rows))
+    return int(depth), from_ms(oldest_ms) if oldest_ms is not None else None
+
+
 async def get(db: aiosqlite.Connection, column: str, value: str) -> OutboxMessage | None:
     """By `id` or `provider_message_id` (fixed names, never user input)."""
     found = _messages(await db.execute_fetchall(f"{SELECT} WHERE {column} = ? LIMIT 1", (value,)))

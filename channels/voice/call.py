@@ -42,6 +42,7 @@ from channels.voice.prompt import (
 from channels.voice.state import (
     CallState,
     load_call,
+    record_call_event,
     remember_language,
     remembered_language,
     save_call,
@@ -153,7 +154,7 @@ class CallStep:
 
     async def event(self, kind: Literal["started", "transferred"]) -> None:
         call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
-        await self.services.store.record_call_event(call)
+        await record_call_event(self.services.store, call)
 
     # ---- the call starts --------------------------------------------------------------
     async def start(self) -> str:

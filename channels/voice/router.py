@@ -34,7 +34,7 @@ from channels.voice.fallback import fallback_answer, out_of_service, voices
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
-from channels.voice.state import forget_call, load_call
+from channels.voice.state import forget_call, load_call, record_call_event
 from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ async def status(form: TwilioForm, store: StoreDep, settings: SettingsDep) -> No
             at=utc_now(),
             step=None if served else state.prompt.step,
         )
-        await store.record_call_event(event)
+        await record_call_event(store, event)
     if not (settings.record_calls and state.references):
         await forget_call(store, request.call_sid)  # else once its recording is attached
 

@@ -10,6 +10,8 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.kpi import CallEvent
+from bot.metrics import CALLS
 from bot.store.base import Store
 from bot.types import Language
 from bot.voicemails import VoicemailReason
@@ -56,6 +58,12 @@ async def save_call(store: Store, state: CallState) -> None:
 
 async def forget_call(store: Store, call_sid: str) -> None:
     await store.delete_record(CALL_KIND, call_sid)
+
+
+async def record_call_event(store: Store, event: CallEvent) -> None:
+    """Into the phone KPIs, and into the metrics when first recorded (a retry counts once)."""
+    if await store.record_call_event(event):
+        CALLS.labels(event.kind).inc()
 
 
 async def remembered_language(store: Store, caller: str | None) -> Language | None:

@@ -5,16 +5,19 @@ import tracemalloc
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from actions.endpoint import router
+from actions.endpoint import executor_for, router
 from bot import runner
 from bot.app import create_app
+from bot.logs import current_request_id
 from bot.settings import ROOT, Settings, UnsafeSettings
 from bot.store.base import ComplaintFilter
 from tests.actions.conftest import SNAPSHOTS
@@ -34,7 +37,7 @@ async def rasa(actions_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def action_call(name: str, tracker_file: str = "confirmed_report_ar") -> dict[str, object]:
+def action_call(name: str, tracker_file: str = "confirmed_report_ar") -> dict[str, Any]:
     tracker = json.loads(Path(SNAPSHOTS / f"{tracker_file}.json").read_text(encoding="utf-8"))
     return {
         "next_action": name,
@@ -187,3 +190,35 @@ def test_balagh_run_puts_the_token_in_a_header_read_from_the_environment(tmp_pat
     assert action_endpoint["headers"] == {"Authorization": "Bearer ${BALAGH_ACTIONS_TOKEN}"}
     assert "token" not in action_endpoint
     assert runner.rasa_environment(settings)["BALAGH_ACTIONS_TOKEN"] == TOKEN
+
+
+def with_request_id(call: dict[str, Any], request_id: str) -> dict[str, Any]:
+    tracker = call["tracker"]
+    latest = tracker["latest_message"]
+    latest["metadata"] = {**latest.get("metadata", {}), "request_id": request_id}
+    return call
+
+
+async def test_an_action_runs_under_the_request_id_of_its_turn(rasa, actions_app):
+    seen: list[str | None] = []
+
+    async def spy(dispatcher: object, tracker: object, domain: object) -> list[object]:
+        seen.append(current_request_id())
+        return []
+
+    executor_for(actions_app).register_function("action_programs", spy)
+    call = with_request_id(action_call("action_programs"), "3f1c2b7e-lb-0001")
+    assert (await rasa.post("/webhook", json=call)).status_code == 200
+    assert seen == ["3f1c2b7e-lb-0001"]
+
+
+async def test_an_action_that_raises_is_counted(rasa, actions_app):
+    async def broken(dispatcher: object, tracker: object, domain: object) -> list[object]:
+        raise RuntimeError("a bug in an action")
+
+    executor_for(actions_app).register_function("action_programs", broken)
+    counted = ("balagh_action_errors_total", {"action": "action_programs"})
+    before = REGISTRY.get_sample_value(*counted) or 0.0
+    with pytest.raises(RuntimeError):
+        await rasa.post("/webhook", json=action_call("action_programs"))
+    assert REGISTRY.get_sample_value(*counted) == before + 1

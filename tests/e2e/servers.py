@@ -1,12 +1,14 @@
-"""Start and stop the real dialogue core (Rasa) and the service for end-to-end runs.
+"""Start and stop the real dialogue core (Rasa), the service and HAProxy for end-to-end runs.
 
-Used by tests/e2e and bench/dialogue.py. Each server runs as a child process on a free port
-with its data in a temporary folder; `stop()` ends only the processes started here.
+Used by tests/e2e, bench/dialogue.py, bench/callers.py and bench/scale.py. Each server runs
+as a child process on a free port with its data in a temporary folder; `stop()` ends only
+the processes started here.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from bot.runner import RASA_RUNTIME_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+BALAGH = Path(sys.executable).parent / "balagh"
 DEFAULT_MODEL = ROOT / "models" / "balagh.tar.gz"
 RASA_START_SECONDS = 300.0
 SERVICE_START_SECONDS = 60.0
@@ -102,10 +105,14 @@ def _start(
 
 
 def start_service(
-    workdir: Path, rasa_port: int, port: int | None = None, settings: Mapping[str, str] = {}
+    workdir: Path,
+    rasa_port: int,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    name: str = "service",
 ) -> Server:
-    """The Balagh service with the action endpoint, on a temporary SQLite store; `settings`
-    are more BALAGH_* variables."""
+    """The Balagh service (`balagh run --no-dialogue`) on a temporary SQLite store; `env`
+    adds to or overrides its settings."""
     port = port or free_port()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -113,28 +120,15 @@ def start_service(
         "BALAGH_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "BALAGH_PORT": str(port),
         "BALAGH_LOG_LEVEL": "WARNING",
-        **settings,
+        **(env or {}),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "tests.e2e.service_app:create",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = [str(BALAGH), "run", "--no-dialogue"]  # as a container runs a replica
     return _start(
-        "service",
+        name,
         command,
         env,
         f"http://127.0.0.1:{port}",
-        "/health",
+        "/health/live",
         workdir,
         SERVICE_START_SECONDS,
     )
@@ -147,26 +141,46 @@ def start_rasa(
     model: Path | None = None,
     tracker_store: bool = True,
     actions_token: str | None = None,
+    redis_port: int | None = None,
+    actions_url: str | None = None,
 ) -> Server:
-    """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook.
+    """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook
+    (or at `actions_url`).
 
     With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
     runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
     With `actions_token`, Rasa sends it as `balagh run` has it send it: a header read from
-    its environment."""
+    its environment. With `redis_port`, a replica: conversations in Rasa's Redis tracker
+    store, one turn of a conversation at a time across replicas through the Redis lock store
+    (deploy/rasa/)."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []
-    if service_port is not None:
+    if actions_url is None and service_port is not None:
+        actions_url = f"http://127.0.0.1:{service_port}/webhook"
+    if actions_url is not None:
         lines += [
             "action_endpoint:",
-            f'  url: "http://127.0.0.1:{service_port}/webhook"',
+            f'  url: "{actions_url}"',
             "  enable_selective_domain: true",
         ]
         if actions_token is not None:
             # unquoted: Rasa expands ${…} only in plain YAML values
             lines += ["  headers:", "    Authorization: Bearer ${BALAGH_ACTIONS_TOKEN}"]
-    if tracker_store:
+    if redis_port is not None:
+        lines += [
+            "tracker_store:",
+            "  type: redis",
+            "  url: 127.0.0.1",
+            f"  port: {redis_port}",
+            "  db: 0",
+            "lock_store:",
+            "  type: nlu_components.lock_store.RedisLockStore",
+            "  url: 127.0.0.1",
+            f"  port: {redis_port}",
+            "  db: 1",
+        ]
+    elif tracker_store:
         lines += [
             "tracker_store:",
             "  type: nlu_components.tracker_store.SQLiteTrackerStore",
@@ -228,3 +242,19 @@ class Stack:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+
+
+def start_haproxy(workdir: Path, addresses: Mapping[str, str], public_port: int) -> Server:
+    """HAProxy with deploy/haproxy.cfg; `addresses` fills its BALAGH_LB_* and replica
+    variables. Ready once a service replica answers through it."""
+    binary = shutil.which("haproxy") or "/usr/sbin/haproxy"  # /usr/sbin: not on every PATH
+    command = [binary, "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")]
+    return _start(
+        f"haproxy-{public_port}",
+        command,
+        dict(addresses),
+        f"http://127.0.0.1:{public_port}",
+        "/health/live",
+        workdir,
+        SERVICE_START_SECONDS,
+    )

@@ -2,6 +2,8 @@
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -138,3 +140,25 @@ def test_conversations_evicted_from_memory_are_read_back(db: Path) -> None:
     assert tracker is not None
     assert tracker.get_slot("language") == "en"
     assert set(run(store.keys())) == {"a", "b"}
+
+
+def test_a_second_rasa_process_is_refused_the_same_file(db: Path) -> None:
+    """Its memory would go stale behind the other's writes: replicas share Redis instead."""
+    first = SQLiteTrackerStore(DOMAIN, db=str(db))
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from rasa.shared.core.domain import Domain; "
+            "from nlu_components.tracker_store import SQLiteTrackerStore; "
+            "SQLiteTrackerStore(Domain.empty(), db=sys.argv[1])",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode != 0
+    assert "TrackerFileInUse" in second.stderr
+    assert "tracker store of another Rasa process" in second.stderr
+    saved_turns(first, "c1", turn("hi"))  # the first one goes on

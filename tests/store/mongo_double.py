@@ -58,6 +58,9 @@ class AsyncCollectionDouble:
     def find(self, *args, **kwargs) -> AsyncCursorDouble:
         return AsyncCursorDouble(self._collection.find(*args, **kwargs))
 
+    async def count_documents(self, *args, **kwargs):
+        return self._collection.count_documents(*args, **kwargs)
+
     async def find_one_and_update(self, *args, **kwargs):
         return self._collection.find_one_and_update(*args, **kwargs)
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.clock import utc_now
 from bot.notifications.message import Attempt, MessageCursor, MessageFilter, OutboxMessage
-from bot.store.base import Store, VersionConflict
+from bot.store.base import OutboxBacklog, Store, VersionConflict
 from bot.types import Status
 from tests.store.test_contract import HOUR, T0, make_complaint
 
@@ -139,6 +139,24 @@ async def test_an_expired_lease_comes_back_in_doubt(store: Store) -> None:
     later = now + timedelta(seconds=2)
     (again,) = await store.claim_messages(later, later + LEASE, "worker-2", 10)
     assert (again.in_doubt, again.attempts, again.claim_token) == (True, 2, "worker-2")
+
+
+async def test_the_backlog_counts_what_waits_and_dates_the_oldest(store: Store) -> None:
+    assert await store.outbox_backlog() == OutboxBacklog(depth=0, oldest_created_at=None)
+    await store.insert_messages(
+        [
+            message("old", created_at=T0 - HOUR),
+            message("retrying", due_at=utc_now() + HOUR),
+            message("new"),
+        ]
+    )
+    await claim(store, limit=1)  # "old" is being sent: still waiting
+    backlog = await store.outbox_backlog()
+    assert backlog == OutboxBacklog(depth=3, oldest_created_at=T0 - HOUR)
+    (leased,) = [m for m in await every_message(store) if m.state == "sending"]
+    sent = leased.model_copy(update={"state": "queued", "provider_message_id": "SM1"})
+    assert await finish(store, sent, "worker-1")
+    assert await store.outbox_backlog() == OutboxBacklog(depth=2, oldest_created_at=T0)
 
 
 async def test_only_the_lease_holder_writes_the_outcome(store: Store) -> None:

@@ -2,6 +2,7 @@
 real service; replies checked as the fake Twilio Messages API received them."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.clock import utc_now
 from bot.complaints import Actor, NewComplaint
@@ -109,6 +110,21 @@ async def test_a_whatsapp_message_reaches_the_dialogue_and_the_menu_comes_back_n
     assert sent["From"] == WHATSAPP_NUMBER
     assert sent["Body"] == menu_text("ar")
     assert sent["StatusCallback"] == f"https://localhost{STATUS_PATH}"
+
+
+async def test_the_turn_carries_the_request_id_to_the_dialogue_and_back(client, fake_rasa):
+    """The load balancer's id (else one made here) names the turn in Rasa's metadata, in the
+    actions' logs and in the answer."""
+    params = whatsapp("SM" + "b" * 32, "مرحبا")
+    signature = twilio_signature(PATH, params)
+    from_balancer = await client.post(
+        PATH,
+        data=params,
+        headers={"X-Twilio-Signature": signature, "X-Request-ID": "3f1c2b7e-lb-0001"},
+    )
+    made_here = await post(client, whatsapp("SM" + "c" * 32, "hello"))
+    assert from_balancer.headers["X-Request-ID"] == "3f1c2b7e-lb-0001"
+    assert fake_rasa.request_ids == ["3f1c2b7e-lb-0001", made_here.headers["X-Request-ID"]]
 
 
 @pytest.mark.parametrize(
@@ -275,9 +291,20 @@ async def test_media_urls_outside_twilio_are_never_fetched(client, fake_rasa, fa
     assert fake_twilio.bodies == [text("chat.media_failed", "ar")]
 
 
+def turns_counted() -> dict[str, float]:
+    return {
+        outcome: REGISTRY.get_sample_value(
+            "balagh_dialogue_turns_total", {"channel": "whatsapp", "outcome": outcome}
+        )
+        or 0.0
+        for outcome in ("answered", "unavailable")
+    }
+
+
 async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message(
     client, fake_rasa, fake_twilio
 ):
+    before = turns_counted()
     fake_rasa.down = True
     fake_twilio.media["ME1"] = (JPEG, "image/jpeg")
     await post(client, with_media(whatsapp("MM1", "حفرة"), ("ME1", "image/jpeg")))
@@ -288,6 +315,11 @@ async def test_dialogue_down_apologises_and_keeps_the_photo_for_the_next_message
     kept, fresh = fake_rasa.received
     assert fresh["metadata"]["media"] == kept["metadata"]["media"]
     assert fresh["metadata"]["media"][0]["kind"] == "photo"
+    after = turns_counted()
+    assert {outcome: after[outcome] - before[outcome] for outcome in after} == {
+        "answered": 1,
+        "unavailable": 1,
+    }
 
 
 async def test_english_apology_for_an_english_user(client, fake_rasa, fake_twilio):

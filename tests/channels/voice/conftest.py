@@ -40,6 +40,7 @@ SPOKEN_REPORT = "في حفرة كبيرة في الشارع قدام المدر�
 class FakeRasa:
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
+    request_ids: list[str | None] = field(default_factory=list)  # kept apart from `received`
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     bot: ReportBot | None = None
     down: bool = False
@@ -48,7 +49,9 @@ class FakeRasa:
     @property
     def app(self) -> Starlette:
         async def webhook(request: Request) -> Response:
-            self.received.append(body := await request.json())
+            body = await request.json()
+            self.request_ids.append(body.get("metadata", {}).pop("request_id", None))
+            self.received.append(body)
             if self.down:
                 return Response("Rasa is restarting", status_code=503)
             answer = await self.bot.reply(body) if self.bot else self.replies.get(body["message"])

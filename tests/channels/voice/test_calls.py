@@ -4,6 +4,7 @@ import asyncio
 from datetime import date
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.kpi import KpiFilter
 from bot.phone import mask_phone
@@ -231,6 +232,14 @@ async def report_by_phone(call: SimulatedCall) -> None:
 async def test_each_call_is_counted_served_transferred_or_abandoned_at_its_step(
     phone: Caller, report_bot: ReportBot, services: Services
 ):
+    def in_metrics() -> dict[str, float]:
+        outcomes = ("started", "self_service", "transferred", "abandoned")
+        return {
+            outcome: REGISTRY.get_sample_value("balagh_calls_total", {"outcome": outcome}) or 0.0
+            for outcome in outcomes
+        }
+
+    before = in_metrics()
     served = phone(caller="+966501111111")
     await report_by_phone(served)
     goodbye = await served.press("2")
@@ -248,6 +257,15 @@ async def test_each_call_is_counted_served_transferred_or_abandoned_at_its_step(
     await transferred.press("0")
     for call in (served, at_categories, at_language, transferred):
         assert (await call.hang_up()).status_code == 204
+        assert (await call.hang_up()).status_code == 204  # Twilio retried: counted once
+    await at_language.dial()  # so was a call's first webhook
+    after = in_metrics()
+    assert {outcome: after[outcome] - before[outcome] for outcome in after} == {
+        "started": 4,
+        "self_service": 1,
+        "transferred": 1,
+        "abandoned": 2,
+    }
     assert await calls_counted(services) == {
         "call": {"started": 4, "self_service": 1, "transferred": 1},
         "abandoned_at": {"menu:category": 1, "language": 1},
