@@ -6,6 +6,11 @@ which conversation changed (`changed`, `said`, `typing` with its opaque id): the
 reads the list or the transcript over HTTP, where each read checks what that employee may
 see. The page says `typing` `{id}` while its employee writes a reply, and the resident sees
 it where their platform can show it (the web chat, Telegram).
+
+Across service replicas (`BALAGH_REDIS_URL`) its events go through Redis, on a channel of
+their own (the web chat's are on socket.io's default one): a page connected to one replica
+hears what happened on any other, and the load balancer keeps each page's socket on one
+replica, as it does the web chat's (deploy/haproxy.cfg).
 """
 
 from collections.abc import Mapping
@@ -22,18 +27,28 @@ from bot.web.security import DESK
 
 NAMESPACE: Final = "/staff"
 SOCKET_PATH: Final = "staff/socket.io"
+REDIS_CHANNEL: Final = "balagh-staff"
 
 
 class InboxLive:
     """What staff pages hear (channels.inbox.Live)."""
 
+    sio: socketio.AsyncServer  # made by mount(), from the service's settings
+
     def __init__(self) -> None:
-        # no cross-origin pages: the default same-origin check of the handshake
-        self.sio = socketio.AsyncServer(async_mode="asgi", logger=False)
         self.app: FastAPI | None = None
 
     def mount(self, app: FastAPI) -> None:
         self.app = app
+        redis_url = app.state.settings.redis_url
+        # no cross-origin pages: the default same-origin check of the handshake
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            logger=False,
+            client_manager=(
+                socketio.AsyncRedisManager(redis_url, channel=REDIS_CHANNEL) if redis_url else None
+            ),
+        )
         self.sio.on("connect", self.connect, namespace=NAMESPACE)
         self.sio.on("typing", self.employee_typing, namespace=NAMESPACE)
         app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
