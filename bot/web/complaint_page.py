@@ -94,10 +94,6 @@ async def complaint_page(
     except (InvalidReference, ComplaintNotFound):
         return error_page(request, N_("error.not_found"), 404)
     labels = page_labels(request, services)
-    replies = [
-        (code, template.title.get(labels.language), template.text.get(complaint.language))
-        for code, template in services.catalogue.reply_templates.items()
-    ]
     return render(
         request,
         services,
@@ -111,7 +107,7 @@ async def complaint_page(
         ],
         desk=user.role in DESK,
         teams=[(code, labels.team(code)) for code in services.catalogue.teams],
-        replies=replies,
+        replies=labels.replies(complaint.language),
         entries=staff_timeline(complaint, labels),
         attachments=attachment_views(
             complaint, labels, f"/staff/complaints/{complaint.reference}/attachments"

@@ -211,10 +211,7 @@ async def conversation_context(
         "complaints": await open_complaints(services, conversation),
         "mine": conversation.desk.assignee == user.username,
         "supervisor": user.role in SUPERVISORS,
-        "replies": [
-            (code, template.title.get(labels.language), template.text.get(language))
-            for code, template in services.catalogue.reply_templates.items()
-        ],
+        "replies": labels.replies(language),
         "agents": [
             (u.username, u.display_name)
             for u in await services.store.list_users()

@@ -136,6 +136,13 @@ class Labels:
         department = self.catalogue.departments.get(code or "")
         return department.name.get(self.language) if department else "—"
 
+    def replies(self, language: Language) -> list[tuple[str, str, str]]:
+        """The reply templates: code, title in the page's language, text in the citizen's."""
+        return [
+            (code, template.title.get(self.language), template.text.get(language))
+            for code, template in self.catalogue.reply_templates.items()
+        ]
+
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
 

@@ -123,6 +123,10 @@ async def test_whatsapp_an_employee_takes_the_conversation_and_writes_both_ways(
     assert "عندي حفرة قدام البيت" in panel.text
     assert "التحدث مع موظف" in panel.text  # the menu as the resident saw it
     assert (await other.get(f"/staff/inbox/{taken.id}/panel")).status_code == 403  # not theirs
+    english_page = (await employee.get(f"/staff/inbox/{taken.id}/panel?lang=en")).text
+    canned = '<option value="need_location" data-text="{}">Location needed</option>'
+    arabic = services.catalogue.reply_templates["need_location"].text.ar
+    assert canned.format(arabic) in english_page  # titled for the employee, said for the resident
 
     assert (await act(employee, taken, "reply", text="أرسل لي الموقع لو سمحت")).endswith(
         "notice=saved"

@@ -1,9 +1,10 @@
-"""The agent inbox with two real browsers (Debian's chromium driven by Playwright): a resident
+"""The agent inbox with two real browsers (two Debian chromium processes, by Playwright): a resident
 on the web chat widget asks for an employee; an employee in the back office, whose inbox is
 already open, sees the conversation appear, takes it, and they write to each other live; the
 bot says nothing meanwhile; the employee hands back and the bot answers again."""
 
 import json
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -55,9 +56,11 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
     )
     problems: list[str] = []
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        resident = await (await browser.new_context(locale="ar-SA")).new_page()
-        agent = await (await browser.new_context(locale="ar-SA")).new_page()
+        browsers = [
+            await playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+            for _ in ("resident", "agent")
+        ]
+        resident, agent = [await browser.new_page(locale="ar-SA") for browser in browsers]
         watch(resident, problems)
         watch(agent, problems)
 
@@ -97,9 +100,13 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
         await agent.fill("#reply-text", "تمام، أرسل لي موقع الحفرة لو سمحت")
         await agent.get_by_role("button", name="إرسال").click()
         await expect(said.last).to_contain_text("تمام، أرسل لي موقع الحفرة لو سمحت")
-        await expect(said).to_have_count(
-            bot_lines + 1
-        )  # the employee's words, nothing from the bot
+        await agent.select_option("#reply-template", label="نحتاج الموقع")  # a canned reply
+        canned = agent.locator("#reply-text")
+        await expect(canned).to_have_value(re.compile("موقع"))
+        words = await canned.input_value()
+        await agent.get_by_role("button", name="إرسال").click()
+        await expect(said.last).to_contain_text(words)
+        await expect(said).to_have_count(bot_lines + 2)  # the employee's words, none of the bot's
         assert fake_rasa.messages[-1] == "فيه حفرة قدام البيت"  # Rasa heard it, paused
 
         await agent.get_by_role("button", name="إعادة للمساعد الآلي").click()
@@ -108,5 +115,6 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
         await resident.press(".bw-input", "Enter")
         await expect(said.last).to_contain_text("أهلاً بك في بلاغ ٩٤٠")
         await expect(agent.locator(".conversation-row")).to_have_count(0)  # off the waiting list
-        await browser.close()
+        for browser in browsers:
+            await browser.close()
     assert problems == [], json.dumps(problems, ensure_ascii=False)
