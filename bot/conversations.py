@@ -20,7 +20,6 @@ employees said, with the buttons as shown, photos, voice notes and locations.
 import secrets
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, get_args
@@ -125,24 +124,21 @@ def as_delivery(state: str | None) -> Delivery | None:
     return next((delivery for delivery in DELIVERIES if delivery == state), None)
 
 
-@dataclass(frozen=True)
-class DeskFigures:
-    """How the employees answered residents in a period (each conversation's latest hand-off).
+class DeskFigures(BaseModel):
+    """How the employees answered residents in a period (each conversation's latest hand-off):
+    the KPIs' `inbox`. The rating is the residents' rating of the conversation, apart from the
+    satisfaction with a complaint's outcome."""
 
-    The rating is the residents' rating of the conversation, apart from the satisfaction with
-    a complaint's outcome."""
+    model_config = ConfigDict(frozen=True)
 
-    conversations: int  # residents who wrote in the period
-    needed_employee: int  # of them, handed to an employee
-    first_response_minutes: float | None  # median: queued → the employee's first words
-    handling_minutes: float | None  # median: taken → handed back or closed
-    per_agent: dict[str, int]  # conversations each employee took
-    rating: float | None
-    ratings: int
-
-    @property
-    def employee_share(self) -> float | None:
-        return self.needed_employee / self.conversations if self.conversations else None
+    conversations: int = 0  # residents who wrote in the period
+    needed_employee: int = 0  # of them, handed to an employee
+    employee_share: float | None = None  # needed_employee / conversations
+    first_response_minutes: float | None = None  # median: queued → the employee's first words
+    handling_minutes: float | None = None  # median: taken → handed back or closed
+    per_agent: dict[str, int] = {}  # conversations each employee took
+    rating: float | None = None
+    ratings: int = 0
 
 
 def desk_figures(
@@ -169,6 +165,7 @@ def desk_figures(
     return DeskFigures(
         conversations=len(within),
         needed_employee=len(desks),
+        employee_share=len(desks) / len(within) if within else None,
         first_response_minutes=median(first) if first else None,
         handling_minutes=median(handling) if handling else None,
         per_agent=dict(Counter(d.assignee for d in desks if d.assignee)),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.complaint_record import Complaint
+from bot.conversations import DeskFigures
 from bot.types import OPEN_STATUSES, Status
 
 ANY = "*"  # the rollup's "every category" / "every district"
@@ -232,6 +233,7 @@ class KpiReport(BaseModel):
     reopens: Reopens
     satisfaction: Satisfaction
     calls: CallFigures
+    inbox: DeskFigures  # the agent inbox (not narrowed by district or category)
 
 
 def _percentile(histogram: dict[str, int], fraction: float) -> float | None:
@@ -277,7 +279,9 @@ def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiReport:
+def build_report(
+    filters: KpiFilter, totals: KpiTotals, today: date, inbox: DeskFigures
+) -> KpiReport:
     """Turn a store's sums into the dashboard's figures (pure: easy to test, same for all)."""
     metric = totals.metrics.get
     empty: dict[str, int] = {}
@@ -330,4 +334,5 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             abandoned=sum(abandoned.values()),
             abandoned_by_step=_sorted_counts(abandoned),
         ),
+        inbox=inbox,
     )

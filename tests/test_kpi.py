@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from bot.conversations import DeskFigures
 from bot.kpi import KpiFilter, KpiTotals, bucket_hours, build_report, duration_bucket
 
 HOUR_MS = 3_600_000
@@ -28,7 +29,7 @@ def test_percentiles_use_the_nearest_rank() -> None:
         open_by_day={"2025-03-01": 1, "2025-02-20": 2, "2024-01-01": 3, "2025-03-02": 1},
         calls={},
     )
-    report = build_report(filters, totals, today=date(2025, 3, 1))
+    report = build_report(filters, totals, date(2025, 3, 1), DeskFigures())
     assert report.resolution.median_hours == pytest.approx(1, rel=0.03)
     assert report.resolution.p90_hours == pytest.approx(1, rel=0.03)  # the 9th of 10
     assert report.backlog.ageing == {"0-1": 2, "1-3": 0, "3-7": 0, "7-30": 2, "30+": 3}

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -15,14 +14,12 @@ from bot.api.deps import ServicesDep
 from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
-from bot.conversations import desk_figures
 from bot.kpi import KpiReport
 from bot.web.render import page_labels, render
 from bot.web.security import ManagerPageDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Code = Annotated[str, Query(max_length=40)]
-CONVERSATIONS_COUNTED = 100_000  # the agent inbox's figures read at most this many
 
 
 def _script_json(text: str) -> Markup:
@@ -64,9 +61,6 @@ async def dashboard(
         filters = kpi_filter(services, None, None, None, None)
     report = await kpi_report(services, filters)
     labels = page_labels(request, services)
-    start_at = datetime.combine(filters.start, time(), labels.zone)
-    end_at = datetime.combine(filters.end + timedelta(days=1), time(), labels.zone)
-    recent = await services.store.conversations_since(start_at, CONVERSATIONS_COUNTED)
     names = {
         "channels": {channel.code: labels.channel(channel.code) for channel in labels.channels},
         "categories": {code: labels.category(code) for code in services.catalogue.categories},
@@ -78,7 +72,6 @@ async def dashboard(
         "kpi.html",
         user=user,
         report=report,
-        desk=desk_figures(recent, start_at, end_at),
         filters=filters,
         report_json=_script_json(report.model_dump_json()),
         labels_json=_script_json(json.dumps(names, ensure_ascii=False)),

@@ -249,6 +249,10 @@ async def test_telegram_an_employee_takes_the_conversation_and_writes_both_ways(
     assert "<dt>Needed an employee</dt><dd>1 (100%)</dd>" in section
     assert "<dd>4.0 / 5 (1)</dd>" in section
     assert f"<dt>{taken.desk.assignee}</dt><dd>1</dd>" in section
+    inbox = (await other.get("/api/staff/kpi")).json()["inbox"]  # the same for other systems
+    assert (inbox["needed_employee"], inbox["employee_share"], inbox["rating"]) == (1, 1.0, 4.0)
+    exported = (await other.get("/staff/kpi.csv")).text
+    assert f"inbox.per_agent,{taken.desk.assignee},1" in exported.splitlines()
 
 
 async def test_a_complaint_filed_from_the_conversation_keeps_what_the_bot_gathered(
