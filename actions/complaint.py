@@ -1,10 +1,14 @@
 """Reporting a complaint: the form's validation (which also asks each question), submit, cancel.
 
-The form `complaint_form` asks, in order: category, district, description, phone and the
-confirmation of a read-back summary. Its validation action runs on every user turn of the
-form: it extracts the value the user gave (button payload, entity or free text), checks it,
-says what went wrong if anything, warns about danger once, and asks the next question. The
-form has no separate "ask" responses, so each turn costs one call to this service.
+The form `complaint_form` asks, in order: category, district, then — when open reports of
+the same problem are near the shared pin (or in the district, on the phone) — "is it one of
+these?" (`nearby`), description, phone and the confirmation of a read-back summary. Choosing
+one of those reports subscribes the resident to it instead of filing a duplicate.
+
+The form's validation action runs on every user turn of the form: it extracts the value the
+user gave (button payload, entity or free text), checks it, says what went wrong if anything,
+warns about danger once, and asks the next question. The form has no separate "ask"
+responses, so each turn costs one call to this service.
 
 The user can correct any value at the summary (by button or by saying "no, it's in
 Al Mubarraz"), cancel at any time, or step out to another question and come back.
@@ -38,23 +42,41 @@ from actions.context import (
     slot_set,
     verified_phone,
 )
-from actions.formatting import category_name, district_name, due, reference_payload, short
+from actions.formatting import (
+    category_name,
+    district_name,
+    due,
+    moment,
+    reference_payload,
+    short,
+)
 from actions.messages import AGENT_OR_MENU, ANYTHING_ELSE, Button, Speaker, choice_payload
 from bot.arabic import find_phrases, tokens
-from bot.catalogue import Catalogue
+from bot.catalogue import Bilingual, Catalogue
 from bot.classification import classify
-from bot.complaints import Actor, NewComplaint
+from bot.clock import utc_now
+from bot.complaint_record import Subscriber
+from bot.complaints import Actor, ChangeRefused, ComplaintNotFound, NewComplaint
 from bot.digits import to_ascii_digits
 from bot.intake import ReportsLimited, admit_report
+from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
 from bot.phone import format_countries
 from bot.phone_check import CODE_HINT
-from bot.types import Language
+from bot.types import LANGUAGES, Language
 from bot.words import N_, text
+from bot.workflow import status_label
 
 logger = logging.getLogger(__name__)
 
 FORM: Final = "complaint_form"
-FORM_SLOTS: Final = ("category", "district", "description", "phone", "complaint_confirmed")
+FORM_SLOTS: Final = (
+    "category",
+    "district",
+    "nearby",
+    "description",
+    "phone",
+    "complaint_confirmed",
+)
 HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
     "correcting": False,
     "menu_page": 1,
@@ -63,6 +85,12 @@ HELPER_DEFAULTS: Final[Mapping[str, Any]] = {
 }
 NONE_GIVEN: Final = "none"  # a district or phone the user chose to skip
 OTHER: Final = "other"  # a category the user leaves to staff (classified from the description)
+# `nearby`: NEW_REPORT, or JOIN + reference (chosen; joined once a way to reach them is known),
+# or JOINED + reference (done: the form ends and nothing is filed).
+NEW_REPORT: Final = "new"
+JOIN: Final = "join_"
+JOINED: Final = "joined_"
+JOINING: Final = "(joining a report nearby)"  # the description a join needs none of
 CATEGORIES_PER_PAGE: Final = 4  # beside "more options" (and "other" on the last page)
 # Intents that leave the form for a rule (cancel, an employee, another question, language)
 INTERRUPTIONS: Final = frozenset(
@@ -171,6 +199,16 @@ class ComplaintFormAction(BalaghAction):
         text = free_text(tracker)
         return matcher.find(text) if text else None
 
+    async def admit(self, tracker: TrackerLike, typed_phone: str | None) -> None:
+        """The web's limits on reports and joins (bot/intake.py): per client of the web chat,
+        and per typed phone on any channel; ReportsLimited past them."""
+        client = metadata(tracker).get("client")
+        await admit_report(
+            self.services,
+            client=client if isinstance(client, str) else None,
+            typed_phone=typed_phone,
+        )
+
 
 class ValidateComplaintForm(ComplaintFormAction):
     name = "validate_complaint_form"
@@ -201,8 +239,16 @@ class ValidateComplaintForm(ComplaintFormAction):
         state.update(changes)
         if not state["danger_warned"] and self.warn_danger(tracker, state, speaker):
             changes["danger_warned"] = True
+        offered: list[NearbyReport] = []
+        if state["nearby"] is None and state["category"] and state["district"]:
+            offered = await self.nearby_reports(tracker, state)
+            if not offered:
+                changes["nearby"] = state["nearby"] = NEW_REPORT
+        if str(state["nearby"]).startswith(JOIN):
+            changes.update(await self.join(tracker, state, speaker))
+            state.update(changes)
         next_slot = next_missing(state)
-        self.ask(next_slot, state, tracker, speaker)
+        self.ask(next_slot, state, tracker, speaker, offered)
         events = slot_changes(tracker, changes)
         if not events and requested is not None and fresh_input(tracker, FORM):
             # Rasa takes a turn that sets no slot as a rejection: say what the slot is now
@@ -230,6 +276,8 @@ class ValidateComplaintForm(ComplaintFormAction):
             return self.extract_category(tracker, state, speaker)
         if requested == "district":
             return self.extract_district(tracker, speaker)
+        if requested == "nearby":
+            return self.extract_nearby(tracker, speaker)
         if requested == "description":
             return self.extract_description(tracker, speaker)
         if requested == "phone":
@@ -274,6 +322,62 @@ class ValidateComplaintForm(ComplaintFormAction):
         else:
             speaker.say("report.not_understood")
         return {"district": None}
+
+    def extract_nearby(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
+        choice = str(entity(tracker, "choice") or "")
+        if choice == NEW_REPORT:
+            return {"nearby": NEW_REPORT}
+        if choice.startswith(JOIN) and choice[len(JOIN) :].isdigit():
+            return {"nearby": choice, "description": JOINING}
+        speaker.say("report.not_understood")
+        return {"nearby": None}
+
+    async def nearby_reports(
+        self, tracker: TrackerLike, state: Mapping[str, Any]
+    ) -> list[NearbyReport]:
+        """Open reports of the same problem near the shared pin, else in the named district."""
+        category = state["category"]
+        if category == OTHER:
+            return []
+        pin = shared_location(SubmitComplaint.report_events(tracker))
+        store = self.services.store
+        if pin is not None and pin.lat is not None and pin.lng is not None:
+            return await open_reports_near(store, str(category), pin.lat, pin.lng)
+        if state["district"] != NONE_GIVEN:
+            return await open_reports_in_district(store, str(category), str(state["district"]))
+        return []
+
+    async def join(
+        self, tracker: TrackerLike, state: Mapping[str, Any], speaker: Speaker
+    ) -> dict[str, Any]:
+        """Subscribe to the chosen report once there is a way to tell them of it: the
+        channel's own contact (a Telegram chat) or phone, else the phone they give next."""
+        reference = str(state["nearby"])[len(JOIN) :]
+        code = channel(tracker)
+        info = self.services.channels.get(code)
+        source = info.contact_source if info is not None else None
+        contact = message_sources(tracker).get(source) if source else None
+        phone = (
+            state["phone"] if state["phone"] not in (None, NONE_GIVEN) else caller_phone(tracker)
+        )
+        if phone is None and contact is None:
+            if state["phone"] == NONE_GIVEN:  # declined: nothing to join them by
+                speaker.say("report.join_needs_phone", reference=reference)
+                return {"nearby": NEW_REPORT, "description": None, "phone": None}
+            return {}  # the phone question comes next
+        subscriber = Subscriber(
+            channel=code, language=speaker.lang, phone=phone, contact=contact, at=utc_now()
+        )
+        try:  # a typed phone will be messaged: counted like a report
+            await self.admit(tracker, None if phone == caller_phone(tracker) else phone)
+            await self.services.complaints.subscribe(reference, subscriber)
+        except ReportsLimited:
+            speaker.say("limit.too_many_reports")
+            return {"nearby": NEW_REPORT, "description": None}
+        except (ChangeRefused, ComplaintNotFound):
+            speaker.say("report.join_failed")
+            return {"nearby": NEW_REPORT, "description": None}
+        return {"nearby": JOINED + reference, "phone": phone, "complaint_confirmed": True}
 
     def extract_description(self, tracker: TrackerLike, speaker: Speaker) -> dict[str, Any]:
         voice, transcript = latest_voice(tracker)
@@ -379,9 +483,16 @@ class ValidateComplaintForm(ComplaintFormAction):
 
     # ---- questions --------------------------------------------------------------------
     def ask(
-        self, slot: str | None, state: dict[str, Any], tracker: TrackerLike, speaker: Speaker
+        self,
+        slot: str | None,
+        state: dict[str, Any],
+        tracker: TrackerLike,
+        speaker: Speaker,
+        offered: list[NearbyReport],
     ) -> None:
-        if slot == "category":
+        if slot == "nearby":
+            self.ask_nearby(offered, speaker)
+        elif slot == "category":
             pages = self.category_pages
             page = min(max(int(state["menu_page"]), 1), len(pages))
             buttons = [
@@ -454,6 +565,34 @@ class ValidateComplaintForm(ComplaintFormAction):
                     ],
                 )
 
+    def ask_nearby(self, offered: list[NearbyReport], speaker: Speaker) -> None:
+        """'Is it one of these?': each report by when it was made, how far or where, and
+        where it stands (never someone else's words or phone)."""
+        timezone = self.catalogue.municipality.timezone
+        buttons = []
+        for report in offered:
+            complaint = report.complaint
+            key = (
+                N_("report.nearby_option")
+                if report.meters is not None
+                else N_("report.nearby_option_district")
+            )
+            words = {
+                lang: text(
+                    key,
+                    lang,
+                    speaker.medium,
+                    when=moment(complaint.created_at, lang, timezone),
+                    meters=report.meters,
+                    status=status_label(complaint.status, lang),
+                )
+                for lang in LANGUAGES
+            }
+            title = Bilingual(ar=words["ar"], en=words["en"])
+            buttons.append(Button(title, choice_payload("inform", JOIN + complaint.reference)))
+        buttons.append(Button("button.nearby_new", choice_payload("inform", NEW_REPORT)))
+        speaker.say("report.ask_nearby", buttons=buttons)
+
 
 def summary_values(
     state: Mapping[str, Any],
@@ -504,9 +643,14 @@ class SubmitComplaint(ComplaintFormAction):
         lang = language(tracker)
         speaker = self.speaker(dispatcher, tracker)
         state = form_state(tracker)
+        joined = str(state.get("nearby") or "")
+        if joined.startswith(JOINED):  # they joined a report nearby: nothing to file
+            speaker.say("report.joined", reference=joined[len(JOINED) :])
+            speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
+            return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         try:
             report = self.report(tracker, state, lang)
-            await self.admit(tracker, report)
+            await self.admit(tracker, None if report.phone_verified else report.phone)
             result = await self.services.complaints.create(report, CITIZEN)
         except ReportsLimited:
             speaker.say("limit.too_many_reports", buttons=AGENT_OR_MENU)
@@ -539,16 +683,6 @@ class SubmitComplaint(ComplaintFormAction):
             *reset_events(tracker),
             *slot_changes(tracker, {"last_reference": complaint.reference, "offer": None}),
         ]
-
-    async def admit(self, tracker: TrackerLike, report: NewComplaint) -> None:
-        """The web's limits on reports (bot/intake.py): per client of the web chat, and per
-        typed phone on any channel; ReportsLimited past them."""
-        client = metadata(tracker).get("client")
-        await admit_report(
-            self.services,
-            client=client if isinstance(client, str) else None,
-            typed_phone=None if report.phone_verified else report.phone,
-        )
 
     def ask_code(self, reference: str, phone: str, speaker: Speaker) -> None:
         """A code went to the typed phone: a chat user may type it next (the hint tells the

@@ -22,7 +22,7 @@ from actions.context import (
     slot_set,
     verified_phone,
 )
-from actions.formatting import category_name, clock, working_days
+from actions.formatting import category_name, working_days
 from actions.messages import (
     AGENT,
     ANYTHING_ELSE,
@@ -38,6 +38,7 @@ from actions.status import StatusReader
 from bot.arabic import find_phrases
 from bot.catalogue import InfoItem
 from bot.complaints import ComplaintNotFound
+from bot.dates import clock
 
 logger = logging.getLogger(__name__)
 

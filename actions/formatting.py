@@ -1,36 +1,13 @@
 """How numbers, dates and catalogue names are said to a citizen, in Arabic or English."""
 
-from datetime import datetime, time
-from typing import Any, Final
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.catalogue import WEEKDAYS, Catalogue, Weekday, WorkingHours
+from bot.catalogue import Catalogue, WorkingHours
+from bot.dates import dated_time, weekday
 from bot.types import Language
-from bot.words import N_, text
-
-MONTHS: Final = (
-    N_("date.january"),
-    N_("date.february"),
-    N_("date.march"),
-    N_("date.april"),
-    N_("date.may"),
-    N_("date.june"),
-    N_("date.july"),
-    N_("date.august"),
-    N_("date.september"),
-    N_("date.october"),
-    N_("date.november"),
-    N_("date.december"),
-)
-WEEKDAY_NAMES: Final[dict[Weekday, str]] = {
-    "monday": N_("date.monday"),
-    "tuesday": N_("date.tuesday"),
-    "wednesday": N_("date.wednesday"),
-    "thursday": N_("date.thursday"),
-    "friday": N_("date.friday"),
-    "saturday": N_("date.saturday"),
-    "sunday": N_("date.sunday"),
-}
+from bot.words import text
 
 
 def reference_payload(reference: str) -> dict[str, Any]:
@@ -45,26 +22,9 @@ def reference_payload(reference: str) -> dict[str, Any]:
     }
 
 
-def clock(moment: time, lang: Language) -> str:
-    key = N_("date.time_am") if moment.hour < 12 else N_("date.time_pm")
-    return text(key, lang, hour=moment.hour % 12 or 12, minute=f"{moment.minute:02d}")
-
-
-def weekday(day: Weekday, lang: Language) -> str:
-    return text(WEEKDAY_NAMES[day], lang)
-
-
 def moment(value: datetime, lang: Language, timezone: str) -> str:
-    """'Sunday 12 May, 3:30 pm' / 'الأحد 12 مايو، 3:30 م' in the municipality's time zone."""
-    local = value.astimezone(ZoneInfo(timezone))
-    return text(
-        "date.moment",
-        lang,
-        weekday=weekday(WEEKDAYS[local.weekday()], lang),
-        day=local.day,
-        month=text(MONTHS[local.month - 1], lang),
-        time=clock(local.time(), lang),
-    )
+    """'Sunday 12 May 2026 (…AH), 3:30 pm' in the municipality's time zone (bot.dates)."""
+    return dated_time(value.astimezone(ZoneInfo(timezone)), lang)
 
 
 def due(value: datetime, lang: Language, timezone: str) -> str:

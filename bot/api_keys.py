@@ -57,10 +57,17 @@ async def create_api_key(
     return f"{PREFIX}_{key_id}_{secret}", key
 
 
-async def revoke_api_key(store: Store, key_id: str) -> None:
+async def list_api_keys(store: Store) -> list[ApiKey]:
+    return await store.list_records("api_key", ApiKey)
+
+
+async def revoke_api_key(store: Store, key_id: str) -> bool:
+    """Deactivate a key (kept, so the list still shows who had one); False if unknown."""
     key = await store.get_record("api_key", key_id, ApiKey)
-    if key is not None:
-        await store.put_record("api_key", key_id, key.model_copy(update={"active": False}))
+    if key is None:
+        return False
+    await store.put_record("api_key", key_id, key.model_copy(update={"active": False}))
+    return True
 
 
 async def check_api_key(store: Store, plain: str) -> ApiKey | None:

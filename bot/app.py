@@ -7,8 +7,10 @@ from fastapi import FastAPI
 
 from actions import endpoint
 from bot.api import (
+    api_keys,
     auth,
     citizen,
+    docs,
     health,
     kpi,
     metrics,
@@ -25,7 +27,7 @@ from bot.client_address import TrustedProxies
 from bot.composition import chats, dialogue_client, inbox, start_services
 from bot.settings import Settings, check_safe, get_settings
 from bot.web.inbox_live import InboxLive
-from bot.web.mount import install_web
+from bot.web.mount import install_web, too_large_page
 from bot.worker import running
 from channels.registry import CHANNELS, Channel
 
@@ -56,26 +58,28 @@ def create_app(
         finally:
             await services.stop()
 
-    docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS
+    show_docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS
     app = FastAPI(
         title="Balagh 940",
         description="بلاغ ٩٤٠ — the municipality's bilingual contact center API",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        docs_url=None,  # bot.api.docs serves them with vendored assets (no CDN)
+        redoc_url=None,
+        openapi_url="/openapi.json" if show_docs else None,
     )
     app.state.settings = settings
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.max_upload_bytes,
+        page_refusal=too_large_page,
     )
     app.add_middleware(RequestObservation)  # outermost: every answer has its id and its time
     install_error_handlers(app)
     app.include_router(endpoint.router)  # the Rasa action server, in this process
-    for module in (health, metrics, citizen, auth, staff, users, notifications, webhooks):
+    routers = (health, metrics, citizen, auth, staff, users, api_keys, notifications, webhooks)
+    for module in (docs, *routers) if show_docs else routers:
         app.include_router(module.router)
     app.include_router(kpi.router)
     app.include_router(open311.router)

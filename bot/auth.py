@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,8 +20,15 @@ from bot.store.base import Store
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-# Verified when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so both failures take the same time.
+
+    Made on first use, not at import: hashing costs a tenth of a second.
+    """
+    return _hasher.hash("not-a-real-password")
 
 
 class WeakPassword(ValueError):
@@ -60,7 +68,7 @@ class Authenticator:
     async def login(self, username: str, password: str) -> IssuedSession | None:
         """A new session for right credentials of an active user, else None."""
         user = await self.store.get_user(username)
-        stored_hash = user.password_hash if user else _DUMMY_HASH
+        stored_hash = user.password_hash if user else _dummy_hash()
         # argon2 is deliberately slow: keep it off the event loop.
         valid = await asyncio.to_thread(_verify, stored_hash, password)
         if user is None or not user.active or not valid:

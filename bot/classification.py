@@ -6,10 +6,11 @@ unclear report goes to a person (category None) rather than to a guessed departm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.arabic import find_phrases, tokens
 from bot.catalogue import Catalogue
+from bot.complaint_record import Why
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Classification:
     keywords: tuple[str, ...]
     candidates: tuple[str, ...]
     reason: str
+    why: Why = field(default_factory=lambda: Why("no_keyword"), compare=False)
 
 
 def classify(text: str, catalogue: Catalogue) -> Classification:
@@ -44,6 +46,7 @@ def classify(text: str, catalogue: Catalogue) -> Classification:
             tuple(keyword for code in top for keyword in matches[code]),
             tuple(top),
             f"ambiguous: score {best} tie between {tied}",
+            Why("ambiguous", {"categories": ",".join(top)}),
         )
     winner = ranked[0]
     runner_up = f", next {ranked[1]} {scores[ranked[1]]}" if len(ranked) > 1 else ""
@@ -52,6 +55,7 @@ def classify(text: str, catalogue: Catalogue) -> Classification:
         tuple(matches[winner]),
         (winner,),
         f"matched {_quoted(matches[winner])} → {winner} (score {best}{runner_up})",
+        Why("classified", {"words": ", ".join(matches[winner]), "category": winner}),
     )
 
 

@@ -1,52 +1,88 @@
-"""`balagh`: the command line for operators (run, staff users, demo data, checks)."""
+"""`balagh`: the command line for operators (run, staff users, API keys, demo data, checks).
+
+Each command imports what it needs inside its body: `balagh --help` and a typo answer at
+once instead of loading the whole service (FastAPI, Twilio, Telegram, the store drivers).
+"""
 
 import asyncio
-import getpass
-import json
-import secrets
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from prometheus_client import start_http_server
-from pydantic import ValidationError
-from telegram.error import TelegramError
 
-from bot import locales
-from bot.auth import WeakPassword
-from bot.catalogue import CatalogueError, load_catalogue
-from bot.complaints import UnknownCode
-from bot.composition import start_services
-from bot.demo import seed_store, seed_supervisors
-from bot.logs import configure_logging
-from bot.metrics import process_registry
-from bot.runner import run_all
-from bot.settings import Settings, UnsafeSettings, check_safe, get_settings
-from bot.staff_accounts import create_staff_user
-from bot.store import backup as store_backup
-from bot.store import sqlite_path
-from bot.store.base import DuplicateUser
 from bot.types import Role
-from channels.telegram import set_webhook
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Balagh 940 — the municipality's bilingual contact center.", no_args_is_help=True
 )
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+api_key_app = typer.Typer(
+    help="API keys for other systems (Open311 clients).", no_args_is_help=True
+)
 catalogue_app = typer.Typer(help="The municipality catalogue.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 telegram_app = typer.Typer(help="The Telegram channel.", no_args_is_help=True)
 locales_app = typer.Typer(help="The word catalogues under locales/.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(api_key_app, name="api-key")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(config_app, name="config")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(locales_app, name="locales")
 
 
-def safe_settings() -> Settings:
+def _with_services(job: Callable[["Services"], Awaitable[T]]) -> T:
+    """Start the service's parts on the configured store, run `job`, stop them."""
+    from bot.composition import start_services
+    from bot.settings import get_settings
+
+    async def run() -> T:
+        services = await start_services(get_settings())
+        try:
+            return await job(services)
+        finally:
+            await services.stop()
+
+    return asyncio.run(run())
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def _read_password(from_stdin: bool) -> str:
+    """Asked twice at the terminal (never an argument, never echoed), or one stdin line."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    from bot.auth import MIN_PASSWORD_LENGTH
+
+    typer.echo(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise _fail("the two passwords differ; nothing changed")
+    return password
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def safe_settings() -> "Settings":
     """The settings, or exit 2 with one line per reason they are unsafe to serve with."""
+    from bot.settings import UnsafeSettings, check_safe, get_settings
+
     settings = get_settings()
     try:
         check_safe(settings)
@@ -62,6 +98,8 @@ def run(
     dialogue: Annotated[bool, typer.Option(help="Also start the Rasa dialogue core.")] = True,
 ) -> None:
     """Start the dialogue core, the service and the worker; Ctrl-C stops them all."""
+    from bot.runner import run_all
+
     asyncio.run(run_all(safe_settings(), with_dialogue=dialogue))
 
 
@@ -74,20 +112,21 @@ def worker(
     """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service).
 
     Several workers share the outbox through leases: run as many as the volume needs."""
+    from bot.logs import configure_logging
 
-    settings = safe_settings()
+    settings = safe_settings()  # what _with_services starts with too (cached)
     configure_logging(settings.log_level, settings)
     if metrics_port:
+        from prometheus_client import start_http_server
+
+        from bot.metrics import process_registry
+
         start_http_server(metrics_port, registry=process_registry())
 
-    async def work() -> None:
-        services = await start_services(settings)
-        try:
-            await services.worker.run_forever()
-        finally:
-            await services.stop()
+    async def work(services: "Services") -> None:
+        await services.worker.run_forever()
 
-    asyncio.run(work())
+    _with_services(work)
 
 
 @user_app.command("create")
@@ -96,39 +135,141 @@ def create_user(
     role: Annotated[Role, typer.Option(help="agent, supervisor, field or admin")],
     name: Annotated[str, typer.Option(help="Display name")],
     team: Annotated[str | None, typer.Option(help="Field team code (field staff)")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a staff account; the password is asked for, never passed as an argument."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            raise typer.BadParameter("the two passwords differ")
+    from pydantic import ValidationError
 
-    async def create() -> None:
-        services = await start_services(get_settings())
-        try:
-            await create_staff_user(
-                services.store,
-                services.catalogue,
-                username=username,
-                display_name=name,
-                role=role,
-                password=password,
-                team=team,
-            )
-        finally:
-            await services.stop()
+    from bot.auth import WeakPassword
+    from bot.complaints import UnknownCode
+    from bot.staff_accounts import create_staff_user
+    from bot.store.base import DuplicateUser
+
+    async def exists(services: "Services") -> bool:
+        return await services.store.get_user(username) is not None
+
+    if _with_services(exists):
+        raise _fail(
+            f"not created: a user named {username} already exists "
+            f"(`balagh user password {username}` sets a new password)"
+        )
+    password = _read_password(password_stdin)
+
+    async def create(services: "Services") -> None:
+        await create_staff_user(
+            services.store,
+            services.catalogue,
+            username=username,
+            display_name=name,
+            role=role,
+            password=password,
+            team=team,
+        )
 
     try:
-        asyncio.run(create())
-    except (WeakPassword, UnknownCode, DuplicateUser, ValidationError) as exc:
-        typer.echo(f"not created: {exc}", err=True)
-        raise typer.Exit(1) from None
+        _with_services(create)
+    except DuplicateUser:
+        raise _fail(f"not created: a user named {username} already exists") from None
+    except (WeakPassword, UnknownCode, ValidationError) as exc:
+        raise _fail(f"not created: {exc}") from None
     typer.echo(f"created {role} {username}")
+
+
+@user_app.command("list")
+def list_users() -> None:
+    """Every staff account: username, role, team, whether active, display name."""
+
+    async def users(services: "Services") -> list[tuple[str, ...]]:
+        return [
+            (
+                user.username,
+                user.role.value,
+                user.team or "-",
+                "active" if user.active else "inactive",
+                user.display_name,
+            )
+            for user in await services.store.list_users()
+        ]
+
+    rows = _with_services(users)
+    if not rows:
+        typer.echo("no staff accounts yet: `balagh user create NAME --role admin --name …`")
+        return
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for *padded, last in rows:
+        typer.echo(
+            "  ".join(
+                [*(cell.ljust(width) for cell, width in zip(padded, widths, strict=True)), last]
+            )
+        )
+
+
+@user_app.command("password")
+def set_password(username: str, password_stdin: PasswordStdin = False) -> None:
+    """Set a new password for an account (asked for, never passed as an argument)."""
+    from bot.auth import WeakPassword
+    from bot.staff_accounts import UnknownStaffUser, set_staff_password
+
+    async def exists(services: "Services") -> bool:
+        return await services.store.get_user(username) is not None
+
+    if not _with_services(exists):
+        raise _fail(f"no staff account named {username} (`balagh user list` shows them)")
+    password = _read_password(password_stdin)
+
+    async def change(services: "Services") -> None:
+        await set_staff_password(services.store, username, password)
+
+    try:
+        _with_services(change)
+    except (WeakPassword, UnknownStaffUser) as exc:
+        raise _fail(f"not changed: {exc}") from None
+    typer.echo(f"new password set for {username}")
+
+
+@api_key_app.command("issue")
+def issue_api_key(
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'city-app'.")],
+    partner: Annotated[
+        bool,
+        typer.Option(
+            "--partner", help="Another municipal system: also reads residents' words and places."
+        ),
+    ] = False,
+) -> None:
+    """Issue a key; it is printed once and kept only hashed."""
+    from bot.api_keys import create_api_key
+
+    async def issue(services: "Services") -> str:
+        plain, _ = await create_api_key(
+            services.store, name, "cli", "partner" if partner else "reporter"
+        )
+        return plain
+
+    typer.echo(f"API key for {name} (shown once, keep it safe): {_with_services(issue)}")
+
+
+@api_key_app.command("list")
+def list_api_keys() -> None:
+    """Every key: id, whether active, role, name, when and by whom it was issued."""
+    from bot.api_keys import list_api_keys as stored_keys
+
+    for key in _with_services(lambda services: stored_keys(services.store)):
+        state = "active" if key.active else "revoked"
+        created = key.created_at.isoformat(timespec="minutes")
+        typer.echo(
+            f"{key.key_id}  {state:7}  {key.role:8}  {key.name}  ({created} by {key.created_by})"
+        )
+
+
+@api_key_app.command("revoke")
+def revoke_api_key(key_id: str) -> None:
+    """Revoke a key by its id (from `balagh api-key list`): it stops working at once."""
+    from bot.api_keys import revoke_api_key as revoke
+
+    if not _with_services(lambda services: revoke(services.store, key_id)):
+        raise _fail(f"no API key with id {key_id}")
+    typer.echo(f"revoked {key_id}")
 
 
 @app.command()
@@ -141,36 +282,44 @@ def seed(
 ) -> None:
     """Fill the store with realistic demo complaints (for trying the back office and KPIs),
     and create the supervisors the catalogue names, with demo phones for their notices."""
+    import secrets
+
+    from bot.demo import named_supervisors, seed_store, seed_supervisors
+    from bot.settings import get_settings
+
     settings = get_settings()
     if (settings.twilio_account_sid or settings.telegram_bot_token) and not live_providers:
         # the demo phones are made up but dialable: their notices would really be sent
-        typer.echo(
+        raise _fail(
             "not seeded: Twilio or Telegram is configured, so notices to the demo phones "
-            "would really be sent. Seed a store without them, or pass --live-providers.",
-            err=True,
+            "would really be sent. Seed a store without them, or pass --live-providers."
         )
-        raise typer.Exit(1)
     password = secrets.token_urlsafe(12)
 
-    async def fill() -> None:
-        services = await start_services(settings)
-        try:
-            created = await seed_supervisors(services.store, services.catalogue, password)
-            if created:
-                typer.echo(
-                    f"created supervisors {', '.join(created)}; "
-                    f"their password (shown once): {password}"
-                )
-            with typer.progressbar(length=complaints, label="complaints") as bar:
-                async for added in seed_store(services, complaints, seed_value):
-                    bar.update(added)
-        finally:
-            await services.stop()
+    async def fill(services: "Services") -> tuple[list[str], list[str]]:
+        created = await seed_supervisors(services.store, services.catalogue, password)
+        if created:
+            typer.echo(f"password of the new supervisor accounts (shown once): {password}")
+        with typer.progressbar(length=complaints, label="complaints") as bar:
+            async for added in seed_store(services, complaints, seed_value):
+                bar.update(added)
+        return created, list(named_supervisors(services.catalogue))
 
-    asyncio.run(fill())
+    created, supervisors = _with_services(fill)
+    if created:
+        accounts = f"created supervisors {', '.join(created)} (their password is printed above)"
+    else:
+        accounts = (
+            f"supervisors {', '.join(supervisors)} already existed "
+            "(passwords unchanged; `balagh user password NAME` sets one)"
+        )
+    typer.echo(f"seeded {complaints} demo complaints; {accounts}")
 
 
 def _embedded_store() -> Path:
+    from bot.settings import get_settings
+    from bot.store import sqlite_path
+
     path = sqlite_path(get_settings().store_url)
     if path is None:
         typer.echo(
@@ -187,6 +336,8 @@ def backup(
     target: Annotated[Path, typer.Argument(help="The copy to write, e.g. backups/balagh.db.")],
 ) -> None:
     """Copy the embedded store while it runs (SQLite's online backup), then check the copy."""
+    from bot.store import backup as store_backup
+
     try:
         complaints = store_backup.backup(_embedded_store(), target)
     except store_backup.BackupError as exc:
@@ -201,6 +352,8 @@ def restore(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Replace the embedded store with a checked copy (what was written since is lost)."""
+    from bot.store import backup as store_backup
+
     store = _embedded_store()
     if not yes:
         typer.confirm(f"Replace {store} with {copy}? Everything written since is lost", abort=True)
@@ -215,6 +368,10 @@ def restore(
 @config_app.command("show")
 def show_config() -> None:
     """Print the effective configuration (secrets masked)."""
+    import json
+
+    from bot.settings import get_settings
+
     settings = get_settings()
     typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
@@ -224,11 +381,13 @@ def check_catalogue(
     path: Annotated[Path | None, typer.Argument(help="Defaults to BALAGH_CATALOGUE_PATH.")] = None,
 ) -> None:
     """Validate the catalogue and summarise it; exit 1 with the problem if it is wrong."""
+    from bot.catalogue import CatalogueError, load_catalogue
+    from bot.settings import get_settings
+
     try:
         catalogue = load_catalogue(path or get_settings().catalogue_path)
     except CatalogueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+        raise _fail(str(exc)) from None
     typer.echo(
         f"catalogue ok: {len(catalogue.categories)} categories, "
         f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
@@ -238,6 +397,8 @@ def check_catalogue(
 @locales_app.command("extract")
 def extract_locales() -> None:
     """Write locales/balagh.pot from the code and add its new keys to each catalogue."""
+    from bot import locales
+
     added = locales.extract()
     typer.echo("\n".join(f"added {entry}: give it its words" for entry in added) or "no new keys")
 
@@ -245,19 +406,24 @@ def extract_locales() -> None:
 @locales_app.command("check")
 def check_locales() -> None:
     """Both languages, no unused key, no chat-only words on the phone; exit 1 otherwise."""
+    from bot import locales
+
     problems = locales.check()
     if problems:
-        typer.echo("\n".join(problems), err=True)
-        raise typer.Exit(1)
+        raise _fail("\n".join(problems))
     typer.echo("locales ok")
 
 
 @telegram_app.command("set-webhook")
 def telegram_set_webhook() -> None:
     """Tell Telegram to deliver updates to this service (once, and when the address changes)."""
+    from telegram.error import TelegramError
+
+    from bot.settings import get_settings
+    from channels.telegram import set_webhook
+
     try:
         url = asyncio.run(set_webhook(get_settings()))
     except (ValueError, TelegramError) as exc:
-        typer.echo(f"webhook not set: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise _fail(f"webhook not set: {exc}") from None
     typer.echo(f"Telegram now delivers updates to {url}")

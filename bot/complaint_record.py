@@ -1,5 +1,6 @@
 """The complaint record: what a citizen reported and everything that happened to it."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -29,10 +30,21 @@ class Attachment(BaseModel):
     storage_key: Annotated[str, Field(max_length=500)]
 
 
+@dataclass(frozen=True)
+class Why:
+    """A reason the system gives, as a key and values each page says in its own language
+    (`reason.<key>` in the catalogues, bot/web/timeline.py); `HistoryEntry.reason` keeps it
+    in English."""
+
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
 class HistoryEntry(BaseModel):
     """One change: who did it, when, what moved from old to new, and why.
 
-    `internal` entries (staff notes, dispatch reasoning) never reach the citizen.
+    `internal` entries (staff notes, dispatch reasoning) never reach the citizen. The
+    reasons the system words itself also carry `reason_key` and `reason_values` (see Why).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +56,22 @@ class HistoryEntry(BaseModel):
     new: str | None = None
     reason: CleanText = ""
     internal: bool = False
+    reason_key: Annotated[str, Field(max_length=40)] | None = None
+    reason_values: dict[str, str] = {}
+
+
+class Subscriber(BaseModel):
+    """A resident who had the same problem and joined this open report instead of filing a
+    duplicate: told of its progress on their own channel, in their language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: Channel
+    language: Language
+    phone: str | None = None
+    # the channel's own address for them (its contact source, e.g. a Telegram chat)
+    contact: Annotated[str, Field(max_length=40)] | None = None
+    at: datetime
 
 
 class Complaint(BaseModel):
@@ -65,6 +93,7 @@ class Complaint(BaseModel):
     phone_verified: bool = True
     phone_check: PhoneCheck | None = None  # the code sent to an unproven phone, while it counts
     name: str | None = None
+    email: str | None = None
     attachments: list[Attachment] = []
     priority: Priority
     status: Status = Status.NEW
@@ -81,6 +110,7 @@ class Complaint(BaseModel):
     duplicate_of: str | None = None
     satisfaction: Annotated[int, Field(ge=1, le=5)] | None = None  # the citizen's rating
     sources: dict[str, str] = {}
+    subscribers: list[Subscriber] = []
     idempotency_key: str | None = None
     history: list[HistoryEntry] = []
     version: int = 1

@@ -16,7 +16,7 @@ from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelInfo
 from bot.classification import classify
 from bot.clock import to_ms, utc_now
-from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
+from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location, Subscriber, Why
 from bot.dispatch import choose_team
 from bot.metrics import SLA_BREACHES
 from bot.notifications.message import OutboxMessage
@@ -40,6 +40,8 @@ from bot.workflow import ActorKind, check_transition
 
 log = logging.getLogger(__name__)
 REFERENCE_SEQUENCE = "complaint_reference"
+MAX_DESCRIPTION = 4000  # Open311's limit too
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # A new reference equal to one made before references were keyed is skipped; a few in a row
 # would mean something else is wrong.
 REFERENCE_ATTEMPTS = 5
@@ -62,7 +64,16 @@ class UnknownCode(ValueError):
 
 
 class ChangeRefused(ValueError):
-    """A change that is well-formed but not allowed (unknown team, reopen window passed…)."""
+    """A change that is well-formed but not allowed (reopen window passed, no team yet…).
+
+    `reason` names the rule for pages that explain it in their language; `state` is the
+    complaint's status when the rule depends on it.
+    """
+
+    def __init__(self, reason: str, message: str, state: Status | None = None) -> None:
+        super().__init__(f"{message} (the complaint is '{state}')" if state else message)
+        self.reason = reason
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -89,12 +100,13 @@ class NewComplaint(BaseModel):
 
     channel: Channel
     language: Language
-    description: Annotated[CleanText, Field(min_length=1, max_length=4000)]
+    description: Annotated[CleanText, Field(min_length=1, max_length=MAX_DESCRIPTION)]
     category: str | None = None
     district: str | None = None
     location: Location | None = None
     phone: str | None = None
     name: Annotated[CleanText, Field(max_length=100)] | None = None
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL)] | None = None
     attachments: list[Attachment] = []
     sources: dict[str, str] = {}
     idempotency_key: Annotated[str, Field(max_length=200)] | None = None
@@ -142,6 +154,7 @@ class _Change:
         reason: str = "",
         *,
         internal: bool = False,
+        why: Why | None = None,
     ) -> None:
         self.entries.append(
             HistoryEntry(
@@ -152,6 +165,8 @@ class _Change:
                 new=new,
                 reason=reason,
                 internal=internal,
+                reason_key=why.key if why else None,
+                reason_values=why.values if why else {},
             )
         )
 
@@ -192,19 +207,38 @@ class ComplaintService:
             raise PhoneNotServed(self.rules.country_codes)
         now = utc_now()
         change = _Change(actor, now)
-        change.record("created", None, Status.NEW, f"reported via {report.channel}")
+        change.record(
+            "created",
+            None,
+            Status.NEW,
+            f"reported via {report.channel}",
+            why=Why("reported_via", {"channel": report.channel}),
+        )
 
         category = report.category
         if category is None:
             classification = classify(report.description, self.catalogue)
             category = classification.category
-            change.record("category", None, category, classification.reason, internal=True)
+            change.record(
+                "category",
+                None,
+                category,
+                classification.reason,
+                internal=True,
+                why=classification.why,
+            )
         priority, department, team = await self._triage(
             category, report.district, report.description, change
         )
         status = Status.NEW
         if team is not None:
-            change.record("status", Status.NEW, Status.ASSIGNED, f"dispatched to {team}")
+            change.record(
+                "status",
+                Status.NEW,
+                Status.ASSIGNED,
+                f"dispatched to {team}",
+                why=Why("dispatched", {"team": team}),
+            )
             status = Status.ASSIGNED
 
         needs_code = not verified and report.channel not in self.rules.own_contact
@@ -223,6 +257,7 @@ class ComplaintService:
                 phone_verified=verified,
                 phone_check=self.rules.phone_codes.new_check(now) if needs_code else None,
                 name=report.name,
+                email=report.email,
                 attachments=report.attachments,
                 priority=priority,
                 status=status,
@@ -250,14 +285,18 @@ class ComplaintService:
         """Priority, department and field team for a report, each reason written to history."""
         if category is None:
             department = self.catalogue.intake_department
-            change.record("department", None, department, "unclassified: intake queue")
+            change.record(
+                "department", None, department, "unclassified: intake queue", why=Why("intake")
+            )
             return "P3", department, None
         decision = assess_priority(description, category, self.catalogue)
-        change.record("priority", None, decision.priority, decision.reason, internal=True)
+        change.record(
+            "priority", None, decision.priority, decision.reason, internal=True, why=decision.why
+        )
         candidates = [team.code for team in self.catalogue.teams_serving(category, district)]
         workload = await self.store.open_workload(candidates) if candidates else {}
         dispatch = choose_team(category, district, self.catalogue, workload)
-        change.record("team", None, dispatch.team, dispatch.reason, internal=True)
+        change.record("team", None, dispatch.team, dispatch.reason, internal=True, why=dispatch.why)
         return decision.priority, dispatch.department, dispatch.team
 
     def _sla_hours(self, category: str | None, priority: Priority) -> float:
@@ -315,15 +354,21 @@ class ComplaintService:
         raise VersionConflict(reference)
 
     async def change_status(
-        self, reference: str, status: Status, actor: Actor, note: str = ""
+        self, reference: str, status: Status, actor: Actor, note: str = "", why: Why | None = None
     ) -> Complaint:
+        """`why` words a note the system writes for the citizen (pages translate it)."""
+
         def edit(complaint: Complaint, change: _Change) -> None:
             check_transition(complaint.status, status, actor.kind)
             if complaint.status == Status.RESOLVED and status == Status.IN_PROGRESS:
                 self._check_reopen_window(complaint, change.at)
             if status == Status.ASSIGNED and complaint.team is None:
-                raise ChangeRefused("assign a team before marking the complaint assigned")
-            change.record("status", complaint.status, status, note)
+                raise ChangeRefused(
+                    "team_required",
+                    "assign a team before marking the complaint assigned",
+                    complaint.status,
+                )
+            change.record("status", complaint.status, status, note, why=why)
             complaint.status = status
             if status == Status.RESOLVED:
                 complaint.resolved_at = change.at
@@ -336,8 +381,9 @@ class ComplaintService:
         window = timedelta(days=self.catalogue.reopen_days)
         if complaint.resolved_at is not None and now - complaint.resolved_at > window:
             raise ChangeRefused(
+                "reopen_window",
                 f"a complaint can be reopened within {self.catalogue.reopen_days} days "
-                "of its resolution"
+                "of its resolution",
             )
 
     async def assign(
@@ -353,7 +399,9 @@ class ComplaintService:
 
         def edit(complaint: Complaint, change: _Change) -> None:
             if complaint.status not in (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS):
-                raise ChangeRefused(f"a {complaint.status} complaint cannot be reassigned")
+                raise ChangeRefused(
+                    "not_reassignable", "only an open complaint can be reassigned", complaint.status
+                )
             if team is not None and team != complaint.team:
                 change.record("team", complaint.team, team, note)
                 complaint.team = team
@@ -363,7 +411,9 @@ class ComplaintService:
                 complaint.assignee = assignee
             if change.entries and complaint.status == Status.NEW:
                 if complaint.team is None:
-                    raise ChangeRefused("choose a team to assign a new complaint")
+                    raise ChangeRefused(
+                        "team_required", "choose a team to assign a new complaint", complaint.status
+                    )
                 check_transition(complaint.status, Status.ASSIGNED, actor.kind)
                 change.record("status", Status.NEW, Status.ASSIGNED, note)
                 complaint.status = Status.ASSIGNED
@@ -374,10 +424,12 @@ class ComplaintService:
         self, reference: str, original: str, actor: Actor, note: str = ""
     ) -> Complaint:
         if original == reference:
-            raise ChangeRefused("a complaint cannot duplicate itself")
+            raise ChangeRefused("duplicate_self", "a complaint cannot duplicate itself")
         first = await self.get(original)
         if first.status == Status.DUPLICATE:
-            raise ChangeRefused(f"{original} is itself a duplicate of {first.duplicate_of}")
+            raise ChangeRefused(
+                "original_is_duplicate", f"{original} is itself a duplicate of {first.duplicate_of}"
+            )
 
         def edit(complaint: Complaint, change: _Change) -> None:
             check_transition(complaint.status, Status.DUPLICATE, actor.kind)
@@ -401,7 +453,8 @@ class ComplaintService:
             )
             if recorded:
                 due = complaint.sla_due_at.isoformat(timespec="minutes")
-                change.record("sla", None, "breached", f"due {due}", internal=True)
+                why = Why("sla_due", {"due": due})
+                change.record("sla", None, "breached", f"due {due}", internal=True, why=why)
                 complaint.sla_breached_at = change.at
 
         breached = await self._apply(reference, SYSTEM, edit)
@@ -416,7 +469,8 @@ class ComplaintService:
             watch = remind_watch_ms(complaint)
             if watch is not None and to_ms(change.at) >= watch:
                 due = complaint.sla_due_at.isoformat(timespec="minutes")
-                change.record("sla", None, "reminded", f"due {due}", internal=True)
+                why = Why("sla_due", {"due": due})
+                change.record("sla", None, "reminded", f"due {due}", internal=True, why=why)
                 complaint.sla_reminded_at = change.at
 
         return await self._apply(reference, SYSTEM, edit)
@@ -434,7 +488,7 @@ class ComplaintService:
         """A message the citizen sees on the timeline: their comment, or a staff reply
         (which the notifier also sends them, committed with it)."""
         if not text.strip():
-            raise ChangeRefused("a message needs some text")
+            raise ChangeRefused("message_empty", "a message needs some text")
         field_name = STAFF_REPLY if actor.is_staff else "comment"
 
         def edit(complaint: Complaint, change: _Change) -> None:
@@ -447,11 +501,36 @@ class ComplaintService:
     ) -> Complaint:
         def edit(complaint: Complaint, change: _Change) -> None:
             if len(complaint.attachments) >= MAX_ATTACHMENTS:
-                raise ChangeRefused(f"a complaint keeps at most {MAX_ATTACHMENTS} attachments")
+                raise ChangeRefused(
+                    "attachments_full", f"a complaint keeps at most {MAX_ATTACHMENTS} attachments"
+                )
             change.record("attachment", None, attachment.storage_key, attachment.kind)
             complaint.attachments = [*complaint.attachments, attachment]
 
         return await self._apply(reference, actor, edit)
+
+    async def subscribe(self, reference: str, subscriber: Subscriber) -> Complaint:
+        """A resident with the same problem joins this open report instead of filing a
+        duplicate; they are told of its progress. Joining twice changes nothing."""
+
+        def edit(complaint: Complaint, change: _Change) -> None:
+            if complaint.status not in OPEN_STATUSES:
+                raise ChangeRefused(
+                    "not_open", "only an open report can be joined", complaint.status
+                )
+            reached = {(s.phone, s.contact) for s in complaint.subscribers}
+            if (subscriber.phone, subscriber.contact) in reached or (
+                subscriber.phone is not None and subscriber.phone == complaint.phone
+            ):
+                return
+            why = Why("subscribed", {"channel": subscriber.channel})
+            change.record("subscriber", None, subscriber.channel, "joined", why=why)
+            complaint.subscribers = [
+                *complaint.subscribers,
+                subscriber.model_copy(update={"at": change.at}),
+            ]
+
+        return await self._apply(reference, CITIZEN, edit)
 
     async def verify_phone(self, reference: str, typed: str) -> Proof:
         """The resident enters the code sent to the complaint's phone. Right: the phone is
@@ -503,13 +582,15 @@ class ComplaintService:
     async def rate(self, reference: str, actor: Actor, score: int) -> Complaint:
         """The citizen's satisfaction (1-5), once, after the work is done."""
         if not 1 <= score <= 5:
-            raise ChangeRefused("a rating is a whole number from 1 to 5")
+            raise ChangeRefused("rating_range", "a rating is a whole number from 1 to 5")
 
         def edit(complaint: Complaint, change: _Change) -> None:
             if complaint.status not in (Status.RESOLVED, Status.CLOSED):
-                raise ChangeRefused("a report can be rated once it is resolved")
+                raise ChangeRefused(
+                    "not_rateable", "a report can be rated once it is resolved", complaint.status
+                )
             if complaint.satisfaction is not None:
-                raise ChangeRefused("this report is already rated")
+                raise ChangeRefused("already_rated", "this report is already rated")
             change.record("satisfaction", None, str(score))
             complaint.satisfaction = score
 

@@ -50,6 +50,9 @@ TEMPLATES: dict[Language, tuple[str, ...]] = {
     ),
 }
 PHONE_PREFIXES = ("50", "53", "54", "55", "56", "58", "59")
+REOPEN_SHARE = 0.07  # residents who answer "not fixed" and reopen the report
+RATING_SHARE = 0.45  # residents who answer the satisfaction question once it is closed
+RATING_WEIGHTS = (5, 8, 15, 35, 37)  # scores 1..5
 SUPERVISOR_PHONES = "+96650{:07d}"  # demo numbers, one per named supervisor
 
 
@@ -88,9 +91,11 @@ class DemoFactory:
                 field="created",
                 new=Status.NEW,
                 reason=f"reported via {channel}",
+                reason_key="reported_via",
+                reason_values={"channel": channel},
             ),
         ]
-        status, resolved_at, updated = self._walk(created, priority, team, history)
+        status, resolved_at, updated, rating = self._walk(created, priority, team, history)
         return Complaint(
             reference=self.references.reference(sequence),
             sequence=sequence,
@@ -112,24 +117,30 @@ class DemoFactory:
             created_at=created,
             updated_at=updated,
             resolved_at=resolved_at,
+            satisfaction=rating,
             history=history,
             version=len(history),
         )
 
     def _walk(
         self, created: datetime, priority: Priority, team: str | None, history: list[HistoryEntry]
-    ) -> tuple[Status, datetime | None, datetime]:
-        """Move a complaint along the workflow as far as its age allows."""
+    ) -> tuple[Status, datetime | None, datetime, int | None]:
+        """Move a complaint along the workflow as far as its age allows: some residents
+        reopen a resolved report, some rate a closed one."""
         rng = self.rng
         if team is None:
-            return Status.NEW, None, created
+            return Status.NEW, None, created, None
         hours_to_resolve = rng.lognormvariate(0, 0.8) * MEDIAN_HOURS_TO_RESOLVE[priority]
-        steps = (
+        lead = f"{team}.lead"
+        steps = [
             (Status.ASSIGNED, 0.0, "system"),
-            (Status.IN_PROGRESS, hours_to_resolve * 0.3, f"{team}.lead"),
-            (Status.RESOLVED, hours_to_resolve, f"{team}.lead"),
-            (Status.CLOSED, hours_to_resolve + rng.uniform(24, 96), "system"),
-        )
+            (Status.IN_PROGRESS, hours_to_resolve * 0.3, lead),
+            (Status.RESOLVED, hours_to_resolve, lead),
+        ]
+        if rng.random() < REOPEN_SHARE:
+            again = hours_to_resolve + rng.uniform(2, 48)
+            steps += [(Status.IN_PROGRESS, again, "citizen"), (Status.RESOLVED, again * 1.3, lead)]
+        steps.append((Status.CLOSED, steps[-1][1] + rng.uniform(24, 96), "system"))
         status, resolved_at, updated = Status.NEW, None, created
         for target, after_hours, actor in steps:
             at = created + timedelta(hours=after_hours, seconds=rng.uniform(1, 600))
@@ -138,9 +149,15 @@ class DemoFactory:
                 break
             history.append(HistoryEntry(at=at, actor=actor, field="status", old=status, new=target))
             status, updated = target, at
-            if target == Status.RESOLVED:
-                resolved_at = at
-        return status, resolved_at, updated
+            resolved_at = at if target == Status.RESOLVED else resolved_at
+            resolved_at = None if target == Status.IN_PROGRESS else resolved_at
+        rating = None
+        if status == Status.CLOSED and rng.random() < RATING_SHARE:
+            rating = rng.choices(range(1, 6), RATING_WEIGHTS)[0]
+            history.append(
+                HistoryEntry(at=updated, actor="citizen", field="satisfaction", new=str(rating))
+            )
+        return status, resolved_at, updated, rating
 
     def batches(self, first_sequence: int, count: int) -> Iterator[list[Complaint]]:
         for start in range(0, count, BATCH_SIZE):

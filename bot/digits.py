@@ -12,6 +12,14 @@ _TO_ASCII = str.maketrans(
 _SEPARATORS = str.maketrans("", "", " \t\u00a0\u200f\u200e-–—_./")
 
 
+_TO_EASTERN_ARABIC = str.maketrans("0123456789", _EASTERN_ARABIC)
+
+
+def to_eastern_digits(text: str) -> str:
+    """Latin digits as Eastern Arabic ones (٠-٩), the digits of an Arabic page."""
+    return text.translate(_TO_EASTERN_ARABIC)
+
+
 def to_ascii_digits(text: str) -> str:
     """Replace Eastern Arabic and Persian digits with their Latin twins."""
     return text.translate(_TO_ASCII)

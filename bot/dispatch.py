@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from bot.catalogue import Catalogue, Team
+from bot.complaint_record import Why
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class DispatchDecision:
     department: str
     team: str | None
     reason: str
+    why: Why = field(default_factory=lambda: Why("lowest_load"), compare=False)
 
 
 def choose_team(
@@ -35,6 +37,10 @@ def choose_team(
             department,
             None,
             f"no field team serves {category} in {where}; queued to department {department}",
+            Why(
+                "no_team",
+                {"category": category, "district": district or "", "department": department},
+            ),
         )
 
     def load(team: Team) -> int:
@@ -49,4 +55,5 @@ def choose_team(
         chosen.department,
         chosen.code,
         f"{chosen.code} has the lowest open load for its daily capacity ({figures})",
+        Why("lowest_load", {"team": chosen.code}),
     )

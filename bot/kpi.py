@@ -1,5 +1,12 @@
 """The KPI figures: what each complaint contributes, and the report built from the sums.
 
+Every figure but two counts the complaints *created* in the range (local days, both ends
+included) as they stand today: so the breakdowns add up to the total, and open + closed is
+the total. `backlog` is the exception by design: every complaint open today, whatever its
+creation date, the same number the dispatch board and the queue show. Calls count the
+calls *started* in the range, each with its one outcome. The dashboard shows each figure's
+definition beside it (the catalogues' `kpi.def.*`).
+
 Both store backends sum the same contributions (SQLite keeps them in a daily rollup
 written with the complaint; MongoDB aggregates them on demand), so the figures agree
 whatever the backend. Durations are counted in logarithmic buckets 5 % wide: the
@@ -26,6 +33,7 @@ _NOT_STAFF = frozenset({"system", "citizen"})
 CallEventKind = Literal["started", "self_service", "transferred", "abandoned"]
 CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
+SUBSCRIPTION_METRIC = "subscribed"
 # Every metric of `contributions` except the per-day ones ("created", "open").
 BREAKDOWN_METRICS = (
     "channel",
@@ -38,8 +46,10 @@ BREAKDOWN_METRICS = (
     "resolved_ever",
     "reopened",
     "satisfaction",
+    SUBSCRIPTION_METRIC,
 )
 MAX_RANGE_DAYS = 366
+EARLIEST_DAY = date(2000, 1, 1)  # before any municipality's records: a typo, not a range
 # (label, first day of age, first day past it); ages in whole days since creation.
 AGEING: tuple[tuple[str, int, int | None], ...] = (
     ("0-1", 0, 1),
@@ -104,6 +114,8 @@ def contributions(complaint: Complaint, zone: ZoneInfo) -> Iterator[tuple[str, s
         yield "reopened", ""
     if complaint.satisfaction is not None:
         yield "satisfaction", str(complaint.satisfaction)
+    for _ in complaint.subscribers:  # residents who joined it instead of reporting it again
+        yield SUBSCRIPTION_METRIC, ""
 
 
 def filter_combinations(category: str | None, district: str | None) -> list[tuple[str, str]]:
@@ -138,6 +150,29 @@ class CallEvent(BaseModel):
         return CALL_METRIC, self.kind
 
 
+RangeProblem = Literal["not_a_date", "reversed", "too_long", "too_early", "future"]
+
+
+class RangeRefused(ValueError):
+    """A date range the figures cannot be asked for; `problem` names why, for the page."""
+
+    def __init__(self, problem: RangeProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+def check_range(start: date, end: date, today: date) -> None:
+    """Refuse a reversed, over-long, pre-2000 or wholly future range."""
+    if end < start:
+        raise RangeRefused("reversed", "the range ends before it starts")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise RangeRefused("too_long", f"the range is limited to {MAX_RANGE_DAYS} days")
+    if start < EARLIEST_DAY:
+        raise RangeRefused("too_early", f"the range cannot start before {EARLIEST_DAY}")
+    if start > today:
+        raise RangeRefused("future", "the range starts after today: nothing happened yet")
+
+
 class KpiFilter(BaseModel):
     """Local calendar days `start`..`end` (both included), optionally one district/category."""
 
@@ -154,6 +189,8 @@ class KpiFilter(BaseModel):
             raise ValueError("the range ends before it starts")
         if (self.end - self.start).days >= MAX_RANGE_DAYS:
             raise ValueError(f"the range is limited to {MAX_RANGE_DAYS} days")
+        if self.start < EARLIEST_DAY:
+            raise ValueError(f"the range cannot start before {EARLIEST_DAY}")
         if self.end >= date.max:
             raise ValueError("the range must end before the calendar does")
         return self
@@ -190,11 +227,6 @@ class SlaFigures(BaseModel):
     compliance: float | None
 
 
-class Backlog(BaseModel):
-    open: int
-    ageing: dict[str, int]
-
-
 class Reopens(BaseModel):
     resolved: int
     reopened: int
@@ -208,10 +240,13 @@ class Satisfaction(BaseModel):
 
 
 class CallFigures(BaseModel):
+    """Calls started in the range; each has one outcome, or none yet (`unfinished`)."""
+
     calls: int
     self_service: int
     transferred: int
     abandoned: int
+    unfinished: int
     abandoned_by_step: dict[str, int]
 
 
@@ -220,7 +255,12 @@ class KpiReport(BaseModel):
     end: date
     district: str | None
     category: str | None
-    total: int
+    total: int  # created in the range…
+    open: int  # …of them still open today
+    closed: int  # …of them no longer open (resolved, closed, rejected, duplicate)
+    ageing: dict[str, int]  # the open ones by age today; only ages the range can reach
+    backlog: int  # open today, whatever the creation date (the board, the queue)
+    subscriptions: int  # residents who joined these reports instead of filing duplicates
     by_channel: dict[str, int]
     by_category: dict[str, int]
     by_district: dict[str, int]
@@ -229,7 +269,6 @@ class KpiReport(BaseModel):
     first_response: Durations
     resolution: Durations
     sla: SlaFigures
-    backlog: Backlog
     reopens: Reopens
     satisfaction: Satisfaction
     calls: CallFigures
@@ -262,16 +301,17 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _ageing(open_by_day: dict[str, int], today: date) -> dict[str, int]:
-    ageing = dict.fromkeys((label for label, _, _ in AGEING), 0)
+def _ageing(open_by_day: dict[str, int], oldest: date, today: date) -> dict[str, int]:
+    """Open complaints by age today, in the buckets a complaint created on or after
+    `oldest` can have reached (a 30-day range has no "30+" bucket)."""
+    reachable = max((today - oldest).days, 0)
+    ageing = {label: 0 for label, first, _ in AGEING if first <= reachable}
     for day, count in open_by_day.items():
-        age = (today - date.fromisoformat(day)).days
+        age = max((today - date.fromisoformat(day)).days, 0)  # "tomorrow" locally: new
         for label, first, past in AGEING:
             if age >= first and (past is None or age < past):
                 ageing[label] += count
                 break
-        else:  # created "tomorrow" in local time: count it as new
-            ageing[AGEING[0][0]] += count
     return ageing
 
 
@@ -292,16 +332,27 @@ def build_report(
     rated_count = sum(rated.values())
     calls = totals.calls.get(CALL_METRIC, empty)
     abandoned = totals.calls.get(ABANDONED_METRIC, empty)
+    outcomes = sum(calls.get(kind, 0) for kind in ("self_service", "transferred"))
+    outcomes += sum(abandoned.values())
+    days = filters.days
+    in_range = {day: n for day, n in totals.open_by_day.items() if days[0] <= day <= days[-1]}
+    total = sum(totals.created_by_day.values())
+    still_open = sum(in_range.values())
     return KpiReport(
         start=filters.start,
         end=filters.end,
         district=filters.district,
         category=filters.category,
-        total=sum(totals.created_by_day.values()),
+        total=total,
+        open=still_open,
+        closed=total - still_open,
+        ageing=_ageing(in_range, filters.start, today),
+        backlog=sum(totals.open_by_day.values()),
+        subscriptions=sum(metric(SUBSCRIPTION_METRIC, empty).values()),
         by_channel=_sorted_counts(metric("channel", empty)),
         by_category=_sorted_counts(metric("category", empty)),
         by_district=_sorted_counts(metric("district", empty)),
-        by_day={day: totals.created_by_day.get(day, 0) for day in filters.days},
+        by_day={day: totals.created_by_day.get(day, 0) for day in days},
         by_hour=[hours.get(f"{hour:02d}", 0) for hour in range(24)],
         first_response=_durations(metric("first_response", empty)),
         resolution=_durations(metric("resolution", empty)),
@@ -309,9 +360,6 @@ def build_report(
             met=sla.get("met", 0),
             missed=sla.get("missed", 0),
             compliance=_ratio(sla.get("met", 0), sla.get("met", 0) + sla.get("missed", 0)),
-        ),
-        backlog=Backlog(
-            open=sum(totals.open_by_day.values()), ageing=_ageing(totals.open_by_day, today)
         ),
         reopens=Reopens(
             resolved=resolved,
@@ -332,6 +380,7 @@ def build_report(
             self_service=calls.get("self_service", 0),
             transferred=calls.get("transferred", 0),
             abandoned=sum(abandoned.values()),
+            unfinished=max(calls.get("started", 0) - outcomes, 0),
             abandoned_by_step=_sorted_counts(abandoned),
         ),
         inbox=inbox,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.arabic import find_phrases
 from bot.catalogue import Catalogue, UrgencyRule
+from bot.complaint_record import Why
 from bot.types import PRIORITIES, Priority
 
 
@@ -13,6 +14,7 @@ from bot.types import PRIORITIES, Priority
 class PriorityDecision:
     priority: Priority
     reason: str
+    why: Why = field(default_factory=lambda: Why("priority_default"), compare=False)
 
 
 def assess_priority(text: str, category_code: str, catalogue: Catalogue) -> PriorityDecision:
@@ -27,14 +29,23 @@ def assess_priority(text: str, category_code: str, catalogue: Catalogue) -> Prio
         if words and (strongest is None or _rank(rule.priority) < _rank(strongest[0].priority)):
             strongest = (rule, words)
     if strongest is None:
-        return PriorityDecision(default, f"category default {default}")
+        return PriorityDecision(
+            default, f"category default {default}", Why("priority_default", {"priority": default})
+        )
 
     rule, words = strongest
     matched = f"urgency '{rule.reason}' ({', '.join(words)})"
+    values = {"words": ", ".join(words), "from": default, "to": rule.priority}
     if _rank(rule.priority) < _rank(default):
-        return PriorityDecision(rule.priority, f"{matched} raised {default} → {rule.priority}")
+        return PriorityDecision(
+            rule.priority,
+            f"{matched} raised {default} → {rule.priority}",
+            Why("priority_raised", values),
+        )
     return PriorityDecision(
-        default, f"category default {default} kept; {matched} is only {rule.priority}"
+        default,
+        f"category default {default} kept; {matched} is only {rule.priority}",
+        Why("priority_kept", values),
     )
 
 

@@ -51,3 +51,13 @@ async def set_staff_contact(store: Store, username: str, contact: StaffContact) 
     changed = user.model_copy(update=contact.model_dump())
     await store.replace_user(changed)
     return changed
+
+
+async def set_staff_password(store: Store, username: str, password: str) -> StaffUser:
+    """Replace an account's password (the rule of `hash_password` applies)."""
+    user = await store.get_user(username)
+    if user is None:
+        raise UnknownStaffUser(username)
+    changed = user.model_copy(update={"password_hash": hash_password(password)})
+    await store.replace_user(changed)
+    return changed

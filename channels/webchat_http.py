@@ -12,10 +12,6 @@ sites in `BALAGH_WEBCHAT_ORIGINS` (the `Origin` header), at most
 an hour; one no complaint takes is deleted after a few hours (bot/upload_claims.py).
 """
 
-import base64
-import binascii
-import hashlib
-import hmac
 import re
 from datetime import timedelta
 from functools import cache
@@ -25,7 +21,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import ValidationError
 
 from bot.api.deps import LanguageDep, ServicesDep
 from bot.api.errors import TooManyRequests, error_response
@@ -36,7 +31,7 @@ from bot.complaint_record import Attachment
 from bot.ratelimit import Limit, RateLimiter
 from bot.settings import Settings
 from bot.upload_claims import keep_unclaimed
-from bot.web.uploads import UploadTooLarge, store_photo
+from bot.web.uploads import UploadTooLarge, attachment_token, store_photo, token_attachment
 from bot.words import N_, text, with_script_words
 
 STATIC: Final = Path(__file__).parent / "static"
@@ -72,27 +67,12 @@ router = APIRouter(prefix="/webchat", tags=["web chat"])
 
 
 def upload_token(secret_key: str, session_id: str, attachment: Attachment) -> str:
-    """`<attachment as base64url JSON>.<HMAC-SHA256 of session and attachment>`."""
-    body = base64.urlsafe_b64encode(attachment.model_dump_json().encode()).decode().rstrip("=")
-    return f"{body}.{_signature(secret_key, session_id, body)}"
+    return attachment_token(secret_key, PURPOSE, session_id, attachment)
 
 
 def uploaded_attachment(secret_key: str, session_id: str, token: str) -> Attachment | None:
     """The attachment a token stands for, if it was handed out to this session."""
-    body, _, signature = token.partition(".")
-    if not hmac.compare_digest(_signature(secret_key, session_id, body), signature):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        return Attachment.model_validate_json(raw)
-    except (binascii.Error, ValidationError):
-        return None
-
-
-def _signature(secret_key: str, session_id: str, body: str) -> str:
-    message = PURPOSE + f"{session_id}|{body}".encode()
-    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return token_attachment(secret_key, PURPOSE, session_id, token)
 
 
 @router.get("/demo", include_in_schema=False)

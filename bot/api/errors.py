@@ -6,7 +6,7 @@ from typing import Any, Final, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,11 +78,10 @@ _HTTP_CODES = {
 
 
 # Refusals whose own message says what is wrong: (exception, HTTP status, error code).
+# The 409s below carry details too (the state, what is allowed).
 REFUSALS: Final[tuple[tuple[type[Exception], int, str], ...]] = (
     (InvalidCursor, 422, "invalid_cursor"),
     (UnknownCode, 422, "unknown_code"),
-    (TransitionRefused, 409, "invalid_transition"),
-    (ChangeRefused, 409, "change_refused"),
     (NotPermitted, 403, "forbidden"),
 )
 
@@ -142,6 +141,16 @@ def install_error_handlers(app: FastAPI) -> None:
         message = text("error.no_such_report", request_language(request), reference=exc)
         return error_response(404, "complaint_not_found", message)
 
+    @app.exception_handler(TransitionRefused)
+    async def transition_refused(_: Request, exc: TransitionRefused) -> JSONResponse:
+        details = {"state": exc.current, "requested": exc.requested, "allowed": exc.allowed}
+        return error_response(409, "invalid_transition", str(exc), [details])
+
+    @app.exception_handler(ChangeRefused)
+    async def change_refused(_: Request, exc: ChangeRefused) -> JSONResponse:
+        details = {"reason": exc.reason, "state": exc.state}
+        return error_response(409, "change_refused", str(exc), [details])
+
     @app.exception_handler(VersionConflict)
     async def conflict(_: Request, exc: VersionConflict) -> JSONResponse:
         return error_response(409, "concurrent_change", f"{exc} changed meanwhile; try again")
@@ -155,13 +164,23 @@ def install_error_handlers(app: FastAPI) -> None:
 class BodySizeLimit:
     """Refuse request bodies over a limit, whether or not Content-Length tells the truth.
 
-    File uploads (multipart forms: photos, recordings) get the larger `upload_max_bytes`.
+    File uploads (multipart forms: photos, recordings) may be up to twice the larger
+    `upload_max_bytes`, so the page that receives one refuses a too-large file itself and
+    shows its form again, filled in (its handler reads files within `upload_max_bytes`).
+    A browser sending even more gets `page_refusal`'s page rather than the API's JSON.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_max_bytes: int | None = None,
+        page_refusal: Callable[[Scope], Response] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_max_bytes = 2 * (upload_max_bytes or max_bytes)
+        self.page_refusal = page_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -172,7 +191,13 @@ class BodySizeLimit:
         limit = self.upload_max_bytes if is_upload else self.max_bytes
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await error_response(413, "body_too_large", self._message(limit))(scope, receive, send)
+            wants_page = b"text/html" in headers.get(b"accept", b"")
+            refusal = (
+                self.page_refusal(scope)
+                if wants_page and self.page_refusal is not None
+                else error_response(413, "body_too_large", self._message(limit))
+            )
+            await refusal(scope, receive, send)
             return
         received = 0
 

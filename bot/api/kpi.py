@@ -5,7 +5,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import ValidationError
 
 from bot.api.deps import ManagerDep, ServicesDep
 from bot.api.errors import ApiError
@@ -13,7 +12,7 @@ from bot.clock import utc_now
 from bot.complaints import UnknownCode
 from bot.conversations import desk_figures
 from bot.digits import to_ascii_digits
-from bot.kpi import KpiFilter, KpiReport, build_report
+from bot.kpi import KpiFilter, KpiReport, RangeRefused, build_report, check_range
 from bot.services import Services
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
@@ -34,24 +33,27 @@ def kpi_filter(
     district: str | None,
     category: str | None,
 ) -> KpiFilter:
-    """The range asked for (Eastern Arabic digits too), by default the last 30 days."""
+    """The range asked for (Eastern Arabic digits too), by default the last 30 days.
+
+    A date that is not one, or a reversed, over-long or absurd range, raises RangeRefused.
+    """
     catalogue = services.catalogue
     if district and district not in catalogue.districts:
         raise UnknownCode(f"unknown district '{district}'")
     if category and category not in catalogue.categories:
         raise UnknownCode(f"unknown category '{category}'")
+    today = local_today(services)
     try:
-        last = date.fromisoformat(to_ascii_digits(end)) if end else local_today(services)
+        last = date.fromisoformat(to_ascii_digits(end)) if end else today
         first = (
             date.fromisoformat(to_ascii_digits(start))
             if start
             else last - timedelta(days=DEFAULT_DAYS - 1)
         )
-        return KpiFilter(
-            start=first, end=last, district=district or None, category=category or None
-        )
-    except (ValueError, OverflowError, ValidationError) as exc:
-        raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
+    except (ValueError, OverflowError):
+        raise RangeRefused("not_a_date", "a date is written YYYY-MM-DD") from None
+    check_range(first, last, today)
+    return KpiFilter(start=first, end=last, district=district or None, category=category or None)
 
 
 async def kpi_report(services: Services, filters: KpiFilter) -> KpiReport:
@@ -74,5 +76,12 @@ async def kpi(
     category: Code = None,
 ) -> KpiReport:
     """Volumes, response and resolution times, SLA, backlog, reopens, satisfaction, calls,
-    and the agent inbox's conversations."""
-    return await kpi_report(services, kpi_filter(services, start, end, district, category))
+    and the agent inbox's conversations.
+
+    What each figure counts: see bot/kpi.py and the definitions on the dashboard.
+    """
+    try:
+        filters = kpi_filter(services, start, end, district, category)
+    except RangeRefused as exc:
+        raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
+    return await kpi_report(services, filters)

@@ -1,9 +1,9 @@
 """Open311 GeoReport v2: the municipality's other systems and apps report and follow here.
 
 Categories are the services; our statuses map to `open`/`closed` with the precise status
-in `status_notes`. Reading requests needs no key but shows no resident's words or home:
-only a partner key sees the description and the exact point (bot/api_keys.py). Every
-resource answers in JSON or XML by its extension, errors in the spec's own shape
+in `status_notes`. Reading requests needs no key but shows no resident's words or home: only
+a partner key sees the description, the exact point and the photo link (bot/api_keys.py).
+Every resource answers in JSON or XML by its extension, errors in the spec's own shape
 (`[{code, description}]` / `<errors>`). Creating a request needs an API key (admins issue
 them; only their SHA-256 is stored). Requests are created in real time, so the POST answers
 with the `service_request_id`; a token is given too, for clients that only know the token
@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from bot.api_keys import check_api_key
 from bot.channel_directory import OPEN311
 from bot.clock import utc_now
 from bot.complaint_record import Complaint, Location
-from bot.complaints import Actor, NewComplaint
+from bot.complaints import MAX_DESCRIPTION, Actor, NewComplaint
 from bot.digits import strip_number, to_ascii_digits
 from bot.phone import InvalidPhone
 from bot.reference import InvalidReference, parse_reference
@@ -46,6 +47,8 @@ MAX_RESULTS = 1000
 PUBLIC_DECIMALS = 3  # 0.001° ≈ 110 m of latitude, ≈ 100 m of longitude at Al-Ahsa
 API_KEY_HEADER = "X-Api-Key"
 _TOKEN_PURPOSE = b"balagh-open311-token:"
+MEDIA_URL_SOURCE = "open311_media_url"  # a client's photo link, kept in Complaint.sources
+MEDIA_URL = re.compile(r"^https?://[^\s]{1,490}$")
 
 
 class Open311Error(Exception):
@@ -123,7 +126,7 @@ def service_item(services: Services, code: str, language: Language) -> Item:
         "description": category.description.get(language),
         "metadata": False,
         "type": "realtime",
-        "keywords": list(category.keywords.en[:5]),
+        "keywords": ",".join(category.keywords.en[:5]),  # the spec's comma-separated string
         "group": department.name.get(language),
     }
 
@@ -135,9 +138,9 @@ def _rounded(degrees: float | None) -> float | None:
 def request_item(
     services: Services, complaint: Complaint, language: Language, *, partner: bool = False
 ) -> Item:
-    """A request as Open311 shows it; what the resident wrote and the exact point only to a
-    partner key, otherwise the district and a point rounded to about 100 m. Phones, names
-    and e-mails never."""
+    """A request as Open311 shows it; what the resident wrote, the exact point and the photo
+    link only to a partner key, otherwise the district and a point rounded to about 100 m.
+    Phones, names and e-mails never."""
     catalogue = services.catalogue
     category = catalogue.categories.get(complaint.category or "")
     department = catalogue.departments.get(complaint.department)
@@ -172,7 +175,7 @@ def request_item(
         "zipcode": None,
         "lat": location.lat,
         "long": location.lng,
-        "media_url": None,
+        "media_url": complaint.sources.get(MEDIA_URL_SOURCE) if partner else None,
     }
 
 
@@ -234,7 +237,15 @@ async def create_request(extension: str, request: Request) -> Response:
     if (lat is None or lng is None) and address is None:
         raise Open311Error(400, "a location is required: lat and long, or address_string", fmt)
     description = fields.get("description", "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Open311Error(400, f"description is over {MAX_DESCRIPTION} characters", fmt)
     name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name")))).strip()
+    sources = {"open311_client": key.key_id}
+    media_url = fields.get("media_url", "").strip()
+    if media_url and not MEDIA_URL.match(media_url):
+        raise Open311Error(400, "media_url must be an http(s) URL of at most 500 characters", fmt)
+    if media_url:
+        sources[MEDIA_URL_SOURCE] = media_url
     try:
         new = NewComplaint(
             channel=OPEN311,
@@ -244,11 +255,15 @@ async def create_request(extension: str, request: Request) -> Response:
             location=Location(lat=lat, lng=lng, address=address),
             phone=fields.get("phone") or None,
             name=name[:100] or None,
-            sources={"open311_client": key.key_id},
+            email=fields.get("email", "").strip() or None,
+            sources=sources,
         )
         result = await services.complaints.create(new, Actor(f"open311:{key.key_id}", "citizen"))
-    except (ValidationError, InvalidPhone) as exc:
-        raise Open311Error(400, f"invalid request: {type(exc).__name__}", fmt) from None
+    except ValidationError as exc:
+        fields_wrong = ", ".join(str(error["loc"][0]) for error in exc.errors())
+        raise Open311Error(400, f"invalid {fields_wrong}", fmt) from None
+    except InvalidPhone:
+        raise Open311Error(400, "invalid phone", fmt) from None
     reference = result.complaint.reference
     secret = services.settings.secret_key.get_secret_value()
     item = {

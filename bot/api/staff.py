@@ -11,6 +11,7 @@ from bot.complaint_record import Complaint
 from bot.complaints import NotPermitted
 from bot.phone import normalise_phone
 from bot.reference import parse_reference
+from bot.search import search_fields
 from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor, KpiSummary
 from bot.types import Channel, Priority, Role, Status
 
@@ -71,8 +72,13 @@ async def list_complaints(
 ) -> ComplaintPage:
     """Newest first; pass `next_cursor` back as `cursor` for the next page.
 
+    `q` is the queue's search box: a reference (any digits, dashes or spaces), a phone
+    number (05…, +966…, 00966…, Eastern Arabic digits) or words of the description.
     A field team member sees only their own team's complaints.
     """
+    searched = search_fields(q or "")
+    if phone:
+        searched["phone"] = normalise_phone(phone)
     filters = ComplaintFilter(
         status=tuple(status),
         category=category,
@@ -81,10 +87,9 @@ async def list_complaints(
         priority=priority,
         channel=channel,
         assignee=assignee,
-        phone=normalise_phone(phone) if phone else None,
         created_from=created_from,
         created_to=created_to,
-        text=q,
+        **searched,
     )
     page = await services.store.list_complaints(
         filters, limit, Cursor.decode(cursor) if cursor else None

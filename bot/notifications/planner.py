@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
-from bot.complaint_record import Complaint
+from bot.complaint_record import Complaint, Subscriber
 from bot.complaints import STAFF_REPLY
 from bot.notifications.message import PHONE_CHANNELS, MessageChannel, OutboxMessage
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
@@ -39,6 +39,7 @@ from bot.store.base import Store
 from bot.tracking_link import tracking_url
 from bot.types import OPEN_STATUSES, Language, Status
 from bot.words import Medium
+from bot.workflow import status_label
 
 CITIZEN_STATUS_EVENTS: dict[Status, CitizenEvent] = {
     Status.ASSIGNED: "assigned",
@@ -83,19 +84,39 @@ class Recipients:
     desk: str
 
 
-def citizen_address(complaint: Complaint, channels: ChannelDirectory) -> Address | None:
-    """Where the citizen hears back: as their channel says (its contact, e.g. a Telegram chat,
+def resident_address(
+    channels: ChannelDirectory,
+    channel: str,
+    phone: str | None,
+    contact: str | None,
+    language: Language,
+) -> Address | None:
+    """Where a resident hears back: as their channel says (its contact, e.g. a Telegram chat,
     else their phone on it, e.g. WhatsApp); failing that, SMS to their phone."""
-    info = channels.get(complaint.channel)
+    info = channels.get(channel)
     if info is not None:
-        contact = complaint.sources.get(info.contact_source) if info.contact_source else None
-        if contact:
-            return Address(info.notify_via, contact, complaint.language)
-        if info.contact_source is None and complaint.phone is not None:
-            return Address(info.notify_via, complaint.phone, complaint.language)
-    if complaint.phone is None:
+        if info.contact_source and contact:
+            return Address(info.notify_via, contact, language)
+        if info.contact_source is None and phone is not None:
+            return Address(info.notify_via, phone, language)
+    if phone is None:
         return None
-    return Address("sms", complaint.phone, complaint.language)
+    return Address("sms", phone, language)
+
+
+def citizen_address(complaint: Complaint, channels: ChannelDirectory) -> Address | None:
+    info = channels.get(complaint.channel)
+    source = info.contact_source if info is not None else None
+    contact = complaint.sources.get(source) if source else None
+    return resident_address(
+        channels, complaint.channel, complaint.phone, contact, complaint.language
+    )
+
+
+def subscriber_address(subscriber: Subscriber, channels: ChannelDirectory) -> Address | None:
+    return resident_address(
+        channels, subscriber.channel, subscriber.phone, subscriber.contact, subscriber.language
+    )
 
 
 def staff_address(user: StaffUser) -> Address:
@@ -162,6 +183,7 @@ class NotificationPlanner:
         """The outbox messages one complaint write causes (`before` is None on creation)."""
         drafts = [
             *self._for_citizen(before, after),
+            *self._for_subscribers(before, after),
             *await self._for_staff(before, after),
             *await self._for_webhooks(before, after),
         ]
@@ -215,6 +237,28 @@ class NotificationPlanner:
         for text in staff_replies(before, after):
             values = {"reference": after.reference, "text": text}
             drafts.append(self._draft(address, "reply", CITIZEN["reply"], values))
+        return drafts
+
+    def _for_subscribers(self, before: Complaint | None, after: Complaint) -> list[Draft]:
+        """A resident who joined hears that they did, then each change of status (not the
+        reporter's questions or replies: those are the reporter's)."""
+        if before is None:
+            return []
+        joined = after.subscribers[len(before.subscribers) :]
+        moved = citizen_event(before, after) is not None
+        drafts: list[Draft] = []
+        for subscriber in after.subscribers:
+            address = subscriber_address(subscriber, self.channels)
+            event: CitizenEvent | None = (
+                "subscribed" if subscriber in joined else "followed" if moved else None
+            )
+            if address is None or event is None:
+                continue
+            values = {
+                "reference": after.reference,
+                "status": status_label(after.status, address.language),
+            }
+            drafts.append(self._draft(address, event, CITIZEN[event], values))
         return drafts
 
     async def _for_staff(self, before: Complaint | None, after: Complaint) -> list[Draft]:

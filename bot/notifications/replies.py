@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.complaint_record import Complaint
+from bot.complaint_record import Complaint, Why
 from bot.complaints import CITIZEN, ChangeRefused, ComplaintService
 from bot.digits import strip_number
 from bot.notifications.message import MessageChannel, MessageFilter
@@ -96,11 +96,13 @@ async def _answer(
     latest = max(asking, key=lambda complaint: complaint.updated_at)
     if _asks_fix(latest) and answer == "1":
         note = "the citizen confirmed the fix"
-        await complaints.change_status(latest.reference, Status.CLOSED, CITIZEN, note)
+        why = Why("fix_confirmed")
+        await complaints.change_status(latest.reference, Status.CLOSED, CITIZEN, note, why)
         return ReplyOutcome(latest.reference, "confirmed")
     if _asks_fix(latest) and answer == "2":
         note = "the citizen says it is not fixed"
-        await complaints.change_status(latest.reference, Status.IN_PROGRESS, CITIZEN, note)
+        why = Why("not_fixed")
+        await complaints.change_status(latest.reference, Status.IN_PROGRESS, CITIZEN, note, why)
         return ReplyOutcome(latest.reference, "reopened")
     if _asks_rating(latest) and answer in "12345":
         await complaints.rate(latest.reference, CITIZEN, int(answer))

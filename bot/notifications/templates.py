@@ -22,6 +22,8 @@ CitizenEvent = Literal[
     "rejected",
     "duplicate",
     "reply",
+    "subscribed",
+    "followed",
 ]
 StaffEvent = Literal["assignment", "sla_reminder", "sla_breach", "chat_handoff"]
 
@@ -42,6 +44,10 @@ CITIZEN: dict[CitizenEvent, Template] = {
     "closed": Template(N_("notification.closed"), ("reference",)),
     "rejected": Template(N_("notification.rejected"), ("reference",)),
     "duplicate": Template(N_("notification.duplicate"), ("reference", "original")),
+    # A resident with the same problem joined an open report instead of filing a duplicate…
+    "subscribed": Template(N_("notification.subscribed"), ("reference", "status")),
+    # …and hears of each change of its status.
+    "followed": Template(N_("notification.followed"), ("reference", "status")),
     # A staff reply (often a catalogue reply template) to the citizen, in their language.
     "reply": Template(N_("notification.reply"), ("reference", "text")),
 }

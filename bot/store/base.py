@@ -87,6 +87,7 @@ class ComplaintFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: tuple[Status, ...] = ()
+    reference: str | None = None
     category: str | None = None
     district: str | None = None
     team: str | None = None
@@ -167,6 +168,16 @@ class Cursor:
     @classmethod
     def after(cls, complaint: Complaint) -> "Cursor":
         return cls(order_key(complaint))
+
+
+@dataclass(frozen=True)
+class GeoBox:
+    """Latitudes south..north and longitudes west..east, in degrees (both ends included)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
 
 
 @dataclass(frozen=True)
@@ -261,6 +272,14 @@ class Store(ABC):
     async def list_complaints(
         self, filters: ComplaintFilter, limit: int, cursor: Cursor | None
     ) -> Page: ...
+
+    @abstractmethod
+    async def open_count(self) -> int:
+        """How many complaints are open now (new, assigned, in progress), cheaply."""
+
+    @abstractmethod
+    async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
+        """Open complaints of a category whose map pin is inside the box (any order)."""
 
     @abstractmethod
     async def open_workload(self, teams: Sequence[str]) -> dict[str, int]:

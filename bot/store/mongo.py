@@ -21,6 +21,7 @@ from bot.complaint_record import Complaint
 from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
 from bot.kpi import (
     BREAKDOWN_METRICS,
+    CALL_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
@@ -41,6 +42,7 @@ from bot.store.base import (
     Cursor,
     DuplicateReference,
     DuplicateUser,
+    GeoBox,
     InboundClaim,
     InsertResult,
     KpiSummary,
@@ -170,6 +172,9 @@ class MongoStore(Store):
         for fields in FILTER_INDEXES:
             await complaints.create_index([(field, ASCENDING) for field in fields] + NEWEST_FIRST)
         await complaints.create_index("search_terms")
+        await complaints.create_index(
+            [("category", ASCENDING), ("status", ASCENDING), ("location.lat", ASCENDING)]
+        )
         await complaints.create_index("resolution_ms")
         await complaints.create_index("sla_watch_ms")
         await complaints.create_index("remind_watch_ms")
@@ -255,6 +260,8 @@ class MongoStore(Store):
         query: Document = {}
         if filters.status:
             query["status"] = {"$in": [_scalar(status) for status in filters.status]}
+        if filters.reference is not None:
+            query["_id"] = _scalar(filters.reference)
         for field in ("category", "district", "team", "priority", "channel", "assignee", "phone"):
             value = getattr(filters, field)
             if value is not None:
@@ -351,6 +358,21 @@ class MongoStore(Store):
         self, filters: MessageFilter, limit: int, cursor: MessageCursor | None
     ) -> MessagePage:
         return await self._outbox.page(filters, limit, cursor)
+
+    async def open_count(self) -> int:
+        """Counted on the status index."""
+        statuses = sorted(status.value for status in OPEN_STATUSES)
+        return await self._complaints.count_documents({"status": {"$in": statuses}})
+
+    async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
+        query = {
+            "category": _scalar(category),
+            "status": {"$in": sorted(status.value for status in OPEN_STATUSES)},
+            "location.lat": {"$gte": box.south, "$lte": box.north},
+            "location.lng": {"$gte": box.west, "$lte": box.east},
+        }
+        documents = await self._complaints.find(query, COMPLAINT_PROJECTION).limit(limit).to_list()
+        return [Complaint.model_validate(document) for document in documents]
 
     async def outbox_backlog(self) -> OutboxBacklog:
         return OutboxBacklog(*await self._outbox.backlog())
@@ -455,16 +477,21 @@ class MongoStore(Store):
         )
 
     async def record_call_event(self, event: CallEvent) -> bool:
-        metric, value = event.contribution()
+        """A call's start, or its one outcome, counted on the day the call started."""
+        call_id = _scalar(event.call_id)
+        day = local_day(event.at, self.zone)
+        if event.kind != "started":
+            started = await self._calls.find_one({"_id": f"{call_id}:started"})
+            if started is None:  # its start was never seen: count it, so outcomes ≤ calls
+                await self._insert_call(f"{call_id}:started", day, CALL_METRIC, "started")
+            else:
+                day = started["day"]
+        key = f"{call_id}:{'started' if event.kind == 'started' else 'outcome'}"
+        return await self._insert_call(key, day, *event.contribution())
+
+    async def _insert_call(self, key: str, day: str, metric: str, value: str) -> bool:
         try:
-            await self._calls.insert_one(
-                {
-                    "_id": f"{_scalar(event.call_id)}:{event.kind}",
-                    "day": local_day(event.at, self.zone),
-                    "metric": metric,
-                    "value": value,
-                }
-            )
+            await self._calls.insert_one({"_id": key, "day": day, "metric": metric, "value": value})
         except DuplicateKeyError:
             return False
         return True

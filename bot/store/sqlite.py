@@ -55,6 +55,7 @@ from bot.store.base import (
     Cursor,
     DuplicateReference,
     DuplicateUser,
+    GeoBox,
     InboundClaim,
     InsertResult,
     KpiSummary,
@@ -183,6 +184,17 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE remind_watch_ms IS NOT NULL;
     """
     + outbox.OUTBOX_SCHEMA,
+    # The day each call started: its outcome counts on that day, so outcomes add up to calls.
+    # Each complaint's map pin, indexed for the open ones: reports near a new one.
+    """
+    ALTER TABLE call_events ADD COLUMN day TEXT;
+    ALTER TABLE complaints ADD COLUMN lat REAL;
+    ALTER TABLE complaints ADD COLUMN lng REAL;
+    UPDATE complaints SET lat = json_extract(doc, '$.location.lat'),
+        lng = json_extract(doc, '$.location.lng');
+    CREATE INDEX complaints_open_place ON complaints (category, lat)
+        WHERE lat IS NOT NULL AND status IN ('new', 'assigned', 'in_progress');
+    """,
     # Live conversations: the agent inbox (bot/store/sqlite_conversations.py).
     conversations.CONVERSATIONS_SCHEMA,
 )
@@ -222,6 +234,8 @@ COLUMNS = (
     "remind_watch_ms",
     "idempotency_key",
     "version",
+    "lat",
+    "lng",
     "doc",
 )
 INSERT_COMPLAINT = (
@@ -252,6 +266,8 @@ def _row(complaint: Complaint) -> tuple[Any, ...]:
         remind_watch_ms(complaint),
         complaint.idempotency_key,
         complaint.version,
+        complaint.location.lat if complaint.location else None,
+        complaint.location.lng if complaint.location else None,
         complaint.model_dump_json(),
     )
 
@@ -504,7 +520,15 @@ class SqliteStore(Store):
         if filters.status:
             clauses.append(f"status IN ({', '.join('?' * len(filters.status))})")
             params.extend(status.value for status in filters.status)
-        for column in ("category", "district", "team", "priority", "assignee", "phone"):
+        for column in (
+            "reference",
+            "category",
+            "district",
+            "team",
+            "priority",
+            "assignee",
+            "phone",
+        ):
             value = getattr(filters, column)
             if value is not None:
                 clauses.append(f"{column} = ?")
@@ -610,6 +634,26 @@ class SqliteStore(Store):
     ) -> MessagePage:
         return await outbox.page(self._read, filters, limit, cursor)
 
+    async def open_count(self) -> int:
+        """From the status counters kept with every write: no scan."""
+        statuses = sorted(status.value for status in OPEN_STATUSES)
+        rows = await self._fetch_all(
+            "SELECT COALESCE(SUM(n), 0) FROM kpi_counts WHERE dimension = 'status' "  # noqa: S608
+            f"AND value IN ({', '.join('?' * len(statuses))})",
+            statuses,
+        )
+        return int(rows[0][0])
+
+    async def open_in_box(self, category: str, box: GeoBox, limit: int) -> list[Complaint]:
+        # The partial index's own condition, word for word, so SQLite uses it.
+        rows = await self._fetch_all(
+            "SELECT doc FROM complaints WHERE category = ? AND lat IS NOT NULL "
+            "AND status IN ('new', 'assigned', 'in_progress') "
+            "AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ? LIMIT ?",
+            (category, box.south, box.north, box.west, box.east, limit),
+        )
+        return [Complaint.model_validate_json(row[0]) for row in rows]
+
     async def outbox_backlog(self) -> OutboxBacklog:
         return OutboxBacklog(*await outbox.backlog(self._read))
 
@@ -706,19 +750,32 @@ class SqliteStore(Store):
         return dict(rows)
 
     async def record_call_event(self, event: CallEvent) -> bool:
+        """A call's start, or its one outcome, counted on the day the call started."""
         metric, value = event.contribution()
-        day = local_day(event.at, self.zone)
+        event_day = local_day(event.at, self.zone)
+
+        def count(db: sqlite3.Connection, kind: str, day: str, metric: str, value: str) -> bool:
+            first = db.execute(
+                "INSERT INTO call_events (call_id, kind, day) VALUES (?, ?, ?) "
+                "ON CONFLICT (call_id, kind) DO NOTHING RETURNING call_id",
+                (event.call_id, kind, day),
+            ).fetchone()
+            if first is not None:
+                db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
+            return first is not None
 
         def transaction(db: sqlite3.Connection) -> bool:
-            first = db.execute(
-                "INSERT INTO call_events (call_id, kind) VALUES (?, ?) "
-                "ON CONFLICT (call_id, kind) DO NOTHING RETURNING call_id",
-                (event.call_id, event.kind),
-            ).fetchone()
-            if first is None:
-                return False
-            db.execute(UPSERT_ROLLUP, (ANY, ANY, metric, day, value, 1))
-            return True
+            if event.kind == "started":
+                return count(db, "started", event_day, metric, value)
+            rows = db.execute(
+                "SELECT kind, day FROM call_events WHERE call_id = ?", (event.call_id,)
+            ).fetchall()
+            if any(kind != "started" for kind, _ in rows):
+                return False  # a call has one outcome
+            started = [day for kind, day in rows if kind == "started"]
+            if not started:  # its start was never seen: count it, so outcomes ≤ calls
+                count(db, "started", event_day, CALL_METRIC, "started")
+            return count(db, event.kind, (started or [None])[0] or event_day, metric, value)
 
         return await self._write(transaction)
 

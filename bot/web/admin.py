@@ -14,7 +14,7 @@ from bot.announcements import (
     save_announcement,
 )
 from bot.api.deps import ServicesDep
-from bot.api_keys import ApiKey, KeyRole, create_api_key, revoke_api_key
+from bot.api_keys import KeyRole, create_api_key, list_api_keys, revoke_api_key
 from bot.audio import UnreadableAudio, telephone_audio
 from bot.auth import WeakPassword
 from bot.clock import utc_now
@@ -208,7 +208,7 @@ async def remove_announcement(
 async def _keys_page(
     request: Request, services: Services, user: StaffUser, new_key: str | None
 ) -> Response:
-    keys = await services.store.list_records("api_key", ApiKey)
+    keys = await list_api_keys(services.store)
     return render(request, services, "api_keys.html", user=user, keys=keys, new_key=new_key)
 
 

@@ -28,6 +28,20 @@ from bot.workflow import TransitionRefused, allowed_next
 
 router = APIRouter(prefix="/staff/complaints", include_in_schema=False)
 Note = Annotated[str, Form(max_length=2000)]
+# Refusals this page explains with what it knows when shown: the complaint's state, the moves
+# open to this user from there, the reopen window (`?error=<name>`).
+REFUSALS: dict[str, str] = {
+    "transition": N_("error.transition_from"),
+    "change.team_required": N_("error.change.team_required"),
+    "change.not_reassignable": N_("error.change.not_reassignable"),
+    "change.reopen_window": N_("error.change.reopen_window"),
+    "change.duplicate_self": N_("error.change.duplicate_self"),
+    "change.original_is_duplicate": N_("error.change.original_is_duplicate"),
+    "change.no_such_report": N_("error.change.no_such_report"),
+    "change.message_empty": N_("error.change.message_empty"),
+    "change.reply_empty": N_("error.change.reply_empty"),
+    "change.attachments_full": N_("error.change.attachments_full"),
+}
 
 
 def attachment_views(
@@ -61,7 +75,11 @@ async def open_complaint(services: Services, user: StaffUser, reference: str) ->
 async def apply_change(
     reference: str, change: Callable[[str], Awaitable[Complaint]], back: str | None = None
 ) -> Response:
-    """Run a change and come back (to the complaint) with a notice or why it was refused."""
+    """Run a change and come back (to the complaint) with a notice or why it was refused.
+
+    The complaint page explains a refusal with what it knows when it is shown: the state
+    the complaint is in and the moves open to this user from there.
+    """
     try:
         await change(parse_reference(reference))
     except TransitionRefused:
@@ -70,19 +88,40 @@ async def apply_change(
         outcome = "error=conflict"
     except NotPermitted:
         raise PageForbidden from None
-    except (
-        ChangeRefused,
-        UnknownCode,
-        InvalidReference,
-        ComplaintNotFound,
-        UnsupportedMedia,
-        UploadTooLarge,
-    ):
+    except ChangeRefused as exc:
+        known = f"change.{exc.reason}" in REFUSALS
+        outcome = f"error=change.{exc.reason}" if known else "error=refused"
+    except (InvalidReference, ComplaintNotFound):
+        outcome = "error=change.no_such_report"
+    except (UnsupportedMedia, UploadTooLarge):
+        outcome = "error=media"
+    except UnknownCode:
         outcome = "error=refused"
     else:
         outcome = "notice=saved"
     back = back or f"/staff/complaints/{quote(reference)}"
     return RedirectResponse(f"{back}?{outcome}", status_code=303)
+
+
+def refusal(
+    request: Request,
+    labels: Labels,
+    complaint: Complaint,
+    moves: tuple[Status, ...],
+    reopen_days: int,
+) -> str | None:
+    """Why the last change was refused: the rule, the state and what is open from there."""
+    key = REFUSALS.get(request.query_params.get("error", ""))
+    if key is None:
+        return None
+    separator = labels.text("list.separator")
+    allowed = separator.join(labels.status(status) for status in moves)
+    return labels.text(
+        key,
+        state=labels.status(complaint.status),
+        allowed=allowed or labels.text("error.no_moves"),
+        days=reopen_days,
+    )
 
 
 @router.get("/{reference}")
@@ -94,6 +133,7 @@ async def complaint_page(
     except (InvalidReference, ComplaintNotFound):
         return error_page(request, N_("error.not_found"), 404)
     labels = page_labels(request, services)
+    moves = allowed_next(complaint.status, user.role)
     return render(
         request,
         services,
@@ -101,10 +141,8 @@ async def complaint_page(
         user=user,
         c=complaint,
         sla=sla_state(complaint, utc_now(), services.settings.sla_due_soon_hours),
-        moves=[
-            (status.value, labels.status(status))
-            for status in allowed_next(complaint.status, user.role)
-        ],
+        moves=[(status.value, labels.status(status)) for status in moves],
+        error=refusal(request, labels, complaint, moves, services.catalogue.reopen_days),
         desk=user.role in DESK,
         teams=[(code, labels.team(code)) for code in services.catalogue.teams],
         replies=labels.replies(complaint.language),
@@ -182,7 +220,7 @@ def reply_text(catalogue: Catalogue, text: str, template: str, language: Languag
     if text.strip():
         return text
     if not template:
-        raise ChangeRefused("write a reply or choose a reply template")
+        raise ChangeRefused("reply_empty", "write a reply or choose a reply template")
     if template not in catalogue.reply_templates:
         raise UnknownCode(f"unknown reply template '{template}'")
     return catalogue.reply_templates[template].text.get(language)

@@ -54,8 +54,18 @@ async def board(request: Request, services: ServicesDep, user: DeskDep) -> Respo
     waiting = await services.store.list_complaints(
         ComplaintFilter(status=(Status.NEW,), oldest_first=True), BOARD_CARDS, None
     )
+    open_now = await services.store.open_count()
     return render(
-        request, services, "board.html", user=user, columns=columns, waiting=waiting.items
+        request,
+        services,
+        "board.html",
+        user=user,
+        columns=columns,
+        waiting=waiting.items,
+        # Open work with no field team (the departments' queues): with the teams' columns,
+        # every open complaint, the dashboard's "open today".
+        unassigned=open_now - sum(workload.values()),
+        open_now=open_now,
     )
 
 

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -14,12 +14,22 @@ from bot.api.deps import ServicesDep
 from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
-from bot.kpi import KpiReport
+from bot.kpi import KpiReport, RangeProblem, RangeRefused
 from bot.web.render import page_labels, render
 from bot.web.security import ManagerPageDep
+from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Code = Annotated[str, Query(max_length=40)]
+# Why a range is refused, said beside the filters.
+RANGE_PROBLEMS: dict[RangeProblem | Literal["unknown_code"], str] = {
+    "not_a_date": N_("kpi.range.not_a_date"),
+    "reversed": N_("kpi.range.reversed"),
+    "too_long": N_("kpi.range.too_long"),
+    "too_early": N_("kpi.range.too_early"),
+    "future": N_("kpi.range.future"),
+    "unknown_code": N_("kpi.range.unknown_code"),
+}
 
 
 def _script_json(text: str) -> Markup:
@@ -45,6 +55,21 @@ def csv_rows(report: KpiReport) -> Iterator[tuple[str, str, object]]:
             yield section, "", value
 
 
+def charted(report: KpiReport) -> dict[str, bool]:
+    """Which charts have something to draw; the others say "no data" instead."""
+    series: dict[str, list[int]] = {
+        "day": list(report.by_day.values()),
+        "hour": report.by_hour,
+        "channel": list(report.by_channel.values()),
+        "category": list(report.by_category.values()),
+        "district": list(report.by_district.values()),
+        "ageing": list(report.ageing.values()),
+        "satisfaction": list(report.satisfaction.distribution.values()),
+        "abandoned": list(report.calls.abandoned_by_step.values()),
+    }
+    return {name: any(values) for name, values in series.items()}
+
+
 @router.get("/kpi")
 async def dashboard(
     request: Request,
@@ -55,12 +80,31 @@ async def dashboard(
     district: Code = "",
     category: Code = "",
 ) -> Response:
+    labels = page_labels(request, services)
+    choices = {
+        "categories": [(code, labels.category(code)) for code in services.catalogue.categories],
+        "districts": [(code, labels.district(code)) for code in services.catalogue.districts],
+    }
     try:
         filters = kpi_filter(services, start, end, district, category)
-    except (ApiError, UnknownCode):
-        filters = kpi_filter(services, None, None, None, None)
+    except (RangeRefused, UnknownCode) as exc:
+        # Refused with the reason, the typed values kept; never other dates' figures.
+        problem: RangeProblem | Literal["unknown_code"] = (
+            exc.problem if isinstance(exc, RangeRefused) else "unknown_code"
+        )
+        typed = {"start": start or "", "end": end or "", "district": district, "category": category}
+        return render(
+            request,
+            services,
+            "kpi.html",
+            status_code=422,
+            user=user,
+            report=None,
+            refused=labels.text(RANGE_PROBLEMS[problem]),
+            filters=typed,
+            choices=choices,
+        )
     report = await kpi_report(services, filters)
-    labels = page_labels(request, services)
     names = {
         "channels": {channel.code: labels.channel(channel.code) for channel in labels.channels},
         "categories": {code: labels.category(code) for code in services.catalogue.categories},
@@ -72,12 +116,13 @@ async def dashboard(
         "kpi.html",
         user=user,
         report=report,
-        filters=filters,
+        refused=None,
+        filters=filters.model_dump(),
+        charted=charted(report),
         report_json=_script_json(report.model_dump_json()),
         labels_json=_script_json(json.dumps(names, ensure_ascii=False)),
-        categories=[(code, labels.category(code)) for code in services.catalogue.categories],
-        districts=[(code, labels.district(code)) for code in services.catalogue.districts],
         query=request.url.query,
+        choices=choices,
     )
 
 
@@ -90,7 +135,11 @@ async def export_csv(
     district: Code = "",
     category: Code = "",
 ) -> Response:
-    report = await kpi_report(services, kpi_filter(services, start, end, district, category))
+    try:
+        filters = kpi_filter(services, start, end, district, category)
+    except RangeRefused as exc:
+        raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
+    report = await kpi_report(services, filters)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("section", "key", "value"))

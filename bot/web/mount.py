@@ -1,7 +1,9 @@
 """Hang the web pages on the service: routers, static files, security headers, error pages."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from bot.settings import Settings
 from bot.web import (
@@ -17,6 +19,7 @@ from bot.web import (
 )
 from bot.web.render import STATIC_DIR, error_page
 from bot.web.security import SecurityHeaders, install_web_handlers
+from bot.words import N_
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
@@ -32,3 +35,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     )
     install_web_handlers(app, error_page)
     inbox.install_inbox_errors(app)
+
+
+def too_large_page(scope: Scope) -> Response:
+    """What a browser gets for a body too large to read at all: a page in its language."""
+    return error_page(Request(scope), N_("portal.error.too_large"), status_code=413)

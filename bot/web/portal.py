@@ -12,26 +12,27 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from bot.api.deps import ServicesDep
 from bot.attachments import UnsupportedMedia
 from bot.channel_directory import PORTAL
 from bot.client_address import client_address
-from bot.complaint_record import Attachment, Complaint, Location
+from bot.clock import utc_now
+from bot.complaint_record import Attachment, Complaint, Location, Subscriber, Why
 from bot.complaints import (
     CITIZEN,
     ChangeRefused,
     ComplaintNotFound,
     ComplaintService,
     NewComplaint,
-    UnknownCode,
 )
 from bot.digits import strip_number, to_ascii_digits
 from bot.intake import ReportsLimited, admit_report, client_key
-from bot.phone import InvalidPhone, PhoneNotServed, format_countries, mask_phone
+from bot.nearby import open_reports_near
+from bot.phone import InvalidPhone, format_countries, mask_phone, normalise_phone
 from bot.phone_check import Proof
 from bot.reference import InvalidReference, parse_reference
 from bot.report_access import LookupsLimited, open_report
@@ -39,11 +40,12 @@ from bot.services import Services
 from bot.store.base import VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
 from bot.types import Status
-from bot.web.complaint_page import attachment_file, attachment_views
+from bot.upload_claims import keep_unclaimed
+from bot.web.complaint_page import attachment_file
 from bot.web.render import page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
-from bot.web.uploads import UploadTooLarge, store_photo
+from bot.web.uploads import UploadTooLarge, attachment_token, store_photo, token_attachment
 from bot.words import N_
 from bot.workflow import TransitionRefused
 
@@ -51,6 +53,12 @@ router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=2000)]
 WIDGET_SCRIPT = "/webchat/widget.js"  # served by the web chat channel
+PHOTO_PURPOSE = b"balagh-portal-photo:"
+MIN_SUBMISSION = 8
+MIN_DESCRIPTION = 3
+MAX_DESCRIPTION = 2000
+MAX_NAME = 100
+RESIDENT_FILES = {"photo": N_("field.photo"), "voice": N_("field.recording")}  # label keys
 
 
 def _secret(services: Services) -> str:
@@ -66,23 +74,55 @@ async def home(request: Request, services: ServicesDep) -> Response:
     return render(request, services, "portal_home.html")
 
 
+class ReportForm(BaseModel):
+    """What the resident typed, kept as typed so a refused form comes back filled in."""
+
+    description: str = ""
+    phone: str = ""
+    submission: str = ""
+    category: str = ""
+    district: str = ""
+    name: str = ""
+    address: str = ""
+    lat: str = ""
+    lng: str = ""
+    photo_token: str = ""  # a photo already accepted, when the form comes back
+    follow: str = ""  # an open report nearby the resident chose: join it, file nothing
+
+
+FieldErrors = dict[str, str]  # form field → message key (portal.error.*)
+
+
 def _report_page(
-    request: Request, services: Services, status_code: int = 200, failure: str | None = None
+    request: Request,
+    services: Services,
+    form: ReportForm | None = None,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+    failure: str | None = None,
 ) -> Response:
     labels = page_labels(request, services)
+    form = form or ReportForm()
     return render(
         request,
         services,
         "portal_report.html",
         status_code=status_code,
+        form=form,
+        errors=errors or {},
         failure=failure,
         countries=format_countries(services.complaints.rules.country_codes),
+        max_photo_mb=services.settings.max_upload_bytes // 1_000_000,
         categories=[(code, labels.category(code)) for code in services.catalogue.categories],
         districts=[(code, labels.district(code)) for code in services.catalogue.districts],
-        submission=secrets.token_urlsafe(16),
+        submission=form.submission if len(form.submission) >= MIN_SUBMISSION else _submission(),
         tile_url=services.settings.map_tile_url,
         widget_script=WIDGET_SCRIPT,
     )
+
+
+def _submission() -> str:
+    return secrets.token_urlsafe(16)
 
 
 @router.get("/report")
@@ -90,9 +130,72 @@ async def report_form(request: Request, services: ServicesDep) -> Response:
     return _report_page(request, services)
 
 
-def _coordinate(text: str) -> float | None:
+def _coordinate(text: str, limit: float) -> float | None:
     cleaned = to_ascii_digits(text).replace("٫", ".").strip()
-    return float(cleaned) if cleaned else None
+    if not cleaned:
+        return None
+    value = float(cleaned)  # ValueError: not a number
+    if not -limit <= value <= limit:
+        raise ValueError(f"{value} is outside ±{limit}")
+    return value
+
+
+def _location(form: ReportForm, errors: FieldErrors) -> Location | None:
+    try:
+        latitude, longitude = _coordinate(form.lat, 90), _coordinate(form.lng, 180)
+    except ValueError:
+        errors["location"] = N_("portal.error.location")
+        return None
+    if latitude is None and not form.address.strip():
+        return None
+    return Location(lat=latitude, lng=longitude, address=form.address.strip()[:300] or None)
+
+
+def _check_text(form: ReportForm, services: Services, errors: FieldErrors) -> None:
+    description = form.description.strip()
+    if len(description) < MIN_DESCRIPTION:
+        errors["description"] = N_("portal.error.description_short")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = N_("portal.error.description_long")
+    if not form.phone.strip():
+        errors["phone"] = N_("portal.error.phone_missing")
+    else:
+        try:
+            phone = normalise_phone(form.phone)
+        except InvalidPhone:
+            errors["phone"] = N_("portal.error.phone_invalid")
+        else:
+            if not services.complaints.rules.serves(phone):
+                errors["phone"] = N_("report.phone_not_served")
+    if form.category and form.category not in services.catalogue.categories:
+        errors["category"] = N_("portal.error.choice")
+    if form.district and form.district not in services.catalogue.districts:
+        errors["district"] = N_("portal.error.choice")
+    if len(form.name) > MAX_NAME:
+        errors["name"] = N_("portal.error.name_long")
+
+
+async def _photo(
+    services: Services, form: ReportForm, photo: UploadFile | None, errors: FieldErrors
+) -> Attachment | None:
+    """A new photo, else the one accepted when the form came back; its token is kept."""
+    secret = _secret(services)
+    if photo is not None and photo.filename:
+        try:
+            attachment = await store_photo(services, photo)
+        except UploadTooLarge:
+            errors["photo"] = N_("portal.error.photo_large")
+            return None
+        except UnsupportedMedia:
+            errors["photo"] = N_("portal.error.photo_type")
+            return None
+        # the form may come back refused and be left: unclaimed, the worker deletes it
+        await keep_unclaimed(services.store, attachment.storage_key, utc_now())
+        form.photo_token = attachment_token(secret, PHOTO_PURPOSE, form.submission, attachment)
+        return attachment
+    if form.photo_token:
+        return token_attachment(secret, PHOTO_PURPOSE, form.submission, form.photo_token)
+    return None
 
 
 @router.post("/report")
@@ -100,54 +203,100 @@ async def report(
     request: Request,
     services: ServicesDep,
     _: CsrfDep,
-    description: Annotated[str, Form(min_length=3, max_length=2000)],
-    phone: Annotated[str, Form(max_length=20)],
-    submission: Annotated[str, Form(min_length=8, max_length=40)],
-    category: Annotated[str, Form(max_length=40)] = "",
-    district: Annotated[str, Form(max_length=40)] = "",
-    name: Annotated[str, Form(max_length=100)] = "",
-    address: Annotated[str, Form(max_length=300)] = "",
-    lat: Annotated[str, Form(max_length=20)] = "",
-    lng: Annotated[str, Form(max_length=20)] = "",
+    form: Annotated[ReportForm, Form()],
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Create the complaint like the citizen API does; a double submit creates it once."""
-    try:
+    """Create the complaint like the citizen API does; a double submit creates it once.
+
+    Anything wrong comes back as this page, in its language, filled in as it was sent,
+    with the problem beside its field (never a bare error body).
+    """
+    errors: FieldErrors = {}
+    if len(form.submission) < MIN_SUBMISSION:
+        form.submission = _submission()
+    try:  # before anything is stored; joining a report counts too (it messages the phone)
         client = client_key(_secret(services), client_address(request))
-        await admit_report(services, client=client, typed_phone=phone)
+        await admit_report(services, client=client, typed_phone=form.phone)
     except ReportsLimited as limited:
-        page = _report_page(request, services, 429, N_("limit.too_many_reports"))
+        page = _report_page(
+            request, services, form, status_code=429, failure=N_("limit.too_many_reports")
+        )
         page.headers["Retry-After"] = str(limited.retry_after)
         return page
-    try:
-        latitude, longitude = _coordinate(lat), _coordinate(lng)
-        location = (
-            Location(lat=latitude, lng=longitude, address=address.strip() or None)
-            if latitude is not None or address.strip()
-            else None
-        )
-        attachments: list[Attachment] = []
-        if photo is not None and photo.filename:
-            attachments.append(await store_photo(services, photo))
-        new = NewComplaint(
-            channel=PORTAL,
-            language=page_language(request),
-            description=description.strip(),
-            category=category or None,
-            district=district or None,
-            location=location,
-            phone=phone,
-            name=name.strip() or None,
-            attachments=attachments,
-            idempotency_key=f"portal-form:{submission}",
-        )
-        result = await services.complaints.create(new, CITIZEN)
-    except PhoneNotServed:
-        return _report_page(request, services, 422, N_("report.phone_not_served"))
-    except (ValueError, ValidationError, InvalidPhone, UnknownCode, UploadTooLarge):
-        return _report_page(request, services, 422, N_("error.refused"))
+    if form.follow:
+        return await _follow(request, services, form)
+    _check_text(form, services, errors)
+    location = _location(form, errors)
+    attachment = await _photo(services, form, photo, errors)
+    if errors:
+        return _report_page(request, services, form, errors, status_code=422)
+    new = NewComplaint(
+        channel=PORTAL,
+        language=page_language(request),
+        description=form.description.strip(),
+        category=form.category or None,
+        district=form.district or None,
+        location=location,
+        phone=form.phone,
+        name=form.name.strip() or None,
+        attachments=[attachment] if attachment else [],
+        idempotency_key=f"portal-form:{form.submission}",
+    )
+    result = await services.complaints.create(new, CITIZEN)
     reference = result.complaint.reference
     return RedirectResponse(_track_url(services, reference, "&created=1"), status_code=303)
+
+
+async def _follow(request: Request, services: Services, form: ReportForm) -> Response:
+    """Join an open report nearby instead of filing the same problem again."""
+    errors: FieldErrors = {}
+    try:
+        phone = normalise_phone(form.phone) if form.phone.strip() else None
+    except InvalidPhone:
+        phone = None
+    if phone is None:
+        errors["phone"] = N_("portal.error.phone_to_follow")
+    elif not services.complaints.rules.serves(phone):
+        errors["phone"] = N_("report.phone_not_served")
+    if errors:
+        return _report_page(request, services, form, errors, status_code=422)
+    subscriber = Subscriber(
+        channel=PORTAL, language=page_language(request), phone=phone, at=utc_now()
+    )
+    try:
+        complaint = await services.complaints.subscribe(parse_reference(form.follow), subscriber)
+    except (InvalidReference, ComplaintNotFound, ChangeRefused):
+        errors["follow"] = N_("portal.error.follow_closed")
+        return _report_page(request, services, form, errors, status_code=422)
+    return render(request, services, "portal_following.html", c=complaint)
+
+
+@router.get("/report/nearby")
+async def nearby(
+    request: Request,
+    services: ServicesDep,
+    category: Annotated[str, Query(max_length=40)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lng: Annotated[float, Query(ge=-180, le=180)],
+) -> list[dict[str, object]]:
+    """Open reports of this category near the pin, for "is it one of these?" (the report
+    form asks once a place and a category are chosen): what, how far, since when, where it
+    stands; never anyone's words, photos or phone."""
+    if category not in services.catalogue.categories:
+        return []
+    labels = page_labels(request, services)
+    found = await open_reports_near(services.store, category, lat, lng)
+    return [
+        {
+            "reference": report.complaint.reference,
+            "category": labels.category(report.complaint.category),
+            "meters": report.meters,
+            "distance": labels.text("nearby.meters", meters=labels.digits(str(report.meters))),
+            "reported": labels.dated(report.complaint.created_at),
+            "status": labels.status(report.complaint.status),
+        }
+        for report in found
+    ]
 
 
 @router.get("/track")
@@ -202,10 +351,19 @@ async def tracked(
             failure=N_("portal.link_invalid"),
         )
     labels = page_labels(request, services, complaint.language)
+    files = f"/track/{complaint.reference}/attachments"
     return render(
         request,
         services,
         "portal_view.html",
+        attachments=[
+            {
+                "kind": item.kind,
+                "url": f"{files}/{index}?t={quote(t)}",
+                "label": f"{labels.text(RESIDENT_FILES[item.kind])} {number}",
+            }
+            for number, (index, item) in enumerate(resident_attachments(complaint), 1)
+        ],
         language=complaint.language,
         c=complaint,
         token=t,
@@ -218,18 +376,32 @@ async def tracked(
         masked_phone=mask_phone(complaint.phone),
         location=complaint.location,
         tile_url=services.settings.map_tile_url,
-        attachments=attachment_views(
-            complaint, labels, f"/track/{complaint.reference}/attachments", f"?t={quote(t)}"
-        ),
     )
+
+
+def resident_attachments(complaint: Complaint) -> list[tuple[int, Attachment]]:
+    """What the resident attached (photos, a voice description) with its index; not staff's
+    photos or whole-call recordings."""
+    by_staff = {
+        entry.new
+        for entry in complaint.history
+        if entry.field == "attachment" and entry.actor != CITIZEN.name
+    }
+    return [
+        (index, attachment)
+        for index, attachment in enumerate(complaint.attachments)
+        if attachment.kind in RESIDENT_FILES and attachment.storage_key not in by_staff
+    ]
 
 
 @router.get("/track/{reference}/attachments/{index}")
 async def attachment(reference: str, index: int, services: ServicesDep, t: str = "") -> Response:
-    """A photo or recording of the report, to whoever holds its signed link."""
+    """One of the resident's files, to whoever holds the report's signed link."""
     complaint = await _authorised(services, reference, t)
     if complaint is None:
         return Response(status_code=403)
+    if index not in dict(resident_attachments(complaint)):
+        return Response(status_code=404)
     return await attachment_file(services, complaint, index)
 
 
@@ -290,7 +462,9 @@ async def confirm(reference: str, services: ServicesDep, _: CsrfDep, t: Token) -
         services,
         reference,
         t,
-        lambda changes, ref: changes.change_status(ref, Status.CLOSED, CITIZEN, "fix confirmed"),
+        lambda changes, ref: changes.change_status(
+            ref, Status.CLOSED, CITIZEN, "fix confirmed", Why("fix_confirmed")
+        ),
     )
 
 
@@ -299,12 +473,15 @@ async def reopen(
     reference: str, services: ServicesDep, _: CsrfDep, t: Token, text: Text = ""
 ) -> Response:
     """Not fixed: back in progress (within the catalogue's reopen window)."""
-    note = text.strip() or "not fixed"
+    note = text.strip()  # their own words, else the system's (which pages translate)
+    why = None if note else Why("not_fixed")
     return await _citizen_action(
         services,
         reference,
         t,
-        lambda changes, ref: changes.change_status(ref, Status.IN_PROGRESS, CITIZEN, note),
+        lambda changes, ref: changes.change_status(
+            ref, Status.IN_PROGRESS, CITIZEN, note or "not fixed", why
+        ),
     )
 
 

@@ -12,19 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.deps import ServicesDep
 from bot.clock import utc_now
 from bot.complaint_record import Complaint
-from bot.digits import strip_number
-from bot.phone import InvalidPhone, normalise_phone
-from bot.reference import InvalidReference, parse_reference
+from bot.search import search_fields
 from bot.settings import Settings
 from bot.store.base import ComplaintFilter, Cursor, InvalidCursor
 from bot.types import PRIORITIES, Channel, Priority, Role, Status
 from bot.web.render import Labels, SlaState, page_labels, render, sla_state
 from bot.web.security import WebStaffDep
+from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 PAGE_SIZE = 50
 SLA_STATES: tuple[SlaState, ...] = ("on_time", "due_soon", "breached")
 Code = Annotated[str, Field(max_length=40)]
+# What the page says it searched by, when the box held a reference or a phone number.
+SEARCHED_AS = {"reference": N_("queue.searched.reference"), "phone": N_("queue.searched.phone")}
 
 
 class QueueForm(BaseModel):
@@ -48,17 +49,6 @@ class QueueForm(BaseModel):
 class Row:
     complaint: Complaint
     sla: SlaState
-
-
-def _search(text: str) -> tuple[str | None, str | None]:
-    """A phone number (E.164) or free text, from what was typed in the one search box."""
-    digits = strip_number(text)
-    if digits.lstrip("+").isdigit() and len(digits) >= 9:
-        try:
-            return normalise_phone(digits), None
-        except InvalidPhone:
-            pass
-    return None, text or None
 
 
 def _sla_filter(state: str, now: datetime, settings: Settings) -> dict[str, datetime]:
@@ -91,14 +81,7 @@ async def queue(
     user: WebStaffDep,
     form: Annotated[QueueForm, Query()],
 ) -> Response:
-    if form.q:
-        try:
-            reference = parse_reference(form.q)
-        except InvalidReference:
-            reference = None
-        if reference and await services.store.get_complaint(reference):
-            return RedirectResponse(f"/staff/complaints/{reference}", status_code=303)
-    phone, text = _search(form.q)
+    searched = search_fields(form.q)
     now = utc_now()
     filters = ComplaintFilter(
         status=(form.status,) if form.status else (),
@@ -107,16 +90,17 @@ async def queue(
         team=user.team if user.role == Role.FIELD else form.team or None,
         priority=form.priority or None,
         channel=form.channel or None,
-        phone=phone,
-        text=text,
         oldest_first=form.sort == "oldest",
         **_sla_filter(form.sla, now, services.settings),
+        **searched,
     )
     try:
         cursor = Cursor.decode(form.cursor) if form.cursor else None
     except InvalidCursor:
         cursor = None
     page = await services.store.list_complaints(filters, PAGE_SIZE, cursor)
+    if "reference" in searched and len(page.items) == 1:
+        return RedirectResponse(f"/staff/complaints/{searched['reference']}", status_code=303)
     soon = services.settings.sla_due_soon_hours
     params = form.model_dump(exclude={"cursor"}, exclude_defaults=True)
     return render(
@@ -125,6 +109,14 @@ async def queue(
         "queue.html",
         user=user,
         form=form,
+        searched=next(
+            (
+                (SEARCHED_AS[field], value)
+                for field, value in searched.items()
+                if field in SEARCHED_AS
+            ),
+            None,
+        ),
         choices=_choices(page_labels(request, services)),
         rows=[Row(complaint, sla_state(complaint, now, soon)) for complaint in page.items],
         next_page_url=(

@@ -19,6 +19,8 @@ from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
 from bot.complaint_record import Complaint
+from bot.dates import dated_time
+from bot.digits import to_eastern_digits
 from bot.phone_check import PROOF_WORDS, Proof
 from bot.services import Services
 from bot.staff import StaffUser
@@ -43,6 +45,31 @@ ROLE_LABELS: dict[Role, str] = {
     Role.FIELD: N_("role.field"),
     Role.ADMIN: N_("role.admin"),
 }
+# The outbox's own ways and states, beside the citizen channels of the channel directory.
+MESSAGE_CHANNEL_LABELS: dict[str, str] = {
+    "local": N_("channel.local"),
+    "webhook": N_("channel.webhook"),
+}
+PROVIDER_LABELS: dict[str, str] = {
+    "local": N_("provider.local"),
+    "telegram": N_("provider.telegram"),
+    "twilio_sms": N_("provider.twilio_sms"),
+    "twilio_whatsapp": N_("provider.twilio_whatsapp"),
+    "webhook": N_("provider.webhook"),
+}
+DELIVERY_LABELS: dict[str, str] = {
+    "pending": N_("delivery.pending"),
+    "sending": N_("delivery.sending"),
+    "queued": N_("delivery.queued"),
+    "sent": N_("delivery.sent"),
+    "delivered": N_("delivery.delivered"),
+    "read": N_("delivery.read"),
+    "undelivered": N_("delivery.undelivered"),
+    "failed": N_("delivery.failed"),
+    "held": N_("delivery.held"),
+    "refused": N_("delivery.refused"),
+}
+DESK_LABELS: dict[str, str] = {"handoffs": N_("outbox.desk.handoffs")}
 # What a redirect may ask a page to say (`?notice=saved`): known keys only, never outside text.
 FLASH: dict[str, dict[str, str]] = {
     "notice": {
@@ -55,6 +82,7 @@ FLASH: dict[str, dict[str, str]] = {
         "transition": N_("error.transition"),
         "refused": N_("error.refused"),
         "conflict": N_("error.conflict"),
+        "media": N_("error.media"),
         "contact": N_("error.contact"),
         "taken": N_("error.taken"),
         "gone": N_("error.gone"),
@@ -143,6 +171,43 @@ class Labels:
             for code, template in self.catalogue.reply_templates.items()
         ]
 
+    def message_channel(self, code: str) -> str:
+        """How an outbox message travels: a citizen channel, or the local outbox, a webhook."""
+        key = MESSAGE_CHANNEL_LABELS.get(code)
+        return self.text(key) if key else self.channel(code)
+
+    def provider(self, name: str) -> str:
+        key = PROVIDER_LABELS.get(name)
+        return self.text(key) if key else name
+
+    def delivery(self, state: str) -> str:
+        key = DELIVERY_LABELS.get(state)
+        return self.text(key) if key else state
+
+    def recipient(self, to: str) -> str:
+        """A local-outbox address (`team:roads_hofuf`, `staff:noura`…) in words."""
+        kind, _, code = to.partition(":")
+        if kind == "team":
+            return self.text("outbox.team", name=self.team(code))
+        if kind == "department":
+            return self.text("outbox.department", name=self.department(code))
+        if kind == "staff":
+            return self.text("outbox.staff", name=code)
+        desk = DESK_LABELS.get(code) if kind == "desk" else None
+        return self.text(desk) if desk else to
+
+    def digits(self, text: str) -> str:
+        """Numbers in the page's digits: Eastern Arabic on an Arabic page."""
+        return to_eastern_digits(text) if self.language == "ar" else text
+
+    def dated(self, moment: datetime | None) -> str:
+        """A moment for residents: the date with the Hijri date beside it and the time, in the
+        page's digits (Eastern Arabic on an Arabic page)."""
+        if moment is None:
+            return "—"
+        local = moment.astimezone(self.zone)
+        return self.digits(dated_time(local, self.language, with_weekday=False))
+
     def time(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
@@ -172,8 +237,10 @@ def render(
     user: StaffUser | None = None,
     status_code: int = 200,
     language: Language | None = None,
+    error: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    """`error` overrides the flash message the query string names (`?error=key`)."""
     labels = page_labels(request, services, language)
     language = labels.language
     other: Language = "en" if language == "ar" else "ar"
@@ -194,7 +261,7 @@ def render(
         user=user,
         now=utc_now(),
         notice=_message(labels, "notice", request.query_params.get("notice")),
-        error=_message(labels, "error", request.query_params.get("error")),
+        error=error or _message(labels, "error", request.query_params.get("error")),
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)

@@ -1,6 +1,18 @@
-"""Files people upload from a page: read within a size limit, checked by content, stored."""
+"""Files people upload from a page: read within a size limit, checked by content, stored.
+
+An upload kept for a later request (a web chat message, a portal form shown again after a
+mistake in another field) travels as a token: the attachment's description signed for one
+purpose and one scope (the chat session, the form), so a browser can neither claim another
+scope's upload nor invent an attachment's type or size.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
 
 from fastapi import UploadFile
+from pydantic import ValidationError
 
 from bot.attachments import UnsupportedMedia, sniff
 from bot.complaint_record import Attachment, AttachmentKind
@@ -34,3 +46,27 @@ async def store_photo(services: Services, upload: UploadFile) -> Attachment:
     kind: AttachmentKind = "photo"
     key = await services.attachments.save(data, media_type)
     return Attachment(kind=kind, media_type=media_type, size=len(data), storage_key=key)
+
+
+def attachment_token(secret_key: str, purpose: bytes, scope: str, attachment: Attachment) -> str:
+    """`<attachment as base64url JSON>.<HMAC-SHA256 of purpose, scope and attachment>`."""
+    body = base64.urlsafe_b64encode(attachment.model_dump_json().encode()).decode().rstrip("=")
+    return f"{body}.{_signature(secret_key, purpose, scope, body)}"
+
+
+def token_attachment(secret_key: str, purpose: bytes, scope: str, token: str) -> Attachment | None:
+    """The attachment a token stands for, if it was handed out for this purpose and scope."""
+    body, _, signature = token.partition(".")
+    if not hmac.compare_digest(_signature(secret_key, purpose, scope, body), signature):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        return Attachment.model_validate_json(raw)
+    except (binascii.Error, ValidationError):
+        return None
+
+
+def _signature(secret_key: str, purpose: bytes, scope: str, body: str) -> str:
+    message = purpose + f"{scope}|{body}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -26,6 +26,7 @@ async def test_opening_message_fills_category_district_and_description(services,
         SlotSet("category", "roads"),
         SlotSet("district", "al_kut"),
         SlotSet("description", text),
+        SlotSet("nearby", "new"),  # no open report of the same problem there
         SlotSet("requested_slot", "phone"),
     ]
     [ask] = dispatcher.messages
@@ -108,7 +109,7 @@ async def test_a_description_is_not_taken_for_an_unsure_interruption(services, d
         text,
         "ask_services",
         confidence=0.7,
-        slots={"language": "en", "category": "parks", "district": "al_kut"},
+        slots={"language": "en", "category": "parks", "district": "al_kut", "nearby": "new"},
         form=FORM,
         requested_slot="description",
     )
@@ -186,7 +187,7 @@ async def test_a_one_word_description_is_too_short(services, dispatcher):
     tracker = make_tracker(
         "حفرة",
         "inform",
-        slots={"category": "roads", "district": "al_kut"},
+        slots={"category": "roads", "district": "al_kut", "nearby": "new"},
         form=FORM,
         requested_slot="description",
     )
@@ -205,7 +206,7 @@ async def test_danger_words_give_the_emergency_numbers_first(services, dispatche
     tracker = make_tracker(
         text,
         "report_complaint",
-        slots={"language": "en", "category": "lighting", "district": "al_kut"},
+        slots={"language": "en", "category": "lighting", "district": "al_kut", "nearby": "new"},
         form=FORM,
         requested_slot="description",
     )
@@ -226,7 +227,7 @@ async def test_danger_words_give_the_emergency_numbers_first(services, dispatche
 
 async def test_phone_confirmed_declined_typed_and_invalid(services, dispatcher):
     action = validate(services)
-    base = {"category": "roads", "district": "al_kut", "description": "حفرة كبيرة"}
+    base = {"category": "roads", "district": "al_kut", "nearby": "new", "description": "حفرة كبيرة"}
     yes = make_tracker(
         "نعم", "affirm", slots=base, metadata={"phone": CALLER}, form=FORM, requested_slot="phone"
     )
@@ -276,6 +277,7 @@ async def test_a_typed_number_outside_the_served_countries_is_asked_again(servic
 FILLED = {
     "category": "roads",
     "district": "al_kut",
+    "nearby": "new",
     "description": "حفرة كبيرة قدام البيت",
     "phone": CALLER,
 }

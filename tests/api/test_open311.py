@@ -7,6 +7,7 @@ import pytest
 
 from bot.api_keys import create_api_key
 from bot.services import Services
+from bot.store.base import ComplaintFilter
 from bot.types import Role, Status
 from tests.conftest import RULES
 
@@ -227,6 +228,71 @@ async def test_token_gives_the_request_id(
     assert str(item["service_request_id"]) == str(created["service_request_id"])
     forged = await client.get(f"/open311/v2/tokens/{created['service_request_id']}-AAAA.{fmt}")
     assert forged.status_code == 404
+
+
+async def test_keywords_are_the_specs_comma_separated_string(
+    client: httpx.AsyncClient, fmt: str
+) -> None:
+    response = await client.get(f"/open311/v2/services.{fmt}?lang=en")
+    roads = next(
+        s for s in parse(response, fmt, "services", "service") if s["service_code"] == "roads"
+    )
+    assert isinstance(roads["keywords"], str)
+    assert "," in roads["keywords"]
+    assert "pothole" in roads["keywords"].split(",")
+
+
+async def test_media_url_email_and_names_are_kept_and_the_photo_link_shown_to_partners(
+    client: httpx.AsyncClient, services: Services, staff_headers, fmt: str
+) -> None:
+    photo = "https://city.example/photos/pothole-123.jpg"
+    response = await post_request(
+        client,
+        fmt,
+        api_key=await api_key(services),
+        service_code="roads",
+        lat="25.38",
+        long="49.59",
+        description="Pothole",
+        first_name="Ahmed",
+        last_name="Al-Harbi",
+        email="ahmed@example.com",
+        media_url=photo,
+    )
+    assert response.status_code == 201, response.text
+    (created,) = parse(response, fmt, "service_requests", "request")
+    reference = created["service_request_id"]
+    partner_key, _ = await create_api_key(services.store, "GIS unit", "admin", "partner")
+    path = f"/open311/v2/requests/{reference}.{fmt}"
+    (public,) = parse(await client.get(path), fmt, "service_requests", "request")
+    assert not public["media_url"]  # a photo may show someone's home: partners only
+    shown = await client.get(path, headers={"X-Api-Key": partner_key})
+    (item,) = parse(shown, fmt, "service_requests", "request")
+    assert item["media_url"] == photo
+    assert "ahmed" not in shown.text.lower()  # no personal data, even to a partner
+    staff = await staff_headers(Role.AGENT)
+    detail = (await client.get(f"/api/staff/complaints/{reference}", headers=staff)).json()
+    assert (detail["name"], detail["email"]) == ("Ahmed Al-Harbi", "ahmed@example.com")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("description", "x" * 4001, "description is over 4000 characters"),
+        ("email", "not an address", "invalid email"),
+        ("media_url", "javascript:alert(1)", "media_url must be an http(s) URL"),
+    ],
+)
+async def test_a_field_out_of_the_spec_is_refused_in_the_specs_error_shape(
+    client: httpx.AsyncClient, services: Services, fmt: str, field: str, value: str, problem: str
+) -> None:
+    fields = {"service_code": "roads", "lat": "25.38", "long": "49.59", field: value}
+    response = await post_request(client, fmt, api_key=await api_key(services), **fields)
+    assert response.status_code == 400
+    (error,) = parse(response, fmt, "errors", "error")
+    assert str(error["code"]) == "400"
+    assert problem in error["description"]
+    assert (await services.store.list_complaints(ComplaintFilter(), 5, None)).items == []
 
 
 async def test_without_a_partner_key_no_residents_words_or_homes(

@@ -257,3 +257,30 @@ async def test_admin_creates_users_others_cannot(client, staff_headers):
     assert (
         await client.post("/api/staff/users", json=field_without_team, headers=admin)
     ).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{ref}",
+        "{ref_dashed}",
+        "{ref_eastern}",
+        "0501234567",
+        "+966501234567",
+        "00966501234567",
+        "٠٥٠١٢٣٤٥٦٧",
+        "050 123 4567",
+    ],
+)
+async def test_queue_search_box_finds_by_reference_or_phone(client, staff_headers, typed):
+    reference = await report(client)
+    await report(client, phone="0559876543")
+    agent = await staff_headers(Role.AGENT)
+    q = typed.format(
+        ref=reference,
+        ref_dashed=f"{reference[:3]}-{reference[3:6]}-{reference[6:]}",
+        ref_eastern=reference.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+    )
+    response = await client.get("/api/staff/complaints", params={"q": q}, headers=agent)
+    assert response.status_code == 200, response.text
+    assert [item["reference"] for item in response.json()["items"]] == [reference]

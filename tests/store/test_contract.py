@@ -9,12 +9,14 @@ import pytest
 
 from bot.clock import utc_now
 from bot.complaint_record import Attachment, Complaint, HistoryEntry, Location
+from bot.search import search_fields
 from bot.staff import StaffSession, StaffUser
 from bot.store.base import (
     ComplaintFilter,
     Cursor,
     DuplicateReference,
     DuplicateUser,
+    GeoBox,
     InboundClaim,
     Store,
     VersionConflict,
@@ -292,6 +294,75 @@ async def test_list_text_search(listed: Store, text: str, expected: list[str]) -
 async def test_text_search_combines_with_filters(listed: Store) -> None:
     assert await list_references(listed, text="pothole", status=(Status.NEW,)) == []
     assert await list_references(listed, text="حفره", district="north") == refs(1)
+
+
+def eastern(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+def persian(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+REF2 = RULES.references.reference(2)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (REF2, refs(2)),
+        (f"{REF2[:3]}-{REF2[3:6]}-{REF2[6:]}", refs(2)),
+        (f"{REF2[:4]} {REF2[4:]}", refs(2)),
+        (eastern(REF2), refs(2)),
+        (persian(REF2), refs(2)),
+        ("0500000001", refs(1, 3)),
+        ("+966500000001", refs(1, 3)),
+        ("00966500000001", refs(1, 3)),
+        ("966500000001", refs(1, 3)),
+        ("050 000 0002", refs(2)),
+        (eastern("0500000002"), refs(2)),
+        ("حفره", refs(1)),
+    ],
+)
+async def test_the_search_box_finds_by_reference_phone_or_words(
+    listed: Store, typed: str, expected: list[str]
+) -> None:
+    assert await list_references(listed, **search_fields(typed)) == expected
+
+
+async def test_a_reference_search_combines_with_filters(listed: Store) -> None:
+    assert await list_references(listed, reference=REF2, team="lighting") == refs(2)
+    assert await list_references(listed, reference=REF2, team="roads") == []
+
+
+def test_a_wrong_check_digit_is_not_a_reference() -> None:
+    wrong = REF2[:-1] + str((int(REF2[-1]) + 1) % 10)
+    assert "reference" not in search_fields(wrong)
+    assert search_fields("   ") == {}
+
+
+async def test_open_complaints_of_a_category_inside_a_box(store: Store) -> None:
+    def pinned(sequence: int, lat: float, lng: float, **fields: Any) -> Complaint:
+        return make_complaint(sequence, location=Location(lat=lat, lng=lng), **fields)
+
+    await store.insert_complaints(
+        [
+            pinned(1, 25.380, 49.590),
+            pinned(2, 25.381, 49.591, status=Status.IN_PROGRESS),
+            pinned(3, 25.380, 49.590, status=Status.RESOLVED),  # not open
+            pinned(4, 25.380, 49.590, category="lighting"),  # another problem
+            pinned(5, 25.500, 49.590),  # too far north
+            pinned(6, 25.380, 49.700),  # too far east
+            make_complaint(7),  # no pin
+        ]
+    )
+    box = GeoBox(south=25.37, west=49.58, north=25.39, east=49.60)
+    found = await store.open_in_box("roads", box, limit=10)
+    assert sorted(complaint.reference for complaint in found) == sorted(refs(1, 2))
+    assert len(await store.open_in_box("roads", box, limit=1)) == 1
+    closing = found[0].model_copy(update={"status": Status.CLOSED, "version": found[0].version + 1})
+    await store.replace_complaint(closing, expected_version=found[0].version)
+    assert len(await store.open_in_box("roads", box, limit=10)) == 1
 
 
 async def test_cursor_walks_every_complaint_once_newest_first(store: Store) -> None:

@@ -77,7 +77,8 @@ async def test_kpi_of_an_empty_store(store: Store) -> None:
     assert figures.by_hour == [0] * 24
     assert figures.resolution.median_hours is None
     assert figures.sla.compliance is None
-    assert figures.backlog.open == 0
+    assert (figures.open, figures.closed, figures.backlog) == (0, 0, 0)
+    assert figures.ageing == {"0-1": 0, "1-3": 0}
     assert figures.calls.calls == 0
 
 
@@ -104,8 +105,9 @@ async def test_kpi_figures_of_a_known_data_set(store: Store, bulk: bool) -> None
     assert figures.resolution.median_hours == pytest.approx(2, rel=0.03)
     assert figures.resolution.p90_hours == pytest.approx(10, rel=0.03)
     assert (figures.sla.met, figures.sla.missed, figures.sla.compliance) == (1, 1, 0.5)
-    assert figures.backlog.open == 2
-    assert figures.backlog.ageing == {"0-1": 1, "1-3": 0, "3-7": 0, "7-30": 1, "30+": 0}
+    assert (figures.open, figures.closed) == (1, 2)  # the older open one is not in range…
+    assert figures.backlog == 2  # …but it is open today
+    assert figures.ageing == {"0-1": 1, "1-3": 0}  # a three-day range reaches two buckets
     assert (figures.reopens.resolved, figures.reopens.reopened, figures.reopens.rate) == (2, 1, 0.5)
     assert (figures.satisfaction.count, figures.satisfaction.average) == (1, 5)
     assert figures.satisfaction.distribution == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}
@@ -114,7 +116,7 @@ async def test_kpi_figures_of_a_known_data_set(store: Store, bulk: bool) -> None
 async def test_kpi_filters_by_district_and_category(store: Store) -> None:
     await store.insert_complaints(known_complaints())
     south = await report(store, RANGE.model_copy(update={"district": "south"}))
-    assert (south.total, south.by_category, south.backlog.open) == (
+    assert (south.total, south.by_category, south.backlog) == (
         2,
         {"lighting": 1, "roads": 1},
         1,
@@ -122,9 +124,9 @@ async def test_kpi_filters_by_district_and_category(store: Store) -> None:
     roads_north = await report(
         store, RANGE.model_copy(update={"district": "north", "category": "roads"})
     )
-    assert (roads_north.total, roads_north.backlog.open, roads_north.sla.met) == (1, 1, 1)
+    assert (roads_north.total, roads_north.backlog, roads_north.sla.met) == (1, 1, 1)
     parks = await report(store, RANGE.model_copy(update={"category": "parks"}))
-    assert (parks.total, parks.backlog.open) == (0, 0)
+    assert (parks.total, parks.backlog) == (0, 0)
 
 
 async def test_kpi_follow_replacements(store: Store) -> None:
@@ -145,7 +147,7 @@ async def test_kpi_follow_replacements(store: Store) -> None:
     await store.replace_complaint(fixed, expected_version=1)
     figures = await report(store)
     assert figures.total == 3
-    assert figures.backlog.open == 1
+    assert (figures.open, figures.closed, figures.backlog) == (0, 3, 1)
     assert figures.resolution.count == 3
     assert figures.first_response.count == 3
     assert figures.sla.met == 2
@@ -167,6 +169,27 @@ async def test_call_events_are_counted_once(store: Store) -> None:
     calls = (await report(store)).calls
     assert (calls.calls, calls.self_service, calls.transferred, calls.abandoned) == (3, 1, 1, 1)
     assert calls.abandoned_by_step == {"language": 1}
+    assert calls.unfinished == 0
+
+
+async def test_each_call_has_one_outcome_counted_on_the_day_it_started(store: Store) -> None:
+    """Outcomes add up to calls: a call over midnight, one still going, a late second outcome."""
+    late = T0 + 2 * DAY + 15 * HOUR + timedelta(minutes=59)  # 3 March 23:59 (T0 is 08:00)
+    events = [
+        CallEvent(call_id="CA1", kind="started", at=late),
+        CallEvent(call_id="CA1", kind="self_service", at=late + HOUR),  # on 4 March
+        CallEvent(call_id="CA2", kind="started", at=T0),  # never finishes
+        CallEvent(call_id="CA3", kind="started", at=T0),
+        CallEvent(call_id="CA3", kind="transferred", at=T0 + HOUR),
+        CallEvent(call_id="CA3", kind="abandoned", at=T0 + 2 * HOUR, step="menu"),  # ignored
+        CallEvent(call_id="CA4", kind="abandoned", at=T0, step="language"),  # start unseen
+    ]
+    recorded = [await store.record_call_event(event) for event in events]
+    assert recorded == [True, True, True, True, True, False, True]
+    calls = (await report(store)).calls
+    assert (calls.calls, calls.self_service, calls.transferred) == (4, 1, 1)
+    assert (calls.abandoned, calls.unfinished) == (1, 1)
+    assert calls.self_service + calls.transferred + calls.abandoned + calls.unfinished == 4
 
 
 def test_only_an_abandoned_call_names_a_step() -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
+from bot.complaint_record import Location
 from bot.complaints import CITIZEN, NewComplaint
 from bot.composition import start_services
 from bot.demo import seed_store
@@ -48,10 +49,15 @@ class LiveApp:
     base: str
     reference: str
     phone: str
+    pinned: str  # an open roads report with a map pin at PIN
 
 
-async def prepare(settings: Settings) -> tuple[str, str]:
-    """A supervisor, some demo history for the charts, and one fresh lighting report."""
+PIN = Location(lat=25.38, lng=49.59)  # where the report form's map opens
+
+
+async def prepare(settings: Settings) -> tuple[str, str, str]:
+    """A supervisor, some demo history for the charts, one fresh lighting report and one
+    roads report pinned where the report form's map opens."""
     services = await start_services(settings)
     try:
         await create_staff_user(
@@ -74,7 +80,11 @@ async def prepare(settings: Settings) -> tuple[str, str]:
         )
         complaint = (await services.complaints.create(report, CITIZEN)).complaint
         assert complaint.phone
-        return complaint.reference, complaint.phone
+        pothole = report.model_copy(
+            update={"category": "roads", "description": "حفرة كبيرة", "location": PIN}
+        )
+        pinned = (await services.complaints.create(pothole, CITIZEN)).complaint
+        return complaint.reference, complaint.phone, pinned.reference
     finally:
         await services.stop()
 
@@ -93,7 +103,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         "BALAGH_PORT": str(port),
     }
     settings = Settings(store_url=env["BALAGH_STORE_URL"], attachments_dir=folder / "attachments")
-    reference, phone = asyncio.run(prepare(settings))
+    reference, phone, pinned = asyncio.run(prepare(settings))
     fd = listener.fileno()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--fd", str(fd)],
@@ -114,7 +124,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
                 pass
             assert time.monotonic() < deadline, (folder / "server.log").read_text()
             time.sleep(0.2)
-        yield LiveApp(base, reference, phone)
+        yield LiveApp(base, reference, phone, pinned)
     finally:
         server.terminate()
         server.wait(10)
@@ -194,4 +204,106 @@ def test_kpi_dashboard_draws_its_charts(live_app: LiveApp, browser: Browser) -> 
             chart,
         )
         assert painted, chart
+    page.close()
+
+
+def test_the_search_box_finds_a_reference_or_a_phone(live_app: LiveApp, browser: Browser) -> None:
+    page = browser.new_page()
+    sign_in(page, live_app.base)
+    eastern = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    local_phone = ("0" + live_app.phone.removeprefix("+966")).translate(eastern)
+    page.fill("#q", local_phone)
+    page.press("#q", "Enter")
+    expect(page.locator("#searched-as")).to_be_visible()
+    expect(page.locator(f"#queue tr[data-reference='{live_app.reference}']")).to_be_visible()
+    reference = live_app.reference
+    page.fill("#q", f"{reference[:3]}-{reference[3:6]}-{reference[6:]}")
+    page.press("#q", "Enter")
+    page.wait_for_url(f"**/staff/complaints/{reference}")
+    page.close()
+
+
+def test_a_failing_portal_form_comes_back_filled_in(live_app: LiveApp, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_app.base}/report?lang=en")
+    page.select_option("#category", "lighting")
+    page.fill("#description", "Street light out")
+    page.fill("#phone", "12345")
+    page.fill("#name", "Huda")
+    page.click("#report-form button.btn[type=submit]:not([name])")
+    expect(page.locator("#error-phone")).to_contain_text("Enter it like 0501234567")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#description")).to_have_value("Street light out")
+    expect(page.locator("#phone")).to_have_value("12345")
+    expect(page.locator("#name")).to_have_value("Huda")
+    expect(page.locator("#category")).to_have_value("lighting")
+    page.close()
+
+
+def test_the_kpi_dashboard_shows_what_each_figure_counts(
+    live_app: LiveApp, browser: Browser
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    sign_in(page, live_app.base)
+    page.goto(f"{live_app.base}/staff/kpi?lang=en")
+    total = page.locator("[data-figure=total]")
+    expect(total.locator(".definition")).to_contain_text("Reports created in the range")
+    backlog = page.locator("[data-figure=backlog]")
+    expect(backlog.locator(".definition")).to_contain_text("the same number as the dispatch board")
+    assert int(page.inner_text("#kpi-open")) + int(page.inner_text("#kpi-closed")) == int(
+        page.inner_text("#kpi-total")
+    )
+    page.fill("#from", "2026-03-02")
+    page.fill("#to", "2026-03-01")
+    page.click("#kpi-filters button[type=submit]")
+    expect(page.locator("#kpi-refused")).to_have_text(
+        "The range ends before it starts. Choose a valid range."
+    )
+    page.close()
+
+
+def test_a_report_nearby_is_offered_and_followed(live_app: LiveApp, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{live_app.base}/report?lang=en")
+    page.select_option("#category", "roads")
+    page.locator("#pick-map").click()  # its middle: where the roads report is pinned
+    offered = page.locator(f"#nearby-list li[data-reference='{live_app.pinned}']")
+    expect(offered).to_be_visible()
+    expect(page.locator("#nearby h2")).to_have_text("Is it one of these?")
+    page.fill("#phone", "0555000111")
+    offered.locator("button").click()
+    expect(page.locator("#following")).to_be_visible()
+    expect(page.locator("#followed-reference")).to_have_text(live_app.pinned)
+    page.close()
+
+
+def test_a_map_without_tiles_says_so_and_shows_the_pin(live_app: LiveApp, browser: Browser) -> None:
+    """The test machine reaches no tile server: exactly the air-gapped case."""
+    page = browser.new_page()
+    sign_in(page, live_app.base)
+    page.goto(f"{live_app.base}/staff/complaints/{live_app.pinned}?lang=en")
+    expect(page.locator(".map-unavailable")).to_have_text(
+        "The map is unavailable right now; the pin still marks the place."
+    )
+    expect(page.locator("#map .leaflet-marker-icon")).to_be_visible()
+    page.close()
+
+
+def test_the_api_documentation_loads_with_no_network(live_app: LiveApp, browser: Browser) -> None:
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if route.request.url.startswith(live_app.base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(f"{live_app.base}/docs")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=15_000)
+    page.goto(f"{live_app.base}/redoc")
+    expect(page.get_by_text("/api/staff/complaints").first).to_be_attached(timeout=15_000)
+    assert outside == []
     page.close()

@@ -1,7 +1,9 @@
 """The back office and the portal, driven through their forms as a browser would."""
 
+import csv
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -9,9 +11,13 @@ from pydub.generators import Sine
 
 from bot.announcements import Announcement, list_announcements
 from bot.api_keys import ApiKey, check_api_key
+from bot.dates import hijri_date
+from bot.demo import seed_store
 from bot.phone import last_four
 from bot.services import Services
+from bot.tracking_link import tracking_token
 from bot.types import Role, Status
+from tests.conftest import StaffLogin
 from tests.web.conftest import WebLogin, csrf_of, new_complaint, post_form
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -54,6 +60,23 @@ async def test_queue_filters_search_and_sla_state(
     assert roads.reference not in breached.text
     oldest = await client.get("/staff/queue", params={"sort": "oldest"})
     assert oldest.text.index(roads.reference) < oldest.text.index(lights.reference)
+
+
+async def test_queue_says_how_it_read_the_search_box(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    """A reference nobody has is searched as a reference (not as words that find nothing)."""
+    await new_complaint(services)
+    await web_login(Role.AGENT)
+    unknown = "4471275368"  # a valid reference no complaint has
+    page = await client.get("/staff/queue", params={"q": "447-127-5368"})
+    assert 'id="searched-as"' in page.text
+    assert "البحث برقم البلاغ" in page.text
+    assert unknown in page.text
+    assert "لا توجد بلاغات مطابقة" in page.text
+    by_phone = await client.get("/staff/queue", params={"q": "00966501234567", "lang": "en"})
+    assert "Searching by phone number:" in by_phone.text
+    assert "+966501234567" in by_phone.text
 
 
 async def test_queue_pages_with_a_cursor(
@@ -106,6 +129,47 @@ async def test_staff_change_status_assign_reply_note_and_duplicate(
     assert "الفريق في الطريق" in timeline
 
 
+async def test_a_refused_change_says_the_state_what_is_allowed_and_what_is_missing(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    unclassified = await new_complaint(services, category=None, description="شيء ما هنا")
+    assert unclassified.team is None
+    await web_login(Role.AGENT)
+    page = f"/staff/complaints/{unclassified.reference}"
+    no_team = await post_form(client, page, f"{page}/assign", {"assignee": "ali", "note": ""})
+    shown = await client.get(no_team.headers["location"] + "&lang=en")
+    assert "Not changed: choose a team first. The report is «New» and has no team." in shown.text
+    arabic = await client.get(no_team.headers["location"] + "&lang=ar")
+    assert "اختر فريقاً أولاً" in arabic.text
+    assert "«جديد»" in arabic.text
+    wrong_move = await post_form(
+        client, page, f"{page}/status", {"status": "resolved", "note": "done"}
+    )
+    explained = (await client.get(wrong_move.headers["location"] + "&lang=en")).text
+    assert "Not changed: the report is «New», and that move is not open to you" in explained
+    assert "You can move it to: Assigned to a field team, Rejected, Duplicate of an earlier" in (
+        explained
+    )
+
+
+async def test_the_api_names_state_allowed_and_reason_of_a_refusal(
+    client: httpx.AsyncClient, services: Services, staff_headers: StaffLogin
+) -> None:
+    unclassified = await new_complaint(services, category=None, description="شيء ما هنا")
+    agent = await staff_headers(Role.AGENT)
+    base = f"/api/staff/complaints/{unclassified.reference}"
+    no_team = await client.post(f"{base}/assign", json={"assignee": "ali"}, headers=agent)
+    assert no_team.status_code == 409
+    assert no_team.json()["error"]["details"] == [{"reason": "team_required", "state": "new"}]
+    assert "(the complaint is 'new')" in no_team.json()["error"]["message"]
+    move = await client.post(
+        f"{base}/status", json={"status": "resolved", "note": "x"}, headers=agent
+    )
+    assert move.json()["error"]["details"] == [
+        {"state": "new", "requested": "resolved", "allowed": ["assigned", "rejected", "duplicate"]}
+    ]
+
+
 async def test_attachments_are_served_only_to_staff_who_may_see_them(
     client: httpx.AsyncClient, services: Services, web_login: WebLogin
 ) -> None:
@@ -124,7 +188,7 @@ async def test_attachments_are_served_only_to_staff_who_may_see_them(
     fake = await post_form(
         client, page, f"{page}/photo", {}, files={"photo": ("x.png", b"<svg/>", "image/png")}
     )
-    assert fake.headers["location"].endswith("error=refused")
+    assert fake.headers["location"].endswith("error=media")
 
 
 async def test_field_member_sees_own_tasks_and_marks_one_done_with_a_photo(
@@ -270,10 +334,131 @@ async def test_kpi_dashboard_and_csv(
     assert page.status_code == 200
     assert 'id="chart-day"' in page.text
     assert '"total":1' in page.text
-    csv = await client.get("/staff/kpi.csv", params={"category": "roads"})
-    assert csv.headers["content-type"].startswith("text/csv")
-    assert "section,key,value" in csv.text
-    assert "by_category,roads,1" in csv.text
+    export = await client.get("/staff/kpi.csv", params={"category": "roads"})
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "section,key,value" in export.text
+    assert "by_category,roads,1" in export.text
+
+
+async def test_kpi_dashboard_defines_every_figure_and_says_no_data(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    await new_complaint(services)
+    await web_login(Role.SUPERVISOR)
+    page = (await client.get("/staff/kpi", params={"lang": "en"})).text
+    for figure in ("total", "backlog", "first_response", "resolution", "sla", "reopens"):
+        assert f'id="def-{figure}"' in page, figure
+    for figure in ("satisfaction", "subscriptions", "calls", "chart.day", "chart.ageing"):
+        assert f'id="def-{figure}"' in page, figure
+    assert "Every report open today (new, assigned or in progress), whenever" in page
+    # Nobody rated and nobody called yet: those say so instead of drawing empty charts.
+    assert 'id="no-data-satisfaction"' in page
+    assert 'id="no-data-abandoned"' in page
+    assert 'id="chart-satisfaction"' not in page
+    assert 'id="chart-day"' in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": "2026-03-02", "to": "2026-03-01"}, "The range ends before it starts."),
+        ({"from": "2020-01-01", "to": "2025-01-01"}, "longer than a year"),
+        ({"from": "1026-03-01", "to": "1026-03-02"}, "before the year 2000"),
+        ({"from": "2999-01-01", "to": "2999-01-02"}, "starts after today"),
+        ({"from": "9999-12-31"}, "ends before it starts"),
+        ({"from": "yesterday"}, "That is not a date."),
+    ],
+)
+async def test_kpi_dashboard_refuses_a_reversed_or_absurd_range(
+    client: httpx.AsyncClient, web_login: WebLogin, params: dict[str, str], message: str
+) -> None:
+    await web_login(Role.SUPERVISOR)
+    page = await client.get("/staff/kpi", params={**params, "lang": "en"})
+    assert page.status_code == 422
+    assert 'id="kpi-refused"' in page.text
+    assert message in page.text
+    assert 'id="kpi-total"' not in page.text  # no figures of some other range
+    assert f'value="{params["from"]}"' in page.text  # what was typed is kept
+    arabic = await client.get("/staff/kpi", params={**params, "lang": "ar"})
+    assert 'id="kpi-refused"' in arabic.text
+    assert message not in arabic.text
+
+
+async def test_kpi_api_and_csv_give_the_same_numbers(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    async for _ in seed_store(services, 300, seed=3):
+        pass
+    await web_login(Role.SUPERVISOR)
+    figures = (await client.get("/api/staff/kpi")).json()
+    rows = list(csv.reader(io.StringIO((await client.get("/staff/kpi.csv")).text.lstrip("\ufeff"))))
+    assert rows[0] == ["section", "key", "value"]
+    flat = {(section, key): value for section, key, value in rows[1:]}
+    assert flat[("total", "")] == str(figures["total"])
+    assert flat[("backlog", "")] == str(figures["backlog"])
+    assert flat[("calls", "unfinished")] == str(figures["calls"]["unfinished"])
+    assert flat[("sla", "compliance")] == str(figures["sla"]["compliance"])
+    for day, count in figures["by_day"].items():
+        assert flat[("by_day", day)] == str(count)
+    for label, count in figures["ageing"].items():
+        assert flat[("ageing", label)] == str(count)
+    for score, count in figures["satisfaction"]["distribution"].items():
+        assert flat[("satisfaction.distribution", score)] == str(count)
+    for hour, count in enumerate(figures["by_hour"]):
+        assert flat[("by_hour", str(hour))] == str(count)
+
+
+async def test_the_track_page_shows_the_residents_photos_only(
+    client: httpx.AsyncClient, services: Services, web_login: WebLogin
+) -> None:
+    response = await post_form(
+        client,
+        "/report",
+        "/report",
+        {"description": "حفرة كبيرة", "phone": "0501234567", "submission": "photos-000001"},
+        files={"photo": ("hole.png", PNG, "image/png")},
+    )
+    track = response.headers["location"]
+    reference = track.split("/")[2].split("?")[0]
+    token = track.split("t=")[1].split("&")[0]
+    await web_login(Role.AGENT)  # staff add a photo of their own: not the resident's
+    staff_page = f"/staff/complaints/{reference}"
+    await post_form(
+        client,
+        staff_page,
+        f"{staff_page}/photo",
+        {},
+        files={"photo": ("fix.png", PNG, "image/png")},
+    )
+    page = (await client.get(track)).text
+    assert 'id="resident-files"' in page
+    assert f'src="/track/{reference}/attachments/0?t={token}"' in page
+    assert f"/track/{reference}/attachments/1" not in page
+    photo = await client.get(f"/track/{reference}/attachments/0", params={"t": token})
+    assert photo.status_code == 200
+    assert photo.content == PNG
+    assert photo.headers["content-type"] == "image/png"
+    staff_photo = await client.get(f"/track/{reference}/attachments/1", params={"t": token})
+    assert staff_photo.status_code == 404
+    wrong_token = await client.get(f"/track/{reference}/attachments/0", params={"t": "nope"})
+    assert wrong_token.status_code == 403
+
+
+async def test_the_track_page_dates_carry_the_hijri_date_in_the_pages_digits(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    complaint = await new_complaint(services)
+    secret = services.settings.secret_key.get_secret_value()
+    page = f"/track/{complaint.reference}?t={tracking_token(secret, complaint.reference)}"
+    local = complaint.created_at.astimezone(ZoneInfo(services.catalogue.municipality.timezone))
+    hijri_ar, hijri_en = hijri_date(local.date(), "ar"), hijri_date(local.date(), "en")
+    assert hijri_ar
+    assert hijri_en
+    arabic = (await client.get(f"{page}&lang=ar")).text
+    assert hijri_ar.translate(ARABIC_DIGITS) in arabic  # ٢٤ جمادى الآخرة ١٤٤٨ هـ
+    assert hijri_ar not in arabic  # never in Latin digits on an Arabic page
+    english = (await client.get(f"{page}&lang=en")).text
+    assert hijri_en in english
 
 
 async def test_portal_report_with_photo_and_map_pin_then_track(

@@ -27,6 +27,7 @@ async def test_reports_from_one_address_are_limited_with_a_page_in_arabic(
     assert limited.status_code == 429
     assert "وصلتنا بلاغات كثيرة منك" in limited.text
     assert 'id="report-form"' in limited.text
+    assert "حفرة في الشارع" in limited.text  # what they typed is kept for later
     assert int(limited.headers["retry-after"]) > 0
 
 
@@ -35,6 +36,7 @@ async def test_a_foreign_number_is_refused_on_the_form(client: httpx.AsyncClient
         client, "/report", "/report", report_form("portal-foreign-1", "+447911123456")
     )
     assert refused.status_code == 422
+    assert 'id="error-phone"' in refused.text  # beside the phone field
     assert "+966" in refused.text
 
 

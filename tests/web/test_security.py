@@ -2,6 +2,7 @@
 mass assignment. The role table must name every staff route the app has: a new route
 that nobody put here (with the roles it allows) fails `test_every_staff_route_is_listed`."""
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -77,6 +78,9 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/staff/kpi"): MANAGERS,
     ("POST", "/api/staff/users"): ADMIN,
     ("PUT", "/api/staff/users/{username}/contact"): ADMIN,
+    ("POST", "/api/staff/api-keys"): ADMIN,
+    ("GET", "/api/staff/api-keys"): ADMIN,
+    ("DELETE", "/api/staff/api-keys/{key_id}"): ADMIN,
     ("GET", "/api/staff/outbox"): DESK,
     ("POST", "/api/staff/webhooks"): ADMIN,
     ("GET", "/api/staff/webhooks"): ADMIN,
@@ -381,7 +385,21 @@ async def test_login_redirects_only_to_this_site(
 
 
 async def test_the_api_documentation_keeps_working(client: httpx.AsyncClient) -> None:
-    """Swagger UI comes from its CDN: the pages' strict policy must not apply to it."""
+    """Swagger UI starts with an inline script: the pages' strict policy must not apply."""
     response = await client.get("/docs")
     assert response.status_code == 200
     assert "content-security-policy" not in response.headers
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_the_api_documentation_works_offline(client: httpx.AsyncClient, page: str) -> None:
+    """Everything the documentation pages load comes from the service itself."""
+    html = (await client.get(page)).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets
+    assert [url for url in assets if not url.startswith("/")] == []
+    assert "fonts.googleapis" not in html
+    for url in assets:
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 500, url

@@ -30,11 +30,25 @@
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const status = (text) => { $("status").textContent = text; };
 
+  // The number of the TwiML step being heard: each transcript line shows it in full, so a
+  // line can be found in the steps panel (list markers were cut to their last digit).
+  let stepNumber = 0;
+  function numbered(item, text, dir) {
+    const number = document.createElement("span");
+    number.className = "step-number";
+    number.dir = "ltr";
+    number.textContent = String(stepNumber);
+    const words = document.createElement("span");
+    words.dir = dir;
+    words.textContent = text;
+    item.append(number, " ", words);
+  }
+
   function line(text, kind = "line") {
     const item = document.createElement("li");
     item.className = kind;
     item.dir = ARABIC.test(text) ? "rtl" : "ltr";
-    item.textContent = text;
+    numbered(item, text, item.dir);
     $("transcript").append(item);
     item.scrollIntoView({ block: "nearest" });
   }
@@ -47,15 +61,20 @@
     speechSynthesis.speak(utterance);
   }
 
-  const pretty = (xml) => xml.replace(/></g, ">\n<");
+  // One element a line; each text between tags isolated in its own direction (U+2068 …
+  // U+2069), so an Arabic sentence inside the left-to-right XML reads in its own order.
+  const pretty = (xml) =>
+    xml.replace(/></g, ">\n<").replace(/>([^<>]*\S[^<>]*)</g, ">\u2068$1\u2069<");
 
   function logStep(url, fields, code, body) {
+    stepNumber += 1;
     const item = document.createElement("li");
+    item.dataset.step = String(stepNumber);
     const path = new URL(url).pathname + new URL(url).search;
     const shown = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join("&");
     const title = document.createElement("div");
     title.dir = "ltr";
-    title.textContent = `POST ${path}${shown ? "  ·  " + shown : ""}  →  ${code}`;
+    title.textContent = `${stepNumber}. POST ${path}${shown ? "  ·  " + shown : ""}  →  ${code}`;
     const pre = document.createElement("pre");
     pre.textContent = pretty(body);
     item.append(title, pre);
@@ -204,6 +223,7 @@
   async function start() {
     $("transcript").replaceChildren();
     $("steps").replaceChildren();
+    stepNumber = 0;
     $("call").disabled = true;
     $("hangup").disabled = false;
     call = new Call($("number").value.trim());

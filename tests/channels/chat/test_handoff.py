@@ -151,5 +151,5 @@ async def test_with_nobody_to_alert_the_message_waits_in_the_local_outbox(client
 
     await sign_in(client, services, "agent.desk")
     outbox = (await client.get("/staff/outbox")).text
-    assert "desk:handoffs" in outbox
+    assert "مكتب طلبات الموظف" in outbox  # desk:handoffs, in words
     assert "مواطن يطلب موظفاً عبر تيليجرام" in outbox

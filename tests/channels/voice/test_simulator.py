@@ -101,6 +101,29 @@ async def test_a_whole_call_from_the_simulator(simulator: tuple[Page, Services])
     await press("2", "في أمان الله")
     await expect(page.locator("#status")).to_have_text("انتهت المكالمة")
     await expect(steps.last).to_contain_text("/channels/twilio/voice/status")
+    # Whole step numbers, the same in the transcript and in the TwiML panel.
+    count = await steps.count()
+    assert count >= 10
+    await expect(steps.last.locator("div").first).to_contain_text(f"{count}. POST")
+    numbers = await page.locator("#transcript .step-number").all_inner_texts()
+    assert numbers[0] == "1"
+    assert numbers[-1] == str(count - 1)  # the goodbye, heard before the status callback
+    # The Arabic inside the left-to-right TwiML reads right to left whole: the sentence's
+    # full stop ends it on the left of its first word, not on the right of the line.
+    placed = await page.evaluate(
+        """() => {
+            const text = document.querySelector("#steps > li pre").firstChild;
+            const x = (start, length) => {
+                const range = document.createRange();
+                range.setStart(text, start);
+                range.setEnd(text, start + length);
+                return range.getBoundingClientRect().x;
+            };
+            const sentence = text.data.indexOf("للعربية اضغط 1.");
+            return { first: x(sentence, 7), stop: x(sentence + 14, 1) };
+        }"""
+    )
+    assert placed["stop"] < placed["first"], placed
     assert (complaint.category, complaint.district, complaint.phone) == (
         "roads",
         "al_hofuf",

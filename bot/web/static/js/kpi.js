@@ -36,7 +36,7 @@
   draw("chart-channel", "doughnut", named(data.by_channel, labels.channels));
   draw("chart-category", "bar", named(data.by_category, labels.categories));
   draw("chart-district", "bar", named(data.by_district, labels.districts));
-  draw("chart-ageing", "bar", named(data.backlog.ageing));
+  draw("chart-ageing", "bar", named(data.ageing));
   draw("chart-satisfaction", "bar", named(data.satisfaction.distribution));
   draw("chart-abandoned", "bar", named(data.calls.abandoned_by_step));
 })();

@@ -1,5 +1,6 @@
-// Maps with the vendored Leaflet. Tiles come from data-tiles (BALAGH_MAP_TILE_URL); offline,
-// the tiles stay blank but the pin is still drawn. A map with data-input-lat/-lng is a picker.
+// Maps with the vendored Leaflet. Tiles come from data-tiles (BALAGH_MAP_TILE_URL); when they
+// cannot be loaded (offline, no tile server) the map says so (data-unavailable) and still
+// draws the pin. A map with data-input-lat/-lng is a picker.
 // Pages that change part of themselves (the agent inbox) call window.balaghMaps(part) again.
 (function () {
   "use strict";
@@ -9,7 +10,16 @@
     var lat = parseFloat(element.dataset.lat || "25.38");
     var lng = parseFloat(element.dataset.lng || "49.59");
     var map = L.map(element).setView([lat, lng], element.dataset.lat ? 15 : 11);
-    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
+    var tiles = L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" });
+    tiles.once("tileerror", function () {
+      var note = document.createElement("p");
+      note.className = "map-unavailable";
+      note.setAttribute("role", "status");
+      note.textContent = element.dataset.unavailable || "";
+      element.parentNode.insertBefore(note, element);
+      element.classList.add("tiles-missing");
+    });
+    tiles.addTo(map);
     var marker = element.dataset.lat ? L.marker([lat, lng]).addTo(map) : null;
     var latInput = document.getElementById(element.dataset.inputLat || "");
     var lngInput = document.getElementById(element.dataset.inputLng || "");
@@ -17,8 +27,9 @@
       map.on("click", function (event) {
         var point = event.latlng;
         if (marker) { marker.setLatLng(point); } else { marker = L.marker(point).addTo(map); }
-        latInput.value = point.lat.toFixed(6);
         lngInput.value = point.lng.toFixed(6);
+        latInput.value = point.lat.toFixed(6);
+        latInput.dispatchEvent(new Event("change"));
       });
     }
   }
