@@ -11,8 +11,10 @@ channels (their directory, the phone line's recordings and voicemails) is handed
 """
 
 import asyncio
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import httpx
 
@@ -38,7 +40,9 @@ from bot.words import check_all
 from bot.worker import Worker
 from channels import registry
 from channels.chat import Chats
+from channels.chat_channel import ChatChannel
 from channels.dialogue import DialogueClient, dialogue_session
+from channels.inbox import Inbox, Live
 from channels.recordings import Recordings
 from channels.voice.followup import follow_up_calls
 
@@ -117,8 +121,33 @@ def dialogue_client(services: Services) -> DialogueClient:
     )
 
 
-def chats(services: Services, dialogue: DialogueClient) -> Chats:
+def inbox(
+    services: Services, dialogue: DialogueClient, channels: Iterable[object], live: Live
+) -> Inbox:
+    """The agent inbox (channels/inbox.py), writing through the mounted chat channels."""
+    chat_channels: dict[str, ChatChannel[Any]] = {
+        info.code: channel
+        for channel in channels
+        if isinstance(channel, ChatChannel)
+        for info in channel.infos
+    }
+    return Inbox(
+        services.platforms,
+        dialogue,
+        services.complaints,
+        chat_channels,
+        services.channels.medium,
+        live,
+    )
+
+
+def chats(services: Services, dialogue: DialogueClient, agents: Inbox) -> Chats:
     """What every chat channel's messages go through (channels/chat.py)."""
     return Chats(
-        services.platforms, dialogue, services.complaints, services.catalogue, services.channels
+        services.platforms,
+        dialogue,
+        services.complaints,
+        services.catalogue,
+        services.channels,
+        agents,
     )

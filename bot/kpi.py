@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.complaint_record import Complaint
+from bot.conversations import DeskFigures
 from bot.types import OPEN_STATUSES, Status
 
 ANY = "*"  # the rollup's "every category" / "every district"
@@ -340,6 +341,7 @@ class KpiReport(BaseModel):
     calls: CallFigures
     out_of_scope: int  # questions outside the municipality's work, on every channel
     transactions: TransactionFigures
+    inbox: DeskFigures  # the agent inbox (not narrowed by district or category)
 
 
 def _percentile(histogram: dict[str, int], fraction: float) -> float | None:
@@ -386,7 +388,9 @@ def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiReport:
+def build_report(
+    filters: KpiFilter, totals: KpiTotals, today: date, inbox: DeskFigures
+) -> KpiReport:
     """Turn a store's sums into the dashboard's figures (pure: easy to test, same for all)."""
     metric = totals.metrics.get
     empty: dict[str, int] = {}
@@ -452,4 +456,5 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
         ),
         out_of_scope=conversations.get("out_of_scope", 0),
         transactions=transaction_figures(totals.inquiries),
+        inbox=inbox,
     )

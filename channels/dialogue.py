@@ -15,9 +15,14 @@ The custom actions say their words themselves (actions/messages.py); the few res
 utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
 which is filled in here in the medium the channel gave, so they too are reworded in the
 catalogues without retraining.
+
+While an employee talks with a resident, the conversation is paused and later resumed with
+Rasa's own events (`pause`, `resume`) through its HTTP API (`rasa run --enable-api`): a
+paused conversation records what the resident says and answers nothing.
 """
 
-from typing import Any, Final
+from typing import Any, Final, Literal
+from urllib.parse import quote
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -87,7 +92,8 @@ def dialogue_session() -> aiohttp.ClientSession:
 
 class DialogueClient:
     def __init__(self, base_url: str, timeout_seconds: float, http: aiohttp.ClientSession) -> None:
-        self.url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
+        self.base_url = base_url.rstrip("/")
+        self.url = f"{self.base_url}/webhooks/rest/webhook"
         self.timeout = timeout_seconds
         self.http = http
 
@@ -122,6 +128,24 @@ class DialogueClient:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
         TURNS.labels(metadata.channel, "answered").inc()
         return [with_words(message, medium) for message in messages]
+
+    async def pause(self, sender_id: str) -> None:
+        """The bot stays silent in this conversation until `resume`."""
+        await self.append_event(sender_id, "pause")
+
+    async def resume(self, sender_id: str) -> None:
+        await self.append_event(sender_id, "resume")
+
+    async def append_event(self, sender_id: str, event: Literal["pause", "resume"]) -> None:
+        url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        try:
+            async with self.http.post(
+                url, params={"include_events": "NONE"}, json={"event": event}, timeout=timeout
+            ) as response:
+                response.raise_for_status()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DialogueUnavailable(f"{event}: {type(exc).__name__}: {exc}") from exc
 
 
 def with_words(message: BotMessage, medium: Medium) -> BotMessage:

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from bot.conversations import DeskFigures
 from bot.kpi import KpiFilter, KpiTotals, bucket_hours, build_report, duration_bucket
 
 HOUR_MS = 3_600_000
@@ -29,7 +30,7 @@ def test_percentiles_use_the_nearest_rank() -> None:
         calls={},
         inquiries={},
     )
-    report = build_report(filters, totals, today=date(2025, 3, 1))
+    report = build_report(filters, totals, date(2025, 3, 1), DeskFigures())
     assert report.resolution.median_hours == pytest.approx(1, rel=0.03)
     assert report.resolution.p90_hours == pytest.approx(1, rel=0.03)  # the 9th of 10
     assert report.backlog == 7  # open today, whatever the day they were created

@@ -1,6 +1,6 @@
 """`GET /api/staff/kpi`: the dashboard's figures as JSON, for supervisors and other systems."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from bot.api.deps import ManagerDep, ServicesDep
 from bot.api.errors import ApiError
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
+from bot.conversations import desk_figures
 from bot.digits import to_ascii_digits
 from bot.kpi import KpiFilter, KpiReport, RangeRefused, build_report, check_range
 from bot.services import Services
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/api/staff", tags=["staff"])
 DEFAULT_DAYS = 30
 DayText = Annotated[str | None, Query(max_length=12, description="YYYY-MM-DD, local time")]
 Code = Annotated[str | None, Query(max_length=40)]
+CONVERSATIONS_COUNTED = 100_000  # the agent inbox's figures read at most this many
 
 
 def local_today(services: Services) -> date:
@@ -55,7 +57,13 @@ def kpi_filter(
 
 
 async def kpi_report(services: Services, filters: KpiFilter) -> KpiReport:
-    return build_report(filters, await services.store.kpi_totals(filters), local_today(services))
+    zone = ZoneInfo(services.catalogue.municipality.timezone)
+    start = datetime.combine(filters.start, time(), zone)
+    end = datetime.combine(filters.end + timedelta(days=1), time(), zone)
+    conversations = await services.store.conversations_since(start, CONVERSATIONS_COUNTED)
+    totals = await services.store.kpi_totals(filters)
+    inbox = desk_figures(conversations, start, end)
+    return build_report(filters, totals, local_today(services), inbox)
 
 
 @router.get("/kpi")
@@ -67,7 +75,8 @@ async def kpi(
     district: Code = None,
     category: Code = None,
 ) -> KpiReport:
-    """Volumes, response and resolution times, SLA, backlog, reopens, satisfaction, calls.
+    """Volumes, response and resolution times, SLA, backlog, reopens, satisfaction, calls,
+    and the agent inbox's conversations.
 
     What each figure counts: see bot/kpi.py and the definitions on the dashboard.
     """

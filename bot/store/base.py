@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.arabic import normalise, readings
 from bot.clock import to_ms
 from bot.complaint_record import Complaint
+from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
 from bot.kpi import CallEvent, KpiFilter, KpiTotals, TransactionInquiry
 from bot.notifications.message import (
     Attempt,
@@ -443,3 +444,51 @@ class Store(ABC):
 
     @abstractmethod
     async def delete_session(self, token_hash: str) -> None: ...
+
+    # Live conversations (bot/conversations.py): the resident's contact, the desk, the transcript.
+
+    @abstractmethod
+    async def record_conversation(
+        self, new: Conversation, entries: Sequence[TranscriptEntry]
+    ) -> Conversation:
+        """Start the conversation of `new.contact.key` as `new`, or refresh its contact (its id
+        and desk stay), and append `entries` to its transcript; the conversation as stored."""
+
+    @abstractmethod
+    async def find_conversation(self, key: str) -> Conversation | None:
+        """The conversation of a dialogue sender id (`whatsapp:+9665…`)."""
+
+    @abstractmethod
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+
+    @abstractmethod
+    async def update_desk(
+        self, conversation_id: str, desk: Desk, expected_version: int, now: datetime
+    ) -> Conversation | None:
+        """Write the desk if its stored version is still `expected_version` (one version
+        more); None when someone else wrote it first."""
+
+    @abstractmethod
+    async def list_conversations(
+        self, states: Sequence[ConversationState], limit: int
+    ) -> list[Conversation]:
+        """Conversations in these desk states, the most recently changed first."""
+
+    @abstractmethod
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        """Conversations changed (a message, a desk write) at or after `moment`, the latest
+        first: what the inbox's figures are made of."""
+
+    @abstractmethod
+    async def append_transcript(
+        self, conversation_id: str, entries: Sequence[TranscriptEntry]
+    ) -> None: ...
+
+    @abstractmethod
+    async def transcript(self, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+        """The newest `limit` entries, oldest first."""
+
+    @abstractmethod
+    async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
+        """Move the entry the platform knows as `provider_id` forward to `delivery` (never
+        back); the id of its conversation when it changed."""

@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from bot.clock import to_ms, utc_now
 from bot.complaint_record import Complaint
+from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
 from bot.kpi import (
     BREAKDOWN_METRICS,
     CALL_METRIC,
@@ -60,6 +61,7 @@ from bot.store.base import (
     search_terms,
     sla_watch_ms,
 )
+from bot.store.mongo_conversations import MongoConversations
 from bot.store.mongo_outbox import PENDING, MongoOutbox, carry, message_document
 from bot.types import OPEN_STATUSES
 
@@ -155,6 +157,7 @@ class MongoStore(Store):
         self._inbound: AsyncCollection[Document] = db["inbound_claims"]
         self._slots: AsyncCollection[Document] = db["slots"]
         self._outbox = MongoOutbox(db["outbox"], carriers=[self._complaints])
+        self._conversations = MongoConversations(db["conversations"], db["transcript"])
 
     @classmethod
     def from_url(cls, url: str, timezone: str = "UTC") -> "MongoStore":
@@ -180,6 +183,7 @@ class MongoStore(Store):
         await complaints.create_index("sla_watch_ms")
         await complaints.create_index("remind_watch_ms")
         await self._outbox.create_indexes()
+        await self._conversations.create_indexes()
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
         await complaints.create_index([("kpi_day", ASCENDING), ("category", ASCENDING)])
         await complaints.create_index([("district", ASCENDING), ("kpi_day", ASCENDING)])
@@ -615,3 +619,38 @@ class MongoStore(Store):
 
     async def delete_session(self, token_hash: str) -> None:
         await self._sessions.delete_one({"_id": _scalar(token_hash)})
+
+    async def record_conversation(
+        self, new: Conversation, entries: Sequence[TranscriptEntry]
+    ) -> Conversation:
+        return await self._conversations.record(new, entries)
+
+    async def find_conversation(self, key: str) -> Conversation | None:
+        return await self._conversations.find("key", key)
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return await self._conversations.find("_id", conversation_id)
+
+    async def update_desk(
+        self, conversation_id: str, desk: Desk, expected_version: int, now: datetime
+    ) -> Conversation | None:
+        return await self._conversations.update_desk(conversation_id, desk, expected_version, now)
+
+    async def list_conversations(
+        self, states: Sequence[ConversationState], limit: int
+    ) -> list[Conversation]:
+        return await self._conversations.listing(states, limit)
+
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        return await self._conversations.since(moment, limit)
+
+    async def append_transcript(
+        self, conversation_id: str, entries: Sequence[TranscriptEntry]
+    ) -> None:
+        await self._conversations.append(conversation_id, entries)
+
+    async def transcript(self, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+        return await self._conversations.transcript(conversation_id, limit)
+
+    async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
+        return await self._conversations.note_delivery(provider_id, delivery)

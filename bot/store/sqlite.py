@@ -32,6 +32,7 @@ from pydantic import BaseModel
 
 from bot.clock import from_ms, to_ms, utc_now
 from bot.complaint_record import Complaint
+from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
 from bot.kpi import (
     ABANDONED_METRIC,
     ANY,
@@ -57,6 +58,7 @@ from bot.notifications.message import (
     OutboxMessage,
 )
 from bot.staff import StaffSession, StaffUser
+from bot.store import sqlite_conversations as conversations
 from bot.store import sqlite_outbox as outbox
 from bot.store.base import (
     ComplaintFilter,
@@ -217,6 +219,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE transaction_inquiries (id TEXT PRIMARY KEY) WITHOUT ROWID;
     """,
+    # Live conversations: the agent inbox (bot/store/sqlite_conversations.py).
+    conversations.CONVERSATIONS_SCHEMA,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -1004,3 +1008,40 @@ class SqliteStore(Store):
         await self._write_statement(
             "DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,)
         )
+
+    async def record_conversation(
+        self, new: Conversation, entries: Sequence[TranscriptEntry]
+    ) -> Conversation:
+        return await self._write(lambda db: conversations.record(db, new, entries))
+
+    async def find_conversation(self, key: str) -> Conversation | None:
+        return await conversations.find(self._read, "key", key)
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return await conversations.find(self._read, "id", conversation_id)
+
+    async def update_desk(
+        self, conversation_id: str, desk: Desk, expected_version: int, now: datetime
+    ) -> Conversation | None:
+        return await self._write(
+            lambda db: conversations.update_desk(db, conversation_id, desk, expected_version, now)
+        )
+
+    async def list_conversations(
+        self, states: Sequence[ConversationState], limit: int
+    ) -> list[Conversation]:
+        return await conversations.listing(self._read, states, limit)
+
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        return await conversations.since(self._read, moment, limit)
+
+    async def append_transcript(
+        self, conversation_id: str, entries: Sequence[TranscriptEntry]
+    ) -> None:
+        await self._write(lambda db: conversations.append(db, conversation_id, entries))
+
+    async def transcript(self, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+        return await conversations.transcript(self._read, conversation_id, limit)
+
+    async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
+        return await self._write(lambda db: conversations.note_delivery(db, provider_id, delivery))

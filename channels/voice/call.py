@@ -23,6 +23,7 @@ from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
 from bot.call_admission import admit, release
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
+from bot.conversations import call_ended, call_transferred
 from bot.kpi import CallEvent
 from bot.metrics import HOLDS
 from bot.notifications.handoff import request_handoff
@@ -277,7 +278,7 @@ class CallStep:
         if prompt.kind == "voicemail":
             return await self.voicemail_left()
         if prompt.kind == "transfer":
-            return self.dial_ended()
+            return await self.dial_ended()
         request = self.request
         if prompt.kind == "language" and (
             chosen := chosen_language(request.digits, request.speech)
@@ -437,6 +438,10 @@ class CallStep:
         self.state.transferred = True
         await self.event("transferred")
         await release(self.services.store, self.request.call_sid)  # the employees' call now
+        state = self.state
+        await call_transferred(
+            self.services.store, state.call_sid, state.caller, state.language, self.now
+        )
         self.state.prompt = Prompt(
             kind="transfer",
             language=language,
@@ -445,8 +450,10 @@ class CallStep:
         )
         return twiml.transfer(self.state.prompt, settings.agents_number, self.url(), self.voices)
 
-    def dial_ended(self) -> str:
-        if self.request.dial_status in ("completed", "answered"):
+    async def dial_ended(self) -> str:
+        outcome = self.request.dial_status or "no-answer"
+        await call_ended(self.services.store, self.state.call_sid, outcome, self.now)
+        if outcome in ("completed", "answered"):
             return self.finish()
         return self.voicemail("no_answer", (self.say("call.employees_busy"),))
 

@@ -14,6 +14,7 @@ from bot.audio import UnreadableAudio
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
 from bot.complaints import SYSTEM, ComplaintNotFound, ComplaintService
+from bot.conversations import call_recorded
 from bot.voicemails import file_voicemail, pending_voicemails
 from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
 from channels.voice.state import forget_call, load_call
@@ -76,7 +77,9 @@ async def settle_recording(
 async def attach_to_call(
     complaints: ComplaintService, call_sid: str, attachment: Attachment
 ) -> None:
-    """A whole-call recording goes onto each complaint reported during that call."""
+    """A whole-call recording goes onto each complaint reported during that call, and onto
+    the call in the agent inbox when it was transferred to the employees."""
+    await call_recorded(complaints.store, call_sid, attachment, utc_now())
     state = await load_call(complaints.store, call_sid)
     if state is None:
         return

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from bot.clock import utc_now
 from bot.complaint_record import Complaint, HistoryEntry
+from bot.conversations import DeskFigures
 from bot.kpi import CallEvent, KpiFilter, KpiReport, TransactionInquiry, build_report
 from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter, Cursor, Store
@@ -66,7 +67,7 @@ def known_complaints() -> list[Complaint]:
 
 
 async def report(store: Store, filters: KpiFilter = RANGE) -> KpiReport:
-    return build_report(filters, await store.kpi_totals(filters), TODAY)
+    return build_report(filters, await store.kpi_totals(filters), TODAY, DeskFigures())
 
 
 async def test_kpi_of_an_empty_store(store: Store) -> None:
