@@ -177,10 +177,19 @@ def desk_figures(
 CALL_KEY: Final = "voice:{call_sid}"
 
 
+CALL_BACK: Final = "call_back"  # a busy line's caller who asked an employee to call back
+
+
 async def call_transferred(
-    store: "Store", call_sid: str, caller: str | None, language: Language, now: datetime
+    store: "Store",
+    call_sid: str,
+    caller: str | None,
+    language: Language,
+    now: datetime,
+    call_back: bool = False,
 ) -> None:
-    """A call on the 940 line rang the employees: it appears in the inbox's calls."""
+    """A call on the 940 line rang the employees, or (`call_back`) found every line busy and
+    asked to be called back: either way it appears in the inbox's calls."""
     contact = Contact(
         key=CALL_KEY.format(call_sid=call_sid),
         channel="voice",
@@ -192,7 +201,7 @@ async def call_transferred(
     call = Conversation(
         id=secrets.token_urlsafe(12),
         contact=contact,
-        desk=Desk(state="call", queued_at=now),
+        desk=Desk(state="call", queued_at=now, reason=CALL_BACK if call_back else None),
         created_at=now,
         updated_at=now,
     )

@@ -24,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.deps import ServicesDep, actor_of
 from bot.attachments import UnknownKey, UnsupportedMedia, sniff
 from bot.complaint_record import Attachment
-from bot.conversations import OPEN_STATES, TRANSCRIPT_SHOWN, Conversation, ConversationState
+from bot.conversations import (
+    CALL_BACK,
+    OPEN_STATES,
+    TRANSCRIPT_SHOWN,
+    Conversation,
+    ConversationState,
+)
 from bot.handoffs import summary_lines
 from bot.phone import mask_phone
 from bot.reference import InvalidReference, parse_reference
@@ -71,6 +77,7 @@ WORDS: Final = {
     "answered": N_("inbox.call.answered"),
     "missed": N_("inbox.call.missed"),
     "ringing": N_("inbox.call.ringing"),
+    CALL_BACK: N_("inbox.call.call_back"),
 }
 OUTCOMES: Final[dict[Outcome, str]] = {
     "done": "notice=saved",
@@ -112,10 +119,13 @@ def readable(conversation: Conversation, user: StaffUser) -> bool:
 
 
 def call_outcome(conversation: Conversation) -> str:
-    """A transferred call: ringing, answered by an employee, or missed (then a voicemail)."""
+    """A transferred call: ringing, answered by an employee, or missed (then a voicemail);
+    or a busy line's caller waiting for an employee's call back."""
     outcome = conversation.desk.reason
     if outcome is None:
         return "ringing"
+    if outcome == CALL_BACK:
+        return CALL_BACK
     return "answered" if outcome in ("completed", "answered") else "missed"
 
 

@@ -247,6 +247,9 @@ class CallStep:
             request_id=f"{call_sid}:{self.number}",
             now=self.now,
         )
+        await call_transferred(
+            services.store, call_sid, state.caller, state.language, self.now, call_back=True
+        )
         state.served = True
         last = state.caller[-4:]
         return self.finish(*self.in_each(N_("call.call_back_promised"), last=last))

@@ -59,7 +59,7 @@ async def test_a_recorded_call_transferred_to_the_employees_is_playable_in_the_i
     arabic_wav: bytes,
 ):
     call = await at_main_menu(phone)
-    await call.press("3")
+    await call.press("0")
     await call.dial_ended("completed")
     whole_call = new_sid("RE")
     fake_twilio.recordings[whole_call] = arabic_wav

@@ -338,7 +338,7 @@ async def test_a_transferred_call_is_listed_with_the_inbox_conversations(
     phone: Caller, report_bot: ReportBot, services: Services, client
 ):
     call = await at_main_menu(phone)
-    await call.press("3")
+    await call.press("0")
     (ringing,) = await services.store.list_conversations(["call"], 10)
     assert (ringing.contact.channel, ringing.contact.phone, ringing.desk.reason) == (
         "voice",

@@ -20,6 +20,7 @@ from bot.store.base import ComplaintFilter
 from channels.voice import call as call_module
 from channels.voice.call import Step
 from channels.voice.speech import read_digits
+from tests.channels.chat.test_handoff import sign_in
 from tests.channels.voice.caller import SimulatedCall, new_sid
 from tests.channels.voice.conftest import (
     AGENTS,
@@ -255,8 +256,11 @@ async def test_past_the_call_limit_a_caller_hears_the_lines_are_busy_and_is_call
     assert alert.body == (
         "مواطن يطلب موظفاً عبر الهاتف ٩٤٠ (+966•••••••43).\n"
         "السبب: اتصل بـ 940 والخطوط مشغولة، وطلب أن نعاود الاتصال به\n"
-        f"لاستلام الطلب: {services.settings.public_base_url}/staff/handoffs"
+        f"لاستلام الطلب: {services.settings.public_base_url}/staff/inbox"
     )
+    await sign_in(client, services, "amal")  # where the alert leads: the inbox's calls
+    calls = (await client.get("/staff/inbox?view=calls&lang=en")).text
+    assert "Asked to be called back (lines busy)" in calls
     await turned_away.hang_up()
     assert fake_rasa.messages == ["/greet"]  # the busy call never reached the dialogue
     assert await calls_counted(services) == {"started": 2, "busy": 1}
