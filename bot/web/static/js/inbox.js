@@ -35,12 +35,20 @@
     if (transcript) { transcript.scrollTop = transcript.scrollHeight; }
   }
 
+  // Live events read the panel again while the employee writes: the draft is taken when the
+  // new panel replaces the old (not when it was asked for, or a reply chosen meanwhile would
+  // be lost), and an answer older than one already shown is dropped.
+  var panelAsked = 0;
+  var panelShown = 0;
+
   function refreshPanel() {
     if (!openId) { return Promise.resolve(); }
-    var box = panel.querySelector("#reply-text");
-    var draft = box ? box.value : "";
+    var asked = ++panelAsked;
     return fetchHtml("/staff/inbox/" + openId + "/panel").then(function (html) {
-      if (html === null) { return; }
+      if (html === null || asked < panelShown) { return; }
+      panelShown = asked;
+      var box = panel.querySelector("#reply-text");
+      var draft = box ? box.value : "";
       panel.innerHTML = html;
       var again = panel.querySelector("#reply-text");
       if (again) { again.value = draft; }
