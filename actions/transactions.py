@@ -25,7 +25,7 @@ from actions.formatting import moment
 from actions.messages import AGENT, AGENT_OR_MENU, ANYTHING_ELSE, MAIN_MENU_BUTTON, Button, Speaker
 from actions.status import INTERRUPTION_CONFIDENCE, INTERRUPTIONS, MAX_ATTEMPTS
 from bot.clock import utc_now
-from bot.digits import only_digits
+from bot.digits import number_in
 from bot.kpi import InquiryOutcome, TransactionInquiry
 from bot.phone import last_four
 from bot.transactions.desk import PROOF_DIGITS, proof_digits
@@ -72,15 +72,15 @@ class ValidateTransactionForm(BalaghAction):
         requested = tracker.get_slot("requested_slot")
         said = free_text(tracker)
         if requested is None:  # starting: the question may carry the number
-            return self.number_given(speaker, only_digits(said), attempts, quiet=True)
+            return self.number_given(speaker, number_in(said), attempts, quiet=True)
         if not fresh_input(tracker, FORM):
             return self.ask(speaker, requested, tracker.get_slot(NUMBER), attempts)
         intent, confidence = latest_intent(tracker)
         interrupted = intent in INTERRUPTIONS and confidence >= INTERRUPTION_CONFIDENCE
-        if interrupted and not only_digits(said):
+        if interrupted and not number_in(said):
             return []  # a rule answers it
         if requested == NUMBER:
-            return self.number_given(speaker, only_digits(said), attempts, quiet=False)
+            return self.number_given(speaker, number_in(said), attempts, quiet=False)
         proof = proof_digits(said)
         if proof is None:
             return self.retry(speaker, PROOF, tracker.get_slot(NUMBER), attempts)

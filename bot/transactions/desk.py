@@ -18,7 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue, TransactionType
-from bot.digits import strip_number
+from bot.digits import number_in, strip_number
 from bot.ratelimit import RateLimiter, guess_limits
 from bot.settings import Settings
 from bot.store.base import Store
@@ -77,8 +77,8 @@ def _same(expected: str, given: str) -> bool:
 
 def proof_digits(text: str) -> str | None:
     """The four digits a resident gave as proof (any digits they type or say), or None."""
-    digits = strip_number(text)
-    return digits if len(digits) == PROOF_DIGITS and digits.isdigit() else None
+    digits = number_in(text)
+    return digits if len(digits) == PROOF_DIGITS else None
 
 
 class TransactionDesk:

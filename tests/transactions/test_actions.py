@@ -39,6 +39,26 @@ async def test_the_question_may_carry_the_number_then_the_proof_is_asked(service
     assert ask["custom"] == number_hint(4, "transaction_proof")
 
 
+@pytest.mark.parametrize(
+    ("said", "proof"),
+    [
+        ("اربعه واحد صفر صفر صفر صفر واحد سبعه", "خمسه ستة سبعة ثمانيه"),
+        ("four one zero zero zero zero one seven", "five six seven eight"),
+    ],
+)
+async def test_the_number_and_the_proof_said_as_words_are_understood(services, said, proof):
+    """On the phone, speech recognition may write the digits as the words the caller said."""
+    tracker = make_tracker(
+        said, slots={"language": "en"}, form=FORM, requested_slot="transaction_number"
+    )
+    events = await ValidateTransactionForm(services).execute(CollectingDispatcher(), tracker, {})
+    assert SlotSet("transaction_number", "41000017") in events
+    slots = {"language": "en", "transaction_number": "41000017"}
+    tracker = make_tracker(proof, slots=slots, form=FORM, requested_slot="transaction_proof")
+    events = await ValidateTransactionForm(services).execute(CollectingDispatcher(), tracker, {})
+    assert SlotSet("transaction_proof", "5678") in events
+
+
 async def test_the_number_is_asked_with_a_digits_hint(services, dispatcher):
     tracker = make_tracker(
         "check my transaction", "ask_transaction", slots={"language": "en"}, form=FORM
