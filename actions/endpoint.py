@@ -47,6 +47,7 @@ from actions.conversation import (
     SwitchLanguage,
 )
 from actions.status import CheckStatus, ValidateStatusForm
+from actions.transactions import TransactionBySms, TransactionStatus, ValidateTransactionForm
 from bot.api.deps import SettingsDep
 from bot.client_address import client_address
 from bot.logs import current_request_id, new_request_id, request_id, valid_request_id
@@ -72,6 +73,9 @@ ACTION_CLASSES: Final[tuple[type[BalaghAction], ...]] = (
     CancelReport,
     ValidateStatusForm,
     CheckStatus,
+    ValidateTransactionForm,
+    TransactionStatus,
+    TransactionBySms,
 )
 # A long conversation's tracker is a few hundred kB of JSON; far more is not Rasa's.
 MAX_INFLATED_BYTES: Final = 16 * 1024 * 1024

@@ -132,12 +132,18 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post_json(self, path: str, payload: Mapping[str, object]) -> tuple[int, bytes]:
+        return await self.post(path, json.dumps(payload).encode(), "application/json")
+
+    async def post(
+        self, path: str, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """POST `body`; the answer's status and body (its length given, as our servers do)."""
         if self.writer is None or self.reader is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        body = json.dumps(payload).encode()
+        extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
         )
         self.writer.write(head.encode() + body)
         await self.writer.drain()

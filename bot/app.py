@@ -24,11 +24,13 @@ from bot.api.errors import BodySizeLimit, install_error_handlers
 from bot.api.observability import RequestObservation
 from bot.api.open311 import install_open311_errors
 from bot.client_address import TrustedProxies
-from bot.composition import chats, dialogue_client, start_services
+from bot.composition import chats, dialogue_client, inbox, start_services
 from bot.settings import Settings, check_safe, get_settings
+from bot.web.inbox_live import InboxLive
 from bot.web.mount import install_web, too_large_page
 from bot.worker import running
 from channels.registry import CHANNELS, Channel
+from channels.voice.followup import finish_background
 
 
 def create_app(
@@ -38,13 +40,16 @@ def create_app(
     UnsafeSettings (every problem, one line each) first."""
     settings = settings or get_settings()
     check_safe(settings)
+    mounted = [channel() for channel in channels]
+    live = InboxLive()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await start_services(settings, channels)
         app.state.services = services
         app.state.dialogue = dialogue_client(services)
-        app.state.chats = chats(services, app.state.dialogue)
+        app.state.inbox = inbox(services, app.state.dialogue, mounted, live)
+        app.state.chats = chats(services, app.state.dialogue, app.state.inbox)
         try:
             if settings.embedded_worker:
                 async with running(services.worker):
@@ -52,6 +57,7 @@ def create_app(
             else:
                 yield
         finally:
+            await finish_background(settings.shutdown_grace_seconds)
             await services.stop()
 
     show_docs = settings.shows(settings.api_docs)  # production hides them unless BALAGH_API_DOCS
@@ -80,8 +86,9 @@ def create_app(
     app.include_router(kpi.router)
     app.include_router(open311.router)
     install_open311_errors(app)
-    for channel in channels:  # the 940 line, WhatsApp/SMS, Telegram, the web chat…
-        channel().mount(app)
+    for channel in mounted:  # the 940 line, WhatsApp/SMS, Telegram, the web chat…
+        channel.mount(app)
+    live.mount(app)  # the agent inbox's live updates
     install_web(app, settings)  # the back office, the portal and the KPI dashboard
     # outermost: everything inside sees the client a trusted proxy forwarded for
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxies)

@@ -21,7 +21,10 @@ _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
     (b"OggS", 0, "audio/ogg", "ogg"),
     (b"WAVE", 8, "audio/wav", "wav"),
     (b"ID3", 0, "audio/mpeg", "mp3"),
+    # an MP3 frame without tags: MPEG-1 (44.1/48 kHz), MPEG-2 (22/24 kHz), MPEG-2.5 (8–12 kHz)
     (b"\xff\xfb", 0, "audio/mpeg", "mp3"),
+    (b"\xff\xf3", 0, "audio/mpeg", "mp3"),
+    (b"\xff\xe3", 0, "audio/mpeg", "mp3"),
     (b"ftyp", 4, "audio/mp4", "m4a"),
 )
 EXTENSIONS = {media_type: extension for _, _, media_type, extension in _SIGNATURES}

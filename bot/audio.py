@@ -1,25 +1,31 @@
-"""Recordings for the phone line: mono, 8 kHz, loudness-normalised, silence trimmed.
+"""Audio for the phone line: 8 kHz mono, what a telephone carries (anything richer is wasted).
 
-What the 940 line plays must sound the same level as its other prompts and start at
-once; telephone audio is 8 kHz mono, so anything richer is wasted bytes. pydub drives
-ffmpeg (a separate process), so the conversion runs in a worker thread of its own, at a
-lower CPU priority that its ffmpeg processes inherit (on Linux a thread's niceness is its
-own): a burst of recordings then waits for the calls instead of slowing every caller.
+- Announcements the line plays (`telephone_audio`): loudness-normalised and silence trimmed,
+  so they sound like the line's other prompts and start at once. pydub drives ffmpeg from a
+  worker thread of its own, at a lower CPU priority its ffmpeg processes inherit (on Linux a
+  thread's niceness is its own).
+- Callers' recordings (`compact_recording`), a burst of them when everyone calls at once:
+  encoded to MP3 by LAME in the same low-priority thread. Twilio records 8 kHz mono 16-bit
+  WAV, which LAME takes as it is (a few milliseconds for a minute; starting ffmpeg alone
+  costs ten times that); anything else is made so by ffmpeg first. A streamed MP3 carries
+  no gapless header, so it plays with the encoder's delay (about 0.14 s) of silence first.
 """
 
 import asyncio
 import io
 import os
+import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import lameenc
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
 TELEPHONE_RATE = 8000
 TARGET_DBFS = -18.0
 SILENCE_DBFS = -45.0
-RECORDING_BITRATE = "16k"  # what a telephone line carries; a 2-minute message is 240 kB
+RECORDING_KBPS = 16  # what a telephone line carries; a 2-minute message is 240 kB
 RECORDING_MEDIA_TYPE = "audio/mpeg"  # what compact_recording makes
 NICENESS = 10
 
@@ -73,11 +79,31 @@ async def telephone_audio(data: bytes) -> bytes:
     return await _in_converter(_convert, data)
 
 
+def _telephone_samples(data: bytes) -> bytes | None:
+    """The samples of a WAV recorded as Twilio records (8 kHz mono 16-bit PCM), else None."""
+    try:
+        with wave.open(io.BytesIO(data)) as recording:
+            shape = (recording.getframerate(), recording.getnchannels(), recording.getsampwidth())
+            if shape != (TELEPHONE_RATE, 1, 2):
+                return None
+            return bytes(recording.readframes(recording.getnframes()))
+    except (wave.Error, EOFError):
+        return None
+
+
 def _compress(data: bytes) -> bytes:
-    out = io.BytesIO()
-    mono = _decode(data).set_channels(1).set_frame_rate(TELEPHONE_RATE)
-    mono.export(out, format="mp3", bitrate=RECORDING_BITRATE)
-    return out.getvalue()
+    samples = _telephone_samples(data)
+    if samples is None:  # recorded otherwise: ffmpeg (through pydub) makes it telephone audio
+        segment = _decode(data).set_channels(1).set_frame_rate(TELEPHONE_RATE)
+        samples = segment.set_sample_width(2).raw_data
+    if not samples:
+        raise UnreadableAudio("the recording is empty")
+    encoder = lameenc.Encoder()
+    encoder.set_in_sample_rate(TELEPHONE_RATE)
+    encoder.set_channels(1)
+    encoder.set_bit_rate(RECORDING_KBPS)
+    encoder.set_quality(5)
+    return bytes(encoder.encode(samples) + encoder.flush())
 
 
 async def compact_recording(data: bytes) -> bytes:

@@ -237,6 +237,50 @@ class WorkingHours(_Model):
         return WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
 
 
+ProofField = Literal["national_id", "phone"]
+
+
+class TransactionSystem(_Model):
+    """A system of record Balagh asks about transactions: the connector that reaches it
+    (`bot/transactions/registry.py`) and that connector's own settings, checked by it."""
+
+    code: str
+    connector: Code
+    config: dict[str, Any] = {}
+
+
+class TransactionStage(_Model):
+    """A stage of a transaction as the resident hears it, and the system's codes for it."""
+
+    codes: tuple[Text, ...] = Field(min_length=1)
+    name: Bilingual
+    next_step: Bilingual | None = None  # what the resident must do now, if anything
+
+
+class TransactionType(_Model):
+    """A kind of transaction (a permit, a licence): its numbers, its system, its stages.
+
+    `number` is the pattern of its numbers (keypad digits), so the number alone says the type;
+    `proof` is the field whose last four digits the resident gives before hearing anything."""
+
+    code: str
+    name: Bilingual
+    system: Code
+    number: Annotated[str, StringConstraints(pattern=r"^\^[0-9\[\]{},\-|()?]+\$$")]
+    proof: ProofField
+    stages: dict[Code, TransactionStage] = Field(min_length=1)
+
+    def matches(self, number: str) -> bool:
+        return re.fullmatch(self.number, number) is not None
+
+    def stage_of(self, system_code: str) -> str | None:
+        """Balagh's stage for the system's code, or None for a code nobody mapped."""
+        for stage, entry in self.stages.items():
+            if system_code in entry.codes:
+                return stage
+        return None
+
+
 class Catalogue(_Model):
     municipality: Municipality
     departments: dict[Code, Department]
@@ -256,6 +300,9 @@ class Catalogue(_Model):
     programs: dict[Code, InfoItem] = {}
     services: dict[Code, InfoItem] = {}
     reply_templates: dict[Code, ReplyTemplate] = {}
+    # Transactions residents ask about by number, and the systems that hold them.
+    transaction_systems: dict[Code, TransactionSystem] = {}
+    transactions: dict[Code, TransactionType] = {}
 
     @field_validator(
         "departments",
@@ -265,6 +312,8 @@ class Catalogue(_Model):
         "programs",
         "services",
         "reply_templates",
+        "transaction_systems",
+        "transactions",
         mode="before",
     )
     @classmethod
@@ -393,7 +442,35 @@ def _reference_problems(catalogue: Catalogue) -> list[tuple[str, str]]:
 
     for index, rule in enumerate(catalogue.urgency):
         problems += _wordless(f"urgency[{index}].words", rule.words)
-    return problems + _shared_district_names(catalogue) + _shared_category_words(catalogue)
+    return (
+        problems
+        + _transaction_problems(catalogue)
+        + _shared_district_names(catalogue)
+        + _shared_category_words(catalogue)
+    )
+
+
+def _transaction_problems(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """Each transaction type names a known system, a pattern that compiles and stage codes
+    that belong to one stage (a code in two stages would be answered by whichever comes first)."""
+    problems: list[tuple[str, str]] = []
+    for code, kind in catalogue.transactions.items():
+        where = f"transactions.{code}"
+        if kind.system not in catalogue.transaction_systems:
+            problems.append((f"{where}.system", f"unknown transaction system {kind.system!r}"))
+        try:
+            re.compile(kind.number)
+        except re.error as exc:
+            problems.append((f"{where}.number", f"not a regular expression: {exc}"))
+        owner: dict[str, str] = {}
+        for stage, entry in kind.stages.items():
+            for system_code in entry.codes:
+                first = owner.setdefault(system_code, stage)
+                if first != stage:
+                    problems.append(
+                        (f"{where}.stages.{stage}.codes", f"{system_code!r} is also in {first!r}")
+                    )
+    return problems
 
 
 def _wordless(key: str, keywords: Keywords) -> list[tuple[str, str]]:

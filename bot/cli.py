@@ -8,15 +8,16 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from bot.types import Role
 
 if TYPE_CHECKING:
+    from bot.catalogue import Catalogue
     from bot.services import Services
-    from bot.settings import Settings
+    from bot.settings import Settings, UnsafeSettings
 
 T = TypeVar("T")
 
@@ -79,17 +80,22 @@ PasswordStdin = Annotated[
 ]
 
 
+def refuse(unsafe: "UnsafeSettings") -> NoReturn:
+    """Exit 2 with one line per reason the settings are unsafe to serve with."""
+    for problem in unsafe.problems:
+        typer.echo(f"refusing to start: {problem}", err=True)
+    raise typer.Exit(2)
+
+
 def safe_settings() -> "Settings":
-    """The settings, or exit 2 with one line per reason they are unsafe to serve with."""
+    """The settings, or exit 2 when they are unsafe to serve with."""
     from bot.settings import UnsafeSettings, check_safe, get_settings
 
     settings = get_settings()
     try:
         check_safe(settings)
     except UnsafeSettings as unsafe:
-        for problem in unsafe.problems:
-            typer.echo(f"refusing to start: {problem}", err=True)
-        raise typer.Exit(2) from None
+        refuse(unsafe)
     return settings
 
 
@@ -106,7 +112,13 @@ def run(
 @app.command()
 def worker(
     metrics_port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Serve /metrics on this port (0: none).")
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Serve /metrics on this port of BALAGH_HOST (0: none); production needs "
+            "BALAGH_METRICS_TOKEN.",
+        ),
     ] = 0,
 ) -> None:
     """Run the worker on its own (set BALAGH_EMBEDDED_WORKER=false on the service).
@@ -117,11 +129,13 @@ def worker(
     settings = safe_settings()  # what _with_services starts with too (cached)
     configure_logging(settings.log_level, settings)
     if metrics_port:
-        from prometheus_client import start_http_server
+        from bot.api.worker_metrics import serve_worker_metrics
+        from bot.settings import UnsafeSettings
 
-        from bot.metrics import process_registry
-
-        start_http_server(metrics_port, registry=process_registry())
+        try:
+            serve_worker_metrics(settings, metrics_port)
+        except UnsafeSettings as unsafe:
+            refuse(unsafe)
 
     async def work(services: "Services") -> None:
         await services.worker.run_forever()
@@ -380,18 +394,31 @@ def show_config() -> None:
 def check_catalogue(
     path: Annotated[Path | None, typer.Argument(help="Defaults to BALAGH_CATALOGUE_PATH.")] = None,
 ) -> None:
-    """Validate the catalogue and summarise it; exit 1 with the problem if it is wrong."""
+    """Validate the catalogue (its systems of record's settings too) and summarise it; exit 1
+    with the problem if it is wrong."""
     from bot.catalogue import CatalogueError, load_catalogue
     from bot.settings import get_settings
 
+    source = path or get_settings().catalogue_path
     try:
-        catalogue = load_catalogue(path or get_settings().catalogue_path)
+        catalogue = load_catalogue(source)
+        asyncio.run(_check_connectors(catalogue, source))
     except CatalogueError as exc:
         raise _fail(str(exc)) from None
     typer.echo(
         f"catalogue ok: {len(catalogue.categories)} categories, "
-        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams"
+        f"{len(catalogue.districts)} districts, {len(catalogue.teams)} teams, "
+        f"{len(catalogue.transactions)} transaction types"
     )
+
+
+async def _check_connectors(catalogue: "Catalogue", source: Path) -> None:
+    import httpx
+
+    from bot.transactions.registry import build_connectors
+
+    async with httpx.AsyncClient() as http:
+        build_connectors(catalogue, http, source)
 
 
 @locales_app.command("extract")

@@ -11,11 +11,14 @@ channels (their directory, the phone line's recordings and voicemails) is handed
 """
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import httpx
 
+from actions.formatting import moment
 from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import load_catalogue
@@ -28,12 +31,18 @@ from bot.retention import delete_old_recordings
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import create_store
+from bot.transactions.desk import TransactionDesk
+from bot.transactions.followup import FollowUps
+from bot.transactions.registry import build_connectors
+from bot.types import Language
 from bot.upload_claims import delete_unclaimed
 from bot.words import check_all
 from bot.worker import Worker
 from channels import registry
 from channels.chat import Chats
-from channels.dialogue import DialogueClient
+from channels.chat_channel import ChatChannel
+from channels.dialogue import DialogueClient, dialogue_session
+from channels.inbox import Inbox, Live
 from channels.recordings import Recordings
 from channels.voice.followup import follow_up_calls
 
@@ -62,6 +71,15 @@ async def start_services(
     recordings = Recordings(store, attachments, http, settings)
     dispatcher = build_dispatcher(platforms)
     unclaimed_upload_lifetime = timedelta(hours=settings.unclaimed_upload_hours)
+    connectors = build_connectors(catalogue, http, settings.catalogue_path)
+    desk = TransactionDesk(catalogue, connectors, store, settings)
+
+    def say_date(value: datetime, language: Language) -> str:
+        return moment(value, language, catalogue.municipality.timezone)
+
+    transaction_sms = FollowUps(
+        store, desk, timedelta(hours=settings.transaction_followup_hours), say_date
+    )
     return Services(
         settings=settings,
         store=store,
@@ -83,22 +101,53 @@ async def start_services(
                     complaints, attachments, settings.recording_retention_days, utc_now()
                 ),
                 lambda: delete_unclaimed(store, attachments, utc_now() - unclaimed_upload_lifetime),
+                transaction_sms.run_once,
             ),
         ),
         http=http,
+        dialogue_http=dialogue_session(),
         attachments=attachments,
         platforms=platforms,
         dispatcher=dispatcher,
+        transactions=desk,
+        transaction_sms=transaction_sms,
     )
 
 
 def dialogue_client(services: Services) -> DialogueClient:
     settings = services.settings
-    return DialogueClient(settings.rasa_url, settings.dialogue_timeout_seconds, services.http)
+    return DialogueClient(
+        settings.rasa_url, settings.dialogue_timeout_seconds, services.dialogue_http
+    )
 
 
-def chats(services: Services, dialogue: DialogueClient) -> Chats:
+def inbox(
+    services: Services, dialogue: DialogueClient, channels: Iterable[object], live: Live
+) -> Inbox:
+    """The agent inbox (channels/inbox.py), writing through the mounted chat channels."""
+    chat_channels: dict[str, ChatChannel[Any]] = {
+        info.code: channel
+        for channel in channels
+        if isinstance(channel, ChatChannel)
+        for info in channel.infos
+    }
+    return Inbox(
+        services.platforms,
+        dialogue,
+        services.complaints,
+        chat_channels,
+        services.channels.medium,
+        live,
+    )
+
+
+def chats(services: Services, dialogue: DialogueClient, agents: Inbox) -> Chats:
     """What every chat channel's messages go through (channels/chat.py)."""
     return Chats(
-        services.platforms, dialogue, services.complaints, services.catalogue, services.channels
+        services.platforms,
+        dialogue,
+        services.complaints,
+        services.catalogue,
+        services.channels,
+        agents,
     )

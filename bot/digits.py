@@ -60,9 +60,8 @@ def _digits_of(word: str) -> str | None:
     return _DIGIT_WORDS.get(folded) or _DIGIT_WORDS.get(folded.removeprefix("و"))
 
 
-def spoken_numbers(text: str, length: int) -> list[tuple[int, int, str]]:
-    """Numbers of `length` digits said as a run of digit words and digits ("سبعه صفر اثنين…",
-    "seven zero two…", "٧٠٢ ثلاثه…"): (start, end, digits) of each, by character offset."""
+def _spoken_runs(text: str) -> list[tuple[int, int, str]]:
+    """Runs of two or more digit words and digits: (start, end, digits) by character offset."""
     found: list[tuple[int, int, str]] = []
     run: list[tuple[int, int, str]] = []
     for match in [*_SPOKEN_TOKEN.finditer(text), None]:
@@ -70,8 +69,27 @@ def spoken_numbers(text: str, length: int) -> list[tuple[int, int, str]]:
         if match and digits is not None:
             run.append((match.start(), match.end(), digits))
             continue
-        said = "".join(part for _, _, part in run)
-        if len(run) > 1 and len(said) == length:
-            found.append((run[0][0], run[-1][1], said))
+        if len(run) > 1:
+            found.append((run[0][0], run[-1][1], "".join(part for _, _, part in run)))
         run = []
     return found
+
+
+def spoken_numbers(text: str, length: int) -> list[tuple[int, int, str]]:
+    """Numbers of `length` digits said as a run of digit words and digits ("سبعه صفر اثنين…",
+    "seven zero two…", "٧٠٢ ثلاثه…"): (start, end, digits) of each, by character offset."""
+    return [run for run in _spoken_runs(text) if len(run[2]) == length]
+
+
+def number_in(text: str) -> str:
+    """The number in what someone typed or said: its keyed digits (any digit form), else the
+    longest run said as words ("اربعه واحد صفر…", "four one zero…"); "" for none."""
+    keyed = only_digits(text)
+    if keyed:
+        return keyed
+    return max((digits for _, _, digits in _spoken_runs(text)), key=len, default="")
+
+
+def only_digits(text: str) -> str:
+    """Every digit in what someone typed or said, as Latin digits, in order ("" for none)."""
+    return "".join(char for char in strip_number(text) if char in "0123456789")

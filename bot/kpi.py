@@ -23,17 +23,21 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.complaint_record import Complaint
+from bot.conversations import DeskFigures
 from bot.types import OPEN_STATUSES, Status
 
 ANY = "*"  # the rollup's "every category" / "every district"
 _BUCKET_BASE = 1.05
 _MS_PER_MINUTE = 60_000
 _NOT_STAFF = frozenset({"system", "citizen"})
-CallEventKind = Literal["started", "self_service", "transferred", "abandoned", "out_of_scope"]
+CallEventKind = Literal[
+    "started", "self_service", "transferred", "abandoned", "busy", "out_of_scope"
+]
 CALL_METRIC = "call"
 ABANDONED_METRIC = "abandoned_at"
 CONVERSATION_METRIC = "conversation"  # what conversations (calls and chats) asked for
 CONVERSATION_KINDS: frozenset[CallEventKind] = frozenset({"out_of_scope"})
+TRANSACTION_METRIC = "transaction"
 SUBSCRIPTION_METRIC = "subscribed"
 # Every metric of `contributions` except the per-day ones ("created", "open").
 BREAKDOWN_METRICS = (
@@ -130,9 +134,10 @@ class CallEvent(BaseModel):
     any conversation, recorded by the dialogue's actions.
 
     A call: `started` once; then one outcome: `self_service` (finished without an employee),
-    `transferred` (to an employee) or `abandoned` (hung up at menu `step`). A turn of a call
-    or a chat (`call_id` names the turn): `out_of_scope`, a question outside the
-    municipality's work, answered with what Balagh can do.
+    `transferred` (to an employee), `abandoned` (hung up at menu `step`) or `busy` (turned
+    away: every line was taken; offered a call-back or a voicemail). A turn of a call or a
+    chat (`call_id` names the turn): `out_of_scope`, a question outside the municipality's
+    work, answered with what Balagh can do.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -154,6 +159,31 @@ class CallEvent(BaseModel):
         if self.kind in CONVERSATION_KINDS:
             return CONVERSATION_METRIC, self.kind
         return CALL_METRIC, self.kind
+
+
+# How a transaction inquiry ended in the conversation, then how its SMS follow-up ended.
+InquiryOutcome = Literal[
+    "answered", "no_match", "limited", "unavailable", "sms_answered", "sms_no_match", "sms_gave_up"
+]
+FOLLOW_UP_OUTCOMES: tuple[InquiryOutcome, ...] = ("sms_answered", "sms_no_match", "sms_gave_up")
+PHONE_CHANNEL = "voice"
+
+
+class TransactionInquiry(BaseModel):
+    """One outcome of a resident's question about a transaction (bot/transactions): an
+    inquiry counts once with its conversation's outcome, and once more if an SMS finished it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=120)]
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    outcome: InquiryOutcome
+    channel: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+    at: datetime
+
+    def value(self) -> str:
+        """Its key in the sums: `kind:outcome:channel`."""
+        return f"{self.kind}:{self.outcome}:{self.channel}"
 
 
 RangeProblem = Literal["not_a_date", "reversed", "too_long", "too_early", "future"]
@@ -219,6 +249,7 @@ class KpiTotals:
     created_by_day: dict[str, int]
     open_by_day: dict[str, int]
     calls: dict[str, dict[str, int]]
+    inquiries: dict[str, int]  # TransactionInquiry.value() -> how many
 
 
 class Durations(BaseModel):
@@ -254,6 +285,36 @@ class CallFigures(BaseModel):
     abandoned: int
     unfinished: int
     abandoned_by_step: dict[str, int]
+    busy: int
+
+
+class TransactionFigures(BaseModel):
+    """Transaction inquiries in the range: by type and by how they ended (the SMS follow-ups'
+    outcomes on top), and those the 940 line answered without an employee."""
+
+    inquiries: int
+    by_type: dict[str, int]
+    by_outcome: dict[str, int]
+    answered_by_phone: int
+
+
+def transaction_figures(inquiries: dict[str, int]) -> TransactionFigures:
+    by_type: dict[str, int] = {}
+    by_outcome: dict[str, int] = {}
+    answered_by_phone = 0
+    for value, count in inquiries.items():
+        kind, outcome, channel = value.split(":", 2)
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+        if outcome not in FOLLOW_UP_OUTCOMES:
+            by_type[kind] = by_type.get(kind, 0) + count
+        if outcome == "answered" and channel == PHONE_CHANNEL:
+            answered_by_phone += count
+    return TransactionFigures(
+        inquiries=sum(by_type.values()),
+        by_type=_sorted_counts(by_type),
+        by_outcome=_sorted_counts(by_outcome),
+        answered_by_phone=answered_by_phone,
+    )
 
 
 class KpiReport(BaseModel):
@@ -279,6 +340,8 @@ class KpiReport(BaseModel):
     satisfaction: Satisfaction
     calls: CallFigures
     out_of_scope: int  # questions outside the municipality's work, on every channel
+    transactions: TransactionFigures
+    inbox: DeskFigures  # the agent inbox (not narrowed by district or category)
 
 
 def _percentile(histogram: dict[str, int], fraction: float) -> float | None:
@@ -325,7 +388,9 @@ def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiReport:
+def build_report(
+    filters: KpiFilter, totals: KpiTotals, today: date, inbox: DeskFigures
+) -> KpiReport:
     """Turn a store's sums into the dashboard's figures (pure: easy to test, same for all)."""
     metric = totals.metrics.get
     empty: dict[str, int] = {}
@@ -337,7 +402,7 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
     calls = totals.calls.get(CALL_METRIC, empty)
     abandoned = totals.calls.get(ABANDONED_METRIC, empty)
     conversations = totals.calls.get(CONVERSATION_METRIC, empty)
-    outcomes = sum(calls.get(kind, 0) for kind in ("self_service", "transferred"))
+    outcomes = sum(calls.get(kind, 0) for kind in ("self_service", "transferred", "busy"))
     outcomes += sum(abandoned.values())
     days = filters.days
     in_range = {day: n for day, n in totals.open_by_day.items() if days[0] <= day <= days[-1]}
@@ -387,6 +452,9 @@ def build_report(filters: KpiFilter, totals: KpiTotals, today: date) -> KpiRepor
             abandoned=sum(abandoned.values()),
             unfinished=max(calls.get("started", 0) - outcomes, 0),
             abandoned_by_step=_sorted_counts(abandoned),
+            busy=calls.get("busy", 0),
         ),
         out_of_scope=conversations.get("out_of_scope", 0),
+        transactions=transaction_figures(totals.inquiries),
+        inbox=inbox,
     )

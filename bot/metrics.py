@@ -46,8 +46,15 @@ NOTIFICATIONS = Counter(
 SLA_BREACHES = Counter("balagh_sla_breaches_total", "Complaints that passed their SLA due time")
 CALLS = Counter(
     "balagh_calls_total",
-    "Calls on the 940 line: started, then self_service, transferred or abandoned",
+    "Calls on the 940 line: started, then self_service, transferred or abandoned; busy: "
+    "turned away at the start, every line taken",
     ["outcome"],
+)
+HOLDS = Counter(
+    "balagh_voice_holds_total",
+    "Phone turns the dialogue had not answered in time: the caller heard a hold, the first "
+    "(first) or a further one (again)",
+    ["hold"],
 )
 
 
@@ -82,6 +89,21 @@ def outbox_figures(backlog: OutboxBacklog, now: datetime) -> list[Metric]:
     oldest = backlog.oldest_created_at
     age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     return [depth, age]
+
+
+def phone_line_figures(calls_in_progress: int, call_limit: int) -> list[Metric]:
+    """The 940 line's calls now, over every replica (from the store), and its limit."""
+    calls = GaugeMetricFamily(
+        "balagh_voice_calls_in_progress", "Calls the 940 line serves now, over every replica"
+    )
+    calls.add_metric([], calls_in_progress)
+    limit = GaugeMetricFamily(
+        "balagh_voice_call_limit",
+        "Calls the 940 line takes at once before new callers hear the lines are busy "
+        "(BALAGH_VOICE_CALL_LIMIT; 0: no limit)",
+    )
+    limit.add_metric([], call_limit)
+    return [calls, limit]
 
 
 def exposition(store_figures: Iterable[Metric] = ()) -> bytes:

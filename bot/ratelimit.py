@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import from_ms, to_ms, utc_now
+from bot.settings import Settings
 from bot.store.base import Store
 
 
@@ -20,6 +21,15 @@ class Limit:
     name: str
     allowed: int
     window: timedelta
+
+
+def guess_limits(settings: Settings) -> tuple[Limit, Limit]:
+    """How often someone may fail to prove a record is theirs (a report's tracking digits, a
+    transaction's proof): per asker (their address, their phone) and per record asked about."""
+    return (
+        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
+        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ wrong one counts against the address.
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.complaint_record import Complaint
 from bot.digits import strip_number
 from bot.phone import last_four
-from bot.ratelimit import Limit, RateLimiter
+from bot.ratelimit import RateLimiter, guess_limits
 from bot.reference import InvalidReference, parse_reference
 from bot.settings import Settings
 from bot.store.base import Store
@@ -30,13 +29,6 @@ class LookupsLimited(Exception):
     retry_after: int
 
 
-def track_limits(settings: Settings) -> tuple[Limit, Limit]:
-    return (
-        Limit("track-ip", settings.track_attempts_per_ip, timedelta(minutes=10)),
-        Limit("track-reference", settings.track_attempts_per_reference, timedelta(hours=1)),
-    )
-
-
 async def open_report(
     store: Store,
     settings: Settings,
@@ -48,7 +40,7 @@ async def open_report(
 ) -> Complaint | None:
     """The report if `token` or `digits` proves it, else None (a failure counted);
     LookupsLimited once the digits have been tried too often."""
-    per_ip, per_reference = track_limits(settings)
+    per_ip, per_reference = guess_limits(settings)
     limiter = RateLimiter(store)
     try:
         canonical = parse_reference(reference)

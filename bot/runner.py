@@ -1,8 +1,10 @@
 """`balagh run`: the dialogue core, the service and the worker in one foreground command.
 
 The dialogue core is Rasa in its own Python 3.10 environment, so it runs as a child
-process; the service (and, on embedded defaults, the worker) runs in this process.
-Ctrl-C stops the service gracefully, then the child.
+process; the service (and, on embedded defaults, the worker) runs in this process. For local
+use the demonstration system of record (bot/transactions/demo_system.py) runs as a second
+child, the way a municipality's own system runs apart from Balagh.
+Ctrl-C stops the service gracefully, then the children.
 """
 
 import asyncio
@@ -17,10 +19,13 @@ import uvicorn
 import yaml
 
 from bot.app import create_app
+from bot.catalogue import load_catalogue
 from bot.logs import configure_logging
 from bot.settings import ROOT, Settings
 
 RASA_STOP_SECONDS = 10
+DEMO_SYSTEM = "demo_records"  # the catalogue's system `balagh run` starts the demo for
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 RASA_START_SECONDS = 180
 # The dialogue model is small: TensorFlow's thread pools only add hand-offs between cores that
 # the service needs (one thread each: 15-20 % more turns per second on two cores).
@@ -80,6 +85,36 @@ async def _start_rasa(settings: Settings) -> asyncio.subprocess.Process:
     )
 
 
+def demo_system_port(settings: Settings, with_dialogue: bool) -> int | None:
+    """Where the demonstration system of record must listen: the port of the catalogue's
+    `demo_records` system when it is on this machine, for the whole contact center in local
+    use only (else None). A replica (`--no-dialogue`, as containers, benchmarks and tests run
+    the service, several at once) starts none: they would all claim the one port."""
+    if settings.environment != "local" or not with_dialogue:
+        return None
+    system = load_catalogue(settings.catalogue_path).transaction_systems.get(DEMO_SYSTEM)
+    url = urlsplit(str(system.config.get("url", ""))) if system else None
+    if url is None or url.hostname not in LOCAL_HOSTS:
+        return None
+    return url.port
+
+
+async def _start_demo_system(port: int) -> asyncio.subprocess.Process:
+    log = await asyncio.to_thread((ROOT / "var" / "demo_system.log").open, "ab")
+    command = [sys.executable, "-m", "bot.transactions.demo_system", "--port", str(port)]
+    return await asyncio.create_subprocess_exec(*command, cwd=ROOT, stdout=log, stderr=log)
+
+
+async def _stop(child: asyncio.subprocess.Process) -> None:
+    if child.returncode is None:
+        child.terminate()
+        try:
+            await asyncio.wait_for(child.wait(), RASA_STOP_SECONDS)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
 async def _wait_until_up(url: str, seconds: float) -> bool:
     async with httpx.AsyncClient(timeout=2) as client:
         for _ in range(int(seconds * 2)):
@@ -90,7 +125,7 @@ async def _wait_until_up(url: str, seconds: float) -> bool:
     return False
 
 
-def _announce(settings: Settings) -> None:
+def _announce(settings: Settings, demo_port: int | None) -> None:
     base = f"http://{settings.host}:{settings.port}"
     print(
         "\nBalagh 940 is running (Ctrl-C stops everything):\n"
@@ -102,7 +137,12 @@ def _announce(settings: Settings) -> None:
         f"  API and its documentation  {base}/docs\n"
         f"  Health of every component  {base}/health\n"
         f"  Dialogue core (Rasa)       {settings.rasa_url}\n"
-        f"  Logs                       {ROOT / 'var'}\n",
+        + (
+            f"  Demo system of record      http://127.0.0.1:{demo_port}/api/transactions/41000017\n"
+            if demo_port
+            else ""
+        )
+        + f"  Logs                       {ROOT / 'var'}\n",
         flush=True,
     )
 
@@ -111,6 +151,8 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
     configure_logging(settings.log_level, settings)
     await asyncio.to_thread((ROOT / "var").mkdir, exist_ok=True)
     rasa = await _start_rasa(settings) if with_dialogue else None
+    demo_port = await asyncio.to_thread(demo_system_port, settings, with_dialogue)
+    demo = await _start_demo_system(demo_port) if demo_port else None
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings),
@@ -126,7 +168,7 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
 
     async def announce_when_ready() -> None:
         await _wait_until_up(f"http://127.0.0.1:{settings.port}/health", 60)
-        _announce(settings)
+        _announce(settings, demo_port)
         if rasa and not await _wait_until_up(f"{settings.rasa_url}/status", RASA_START_SECONDS):
             print(
                 f"the dialogue core did not start; see {ROOT / 'var' / 'rasa.log'}", file=sys.stderr
@@ -137,10 +179,6 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
         await server.serve()
     finally:
         announcer.cancel()
-        if rasa is not None and rasa.returncode is None:
-            rasa.terminate()
-            try:
-                await asyncio.wait_for(rasa.wait(), RASA_STOP_SECONDS)
-            except TimeoutError:
-                rasa.kill()
-                await rasa.wait()
+        for child in (rasa, demo):
+            if child is not None:
+                await _stop(child)

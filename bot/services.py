@@ -3,6 +3,7 @@ composition (bot/composition.py)."""
 
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 
 from bot.attachments import AttachmentStorage
@@ -14,6 +15,8 @@ from bot.notifications.dispatcher import Dispatcher
 from bot.platforms import Platforms
 from bot.settings import Settings
 from bot.store.base import Store
+from bot.transactions.desk import TransactionDesk
+from bot.transactions.followup import FollowUps
 from bot.worker import Worker
 
 
@@ -26,12 +29,16 @@ class Services:
     complaints: ComplaintService
     auth: Authenticator
     worker: Worker
-    http: httpx.AsyncClient  # one connection pool for every outbound call (Rasa, providers)
+    http: httpx.AsyncClient  # one connection pool for outbound calls (providers, recordings)
+    dialogue_http: aiohttp.ClientSession  # the dialogue core's turns (channels/dialogue.py)
     attachments: AttachmentStorage
     platforms: Platforms  # the Twilio and Telegram clients, shared by providers and channels
     dispatcher: Dispatcher  # delivers the notification outbox (run by the worker)
+    transactions: TransactionDesk  # answers residents' questions about their transactions
+    transaction_sms: FollowUps  # the answers owed by SMS (sent by the worker)
 
     async def stop(self) -> None:
         await self.platforms.close()
+        await self.dialogue_http.close()
         await self.http.aclose()
         await self.store.close()

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     login_attempts_per_ip: Annotated[int, Field(ge=1)] = 30
     track_attempts_per_ip: Annotated[int, Field(ge=1)] = 30
     track_attempts_per_reference: Annotated[int, Field(ge=1)] = 5
+    # Transactions (bot/transactions): how long a conversation waits for a system of record
+    # before offering an SMS with the answer, and how long that SMS is tried for.
+    transaction_answer_seconds: Annotated[float, Field(gt=0, le=3)] = 2.0
+    transaction_followup_hours: Annotated[float, Field(gt=0)] = 24
     # Notifications: a channel without a configured account goes to the local outbox.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -101,6 +105,15 @@ class Settings(BaseSettings):
     record_calls: bool = False
     voice_arabic: str = "Polly.Hala-Neural"
     voice_english: str = "Polly.Joanna-Neural"
+    # The phone line under load. A turn the dialogue has not answered after
+    # `voice_hold_after_seconds` is a hold ("one moment"), and Twilio comes back for the
+    # answer; only past `voice_turn_limit_seconds`, or when it fails, is the dialogue down
+    # (an apology and a voicemail). Past `voice_call_limit` calls at once (the capacity
+    # `make bench-callers` measures, counted over every replica; 0: no limit), new callers
+    # hear that the lines are busy and are offered a call-back or a voicemail.
+    voice_hold_after_seconds: Annotated[float, Field(gt=0, le=10)] = 2
+    voice_turn_limit_seconds: Annotated[float, Field(gt=0, le=120)] = 30
+    voice_call_limit: Annotated[int, Field(ge=0)] = 200
     provider_timeout_seconds: Annotated[float, Field(gt=0)] = 15
     notification_max_attempts: Annotated[int, Field(ge=1, le=50)] = 8
     notification_backoff_seconds: Annotated[float, Field(gt=0)] = 10
@@ -117,6 +130,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "BALAGH_NOTIFICATION_LEASE_SECONDS must be longer than "
                 "BALAGH_PROVIDER_TIMEOUT_SECONDS"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _hold_before_the_limit(self) -> "Settings":
+        if self.voice_hold_after_seconds >= self.voice_turn_limit_seconds:
+            raise ValueError(
+                "BALAGH_VOICE_HOLD_AFTER_SECONDS must be shorter than "
+                "BALAGH_VOICE_TURN_LIMIT_SECONDS"
             )
         return self
 

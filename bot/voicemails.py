@@ -25,12 +25,13 @@ log = logging.getLogger(__name__)
 
 RECORD_KIND: Final = "voicemail"
 VOICE_CHANNEL: Final = "voice"  # the phone line's channel code
-VoicemailReason = Literal["dialogue_unavailable", "after_hours", "no_answer"]
+VoicemailReason = Literal["dialogue_unavailable", "after_hours", "no_answer", "lines_busy"]
 # The complaint's description, for staff: why the caller left a message instead of reporting.
 DESCRIPTIONS: Final[dict[VoicemailReason, str]] = {
     "dialogue_unavailable": N_("voicemail.dialogue_unavailable"),
     "after_hours": N_("voicemail.after_hours"),
     "no_answer": N_("voicemail.no_answer"),
+    "lines_busy": N_("voicemail.lines_busy"),
 }
 CITIZEN: Final = Actor("citizen", "citizen")
 LONGEST_CALL: Final = timedelta(hours=4)  # Twilio's limit on a call's length

@@ -16,6 +16,9 @@ here, once for all of them:
   (`bot.notifications.handoff`);
 - a turn the dialogue leaves without an answer (an action it could not run) gets an apology,
   and is logged: never silence.
+- every turn is recorded on the resident's conversation for the agent inbox
+  (channels/inbox.py); while an employee has it, the resident's messages go to them and the
+  bot, paused, says nothing; after an employee closed it, a 1–5 answer is its rating.
 """
 
 import logging
@@ -29,6 +32,8 @@ from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
 from bot.complaints import ComplaintService
+from bot.conversations import RATINGS
+from bot.digits import to_ascii_digits
 from bot.languages import script_language
 from bot.notifications.handoff import request_handoff
 from bot.notifications.replies import answer_question
@@ -38,6 +43,7 @@ from bot.types import LANGUAGES, Language
 from bot.words import N_, Medium, text
 from channels.chat_channel import ChatChannel, Inbound, Reply
 from channels.dialogue import BotMessage, Button, DialogueClient, DialogueUnavailable, Metadata
+from channels.inbox import RATING_PAYLOAD, Inbox
 from channels.rendering import chosen_payload
 
 log = logging.getLogger(__name__)
@@ -81,6 +87,7 @@ class Chats:
         complaints: ComplaintService,
         catalogue: Catalogue,
         channels: ChannelDirectory,
+        inbox: Inbox,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.platforms = platforms
@@ -89,6 +96,7 @@ class Chats:
         self.complaints = complaints
         self.catalogue = catalogue
         self.channels = channels
+        self.inbox = inbox
         self.clock = clock
 
     async def state(self, conversation_id: str) -> ChatState:
@@ -102,13 +110,28 @@ class Chats:
         if key is not None and not (await self.store.claim_inbound(key, self.clock())).first:
             log.info("%s sent %s again; already handled", inbound.channel, inbound.message_id)
             return
-        await channel.send(inbound, await self.reply(inbound), self.platforms)
+        await channel.send(inbound, await self.answer(channel, inbound), self.platforms)
         if key is not None:
             await self.store.complete_inbound(key, "answered")
 
-    async def reply(self, inbound: Inbound) -> Reply:
-        """The notices and dialogue messages that answer one message."""
+    async def answer(self, channel: ChatChannel[Any], inbound: Inbound) -> Reply:
+        """The reply to one message, whoever has the conversation; recorded on it."""
+        conversation = await self.inbox.find(inbound)
         state = await self.state(inbound.conversation_id)
+        said = shown_words(inbound, state.buttons)
+        if conversation is not None and conversation.desk.state == "assigned":
+            return await self.inbox.to_employee(inbound, said, conversation)
+        if conversation is not None and conversation.desk.rating_asked:
+            rating = rating_in(inbound.text)
+            if rating is not None:
+                return await self.inbox.rated(inbound, said, rating, conversation)
+            await self.inbox.not_rated(conversation)
+        reply = await self.reply(channel, inbound, state)
+        await self.inbox.record(channel, inbound, said, reply)
+        return reply
+
+    async def reply(self, channel: ChatChannel[Any], inbound: Inbound, state: ChatState) -> Reply:
+        """The notices and dialogue messages that answer one message."""
         now = self.clock()
         medium = self.channels.medium(inbound.channel)
         language = script_language(inbound.text) or inbound.language or state.language
@@ -129,10 +152,12 @@ class Chats:
             payload = chosen_payload(inbound.text, state.buttons) if menu_open else None
         if not (payload or inbound.for_dialogue):
             return Reply(language, notices or (text("chat.message_unsupported", language, medium),))
-        return await self.turn(inbound, payload or inbound.text, state, language, medium, notices)
+        message = payload or inbound.text
+        return await self.turn(channel, inbound, message, state, language, medium, notices)
 
     async def turn(
         self,
+        channel: ChatChannel[Any],
         inbound: Inbound,
         message: str,
         state: ChatState,
@@ -188,10 +213,20 @@ class Chats:
             awaiting_code=asked[-1] if asked else state.awaiting_code,
         )
         await self.store.put_record(RECORD_KIND, conversation_id, kept)
-        await self.handoffs(inbound, messages, now)
-        return Reply(language, notices, tuple(messages))
+        told = await self.handoffs(channel, inbound, language, messages, now)
+        return Reply(language, notices, (*messages, *told))
 
-    async def handoffs(self, inbound: Inbound, messages: list[BotMessage], now: datetime) -> None:
+    async def handoffs(
+        self,
+        channel: ChatChannel[Any],
+        inbound: Inbound,
+        language: Language,
+        messages: list[BotMessage],
+        now: datetime,
+    ) -> list[BotMessage]:
+        """Staff alerted and the conversation queued for an employee; what the resident is
+        told of the wait."""
+        told = []
         for message in messages:
             hint = message.custom.get("handoff")
             if isinstance(hint, Mapping):
@@ -207,6 +242,9 @@ class Chats:
                     request_id=inbound.message_id or now.isoformat(),
                     now=now,
                 )
+                wait = await self.inbox.queue(channel, inbound, language, hint)
+                told += [wait] if wait else []
+        return told
 
     async def answer_question(
         self, inbound: Inbound, language: Language, medium: Medium
@@ -240,3 +278,17 @@ class Chats:
             await self.store.put_record(RECORD_KIND, inbound.conversation_id, settled)
         answer = text(PROOF_WORDS[proof], language, medium, reference=state.awaiting_code)
         return Reply(language, (*notices, answer))
+
+
+def shown_words(inbound: Inbound, buttons: tuple[Button, ...]) -> str:
+    """What the resident sent as they saw it: a tapped option's title, else their words."""
+    if inbound.option is not None and 1 <= inbound.option <= len(buttons):
+        return buttons[inbound.option - 1].title
+    tapped = [button.title for button in buttons if button.payload == inbound.text]
+    return tapped[0] if tapped else inbound.text
+
+
+def rating_in(words: str) -> int | None:
+    """A rating from 1 to 5: a rating button's payload, or the number typed (any digits)."""
+    answer = to_ascii_digits(words.removeprefix(RATING_PAYLOAD)).strip().rstrip(".)")
+    return int(answer) if answer.isdigit() and int(answer) in RATINGS else None

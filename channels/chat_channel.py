@@ -11,6 +11,10 @@ with one class implementing `ChatChannel`, registered in `channels/registry.py`:
 - `send(inbound, reply)`: the dialogue's messages in the platform's form, to that user;
 - `mount(app)`: how the platform reaches the service, each request handed to `receive`. A
   `WebhookChannel` (the common case) answers `POST {path}`; the web chat mounts socket.io.
+- `reach(inbound)`, `push(to, reply)` and `typing(to)`: an employee writing to the user
+  unprompted (the agent inbox, channels/inbox.py). By default what answered their message
+  reaches them later too, a push is a send and typing shows nothing; a channel changes any of
+  them where its platform differs.
 
 Everything between parse and send is the same on every channel and lives once in
 `channels/chat.py`: retries, notification answers, menus, the dialogue, hand-offs.
@@ -33,6 +37,15 @@ from channels.dialogue import BotMessage
 
 if TYPE_CHECKING:
     from channels.chat import Chats
+
+
+class NotDelivered(Exception):
+    """A push the platform refused; `reason` is a words key the employee reads."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 PlatformRequest = TypeVar("PlatformRequest")
 
@@ -100,6 +113,21 @@ class ChatChannel(ABC, Generic[PlatformRequest]):
     @abstractmethod
     def mount(self, app: FastAPI) -> None:
         """Make the service reachable by the platform."""
+
+    def reach(self, inbound: Inbound) -> Any:
+        """What `push` needs to write to this user later (kept on their conversation as
+        JSON): by default what answered `inbound`."""
+        return inbound.reply_to
+
+    async def push(self, to: Inbound, reply: Reply, platforms: Platforms) -> str | None:
+        """Messages nobody asked for (an employee writing) to the user `to` stands for (its
+        `reply_to` is what `reach` kept); the platform's id of the message when it reports
+        deliveries. `NotDelivered` when the platform refuses it."""
+        await self.send(to, reply, platforms)
+        return None
+
+    async def typing(self, to: Inbound, platforms: Platforms) -> None:
+        """An employee is writing to the user: shown where the platform can (nothing here)."""
 
     async def receive(self, request: PlatformRequest, chats: "Chats") -> bool:
         """Every message of one platform request answered; False when it is not authentic."""

@@ -1,20 +1,30 @@
 """The one way every channel talks to the dialogue core: Rasa's REST channel.
 
 A channel sends the user's text (or a button payload) with metadata and gets the bot's
-messages back. Rasa's own timeout is not ours: the phone must never wait more than a few
-seconds, so every call is bounded and failures surface as one exception channels handle.
-Every turn of every channel passes here, so here it is counted (by channel and outcome), and
-the turn's request id joins the metadata: the actions Rasa calls log under it too.
+messages back. Rasa's own timeout is not ours: every call is bounded (the chat channels by
+the client's timeout, the phone by its own longer one: it holds the caller meanwhile), and
+failures surface as one exception channels handle.
+
+Every turn of every channel passes here, hundreds at once when everyone calls: they share
+one aiohttp session (`Services.dialogue_http`), whose pool hands out connections at a
+constant cost (httpx's looks through every queued request and every connection each time).
+Here each turn is counted (by channel and outcome), and the turn's request id joins the
+metadata: the actions Rasa calls log under it too.
 
 The custom actions say their words themselves (actions/messages.py); the few responses Rasa
 utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
 which is filled in here in the medium the channel gave, so they too are reworded in the
 catalogues without retraining.
+
+While an employee talks with a resident, the conversation is paused and later resumed with
+Rasa's own events (`pause`, `resume`) through its HTTP API (`rasa run --enable-api`): a
+paused conversation records what the resident says and answers nothing.
 """
 
-from typing import Any
+from typing import Any, Final, Literal
+from urllib.parse import quote
 
-import httpx
+import aiohttp
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.logs import current_request_id
@@ -62,39 +72,80 @@ class Metadata(BaseModel):
     transcript: str | None = None
     message_id: str | None = None
     sources: dict[str, str] = {}
-    client: str | None = None  # web chat: the client address's pseudonym (bot/intake.py)
     request_id: str | None = None
+    client: str | None = None  # web chat: the client address's pseudonym (bot/intake.py)
+
+
+CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
+CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection
+# An idle connection is reused this long at most: less than the servers in front of the
+# dialogue core keep one (HAProxy in deploy/, 10 s; Rasa itself, 120 s). A connection the
+# server has just closed, its close not read yet by a busy process, would fail the turn.
+IDLE_SECONDS = 4.0
+
+
+def dialogue_session() -> aiohttp.ClientSession:
+    """The session every turn goes through (created inside the running event loop)."""
+    connector = aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=IDLE_SECONDS)
+    return aiohttp.ClientSession(connector=connector)
 
 
 class DialogueClient:
-    def __init__(self, base_url: str, timeout_seconds: float, http: httpx.AsyncClient) -> None:
-        self.url = f"{base_url.rstrip('/')}/webhooks/rest/webhook"
+    def __init__(self, base_url: str, timeout_seconds: float, http: aiohttp.ClientSession) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.url = f"{self.base_url}/webhooks/rest/webhook"
         self.timeout = timeout_seconds
         self.http = http
 
     async def send(
-        self, sender_id: str, text: str, metadata: Metadata, medium: Medium
+        self,
+        sender_id: str,
+        text: str,
+        metadata: Metadata,
+        medium: Medium,
+        seconds: float | None = None,
     ) -> list[BotMessage]:
         """The bot's answer to one user message (its words for the channel's medium), or
-        DialogueUnavailable.
+        DialogueUnavailable: an error, or no answer within `seconds` (the client's timeout by
+        default).
 
         Every channel's text passes here, so it is cleaned here (bot/text.py) once."""
+        seconds = seconds or self.timeout
         metadata = metadata.model_copy(update={"request_id": current_request_id()})
         body = {
             "sender": sender_id,
             "message": clean_text(text),
             "metadata": metadata.model_dump(mode="json", exclude_none=True),
         }
+        timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
         try:
-            response = await self.http.post(self.url, json=body, timeout=self.timeout)
-            response.raise_for_status()
-            messages = _MESSAGES.validate_json(response.content)
-        except (httpx.HTTPError, ValidationError) as exc:
-            outcome = "timeout" if isinstance(exc, httpx.TimeoutException) else "unavailable"
+            async with self.http.post(self.url, json=body, timeout=timeout) as response:
+                response.raise_for_status()
+                messages = _MESSAGES.validate_json(await response.read())
+        except (aiohttp.ClientError, TimeoutError, ValidationError) as exc:
+            outcome = "timeout" if isinstance(exc, TimeoutError) else "unavailable"
             TURNS.labels(metadata.channel, outcome).inc()
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
         TURNS.labels(metadata.channel, "answered").inc()
         return [with_words(message, medium) for message in messages]
+
+    async def pause(self, sender_id: str) -> None:
+        """The bot stays silent in this conversation until `resume`."""
+        await self.append_event(sender_id, "pause")
+
+    async def resume(self, sender_id: str) -> None:
+        await self.append_event(sender_id, "resume")
+
+    async def append_event(self, sender_id: str, event: Literal["pause", "resume"]) -> None:
+        url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        try:
+            async with self.http.post(
+                url, params={"include_events": "NONE"}, json={"event": event}, timeout=timeout
+            ) as response:
+                response.raise_for_status()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DialogueUnavailable(f"{event}: {type(exc).__name__}: {exc}") from exc
 
 
 def with_words(message: BotMessage, medium: Medium) -> BotMessage:

@@ -9,9 +9,15 @@ answer: the same client and error handling as the notifications, a delivery repo
 reply, and a retried webhook that is answered with empty TwiML can never send a reply twice.
 A turn's messages go out as one body (split only past the platform's limit), so they cannot
 arrive out of order.
+
+An employee's message (channels/inbox.py) keeps WhatsApp's rule: free text within 24 hours
+of the resident's last message, after that the approved template that reopens the
+conversation (`agent_reply.<language>` in BALAGH_TWILIO_WHATSAPP_TEMPLATES, its `{{1}}` the
+employee's words). Its delivery reports reach the inbox's transcript.
 """
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from typing import Annotated, ClassVar, Final
@@ -26,15 +32,16 @@ from bot.api.errors import ApiError
 from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
-from bot.notifications.providers.base import Rejected, RetryLater
-from bot.notifications.providers.twilio_messaging import TwilioMessaging
+from bot.conversations import as_delivery
+from bot.notifications.providers.base import Accepted, Rejected, RetryLater
+from bot.notifications.providers.twilio_messaging import TWILIO_STATES, TwilioMessaging
 from bot.notifications.status_callbacks import apply_twilio_status
-from bot.notifications.whatsapp_session import note_inbound
+from bot.notifications.whatsapp_session import in_session, note_inbound
 from bot.phone import InvalidPhone, normalise_phone
 from bot.platforms import Platforms
 from bot.twilio_signature import genuine_twilio_form
 from bot.words import N_
-from channels.chat_channel import Inbound, Reply, WebhookChannel
+from channels.chat_channel import Inbound, NotDelivered, Reply, WebhookChannel
 from channels.media import MediaRefused, check_declared_type, fetch, keep
 from channels.rendering import as_plain_text, split_message
 from channels.twilio_account import auth_token, public_url
@@ -52,6 +59,7 @@ MAX_MEDIA: Final = 5
 TWILIO_API: Final = "https://api.twilio.com"
 RETRY_WAIT_LIMIT_SECONDS: Final = 5.0
 EMPTY_TWIML: Final = str(MessagingResponse())
+AGENT_TEMPLATE: Final = "agent_reply"  # the WhatsApp template of an employee's message
 
 
 class InboundMessage(BaseModel):
@@ -193,6 +201,40 @@ class TwilioMessagingChannel(WebhookChannel):
                 log.warning("reply to %s refused by Twilio: %s", inbound.message_id, exc)
                 return
 
+    async def push(self, to: Inbound, reply: Reply, platforms: Platforms) -> str | None:
+        """An employee's message; past WhatsApp's 24 hours, the template that reopens the
+        conversation. The id of its last piece (delivery reports name it)."""
+        recipient, sender = to.reply_to
+        client = twilio(platforms)
+        callback = public_url(platforms.settings, STATUS_PATH)
+        words = as_plain_text(reply.shown)
+        outside = to.channel == WHATSAPP.code and not (
+            to.phone and await in_session(platforms.store, to.phone, utc_now())
+        )
+        try:
+            if outside:
+                template = f"{AGENT_TEMPLATE}.{reply.language}"
+                content_sid = platforms.settings.twilio_whatsapp_templates.get(template)
+                if content_sid is None:
+                    raise NotDelivered(N_("inbox.error.whatsapp_window"))
+                variables = json.dumps({"1": words}, ensure_ascii=False)
+                accepted = await client.create(
+                    to=recipient,
+                    from_=sender,
+                    content_sid=content_sid,
+                    content_variables=variables,
+                    status_callback=callback,
+                )
+                return accepted.provider_message_id
+            sent = [
+                await create(client, recipient, sender, piece, callback)
+                for piece in split_message(words, LIMITS[to.channel])
+            ]
+        except (RetryLater, Rejected) as exc:
+            log.warning("employee's message not sent by Twilio: %s", exc)
+            raise NotDelivered(N_("inbox.error.not_sent")) from exc
+        return sent[-1].provider_message_id if sent else None
+
     def answer(self) -> Response:
         return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -208,22 +250,27 @@ class TwilioMessagingChannel(WebhookChannel):
         )
 
 
-async def delivery_report(form: TwilioForm, store: StoreDep) -> Response:
+async def delivery_report(request: Request, form: TwilioForm, store: StoreDep) -> Response:
     report = parse(DeliveryReport, form)
     if report.status in ("failed", "undelivered"):
         log.warning("Twilio could not deliver %s (error %s)", report.sid, report.error_code)
     await apply_twilio_status(store, report.sid, report.status, report.error_code)
+    delivery = as_delivery(TWILIO_STATES.get(report.status))
+    if delivery is not None:
+        await request.app.state.inbox.delivered(report.sid, delivery)
     return Response(status_code=204)
 
 
-async def create(client: TwilioMessaging, to: str, from_: str, body: str, callback: str) -> None:
+async def create(
+    client: TwilioMessaging, to: str, from_: str, body: str, callback: str
+) -> Accepted:
     """One message; a refusal Twilio asks us to retry (429, never in doubt) is retried once
     after the wait it names, if that is short."""
     try:
-        await client.create(to=to, from_=from_, body=body, status_callback=callback)
+        return await client.create(to=to, from_=from_, body=body, status_callback=callback)
     except RetryLater as exc:
         wait = exc.retry_after or 1.0
         if exc.in_doubt or wait > RETRY_WAIT_LIMIT_SECONDS:
             raise
         await asyncio.sleep(wait)
-        await client.create(to=to, from_=from_, body=body, status_callback=callback)
+        return await client.create(to=to, from_=from_, body=body, status_callback=callback)

@@ -30,6 +30,7 @@ from telegram import (
     Update,
     User,
 )
+from telegram.constants import ChatAction
 from telegram.error import RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -217,6 +218,15 @@ class TelegramChannel(WebhookChannel):
             "message_id": str(update.update_id),
             "sources": {"update_id": str(update.update_id), CHAT_SOURCE: str(chat_id)},
         }
+
+    def reach(self, inbound: Inbound) -> Any:
+        """The chat id (the user) is enough; a tap's query id answers only that tap."""
+        return None
+
+    async def typing(self, to: Inbound, platforms: Platforms) -> None:
+        """Telegram's own "typing…" in the chat (it lasts a few seconds)."""
+        telegram = bot(platforms)
+        await send(lambda: telegram.send_chat_action(int(to.user), ChatAction.TYPING))
 
     async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
         """A tap is answered first (with the notice when it was an old menu's); then the

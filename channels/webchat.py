@@ -13,12 +13,15 @@ connect unchanged, and so does this project's widget (`/webchat/widget.js`):
 - `customData` (rasa-webchat's name; Rasa's default `metadata` is read too) may carry
   `language` ("ar"/"en"), `location` `{lat, lng}` and `media` (upload tokens from
   `POST /webchat/uploads`); anything else in it is ignored.
+- `user_typing` `{}`: the visitor is typing; the employee who has the conversation sees it.
+  `agent_typing` `{}` the other way: the employee is writing to the visitor.
 
-Across service replicas (`BALAGH_REDIS_URL`): the bot's messages go to the session's room,
-through Redis, so every socket of that chat gets them whichever replica holds it (a second
-tab, or a socket that reconnected elsewhere while its turn was answered). A socket itself
-lives in one process: Engine.IO's long-polling requests must reach the replica that opened
-the socket, so the load balancer keeps each client on one replica (deploy/haproxy.cfg).
+Across service replicas (`BALAGH_REDIS_URL`): the bot's messages, and an employee's
+(channels/inbox.py), go to the session's room, through Redis, so every socket of that chat
+gets them whichever replica holds it (a second tab, or a socket that reconnected elsewhere
+while its turn was answered). A socket itself lives in one process: Engine.IO's long-polling
+requests must reach the replica that opened the socket, so the load balancer keeps each
+client on one replica (deploy/haproxy.cfg).
 """
 
 import logging
@@ -133,9 +136,15 @@ class WebChatChannel(ChatChannel[Utterance]):
                 with request_id(new_request_id()):
                     await self.receive(utterance, app.state.chats)
 
+        async def user_typing(sid: str, data: Any) -> None:
+            session = await self.sio.get_session(sid)
+            if session.get("session_id"):
+                await app.state.inbox.typing(f"{WEBCHAT.code}:{session['session_id']}")
+
         self.sio.on("connect", connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", user_uttered)
+        self.sio.on("user_typing", user_typing)
         app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
         app.include_router(webchat_http.router)  # the widget's files, its demo page, uploads
 
@@ -215,9 +224,18 @@ class WebChatChannel(ChatChannel[Utterance]):
             found.append(attachment)
         return found
 
+    def reach(self, inbound: Inbound) -> Any:
+        """Later, every socket of the session (a socket's own id does not outlive a reload)."""
+        return None
+
+    async def typing(self, to: Inbound, platforms: Platforms) -> None:
+        """`agent_typing`: the widget shows that someone is writing."""
+        await self.sio.emit("agent_typing", {}, to=to.user)  # the session's room
+
     async def send(self, inbound: Inbound, reply: Reply, platforms: Platforms) -> None:
+        to = inbound.reply_to or inbound.user  # an employee's: the session's room
         for notice in reply.notices:
-            await self.sio.emit("bot_uttered", {"text": notice}, to=inbound.reply_to)
+            await self.sio.emit("bot_uttered", {"text": notice}, to=to)
         for message in reply.messages:
             for event in bot_uttered(message):
-                await self.sio.emit("bot_uttered", event, to=inbound.reply_to)
+                await self.sio.emit("bot_uttered", event, to=to)

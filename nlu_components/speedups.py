@@ -1,7 +1,7 @@
-"""Eight Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Eleven Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
-The first seven keep Rasa's behaviour and only remove work whose result Rasa throws away; the
-eighth keeps a turn from going silent:
+The first ten keep Rasa's behaviour and only remove work whose result Rasa throws away; the
+eleventh keeps a turn from going silent:
 
 1. Action responses. Rasa validates every action server response with
    `jsonschema.validate(result, schema)`, which first checks the constant schema against the
@@ -10,7 +10,10 @@ eighth keeps a turn from going silent:
    same schema; a response that fails goes to Rasa's own method, so errors are unchanged.
 2. Connections to the action server. Rasa opens a new HTTP session, hence a new TCP
    connection, for every action call; one session per endpoint is kept and reused instead
-   (the same headers, authentication and timeout).
+   (the same headers, authentication and timeout). Its idle connections are reused for at
+   most `IDLE_SECONDS`, less than the server keeps them: a connection the server has just
+   closed (uvicorn after 5 s, HAProxy after 10 s) is never written to, which under load,
+   with the close not yet read, failed the call ("Cannot write to closing transport").
 3. Button payloads. A message like `/inform{"category": "roads"}` runs through the whole NLU
    pipeline, and then the pipeline's last step (`RegexMessageHandler`) replaces the result
    with a new message built from the payload alone. A valid payload is now unpacked by that
@@ -31,13 +34,26 @@ eighth keeps a turn from going silent:
    the process, and every full collection walks them all again (tenths of a second, while no
    message is answered). Once a model is loaded they are moved out of the collector's sight
    (`gc.freeze()`); the conversations' objects are still collected as before.
-8. A dropped connection to the action server. A kept connection (2) can be closed by the
-   server between two calls; Rasa then logs the failed action, drops its events and goes on,
-   and the user gets no answer. A call whose connection failed before any answer came is now
-   sent once more (on a new connection). That is safe because every action the service serves
-   may run twice with the same effect (a report carries its idempotency key, counts are per
-   turn, an SMS has its id). A call that got an answer, an HTTP error or a timeout is not
-   repeated; a second failure is Rasa's as before (and the channel apologises).
+8. The empty-domain check. Before looking at each message's intent, Rasa asks whether the
+   domain is empty by turning the whole domain into a dictionary and comparing it with a
+   newly built empty domain's, for every message. A loaded domain does not change, so the
+   answer is remembered for each domain.
+9. Applied events. The events a conversation has applied (without those undone) are
+   recomputed from all its events, with a type check for each, several times per message
+   (to check the session, predict, run a form, log). They are now kept while the tracker
+   gains no event and its first and last events stay the same, and each caller gets its own
+   copy of the list.
+10. Action calls' bodies. Every call to the action server carries the whole conversation as
+    JSON; ujson (already in Rasa's environment, for Sanic) writes the same JSON value in about
+    a third of the time of the standard library (what aiohttp's `json=` uses), and writes what
+    `json` writes (big integers, NaN, lone surrogates, non-string keys alike) minus the spaces.
+11. A dropped connection to the action server. A kept connection (2) can be closed by the
+    server between two calls; Rasa then logs the failed action, drops its events and goes on,
+    and the user gets no answer. A call whose connection failed before any answer came is now
+    sent once more (on a new connection). That is safe because every action the service serves
+    may run twice with the same effect (a report carries its idempotency key, counts are per
+    turn, an SMS has its id). A call that got an answer, an HTTP error or a timeout is not
+    repeated; a second failure is Rasa's as before (and the channel apologises).
 """
 
 from __future__ import annotations
@@ -45,6 +61,9 @@ from __future__ import annotations
 from typing import Any
 
 _INSTALLED = "_balagh_compiled_validator"
+# How long an idle connection to the action server is reused: less than the servers keep one
+# (uvicorn, serving the actions in the service, 5 s; HAProxy in deploy/, 10 s).
+IDLE_SECONDS = 2.0
 
 
 def install() -> None:
@@ -61,7 +80,10 @@ def install() -> None:
     _install_sequential_graph_runs()
     _install_state_reuse()
     _install_freeze_after_load()
-    _install_action_retry()
+    _install_empty_domain_check()
+    _install_applied_events_reuse()
+    _install_fast_request_bodies()
+    _install_action_retry()  # last: around the others, so a resent call is the same call
 
 
 def _install_response_validation(remote_action: Any) -> None:
@@ -113,7 +135,8 @@ def _install_response_validation(remote_action: Any) -> None:
 def _install_kept_sessions() -> None:
     import asyncio
 
-    from rasa.utils.endpoints import EndpointConfig
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
     new_session = EndpointConfig.session
 
@@ -136,9 +159,26 @@ def _install_kept_sessions() -> None:
             return new_session(self)
         kept = getattr(self, "_balagh_session", None)
         if kept is None or kept[0] is not loop or kept[1].closed:
-            kept = (loop, new_session(self))
+            kept = (loop, kept_session(self))
             self._balagh_session = kept
         return _Kept(kept[1])
+
+    def kept_session(self: Any) -> Any:
+        """The session Rasa's `EndpointConfig.session` makes, its idle connections kept only
+        `IDLE_SECONDS`."""
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
+        return aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_SECONDS),
+        )
+
+    session.__wrapped__ = new_session  # type: ignore[attr-defined]
 
     EndpointConfig.session = session  # type: ignore[method-assign]
 
@@ -297,3 +337,65 @@ def _install_freeze_after_load() -> None:
         gc.freeze()
 
     Agent.load_model = load_model_then_freeze  # type: ignore[method-assign]
+
+
+def _install_empty_domain_check() -> None:
+    from rasa.shared.core.domain import Domain
+
+    is_empty = Domain.is_empty
+
+    def remembered_is_empty(self: Any) -> bool:
+        known = self.__dict__.get("_balagh_is_empty")
+        if known is None:
+            known = self.__dict__["_balagh_is_empty"] = bool(is_empty(self))
+        return bool(known)
+
+    remembered_is_empty.__wrapped__ = is_empty  # type: ignore[attr-defined]
+    Domain.is_empty = remembered_is_empty  # type: ignore[method-assign]
+
+
+def _install_applied_events_reuse() -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    applied_events = DialogueStateTracker.applied_events
+
+    def reused_applied_events(self: Any) -> list[Any]:
+        events = self.events
+        first, last = (events[0], events[-1]) if events else (None, None)
+        kept = self.__dict__.get("_balagh_applied")
+        if not (
+            kept
+            and kept[0] is events
+            and kept[1] == len(events)
+            and kept[2] is first
+            and kept[3] is last
+        ):
+            kept = (events, len(events), first, last, applied_events(self))
+            self.__dict__["_balagh_applied"] = kept
+        return list(kept[4])  # callers may change the list they get
+
+    reused_applied_events.__wrapped__ = applied_events  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = reused_applied_events  # type: ignore[method-assign]
+
+
+def _install_fast_request_bodies() -> None:
+    import ujson
+    from rasa.utils.endpoints import EndpointConfig
+
+    rasa_request = EndpointConfig.request
+
+    async def request(
+        self: Any,
+        method: str = "post",
+        subpath: str | None = None,
+        content_type: str | None = "application/json",
+        compress: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        # Rasa names the content type itself; without one, aiohttp's json= names it.
+        if content_type and kwargs.get("json") is not None and "data" not in kwargs:
+            kwargs["data"] = ujson.dumps(kwargs.pop("json"), escape_forward_slashes=False).encode()
+        return await rasa_request(self, method, subpath, content_type, compress, **kwargs)
+
+    request.__wrapped__ = rasa_request  # type: ignore[attr-defined]
+    EndpointConfig.request = request  # type: ignore[method-assign]

@@ -57,6 +57,7 @@ CORE_INTENTS = (
     "choose_language",
     "inform",
     "out_of_scope",
+    "ask_transaction",
 )
 MODEL_INPUTS = (
     "config.yml",

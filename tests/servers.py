@@ -2,8 +2,9 @@
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -34,3 +35,20 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
         finally:
             server.should_exit = True
             await task
+
+
+@contextmanager
+def serve_in_a_thread(app: ASGIApp) -> Iterator[str]:
+    """The same, on its own thread and event loop: for code under test that runs its own loop
+    (`asyncio.run`) or for servers that outlive one test's loop (module fixtures)."""
+    with bound_socket() as sock:
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=asyncio.run, args=(server.serve([sock]),), daemon=True)
+        thread.start()
+        while not server.started:
+            threading.Event().wait(0.01)
+        try:
+            yield local_url(sock)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)

@@ -32,5 +32,6 @@ async def test_a_missing_file_is_an_unknown_key(tmp_path: Path) -> None:
 def test_media_is_recognised_by_its_bytes_not_its_name() -> None:
     assert sniff(JPEG) == "image/jpeg"
     assert sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
+    assert sniff(b"\xff\xe3\x28\xc4") == "audio/mpeg"  # an 8 kHz MP3 frame, no tag before
     with pytest.raises(UnsupportedMedia):
         sniff(b"<svg onload=alert(1)>")

@@ -43,6 +43,17 @@ def test_catalogue_check_summarises_the_shipped_catalogue():
     result = runner.invoke(app, ["catalogue", "check"])
     assert result.exit_code == 0, result.output
     assert "11 categories" in result.output
+    assert "3 transaction types" in result.output
+
+
+def test_catalogue_check_tries_the_systems_settings(tmp_path):
+    """A system's connector settings are checked too, not only the catalogue's shape."""
+    text = (ROOT / "catalogue.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "catalogue.yml"
+    broken.write_text(text.replace("/api/transactions/{number}", "/api/transactions"), "utf-8")
+    result = runner.invoke(app, ["catalogue", "check", str(broken)])
+    assert result.exit_code == 1
+    assert "transaction_systems.demo_records.config.url" in result.output
 
 
 def test_catalogue_check_names_the_problem(tmp_path):

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from bot import metrics
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, problems
 
 DEPLOY = ROOT / "deploy"
 KUBERNETES_KINDS = {
@@ -156,3 +156,48 @@ def test_the_dashboard_asks_only_for_metrics_the_service_declares():
     }
     assert asked
     assert asked <= {re.sub(r"_total$", "", name) for name in declared}
+
+
+def _compose_value(value: object) -> str:
+    """A Compose value with its `${…}` filled in: the default after `:-`, else an operator's
+    long random secret."""
+    text = str(value)
+    default = re.fullmatch(r"\$\{[A-Z0-9_]+:-([^}]*)\}", text)
+    return default.group(1) if default else OPERATOR_VALUE if "${" in text else text
+
+
+OPERATOR_VALUE = "o" * 48  # what an operator puts in each secret
+
+
+def production_processes() -> list[tuple[str, list[str], dict[str, str]]]:
+    """Every process of the service image in deploy/: its name, command and environment."""
+    documents = kubernetes_documents()
+    [config] = [doc["data"] for doc in documents if doc["kind"] == "ConfigMap"]
+    found = []
+    for doc in documents:
+        for container in containers(doc):
+            if image_of(container) == SERVICE_IMAGE:
+                env = {key: str(value) for key, value in config.items()}
+                for variable in container.get("env", []):
+                    env[variable["name"]] = str(variable.get("value", OPERATOR_VALUE))
+                found.append((f"kubernetes {container['name']}", container["command"], env))
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        if service.get("image") == SERVICE_IMAGE:
+            env = {key: _compose_value(value) for key, value in service["environment"].items()}
+            found.append((f"compose {name}", service.get("command", []), env))
+    return found
+
+
+def test_every_service_and_worker_gets_what_production_refuses_to_start_without():
+    """Their secrets filled in, each passes the start-up checks; a worker serving its metrics
+    has the token they need in production."""
+    processes = production_processes()
+    assert {name for name, _, _ in processes} >= {"kubernetes worker", "compose worker1"}
+    for name, command, env in processes:
+        values = {key.removeprefix("BALAGH_").lower(): value for key, value in env.items()}
+        settings = Settings.model_validate(values)  # these values alone, no environment
+        assert settings.environment == "production", name
+        assert problems(settings) == [], name
+        if "--metrics-port" in command:
+            assert settings.metrics_token, name

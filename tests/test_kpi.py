@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from bot.conversations import DeskFigures
 from bot.kpi import KpiFilter, KpiTotals, bucket_hours, build_report, duration_bucket
 
 HOUR_MS = 3_600_000
@@ -27,8 +28,9 @@ def test_percentiles_use_the_nearest_rank() -> None:
         created_by_day={"2025-03-01": 10},
         open_by_day={"2025-03-01": 1, "2025-02-20": 2, "2024-01-01": 3, "2025-03-02": 1},
         calls={},
+        inquiries={},
     )
-    report = build_report(filters, totals, today=date(2025, 3, 1))
+    report = build_report(filters, totals, date(2025, 3, 1), DeskFigures())
     assert report.resolution.median_hours == pytest.approx(1, rel=0.03)
     assert report.resolution.p90_hours == pytest.approx(1, rel=0.03)  # the 9th of 10
     assert report.backlog == 7  # open today, whatever the day they were created

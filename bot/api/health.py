@@ -1,8 +1,9 @@
 """Health: `GET /health` for people, `/health/live` and `/health/ready` for orchestrators.
 
-- `/health`: always 200 while the process runs, with the state of each component. The
-  components (names, latencies, errors) are shown only to staff and to this machine
-  (loopback); anyone else sees the overall status alone.
+- `/health`: always 200 while the process runs, with the state of each component and the
+  phone line's calls. The details (store, dialogue, worker: names, latencies, errors; the
+  calls) are shown only to staff and to this machine (loopback); anyone else sees the
+  overall status alone.
 - `/health/live`: 200 while the process answers at all (restart it otherwise).
 - `/health/ready`: 200 when this replica can serve a turn (its store and the dialogue core
   answer), else 503 naming what failed: the load balancer sends it nothing meanwhile.
@@ -28,6 +29,7 @@ from bot.api.deps import (
     session_token,
 )
 from bot.auth import Authenticator
+from bot.call_admission import calls_in_progress
 from bot.client_address import client_address
 from bot.clock import utc_now
 from bot.settings import Settings, is_loopback
@@ -44,9 +46,18 @@ class ComponentState(BaseModel):
     latency_ms: float | None = None
 
 
+class PhoneLine(BaseModel):
+    """The calls the 940 line serves now, over every replica, and how many it takes at once
+    (`BALAGH_VOICE_CALL_LIMIT`; None: no limit) before callers hear that lines are busy."""
+
+    calls_in_progress: int
+    call_limit: int | None
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     components: dict[str, ComponentState]
+    phone_line: PhoneLine | None  # None while the store does not answer, or to the public
 
 
 async def _timed(check: "asyncio.Future[str] | asyncio.Task[str]") -> ComponentState:
@@ -129,5 +140,19 @@ async def health(
     )
     components["worker"] = _worker_state(settings, worker)
     degraded = any(component.state == "down" for component in components.values())
-    shown = components if await sees_details(request, auth) else {}
-    return Health(status="degraded" if degraded else "ok", components=shown)
+    status: Literal["ok", "degraded"] = "degraded" if degraded else "ok"
+    if not await sees_details(request, auth):
+        return Health(status=status, components={}, phone_line=None)
+    store_up = components["store"].state == "up"
+    return Health(
+        status=status,
+        components=components,
+        phone_line=await _phone_line(store, settings) if store_up else None,
+    )
+
+
+async def _phone_line(store: Store, settings: Settings) -> PhoneLine:
+    return PhoneLine(
+        calls_in_progress=await calls_in_progress(store, utc_now()),
+        call_limit=settings.voice_call_limit or None,
+    )

@@ -1,6 +1,6 @@
 """`GET /api/staff/kpi`: the dashboard's figures as JSON, for supervisors and other systems."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from bot.api.errors import ApiError
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
+from bot.conversations import desk_figures
 from bot.digits import to_ascii_digits
 from bot.kpi import KpiFilter, KpiReport, RangeRefused, build_report, check_range
 from bot.store.base import Store
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/staff", tags=["staff"])
 DEFAULT_DAYS = 30
 DayText = Annotated[str | None, Query(max_length=12, description="YYYY-MM-DD, local time")]
 Code = Annotated[str | None, Query(max_length=40)]
+CONVERSATIONS_COUNTED = 100_000  # the agent inbox's figures read at most this many
 
 
 def local_today(catalogue: Catalogue) -> date:
@@ -55,7 +57,13 @@ def kpi_filter(
 
 
 async def kpi_report(store: Store, catalogue: Catalogue, filters: KpiFilter) -> KpiReport:
-    return build_report(filters, await store.kpi_totals(filters), local_today(catalogue))
+    zone = ZoneInfo(catalogue.municipality.timezone)
+    start = datetime.combine(filters.start, time(), zone)
+    end = datetime.combine(filters.end + timedelta(days=1), time(), zone)
+    conversations = await store.conversations_since(start, CONVERSATIONS_COUNTED)
+    totals = await store.kpi_totals(filters)
+    inbox = desk_figures(conversations, start, end)
+    return build_report(filters, totals, local_today(catalogue), inbox)
 
 
 @router.get("/kpi")
@@ -68,7 +76,8 @@ async def kpi(
     district: Code = None,
     category: Code = None,
 ) -> KpiReport:
-    """Volumes, response and resolution times, SLA, backlog, reopens, satisfaction, calls.
+    """Volumes, response and resolution times, SLA, backlog, reopens, satisfaction, calls,
+    and the agent inbox's conversations.
 
     What each figure counts: see bot/kpi.py and the definitions on the dashboard.
     """

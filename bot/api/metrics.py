@@ -13,26 +13,34 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.api.deps import SettingsDep, StoreDep
+from bot.call_admission import calls_in_progress
 from bot.client_address import client_address
 from bot.clock import utc_now
-from bot.metrics import exposition, outbox_figures
+from bot.metrics import exposition, outbox_figures, phone_line_figures
 from bot.settings import Settings, is_loopback
 
 router = APIRouter(tags=["health"])
 
 
-def _allowed(request: Request, settings: Settings) -> bool:
-    if settings.metrics_token is not None:
-        token = settings.metrics_token.get_secret_value()
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+def may_read(settings: Settings, authorization: str | None, client: str) -> bool:
+    """Whether a scrape with this `Authorization` header from address `client` is answered
+    (the service's /metrics and the worker's, bot/api/worker_metrics.py)."""
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if token:  # an empty BALAGH_METRICS_TOKEN counts as unset: it would let everyone in
+        given = (authorization or "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
-    return settings.environment == "local" and is_loopback(client_address(request))
+    return settings.environment == "local" and is_loopback(client)
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 async def metrics(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
-    if not _allowed(request, settings):
+    allowed = may_read(settings, request.headers.get("authorization"), client_address(request))
+    if not allowed:
         raise HTTPException(status_code=403, detail="metrics are for Prometheus only")
-    backlog = await store.outbox_backlog()
-    body = await asyncio.to_thread(exposition, outbox_figures(backlog, utc_now()))  # files
+    now = utc_now()
+    figures = [
+        *outbox_figures(await store.outbox_backlog(), now),
+        *phone_line_figures(await calls_in_progress(store, now), settings.voice_call_limit),
+    ]
+    body = await asyncio.to_thread(exposition, figures)  # reads the processes' files
     return Response(body, media_type=CONTENT_TYPE_LATEST)

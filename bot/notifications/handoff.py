@@ -1,8 +1,8 @@
 """A chat user asks for an employee: the request is kept, and who is told, and what.
 
-Every chat channel calls `request_handoff` with the dialogue's `{"handoff": {...}}` hint: a
-chat cannot be transferred like a call, so the request becomes a record (one per
-conversation, the newest request) on the back office's hand-off list (`bot.handoffs`).
+Every chat channel calls `request_handoff` with the dialogue's `{"handoff": {...}}` hint: the
+request becomes a record (one per conversation, the newest request, `bot.handoffs`) and the
+staff are alerted with a link to the agent inbox, where the conversation waits.
 
 The agents pick chats up; with no active agent account, the supervisors do. Each is told once
 on their own address (Telegram, else SMS, else the local outbox), in their language: the
@@ -34,7 +34,7 @@ from bot.types import Role
 
 log = logging.getLogger(__name__)
 EVENT: Final[StaffEvent] = "chat_handoff"
-HANDOFFS_PATH: Final = "/staff/handoffs"
+INBOX_PATH: Final = "/staff/inbox"  # the agent inbox, where the conversation waits
 HANDOFF_DESK: Final = "desk:handoffs"
 PICKERS: Final = (Role.AGENT, Role.SUPERVISOR)  # in order: supervisors when no agent
 
@@ -77,11 +77,11 @@ def handoff_alerts(
     """The outbox messages one request causes; `request_id` names the user's message that
     asked (the platform's message id, or its time when the platform gives none)."""
     due = next_opening(catalogue.working_hours, request.requested_at)
-    link = public_base_url.rstrip("/") + HANDOFFS_PATH
+    link = public_base_url.rstrip("/") + INBOX_PATH
     messages = []
     for address in staff_addresses(who_picks_up(staff), HANDOFF_DESK):
         language = address.language
-        lines = summary_lines(request, catalogue, language)
+        lines = summary_lines(request.reason, request.summary, catalogue, language)
         values = {
             "channel": channels.label(request.channel, language),
             "phone": mask_phone(request.phone) or "—",
@@ -130,8 +130,6 @@ async def request_handoff(
                 "conversation_id": conversation_id,
                 "phone": phone,
                 "requested_at": now,
-                "taken_by": None,
-                "taken_at": None,
             }
         )
     except ValidationError as exc:

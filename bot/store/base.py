@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.arabic import normalise, readings
 from bot.clock import to_ms
 from bot.complaint_record import Complaint
-from bot.kpi import CallEvent, KpiFilter, KpiTotals
+from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
+from bot.kpi import CallEvent, KpiFilter, KpiTotals, TransactionInquiry
 from bot.notifications.message import (
     Attempt,
     DeliveryState,
@@ -45,6 +46,7 @@ RecordKind = Literal[
     "voicemail",
     "unclaimed_upload",
     "retention",
+    "transaction_followup",
 ]
 Record = TypeVar("Record", bound=BaseModel)
 _WORD = re.compile(r"\w+")
@@ -213,11 +215,13 @@ class OutboxBacklog:
 class InboundClaim:
     """Whether this is the first time a platform delivered a message, and what we answered.
 
-    `reply` is None on a retry that arrives while the first delivery is still being handled.
+    `reply` is None on a retry that arrives while the first delivery is still being handled;
+    `claimed_at` says since when it has been (the first delivery's time).
     """
 
     first: bool
     reply: str | None
+    claimed_at: datetime
 
 
 class Store(ABC):
@@ -370,6 +374,10 @@ class Store(ABC):
         """Count one call event; a repeat of the same call and kind is ignored (False)."""
 
     @abstractmethod
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        """Count one transaction inquiry's outcome; the same id again is ignored (False)."""
+
+    @abstractmethod
     async def hit_counter(
         self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
     ) -> int:
@@ -378,6 +386,23 @@ class Store(ABC):
         `amount=0` only reads it. Shared by every replica (rate limits); a window's
         counter may be dropped once `expires_at` has passed.
         """
+
+    @abstractmethod
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Give `holder` one of the `limit` slots of `pool` until it releases it or until
+        `expires_at` (a holder that never says it is done frees its slot then); False when
+        all are held. A holder asking again keeps its slot. Shared by every replica; never
+        more than `limit` holders (on MongoDB, holders racing for the last slot may all be
+        refused)."""
+
+    @abstractmethod
+    async def release_slot(self, pool: str, holder: str) -> None: ...
+
+    @abstractmethod
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        """How many slots of `pool` are held (not expired) at `now`."""
 
     @abstractmethod
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
@@ -419,3 +444,51 @@ class Store(ABC):
 
     @abstractmethod
     async def delete_session(self, token_hash: str) -> None: ...
+
+    # Live conversations (bot/conversations.py): the resident's contact, the desk, the transcript.
+
+    @abstractmethod
+    async def record_conversation(
+        self, new: Conversation, entries: Sequence[TranscriptEntry]
+    ) -> Conversation:
+        """Start the conversation of `new.contact.key` as `new`, or refresh its contact (its id
+        and desk stay), and append `entries` to its transcript; the conversation as stored."""
+
+    @abstractmethod
+    async def find_conversation(self, key: str) -> Conversation | None:
+        """The conversation of a dialogue sender id (`whatsapp:+9665…`)."""
+
+    @abstractmethod
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+
+    @abstractmethod
+    async def update_desk(
+        self, conversation_id: str, desk: Desk, expected_version: int, now: datetime
+    ) -> Conversation | None:
+        """Write the desk if its stored version is still `expected_version` (one version
+        more); None when someone else wrote it first."""
+
+    @abstractmethod
+    async def list_conversations(
+        self, states: Sequence[ConversationState], limit: int
+    ) -> list[Conversation]:
+        """Conversations in these desk states, the most recently changed first."""
+
+    @abstractmethod
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        """Conversations changed (a message, a desk write) at or after `moment`, the latest
+        first: what the inbox's figures are made of."""
+
+    @abstractmethod
+    async def append_transcript(
+        self, conversation_id: str, entries: Sequence[TranscriptEntry]
+    ) -> None: ...
+
+    @abstractmethod
+    async def transcript(self, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+        """The newest `limit` entries, oldest first."""
+
+    @abstractmethod
+    async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
+        """Move the entry the platform knows as `provider_id` forward to `delivery` (never
+        back); the id of its conversation when it changed."""

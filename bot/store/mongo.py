@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from bot.clock import to_ms, utc_now
 from bot.complaint_record import Complaint
+from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
 from bot.kpi import (
     BREAKDOWN_METRICS,
     CALL_METRIC,
@@ -25,6 +26,7 @@ from bot.kpi import (
     CallEvent,
     KpiFilter,
     KpiTotals,
+    TransactionInquiry,
     contributions,
     local_day,
 )
@@ -59,6 +61,7 @@ from bot.store.base import (
     search_terms,
     sla_watch_ms,
 )
+from bot.store.mongo_conversations import MongoConversations
 from bot.store.mongo_outbox import PENDING, MongoOutbox, carry, message_document
 from bot.types import OPEN_STATUSES
 
@@ -148,10 +151,13 @@ class MongoStore(Store):
         self._users: AsyncCollection[Document] = db["staff_users"]
         self._sessions: AsyncCollection[Document] = db["staff_sessions"]
         self._calls: AsyncCollection[Document] = db["call_events"]
+        self._inquiries: AsyncCollection[Document] = db["transaction_inquiries"]
         self._counters_by_window: AsyncCollection[Document] = db["rate_counters"]
         self._records: AsyncCollection[Document] = db["records"]
         self._inbound: AsyncCollection[Document] = db["inbound_claims"]
+        self._slots: AsyncCollection[Document] = db["slots"]
         self._outbox = MongoOutbox(db["outbox"], carriers=[self._complaints])
+        self._conversations = MongoConversations(db["conversations"], db["transcript"])
 
     @classmethod
     def from_url(cls, url: str, timezone: str = "UTC") -> "MongoStore":
@@ -177,12 +183,16 @@ class MongoStore(Store):
         await complaints.create_index("sla_watch_ms")
         await complaints.create_index("remind_watch_ms")
         await self._outbox.create_indexes()
+        await self._conversations.create_indexes()
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
         await complaints.create_index([("kpi_day", ASCENDING), ("category", ASCENDING)])
         await complaints.create_index([("district", ASCENDING), ("kpi_day", ASCENDING)])
         await self._calls.create_index("day")
+        await self._inquiries.create_index("day")
         await self._counters_by_window.create_index("expires_at", expireAfterSeconds=0)
         await self._records.create_index([("kind", ASCENDING), ("key", ASCENDING)])
+        await self._slots.create_index([("pool", ASCENDING), ("expires_at", ASCENDING)])
+        await self._slots.create_index("expires_at", expireAfterSeconds=0)
 
     async def close(self) -> None:
         await self._client.close()
@@ -424,8 +434,12 @@ class MongoStore(Store):
             await self._inbound.insert_one({"_id": _scalar(key), "reply": None, "claimed_at": now})
         except DuplicateKeyError:
             document = await self._inbound.find_one({"_id": key})
-            return InboundClaim(first=False, reply=document["reply"] if document else None)
-        return InboundClaim(first=True, reply=None)
+            if document is None:  # dropped since: as old as it can be
+                return InboundClaim(first=False, reply=None, claimed_at=now)
+            return InboundClaim(
+                first=False, reply=document["reply"], claimed_at=document["claimed_at"]
+            )
+        return InboundClaim(first=True, reply=None, claimed_at=now)
 
     async def complete_inbound(self, key: str, reply: str) -> None:
         await self._inbound.update_one({"_id": _scalar(key)}, {"$set": {"reply": reply}})
@@ -471,6 +485,17 @@ class MongoStore(Store):
             created_by_day={row["_id"]: row["n"] for row in created["days"]},
             open_by_day={row["_id"]: row["n"] for row in open_days},
             calls=_counts(calls),
+            inquiries={
+                row["_id"]: row["n"]
+                for row in await (
+                    await self._inquiries.aggregate(
+                        [
+                            {"$match": {"day": in_range}},
+                            {"$group": {"_id": "$value", "n": {"$sum": 1}}},
+                        ]
+                    )
+                ).to_list()
+            },
         )
 
     async def record_call_event(self, event: CallEvent) -> bool:
@@ -495,6 +520,19 @@ class MongoStore(Store):
             return False
         return True
 
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        try:
+            await self._inquiries.insert_one(
+                {
+                    "_id": _scalar(inquiry.id),
+                    "day": local_day(inquiry.at, self.zone),
+                    "value": inquiry.value(),
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
     async def hit_counter(
         self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
     ) -> int:
@@ -506,6 +544,33 @@ class MongoStore(Store):
         )
         assert counter is not None  # an upsert returning AFTER always has a document
         return int(counter["n"])
+
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Take the slot, then count every holder: past the limit, give it back. (Without a
+        transaction, holders racing for the last slot may all give theirs back; never
+        more than `limit` keep one.)"""
+        slot_id = f"{_scalar(pool)}:{_scalar(holder)}"
+        held = await self._slots.find_one_and_update(
+            {"_id": slot_id, "expires_at": {"$gt": now}}, {"$set": {"expires_at": expires_at}}
+        )
+        if held is not None:
+            return True
+        taken = {"pool": _scalar(pool), "expires_at": expires_at}
+        await self._slots.replace_one({"_id": slot_id}, taken, upsert=True)
+        if await self.slots_held(pool, now) <= limit:
+            return True
+        await self._slots.delete_one({"_id": slot_id})
+        return False
+
+    async def release_slot(self, pool: str, holder: str) -> None:
+        await self._slots.delete_one({"_id": f"{_scalar(pool)}:{_scalar(holder)}"})
+
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        return await self._slots.count_documents(
+            {"pool": _scalar(pool), "expires_at": {"$gt": now}}
+        )
 
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
         document = {"kind": kind, "key": _scalar(key), "doc": record.model_dump(mode="json")}
@@ -554,3 +619,38 @@ class MongoStore(Store):
 
     async def delete_session(self, token_hash: str) -> None:
         await self._sessions.delete_one({"_id": _scalar(token_hash)})
+
+    async def record_conversation(
+        self, new: Conversation, entries: Sequence[TranscriptEntry]
+    ) -> Conversation:
+        return await self._conversations.record(new, entries)
+
+    async def find_conversation(self, key: str) -> Conversation | None:
+        return await self._conversations.find("key", key)
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return await self._conversations.find("_id", conversation_id)
+
+    async def update_desk(
+        self, conversation_id: str, desk: Desk, expected_version: int, now: datetime
+    ) -> Conversation | None:
+        return await self._conversations.update_desk(conversation_id, desk, expected_version, now)
+
+    async def list_conversations(
+        self, states: Sequence[ConversationState], limit: int
+    ) -> list[Conversation]:
+        return await self._conversations.listing(states, limit)
+
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        return await self._conversations.since(moment, limit)
+
+    async def append_transcript(
+        self, conversation_id: str, entries: Sequence[TranscriptEntry]
+    ) -> None:
+        await self._conversations.append(conversation_id, entries)
+
+    async def transcript(self, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+        return await self._conversations.transcript(conversation_id, limit)
+
+    async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
+        return await self._conversations.note_delivery(provider_id, delivery)

@@ -4,17 +4,23 @@ WAL lets the reader connection answer while the writer commits; synchronous=FULL
 makes every acknowledged commit survive a power cut. Reads go through an aiosqlite
 connection. Writes go to one dedicated writer thread that owns a plain sqlite3
 connection: a write method hands it a synchronous function, and the thread runs
-BEGIN IMMEDIATE, that function and COMMIT (or ROLLBACK) in one go. So a transaction
-costs one hop from the event loop and back, however many statements it runs, and no
-lock is held across event-loop turns while other writers wait; the thread runs one
-job at a time, so transactions never interleave.
+BEGIN IMMEDIATE, that function and COMMIT in one go. So a transaction costs one hop from
+the event loop and back, however many statements it runs, and no lock is held across
+event-loop turns while other writers wait; the thread runs one function at a time, so
+transactions never interleave.
+
+Group commit: the functions handed over while a commit is in flight share the next one
+(a commit waits for the disk, and a busy disk allows only so many a second). Each runs in
+a savepoint of its own, so one that fails leaves nothing and the others still commit, and
+each write method returns only once the commit holding its work is durable.
 """
 
 import asyncio
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -24,8 +30,9 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from pydantic import BaseModel
 
-from bot.clock import to_ms, utc_now
+from bot.clock import from_ms, to_ms, utc_now
 from bot.complaint_record import Complaint
+from bot.conversations import Conversation, ConversationState, Delivery, Desk, TranscriptEntry
 from bot.kpi import (
     ABANDONED_METRIC,
     ANY,
@@ -33,9 +40,11 @@ from bot.kpi import (
     CALL_METRIC,
     CONVERSATION_KINDS,
     CONVERSATION_METRIC,
+    TRANSACTION_METRIC,
     CallEvent,
     KpiFilter,
     KpiTotals,
+    TransactionInquiry,
     contributions,
     filter_combinations,
     local_day,
@@ -49,6 +58,7 @@ from bot.notifications.message import (
     OutboxMessage,
 )
 from bot.staff import StaffSession, StaffUser
+from bot.store import sqlite_conversations as conversations
 from bot.store import sqlite_outbox as outbox
 from bot.store.base import (
     ComplaintFilter,
@@ -195,6 +205,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX complaints_open_place ON complaints (category, lat)
         WHERE lat IS NOT NULL AND status IN ('new', 'assigned', 'in_progress');
     """,
+    # Slots: the calls the phone line is serving (admission control).
+    """
+    CREATE TABLE slots (
+        pool TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (pool, holder)
+    ) WITHOUT ROWID;
+    CREATE INDEX slots_expiry ON slots (pool, expires_ms);
+    """,
+    # Transaction inquiries: each counted once in the rollup (bot/kpi.py).
+    """
+    CREATE TABLE transaction_inquiries (id TEXT PRIMARY KEY) WITHOUT ROWID;
+    """,
+    # Live conversations: the agent inbox (bot/store/sqlite_conversations.py).
+    conversations.CONVERSATIONS_SCHEMA,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2
@@ -297,6 +323,11 @@ class SqliteStore(Store):
         self._writer: ThreadPoolExecutor | None = None
         # Created, used and closed only on the writer thread (sqlite3 checks that).
         self._write_db: sqlite3.Connection | None = None
+        # Transactions handed over and not yet taken by the writer thread, and whether a
+        # job to commit them is already on its way to it.
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]] = []
+        self._commit_on_its_way = False
+        self._queue_lock = threading.Lock()
         self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
@@ -363,8 +394,51 @@ class SqliteStore(Store):
         return await asyncio.get_running_loop().run_in_executor(self._writer, job)
 
     async def _write(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `transaction` whole on the writer thread: one hop from the event loop."""
-        return await self._on_writer(partial(self._transact, transaction))
+        """Run `transaction` whole on the writer thread (one hop from the event loop), in
+        the next commit there: the transactions queued meanwhile share it."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        done: Future[T] = Future()
+        with self._queue_lock:
+            self._queued.append((transaction, done))
+            send, self._commit_on_its_way = not self._commit_on_its_way, True
+        if send:
+            self._writer.submit(self._commit_queued)
+        return await asyncio.wrap_future(done)
+
+    def _commit_queued(self) -> None:
+        """On the writer thread: every transaction queued so far, in one commit."""
+        with self._queue_lock:
+            queued, self._queued, self._commit_on_its_way = self._queued, [], False
+        # a write whose caller stopped waiting (cancelled) before it ran is not run
+        batch = [(write, done) for write, done in queued if done.set_running_or_notify_cancel()]
+        try:
+            outcomes = self._transact(partial(self._each_in_a_savepoint, batch))
+        except BaseException as exc:  # the commit itself failed: none of them happened
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for (_, done), (value, error) in zip(batch, outcomes, strict=True):
+            if error is None:
+                done.set_result(value)
+            else:
+                done.set_exception(error)
+
+    @staticmethod
+    def _each_in_a_savepoint(
+        batch: list[tuple[Callable[[sqlite3.Connection], Any], Future[Any]]],
+        db: sqlite3.Connection,
+    ) -> list[tuple[Any, Exception | None]]:
+        outcomes: list[tuple[Any, Exception | None]] = []
+        for transaction, _ in batch:
+            db.execute("SAVEPOINT one_write")
+            try:
+                outcomes.append((transaction(db), None))
+            except Exception as exc:
+                db.execute("ROLLBACK TO one_write")
+                outcomes.append((None, exc))
+            db.execute("RELEASE one_write")
+        return outcomes
 
     def _transact(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
         """On the writer thread: commit what `transaction` did, or roll it all back."""
@@ -699,9 +773,11 @@ class SqliteStore(Store):
                 (key, to_ms(now)),
             ).fetchone()
             if claimed is not None:
-                return InboundClaim(first=True, reply=None)
-            row = db.execute("SELECT reply FROM inbound_claims WHERE key = ?", (key,)).fetchone()
-            return InboundClaim(first=False, reply=row[0] if row else None)
+                return InboundClaim(first=True, reply=None, claimed_at=now)
+            reply, claimed_ms = db.execute(
+                "SELECT reply, claimed_ms FROM inbound_claims WHERE key = ?", (key,)
+            ).fetchone()
+            return InboundClaim(first=False, reply=reply, claimed_at=from_ms(claimed_ms))
 
         return await self._write(transaction)
 
@@ -730,11 +806,17 @@ class SqliteStore(Store):
             (ANY, ANY, CALL_METRIC, ABANDONED_METRIC, CONVERSATION_METRIC, since, until),
         ):
             calls.setdefault(metric, {})[value] = n
+        inquiries = await self._fetch_all(
+            "SELECT value, SUM(n) FROM kpi_daily WHERE category = ? AND district = ? "
+            "AND metric = ? AND day >= ? AND day < ? GROUP BY value",
+            (ANY, ANY, TRANSACTION_METRIC, since, until),
+        )
         return KpiTotals(
             metrics=metrics,
             created_by_day=await self._by_day(slice_, "created", since, until),
             open_by_day=await self._by_day(slice_, "open", "", "9999"),
             calls=calls,
+            inquiries=dict(inquiries),
         )
 
     async def _by_day(
@@ -777,6 +859,22 @@ class SqliteStore(Store):
 
         return await self._write(transaction)
 
+    async def record_inquiry(self, inquiry: TransactionInquiry) -> bool:
+        day = local_day(inquiry.at, self.zone)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            first = db.execute(
+                "INSERT INTO transaction_inquiries (id) VALUES (?) "
+                "ON CONFLICT (id) DO NOTHING RETURNING id",
+                (inquiry.id,),
+            ).fetchone()
+            if first is None:
+                return False
+            db.execute(UPSERT_ROLLUP, (ANY, ANY, TRANSACTION_METRIC, day, inquiry.value(), 1))
+            return True
+
+        return await self._write(transaction)
+
     async def hit_counter(
         self, key: str, window_start: datetime, expires_at: datetime, amount: int = 1
     ) -> int:
@@ -792,6 +890,39 @@ class SqliteStore(Store):
             return int(row[0])
 
         return await self._write(transaction)
+
+    async def take_slot(
+        self, pool: str, holder: str, limit: int, now: datetime, expires_at: datetime
+    ) -> bool:
+        now_ms = to_ms(now)
+
+        def transaction(db: sqlite3.Connection) -> bool:
+            """Atomic: the writer thread runs one transaction at a time."""
+            db.execute("DELETE FROM slots WHERE pool = ? AND expires_ms <= ?", (pool, now_ms))
+            held = db.execute(
+                "SELECT COUNT(*), SUM(holder = ?) FROM slots WHERE pool = ?", (holder, pool)
+            ).fetchone()
+            if not held[1] and held[0] >= limit:
+                return False
+            db.execute(
+                "INSERT INTO slots (pool, holder, expires_ms) VALUES (?, ?, ?) "
+                "ON CONFLICT (pool, holder) DO UPDATE SET expires_ms = excluded.expires_ms",
+                (pool, holder, to_ms(expires_at)),
+            )
+            return True
+
+        return await self._write(transaction)
+
+    async def release_slot(self, pool: str, holder: str) -> None:
+        await self._write_statement(
+            "DELETE FROM slots WHERE pool = ? AND holder = ?", (pool, holder)
+        )
+
+    async def slots_held(self, pool: str, now: datetime) -> int:
+        rows = await self._fetch_all(
+            "SELECT COUNT(*) FROM slots WHERE pool = ? AND expires_ms > ?", (pool, to_ms(now))
+        )
+        return int(rows[0][0])
 
     async def put_record(self, kind: RecordKind, key: str, record: BaseModel) -> None:
         await self._write_statement(
@@ -877,3 +1008,40 @@ class SqliteStore(Store):
         await self._write_statement(
             "DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,)
         )
+
+    async def record_conversation(
+        self, new: Conversation, entries: Sequence[TranscriptEntry]
+    ) -> Conversation:
+        return await self._write(lambda db: conversations.record(db, new, entries))
+
+    async def find_conversation(self, key: str) -> Conversation | None:
+        return await conversations.find(self._read, "key", key)
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return await conversations.find(self._read, "id", conversation_id)
+
+    async def update_desk(
+        self, conversation_id: str, desk: Desk, expected_version: int, now: datetime
+    ) -> Conversation | None:
+        return await self._write(
+            lambda db: conversations.update_desk(db, conversation_id, desk, expected_version, now)
+        )
+
+    async def list_conversations(
+        self, states: Sequence[ConversationState], limit: int
+    ) -> list[Conversation]:
+        return await conversations.listing(self._read, states, limit)
+
+    async def conversations_since(self, moment: datetime, limit: int) -> list[Conversation]:
+        return await conversations.since(self._read, moment, limit)
+
+    async def append_transcript(
+        self, conversation_id: str, entries: Sequence[TranscriptEntry]
+    ) -> None:
+        await self._write(lambda db: conversations.append(db, conversation_id, entries))
+
+    async def transcript(self, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+        return await conversations.transcript(self._read, conversation_id, limit)
+
+    async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
+        return await self._write(lambda db: conversations.note_delivery(db, provider_id, delivery))

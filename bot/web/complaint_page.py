@@ -147,10 +147,6 @@ async def complaint_page(
         return error_page(request, N_("error.not_found"), 404)
     labels = page_labels(request, pages)
     moves = allowed_next(complaint.status, user.role)
-    replies = [
-        (code, template.title.get(labels.language), template.text.get(complaint.language))
-        for code, template in catalogue.reply_templates.items()
-    ]
     return render(
         request,
         pages,
@@ -162,7 +158,7 @@ async def complaint_page(
         error=refusal(request, labels, complaint, moves, catalogue.reopen_days),
         desk=user.role in DESK,
         teams=[(code, labels.team(code)) for code in catalogue.teams],
-        replies=replies,
+        replies=labels.replies(complaint.language),
         entries=staff_timeline(complaint, labels),
         attachments=attachment_views(
             complaint, labels, f"/staff/complaints/{complaint.reference}/attachments"

@@ -14,13 +14,22 @@ from bot.api.deps import CatalogueDep, StoreDep
 from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
-from bot.kpi import KpiReport, RangeProblem, RangeRefused
+from bot.kpi import InquiryOutcome, KpiReport, RangeProblem, RangeRefused
 from bot.web.render import PagesDep, page_labels, render
 from bot.web.security import ManagerPageDep
 from bot.words import N_
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Code = Annotated[str, Query(max_length=40)]
+OUTCOME_WORDS: dict[InquiryOutcome, str] = {
+    "answered": N_("kpi.outcome.answered"),
+    "no_match": N_("kpi.outcome.no_match"),
+    "limited": N_("kpi.outcome.limited"),
+    "unavailable": N_("kpi.outcome.unavailable"),
+    "sms_answered": N_("kpi.outcome.sms_answered"),
+    "sms_no_match": N_("kpi.outcome.sms_no_match"),
+    "sms_gave_up": N_("kpi.outcome.sms_gave_up"),
+}
 # Why a range is refused, said beside the filters.
 RANGE_PROBLEMS: dict[RangeProblem | Literal["unknown_code"], str] = {
     "not_a_date": N_("kpi.range.not_a_date"),
@@ -111,6 +120,10 @@ async def dashboard(
         "channels": {channel.code: labels.channel(channel.code) for channel in labels.channels},
         "categories": {code: labels.category(code) for code in catalogue.categories},
         "districts": {code: labels.district(code) for code in catalogue.districts},
+        "transactions": {
+            code: kind.name.get(labels.language) for code, kind in catalogue.transactions.items()
+        },
+        "outcomes": {outcome: labels.text(key) for outcome, key in OUTCOME_WORDS.items()},
     }
     return render(
         request,

@@ -11,7 +11,7 @@ from bot.web import (
     admin,
     complaint_page,
     field,
-    handoffs,
+    inbox,
     kpi_page,
     login,
     outbox,
@@ -24,9 +24,11 @@ from bot.words import N_
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
-    pages = (login, queue, complaint_page, field, kpi_page, admin, outbox, handoffs, portal)
+    pages = (login, queue, complaint_page, field, kpi_page, admin, outbox, portal)
     for module in (*pages, add_details):
         app.include_router(module.router)
+    app.include_router(inbox.router)  # the agent inbox
+    app.include_router(inbox.media_router)  # the photos its employees send
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         SecurityHeaders,
@@ -34,6 +36,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         hsts=settings.environment == "production",
     )
     install_web_handlers(app, error_page)
+    inbox.install_inbox_errors(app)
 
 
 def too_large_page(scope: Scope) -> Response:

@@ -87,6 +87,7 @@ FLASH: dict[str, dict[str, str]] = {
         "contact": N_("error.contact"),
         "taken": N_("error.taken"),
         "gone": N_("error.gone"),
+        "not_delivered": N_("error.not_delivered"),
         **{
             f"code_{proof.value}": PROOF_WORDS[proof]
             for proof in (Proof.WRONG, Proof.EXPIRED, Proof.EXHAUSTED)
@@ -163,6 +164,13 @@ class Labels:
     def department(self, code: str | None) -> str:
         department = self.catalogue.departments.get(code or "")
         return department.name.get(self.language) if department else "—"
+
+    def replies(self, language: Language) -> list[tuple[str, str, str]]:
+        """The reply templates: code, title in the page's language, text in the citizen's."""
+        return [
+            (code, template.title.get(self.language), template.text.get(language))
+            for code, template in self.catalogue.reply_templates.items()
+        ]
 
     def message_channel(self, code: str) -> str:
         """How an outbox message travels: a citizen channel, or the local outbox, a webhook."""

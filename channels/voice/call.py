@@ -1,28 +1,35 @@
 """One webhook of a call: what the caller did at the last prompt, and what they hear next.
 
 The call starts with a greeting, the municipality's announcements (any key skips them) and
-the language menu, the caller's last choice offered first. Then each answer goes to the
-dialogue and its messages become the next prompt. An employee (key 0, the dialogue's handoff,
-or a third silence or wrong key in a row) is rung within working hours; otherwise, when the
-employees do not answer, or when the dialogue is down, the caller leaves a voicemail that
-becomes a complaint. The line hangs up only after a goodbye or a voicemail.
+the language menu, the caller's last choice offered first; past the line's capacity, the
+caller hears instead that the lines are busy and is offered a call-back or a voicemail. Then
+each answer goes to the dialogue and its messages become the next prompt; a turn the
+dialogue is slow over is a hold ("one moment"), never an apology. An employee (key 0, the
+dialogue's handoff, or a third silence or wrong key in a row) is rung within working hours;
+otherwise, when the employees do not answer, or when the dialogue is down, the caller leaves
+a voicemail that becomes a complaint. The line hangs up only after a goodbye or a voicemail.
 """
 
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final, Literal
 
 from bot.announcements import list_announcements
 from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
+from bot.call_admission import admit, release
 from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
 from bot.complaints import ComplaintService
+from bot.conversations import call_ended, call_transferred
 from bot.kpi import CallEvent
+from bot.metrics import HOLDS
+from bot.notifications.handoff import request_handoff
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.types import Language
@@ -31,7 +38,8 @@ from bot.words import N_, text
 from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
 from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
 from channels.voice import twiml
-from channels.voice.followup import settle_recording
+from channels.voice.fallback import voices
+from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
 from channels.voice.params import CallRequest
 from channels.voice.prompt import (
@@ -54,10 +62,20 @@ from channels.voice.urls import RecordingUse, announcement_url, recording_url, s
 log = logging.getLogger(__name__)
 
 MAX_MISSES: Final = 2  # re-prompts after silence or a wrong key; the next miss brings an employee
-MAX_HOLDS: Final = 3  # waits for a retried step still being answered, then the fallback
 ANNOUNCEMENTS_PLAYED: Final = 3
 FETCH_BUDGET_SECONDS: Final = 1.0  # a description recording fetched while the caller waits
+CALL_BACK_KEY: Final = "1"  # at the "lines busy" prompt
+# A held step's next delivery waits this long for the answer in the process working it out
+# (Twilio waits 15 s for a webhook's answer).
+COLLECT_SECONDS: Final = 8.0
+# Past the turn limit and this margin, a step still unanswered was lost with the process that
+# was answering it (a restart): the next delivery answers it.
+LOST_AFTER_MARGIN: Final = timedelta(seconds=10)
 AfterReply = Callable[[], Coroutine[Any, Any, None]]
+# The steps this process is answering, by dedupe key: a hold's redirect or a Twilio retry
+# that reaches this process waits here for the answer; one that reaches another replica
+# finds it in the store once it is saved.
+PENDING: Final[dict[str, "asyncio.Task[str]"]] = {}
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,7 @@ class Line:
     store: Store
     settings: Settings
     catalogue: Catalogue
+    channels: ChannelDirectory
     complaints: ComplaintService
     recordings: Recordings
 
@@ -98,8 +117,7 @@ class CallStep:
 
     @property
     def voices(self) -> twiml.Voices:
-        settings = self.line.settings
-        return twiml.Voices(settings.voice_arabic, settings.voice_english)
+        return voices(self.line.settings)
 
     @property
     def recordings(self) -> Recordings:
@@ -164,7 +182,20 @@ class CallStep:
     def finish(self, *lines: str) -> str:
         return twiml.finish(lines, self.state.language, self.voices)
 
-    async def event(self, kind: Literal["started", "transferred"]) -> None:
+    @property
+    def languages(self) -> tuple[Language, ...]:
+        """What the line speaks in: the caller's choice, or both when they never chose
+        (turned away at the start: the one offered first, then the other)."""
+        language = self.state.language
+        if not self.state.turned_away:
+            return (language,)
+        return (language, "en" if language == "ar" else "ar")
+
+    def in_each(self, key: str, **values: object) -> list[str]:
+        """`say`, in each of the line's languages."""
+        return [text(key, language, "voice", **values) for language in self.languages]
+
+    async def event(self, kind: Literal["started", "transferred", "busy"]) -> None:
         call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
         await record_call_event(self.line.store, call)
 
@@ -176,6 +207,8 @@ class CallStep:
         offered = remembered or "ar"
         other: Language = "en" if offered == "ar" else "ar"
         self.state.language, self.state.remembered_language = offered, remembered
+        if not await admit(self.line.store, settings, self.request.call_sid, self.now):
+            return await self.turn_away()
         preamble: list[str | twiml.Audio] = [
             text("call.greeting", offered, "voice"),
             text("call.greeting", other, "voice"),
@@ -191,6 +224,50 @@ class CallStep:
             preamble=preamble,
             record_call=self.recording_url("call_recording") if settings.record_calls else None,
         )
+
+    async def turn_away(self) -> str:
+        """Every line is taken: a call-back on the caller's number, else a voicemail."""
+        self.state.turned_away = True
+        await self.event("busy")
+        if self.state.caller is None:
+            return self.voicemail("lines_busy", self.in_each(N_("call.lines_busy")))
+        offer = [
+            text(key, language, "voice")
+            for language in self.languages
+            for key in (N_("call.lines_busy"), N_("call.call_back_offer"))
+        ]
+        prompt = Prompt(kind="busy", language=self.state.language, texts=tuple(offer), step="busy")
+        return self.ask(prompt)
+
+    async def call_back(self) -> str:
+        """An employee calls back: a request on the back office's list and an alert to the
+        agents, through the outbox (once, however often the step is delivered)."""
+        state = self.state
+        assert state.caller is not None  # offered only to a caller with a number
+        hint = {
+            "reason": "call_back",
+            "available": self.line.catalogue.working_hours.is_open(self.now),
+            "language": state.language,
+        }
+        line, call_sid = self.line, self.request.call_sid
+        await request_handoff(
+            line.store,
+            line.catalogue,
+            line.channels,
+            line.settings.public_base_url,
+            hint,
+            channel=VOICE.code,
+            conversation_id=call_sid,
+            phone=state.caller,
+            request_id=f"{call_sid}:{self.number}",
+            now=self.now,
+        )
+        await call_transferred(
+            line.store, call_sid, state.caller, state.language, self.now, call_back=True
+        )
+        state.served = True
+        last = state.caller[-4:]
+        return self.finish(*self.in_each(N_("call.call_back_promised"), last=last))
 
     async def announcements(self, language: Language) -> list[str | twiml.Audio]:
         """The municipality's programs and events: its recording, else its text."""
@@ -210,12 +287,16 @@ class CallStep:
     # ---- the caller answered ----------------------------------------------------------
     async def respond(self) -> str:
         prompt = self.state.prompt
+        if prompt.kind == "busy":
+            if self.request.digits.strip() == CALL_BACK_KEY:
+                return await self.call_back()
+            return self.voicemail("lines_busy", ())
         if prompt.kind == "recording":
             return await self.described()
         if prompt.kind == "voicemail":
             return await self.voicemail_left()
         if prompt.kind == "transfer":
-            return self.dial_ended()
+            return await self.dial_ended()
         request = self.request
         if prompt.kind == "language" and (
             chosen := chosen_language(request.digits, request.speech)
@@ -235,8 +316,10 @@ class CallStep:
         )
 
     async def silence(self) -> str:
+        if self.state.prompt.kind == "busy":  # stayed on the line
+            return self.voicemail("lines_busy", ())
         if self.state.prompt.kind == "voicemail" and self.state.misses >= MAX_MISSES:
-            return self.finish(self.say("call.voicemail_empty"))
+            return self.finish(*self.in_each(N_("call.voicemail_empty")))
         return await self.miss(N_("call.no_input"))
 
     async def miss(self, why: str) -> str:
@@ -265,7 +348,8 @@ class CallStep:
         )
         try:
             sender = f"voice:{self.request.call_sid}"
-            messages = await self.dialogue.send(sender, text, metadata, VOICE.medium)
+            seconds = self.line.settings.voice_turn_limit_seconds
+            messages = await self.dialogue.send(sender, text, metadata, VOICE.medium, seconds)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
             return await self.dialogue_failed()
@@ -331,11 +415,10 @@ class CallStep:
     def voicemail(self, reason: VoicemailReason, texts: Sequence[str]) -> str:
         self.state.voicemail_reason = reason
         self.state.misses = 0
-        language = self.state.language
         prompt = Prompt(
             kind="voicemail",
-            language=language,
-            texts=(*texts, self.say("call.voicemail")),
+            language=self.state.language,
+            texts=(*texts, *self.in_each(N_("call.voicemail"))),
             step="voicemail",
         )
         return self.ask(prompt)
@@ -358,7 +441,7 @@ class CallStep:
         await keep_voicemail(self.line.store, voicemail)
         state.served = True
         self.after.append(partial(self.settle, job))
-        return self.finish(self.say("call.voicemail_kept"))
+        return self.finish(*self.in_each(N_("call.voicemail_kept")))
 
     async def settle(self, job: RecordingJob) -> None:
         await settle_recording(self.line.complaints, self.recordings, job)
@@ -372,6 +455,11 @@ class CallStep:
             return self.voicemail("after_hours", texts or (self.say("call.employees_away"),))
         self.state.transferred = True
         await self.event("transferred")
+        await release(self.line.store, self.request.call_sid)  # the employees' call now
+        state = self.state
+        await call_transferred(
+            self.line.store, state.call_sid, state.caller, state.language, self.now
+        )
         self.state.prompt = Prompt(
             kind="transfer",
             language=language,
@@ -380,8 +468,10 @@ class CallStep:
         )
         return twiml.transfer(self.state.prompt, settings.agents_number, self.url(), self.voices)
 
-    def dial_ended(self) -> str:
-        if self.request.dial_status in ("completed", "answered"):
+    async def dial_ended(self) -> str:
+        outcome = self.request.dial_status or "no-answer"
+        await call_ended(self.line.store, self.state.call_sid, outcome, self.now)
+        if outcome in ("completed", "answered"):
             return self.finish()
         return self.voicemail("no_answer", (self.say("call.employees_busy"),))
 
@@ -399,27 +489,88 @@ async def finish_fetch(
 
 
 async def answer_call(
+    line: Line, dialogue: DialogueClient, request: CallRequest, step: Step
+) -> str:
+    """The TwiML for one voice webhook.
+
+    Each step is worked out once, by its first delivery (the store's claim), apart from the
+    request. Not ready within `voice_hold_after_seconds`, the caller hears "one moment" and
+    Twilio is sent back to the same step: that delivery, like a retry by Twilio, collects the
+    answer (here, waiting for it; elsewhere, from the store) or holds again; the dialogue never
+    gets a step twice. A step already answered gets the same TwiML again. The call's start
+    makes no dialogue turn and a repeat changes nothing, so it needs no claim.
+    """
+    store, settings = line.store, line.settings
+    now = utc_now()
+    key = step.key(request.call_sid)
+    claim = None if step.number is None else await store.claim_inbound(key, now)
+    state = await load_call(store, request.call_sid)
+    if state is not None and state.answered == key:
+        return state.reply
+    if claim is None:
+        return await answer_step(line, dialogue, request, step, None, now)
+    if not claim.first:
+        return await collect(line, dialogue, request, step, claim.claimed_at, now)
+    work = in_background(answer_step(line, dialogue, request, step, state, now))
+    PENDING[key] = work
+    work.add_done_callback(lambda _: PENDING.pop(key, None))
+    reply = await answered_within(work, settings.voice_hold_after_seconds)
+    return reply or hold(line, step, state)
+
+
+async def collect(
     line: Line,
     dialogue: DialogueClient,
     request: CallRequest,
     step: Step,
-    hold: Callable[[], str],
-) -> tuple[str, list[AfterReply]]:
-    """The TwiML for one voice webhook, and work to run once it is sent.
-
-    A Twilio retry of a step already answered gets the same TwiML; one that arrives while the
-    first delivery is still being answered is asked to wait (`hold`). The call's start makes
-    no dialogue turn and writes nothing a repeat would change, so it needs no claim.
-    """
-    store = line.store
-    now = utc_now()
+    claimed_at: datetime,
+    now: datetime,
+) -> str:
+    """The next delivery of a step still being answered: its answer, or another hold."""
     key = step.key(request.call_sid)
-    first = step.number is None or (await store.claim_inbound(key, now)).first
-    state = await load_call(store, request.call_sid)
+    work = PENDING.get(key)
+    state = await load_call(line.store, request.call_sid)
+    if work is not None:
+        reply = await answered_within(work, COLLECT_SECONDS)
+        return reply or hold(line, step, state, again=True)
     if state is not None and state.answered == key:
-        return state.reply, []
-    if not first:
-        return hold(), []
+        return state.reply  # answered here a moment ago, or by another replica
+    lost_after = timedelta(seconds=line.settings.voice_turn_limit_seconds) + LOST_AFTER_MARGIN
+    if now - claimed_at < lost_after:
+        return hold(line, step, state, again=True)
+    return await answer_step(line, dialogue, request, step, state, now, lost=True)
+
+
+async def answered_within(work: "asyncio.Task[str]", seconds: float) -> str | None:
+    """The step's answer if it is ready within `seconds` (the work goes on regardless)."""
+    done, _ = await asyncio.wait({work}, timeout=seconds)
+    return work.result() if done else None
+
+
+def hold(line: Line, step: Step, state: CallState | None, *, again: bool = False) -> str:
+    """A moment's wait, then the same step again (to collect its answer); said in the call's
+    language as far as the step has got (a caller who just chose English hears English)."""
+    assert step.number is not None  # the call's start is never held
+    language = state.language if state else "ar"
+    url = step_url(line.settings, step.number, silent=step.silent)
+    said = text(N_("call.still_holding") if again else N_("call.hold"), language, "voice")
+    HOLDS.labels("again" if again else "first").inc()
+    return twiml.hold(url, said, language, voices(line.settings))
+
+
+async def answer_step(
+    line: Line,
+    dialogue: DialogueClient,
+    request: CallRequest,
+    step: Step,
+    state: CallState | None,
+    now: datetime,
+    *,
+    lost: bool = False,
+) -> str:
+    """Work out one step's answer and keep it with the call; `lost`: the process that was
+    working it out is gone, and with it what the dialogue did (so: its reference, if it
+    reported, else the apology and a voicemail)."""
     fresh = state is None or step.number is None
     if state is None or step.number is None:
         state = CallState(
@@ -431,10 +582,14 @@ async def answer_call(
     call = CallStep(line, dialogue, request, state, step.number or 0, now)
     if fresh:
         reply = await call.start()
+    elif lost:
+        reply = await call.dialogue_failed()
     elif step.silent:
         reply = await call.silence()
     else:
         reply = await call.respond()
-    state.step, state.answered, state.reply = call.number, key, reply
-    await save_call(store, state)
-    return reply, call.after
+    state.step, state.answered, state.reply = call.number, step.key(request.call_sid), reply
+    await save_call(line.store, state)
+    for work in call.after:
+        in_background(work())
+    return reply

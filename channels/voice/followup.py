@@ -8,12 +8,13 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from bot.audio import UnreadableAudio
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
 from bot.complaints import SYSTEM, ComplaintNotFound, ComplaintService
+from bot.conversations import call_recorded
 from bot.voicemails import file_voicemail, pending_voicemails
 from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
 from channels.voice.state import forget_call, load_call
@@ -22,19 +23,30 @@ log = logging.getLogger(__name__)
 GIVE_UP_AFTER: Final = timedelta(days=2)  # Twilio keeps recordings; an outage is over by then
 # a fresh job is still in the hands of the request or callback that made it
 LEFT_ALONE_FOR: Final = timedelta(minutes=2)
-BACKGROUND: Final[set[asyncio.Task[object]]] = set()  # work started after an answer, still running
+BACKGROUND: Final[set[asyncio.Task[Any]]] = set()  # work started apart from requests, running
+T = TypeVar("T")
 
 
-def in_background(work: Coroutine[Any, Any, object]) -> None:
-    """Run work once the answer is sent, apart from the request: a task left in the request
-    (Starlette's BackgroundTasks) holds a keep-alive connection until it ends. Every job it
-    finishes is durable, so a run lost to a restart only waits for the worker."""
+def in_background(work: Coroutine[Any, Any, T]) -> "asyncio.Task[T]":
+    """Run work apart from the request, to its end even once the request is answered: a task
+    left in the request (Starlette's BackgroundTasks) holds a keep-alive connection until it
+    ends. Every job it finishes is durable, so a run lost to a restart only waits for the
+    worker (or, for a call's step, is answered by the next delivery)."""
     task = asyncio.create_task(work)
     BACKGROUND.add(task)
     task.add_done_callback(_finished)
+    return task
 
 
-def _finished(task: asyncio.Task[object]) -> None:
+async def finish_background(seconds: float) -> None:
+    """On shutdown, once no request is left: the work started apart from them (a held call
+    step above all, whose next delivery reaches another replica) ends before the services
+    close, within `seconds`."""
+    if BACKGROUND:
+        await asyncio.wait(set(BACKGROUND), timeout=seconds)
+
+
+def _finished(task: "asyncio.Task[Any]") -> None:
     BACKGROUND.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.error("background work failed", exc_info=task.exception())
@@ -65,7 +77,9 @@ async def settle_recording(
 async def attach_to_call(
     complaints: ComplaintService, call_sid: str, attachment: Attachment
 ) -> None:
-    """A whole-call recording goes onto each complaint reported during that call."""
+    """A whole-call recording goes onto each complaint reported during that call, and onto
+    the call in the agent inbox when it was transferred to the employees."""
+    await call_recorded(complaints.store, call_sid, attachment, utc_now())
     state = await load_call(complaints.store, call_sid)
     if state is None:
         return

@@ -22,7 +22,9 @@ from bot.words import N_, text
 from channels.dialogue import BotMessage, Button
 from channels.rendering import chosen_payload
 
-PromptKind = Literal["language", "menu", "digits", "speech", "recording", "voicemail", "transfer"]
+PromptKind = Literal[
+    "language", "busy", "menu", "digits", "speech", "recording", "voicemail", "transfer"
+]
 MAX_RECORDING_SECONDS: Final = 300
 DEFAULT_RECORDING_SECONDS: Final = 120
 EMPLOYEE_KEY: Final = "0"

@@ -15,9 +15,17 @@ from typing import Annotated, ClassVar
 from fastapi import APIRouter, Depends, FastAPI, Query, Response
 
 from bot.announcements import Announcement
-from bot.api.deps import AttachmentsDep, CatalogueDep, ComplaintsDep, SettingsDep, StoreDep
+from bot.api.deps import (
+    AttachmentsDep,
+    CatalogueDep,
+    ChannelsDep,
+    ComplaintsDep,
+    SettingsDep,
+    StoreDep,
+)
 from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
+from bot.call_admission import release
 from bot.channel_directory import ChannelInfo
 from bot.clock import utc_now
 from bot.kpi import CallEvent
@@ -28,14 +36,13 @@ from channels.dependencies import DialogueDep, RecordingsDep
 from channels.recordings import RecordingKind
 from channels.simulator import endpoints
 from channels.twilio_webhook import TwilioForm, parse
-from channels.voice import twiml
-from channels.voice.call import MAX_HOLDS, Line, Step, answer_call
-from channels.voice.fallback import fallback_answer, out_of_service, voices
+from channels.voice.call import Line, Step, answer_call
+from channels.voice.fallback import fallback_answer, out_of_service
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
 from channels.voice.params import FINAL_CALL_STATUSES, CallRequest, RecordingStatus
 from channels.voice.state import forget_call, load_call, record_call_event
-from channels.voice.urls import VOICE_PATH, RecordingUse, step_url
+from channels.voice.urls import VOICE_PATH, RecordingUse
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix=VOICE_PATH, tags=["channels"])
@@ -58,17 +65,17 @@ class PhoneLine:
 TWIML = "application/xml"
 StepNumber = Annotated[int | None, Query(alias="s", ge=1, le=100_000)]
 Silent = Annotated[bool, Query(alias="e")]
-Holds = Annotated[int, Query(alias="h", ge=0, le=MAX_HOLDS)]
 
 
 async def get_line(
     store: StoreDep,
     settings: SettingsDep,
     catalogue: CatalogueDep,
+    channels: ChannelsDep,
     complaints: ComplaintsDep,
     recordings: RecordingsDep,
 ) -> Line:
-    return Line(store, settings, catalogue, complaints, recordings)
+    return Line(store, settings, catalogue, channels, complaints, recordings)
 
 
 LineDep = Annotated[Line, Depends(get_line)]
@@ -81,37 +88,28 @@ async def voice(
     dialogue: DialogueDep,
     number: StepNumber = None,
     silent: Silent = False,
-    holds: Holds = 0,
 ) -> Response:
-    settings = line.settings
     try:
         request = parse(CallRequest, form)
     except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
         log.warning("voice webhook with %s; answered out of service", invalid.message)
-        return Response(out_of_service(settings, None), media_type=TWIML)
-
-    def hold() -> str:
-        if number is None or holds >= MAX_HOLDS:
-            return out_of_service(settings, request.caller_phone)
-        url = step_url(settings, number, silent=silent, holds=holds + 1)
-        return twiml.hold(url, "ar", voices(settings))
-
-    reply, after = await answer_call(line, dialogue, request, Step(number, silent), hold)
-    for work in after:
-        in_background(work())
+        return Response(out_of_service(line.settings, None), media_type=TWIML)
+    reply = await answer_call(line, dialogue, request, Step(number, silent))
     return Response(reply, media_type=TWIML)
 
 
 @router.post("/status", status_code=204, summary="Twilio Voice: the call's status changed")
 async def status(form: TwilioForm, store: StoreDep, settings: SettingsDep) -> None:
-    """At the call's end, its outcome for the KPIs: served, transferred, or abandoned where."""
+    """At the call's end, its line is free again, and its outcome goes to the KPIs: served,
+    transferred, or abandoned where (a call turned away was counted when it was)."""
     request = parse(CallRequest, form)
     if request.call_status not in FINAL_CALL_STATUSES:
         return
+    await release(store, request.call_sid)
     state = await load_call(store, request.call_sid)
     if state is None:
         return
-    if not state.transferred:
+    if not (state.transferred or state.turned_away):
         served = state.served
         event = CallEvent(
             call_id=request.call_sid,

@@ -38,6 +38,7 @@ class CallState(BaseModel):
     told_conventions: bool = False
     voicemail_reason: VoicemailReason | None = None
     transferred: bool = False
+    turned_away: bool = False  # the lines were busy when it started
     served: bool = False  # what the caller called for is done (self-service)
     references: list[str] = []  # complaints reported during the call
 

@@ -14,17 +14,17 @@ from twilio.twiml.voice_response import Gather, Start, VoiceResponse
 
 from bot.languages import script_language
 from bot.types import Language
-from bot.words import text
 from channels.voice.prompt import Prompt
 from channels.voice.speech import GATHER_LANGUAGES, spoken
 
 MENU_TIMEOUT: Final = 6  # seconds of silence after the prompt before re-prompting
 DIGITS_TIMEOUT: Final = 10  # between two keys of a reference or phone number
 LANGUAGE_TIMEOUT: Final = 5
+BUSY_TIMEOUT: Final = 4  # then the caller who stayed on the line leaves a message
 SPEECH_TIMEOUT: Final = "2"  # seconds of silence that end a spoken answer
 RECORD_SILENCE: Final = 5
 DIAL_TIMEOUT: Final = 25
-HOLD_SECONDS: Final = 2
+HOLD_SECONDS: Final = 1
 # What the speech recogniser listens for at the language menu: each language's own name
 LANGUAGE_HINTS: Final = "عربي, العربية, Arabic, English, انجليزي"
 
@@ -104,6 +104,8 @@ def listen(
 
 
 def _gather_options(prompt: Prompt) -> dict[str, Any]:
+    if prompt.kind == "busy":  # key 1 for a call-back; silence leaves a voicemail
+        return {"input": "dtmf", "num_digits": 1, "timeout": BUSY_TIMEOUT}
     options: dict[str, Any] = {
         "input": "dtmf speech",
         "language": GATHER_LANGUAGES[prompt.language],
@@ -144,10 +146,10 @@ def finish(lines: Sequence[str], language: Language, voices: Voices) -> str:
     return str(response)
 
 
-def hold(url: str, language: Language, voices: Voices) -> str:
-    """A retry that came while the first delivery is still being answered: wait, ask again."""
+def hold(url: str, line: str, language: Language, voices: Voices) -> str:
+    """A step not answered yet: say so, wait a moment, come back to `url` for the answer."""
     response = VoiceResponse()
-    voices.speak(response, text("call.hold", language, "voice"), language)
+    voices.speak(response, line, language)
     response.pause(length=HOLD_SECONDS)
     response.redirect(url, method="POST")
     return str(response)

@@ -15,9 +15,9 @@ ANNOUNCEMENT_PATH: Final = f"{VOICE_PATH}/announcements"
 RecordingUse = Literal["voice", "call_recording", "voicemail"]
 
 
-def step_url(settings: Settings, number: int, *, silent: bool = False, holds: int = 0) -> str:
+def step_url(settings: Settings, number: int, *, silent: bool = False) -> str:
     """Step `number` of a call; `silent` when Twilio comes because the caller said nothing."""
-    query = {"s": number, **({"e": 1} if silent else {}), **({"h": holds} if holds else {})}
+    query = {"s": number, **({"e": 1} if silent else {})}
     return public_url(settings, VOICE_PATH, urlencode(query))
 
 

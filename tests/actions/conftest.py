@@ -25,6 +25,7 @@ INITIAL_SLOTS = {
     "danger_warned": False,
     "reference_attempts": 0,
     "welcomed": False,
+    "transaction_attempts": 0,
 }
 CALLER = "+966551234567"
 WEDNESDAY_NOON = datetime(2025, 5, 14, 9, 0, tzinfo=UTC)  # 12:00 in Riyadh, working hours

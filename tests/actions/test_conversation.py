@@ -17,6 +17,7 @@ from actions.conversation import (
     SwitchLanguage,
 )
 from bot.complaints import Actor, NewComplaint
+from bot.conversations import DeskFigures
 from bot.kpi import KpiFilter, build_report
 from bot.notifications.message import MessageFilter
 from tests.actions.conftest import (
@@ -256,7 +257,7 @@ async def test_a_question_outside_the_municipality_is_answered_and_counted_once(
     assert payloads(answer) == MAIN_MENU
     day = WEDNESDAY_NOON.date()
     totals = await services.store.kpi_totals(KpiFilter(start=day, end=day))
-    assert build_report(KpiFilter(start=day, end=day), totals, day).out_of_scope == 1
+    assert build_report(KpiFilter(start=day, end=day), totals, day, DeskFigures()).out_of_scope == 1
 
 
 async def test_yes_to_the_add_link_sends_a_one_time_link_by_sms(services, dispatcher):

@@ -1,18 +1,30 @@
 """The dialogue client against a local fake of Rasa's REST channel over real HTTP."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
+from aiohttp import web
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.words import text
-from channels.dialogue import Button, DialogueClient, DialogueUnavailable, Metadata
+from channels.dialogue import (
+    IDLE_SECONDS,
+    Button,
+    DialogueClient,
+    DialogueUnavailable,
+    Metadata,
+    dialogue_session,
+)
 from tests.servers import serve
 
 RECEIVED: list[dict[str, Any]] = []
@@ -59,9 +71,9 @@ async def fake_rasa() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with dialogue_session() as session:
+        yield session
 
 
 async def test_messages_and_metadata_cross_the_wire(fake_rasa, http):
@@ -104,3 +116,47 @@ async def test_nothing_listening_is_unavailable(http):
     client = DialogueClient("http://127.0.0.1:9", 0.5, http)
     with pytest.raises(DialogueUnavailable):
         await client.send("caller-1", "hi", Metadata(channel="sms"), "sms")
+
+
+@pytest.fixture
+def closing_server() -> Iterator[tuple[str, float]]:
+    """A dialogue core in a thread of its own that closes idle connections after 0.5 s."""
+    keep_alive = 0.5
+
+    async def webhook(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response([{"recipient_id": "caller-1", "text": "أهلاً"}])
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app, keepalive_timeout=keep_alive)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", keep_alive
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+async def test_a_connection_the_server_has_just_closed_is_never_reused(
+    closing_server: tuple[str, float], monkeypatch: pytest.MonkeyPatch
+):
+    url, keep_alive = closing_server
+    monkeypatch.setattr("channels.dialogue.IDLE_SECONDS", keep_alive / 2)
+    async with dialogue_session() as session:
+        client = DialogueClient(url, 5.0, session)
+        assert await client.send("caller-1", "hi", Metadata(channel="sms"), "sms")
+        # blocking on purpose, as a busy service: the server closes the connection meanwhile
+        time.sleep(keep_alive + 0.3)  # noqa: ASYNC251
+        assert await client.send("caller-1", "hi", Metadata(channel="sms"), "sms")
+
+
+def test_idle_connections_live_shorter_than_the_load_balancer_keeps_them():
+    config = (Path(__file__).resolve().parents[2] / "deploy" / "haproxy.cfg").read_text()
+    (seconds,) = re.findall(r"timeout http-keep-alive (\d+)s", config)
+    assert int(seconds) > IDLE_SECONDS

@@ -134,6 +134,21 @@ def start_service(
     )
 
 
+def start_demo_system(workdir: Path, slow_seconds: float) -> Server:
+    """The demonstration system of record, as `balagh run` starts it, on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "bot.transactions.demo_system", "--port", str(port)]
+    return _start(
+        "demo-system",
+        [*command, "--slow-seconds", str(slow_seconds)],
+        {"PYTHONPATH": str(ROOT)},
+        f"http://127.0.0.1:{port}",
+        "/health",
+        workdir,
+        SERVICE_START_SECONDS,
+    )
+
+
 def start_rasa(
     workdir: Path,
     service_port: int | None,
@@ -238,6 +253,16 @@ class Stack:
             service.stop()
             raise
         return cls(workdir, service, rasa, [service, rasa])
+
+    def restart_service(self) -> None:
+        """The service stopped and started again on its port, with the environment as it is
+        now (the dialogue core goes on)."""
+        port = int(self.service.url.rsplit(":", 1)[1])
+        rasa_port = int(self.rasa.url.rsplit(":", 1)[1])
+        self.service.stop()
+        self.servers.remove(self.service)
+        self.service = start_service(self.workdir, rasa_port, port)
+        self.servers.insert(0, self.service)
 
     def stop(self) -> None:
         for server in reversed(self.servers):

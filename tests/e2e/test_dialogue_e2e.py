@@ -148,3 +148,19 @@ async def test_a_photo_or_a_pin_at_the_summary_is_added_and_the_question_asked_a
     assert [a.storage_key for a in complaint.attachments] == ["e2e/p.jpg"]
     assert complaint.location is not None
     assert (complaint.location.lat, complaint.location.lng) == (25.38, 49.59)
+
+
+def test_a_paused_conversation_records_the_resident_and_answers_nothing(stack: Stack) -> None:
+    """What the agent inbox relies on (channels/dialogue.py): Rasa's own `pause` and
+    `resume` events through its HTTP API."""
+    sender = "e2e-paused"
+    metadata = {"channel": "webchat"}
+    assert texts(say(stack, sender, "hello", metadata))
+    events = f"{stack.rasa.url}/conversations/{sender}/tracker/events"
+    paused = httpx.post(events, params={"include_events": "NONE"}, json={"event": "pause"})
+    assert paused.status_code == 200, stack.rasa.tail()
+    assert say(stack, sender, "I want to report a pothole", metadata) == []
+    tracker = httpx.get(f"{stack.rasa.url}/conversations/{sender}/tracker").json()
+    assert tracker["latest_message"]["text"] == "I want to report a pothole"  # recorded
+    httpx.post(events, params={"include_events": "NONE"}, json={"event": "resume"})
+    assert texts(say(stack, sender, "hello", metadata))  # the bot answers again

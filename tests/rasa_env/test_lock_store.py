@@ -131,7 +131,9 @@ def test_the_production_endpoints_name_this_lock_store(
         monkeypatch.setenv(name, value)
     endpoints = read_endpoints_from_path(ROOT / "deploy" / "rasa" / "endpoints.yml")
     assert endpoints.action.url == "http://service:8000/webhook"
-    assert endpoints.action.token == "shared-token"
+    # in a header, as the action endpoint requires it (a `token:` would go in the URL)
+    assert endpoints.action.headers == {"Authorization": "Bearer shared-token"}
+    assert endpoints.action.token is None
     assert endpoints.tracker_store.type == "mongod"
     lock_store = LockStore.create(endpoints.lock_store)
     assert isinstance(lock_store, RedisLockStore)

@@ -429,18 +429,54 @@ async def test_only_the_first_delivery_of_a_message_is_claimed(store: Store) -> 
     other = await store.claim_inbound("twilio:CA1:step-3", T0)
     assert (first.first, retry.first, other.first) == (True, False, True)
     assert retry.reply is None
+    assert retry.claimed_at == T0  # since when the first delivery has been handled
 
 
 async def test_a_retry_gets_the_first_answer(store: Store) -> None:
     await store.claim_inbound("telegram:123", T0)
     await store.complete_inbound("telegram:123", "<Response/>")
     retry = await store.claim_inbound("telegram:123", T0)
-    assert retry == InboundClaim(first=False, reply="<Response/>")
+    assert retry == InboundClaim(first=False, reply="<Response/>", claimed_at=T0)
 
 
 async def test_concurrent_deliveries_claim_once(store: Store) -> None:
     claims = await asyncio.gather(*(store.claim_inbound("sms:SM9", T0) for _ in range(20)))
     assert sum(claim.first for claim in claims) == 1
+
+
+# Slots (admission control)
+
+
+async def test_slots_are_taken_up_to_the_limit_and_released(store: Store) -> None:
+    now = utc_now()  # MongoDB's TTL index drops slots whose expiry has really passed
+    until = now + HOUR
+    taken = [await store.take_slot("voice", f"CA{n}", 2, now, until) for n in range(3)]
+    assert taken == [True, True, False]
+    assert await store.take_slot("voice", "CA0", 2, now, until)  # asking again keeps it
+    assert await store.take_slot("other", "CA2", 2, now, until)  # pools are apart
+    assert await store.slots_held("voice", now) == 2
+    await store.release_slot("voice", "CA0")
+    await store.release_slot("voice", "CA0")  # twice is harmless
+    assert await store.take_slot("voice", "CA2", 2, now, until)
+    assert not await store.take_slot("voice", "CA3", 2, now, until)
+
+
+async def test_a_slot_never_released_frees_itself_when_it_expires(store: Store) -> None:
+    now = utc_now()
+    assert await store.take_slot("voice", "CA1", 1, now, now + HOUR)
+    assert not await store.take_slot("voice", "CA2", 1, now + HOUR / 2, now + 2 * HOUR)
+    assert await store.slots_held("voice", now + HOUR) == 0
+    assert await store.take_slot("voice", "CA2", 1, now + HOUR, now + 2 * HOUR)
+    assert await store.slots_held("voice", now + HOUR) == 1
+
+
+async def test_concurrent_holders_never_pass_the_limit(store: Store) -> None:
+    now = utc_now()
+    taken = await asyncio.gather(
+        *(store.take_slot("voice", f"CA{n}", 5, now, now + HOUR) for n in range(20))
+    )
+    assert sum(taken) <= 5
+    assert await store.slots_held("voice", now) == sum(taken)
 
 
 # SLA watch

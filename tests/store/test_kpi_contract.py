@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from bot.clock import utc_now
 from bot.complaint_record import Complaint, HistoryEntry
-from bot.kpi import CallEvent, KpiFilter, KpiReport, build_report
+from bot.conversations import DeskFigures
+from bot.kpi import CallEvent, KpiFilter, KpiReport, TransactionInquiry, build_report
 from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter, Cursor, Store
 from bot.types import Role, Status
@@ -66,7 +67,7 @@ def known_complaints() -> list[Complaint]:
 
 
 async def report(store: Store, filters: KpiFilter = RANGE) -> KpiReport:
-    return build_report(filters, await store.kpi_totals(filters), TODAY)
+    return build_report(filters, await store.kpi_totals(filters), TODAY, DeskFigures())
 
 
 async def test_kpi_of_an_empty_store(store: Store) -> None:
@@ -161,12 +162,15 @@ async def test_call_events_are_counted_once(store: Store) -> None:
         CallEvent(call_id="CA2", kind="transferred", at=at),
         CallEvent(call_id="CA3", kind="started", at=at),
         CallEvent(call_id="CA3", kind="abandoned", at=at, step="language"),
+        CallEvent(call_id="CA5", kind="started", at=at),
+        CallEvent(call_id="CA5", kind="busy", at=at),  # turned away: every line was taken
         CallEvent(call_id="CA4", kind="started", at=at + 5 * DAY),  # outside the range
     ]
-    assert [await store.record_call_event(event) for event in events] == [True] * 7
+    assert [await store.record_call_event(event) for event in events] == [True] * 9
     assert await store.record_call_event(events[0]) is False  # a webhook retried
     calls = (await report(store)).calls
-    assert (calls.calls, calls.self_service, calls.transferred, calls.abandoned) == (3, 1, 1, 1)
+    figures = (calls.calls, calls.self_service, calls.transferred, calls.abandoned, calls.busy)
+    assert figures == (4, 1, 1, 1, 1)
     assert calls.abandoned_by_step == {"language": 1}
     assert calls.unfinished == 0
 
@@ -202,6 +206,36 @@ async def test_out_of_scope_turns_are_counted_once_whatever_the_channel(store: S
     figures = await report(store)
     assert figures.out_of_scope == 2
     assert figures.calls.calls == 0  # a conversation's turn is no call
+
+
+async def test_transaction_inquiries_are_counted_once_by_type_and_outcome(store: Store) -> None:
+    at = T0 + HOUR
+
+    def inquiry(number: int, kind: str, outcome: str, channel: str = "voice", when=at):
+        return TransactionInquiry(
+            id=f"conversation-{number}", kind=kind, outcome=outcome, channel=channel, at=when
+        )
+
+    inquiries = [
+        inquiry(1, "building_permit", "answered"),
+        inquiry(2, "building_permit", "answered", "whatsapp"),
+        inquiry(3, "shop_licence", "no_match"),
+        inquiry(4, "building_permit", "unavailable"),
+        inquiry(5, "building_permit", "sms_answered"),  # the follow-up of the 4th
+        inquiry(6, "shop_licence", "answered", when=at + 5 * DAY),  # outside the range
+    ]
+    assert [await store.record_inquiry(item) for item in inquiries] == [True] * 6
+    assert await store.record_inquiry(inquiries[0]) is False  # an action call retried
+    figures = (await report(store)).transactions
+    assert figures.inquiries == 4
+    assert figures.by_type == {"building_permit": 3, "shop_licence": 1}
+    assert figures.by_outcome == {
+        "answered": 2,
+        "no_match": 1,
+        "sms_answered": 1,
+        "unavailable": 1,
+    }
+    assert figures.answered_by_phone == 1
 
 
 def test_only_an_abandoned_call_names_a_step() -> None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pymongo import AsyncMongoClient
 
 from bot.complaint_record import Complaint, HistoryEntry, Subscriber
+from bot.conversations import DeskFigures
 from bot.kpi import AGEING, KpiFilter, KpiReport, build_report
 from bot.store.base import ComplaintFilter, Cursor, Store
 from bot.store.mongo import MongoStore
@@ -198,7 +199,7 @@ def test_the_figures_reconcile_with_each_other_the_queue_and_the_board(
     async def scenario() -> None:
         async with opened(backend) as store:
             await fill(store, stored, one_by_one)
-            report = build_report(filters, await store.kpi_totals(filters), TODAY)
+            report = build_report(filters, await store.kpi_totals(filters), TODAY, DeskFigures())
             reconcile(report, filters, stored)
             scope = {"category": filters.category, "district": filters.district}
             dates = {
@@ -223,7 +224,7 @@ def test_a_range_without_complaints_has_empty_breakdowns() -> None:
 
     async def scenario() -> KpiReport:
         async with opened("sqlite") as store:
-            return build_report(filters, await store.kpi_totals(filters), TODAY)
+            return build_report(filters, await store.kpi_totals(filters), TODAY, DeskFigures())
 
     report = asyncio.run(scenario())
     assert report.total == report.open == report.closed == report.backlog == 0

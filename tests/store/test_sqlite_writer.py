@@ -1,9 +1,12 @@
-"""SQLite only: every write runs whole on the store's one writer thread."""
+"""SQLite only: every write runs whole on the store's one writer thread, writes queued
+together share a commit."""
 
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -42,6 +45,36 @@ async def test_a_write_failing_midway_leaves_nothing_and_the_next_commits(
     assert (await store.insert_complaint(make_complaint(1), [message("a")])).created
     assert (await store.kpi_summary()).total == 1
     assert [m.id for m in (await store.list_messages(MessageFilter(), 10, None)).items] == ["a"]
+
+
+async def test_writes_sharing_a_commit_fail_alone(store: SqliteStore) -> None:
+    busy = asyncio.create_task(store._on_writer(partial(time.sleep, 0.2)))
+    await asyncio.sleep(0.05)  # the writer thread is busy: what follows queues for one commit
+    unbindable = message("bad").model_copy(update={"body": object()})
+    good, bad, counted = await asyncio.gather(
+        store.insert_complaint(make_complaint(1), [message("a")]),
+        store.insert_complaint(make_complaint(2), [message("b"), unbindable]),
+        store.hit_counter("caller", T0, T0 + HOUR),
+        return_exceptions=True,
+    )
+    await busy
+    assert isinstance(bad, sqlite3.Error)
+    assert not isinstance(good, BaseException)
+    assert good.created
+    assert counted == 1
+    assert await store.get_complaint(make_complaint(2).reference) is None
+    assert (await store.kpi_summary()).total == 1
+    assert [m.id for m in (await store.list_messages(MessageFilter(), 10, None)).items] == ["a"]
+
+
+async def test_a_write_whose_caller_gave_up_before_it_ran_is_not_run(store: SqliteStore) -> None:
+    busy = asyncio.create_task(store._on_writer(partial(time.sleep, 0.2)))
+    await asyncio.sleep(0.05)
+    given_up = asyncio.create_task(store.next_sequence("n"))
+    await asyncio.sleep(0)
+    given_up.cancel()
+    await busy
+    assert await store.next_sequence("n") == 1
 
 
 async def test_many_concurrent_writers_all_commit(store: SqliteStore) -> None:

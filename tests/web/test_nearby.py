@@ -6,6 +6,7 @@ import pytest
 
 from bot.complaint_record import Location
 from bot.complaints import Actor
+from bot.conversations import DeskFigures
 from bot.kpi import KpiFilter, build_report
 from bot.nearby import distance_meters, open_reports_near
 from bot.notifications.message import MessageFilter
@@ -92,7 +93,7 @@ async def test_choosing_one_subscribes_instead_of_filing_a_duplicate(
     # The KPIs count them.
     today = near.created_at.date()
     filters = KpiFilter(start=today, end=today)
-    report = build_report(filters, await services.store.kpi_totals(filters), today)
+    report = build_report(filters, await services.store.kpi_totals(filters), today, DeskFigures())
     assert report.subscriptions == 1
 
 

@@ -90,7 +90,7 @@ async def test_every_page_speaks_only_its_language(
         "/staff/tasks",
         "/staff/kpi",
         "/staff/outbox",
-        "/staff/handoffs",
+        "/staff/inbox",
         "/staff/admin/users",
         "/staff/admin/teams",
         "/staff/admin/announcements",

@@ -11,8 +11,10 @@ from pydub.generators import Sine
 
 from bot.announcements import Announcement, list_announcements
 from bot.api_keys import ApiKey, check_api_key
+from bot.clock import utc_now
 from bot.dates import hijri_date
 from bot.demo import seed_store
+from bot.kpi import TransactionInquiry
 from bot.phone import last_four
 from bot.services import Services
 from bot.tracking_link import tracking_token
@@ -329,11 +331,18 @@ async def test_kpi_dashboard_and_csv(
     client: httpx.AsyncClient, services: Services, web_login: WebLogin
 ) -> None:
     await new_complaint(services)
+    inquiry = TransactionInquiry(
+        id="conversation-1", kind="shop_licence", outcome="answered", channel="voice", at=utc_now()
+    )
+    await services.store.record_inquiry(inquiry)
     await web_login(Role.SUPERVISOR)
-    page = await client.get("/staff/kpi")
+    page = await client.get("/staff/kpi", params={"lang": "en"})
     assert page.status_code == 200
     assert 'id="chart-day"' in page.text
     assert '"total":1' in page.text
+    assert "<dt>Transactions answered without an employee</dt><dd>1</dd>" in page.text
+    assert '"by_type":{"shop_licence":1}' in page.text
+    assert '"shop_licence": "shop licence"' in page.text  # its name for the chart
     export = await client.get("/staff/kpi.csv", params={"category": "roads"})
     assert export.headers["content-type"].startswith("text/csv")
     assert "section,key,value" in export.text

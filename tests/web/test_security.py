@@ -38,7 +38,19 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/staff/board"): DESK,
     ("GET", "/staff/outbox"): DESK,
     ("GET", "/staff/handoffs"): DESK,
-    ("POST", "/staff/handoffs/take"): DESK,
+    ("GET", "/staff/inbox"): DESK,
+    ("GET", "/staff/inbox/list"): DESK,
+    ("GET", "/staff/inbox/socket.io.min.js"): DESK,
+    ("GET", "/staff/inbox/{conversation_id}"): DESK,
+    ("GET", "/staff/inbox/{conversation_id}/panel"): DESK,
+    ("GET", "/staff/inbox/{conversation_id}/media/{storage_key:path}"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/take"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/reply"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/hand-back"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/close"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/reassign"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/complaint"): DESK,
+    ("POST", "/staff/inbox/{conversation_id}/link"): DESK,
     ("GET", "/staff/tasks"): FIELD,
     ("POST", "/staff/tasks/{reference}/start"): FIELD,
     ("POST", "/staff/tasks/{reference}/done"): FIELD,
@@ -100,6 +112,8 @@ def concrete(path: str, reference: str) -> str:
         .replace("{code}", "some_code")
         .replace("{key_id}", "abc")
         .replace("{subscription_id}", "abc")
+        .replace("{conversation_id}", "abc")
+        .replace("{storage_key:path}", "2026/01/" + "0" * 32 + ".jpg")
     )
 
 

@@ -20,6 +20,7 @@
   var SESSION_KEY = "balagh940.webchat.session";
   var LANGUAGE_KEY = "balagh940.webchat.language";
   var INIT_PAYLOAD = "/greet";
+  var TYPING_EVERY_MS = 3000;
   var PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
   // Drawn, not emoji: many systems (and headless browsers) lack an emoji font.
   var ICONS = {
@@ -119,6 +120,7 @@
     this.sendButton.type = "submit";
 
     this.form.addEventListener("submit", this.submit.bind(this));
+    this.input.addEventListener("input", this.typed.bind(this));
     this.photoButton.addEventListener("click", this.fileInput.click.bind(this.fileInput));
     this.fileInput.addEventListener("change", this.upload.bind(this));
     this.locationButton.addEventListener("click", this.shareLocation.bind(this));
@@ -172,6 +174,11 @@
       if (!this.panel.hidden) this.start(); // shown before the session was confirmed
     }.bind(this));
     this.socket.on("bot_uttered", this.received.bind(this));
+    this.socket.on("agent_typing", function () {  // an employee is writing to the visitor
+      this.typing.hidden = false;
+      clearTimeout(this.typingTimer);
+      this.typingTimer = setTimeout(function () { this.typing.hidden = true; }.bind(this), 4000);
+    }.bind(this));
     this.socket.on("disconnect", this.showStatus.bind(this));
   };
 
@@ -229,6 +236,14 @@
         this.emit(option.payload, {});
       }.bind(this));
     }, this);
+  };
+
+  /* An employee talking with the visitor sees them typing: said at most every few seconds. */
+  Chat.prototype.typed = function () {
+    var now = Date.now();
+    if (!this.socket || !this.sessionId || now - (this.typingSaid || 0) < TYPING_EVERY_MS) return;
+    this.typingSaid = now;
+    this.socket.emit("user_typing", {});
   };
 
   Chat.prototype.submit = function (event) {

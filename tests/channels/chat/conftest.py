@@ -1,6 +1,7 @@
 """Local fakes of everything the chat channels talk to, over real HTTP, recording what they get.
 
-- FakeRasa: Rasa's REST channel with a tiny scripted bilingual bot.
+- FakeRasa: Rasa's REST channel with a tiny scripted bilingual bot, and its tracker events
+  API: a conversation paused with Rasa's `pause` event records messages and answers nothing.
 - FakeTwilio: the Messages API (`Messages.json`) and media URLs that need basic auth and
   redirect to an unauthenticated CDN, as Twilio's do.
 - FakeTelegram: the Bot API (`/bot<token>/<method>`) and its file endpoint.
@@ -65,6 +66,18 @@ class FakeRasa:
     request_ids: list[str | None] = field(default_factory=list)  # kept apart from `received`
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     down: bool = False
+    events: list[tuple[str, str]] = field(default_factory=list)  # (sender, event name)
+    paused: set[str] = field(default_factory=set)
+
+    async def tracker_events(self, request: Request) -> Response:
+        sender = request.path_params["sender"]
+        event = (await request.json())["event"]
+        self.events.append((sender, event))
+        if event == "pause":
+            self.paused.add(sender)
+        elif event == "resume":
+            self.paused.discard(sender)
+        return JSONResponse({"sender_id": sender, "paused": sender in self.paused})
 
     async def webhook(self, request: Request) -> Response:
         body = await request.json()
@@ -72,6 +85,8 @@ class FakeRasa:
         self.received.append(body)
         if self.down:
             return Response("Rasa is restarting", status_code=503)
+        if body["sender"] in self.paused:
+            return JSONResponse([])
         message = body["message"]
         language = body.get("metadata", {}).get("language") or "ar"
         if message in self.replies:
@@ -116,7 +131,7 @@ class FakeTwilio:
                 "status": "queued",
                 "to": form["To"],
                 "from": form["From"],
-                "body": form["Body"],
+                "body": form.get("Body", ""),  # none for a template (ContentSid)
             },
             status_code=201,
         )
@@ -137,7 +152,17 @@ class FakeTwilio:
 
     @property
     def bodies(self) -> list[str]:
-        return [form["Body"] for form in self.sent]
+        return [form.get("Body", "") for form in self.sent]
+
+    def app(self) -> Starlette:
+        base = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
+        return Starlette(
+            routes=[
+                Route(f"{base}/Messages.json", self.create_message, methods=["POST"]),
+                Route(f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}", self.media_file),
+                Route("/cdn/{media_sid}", self.cdn),
+            ]
+        )
 
 
 @dataclass
@@ -221,7 +246,14 @@ def decoded(value: str) -> Any:
 @pytest.fixture
 async def fake_rasa() -> AsyncIterator[FakeRasa]:
     fake = FakeRasa()
-    app = Starlette(routes=[Route("/webhooks/rest/webhook", fake.webhook, methods=["POST"])])
+    app = Starlette(
+        routes=[
+            Route("/webhooks/rest/webhook", fake.webhook, methods=["POST"]),
+            Route(
+                "/conversations/{sender:path}/tracker/events", fake.tracker_events, methods=["POST"]
+            ),
+        ]
+    )
     async with serve(app) as url:
         fake.url = url
         yield fake
@@ -230,15 +262,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
 @pytest.fixture
 async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     fake = FakeTwilio()
-    base = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
-    app = Starlette(
-        routes=[
-            Route(f"{base}/Messages.json", fake.create_message, methods=["POST"]),
-            Route(f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}", fake.media_file),
-            Route("/cdn/{media_sid}", fake.cdn),
-        ]
-    )
-    async with serve(app) as url:
+    async with serve(fake.app()) as url:
         fake.url = url
         yield fake
 

@@ -1,6 +1,6 @@
 """A chat user asks for an employee: through the real service, the request is recorded, the
-agents are alerted through the outbox (once, however often the webhook comes), and agents
-see it in the back office and take it."""
+agents are alerted through the outbox (once, however often the webhook comes) with a link to
+the agent inbox, where the conversation waits (tests/channels/chat/test_inbox.py takes it)."""
 
 import httpx
 
@@ -90,10 +90,10 @@ async def test_a_whatsapp_request_alerts_each_agent_once_in_their_language(
     assert (await post_twilio(client, asked)).status_code == 200  # Twilio retries
 
     (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
-    assert (request.channel, request.phone, request.taken_by) == ("whatsapp", CITIZEN, None)
+    assert (request.channel, request.phone) == ("whatsapp", CITIZEN)
     assert fake_rasa.messages == ["مرحبا", "/talk_to_agent"]
     sms, telegram = await handoff_alerts(services)
-    link = "https://localhost/staff/handoffs"
+    link = "https://localhost/staff/inbox"
     assert (telegram.to, telegram.language, telegram.body) == (
         "5551234",
         "en",
@@ -110,39 +110,27 @@ async def test_a_whatsapp_request_alerts_each_agent_once_in_their_language(
     assert {(message.due_at, message.reference) for message in (sms, telegram)} == {(due, None)}
 
 
-async def test_agents_see_the_waiting_request_and_take_it(client, services):
+async def test_agents_see_the_waiting_conversation_in_the_inbox(client, services):
     await post_twilio(client, whatsapp("SM1", "مرحبا"))
     await post_twilio(client, whatsapp("SM2", "3"))
-    (request,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
     await sign_in(client, services, "agent.desk")
 
-    page = await client.get("/staff/handoffs")
+    page = await client.get("/staff/inbox")
     assert page.status_code == 200
     assert 'dir="rtl"' in page.text
     assert "بانتظار موظف" in page.text
-    assert f'href="tel:{CITIZEN}"' in page.text
-    assert "طلب التحدث مع موظف" in page.text
-    english = await client.get("/staff/handoffs?lang=en")
+    assert "+966•••••••67" in page.text
+    english = await client.get("/staff/inbox?lang=en")
     assert 'dir="ltr"' in english.text
     assert "Waiting for an employee" in english.text
     assert "WhatsApp" in english.text
+    moved = await client.get("/staff/handoffs")  # the address earlier alerts gave
+    assert (moved.status_code, moved.headers["location"]) == (308, "/staff/inbox")
 
-    taken = await post_form(client, "/staff/handoffs", "/staff/handoffs/take", {"key": request.key})
-    assert (taken.status_code, taken.headers["location"]) == (303, "/staff/handoffs?notice=taken")
-    (after,) = await services.store.list_records(RECORD_KIND, HandoffRequest)
-    assert after.taken_by == "agent.desk"
-    assert after.taken_at is not None
-    listing = (await client.get("/staff/handoffs?lang=en")).text
-    assert "Nobody is waiting for an employee." in listing
-    assert "Taken in the last 24 hours" in listing
-    assert "agent.desk" in listing
-
-    again = await post_form(client, "/staff/handoffs", "/staff/handoffs/take", {"key": request.key})
-    assert again.headers["location"] == "/staff/handoffs?error=taken"
-    unknown = await post_form(
-        client, "/staff/handoffs", "/staff/handoffs/take", {"key": "whatsapp:nobody"}
-    )
-    assert unknown.headers["location"] == "/staff/handoffs?error=gone"
+    conversation = await services.store.find_conversation(f"whatsapp:{CITIZEN}")
+    assert conversation is not None
+    opened = (await client.get(f"/staff/inbox/{conversation.id}?lang=en")).text
+    assert "Asked to talk to an employee" in opened  # why the dialogue handed it over
 
 
 async def test_with_no_agent_the_supervisors_are_alerted(client, services):

@@ -54,6 +54,13 @@ class Answer:
         assert redirect.text, self.xml
         return redirect.text
 
+    @property
+    def is_hold(self) -> bool:
+        """A moment's wait before the same step again: nothing to answer, no end of call."""
+        return self.has("Pause") and not any(
+            self.has(tag) for tag in ("Gather", "Record", "Dial", "Hangup")
+        )
+
     def has(self, tag: str) -> bool:
         return self._first(tag) is not None
 
@@ -119,6 +126,11 @@ class SimulatedCall:
         return await self._follow(self.answer.action, SpeechResult=words, Confidence=confidence)
 
     async def stay_silent(self) -> Answer:
+        return await self._follow(self.answer.no_input)
+
+    async def hold_on(self) -> Answer:
+        """Hear a hold out ("one moment"): Twilio follows its <Redirect> to collect the answer."""
+        assert self.answer.is_hold, self.answer.xml
         return await self._follow(self.answer.no_input)
 
     async def record(self, recording_sid: str, seconds: int = 4, ended_by: str = "#") -> Answer:

@@ -63,7 +63,7 @@ async def test_a_description_is_fetched_made_compact_and_attached_to_the_complai
     assert sniff(kept) == "audio/mpeg"
     audio, original = as_audio(kept), as_audio(arabic_wav)
     assert (audio.channels, audio.frame_rate) == (1, 8000)
-    assert abs(len(audio) - len(original)) < 150  # milliseconds
+    assert 0 <= len(audio) - len(original) < 300  # ms: the MP3 encoder's delay comes first
     assert len(kept) < len(arabic_wav) / 5
     await call.press("1")
     await call.press("1")

@@ -104,9 +104,9 @@ def test_finish_and_hold():
     assert twiml.finish(["Goodbye."], "en", VOICES) == (
         f"{HEAD}<Response><Say {EN}>Goodbye.</Say><Hangup /></Response>"
     )
-    assert twiml.hold("https://x/v?s=2&h=1", "ar", VOICES) == (
-        f'{HEAD}<Response><Say {AR}>لحظات من فضلك.</Say><Pause length="2" />'
-        '<Redirect method="POST">https://x/v?s=2&amp;h=1</Redirect></Response>'
+    assert twiml.hold("https://x/v?s=2&e=1", "لحظات من فضلك.", "ar", VOICES) == (
+        f'{HEAD}<Response><Say {AR}>لحظات من فضلك.</Say><Pause length="1" />'
+        '<Redirect method="POST">https://x/v?s=2&amp;e=1</Redirect></Response>'
     )
 
 

@@ -1,17 +1,15 @@
 """When no one else can help, the caller leaves a voicemail that becomes a complaint later.
 
-The dialogue down or slow, the service failing (Twilio's fallback URL), employees away or
+The dialogue down, the service failing (Twilio's fallback URL), employees away or
 not answering: the caller hears an apology in their language and is never left in silence.
 """
 
 import pytest
 
 from bot.services import Services
-from bot.settings import Settings
 from bot.store.base import ComplaintFilter
 from bot.voicemails import Voicemail, keep_voicemail, pending_voicemails
 from channels.recordings import RECORD_KIND, RecordingJob
-from channels.voice.speech import read_digits
 from tests.channels.voice.caller import new_sid
 from tests.channels.voice.conftest import (
     Caller,
@@ -77,19 +75,6 @@ async def test_dialogue_down_apology_then_voicemail_then_a_complaint_from_the_wo
     assert await pending_voicemails(services.store) == []
 
 
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """A dialogue slower than a fifth of a second counts as down here."""
-    return settings.model_copy(update={"dialogue_timeout_seconds": 0.2})
-
-
-async def test_a_slow_dialogue_is_not_waited_for(phone: Caller, fake_rasa: FakeRasa):
-    fake_rasa.delay = 1.0
-    call = phone()
-    await call.dial()
-    assert (await call.press("1")).said[0] == "نعتذر منك، نظامنا متعطل مؤقتاً."
-
-
 async def test_the_fallback_url_answers_with_neither_dialogue_nor_store(
     phone: Caller, services: Services
 ):
@@ -140,22 +125,6 @@ async def test_a_voicemail_left_through_the_fallback_is_filed_from_its_recording
     assert await services.worker.run_once() == 1
     (complaint,) = await complaints(services)
     assert complaint.description.startswith("رسالة صوتية")
-
-
-async def test_a_report_committed_by_a_turn_that_timed_out_is_read_back_not_lost(
-    phone: Caller, report_bot: ReportBot, services: Services, fake_rasa: FakeRasa
-):
-    call = await at_description(phone)
-    await call.record(new_sid("RE"))
-    await call.press("1")  # yes, this number
-    fake_rasa.delay = 1.0  # the report is committed, the answer comes too late
-    heard = await call.press("1")
-    (complaint,) = await complaints(services)
-    assert heard.said == [
-        f"تم تسجيل بلاغك برقم {read_digits(complaint.reference, 'ar')}. "
-        "شكراً لاتصالك ببلاغ تسعة أربعة صفر."
-    ]
-    assert heard.has("Hangup")
 
 
 async def test_a_voicemail_left_in_a_call_that_reported_joins_that_report(

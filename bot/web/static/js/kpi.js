@@ -39,4 +39,7 @@
   draw("chart-ageing", "bar", named(data.ageing));
   draw("chart-satisfaction", "bar", named(data.satisfaction.distribution));
   draw("chart-abandoned", "bar", named(data.calls.abandoned_by_step));
+  draw("chart-transaction-types", "bar", named(data.transactions.by_type, labels.transactions));
+  draw("chart-transaction-outcomes", "bar",
+    named(data.transactions.by_outcome, labels.outcomes));
 })();

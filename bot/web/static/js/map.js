@@ -1,9 +1,12 @@
 // Maps with the vendored Leaflet. Tiles come from data-tiles (BALAGH_MAP_TILE_URL); when they
 // cannot be loaded (offline, no tile server) the map says so (data-unavailable) and still
 // draws the pin. A map with data-input-lat/-lng is a picker.
+// Pages that change part of themselves (the agent inbox) call window.balaghMaps(part) again.
 (function () {
   "use strict";
-  document.querySelectorAll("[data-map]").forEach(function (element) {
+  function draw(element) {
+    if (element.dataset.drawn) { return; }
+    element.dataset.drawn = "yes";
     var lat = parseFloat(element.dataset.lat || "25.38");
     var lng = parseFloat(element.dataset.lng || "49.59");
     var map = L.map(element).setView([lat, lng], element.dataset.lat ? 15 : 11);
@@ -29,5 +32,7 @@
         latInput.dispatchEvent(new Event("change"));
       });
     }
-  });
+  }
+  window.balaghMaps = function (root) { root.querySelectorAll("[data-map]").forEach(draw); };
+  window.balaghMaps(document);
 })();

@@ -1,0 +1,195 @@
+"""nlu_components/speedups.py: what Rasa computes again and again, kept, with the same result."""
+
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+import nlu_components  # noqa: F401 - installs the fixes
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet, inform]
+slots:
+  category:
+    type: text
+    mappings: [{type: custom}]
+forms:
+  report_form:
+    required_slots: [category]
+"""
+)
+
+
+def user(intent: str) -> UserUttered:
+    return UserUttered(f"/{intent}", {"name": intent, "confidence": 1.0})
+
+
+def rasa_applied(tracker: DialogueStateTracker) -> list[Event]:
+    return DialogueStateTracker.applied_events.__wrapped__(tracker)  # type: ignore[attr-defined]
+
+
+def test_applied_events_are_rasas_after_every_event_whatever_callers_do_with_them() -> None:
+    script: list[Event] = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("greet"),
+        ActionExecuted("utter_greet"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("inform"),
+        ActionExecuted("report_form"),
+        ActiveLoop("report_form"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("inform"),
+        ActionExecuted("report_form"),  # the loop again: undoes what came between
+        SlotSet("category", "roads"),
+        ActionExecuted("utter_wrong"),
+        ActionReverted(),
+        user("greet"),
+        UserUtteranceReverted(),
+        Restarted(),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("greet"),
+    ]
+    tracker = DialogueStateTracker("caller", DOMAIN.slots)
+    for event in script:
+        tracker.update(event, DOMAIN)
+        applied = tracker.applied_events()
+        assert applied == rasa_applied(tracker)
+        applied.clear()  # a caller changing its list changes nothing for the next
+        assert tracker.applied_events() == rasa_applied(tracker)
+
+
+def test_a_tracker_keeping_only_its_latest_events_is_never_answered_from_before() -> None:
+    tracker = DialogueStateTracker("caller", DOMAIN.slots, max_event_history=3)
+    for intent in ("greet", "inform", "greet", "inform", "greet"):
+        tracker.update(user(intent), DOMAIN)
+        assert tracker.applied_events() == rasa_applied(tracker)
+
+
+def test_an_empty_domain_is_told_from_a_full_one_as_rasa_does() -> None:
+    for domain in (DOMAIN, Domain.empty()):
+        expected = Domain.is_empty.__wrapped__(domain)  # type: ignore[attr-defined]
+        assert domain.is_empty() is expected
+        assert domain.is_empty() is expected
+    assert not DOMAIN.is_empty()
+    assert Domain.empty().is_empty()
+
+
+def test_an_action_call_body_is_the_same_json_value() -> None:
+    import asyncio
+    import json
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    received: list[bytes] = []
+    content_types: set[str] = set()
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        content_types.add(request.content_type)
+        return web.json_response({"events": []})
+
+    async def call(payloads: list[object]) -> None:
+        runner = web.AppRunner(web.Application())
+        runner.app.router.add_post("/webhook", webhook)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            for payload in payloads:
+                assert await endpoint.request(json=payload, method="post") == {"events": []}
+        finally:
+            await runner.cleanup()
+
+    payloads: list[object] = [
+        {"text": "في حفرة / pothole", "timestamp": 1733312345.123456, "n": [1, None, True]},
+        {"big": 2**70, 1: float("inf"), "lone surrogate": "\ud800", "nested": ({"a": ()},)},
+    ]
+    asyncio.run(call(payloads))
+    assert [body.decode() for body in received] == [
+        json.dumps(payload, separators=(",", ":")) for payload in payloads
+    ]
+    assert content_types == {"application/json"}
+
+
+def test_a_kept_session_is_the_one_rasa_makes_for_the_endpoint() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def sessions() -> None:
+        endpoint = EndpointConfig(
+            "http://127.0.0.1:1/webhook",
+            headers={"X-Token": "t"},
+            basic_auth={"username": "rasa", "password": "secret"},
+        )
+        rasa = EndpointConfig.session.__wrapped__(endpoint)  # type: ignore[attr-defined]
+        async with endpoint.session() as kept, rasa:
+            assert (kept.headers, kept.auth, kept.timeout) == (
+                rasa.headers,
+                rasa.auth,
+                rasa.timeout,
+            )
+            async with endpoint.session() as again:
+                assert again is kept
+        await kept.close()
+
+    asyncio.run(sessions())
+
+
+def test_a_connection_the_server_has_just_closed_is_never_written_to() -> None:
+    """The server closes idle connections after `IDLE_SECONDS` and a little more; Rasa's loop,
+    busy meanwhile, has not read the close when it calls again."""
+    import asyncio
+    import threading
+    import time
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from nlu_components.speedups import IDLE_SECONDS
+
+    async def webhook(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"events": []})
+
+    server_loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app, keepalive_timeout=IDLE_SECONDS + 0.5)
+    server_loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    server_loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    thread = threading.Thread(target=server_loop.run_forever, daemon=True)
+    thread.start()
+
+    async def calls() -> None:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        body = {"tracker": {"events": [{"event": "user", "text": "حفرة"}] * 500}}
+        assert await endpoint.request(json=body) == {"events": []}
+        # blocking on purpose, as a busy Rasa: the server closes the connection meanwhile
+        time.sleep(IDLE_SECONDS + 1.0)  # noqa: ASYNC251
+        assert await endpoint.request(json=body) == {"events": []}
+        async with endpoint.session() as kept:
+            await kept.close()
+
+    try:
+        asyncio.run(calls())
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), server_loop).result(5)
+        server_loop.call_soon_threadsafe(server_loop.stop)
+        thread.join(5)

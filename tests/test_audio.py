@@ -1,0 +1,39 @@
+"""Callers' recordings made compact: telephone WAV as Twilio records it, or any other audio."""
+
+import io
+import math
+import wave
+
+import pytest
+from pydub import AudioSegment
+
+from bot.audio import UnreadableAudio, compact_recording
+
+
+def wav(rate: int, channels: int, seconds: float = 2.0) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(channels)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        tone = (
+            int(8000 * math.sin(2 * math.pi * 440 * n / rate)).to_bytes(2, "little", signed=True)
+            for n in range(int(rate * seconds))
+        )
+        file.writeframes(b"".join(sample * channels for sample in tone))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (44100, 2)])
+async def test_any_recording_becomes_an_8_khz_mono_mp3(rate: int, channels: int) -> None:
+    mp3 = await compact_recording(wav(rate, channels))
+    audio = AudioSegment.from_file(io.BytesIO(mp3), format="mp3")
+    assert (audio.channels, audio.frame_rate) == (1, 8000)
+    assert 2000 <= len(audio) < 2300  # milliseconds: the encoder's delay comes first
+    assert len(mp3) < 2 * 16000 / 8 * 1.2  # 16 kbit/s
+
+
+@pytest.mark.parametrize("data", [b"RIFF\x00\x00\x00\x00WAVE but no audio at all", wav(8000, 1, 0)])
+async def test_a_recording_that_is_not_audio_or_empty_is_refused(data: bytes) -> None:
+    with pytest.raises(UnreadableAudio):
+        await compact_recording(data)

@@ -1,0 +1,28 @@
+"""`balagh run` starts the demonstration system of record where the catalogue expects it, and
+only for local use of the whole contact center with a catalogue that points at this machine."""
+
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.runner import demo_system_port
+from bot.settings import Settings
+from tests.transactions.conftest import catalogue_pointing_at
+
+
+def test_the_demo_listens_on_the_port_of_the_catalogues_demo_system(tmp_path: Path):
+    assert demo_system_port(Settings(), with_dialogue=True) == 8070
+    moved = catalogue_pointing_at("http://localhost:18070", tmp_path)
+    assert demo_system_port(Settings(catalogue_path=moved), with_dialogue=True) == 18070
+
+
+def test_no_demo_for_a_real_system_or_outside_local_use(tmp_path: Path):
+    real = catalogue_pointing_at("https://permits.alahsa.gov.sa", tmp_path)
+    assert demo_system_port(Settings(catalogue_path=real), with_dialogue=True) is None
+    production = Settings(environment="production", secret_key=SecretStr("x" * 48))
+    assert demo_system_port(production, with_dialogue=True) is None
+
+
+def test_no_demo_beside_a_replica():
+    """`balagh run --no-dialogue` runs as one of several replicas: none claims the demo's port."""
+    assert demo_system_port(Settings(), with_dialogue=False) is None
