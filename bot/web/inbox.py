@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,6 +107,28 @@ class InboxForm(BaseModel):
     team: Annotated[str, Field(max_length=40)] = ""
 
 
+FormQuery = Annotated[InboxForm, Query()]
+
+
+@dataclass(frozen=True)
+class InboxView:
+    """What the inbox's pages are made from, for the employee reading them."""
+
+    request: Request
+    pages: Pages
+    store: Store
+    user: StaffUser
+
+
+async def get_inbox_view(
+    request: Request, pages: PagesDep, store: StoreDep, user: DeskDep
+) -> InboxView:
+    return InboxView(request, pages, store, user)
+
+
+InboxViewDep = Annotated[InboxView, Depends(get_inbox_view)]
+
+
 @dataclass(frozen=True)
 class Row:
     conversation: Conversation
@@ -138,7 +160,8 @@ def serves(conversation: Conversation, team: str, catalogue: Catalogue) -> bool:
     return found is not None and category in found.categories
 
 
-async def rows(store: Store, catalogue: Catalogue, user: StaffUser, form: InboxForm) -> list[Row]:
+async def rows(view: InboxView, form: InboxForm) -> list[Row]:
+    store, user = view.store, view.user
     found = await store.list_conversations(STATES_SHOWN[form.view], LISTED)
     chosen = [
         c
@@ -146,7 +169,7 @@ async def rows(store: Store, catalogue: Catalogue, user: StaffUser, form: InboxF
         if (form.view != "mine" or c.desk.assignee == user.username)
         and (not form.channel or c.contact.channel == form.channel)
         and (not form.language or c.contact.language == form.language)
-        and (not form.team or serves(c, form.team, catalogue))
+        and (not form.team or serves(c, form.team, view.pages.catalogue))
     ]
     chosen.sort(key=lambda c: c.waiting_since or c.updated_at)
     return [
@@ -205,11 +228,10 @@ def install_inbox_errors(app: FastAPI) -> None:
         return error_page(request, N_("error.not_found"), 404)
 
 
-async def conversation_context(
-    request: Request, pages: Pages, store: Store, user: StaffUser, conversation: Conversation
-) -> dict[str, Any]:
-    labels = page_labels(request, pages)
-    catalogue = pages.catalogue
+async def conversation_context(view: InboxView, conversation: Conversation) -> dict[str, Any]:
+    store, user = view.store, view.user
+    labels = page_labels(view.request, view.pages)
+    catalogue = view.pages.catalogue
     language = conversation.contact.language
     entries = await store.transcript(conversation.id, TRANSCRIPT_SHOWN)
     desk = conversation.desk
@@ -231,7 +253,7 @@ async def conversation_context(
             if u.active and u.role in (Role.AGENT, *SUPERVISORS)
         ],
         "words": WORDS,
-        "tile_url": pages.settings.map_tile_url,
+        "tile_url": view.pages.settings.map_tile_url,
         "categories": [(code, labels.category(code)) for code in catalogue.categories],
         "districts": [(code, labels.district(code)) for code in catalogue.districts],
         "description": desk.summary.get("description")
@@ -241,31 +263,19 @@ async def conversation_context(
 
 
 @router.get("")
-async def inbox_page(
-    request: Request,
-    pages: PagesDep,
-    store: StoreDep,
-    user: DeskDep,
-    form: Annotated[InboxForm, Query()],
-) -> Response:
-    return await page(request, pages, store, user, form, None)
+async def inbox_page(view: InboxViewDep, form: FormQuery) -> Response:
+    return await page(view, form, None)
 
 
 @router.get("/list")
-async def list_fragment(
-    request: Request,
-    pages: PagesDep,
-    store: StoreDep,
-    user: DeskDep,
-    form: Annotated[InboxForm, Query()],
-) -> Response:
+async def list_fragment(view: InboxViewDep, form: FormQuery) -> Response:
     return render(
-        request,
-        pages,
+        view.request,
+        view.pages,
         "_inbox_list.html",
-        user=user,
+        user=view.user,
         form=form,
-        rows=await rows(store, pages.catalogue, user, form),
+        rows=await rows(view, form),
         open_id="",
         words=WORDS,
         call_outcome=call_outcome,
@@ -285,40 +295,22 @@ async def socket_client(user: DeskDep) -> FileResponse:
 
 
 @router.get("/{conversation_id}")
-async def conversation_page(
-    conversation_id: str,
-    request: Request,
-    pages: PagesDep,
-    store: StoreDep,
-    user: DeskDep,
-    form: Annotated[InboxForm, Query()],
-) -> Response:
-    conversation = await opened(store, user, conversation_id)
-    return await page(request, pages, store, user, form, conversation)
+async def conversation_page(conversation_id: str, view: InboxViewDep, form: FormQuery) -> Response:
+    conversation = await opened(view.store, view.user, conversation_id)
+    return await page(view, form, conversation)
 
 
-async def page(
-    request: Request,
-    pages: Pages,
-    store: Store,
-    user: StaffUser,
-    form: InboxForm,
-    conversation: Conversation | None,
-) -> Response:
-    context = (
-        await conversation_context(request, pages, store, user, conversation)
-        if conversation
-        else {}
-    )
-    load = await agents_load(store) if user.role in SUPERVISORS else []
+async def page(view: InboxView, form: InboxForm, conversation: Conversation | None) -> Response:
+    context = await conversation_context(view, conversation) if conversation else {}
+    load = await agents_load(view.store) if view.user.role in SUPERVISORS else []
     return render(
-        request,
-        pages,
+        view.request,
+        view.pages,
         "inbox.html",
-        user=user,
+        user=view.user,
         form=form,
-        choices=choices(page_labels(request, pages)),
-        rows=await rows(store, pages.catalogue, user, form),
+        choices=choices(page_labels(view.request, view.pages)),
+        rows=await rows(view, form),
         open_id=conversation.id if conversation else "",
         load=load,
         **{"words": WORDS, "call_outcome": call_outcome, **context},
@@ -326,12 +318,10 @@ async def page(
 
 
 @router.get("/{conversation_id}/panel")
-async def conversation_fragment(
-    conversation_id: str, request: Request, pages: PagesDep, store: StoreDep, user: DeskDep
-) -> Response:
-    conversation = await opened(store, user, conversation_id)
-    context = await conversation_context(request, pages, store, user, conversation)
-    return render(request, pages, "_inbox_conversation.html", user=user, **context)
+async def conversation_fragment(conversation_id: str, view: InboxViewDep) -> Response:
+    conversation = await opened(view.store, view.user, conversation_id)
+    context = await conversation_context(view, conversation)
+    return render(view.request, view.pages, "_inbox_conversation.html", user=view.user, **context)
 
 
 @router.get("/{conversation_id}/media/{storage_key:path}")
