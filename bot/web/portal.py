@@ -9,10 +9,11 @@ reopen, rate): there is no field through which status, team or assignee could be
 
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -442,21 +443,37 @@ async def attachment(
     return await attachment_file(attachments, complaint, index)
 
 
+@dataclass(frozen=True)
+class CitizenMoves:
+    """What the citizen's own moves on their report use, behind its signed link."""
+
+    store: Store
+    settings: Settings
+    complaints: ComplaintService
+
+
+async def get_citizen_moves(
+    store: StoreDep, settings: SettingsDep, complaints: ComplaintsDep
+) -> CitizenMoves:
+    return CitizenMoves(store, settings, complaints)
+
+
+CitizenMovesDep = Annotated[CitizenMoves, Depends(get_citizen_moves)]
+
+
 async def _citizen_action(
-    store: Store,
-    settings: Settings,
-    complaints: ComplaintService,
+    moves: CitizenMoves,
     reference: str,
     token: str,
     change: Callable[[ComplaintService, str], Awaitable[Complaint]],
 ) -> Response:
     """Run one of the citizen's own moves and come back to the tracking page."""
-    complaint = await _authorised(store, settings, reference, token)
+    complaint = await _authorised(moves.store, moves.settings, reference, token)
     if complaint is None:
         return Response(status_code=403)
     outcome = "notice=saved"
     try:
-        await change(complaints, complaint.reference)
+        await change(moves.complaints, complaint.reference)
     except (
         TransitionRefused,
         ChangeRefused,
@@ -474,17 +491,13 @@ async def _citizen_action(
 @router.post("/track/{reference}/comment")
 async def comment(
     reference: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    complaints: ComplaintsDep,
+    moves: CitizenMovesDep,
     _: CsrfDep,
     t: Token,
     text: Text,
 ) -> Response:
     return await _citizen_action(
-        store,
-        settings,
-        complaints,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.post_message(ref, CITIZEN, text),
@@ -494,9 +507,7 @@ async def comment(
 @router.post("/track/{reference}/photo")
 async def add_photo(
     reference: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    complaints: ComplaintsDep,
+    moves: CitizenMovesDep,
     attachments: AttachmentsDep,
     _: CsrfDep,
     t: Token,
@@ -504,26 +515,17 @@ async def add_photo(
 ) -> Response:
     async def attach(changes: ComplaintService, ref: str) -> Complaint:
         return await changes.add_attachment(
-            ref, CITIZEN, await store_photo(attachments, settings, photo)
+            ref, CITIZEN, await store_photo(attachments, moves.settings, photo)
         )
 
-    return await _citizen_action(store, settings, complaints, reference, t, attach)
+    return await _citizen_action(moves, reference, t, attach)
 
 
 @router.post("/track/{reference}/confirm")
-async def confirm(
-    reference: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    complaints: ComplaintsDep,
-    _: CsrfDep,
-    t: Token,
-) -> Response:
+async def confirm(reference: str, moves: CitizenMovesDep, _: CsrfDep, t: Token) -> Response:
     """The fix is confirmed: the report closes."""
     return await _citizen_action(
-        store,
-        settings,
-        complaints,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.change_status(
@@ -535,9 +537,7 @@ async def confirm(
 @router.post("/track/{reference}/reopen")
 async def reopen(
     reference: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    complaints: ComplaintsDep,
+    moves: CitizenMovesDep,
     _: CsrfDep,
     t: Token,
     text: Text = "",
@@ -546,9 +546,7 @@ async def reopen(
     note = text.strip()  # their own words, else the system's (which pages translate)
     why = None if note else Why("not_fixed")
     return await _citizen_action(
-        store,
-        settings,
-        complaints,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.change_status(
@@ -560,18 +558,14 @@ async def reopen(
 @router.post("/track/{reference}/rate")
 async def rate(
     reference: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    complaints: ComplaintsDep,
+    moves: CitizenMovesDep,
     _: CsrfDep,
     t: Token,
     score: Annotated[str, Form(max_length=3)],
 ) -> Response:
     """1-5, in any digits (١-٥ too)."""
     return await _citizen_action(
-        store,
-        settings,
-        complaints,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.rate(ref, CITIZEN, int(strip_number(score) or "0")),
@@ -581,18 +575,16 @@ async def rate(
 @router.post("/track/{reference}/verify")
 async def verify_phone(
     reference: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    complaints: ComplaintsDep,
+    moves: CitizenMovesDep,
     _: CsrfDep,
     t: Token,
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """The code the SMS brought (any digits): the messages held for the phone leave."""
-    complaint = await _authorised(store, settings, reference, t)
+    complaint = await _authorised(moves.store, moves.settings, reference, t)
     if complaint is None:
         return Response(status_code=403)
-    proof = await complaints.verify_phone(complaint.reference, code)
+    proof = await moves.complaints.verify_phone(complaint.reference, code)
     outcome = "notice=phone_verified" if proof is Proof.VERIFIED else f"error=code_{proof.value}"
     if proof is Proof.NOT_NEEDED:
         outcome = "notice=saved"
