@@ -3,8 +3,10 @@
 The stack runs as `make run` starts it, on embedded defaults in a temporary folder: the
 dialogue core (Rasa with the trained model) and the service (SQLite store, actions, worker),
 plus a stand-in for Twilio's recordings API serving each caller's description. Every caller
-dials, chooses Arabic, reports a pothole in Al Hofuf with a recorded description, confirms
-their number and the summary and hears the reference, pressing a key 4 s after each prompt —
+dials, chooses Arabic, reports a pothole in Al Hofuf with a recorded description (saying
+theirs is a new one when the open reports there are offered, as they are once the first are
+filed), confirms their number and the summary and hears the reference, pressing a key 4 s
+after each prompt —
 every webhook signed as Twilio signs it. Calls start spread over the first think time, so the
 line carries N callers at once from then on. A prompt's latency runs from the caller's key to
 the prompt itself: a hold ("one moment") and its pause count in it.
@@ -20,7 +22,8 @@ the prompt itself: a hold ("one moment") and its pause count in it.
    files exactly one complaint.
 
 Target: capacity ≥ 12 callers per reference turn/s; the overload run as above. Prints one
-JSON line last. Takes about 8–12 minutes.
+JSON line last (and keeps it in var/bench/callers.json: `make bench-scale` runs at the capacity
+found). Takes about 8–12 minutes.
 
     python bench/callers.py [--think 4] [--start 40] [--resolution 20] [--callers N]
 
@@ -42,7 +45,7 @@ import tempfile
 import time
 import wave
 from collections import Counter
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -73,6 +76,8 @@ from tests.e2e.servers import Stack, free_port, missing_prerequisite, start_rasa
 PUBLIC = "https://localhost"
 P95_TARGET_MS = 1000.0
 RATIO_TARGET = 12.0  # callers at once per reference turn/s
+# The last search's figures: bench/scale.py places as many callers as were found here.
+LAST_RUN = ROOT / "var" / "bench" / "callers.json"
 REFERENCE_CONVERSATIONS, REFERENCE_SECONDS = 50, 20.0  # bench/dialogue.py's defaults
 WEBHOOK_TIMEOUT_SECONDS = 15.0  # Twilio's
 SETTLE_SECONDS = 5.0  # between runs: recordings still being converted finish
@@ -146,19 +151,27 @@ class TimedCall(SimulatedCall):
             raise httpx.TransportError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             await connection.close()
-        return httpx.Response(status, content=body)
+        return httpx.Response(status, content=body, request=httpx.Request("POST", url))
 
-    async def timed(self, prompt: str, action: Awaitable[Answer]) -> Answer:
-        """The `prompt` an action leads to, following holds as Twilio does (their pause too)."""
+    async def answered(self, action: Awaitable[Answer]) -> tuple[Answer, float]:
+        """What an action leads to once any hold ("one moment") is over, followed as Twilio
+        follows it (its pause too), and how long that took in ms."""
         started = time.perf_counter()
         answer = await action
         while answer.is_hold:
             self.results.holds += 1
             await asyncio.sleep(float(answer.attribute("Pause", "length") or 1))
             answer = await self.hold_on()
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        return answer, (time.perf_counter() - started) * 1000
+
+    async def timed(
+        self, prompt: str | Callable[[Answer], str], action: Awaitable[Answer]
+    ) -> Answer:
+        """The `prompt` an action leads to (named by it, or by what was heard), timed."""
+        answer, elapsed_ms = await self.answered(action)
+        name = prompt if isinstance(prompt, str) else prompt(answer)
         self.results.latencies_ms.append(elapsed_ms)
-        self.results.by_prompt.setdefault(prompt, []).append(elapsed_ms)
+        self.results.by_prompt.setdefault(name, []).append(elapsed_ms)
         if any(line in APOLOGIES for line in answer.said):
             raise Apology(answer.said[0])
         return answer
@@ -168,6 +181,21 @@ def reads_a_reference(line: str) -> bool:
     """A reference is ten digits read one by one (and only the line reads them so)."""
     digits = {digit_name(digit, language) for digit in range(10) for language in ("ar", "en")}
     return sum(word.strip("،,.") in digits for word in line.split()) >= 10
+
+
+def new_report_key(answer: Answer) -> str | None:
+    """At "is yours one of the open reports in your district?" (a storm's callers report
+    the same problems), the key of "no, mine is different"."""
+    for language in ("ar", "en"):
+        title = text("button.nearby_new", language, "voice")
+        for digit in range(1, 6):
+            if text("call.option", language, "voice", title=title, digit=digit) in answer.said:
+                return str(digit)
+    return None
+
+
+def nearby_or_description(answer: Answer) -> str:
+    return "nearby" if new_report_key(answer) else "description"
 
 
 def expect(answer: Answer, tag: str) -> Answer:
@@ -182,7 +210,12 @@ async def report(call: TimedCall, think: float) -> None:
         await asyncio.sleep(think)
         expect(await call.timed(prompt, call.press(key)), "Gather")
     await asyncio.sleep(think)
-    expect(await call.timed("description", call.press(KEYS_BEFORE_RECORDING[-1])), "Record")
+    answer = await call.timed(nearby_or_description, call.press(KEYS_BEFORE_RECORDING[-1]))
+    different = new_report_key(answer)
+    if different:
+        await asyncio.sleep(think)
+        answer = await call.timed("description", call.press(different))
+    expect(answer, "Record")
     await asyncio.sleep(think)
     expect(await call.timed("phone", call.record(new_sid("RE"), seconds=3)), "Gather")
     await asyncio.sleep(think)
@@ -499,7 +532,18 @@ def main() -> None:
         sys.exit(f"bench/callers.py needs the dialogue core: {problem}")
     with tempfile.TemporaryDirectory(prefix="balagh-callers-") as folder:
         summary = asyncio.run(benchmark(args, Path(folder)))
-    print(json.dumps(summary, ensure_ascii=False))
+    line = json.dumps(summary, ensure_ascii=False)
+    if "capacity_callers" in summary:
+        LAST_RUN.parent.mkdir(parents=True, exist_ok=True)
+        LAST_RUN.write_text(line + "\n")
+    print(line)
+
+
+def last_capacity() -> int | None:
+    """The capacity the last search on this machine found, if one ran."""
+    if not LAST_RUN.exists():
+        return None
+    return int(json.loads(LAST_RUN.read_text())["capacity_callers"]) or None
 
 
 if __name__ == "__main__":

@@ -26,9 +26,10 @@ complaints against calls (exactly one per call that reported or left a voicemail
 notifications queued, sent, sent twice; chat conversations, and those that went on across
 replicas. Target: p95 < 1 s and nothing lost.
 
-    python bench/scale.py [--callers 40] [--chats 20] [--seconds 150] [--think 4]
+    python bench/scale.py [--callers N] [--chats 20] [--seconds 150] [--think 4]
 
-The default number of callers is BALAGH_BENCH_CALLERS when set.
+The number of callers is BALAGH_BENCH_CALLERS when set, else the single machine's capacity the
+last `make bench-callers` found here (var/bench/callers.json), else 40.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ from bench.callers import (  # noqa: E402
     Results,
     TimedCall,
     count_voice_complaints,
+    last_capacity,
+    new_report_key,
     percentile,
     reads_a_reference,
 )
@@ -89,9 +92,13 @@ PUBLIC = "https://balagh.example"
 FALLBACK = f"{PUBLIC}/channels/twilio/voice/fallback"
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-scale-auth-token"  # noqa: S105 - the fake Twilio's
+# Run as deployed (deploy/): production, its own secrets, the dialogue core sending its token.
+ACTIONS_TOKEN = "bench-scale-actions-token-0123456789abcdef"  # noqa: S105
+METRICS_TOKEN = "bench-scale-metrics-token-0123456789abcdef"  # noqa: S105
 P95_TARGET_MS = 1000.0
 # Arabic; report a problem; roads; Al Hofuf; (the description is recorded) yes, my number;
-# send it. A caller answers what it hears: a menu with the next key, a beep with a recording.
+# send it. A caller answers what it hears: a menu with the next key ("mine is different" at
+# the open reports of its district), a beep with a recording.
 KEYS = ("1", "1", "1", "1", "1", "1")
 APOLOGIES = {words.text("call.apology", language, "voice") for language in ("ar", "en")}
 CHAT_TURNS = ("hello", "2", "1234567890")  # the menu, follow a report, a wrong reference
@@ -139,6 +146,12 @@ class TwilioCall(TimedCall):
         self.answer = Answer(response.text)
         return self.answer
 
+    async def prompt(self, action: Awaitable[Answer]) -> Answer:
+        """What the caller hears next, holds followed, its latency counted."""
+        answer, elapsed_ms = await self.answered(action)
+        self.calls.latencies_ms.append(elapsed_ms)
+        return answer
+
 
 def apologises(answer: Answer) -> bool:
     return any(line in APOLOGIES for line in answer.said)
@@ -156,7 +169,7 @@ async def one_call(http: httpx.AsyncClient, lb: str, calls: Calls, think: float)
     )
     sid = call.call_sid
     try:
-        answer = await call.dial()
+        answer = await call.prompt(call.dial())
         pressed = 0
         while True:
             if pressed >= len(KEYS) and any(reads_a_reference(line) for line in answer.said):
@@ -177,13 +190,16 @@ async def one_call(http: httpx.AsyncClient, lb: str, calls: Calls, think: float)
                 break
             if answer.has("Record"):
                 await asyncio.sleep(think)
-                answer = await call.record(new_sid("RE"), seconds=3)
+                answer = await call.prompt(call.record(new_sid("RE"), seconds=3))
+            elif key := new_report_key(answer):  # open reports nearby: "mine is different"
+                await asyncio.sleep(think)
+                answer = await call.prompt(call.press(key))
             elif answer.has("Gather"):
                 await asyncio.sleep(think)
-                answer = await call.press(KEYS[min(pressed, len(KEYS) - 1)])  # 1: try again
+                answer = await call.prompt(
+                    call.press(KEYS[min(pressed, len(KEYS) - 1)])
+                )  # 1: again
                 pressed += 1
-            elif answer.has("Redirect"):  # asked to hold: Twilio follows at once
-                answer = await call._follow(answer.no_input)
             else:
                 raise AssertionError(f"neither a prompt nor a reference: {answer.xml[:300]}")
         await call.hang_up()
@@ -333,18 +349,26 @@ def rasa_replica(workdir: Path, ports: dict[str, int], redis: RedisServer, index
         workdir,
         None,
         port=ports[f"rasa{index + 1}"],
+        actions_token=ACTIONS_TOKEN,
         redis_port=redis.port,
         actions_url=f"http://127.0.0.1:{ports['actions']}/webhook",
     )
 
 
 def start_topology(workdir: Path, twilio_url: str) -> Topology:
+    """Every part started. The phone line has no limit: the load is a fixed number of
+    callers here (a call's slot held by a killed replica would turn a caller away until it
+    expires), and the limit is bench/callers.py's subject."""
     names = ("public", "actions", "dialogue", "service1", "service2", "rasa1", "rasa2")
     ports = {name: free_port() for name in names}
     redis = start_redis(workdir)
     metrics = workdir / "prometheus"
     metrics.mkdir()
     service_env = {
+        "BALAGH_ENVIRONMENT": "production",
+        "BALAGH_SECRET_KEY": "bench-scale-secret-key-0123456789abcdefghijklmnop",
+        "BALAGH_ACTIONS_TOKEN": ACTIONS_TOKEN,
+        "BALAGH_METRICS_TOKEN": METRICS_TOKEN,
         "BALAGH_STORE_URL": f"sqlite:///{workdir / 'balagh.db'}",
         "BALAGH_RASA_URL": f"http://127.0.0.1:{ports['dialogue']}",
         "BALAGH_REDIS_URL": redis.url,
@@ -356,6 +380,7 @@ def start_topology(workdir: Path, twilio_url: str) -> Topology:
         "BALAGH_TWILIO_SMS_FROM": "+14155550100",
         "BALAGH_TWILIO_API_BASE_URL": twilio_url,
         "BALAGH_WORKER_INTERVAL_SECONDS": "2",
+        "BALAGH_VOICE_CALL_LIMIT": "0",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics),
     }
     started: list[Server] = []
@@ -440,7 +465,10 @@ async def settle(database: Path) -> tuple[bool, int, int]:
 async def dialogue_turns(service: Server) -> dict[str, int]:
     """What /metrics says of the turns, summed over every process."""
     async with httpx.AsyncClient(timeout=10) as http:
-        text = (await http.get(f"{service.url}/metrics")).text
+        answer = await http.get(
+            f"{service.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        text = answer.raise_for_status().text
     turns: Counter[str] = Counter()
     for line in text.splitlines():
         if line.startswith("balagh_dialogue_turns_total{"):
@@ -532,7 +560,10 @@ async def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--callers", type=int, default=int(os.environ.get("BALAGH_BENCH_CALLERS", "40"))
+        "--callers",
+        type=int,
+        default=int(os.environ.get("BALAGH_BENCH_CALLERS", 0)) or last_capacity() or 40,
+        help="callers at once (default: the capacity the last `make bench-callers` found)",
     )
     parser.add_argument("--chats", type=int, default=20, help="web chat users at once")
     parser.add_argument("--seconds", type=float, default=150, help="how long the load lasts")

@@ -44,10 +44,10 @@ from bot.reference import InvalidReference, parse_reference
 from bot.settings import Settings
 from bot.staff import StaffUser
 from bot.store.base import ComplaintFilter, Store
-from bot.types import OPEN_STATUSES, Channel, Language, Role
+from bot.types import LANGUAGES, OPEN_STATUSES, Channel, Language, Role
 from bot.web.render import Labels, Pages, PagesDep, error_page, page_labels, render
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden
-from bot.words import N_
+from bot.words import N_, language_name
 from channels.dependencies import InboxDep
 from channels.inbox import SUPERVISORS, Outcome
 from channels.webchat_http import STATIC
@@ -203,7 +203,7 @@ def choices(labels: Labels) -> dict[str, list[tuple[str, str]]]:
             for info in labels.channels
             if info.medium != "voice"
         ],
-        "language": [("ar", "العربية"), ("en", "English")],
+        "language": [(language, language_name(language)) for language in LANGUAGES],
         "team": [(code, labels.team(code)) for code in labels.catalogue.teams],
     }
 

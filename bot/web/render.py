@@ -106,6 +106,7 @@ _environment = Environment(
     lstrip_blocks=True,
     extensions=["jinja2.ext.i18n"],
 )
+_environment.globals["language_name"] = language_name  # one list of language names
 
 
 def page_language(request: Request, default: Language | None = None) -> Language:

@@ -106,6 +106,7 @@ async def test_whatsapp_an_employee_takes_the_conversation_and_writes_both_ways(
     assert "+966•••••••67" in waiting.text  # the phone masked
     assert CITIZEN not in waiting.text
     assert "ينتظر منذ 0 دقيقة" in waiting.text  # how long, kept current by the page
+    assert '<span class="pill">العربية</span>' in waiting.text  # their language, by its name
 
     await take_at_once(client, colleague, services, WHATSAPP_KEY)
     taken = await conversation(services, WHATSAPP_KEY)
