@@ -236,7 +236,8 @@ class ComplaintFormAction(BalaghAction):
             return
         client = metadata(tracker).get("client")
         await admit_report(
-            self.services,
+            self.services.store,
+            self.services.settings,
             client=client if isinstance(client, str) else None,
             typed_phone=typed_phone,
         )

@@ -49,6 +49,7 @@ def create_app(
         app.state.services = services
         app.state.dialogue = dialogue_client(services)
         app.state.inbox = inbox(services, app.state.dialogue, mounted, live)
+        live.serve(services.auth, app.state.inbox)
         app.state.chats = chats(services, app.state.dialogue, app.state.inbox)
         try:
             if settings.embedded_worker:

@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from bot.phone import InvalidPhone, normalise_phone
 from bot.ratelimit import Limit, RateLimiter
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,12 @@ def client_key(secret_key: str, address: str) -> str:
     return digest.hexdigest()[:24]
 
 
-async def admit_report(services: Services, *, client: str | None, typed_phone: str | None) -> None:
+async def admit_report(
+    store: Store, settings: Settings, *, client: str | None, typed_phone: str | None
+) -> None:
     """Count one report for the client (its `client_key`) and the typed phone; raise
     ReportsLimited past either limit. A phone that is not valid is left to the report's own
     check (it is refused there)."""
-    settings = services.settings
     wanted: list[tuple[Limit, str]] = []
     if client:
         per_client = timedelta(hours=1)
@@ -50,7 +52,7 @@ async def admit_report(services: Services, *, client: str | None, typed_phone: s
         if phone:
             per_day = Limit("reports-phone", settings.reports_per_phone_per_day, timedelta(days=1))
             wanted.append((per_day, phone))
-    counted = await RateLimiter(services.store).reserve_all(*wanted)
+    counted = await RateLimiter(store).reserve_all(*wanted)
     refused = [reservation for reservation in counted if not reservation.allowed]
     if refused:
         raise ReportsLimited(max(reservation.retry_after_seconds for reservation in refused))

@@ -17,7 +17,8 @@ from bot.digits import strip_number
 from bot.phone import last_four
 from bot.ratelimit import RateLimiter, guess_limits
 from bot.reference import InvalidReference, parse_reference
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 from bot.tracking_link import token_is_valid
 
 
@@ -29,19 +30,25 @@ class LookupsLimited(Exception):
 
 
 async def open_report(
-    services: Services, reference: str, address: str, *, token: str = "", digits: str = ""
+    store: Store,
+    settings: Settings,
+    reference: str,
+    address: str,
+    *,
+    token: str = "",
+    digits: str = "",
 ) -> Complaint | None:
     """The report if `token` or `digits` proves it, else None (a failure counted);
     LookupsLimited once the digits have been tried too often."""
-    per_ip, per_reference = guess_limits(services.settings)
-    limiter = RateLimiter(services.store)
+    per_ip, per_reference = guess_limits(settings)
+    limiter = RateLimiter(store)
     try:
         canonical = parse_reference(reference)
     except InvalidReference:
         canonical = ""
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     if canonical and token and token_is_valid(secret, canonical, token):
-        return await services.store.get_complaint(canonical)
+        return await store.get_complaint(canonical)
     if not digits:
         await limiter.failed(per_ip, address)
         return None
@@ -50,7 +57,7 @@ async def open_report(
     refused = [attempt for attempt in tries if not attempt.allowed]
     if refused:
         raise LookupsLimited(max(attempt.retry_after_seconds for attempt in refused))
-    complaint = await services.store.get_complaint(canonical) if canonical else None
+    complaint = await store.get_complaint(canonical) if canonical else None
     if complaint is None or not complaint.phone or not _same(last_four(complaint.phone), digits):
         return None
     for attempt in tries:

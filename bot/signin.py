@@ -11,9 +11,10 @@ locked out by it. Once the allowance is used, even the right password waits for 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.auth import IssuedSession
+from bot.auth import Authenticator, IssuedSession
 from bot.ratelimit import Limit, RateLimiter
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 
 LOGIN_WINDOW = timedelta(minutes=15)
 
@@ -29,8 +30,7 @@ def normal_username(username: str) -> str:
     return username.strip().lower()
 
 
-def login_limits(services: Services) -> tuple[Limit, Limit]:
-    settings = services.settings
+def login_limits(settings: Settings) -> tuple[Limit, Limit]:
     return (
         Limit("login-user", settings.login_attempts_per_user, LOGIN_WINDOW),
         Limit("login-ip", settings.login_attempts_per_ip, LOGIN_WINDOW),
@@ -38,17 +38,22 @@ def login_limits(services: Services) -> tuple[Limit, Limit]:
 
 
 async def sign_in(
-    services: Services, username: str, password: str, address: str
+    store: Store,
+    auth: Authenticator,
+    settings: Settings,
+    username: str,
+    password: str,
+    address: str,
 ) -> IssuedSession | None:
     """A session for right credentials, None for wrong ones; SignInLimited past the limit."""
     username = normal_username(username)
-    per_user, per_ip = login_limits(services)
-    limiter = RateLimiter(services.store)
+    per_user, per_ip = login_limits(settings)
+    limiter = RateLimiter(store)
     attempts = await limiter.reserve_all((per_user, username), (per_ip, address))
     refused = [attempt for attempt in attempts if not attempt.allowed]
     if refused:
         raise SignInLimited(max(attempt.retry_after_seconds for attempt in refused))
-    issued = await services.auth.login(username, password)
+    issued = await auth.login(username, password)
     if issued is not None:
         for attempt in attempts:
             await limiter.refund(attempt)

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import AttachmentsDep, HttpDep, SettingsDep, StoreDep
 from channels.dialogue import DialogueClient
+from channels.inbox import Inbox
 from channels.recordings import Recordings
 
 
@@ -14,9 +15,17 @@ async def get_dialogue(request: Request) -> DialogueClient:
     return dialogue
 
 
-async def get_recordings(services: ServicesDep) -> Recordings:
-    return Recordings(services.store, services.attachments, services.http, services.settings)
+async def get_inbox(request: Request) -> Inbox:
+    inbox: Inbox = request.app.state.inbox
+    return inbox
+
+
+async def get_recordings(
+    store: StoreDep, attachments: AttachmentsDep, http: HttpDep, settings: SettingsDep
+) -> Recordings:
+    return Recordings(store, attachments, http, settings)
 
 
 DialogueDep = Annotated[DialogueClient, Depends(get_dialogue)]
+InboxDep = Annotated[Inbox, Depends(get_inbox)]
 RecordingsDep = Annotated[Recordings, Depends(get_recordings)]

@@ -42,6 +42,7 @@ from bot.platforms import Platforms
 from bot.twilio_signature import genuine_twilio_form
 from bot.words import N_
 from channels.chat_channel import Inbound, NotDelivered, Reply, WebhookChannel
+from channels.dependencies import InboxDep
 from channels.media import MediaRefused, check_declared_type, fetch, keep
 from channels.rendering import as_plain_text, split_message
 from channels.twilio_account import auth_token, public_url
@@ -250,14 +251,14 @@ class TwilioMessagingChannel(WebhookChannel):
         )
 
 
-async def delivery_report(request: Request, form: TwilioForm, store: StoreDep) -> Response:
+async def delivery_report(form: TwilioForm, store: StoreDep, inbox: InboxDep) -> Response:
     report = parse(DeliveryReport, form)
     if report.status in ("failed", "undelivered"):
         log.warning("Twilio could not deliver %s (error %s)", report.sid, report.error_code)
     await apply_twilio_status(store, report.sid, report.status, report.error_code)
     delivery = as_delivery(TWILIO_STATES.get(report.status))
     if delivery is not None:
-        await request.app.state.inbox.delivered(report.sid, delivery)
+        await inbox.delivered(report.sid, delivery)
     return Response(status_code=204)
 
 

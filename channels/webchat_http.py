@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from bot.api.deps import LanguageDep, ServicesDep
+from bot.api.deps import AttachmentsDep, LanguageDep, SettingsDep, StoreDep
 from bot.api.errors import TooManyRequests, error_response
 from bot.attachments import UnsupportedMedia
 from bot.client_address import client_address
@@ -76,10 +76,9 @@ def uploaded_attachment(secret_key: str, session_id: str, token: str) -> Attachm
 
 
 @router.get("/demo", include_in_schema=False)
-async def demo(services: ServicesDep) -> FileResponse:
+async def demo(settings: SettingsDep) -> FileResponse:
     """A portal page with the widget embedded, to try the chat (off in production unless
     BALAGH_WEBCHAT_DEMO switches it on)."""
-    settings = services.settings
     if not settings.shows(settings.webchat_demo):
         raise HTTPException(404, "Not Found")
     return FileResponse(DEMO_PAGE, media_type="text/html")
@@ -116,7 +115,9 @@ def allowed_origins(settings: Settings) -> list[str]:
 @router.post("/uploads", summary="Web chat: upload a photo for the conversation")
 async def upload(
     request: Request,
-    services: ServicesDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    attachments: AttachmentsDep,
     language: LanguageDep,
     file: UploadFile,
     session_id: Annotated[str, Form(max_length=64)],
@@ -125,11 +126,10 @@ async def upload(
         return error_response(422, "invalid_session", "session_id is not a chat session")
     origin = request.headers.get("origin", "")
     own = str(request.base_url).rstrip("/")
-    if origin != own and origin not in allowed_origins(services.settings):
+    if origin != own and origin not in allowed_origins(settings):
         return error_response(403, "origin_refused", "uploads come from the chat's own pages")
-    settings = services.settings
     hour = timedelta(hours=1)
-    counted = await RateLimiter(services.store).reserve_all(
+    counted = await RateLimiter(store).reserve_all(
         (Limit("upload-session", settings.webchat_uploads_per_session, hour), session_id),
         (Limit("upload-ip", settings.webchat_uploads_per_address, hour), client_address(request)),
     )
@@ -138,13 +138,13 @@ async def upload(
         retry_after = max(reservation.retry_after_seconds for reservation in refused)
         raise TooManyRequests("too_many_uploads", language, retry_after)
     try:
-        attachment = await store_photo(services, file)
+        attachment = await store_photo(attachments, settings, file)
     except UploadTooLarge:
-        limit = services.settings.max_upload_bytes // 1_048_576
+        limit = settings.max_upload_bytes // 1_048_576
         return error_response(413, "too_large", text("chat.media_too_large", language, limit=limit))
     except UnsupportedMedia:
         return error_response(415, "unsupported_media", text("chat.media_unsupported", language))
-    await keep_unclaimed(services.store, attachment.storage_key, utc_now())
+    await keep_unclaimed(store, attachment.storage_key, utc_now())
     secret = settings.secret_key.get_secret_value()
     return JSONResponse(
         {

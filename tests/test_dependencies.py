@@ -3,9 +3,17 @@ neither the channels, nor the custom actions, nor the web pages and API, nor the
 that wires them together; those import the core."""
 
 import ast
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
+from starlette.routing import BaseRoute, Mount
+
+from bot.api import deps
+from bot.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 # bot/ modules that are not the core: the HTTP adapters and the composition (app, CLI)
@@ -56,3 +64,80 @@ def test_the_core_is_most_of_bot():
     assert {"bot/services.py", "bot/handoffs.py", "bot/notifications/handoff.py"} <= core
     assert "bot/words.py" in core
     assert len(core) > 50
+
+
+# Handlers ask for what they use: only the narrow getters of bot/api/deps.py see `Services`.
+NARROW_GETTERS = {
+    deps.get_store,
+    deps.get_settings,
+    deps.get_catalogue,
+    deps.get_complaints,
+    deps.get_attachments,
+    deps.get_auth,
+    deps.get_channels,
+    deps.get_worker,
+    deps.get_http,
+}
+
+
+def asking_for_services(dependant: Dependant) -> set[str]:
+    """The handlers and dependencies under `dependant` that ask for the whole `Services`."""
+    found: set[str] = set()
+    for sub in dependant.dependencies:
+        if sub.call is deps.get_services and dependant.call not in NARROW_GETTERS:
+            found.add(f"{dependant.call.__module__}.{dependant.call.__qualname__}")  # type: ignore[union-attr]
+        found |= asking_for_services(sub)
+    return found
+
+
+def route_dependants(routes: Sequence[BaseRoute]) -> Iterator[Dependant]:
+    """The dependant of every handler, with what its routers add: FastAPI's public walk over
+    routes, through included routers (`iter_route_contexts`), and through mounts."""
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if isinstance(route, APIRoute | APIWebSocketRoute):
+            dependant: Dependant = context.dependant
+            yield dependant
+        elif isinstance(route, Mount):
+            yield from route_dependants(route.routes)
+
+
+def test_handlers_ask_only_for_what_they_use(settings):
+    app = create_app(settings)
+    dependants = list(route_dependants(app.routes))
+    offenders = set().union(*(asking_for_services(dependant) for dependant in dependants))
+    assert len(dependants) > 100
+    assert sorted(offenders) == []
+
+
+def test_the_walk_sees_a_handler_asking_for_services_in_an_included_router():
+    router = APIRouter(prefix="/staff")
+
+    @router.get("/catch-all")
+    async def catch_all(services: deps.ServicesDep) -> str:
+        return services.settings.environment
+
+    app = FastAPI()
+    app.include_router(router)
+
+    @app.get("/narrow")
+    async def narrow(store: deps.StoreDep, settings: deps.SettingsDep) -> str:
+        return settings.environment
+
+    dependants = list(route_dependants(app.routes))
+    assert {dependant.call for dependant in dependants} == {catch_all, narrow}
+    assert set().union(*(asking_for_services(dependant) for dependant in dependants)) == {
+        f"{__name__}.{catch_all.__qualname__}"
+    }
+
+
+def test_no_handler_reaches_around_the_dependencies_for_services():
+    """`request.app.state.services` is read by the getter itself and by the error pages,
+    which exception handlers render outside the dependency system; by nothing else."""
+    readers = {
+        str(module.relative_to(ROOT))
+        for folder in ("bot/api", "bot/web", "channels")
+        for module in (ROOT / folder).rglob("*.py")
+        if "state.services" in module.read_text(encoding="utf-8")
+    }
+    assert readers == {"bot/api/deps.py", "bot/web/render.py"}

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import AdminDep, ServicesDep
+from bot.api.deps import AdminDep, StoreDep
 from bot.api.errors import ApiError
 from bot.api_keys import ApiKey, KeyRole, create_api_key, list_api_keys, revoke_api_key
 
@@ -40,21 +40,19 @@ class IssuedApiKey(ApiKeyView):
 
 
 @router.post("", status_code=201)
-async def issue(body: NewApiKey, services: ServicesDep, admin: AdminDep) -> IssuedApiKey:
+async def issue(body: NewApiKey, store: StoreDep, admin: AdminDep) -> IssuedApiKey:
     """The plain key is in this answer only; clients send it as Open311's `api_key`."""
-    plain, key = await create_api_key(services.store, body.name.strip(), admin.username, body.role)
+    plain, key = await create_api_key(store, body.name.strip(), admin.username, body.role)
     return IssuedApiKey(key=plain, **ApiKeyView.of(key).model_dump())
 
 
 @router.get("")
-async def list_keys(services: ServicesDep, _: AdminDep) -> list[ApiKeyView]:
-    return [ApiKeyView.of(key) for key in await list_api_keys(services.store)]
+async def list_keys(store: StoreDep, _: AdminDep) -> list[ApiKeyView]:
+    return [ApiKeyView.of(key) for key in await list_api_keys(store)]
 
 
 @router.delete("/{key_id}", status_code=204)
-async def revoke(
-    key_id: Annotated[str, Path(max_length=40)], services: ServicesDep, _: AdminDep
-) -> None:
+async def revoke(key_id: Annotated[str, Path(max_length=40)], store: StoreDep, _: AdminDep) -> None:
     """The key stops working at once; it stays listed as inactive."""
-    if not await revoke_api_key(services.store, key_id):
+    if not await revoke_api_key(store, key_id):
         raise ApiError(404, "not_found", f"no API key '{key_id}'")

@@ -10,8 +10,9 @@ from bot.api.deps import (
     SESSION_COOKIE,
     AuthDep,
     LanguageDep,
-    ServicesDep,
+    SettingsDep,
     StaffDep,
+    StoreDep,
     session_token,
 )
 from bot.api.errors import ApiError, TooManyRequests
@@ -59,18 +60,22 @@ def set_session_cookie(response: Response, token: str, absolute_hours: int) -> N
 async def login(
     body: LoginRequest,
     request: Request,
-    services: ServicesDep,
+    auth: AuthDep,
+    settings: SettingsDep,
+    store: StoreDep,
     language: LanguageDep,
     response: Response,
 ) -> LoginResponse:
     """Attempts are limited per username and per address, as on the sign-in page (429)."""
     try:
-        issued = await sign_in(services, body.username, body.password, client_address(request))
+        issued = await sign_in(
+            store, auth, settings, body.username, body.password, client_address(request)
+        )
     except SignInLimited as limited:
         raise TooManyRequests("too_many_attempts", language, limited.retry_after) from None
     if issued is None:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    set_session_cookie(response, issued.token, services.settings.session_absolute_hours)
+    set_session_cookie(response, issued.token, settings.session_absolute_hours)
     user = issued.user
     return LoginResponse(
         token=issued.token,

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import CatalogueDep, ComplaintsDep, LanguageDep, ServicesDep
+from bot.api.deps import CatalogueDep, ComplaintsDep, LanguageDep, SettingsDep, StoreDep
 from bot.api.errors import ApiError, TooManyRequests
 from bot.catalogue import Catalogue
 from bot.channel_directory import PORTAL
@@ -117,15 +117,18 @@ def citizen_view(
 async def report_problem(
     report: CitizenReport,
     request: Request,
-    services: ServicesDep,
+    catalogue: CatalogueDep,
+    complaints: ComplaintsDep,
+    settings: SettingsDep,
+    store: StoreDep,
     language: LanguageDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CitizenComplaint:
     """Create a complaint; a repeated `Idempotency-Key` returns the first one."""
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     try:
         client = client_key(secret, client_address(request))
-        await admit_report(services, client=client, typed_phone=report.phone)
+        await admit_report(store, settings, client=client, typed_phone=report.phone)
     except ReportsLimited as limited:
         raise TooManyRequests("too_many_reports", language, limited.retry_after) from None
     new = NewComplaint(
@@ -139,8 +142,8 @@ async def report_problem(
         name=report.name,
         idempotency_key=f"portal:{idempotency_key}" if idempotency_key else None,
     )
-    result = await services.complaints.create(new, Actor("citizen", "citizen"))
-    view = citizen_view(result.complaint, services.catalogue, new.language)
+    result = await complaints.create(new, Actor("citizen", "citizen"))
+    view = citizen_view(result.complaint, catalogue, new.language)
     view.tracking_token = tracking_token(secret, result.complaint.reference)
     return view
 
@@ -148,7 +151,8 @@ async def report_problem(
 async def proven_report(
     reference: str,
     request: Request,
-    services: ServicesDep,
+    settings: SettingsDep,
+    store: StoreDep,
     language: LanguageDep,
     t: Annotated[str, Query(max_length=100)] = "",
     digits: Annotated[str, Query(max_length=10)] = "",
@@ -161,7 +165,7 @@ async def proven_report(
         raise ApiError(403, "proof_required", text("error.proof_required", language, "web"))
     try:
         complaint = await open_report(
-            services, canonical, client_address(request), token=t, digits=digits
+            store, settings, canonical, client_address(request), token=t, digits=digits
         )
     except LookupsLimited as limited:
         raise TooManyRequests("too_many_attempts", language, limited.retry_after) from None

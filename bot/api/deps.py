@@ -3,6 +3,7 @@
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
+import httpx
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
@@ -11,12 +12,14 @@ from bot.api.errors import ApiError, request_language
 from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelDirectory
 from bot.complaints import Actor, ComplaintService
 from bot.services import Services
 from bot.settings import Settings
 from bot.staff import StaffUser
 from bot.store.base import Store
 from bot.types import Language, Role
+from bot.worker import Worker
 
 SESSION_COOKIE = "__Host-balagh_session"
 _bearer = HTTPBearer(auto_error=False)
@@ -57,12 +60,27 @@ async def get_auth(services: ServicesDep) -> Authenticator:
     return services.auth
 
 
+async def get_channels(services: ServicesDep) -> ChannelDirectory:
+    return services.channels
+
+
+async def get_worker(services: ServicesDep) -> Worker:
+    return services.worker
+
+
+async def get_http(services: ServicesDep) -> httpx.AsyncClient:
+    return services.http
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 ComplaintsDep = Annotated[ComplaintService, Depends(get_complaints)]
 AttachmentsDep = Annotated[AttachmentStorage, Depends(get_attachments)]
 AuthDep = Annotated[Authenticator, Depends(get_auth)]
+ChannelsDep = Annotated[ChannelDirectory, Depends(get_channels)]
+WorkerDep = Annotated[Worker, Depends(get_worker)]
+HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 
 
 async def get_language(request: Request) -> Language:
@@ -80,11 +98,11 @@ def session_token(request: Request) -> str | None:
 
 async def get_staff(
     request: Request,
-    services: ServicesDep,
+    auth: AuthDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> StaffUser:
     token = bearer.credentials if bearer else request.cookies.get(SESSION_COOKIE)
-    user = await services.auth.resolve(token) if token else None
+    user = await auth.resolve(token) if token else None
     if user is None:
         raise ApiError(401, "unauthenticated", "sign in to continue")
     return user

@@ -14,16 +14,27 @@ import time
 from datetime import timedelta
 from typing import Literal
 
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from bot.api.deps import ServicesDep, session_token
+from bot.api.deps import (
+    AuthDep,
+    CatalogueDep,
+    HttpDep,
+    SettingsDep,
+    StoreDep,
+    WorkerDep,
+    session_token,
+)
+from bot.auth import Authenticator
 from bot.call_admission import calls_in_progress
 from bot.client_address import client_address
 from bot.clock import utc_now
-from bot.services import Services
-from bot.settings import is_loopback
+from bot.settings import Settings, is_loopback
+from bot.store.base import Store
+from bot.worker import Worker
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -60,40 +71,39 @@ async def _timed(check: "asyncio.Future[str] | asyncio.Task[str]") -> ComponentS
     )
 
 
-def _worker_state(services: Services) -> ComponentState:
-    settings = services.settings
+def _worker_state(settings: Settings, worker: Worker) -> ComponentState:
     if not settings.embedded_worker:
         return ComponentState(state="up", detail="runs as its own process (balagh worker)")
-    last = services.worker.last_pass_at
+    last = worker.last_pass_at
     stale = timedelta(seconds=settings.worker_interval_seconds * 3 + 60)
     if last is None or utc_now() - last > stale:
         return ComponentState(state="down", detail=f"last pass: {last or 'never'}")
     return ComponentState(state="up", detail=f"last pass: {last.isoformat()}")
 
 
-async def sees_details(request: Request, services: Services) -> bool:
+async def sees_details(request: Request, auth: Authenticator) -> bool:
     if is_loopback(client_address(request)):
         return True
     token = session_token(request)
-    return token is not None and await services.auth.resolve(token) is not None
+    return token is not None and await auth.resolve(token) is not None
 
 
-async def _store(services: Services) -> str:
-    await services.store.ping()
-    return type(services.store).__name__
+async def _store(store: Store) -> str:
+    await store.ping()
+    return type(store).__name__
 
 
-async def _dialogue(services: Services) -> str:
-    response = await services.http.get(
-        f"{services.settings.rasa_url}/status", timeout=CHECK_TIMEOUT_SECONDS
-    )
+async def _dialogue(http: httpx.AsyncClient, settings: Settings) -> str:
+    response = await http.get(f"{settings.rasa_url}/status", timeout=CHECK_TIMEOUT_SECONDS)
     response.raise_for_status()
     return f"model {response.json().get('model_id', 'unknown')}"
 
 
-async def _serving_parts(services: Services) -> dict[str, ComponentState]:
+async def _serving_parts(
+    store: Store, http: httpx.AsyncClient, settings: Settings
+) -> dict[str, ComponentState]:
     """What a turn needs, checked at once: the store and the dialogue core."""
-    checks = {"store": _store(services), "dialogue": _dialogue(services)}
+    checks = {"store": _store(store), "dialogue": _dialogue(http, settings)}
     states = await asyncio.gather(
         *(_timed(asyncio.ensure_future(check)) for check in checks.values())
     )
@@ -106,8 +116,8 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/health/ready", summary="Readiness: this replica can serve a turn")
-async def ready(services: ServicesDep) -> JSONResponse:
-    parts = await _serving_parts(services)
+async def ready(store: StoreDep, http: HttpDep, settings: SettingsDep) -> JSONResponse:
+    parts = await _serving_parts(store, http, settings)
     failing = sorted(name for name, state in parts.items() if state.state == "down")
     if failing:
         return JSONResponse({"status": "not ready", "failing": failing}, status_code=503)
@@ -115,26 +125,34 @@ async def ready(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/health")
-async def health(request: Request, services: ServicesDep) -> Health:
-    components = await _serving_parts(services)
+async def health(
+    request: Request,
+    store: StoreDep,
+    http: HttpDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    worker: WorkerDep,
+    auth: AuthDep,
+) -> Health:
+    components = await _serving_parts(store, http, settings)
     components["catalogue"] = ComponentState(
-        state="up", detail=f"{len(services.catalogue.categories)} categories"
+        state="up", detail=f"{len(catalogue.categories)} categories"
     )
-    components["worker"] = _worker_state(services)
+    components["worker"] = _worker_state(settings, worker)
     degraded = any(component.state == "down" for component in components.values())
     status: Literal["ok", "degraded"] = "degraded" if degraded else "ok"
-    if not await sees_details(request, services):
+    if not await sees_details(request, auth):
         return Health(status=status, components={}, phone_line=None)
     store_up = components["store"].state == "up"
     return Health(
         status=status,
         components=components,
-        phone_line=await _phone_line(services) if store_up else None,
+        phone_line=await _phone_line(store, settings) if store_up else None,
     )
 
 
-async def _phone_line(services: Services) -> PhoneLine:
+async def _phone_line(store: Store, settings: Settings) -> PhoneLine:
     return PhoneLine(
-        calls_in_progress=await calls_in_progress(services.store, utc_now()),
-        call_limit=services.settings.voice_call_limit or None,
+        calls_in_progress=await calls_in_progress(store, utc_now()),
+        call_limit=settings.voice_call_limit or None,
     )

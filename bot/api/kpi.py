@@ -6,14 +6,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from bot.api.deps import ManagerDep, ServicesDep
+from bot.api.deps import CatalogueDep, ManagerDep, StoreDep
 from bot.api.errors import ApiError
+from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
 from bot.conversations import desk_figures
 from bot.digits import to_ascii_digits
 from bot.kpi import KpiFilter, KpiReport, RangeRefused, build_report, check_range
-from bot.services import Services
+from bot.store.base import Store
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 DEFAULT_DAYS = 30
@@ -22,12 +23,12 @@ Code = Annotated[str | None, Query(max_length=40)]
 CONVERSATIONS_COUNTED = 100_000  # the agent inbox's figures read at most this many
 
 
-def local_today(services: Services) -> date:
-    return utc_now().astimezone(ZoneInfo(services.catalogue.municipality.timezone)).date()
+def local_today(catalogue: Catalogue) -> date:
+    return utc_now().astimezone(ZoneInfo(catalogue.municipality.timezone)).date()
 
 
 def kpi_filter(
-    services: Services,
+    catalogue: Catalogue,
     start: str | None,
     end: str | None,
     district: str | None,
@@ -37,12 +38,11 @@ def kpi_filter(
 
     A date that is not one, or a reversed, over-long or absurd range, raises RangeRefused.
     """
-    catalogue = services.catalogue
     if district and district not in catalogue.districts:
         raise UnknownCode(f"unknown district '{district}'")
     if category and category not in catalogue.categories:
         raise UnknownCode(f"unknown category '{category}'")
-    today = local_today(services)
+    today = local_today(catalogue)
     try:
         last = date.fromisoformat(to_ascii_digits(end)) if end else today
         first = (
@@ -56,19 +56,20 @@ def kpi_filter(
     return KpiFilter(start=first, end=last, district=district or None, category=category or None)
 
 
-async def kpi_report(services: Services, filters: KpiFilter) -> KpiReport:
-    zone = ZoneInfo(services.catalogue.municipality.timezone)
+async def kpi_report(store: Store, catalogue: Catalogue, filters: KpiFilter) -> KpiReport:
+    zone = ZoneInfo(catalogue.municipality.timezone)
     start = datetime.combine(filters.start, time(), zone)
     end = datetime.combine(filters.end + timedelta(days=1), time(), zone)
-    conversations = await services.store.conversations_since(start, CONVERSATIONS_COUNTED)
-    totals = await services.store.kpi_totals(filters)
+    conversations = await store.conversations_since(start, CONVERSATIONS_COUNTED)
+    totals = await store.kpi_totals(filters)
     inbox = desk_figures(conversations, start, end)
-    return build_report(filters, totals, local_today(services), inbox)
+    return build_report(filters, totals, local_today(catalogue), inbox)
 
 
 @router.get("/kpi")
 async def kpi(
-    services: ServicesDep,
+    catalogue: CatalogueDep,
+    store: StoreDep,
     _: ManagerDep,
     start: Annotated[DayText, Query(alias="from")] = None,
     end: Annotated[DayText, Query(alias="to")] = None,
@@ -81,7 +82,7 @@ async def kpi(
     What each figure counts: see bot/kpi.py and the definitions on the dashboard.
     """
     try:
-        filters = kpi_filter(services, start, end, district, category)
+        filters = kpi_filter(catalogue, start, end, district, category)
     except RangeRefused as exc:
         raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
-    return await kpi_report(services, filters)
+    return await kpi_report(store, catalogue, filters)

@@ -12,7 +12,7 @@ import hmac
 from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep, StoreDep
 from bot.call_admission import calls_in_progress
 from bot.client_address import client_address
 from bot.clock import utc_now
@@ -33,18 +33,14 @@ def may_read(settings: Settings, authorization: str | None, client: str) -> bool
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics(request: Request, services: ServicesDep) -> Response:
-    allowed = may_read(
-        services.settings, request.headers.get("authorization"), client_address(request)
-    )
+async def metrics(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
+    allowed = may_read(settings, request.headers.get("authorization"), client_address(request))
     if not allowed:
         raise HTTPException(status_code=403, detail="metrics are for Prometheus only")
-    store, now = services.store, utc_now()
+    now = utc_now()
     figures = [
         *outbox_figures(await store.outbox_backlog(), now),
-        *phone_line_figures(
-            await calls_in_progress(store, now), services.settings.voice_call_limit
-        ),
+        *phone_line_figures(await calls_in_progress(store, now), settings.voice_call_limit),
     ]
     body = await asyncio.to_thread(exposition, figures)  # reads the processes' files
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -24,8 +24,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from bot.api.deps import CatalogueDep, ComplaintsDep, SettingsDep, StoreDep
 from bot.api.errors import request_language
 from bot.api_keys import check_api_key
+from bot.catalogue import Catalogue
 from bot.channel_directory import OPEN311
 from bot.clock import utc_now
 from bot.complaint_record import Complaint, Location
@@ -33,8 +35,7 @@ from bot.complaints import MAX_DESCRIPTION, Actor, NewComplaint
 from bot.digits import strip_number, to_ascii_digits
 from bot.phone import InvalidPhone
 from bot.reference import InvalidReference, parse_reference
-from bot.services import Services
-from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor
+from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor, Store
 from bot.text import clean_text
 from bot.types import OPEN_STATUSES, Language, Status
 from bot.workflow import status_label
@@ -112,14 +113,9 @@ def install_open311_errors(app: FastAPI) -> None:
         return respond(exc.fmt, "errors", "error", [error], status=exc.status)
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def service_item(services: Services, code: str, language: Language) -> Item:
-    category = services.catalogue.categories[code]
-    department = services.catalogue.departments[category.department]
+def service_item(catalogue: Catalogue, code: str, language: Language) -> Item:
+    category = catalogue.categories[code]
+    department = catalogue.departments[category.department]
     return {
         "service_code": code,
         "service_name": category.name.get(language),
@@ -136,12 +132,11 @@ def _rounded(degrees: float | None) -> float | None:
 
 
 def request_item(
-    services: Services, complaint: Complaint, language: Language, *, partner: bool = False
+    catalogue: Catalogue, complaint: Complaint, language: Language, *, partner: bool = False
 ) -> Item:
     """A request as Open311 shows it; what the resident wrote, the exact point and the photo
     link only to a partner key, otherwise the district and a point rounded to about 100 m.
     Phones, names and e-mails never."""
-    catalogue = services.catalogue
     category = catalogue.categories.get(complaint.category or "")
     department = catalogue.departments.get(complaint.department)
     district = catalogue.districts.get(complaint.district or "")
@@ -186,18 +181,20 @@ def open311_token(secret: str, reference: str) -> str:
 
 
 @router.get("/services.{extension}")
-async def list_services(extension: str, request: Request) -> Response:
-    fmt, services = _format(extension), _services(request)
+async def list_services(extension: str, request: Request, catalogue: CatalogueDep) -> Response:
+    fmt = _format(extension)
     language = request_language(request)
-    items = [service_item(services, code, language) for code in services.catalogue.categories]
+    items = [service_item(catalogue, code, language) for code in catalogue.categories]
     return respond(fmt, "services", "service", items)
 
 
 @router.get("/services/{service_code}.{extension}")
-async def service_definition(service_code: str, extension: str, request: Request) -> Response:
+async def service_definition(
+    service_code: str, extension: str, catalogue: CatalogueDep
+) -> Response:
     """No service asks extra questions (`metadata` is false), so the attribute list is empty."""
-    fmt, services = _format(extension), _services(request)
-    if service_code not in services.catalogue.categories:
+    fmt = _format(extension)
+    if service_code not in catalogue.categories:
         raise Open311Error(404, f"no service with code {service_code}", fmt)
     if fmt == "json":
         body = json.dumps({"service_code": service_code, "attributes": []})
@@ -221,15 +218,22 @@ def _coordinate(value: str | None, low: float, high: float, fmt: Format) -> floa
 
 
 @router.post("/requests.{extension}")
-async def create_request(extension: str, request: Request) -> Response:
-    fmt, services = _format(extension), _services(request)
+async def create_request(
+    extension: str,
+    request: Request,
+    store: StoreDep,
+    catalogue: CatalogueDep,
+    complaints: ComplaintsDep,
+    settings: SettingsDep,
+) -> Response:
+    fmt = _format(extension)
     form = await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    key = await check_api_key(services.store, fields.get("api_key", "")[:200])
+    key = await check_api_key(store, fields.get("api_key", "")[:200])
     if key is None:
         raise Open311Error(403, "a valid api_key is required", fmt)
     code = fields.get("service_code", "")
-    if code not in services.catalogue.categories:
+    if code not in catalogue.categories:
         raise Open311Error(400, "service_code is missing or unknown", fmt)
     lat = _coordinate(fields.get("lat"), -90, 90, fmt)
     lng = _coordinate(fields.get("long"), -180, 180, fmt)
@@ -250,7 +254,7 @@ async def create_request(extension: str, request: Request) -> Response:
         new = NewComplaint(
             channel=OPEN311,
             language=request_language(request),
-            description=description or services.catalogue.categories[code].name.get("en"),
+            description=description or catalogue.categories[code].name.get("en"),
             category=code,
             location=Location(lat=lat, lng=lng, address=address),
             phone=fields.get("phone") or None,
@@ -258,14 +262,14 @@ async def create_request(extension: str, request: Request) -> Response:
             email=fields.get("email", "").strip() or None,
             sources=sources,
         )
-        result = await services.complaints.create(new, Actor(f"open311:{key.key_id}", "citizen"))
+        result = await complaints.create(new, Actor(f"open311:{key.key_id}", "citizen"))
     except ValidationError as exc:
         fields_wrong = ", ".join(str(error["loc"][0]) for error in exc.errors())
         raise Open311Error(400, f"invalid {fields_wrong}", fmt) from None
     except InvalidPhone:
         raise Open311Error(400, "invalid phone", fmt) from None
     reference = result.complaint.reference
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     item = {
         "service_request_id": reference,
         "token": open311_token(secret, reference),
@@ -300,11 +304,11 @@ def _statuses(value: str | None, fmt: Format) -> tuple[Status, ...]:
     return tuple(sorted(chosen))
 
 
-async def _by_ids(services: Services, ids: str, fmt: Format) -> list[Complaint]:
+async def _by_ids(store: Store, ids: str, fmt: Format) -> list[Complaint]:
     found = []
     for raw in ids.split(",")[:MAX_PAGE_SIZE]:
         try:
-            complaint = await services.store.get_complaint(parse_reference(raw))
+            complaint = await store.get_complaint(parse_reference(raw))
         except InvalidReference:
             raise Open311Error(400, f"invalid service_request_id {raw.strip()}", fmt) from None
         if complaint is not None:
@@ -312,30 +316,32 @@ async def _by_ids(services: Services, ids: str, fmt: Format) -> list[Complaint]:
     return found
 
 
-async def _partner(services: Services, request: Request, fmt: Format) -> bool:
+async def _partner(store: Store, request: Request, fmt: Format) -> bool:
     """Whether a partner key came (`api_key` or the X-Api-Key header); a wrong key is 403."""
     plain = request.headers.get(API_KEY_HEADER) or request.query_params.get("api_key", "")
     if not plain:
         return False
-    key = await check_api_key(services.store, plain[:200])
+    key = await check_api_key(store, plain[:200])
     if key is None:
         raise Open311Error(403, "invalid api_key", fmt)
     return key.role == "partner"
 
 
 @router.get("/requests.{extension}")
-async def list_requests(extension: str, request: Request) -> Response:
+async def list_requests(
+    extension: str, request: Request, store: StoreDep, catalogue: CatalogueDep
+) -> Response:
     """By ids, or by service, dates (default: the last 90 days) and status; at most 1000."""
-    fmt, services = _format(extension), _services(request)
+    fmt = _format(extension)
     query = request.query_params
     language = request_language(request)
-    partner = await _partner(services, request, fmt)
+    partner = await _partner(store, request, fmt)
     if query.get("service_request_id"):
-        found = await _by_ids(services, query["service_request_id"], fmt)
-        items = [request_item(services, c, language, partner=partner) for c in found]
+        found = await _by_ids(store, query["service_request_id"], fmt)
+        items = [request_item(catalogue, c, language, partner=partner) for c in found]
         return respond(fmt, "service_requests", "request", items)
     code = query.get("service_code") or None
-    if code is not None and code not in services.catalogue.categories:
+    if code is not None and code not in catalogue.categories:
         raise Open311Error(400, f"unknown service_code {code}", fmt)
     end = _moment(query.get("end_date"), fmt) or utc_now()
     try:
@@ -351,31 +357,39 @@ async def list_requests(extension: str, request: Request) -> Response:
     complaints: list[Complaint] = []
     cursor: Cursor | None = None
     while len(complaints) < MAX_RESULTS:
-        page = await services.store.list_complaints(filters, MAX_PAGE_SIZE, cursor)
+        page = await store.list_complaints(filters, MAX_PAGE_SIZE, cursor)
         complaints += page.items
         if page.next_cursor is None:
             break
         cursor = Cursor.decode(page.next_cursor)
-    items = [request_item(services, c, language, partner=partner) for c in complaints[:MAX_RESULTS]]
+    items = [
+        request_item(catalogue, c, language, partner=partner) for c in complaints[:MAX_RESULTS]
+    ]
     return respond(fmt, "service_requests", "request", items)
 
 
 @router.get("/requests/{service_request_id}.{extension}")
-async def get_request(service_request_id: str, extension: str, request: Request) -> Response:
-    fmt, services = _format(extension), _services(request)
-    partner = await _partner(services, request, fmt)
-    complaints = await _by_ids(services, service_request_id, fmt)
+async def get_request(
+    service_request_id: str,
+    extension: str,
+    request: Request,
+    store: StoreDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    fmt = _format(extension)
+    partner = await _partner(store, request, fmt)
+    complaints = await _by_ids(store, service_request_id, fmt)
     if not complaints:
         raise Open311Error(404, f"no service request {strip_number(service_request_id)}", fmt)
-    items = [request_item(services, complaints[0], request_language(request), partner=partner)]
+    items = [request_item(catalogue, complaints[0], request_language(request), partner=partner)]
     return respond(fmt, "service_requests", "request", items)
 
 
 @router.get("/tokens/{token}.{extension}")
-async def token(token: str, extension: str, request: Request) -> Response:
-    fmt, services = _format(extension), _services(request)
+async def token(token: str, extension: str, settings: SettingsDep) -> Response:
+    fmt = _format(extension)
     reference = token.split("-", 1)[0]
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     if not hmac.compare_digest(open311_token(secret, reference), token):
         raise Open311Error(404, "unknown token", fmt)
     item = {"service_request_id": reference, "token": token}

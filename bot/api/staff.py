@@ -6,12 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import DeskStaffDep, ManagerDep, ServicesDep, StaffDep, actor_of
+from bot.api.deps import ComplaintsDep, DeskStaffDep, ManagerDep, StaffDep, StoreDep, actor_of
 from bot.complaint_record import Complaint
-from bot.complaints import NotPermitted
+from bot.complaints import ComplaintService, NotPermitted
 from bot.phone import normalise_phone
 from bot.reference import parse_reference
 from bot.search import search_fields
+from bot.staff import StaffUser
 from bot.store.base import MAX_PAGE_SIZE, ComplaintFilter, Cursor, KpiSummary
 from bot.types import Channel, Priority, Role, Status
 
@@ -54,7 +55,7 @@ class NoteRequest(BaseModel):
 
 @router.get("/complaints")
 async def list_complaints(
-    services: ServicesDep,
+    store: StoreDep,
     user: StaffDep,
     status: Annotated[list[Status], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     category: Annotated[str | None, Query(max_length=40)] = None,
@@ -91,29 +92,29 @@ async def list_complaints(
         created_to=created_to,
         **searched,
     )
-    page = await services.store.list_complaints(
-        filters, limit, Cursor.decode(cursor) if cursor else None
-    )
+    page = await store.list_complaints(filters, limit, Cursor.decode(cursor) if cursor else None)
     return ComplaintPage(items=page.items, next_cursor=page.next_cursor)
 
 
-async def visible_complaint(services: ServicesDep, user: StaffDep, reference: str) -> Complaint:
-    complaint = await services.complaints.get(parse_reference(reference))
+async def visible_complaint(
+    complaints: ComplaintService, user: StaffUser, reference: str
+) -> Complaint:
+    complaint = await complaints.get(parse_reference(reference))
     if user.role == Role.FIELD and complaint.team != user.team:
         raise NotPermitted(f"{complaint.reference} belongs to another team")
     return complaint
 
 
 @router.get("/complaints/{reference}")
-async def complaint_detail(reference: str, services: ServicesDep, user: StaffDep) -> Complaint:
-    return await visible_complaint(services, user, reference)
+async def complaint_detail(reference: str, complaints: ComplaintsDep, user: StaffDep) -> Complaint:
+    return await visible_complaint(complaints, user, reference)
 
 
 @router.post("/complaints/{reference}/assign")
 async def assign(
-    reference: str, body: AssignRequest, services: ServicesDep, user: DeskStaffDep
+    reference: str, body: AssignRequest, complaints: ComplaintsDep, user: DeskStaffDep
 ) -> Complaint:
-    return await services.complaints.assign(
+    return await complaints.assign(
         parse_reference(reference),
         actor_of(user),
         team=body.team,
@@ -124,30 +125,30 @@ async def assign(
 
 @router.post("/complaints/{reference}/status")
 async def change_status(
-    reference: str, body: StatusRequest, services: ServicesDep, user: StaffDep
+    reference: str, body: StatusRequest, complaints: ComplaintsDep, user: StaffDep
 ) -> Complaint:
     """Move along the workflow; a move the role may not make is refused with 409."""
-    return await services.complaints.change_status(
+    return await complaints.change_status(
         parse_reference(reference), body.status, actor_of(user), body.note
     )
 
 
 @router.post("/complaints/{reference}/duplicate")
 async def mark_duplicate(
-    reference: str, body: DuplicateRequest, services: ServicesDep, user: DeskStaffDep
+    reference: str, body: DuplicateRequest, complaints: ComplaintsDep, user: DeskStaffDep
 ) -> Complaint:
-    return await services.complaints.mark_duplicate(
+    return await complaints.mark_duplicate(
         parse_reference(reference), parse_reference(body.original), actor_of(user), body.note
     )
 
 
 @router.post("/complaints/{reference}/notes")
 async def add_note(
-    reference: str, body: NoteRequest, services: ServicesDep, user: StaffDep
+    reference: str, body: NoteRequest, complaints: ComplaintsDep, user: StaffDep
 ) -> Complaint:
-    return await services.complaints.add_note(parse_reference(reference), actor_of(user), body.note)
+    return await complaints.add_note(parse_reference(reference), actor_of(user), body.note)
 
 
 @router.get("/kpi/summary")
-async def kpi_summary(services: ServicesDep, _: ManagerDep) -> KpiSummary:
-    return await services.store.kpi_summary()
+async def kpi_summary(store: StoreDep, _: ManagerDep) -> KpiSummary:
+    return await store.kpi_summary()

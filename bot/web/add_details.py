@@ -13,15 +13,16 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from bot.add_link import claim_key, link_is_valid
-from bot.api.deps import ServicesDep
+from bot.api.deps import AttachmentsDep, ComplaintsDep, SettingsDep, StoreDep
 from bot.attachments import UnsupportedMedia
 from bot.clock import utc_now
 from bot.complaint_record import Attachment, Complaint, Location
 from bot.complaints import CITIZEN, ChangeRefused
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 from bot.types import Language
 from bot.web.portal import coordinate
-from bot.web.render import page_language, render
+from bot.web.render import Pages, PagesDep, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.uploads import UploadTooLarge, store_photo
 from bot.words import N_
@@ -31,17 +32,19 @@ Expiry = Annotated[int, Form(ge=0)]
 Token = Annotated[str, Form(max_length=100)]
 
 
-async def _linked(services: Services, reference: str, expires: int, token: str) -> Complaint | None:
+async def _linked(
+    store: Store, settings: Settings, reference: str, expires: int, token: str
+) -> Complaint | None:
     """The report the link is for, when the link is signed for it and not expired."""
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     if not link_is_valid(secret, reference, expires, token, utc_now()):
         return None
-    return await services.store.get_complaint(reference)
+    return await store.get_complaint(reference)
 
 
 def _page(
     request: Request,
-    services: Services,
+    pages: Pages,
     complaint: Complaint,
     expires: int,
     token: str,
@@ -52,7 +55,7 @@ def _page(
 ) -> Response:
     return render(
         request,
-        services,
+        pages,
         "add_details.html",
         status_code=status_code,
         language=page_language(request, complaint.language),
@@ -61,14 +64,14 @@ def _page(
         token=token,
         failure=failure,
         done=done,
-        tile_url=services.settings.map_tile_url,
+        tile_url=pages.settings.map_tile_url,
     )
 
 
-def _refused(request: Request, services: Services, key: str, language: Language) -> Response:
+def _refused(request: Request, pages: Pages, key: str, language: Language) -> Response:
     return render(
         request,
-        services,
+        pages,
         "error.html",
         status_code=403,
         language=page_language(request, language),
@@ -78,19 +81,29 @@ def _refused(request: Request, services: Services, key: str, language: Language)
 
 @router.get("/add/{reference}")
 async def add_form(
-    request: Request, reference: str, services: ServicesDep, e: int = 0, t: str = ""
+    request: Request,
+    reference: str,
+    pages: PagesDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    e: int = 0,
+    t: str = "",
 ) -> Response:
-    complaint = await _linked(services, reference, e, t[:100])
+    complaint = await _linked(store, settings, reference, e, t[:100])
     if complaint is None:
-        return _refused(request, services, N_("add.link_invalid"), "ar")
-    return _page(request, services, complaint, e, t)
+        return _refused(request, pages, N_("add.link_invalid"), "ar")
+    return _page(request, pages, complaint, e, t)
 
 
 @router.post("/add/{reference}")
 async def add_details(
     request: Request,
     reference: str,
-    services: ServicesDep,
+    pages: PagesDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    attachments: AttachmentsDep,
+    complaints: ComplaintsDep,
     _: CsrfDep,
     e: Expiry,
     t: Token,
@@ -99,9 +112,9 @@ async def add_details(
     lng: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """The photo and/or the pin, added once; the link is spent by its first use."""
-    complaint = await _linked(services, reference, e, t)
+    complaint = await _linked(store, settings, reference, e, t)
     if complaint is None:
-        return _refused(request, services, N_("add.link_invalid"), "ar")
+        return _refused(request, pages, N_("add.link_invalid"), "ar")
     try:
         latitude, longitude = coordinate(lat, 90), coordinate(lng, 180)
         location = (
@@ -111,17 +124,17 @@ async def add_details(
         )
         attachment: Attachment | None = None
         if photo is not None and photo.filename:
-            attachment = await store_photo(services, photo)
+            attachment = await store_photo(attachments, settings, photo)
     except (ValueError, ValidationError, UnsupportedMedia, UploadTooLarge):
-        return _page(request, services, complaint, e, t, status_code=422, failure="error.refused")
+        return _page(request, pages, complaint, e, t, status_code=422, failure="error.refused")
     if attachment is None and location is None:
         failure = N_("add.nothing_chosen")
-        return _page(request, services, complaint, e, t, status_code=422, failure=failure)
+        return _page(request, pages, complaint, e, t, status_code=422, failure=failure)
     now: datetime = utc_now()
-    if not (await services.store.claim_inbound(claim_key(reference, t), now)).first:
-        return _refused(request, services, N_("add.link_used"), complaint.language)
+    if not (await store.claim_inbound(claim_key(reference, t), now)).first:
+        return _refused(request, pages, N_("add.link_used"), complaint.language)
     try:
-        await services.complaints.add_details(reference, CITIZEN, attachment, location)
+        await complaints.add_details(reference, CITIZEN, attachment, location)
     except ChangeRefused:
-        return _page(request, services, complaint, e, t, status_code=422, failure="error.refused")
-    return _page(request, services, complaint, e, t, done=True)
+        return _page(request, pages, complaint, e, t, status_code=422, failure="error.refused")
+    return _page(request, pages, complaint, e, t, done=True)

@@ -13,18 +13,17 @@ from bot.announcements import (
     list_announcements,
     save_announcement,
 )
-from bot.api.deps import ServicesDep
+from bot.api.deps import AttachmentsDep, CatalogueDep, SettingsDep, StoreDep
 from bot.api_keys import KeyRole, create_api_key, list_api_keys, revoke_api_key
 from bot.audio import UnreadableAudio, telephone_audio
 from bot.auth import WeakPassword
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
-from bot.services import Services
 from bot.staff import StaffContact, StaffUser
 from bot.staff_accounts import UnknownStaffUser, create_staff_user, set_staff_contact
-from bot.store.base import DuplicateUser
+from bot.store.base import DuplicateUser, Store
 from bot.types import LANGUAGES, Role
-from bot.web.render import page_labels, render
+from bot.web.render import Pages, PagesDep, page_labels, render
 from bot.web.security import AdminPageDep, CsrfDep
 from bot.web.uploads import UploadTooLarge, read_upload
 from bot.words import language_name
@@ -41,23 +40,26 @@ def _done(path: str, ok: bool = True, error: str = "refused") -> Response:
 
 
 @router.get("/users")
-async def users(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
-    labels = page_labels(request, services)
+async def users(
+    request: Request, pages: PagesDep, catalogue: CatalogueDep, store: StoreDep, user: AdminPageDep
+) -> Response:
+    labels = page_labels(request, pages)
     return render(
         request,
-        services,
+        pages,
         "admin_users.html",
         user=user,
-        accounts=await services.store.list_users(),
+        accounts=await store.list_users(),
         roles=[(role.value, labels.role(role)) for role in Role],
-        teams=[(code, labels.team(code)) for code in services.catalogue.teams],
+        teams=[(code, labels.team(code)) for code in catalogue.teams],
         languages=[(language, language_name(language)) for language in LANGUAGES],
     )
 
 
 @router.post("/users")
 async def create_user(
-    services: ServicesDep,
+    catalogue: CatalogueDep,
+    store: StoreDep,
     _: AdminPageDep,
     __: CsrfDep,
     username: Annotated[str, Form(max_length=40)],
@@ -68,8 +70,8 @@ async def create_user(
 ) -> Response:
     try:
         await create_staff_user(
-            services.store,
-            services.catalogue,
+            store,
+            catalogue,
             username=username.strip().lower(),
             display_name=display_name.strip(),
             role=role,
@@ -84,23 +86,23 @@ async def create_user(
 @router.post("/users/{username}/active")
 async def set_active(
     username: str,
-    services: ServicesDep,
+    store: StoreDep,
     user: AdminPageDep,
     _: CsrfDep,
     active: Annotated[bool, Form()],
 ) -> Response:
     """Deactivating ends the account's access at once (sessions check `active`)."""
-    account = await services.store.get_user(username)
+    account = await store.get_user(username)
     if account is None or account.username == user.username:
         return _done(USERS, ok=False)
-    await services.store.replace_user(account.model_copy(update={"active": active}))
+    await store.replace_user(account.model_copy(update={"active": active}))
     return _done(USERS)
 
 
 @router.post("/users/{username}/contact")
 async def set_contact(
     username: str,
-    services: ServicesDep,
+    store: StoreDep,
     _: AdminPageDep,
     __: CsrfDep,
     phone: Annotated[str, Form(max_length=40)] = "",
@@ -116,7 +118,7 @@ async def set_contact(
                 "language": language,
             }
         )
-        await set_staff_contact(services.store, username, contact)
+        await set_staff_contact(store, username, contact)
     except ValidationError:
         return _done(USERS, ok=False, error="contact")
     except UnknownStaffUser:
@@ -125,37 +127,43 @@ async def set_contact(
 
 
 @router.get("/teams")
-async def teams(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
-    accounts = await services.store.list_users()
-    workload = await services.store.open_workload(list(services.catalogue.teams))
+async def teams(
+    request: Request, pages: PagesDep, catalogue: CatalogueDep, store: StoreDep, user: AdminPageDep
+) -> Response:
+    accounts = await store.list_users()
+    workload = await store.open_workload(list(catalogue.teams))
     return render(
         request,
-        services,
+        pages,
         "admin_teams.html",
         user=user,
-        teams=services.catalogue.teams.values(),
+        teams=catalogue.teams.values(),
         members={
             code: [account for account in accounts if account.team == code]
-            for code in services.catalogue.teams
+            for code in catalogue.teams
         },
         workload=workload,
     )
 
 
 @router.get("/announcements")
-async def announcements(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
+async def announcements(
+    request: Request, pages: PagesDep, store: StoreDep, user: AdminPageDep
+) -> Response:
     return render(
         request,
-        services,
+        pages,
         "announcements.html",
         user=user,
-        announcements=await list_announcements(services.store),
+        announcements=await list_announcements(store),
     )
 
 
 @router.post("/announcements")
 async def create_announcement(
-    services: ServicesDep,
+    attachments: AttachmentsDep,
+    settings: SettingsDep,
+    store: StoreDep,
     user: AdminPageDep,
     _: CsrfDep,
     code: Annotated[str, Form(max_length=40)],
@@ -169,10 +177,8 @@ async def create_announcement(
     try:
         audio_key = None
         if audio is not None and audio.filename:
-            recording = await telephone_audio(
-                await read_upload(audio, services.settings.max_upload_bytes)
-            )
-            audio_key = await services.attachments.save(recording, "audio/wav")
+            recording = await telephone_audio(await read_upload(audio, settings.max_upload_bytes))
+            audio_key = await attachments.save(recording, "audio/wav")
         announcement = Announcement(
             code=code.strip(),
             title_ar=title_ar,
@@ -185,53 +191,56 @@ async def create_announcement(
         )
     except (UnreadableAudio, UploadTooLarge, ValidationError):
         return _done("/staff/admin/announcements", ok=False)
-    await save_announcement(services.store, announcement)
+    await save_announcement(store, announcement)
     return _done("/staff/admin/announcements")
 
 
 @router.get("/announcements/{code}/audio")
-async def announcement_audio(code: str, services: ServicesDep, _: AdminPageDep) -> Response:
-    data = await announcement_recording(services.store, services.attachments, code)
+async def announcement_audio(
+    code: str, attachments: AttachmentsDep, store: StoreDep, _: AdminPageDep
+) -> Response:
+    data = await announcement_recording(store, attachments, code)
     if data is None:
         return Response(status_code=404)
     return Response(data, media_type="audio/wav")
 
 
 @router.post("/announcements/{code}/delete")
-async def remove_announcement(
-    code: str, services: ServicesDep, _: AdminPageDep, __: CsrfDep
-) -> Response:
-    await delete_announcement(services.store, code)
+async def remove_announcement(code: str, store: StoreDep, _: AdminPageDep, __: CsrfDep) -> Response:
+    await delete_announcement(store, code)
     return _done("/staff/admin/announcements")
 
 
 async def _keys_page(
-    request: Request, services: Services, user: StaffUser, new_key: str | None
+    request: Request, pages: Pages, store: Store, user: StaffUser, new_key: str | None
 ) -> Response:
-    keys = await list_api_keys(services.store)
-    return render(request, services, "api_keys.html", user=user, keys=keys, new_key=new_key)
+    keys = await list_api_keys(store)
+    return render(request, pages, "api_keys.html", user=user, keys=keys, new_key=new_key)
 
 
 @router.get("/api-keys")
-async def api_keys(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
-    return await _keys_page(request, services, user, None)
+async def api_keys(
+    request: Request, pages: PagesDep, store: StoreDep, user: AdminPageDep
+) -> Response:
+    return await _keys_page(request, pages, store, user, None)
 
 
 @router.post("/api-keys")
 async def new_api_key(
     request: Request,
-    services: ServicesDep,
+    pages: PagesDep,
+    store: StoreDep,
     user: AdminPageDep,
     _: CsrfDep,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     role: Annotated[KeyRole, Form()] = "reporter",
 ) -> Response:
     """The plain key is on this one page and nowhere else."""
-    plain, _key = await create_api_key(services.store, name.strip(), user.username, role)
-    return await _keys_page(request, services, user, plain)
+    plain, _key = await create_api_key(store, name.strip(), user.username, role)
+    return await _keys_page(request, pages, store, user, plain)
 
 
 @router.post("/api-keys/{key_id}/revoke")
-async def revoke(key_id: str, services: ServicesDep, _: AdminPageDep, __: CsrfDep) -> Response:
-    await revoke_api_key(services.store, key_id)
+async def revoke(key_id: str, store: StoreDep, _: AdminPageDep, __: CsrfDep) -> Response:
+    await revoke_api_key(store, key_id)
     return _done("/staff/admin/api-keys")

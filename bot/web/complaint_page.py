@@ -7,19 +7,24 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from bot.api.deps import ServicesDep, actor_of
+from bot.api.deps import AttachmentsDep, CatalogueDep, ComplaintsDep, SettingsDep, actor_of
 from bot.api.staff import visible_complaint
-from bot.attachments import UnknownKey, UnsupportedMedia
+from bot.attachments import AttachmentStorage, UnknownKey, UnsupportedMedia
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaint_record import Complaint
-from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
+from bot.complaints import (
+    ChangeRefused,
+    ComplaintNotFound,
+    ComplaintService,
+    NotPermitted,
+    UnknownCode,
+)
 from bot.reference import InvalidReference, parse_reference
-from bot.services import Services
 from bot.staff import StaffUser
 from bot.store.base import VersionConflict
 from bot.types import Language, Status
-from bot.web.render import Labels, error_page, page_labels, render, sla_state
+from bot.web.render import Labels, PagesDep, error_page, page_labels, render, sla_state
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden, WebStaffDep
 from bot.web.timeline import staff_timeline
 from bot.web.uploads import UploadTooLarge, store_photo
@@ -65,9 +70,11 @@ def navigate_url(complaint: Complaint) -> str | None:
     return f"https://www.google.com/maps/dir/?api=1&destination={location.lat},{location.lng}"
 
 
-async def open_complaint(services: Services, user: StaffUser, reference: str) -> Complaint:
+async def open_complaint(
+    complaints: ComplaintService, user: StaffUser, reference: str
+) -> Complaint:
     try:
-        return await visible_complaint(services, user, reference)
+        return await visible_complaint(complaints, user, reference)
     except NotPermitted:
         raise PageForbidden from None
 
@@ -126,53 +133,65 @@ def refusal(
 
 @router.get("/{reference}")
 async def complaint_page(
-    reference: str, request: Request, services: ServicesDep, user: WebStaffDep
+    reference: str,
+    request: Request,
+    pages: PagesDep,
+    catalogue: CatalogueDep,
+    complaints: ComplaintsDep,
+    settings: SettingsDep,
+    user: WebStaffDep,
 ) -> Response:
     try:
-        complaint = await open_complaint(services, user, parse_reference(reference))
+        complaint = await open_complaint(complaints, user, parse_reference(reference))
     except (InvalidReference, ComplaintNotFound):
         return error_page(request, N_("error.not_found"), 404)
-    labels = page_labels(request, services)
+    labels = page_labels(request, pages)
     moves = allowed_next(complaint.status, user.role)
     return render(
         request,
-        services,
+        pages,
         "complaint.html",
         user=user,
         c=complaint,
-        sla=sla_state(complaint, utc_now(), services.settings.sla_due_soon_hours),
+        sla=sla_state(complaint, utc_now(), settings.sla_due_soon_hours),
         moves=[(status.value, labels.status(status)) for status in moves],
-        error=refusal(request, labels, complaint, moves, services.catalogue.reopen_days),
+        error=refusal(request, labels, complaint, moves, catalogue.reopen_days),
         desk=user.role in DESK,
-        teams=[(code, labels.team(code)) for code in services.catalogue.teams],
+        teams=[(code, labels.team(code)) for code in catalogue.teams],
         replies=labels.replies(complaint.language),
         entries=staff_timeline(complaint, labels),
         attachments=attachment_views(
             complaint, labels, f"/staff/complaints/{complaint.reference}/attachments"
         ),
         location=complaint.location,
-        tile_url=services.settings.map_tile_url,
+        tile_url=settings.map_tile_url,
         navigate_url=navigate_url(complaint),
     )
 
 
 @router.get("/{reference}/attachments/{index}")
 async def attachment(
-    reference: str, index: int, services: ServicesDep, user: WebStaffDep
+    reference: str,
+    index: int,
+    attachments: AttachmentsDep,
+    complaints: ComplaintsDep,
+    user: WebStaffDep,
 ) -> Response:
     """A photo or recording, to staff who may see its complaint."""
     try:
-        complaint = await open_complaint(services, user, parse_reference(reference))
+        complaint = await open_complaint(complaints, user, parse_reference(reference))
     except (InvalidReference, ComplaintNotFound):
         return Response(status_code=404)
-    return await attachment_file(services, complaint, index)
+    return await attachment_file(attachments, complaint, index)
 
 
-async def attachment_file(services: Services, complaint: Complaint, index: int) -> Response:
+async def attachment_file(
+    attachments: AttachmentStorage, complaint: Complaint, index: int
+) -> Response:
     """One of the complaint's files, to someone already allowed to see the complaint."""
     try:
         item = complaint.attachments[index]
-        data = await services.attachments.read(item.storage_key)
+        data = await attachments.read(item.storage_key)
     except (IndexError, UnknownKey):
         return Response(status_code=404)
     return Response(
@@ -185,21 +204,21 @@ async def attachment_file(services: Services, complaint: Complaint, index: int) 
 @router.post("/{reference}/status")
 async def change_status(
     reference: str,
-    services: ServicesDep,
+    complaints: ComplaintsDep,
     user: WebStaffDep,
     _: CsrfDep,
     status: Annotated[Status, Form()],
     note: Note,
 ) -> Response:
     return await apply_change(
-        reference, lambda ref: services.complaints.change_status(ref, status, actor_of(user), note)
+        reference, lambda ref: complaints.change_status(ref, status, actor_of(user), note)
     )
 
 
 @router.post("/{reference}/assign")
 async def assign(
     reference: str,
-    services: ServicesDep,
+    complaints: ComplaintsDep,
     user: DeskDep,
     _: CsrfDep,
     team: Annotated[str, Form(max_length=40)] = "",
@@ -208,7 +227,7 @@ async def assign(
 ) -> Response:
     return await apply_change(
         reference,
-        lambda ref: services.complaints.assign(
+        lambda ref: complaints.assign(
             ref, actor_of(user), team=team or None, assignee=assignee.strip() or None, note=note
         ),
     )
@@ -229,7 +248,8 @@ def reply_text(catalogue: Catalogue, text: str, template: str, language: Languag
 @router.post("/{reference}/reply")
 async def reply(
     reference: str,
-    services: ServicesDep,
+    catalogue: CatalogueDep,
+    complaints: ComplaintsDep,
     user: DeskDep,
     _: CsrfDep,
     text: Note = "",
@@ -238,9 +258,9 @@ async def reply(
     """The reply joins the timeline and goes to the citizen (outbox) in one write."""
 
     async def send(ref: str) -> Complaint:
-        complaint = await open_complaint(services, user, ref)
-        message = reply_text(services.catalogue, text, template, complaint.language)
-        return await services.complaints.post_message(ref, actor_of(user), message)
+        complaint = await open_complaint(complaints, user, ref)
+        message = reply_text(catalogue, text, template, complaint.language)
+        return await complaints.post_message(ref, actor_of(user), message)
 
     return await apply_change(reference, send)
 
@@ -248,7 +268,7 @@ async def reply(
 @router.post("/{reference}/duplicate")
 async def mark_duplicate(
     reference: str,
-    services: ServicesDep,
+    complaints: ComplaintsDep,
     user: DeskDep,
     _: CsrfDep,
     original: Annotated[str, Form(max_length=30)],
@@ -256,33 +276,31 @@ async def mark_duplicate(
 ) -> Response:
     return await apply_change(
         reference,
-        lambda ref: services.complaints.mark_duplicate(
-            ref, parse_reference(original), actor_of(user), note
-        ),
+        lambda ref: complaints.mark_duplicate(ref, parse_reference(original), actor_of(user), note),
     )
 
 
 @router.post("/{reference}/note")
 async def add_note(
-    reference: str, services: ServicesDep, user: WebStaffDep, _: CsrfDep, note: Note
+    reference: str, complaints: ComplaintsDep, user: WebStaffDep, _: CsrfDep, note: Note
 ) -> Response:
-    return await apply_change(
-        reference, lambda ref: services.complaints.add_note(ref, actor_of(user), note)
-    )
+    return await apply_change(reference, lambda ref: complaints.add_note(ref, actor_of(user), note))
 
 
 @router.post("/{reference}/photo")
 async def add_photo(
     reference: str,
-    services: ServicesDep,
+    attachments: AttachmentsDep,
+    complaints: ComplaintsDep,
+    settings: SettingsDep,
     user: WebStaffDep,
     _: CsrfDep,
     photo: Annotated[UploadFile, File()],
 ) -> Response:
     async def attach(ref: str) -> Complaint:
-        await open_complaint(services, user, ref)
-        return await services.complaints.add_attachment(
-            ref, actor_of(user), await store_photo(services, photo)
+        await open_complaint(complaints, user, ref)
+        return await complaints.add_attachment(
+            ref, actor_of(user), await store_photo(attachments, settings, photo)
         )
 
     return await apply_change(reference, attach)

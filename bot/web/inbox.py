@@ -17,12 +17,19 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import ServicesDep, actor_of
-from bot.attachments import UnknownKey, UnsupportedMedia, sniff
+from bot.api.deps import (
+    AttachmentsDep,
+    CatalogueDep,
+    SettingsDep,
+    StoreDep,
+    actor_of,
+)
+from bot.attachments import AttachmentStorage, UnknownKey, UnsupportedMedia, sniff
+from bot.catalogue import Catalogue
 from bot.complaint_record import Attachment
 from bot.conversations import (
     CALL_BACK,
@@ -34,14 +41,15 @@ from bot.conversations import (
 from bot.handoffs import summary_lines
 from bot.phone import mask_phone
 from bot.reference import InvalidReference, parse_reference
-from bot.services import Services
+from bot.settings import Settings
 from bot.staff import StaffUser
-from bot.store.base import ComplaintFilter
+from bot.store.base import ComplaintFilter, Store
 from bot.types import LANGUAGES, OPEN_STATUSES, Channel, Language, Role
-from bot.web.render import Labels, error_page, page_labels, render
+from bot.web.render import Labels, Pages, PagesDep, error_page, page_labels, render
 from bot.web.security import DESK, CsrfDep, DeskDep, PageForbidden
 from bot.words import N_, language_name
-from channels.inbox import SUPERVISORS, Inbox, Outcome
+from channels.dependencies import InboxDep
+from channels.inbox import SUPERVISORS, Outcome
 from channels.webchat_http import STATIC
 
 router = APIRouter(prefix="/staff/inbox", include_in_schema=False)
@@ -99,16 +107,33 @@ class InboxForm(BaseModel):
     team: Annotated[str, Field(max_length=40)] = ""
 
 
+FormQuery = Annotated[InboxForm, Query()]
+
+
+@dataclass(frozen=True)
+class InboxView:
+    """What the inbox's pages are made from, for the employee reading them."""
+
+    request: Request
+    pages: Pages
+    store: Store
+    user: StaffUser
+
+
+async def get_inbox_view(
+    request: Request, pages: PagesDep, store: StoreDep, user: DeskDep
+) -> InboxView:
+    return InboxView(request, pages, store, user)
+
+
+InboxViewDep = Annotated[InboxView, Depends(get_inbox_view)]
+
+
 @dataclass(frozen=True)
 class Row:
     conversation: Conversation
     phone: str
     complaints: list[str]
-
-
-def inbox(request: Request) -> Inbox:
-    found: Inbox = request.app.state.inbox
-    return found
 
 
 def readable(conversation: Conversation, user: StaffUser) -> bool:
@@ -129,44 +154,44 @@ def call_outcome(conversation: Conversation) -> str:
     return "answered" if outcome in ("completed", "answered") else "missed"
 
 
-def serves(conversation: Conversation, team: str, services: Services) -> bool:
-    found = services.catalogue.teams.get(team)
+def serves(conversation: Conversation, team: str, catalogue: Catalogue) -> bool:
+    found = catalogue.teams.get(team)
     category = str(conversation.desk.summary.get("category", ""))
     return found is not None and category in found.categories
 
 
-async def rows(services: Services, user: StaffUser, form: InboxForm) -> list[Row]:
-    found = await services.store.list_conversations(STATES_SHOWN[form.view], LISTED)
+async def rows(view: InboxView, form: InboxForm) -> list[Row]:
+    store, user = view.store, view.user
+    found = await store.list_conversations(STATES_SHOWN[form.view], LISTED)
     chosen = [
         c
         for c in found
         if (form.view != "mine" or c.desk.assignee == user.username)
         and (not form.channel or c.contact.channel == form.channel)
         and (not form.language or c.contact.language == form.language)
-        and (not form.team or serves(c, form.team, services))
+        and (not form.team or serves(c, form.team, view.pages.catalogue))
     ]
     chosen.sort(key=lambda c: c.waiting_since or c.updated_at)
     return [
-        Row(c, mask_phone(c.contact.phone) or "—", await open_complaints(services, c))
-        for c in chosen
+        Row(c, mask_phone(c.contact.phone) or "—", await open_complaints(store, c)) for c in chosen
     ]
 
 
-async def open_complaints(services: Services, conversation: Conversation) -> list[str]:
+async def open_complaints(store: Store, conversation: Conversation) -> list[str]:
     """The references of the resident's open complaints (by their phone)."""
     phone = conversation.contact.phone
     if phone is None:
         return []
     filters = ComplaintFilter(phone=phone, status=tuple(OPEN_STATUSES))
-    page = await services.store.list_complaints(filters, OPEN_COMPLAINTS_SHOWN, None)
+    page = await store.list_complaints(filters, OPEN_COMPLAINTS_SHOWN, None)
     return [complaint.reference for complaint in page.items]
 
 
-async def agents_load(services: Services) -> list[tuple[str, int]]:
+async def agents_load(store: Store) -> list[tuple[str, int]]:
     """Each desk employee and the conversations they have now, for supervisors."""
-    taken = await services.store.list_conversations(["assigned"], LISTED)
+    taken = await store.list_conversations(["assigned"], LISTED)
     load = Counter(c.desk.assignee for c in taken)
-    staff = [u for u in await services.store.list_users() if u.active and u.role in DESK]
+    staff = [u for u in await store.list_users() if u.active and u.role in DESK]
     return sorted(((u.display_name, load[u.username]) for u in staff), key=lambda p: -p[1])
 
 
@@ -187,9 +212,9 @@ class NoConversation(Exception):
     """No conversation has that id."""
 
 
-async def opened(services: Services, user: StaffUser, conversation_id: str) -> Conversation:
+async def opened(store: Store, user: StaffUser, conversation_id: str) -> Conversation:
     """The conversation, when this employee may read it."""
-    conversation = await services.store.get_conversation(conversation_id)
+    conversation = await store.get_conversation(conversation_id)
     if conversation is None:
         raise NoConversation
     if not readable(conversation, user):
@@ -203,34 +228,34 @@ def install_inbox_errors(app: FastAPI) -> None:
         return error_page(request, N_("error.not_found"), 404)
 
 
-async def conversation_context(
-    request: Request, services: Services, user: StaffUser, conversation: Conversation
-) -> dict[str, Any]:
-    labels = page_labels(request, services)
+async def conversation_context(view: InboxView, conversation: Conversation) -> dict[str, Any]:
+    store, user = view.store, view.user
+    labels = page_labels(view.request, view.pages)
+    catalogue = view.pages.catalogue
     language = conversation.contact.language
-    entries = await services.store.transcript(conversation.id, TRANSCRIPT_SHOWN)
+    entries = await store.transcript(conversation.id, TRANSCRIPT_SHOWN)
     desk = conversation.desk
     return {
         "c": conversation,
         "entries": entries,
-        "summary": summary_lines(desk.reason, desk.summary, services.catalogue, labels.language)
+        "summary": summary_lines(desk.reason, desk.summary, catalogue, labels.language)
         if desk.reason and desk.state != "call"
         else [],
         "call_outcome": call_outcome,
         "phone": mask_phone(conversation.contact.phone) or "—",
-        "complaints": await open_complaints(services, conversation),
+        "complaints": await open_complaints(store, conversation),
         "mine": conversation.desk.assignee == user.username,
         "supervisor": user.role in SUPERVISORS,
         "replies": labels.replies(language),
         "agents": [
             (u.username, u.display_name)
-            for u in await services.store.list_users()
+            for u in await store.list_users()
             if u.active and u.role in (Role.AGENT, *SUPERVISORS)
         ],
         "words": WORDS,
-        "tile_url": services.settings.map_tile_url,
-        "categories": [(code, labels.category(code)) for code in services.catalogue.categories],
-        "districts": [(code, labels.district(code)) for code in services.catalogue.districts],
+        "tile_url": view.pages.settings.map_tile_url,
+        "categories": [(code, labels.category(code)) for code in catalogue.categories],
+        "districts": [(code, labels.district(code)) for code in catalogue.districts],
         "description": desk.summary.get("description")
         or " ".join(e.text for e in entries if e.author == "resident" and e.text)[:4000],
         "media_url": lambda item: f"/staff/inbox/{conversation.id}/media/{item.storage_key}",
@@ -238,29 +263,19 @@ async def conversation_context(
 
 
 @router.get("")
-async def inbox_page(
-    request: Request,
-    services: ServicesDep,
-    user: DeskDep,
-    form: Annotated[InboxForm, Query()],
-) -> Response:
-    return await page(request, services, user, form, None)
+async def inbox_page(view: InboxViewDep, form: FormQuery) -> Response:
+    return await page(view, form, None)
 
 
 @router.get("/list")
-async def list_fragment(
-    request: Request,
-    services: ServicesDep,
-    user: DeskDep,
-    form: Annotated[InboxForm, Query()],
-) -> Response:
+async def list_fragment(view: InboxViewDep, form: FormQuery) -> Response:
     return render(
-        request,
-        services,
+        view.request,
+        view.pages,
         "_inbox_list.html",
-        user=user,
+        user=view.user,
         form=form,
-        rows=await rows(services, user, form),
+        rows=await rows(view, form),
         open_id="",
         words=WORDS,
         call_outcome=call_outcome,
@@ -280,36 +295,22 @@ async def socket_client(user: DeskDep) -> FileResponse:
 
 
 @router.get("/{conversation_id}")
-async def conversation_page(
-    conversation_id: str,
-    request: Request,
-    services: ServicesDep,
-    user: DeskDep,
-    form: Annotated[InboxForm, Query()],
-) -> Response:
-    conversation = await opened(services, user, conversation_id)
-    return await page(request, services, user, form, conversation)
+async def conversation_page(conversation_id: str, view: InboxViewDep, form: FormQuery) -> Response:
+    conversation = await opened(view.store, view.user, conversation_id)
+    return await page(view, form, conversation)
 
 
-async def page(
-    request: Request,
-    services: Services,
-    user: StaffUser,
-    form: InboxForm,
-    conversation: Conversation | None,
-) -> Response:
-    context = (
-        await conversation_context(request, services, user, conversation) if conversation else {}
-    )
-    load = await agents_load(services) if user.role in SUPERVISORS else []
+async def page(view: InboxView, form: InboxForm, conversation: Conversation | None) -> Response:
+    context = await conversation_context(view, conversation) if conversation else {}
+    load = await agents_load(view.store) if view.user.role in SUPERVISORS else []
     return render(
-        request,
-        services,
+        view.request,
+        view.pages,
         "inbox.html",
-        user=user,
+        user=view.user,
         form=form,
-        choices=choices(page_labels(request, services)),
-        rows=await rows(services, user, form),
+        choices=choices(page_labels(view.request, view.pages)),
+        rows=await rows(view, form),
         open_id=conversation.id if conversation else "",
         load=load,
         **{"words": WORDS, "call_outcome": call_outcome, **context},
@@ -317,30 +318,32 @@ async def page(
 
 
 @router.get("/{conversation_id}/panel")
-async def conversation_fragment(
-    conversation_id: str, request: Request, services: ServicesDep, user: DeskDep
-) -> Response:
-    conversation = await opened(services, user, conversation_id)
-    context = await conversation_context(request, services, user, conversation)
-    return render(request, services, "_inbox_conversation.html", user=user, **context)
+async def conversation_fragment(conversation_id: str, view: InboxViewDep) -> Response:
+    conversation = await opened(view.store, view.user, conversation_id)
+    context = await conversation_context(view, conversation)
+    return render(view.request, view.pages, "_inbox_conversation.html", user=view.user, **context)
 
 
 @router.get("/{conversation_id}/media/{storage_key:path}")
 async def media(
-    conversation_id: str, storage_key: str, services: ServicesDep, user: DeskDep
+    conversation_id: str,
+    storage_key: str,
+    store: StoreDep,
+    attachments: AttachmentsDep,
+    user: DeskDep,
 ) -> Response:
     """A photo or voice note of the transcript, to staff who may read it."""
-    conversation = await opened(services, user, conversation_id)
-    entries = await services.store.transcript(conversation.id, TRANSCRIPT_SHOWN)
+    conversation = await opened(store, user, conversation_id)
+    entries = await store.transcript(conversation.id, TRANSCRIPT_SHOWN)
     item = next((m for e in entries for m in e.media if m.storage_key == storage_key), None)
     if item is None:
         return Response(status_code=404)
-    return await attachment_response(services, item)
+    return await attachment_response(attachments, item)
 
 
-async def attachment_response(services: Services, item: Attachment) -> Response:
+async def attachment_response(attachments: AttachmentStorage, item: Attachment) -> Response:
     try:
-        data = await services.attachments.read(item.storage_key)
+        data = await attachments.read(item.storage_key)
     except UnknownKey:
         return Response(status_code=404)
     return Response(
@@ -357,15 +360,16 @@ def back(conversation_id: str, outcome: Outcome, done: str = OUTCOMES["done"]) -
 
 
 @router.post("/{conversation_id}/take")
-async def take(conversation_id: str, request: Request, user: DeskDep, _: CsrfDep) -> Response:
-    return back(conversation_id, await inbox(request).take(conversation_id, user), "notice=taken")
+async def take(conversation_id: str, inbox: InboxDep, user: DeskDep, _: CsrfDep) -> Response:
+    return back(conversation_id, await inbox.take(conversation_id, user), "notice=taken")
 
 
 @router.post("/{conversation_id}/reply")
 async def reply(
     conversation_id: str,
-    request: Request,
-    services: ServicesDep,
+    inbox: InboxDep,
+    settings: SettingsDep,
+    attachments: AttachmentsDep,
     user: DeskDep,
     _: CsrfDep,
     text: Annotated[str, Form(max_length=4000)] = "",
@@ -373,52 +377,52 @@ async def reply(
 ) -> Response:
     photos = []
     if photo is not None and photo.filename:
-        data = await photo.read(services.settings.max_upload_bytes + 1)
+        data = await photo.read(settings.max_upload_bytes + 1)
         try:
             media_type = sniff(data)
         except UnsupportedMedia:
             return back(conversation_id, "forbidden")
-        if len(data) > services.settings.max_upload_bytes or not media_type.startswith("image/"):
+        if len(data) > settings.max_upload_bytes or not media_type.startswith("image/"):
             return back(conversation_id, "forbidden")
-        key = await services.attachments.save(data, media_type)
+        key = await attachments.save(data, media_type)
         item = Attachment(kind="photo", media_type=media_type, size=len(data), storage_key=key)
-        photos.append((item, public_media_url(services, item)))
+        photos.append((item, public_media_url(settings, item)))
     if not (text.strip() or photos):
         return back(conversation_id, "forbidden")
-    outcome = await inbox(request).write(conversation_id, user, text.strip(), photos)
+    outcome = await inbox.write(conversation_id, user, text.strip(), photos)
     return back(conversation_id, outcome)
 
 
 @router.post("/{conversation_id}/hand-back")
-async def hand_back(conversation_id: str, request: Request, user: DeskDep, _: CsrfDep) -> Response:
-    return back(conversation_id, await inbox(request).hand_back(conversation_id, user))
+async def hand_back(conversation_id: str, inbox: InboxDep, user: DeskDep, _: CsrfDep) -> Response:
+    return back(conversation_id, await inbox.hand_back(conversation_id, user))
 
 
 @router.post("/{conversation_id}/close")
-async def close(conversation_id: str, request: Request, user: DeskDep, _: CsrfDep) -> Response:
-    return back(conversation_id, await inbox(request).close(conversation_id, user))
+async def close(conversation_id: str, inbox: InboxDep, user: DeskDep, _: CsrfDep) -> Response:
+    return back(conversation_id, await inbox.close(conversation_id, user))
 
 
 @router.post("/{conversation_id}/reassign")
 async def reassign(
     conversation_id: str,
-    request: Request,
-    services: ServicesDep,
+    inbox: InboxDep,
+    store: StoreDep,
     user: DeskDep,
     _: CsrfDep,
     username: Annotated[str, Form(max_length=100)],
 ) -> Response:
-    to = await services.store.get_user(username)
+    to = await store.get_user(username)
     if to is None or not to.active or to.role == Role.FIELD:
         return back(conversation_id, "forbidden")
-    return back(conversation_id, await inbox(request).reassign(conversation_id, user, to))
+    return back(conversation_id, await inbox.reassign(conversation_id, user, to))
 
 
 @router.post("/{conversation_id}/complaint")
 async def file_complaint(
     conversation_id: str,
-    request: Request,
-    services: ServicesDep,
+    inbox: InboxDep,
+    catalogue: CatalogueDep,
     user: DeskDep,
     _: CsrfDep,
     description: Annotated[str, Form(min_length=1, max_length=4000)],
@@ -426,13 +430,12 @@ async def file_complaint(
     district: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """A complaint pre-filled from what the bot gathered, as the employee confirmed it."""
-    catalogue = services.catalogue
     report = {
         "description": description.strip(),
         "category": category if category in catalogue.categories else None,
         "district": district if district in catalogue.districts else None,
     }
-    created = await inbox(request).file_complaint(conversation_id, user, actor_of(user), report)
+    created = await inbox.file_complaint(conversation_id, user, actor_of(user), report)
     if created is None:
         return back(conversation_id, "forbidden")
     return RedirectResponse(f"/staff/complaints/{created}?notice=saved", status_code=303)
@@ -441,7 +444,7 @@ async def file_complaint(
 @router.post("/{conversation_id}/link")
 async def link_complaint(
     conversation_id: str,
-    request: Request,
+    inbox: InboxDep,
     user: DeskDep,
     _: CsrfDep,
     reference: Annotated[str, Form(max_length=40)],
@@ -451,7 +454,7 @@ async def link_complaint(
         parsed = parse_reference(reference)
     except InvalidReference:
         return back(conversation_id, "not_found")
-    outcome = await inbox(request).link_complaint(conversation_id, user, actor_of(user), parsed)
+    outcome = await inbox.link_complaint(conversation_id, user, actor_of(user), parsed)
     return back(conversation_id, outcome)
 
 
@@ -463,20 +466,22 @@ def media_signature(secret: str, storage_key: str) -> str:
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
 
 
-def public_media_url(services: Services, item: Attachment) -> str:
-    secret = services.settings.secret_key.get_secret_value()
-    base = services.settings.public_base_url.rstrip("/")
+def public_media_url(settings: Settings, item: Attachment) -> str:
+    secret = settings.secret_key.get_secret_value()
+    base = settings.public_base_url.rstrip("/")
     return f"{base}/inbox-media/{media_signature(secret, item.storage_key)}/{item.storage_key}"
 
 
 @media_router.get("/inbox-media/{signature}/{storage_key:path}")
-async def public_media(signature: str, storage_key: str, services: ServicesDep) -> Response:
+async def public_media(
+    signature: str, storage_key: str, settings: SettingsDep, attachments: AttachmentsDep
+) -> Response:
     """A photo an employee sent, to whoever holds its signed address (the platform)."""
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     if not hmac.compare_digest(signature, media_signature(secret, storage_key)):
         return Response(status_code=404)
     try:
-        data = await services.attachments.read(storage_key)
+        data = await attachments.read(storage_key)
         media_type = sniff(data)
     except (UnknownKey, UnsupportedMedia):
         return Response(status_code=404)

@@ -21,9 +21,10 @@ import socketio
 from fastapi import FastAPI
 
 from bot.api.deps import SESSION_COOKIE
+from bot.auth import Authenticator
 from bot.conversations import Conversation
-from bot.services import Services
 from bot.web.security import DESK
+from channels.inbox import Inbox
 
 NAMESPACE: Final = "/staff"
 SOCKET_PATH: Final = "staff/socket.io"
@@ -36,10 +37,11 @@ class InboxLive:
     sio: socketio.AsyncServer  # made by mount(), from the service's settings
 
     def __init__(self) -> None:
-        self.app: FastAPI | None = None
+        # what a page's session and its employee's typing go to, from serve()
+        self.auth: Authenticator | None = None
+        self.inbox: Inbox | None = None
 
     def mount(self, app: FastAPI) -> None:
-        self.app = app
         redis_url = app.state.settings.redis_url
         # no cross-origin pages: the default same-origin check of the handshake
         self.sio = socketio.AsyncServer(
@@ -53,14 +55,18 @@ class InboxLive:
         self.sio.on("typing", self.employee_typing, namespace=NAMESPACE)
         app.mount(f"/{SOCKET_PATH}", socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH))
 
+    def serve(self, auth: Authenticator, inbox: Inbox) -> None:
+        """Once the service has started (the routes are mounted before): connections are
+        checked with `auth`, an employee's typing goes to `inbox`."""
+        self.auth, self.inbox = auth, inbox
+
     async def connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> bool:
         """A desk employee's live session, else refused."""
-        if self.app is None:
+        if self.auth is None:
             return False
         cookies = SimpleCookie(str(environ.get("HTTP_COOKIE", "")))
         token = cookies[SESSION_COOKIE].value if SESSION_COOKIE in cookies else None
-        services: Services = self.app.state.services
-        user = await services.auth.resolve(token) if token else None
+        user = await self.auth.resolve(token) if token else None
         if user is None or user.role not in DESK:
             return False
         await self.sio.save_session(sid, {"username": user.username}, namespace=NAMESPACE)
@@ -69,10 +75,10 @@ class InboxLive:
     async def employee_typing(self, sid: str, data: Any) -> None:
         """`typing` `{id}`: this employee writes in that conversation (theirs, else ignored)."""
         conversation_id = data.get("id") if isinstance(data, Mapping) else None
-        if self.app is None or not isinstance(conversation_id, str):
+        if self.inbox is None or not isinstance(conversation_id, str):
             return
         session = await self.sio.get_session(sid, namespace=NAMESPACE)
-        await self.app.state.inbox.employee_typing(conversation_id, session["username"])
+        await self.inbox.employee_typing(conversation_id, session["username"])
 
     async def changed(self, conversation: Conversation) -> None:
         await self.sio.emit("changed", {"id": conversation.id}, namespace=NAMESPACE)

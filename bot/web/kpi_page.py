@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import CatalogueDep, StoreDep
 from bot.api.errors import ApiError
 from bot.api.kpi import DayText, kpi_filter, kpi_report
 from bot.complaints import UnknownCode
 from bot.kpi import InquiryOutcome, KpiReport, RangeProblem, RangeRefused
-from bot.web.render import page_labels, render
+from bot.web.render import PagesDep, page_labels, render
 from bot.web.security import ManagerPageDep
 from bot.words import N_
 
@@ -82,20 +82,22 @@ def charted(report: KpiReport) -> dict[str, bool]:
 @router.get("/kpi")
 async def dashboard(
     request: Request,
-    services: ServicesDep,
+    pages: PagesDep,
+    catalogue: CatalogueDep,
+    store: StoreDep,
     user: ManagerPageDep,
     start: Annotated[DayText, Query(alias="from")] = None,
     end: Annotated[DayText, Query(alias="to")] = None,
     district: Code = "",
     category: Code = "",
 ) -> Response:
-    labels = page_labels(request, services)
+    labels = page_labels(request, pages)
     choices = {
-        "categories": [(code, labels.category(code)) for code in services.catalogue.categories],
-        "districts": [(code, labels.district(code)) for code in services.catalogue.districts],
+        "categories": [(code, labels.category(code)) for code in catalogue.categories],
+        "districts": [(code, labels.district(code)) for code in catalogue.districts],
     }
     try:
-        filters = kpi_filter(services, start, end, district, category)
+        filters = kpi_filter(catalogue, start, end, district, category)
     except (RangeRefused, UnknownCode) as exc:
         # Refused with the reason, the typed values kept; never other dates' figures.
         problem: RangeProblem | Literal["unknown_code"] = (
@@ -104,7 +106,7 @@ async def dashboard(
         typed = {"start": start or "", "end": end or "", "district": district, "category": category}
         return render(
             request,
-            services,
+            pages,
             "kpi.html",
             status_code=422,
             user=user,
@@ -113,20 +115,19 @@ async def dashboard(
             filters=typed,
             choices=choices,
         )
-    report = await kpi_report(services, filters)
+    report = await kpi_report(store, catalogue, filters)
     names = {
         "channels": {channel.code: labels.channel(channel.code) for channel in labels.channels},
-        "categories": {code: labels.category(code) for code in services.catalogue.categories},
-        "districts": {code: labels.district(code) for code in services.catalogue.districts},
+        "categories": {code: labels.category(code) for code in catalogue.categories},
+        "districts": {code: labels.district(code) for code in catalogue.districts},
         "transactions": {
-            code: kind.name.get(labels.language)
-            for code, kind in services.catalogue.transactions.items()
+            code: kind.name.get(labels.language) for code, kind in catalogue.transactions.items()
         },
         "outcomes": {outcome: labels.text(key) for outcome, key in OUTCOME_WORDS.items()},
     }
     return render(
         request,
-        services,
+        pages,
         "kpi.html",
         user=user,
         report=report,
@@ -142,7 +143,8 @@ async def dashboard(
 
 @router.get("/kpi.csv")
 async def export_csv(
-    services: ServicesDep,
+    catalogue: CatalogueDep,
+    store: StoreDep,
     _: ManagerPageDep,
     start: Annotated[DayText, Query(alias="from")] = None,
     end: Annotated[DayText, Query(alias="to")] = None,
@@ -150,10 +152,10 @@ async def export_csv(
     category: Code = "",
 ) -> Response:
     try:
-        filters = kpi_filter(services, start, end, district, category)
+        filters = kpi_filter(catalogue, start, end, district, category)
     except RangeRefused as exc:
         raise ApiError(422, "invalid_range", f"invalid date range: {exc}") from None
-    report = await kpi_report(services, filters)
+    report = await kpi_report(store, catalogue, filters)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("section", "key", "value"))

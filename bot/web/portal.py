@@ -9,15 +9,17 @@ reopen, rate): there is no field through which status, team or assignee could be
 
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from bot.api.deps import ServicesDep
-from bot.attachments import UnsupportedMedia
+from bot.api.deps import AttachmentsDep, CatalogueDep, ComplaintsDep, SettingsDep, StoreDep
+from bot.attachments import AttachmentStorage, UnsupportedMedia
+from bot.catalogue import Catalogue
 from bot.channel_directory import PORTAL
 from bot.client_address import client_address
 from bot.clock import utc_now
@@ -36,13 +38,13 @@ from bot.phone import InvalidPhone, format_countries, mask_phone, normalise_phon
 from bot.phone_check import Proof
 from bot.reference import InvalidReference, parse_reference
 from bot.report_access import LookupsLimited, open_report
-from bot.services import Services
-from bot.store.base import VersionConflict
+from bot.settings import Settings
+from bot.store.base import Store, VersionConflict
 from bot.tracking_link import token_is_valid, tracking_token
 from bot.types import Status
 from bot.upload_claims import keep_unclaimed
 from bot.web.complaint_page import attachment_file
-from bot.web.render import page_labels, page_language, render
+from bot.web.render import Pages, PagesDep, page_labels, page_language, render
 from bot.web.security import CsrfDep
 from bot.web.timeline import citizen_timeline
 from bot.web.uploads import UploadTooLarge, attachment_token, store_photo, token_attachment
@@ -61,17 +63,17 @@ MAX_NAME = 100
 RESIDENT_FILES = {"photo": N_("field.photo"), "voice": N_("field.recording")}  # label keys
 
 
-def _secret(services: Services) -> str:
-    return services.settings.secret_key.get_secret_value()
+def _secret(settings: Settings) -> str:
+    return settings.secret_key.get_secret_value()
 
 
-def _track_url(services: Services, reference: str, extra: str = "") -> str:
-    return f"/track/{reference}?t={tracking_token(_secret(services), reference)}{extra}"
+def _track_url(settings: Settings, reference: str, extra: str = "") -> str:
+    return f"/track/{reference}?t={tracking_token(_secret(settings), reference)}{extra}"
 
 
 @router.get("/")
-async def home(request: Request, services: ServicesDep) -> Response:
-    return render(request, services, "portal_home.html")
+async def home(request: Request, pages: PagesDep) -> Response:
+    return render(request, pages, "portal_home.html")
 
 
 class ReportForm(BaseModel):
@@ -95,28 +97,29 @@ FieldErrors = dict[str, str]  # form field → message key (portal.error.*)
 
 def _report_page(
     request: Request,
-    services: Services,
+    pages: Pages,
+    complaints: ComplaintService,
     form: ReportForm | None = None,
     errors: FieldErrors | None = None,
     status_code: int = 200,
     failure: str | None = None,
 ) -> Response:
-    labels = page_labels(request, services)
+    labels = page_labels(request, pages)
     form = form or ReportForm()
     return render(
         request,
-        services,
+        pages,
         "portal_report.html",
         status_code=status_code,
         form=form,
         errors=errors or {},
         failure=failure,
-        countries=format_countries(services.complaints.rules.country_codes),
-        max_photo_mb=services.settings.max_upload_bytes // 1_000_000,
-        categories=[(code, labels.category(code)) for code in services.catalogue.categories],
-        districts=[(code, labels.district(code)) for code in services.catalogue.districts],
+        countries=format_countries(complaints.rules.country_codes),
+        max_photo_mb=pages.settings.max_upload_bytes // 1_000_000,
+        categories=[(code, labels.category(code)) for code in pages.catalogue.categories],
+        districts=[(code, labels.district(code)) for code in pages.catalogue.districts],
         submission=form.submission if len(form.submission) >= MIN_SUBMISSION else _submission(),
-        tile_url=services.settings.map_tile_url,
+        tile_url=pages.settings.map_tile_url,
         widget_script=WIDGET_SCRIPT,
     )
 
@@ -126,8 +129,8 @@ def _submission() -> str:
 
 
 @router.get("/report")
-async def report_form(request: Request, services: ServicesDep) -> Response:
-    return _report_page(request, services)
+async def report_form(request: Request, pages: PagesDep, complaints: ComplaintsDep) -> Response:
+    return _report_page(request, pages, complaints)
 
 
 def coordinate(text: str, limit: float) -> float | None:
@@ -151,7 +154,9 @@ def _location(form: ReportForm, errors: FieldErrors) -> Location | None:
     return Location(lat=latitude, lng=longitude, address=form.address.strip()[:300] or None)
 
 
-def _check_text(form: ReportForm, services: Services, errors: FieldErrors) -> None:
+def _check_text(
+    form: ReportForm, complaints: ComplaintService, catalogue: Catalogue, errors: FieldErrors
+) -> None:
     description = form.description.strip()
     if len(description) < MIN_DESCRIPTION:
         errors["description"] = N_("portal.error.description_short")
@@ -165,24 +170,29 @@ def _check_text(form: ReportForm, services: Services, errors: FieldErrors) -> No
         except InvalidPhone:
             errors["phone"] = N_("portal.error.phone_invalid")
         else:
-            if not services.complaints.rules.serves(phone):
+            if not complaints.rules.serves(phone):
                 errors["phone"] = N_("report.phone_not_served")
-    if form.category and form.category not in services.catalogue.categories:
+    if form.category and form.category not in catalogue.categories:
         errors["category"] = N_("portal.error.choice")
-    if form.district and form.district not in services.catalogue.districts:
+    if form.district and form.district not in catalogue.districts:
         errors["district"] = N_("portal.error.choice")
     if len(form.name) > MAX_NAME:
         errors["name"] = N_("portal.error.name_long")
 
 
 async def _photo(
-    services: Services, form: ReportForm, photo: UploadFile | None, errors: FieldErrors
+    attachments: AttachmentStorage,
+    store: Store,
+    settings: Settings,
+    form: ReportForm,
+    photo: UploadFile | None,
+    errors: FieldErrors,
 ) -> Attachment | None:
     """A new photo, else the one accepted when the form came back; its token is kept."""
-    secret = _secret(services)
+    secret = _secret(settings)
     if photo is not None and photo.filename:
         try:
-            attachment = await store_photo(services, photo)
+            attachment = await store_photo(attachments, settings, photo)
         except UploadTooLarge:
             errors["photo"] = N_("portal.error.photo_large")
             return None
@@ -190,7 +200,7 @@ async def _photo(
             errors["photo"] = N_("portal.error.photo_type")
             return None
         # the form may come back refused and be left: unclaimed, the worker deletes it
-        await keep_unclaimed(services.store, attachment.storage_key, utc_now())
+        await keep_unclaimed(store, attachment.storage_key, utc_now())
         form.photo_token = attachment_token(secret, PHOTO_PURPOSE, form.submission, attachment)
         return attachment
     if form.photo_token:
@@ -201,7 +211,12 @@ async def _photo(
 @router.post("/report")
 async def report(
     request: Request,
-    services: ServicesDep,
+    pages: PagesDep,
+    catalogue: CatalogueDep,
+    complaints: ComplaintsDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    attachments: AttachmentsDep,
     _: CsrfDep,
     form: Annotated[ReportForm, Form()],
     photo: Annotated[UploadFile | None, File()] = None,
@@ -215,21 +230,21 @@ async def report(
     if len(form.submission) < MIN_SUBMISSION:
         form.submission = _submission()
     try:  # before anything is stored; joining a report counts too (it messages the phone)
-        client = client_key(_secret(services), client_address(request))
-        await admit_report(services, client=client, typed_phone=form.phone)
+        client = client_key(_secret(settings), client_address(request))
+        await admit_report(store, settings, client=client, typed_phone=form.phone)
     except ReportsLimited as limited:
         page = _report_page(
-            request, services, form, status_code=429, failure=N_("limit.too_many_reports")
+            request, pages, complaints, form, status_code=429, failure=N_("limit.too_many_reports")
         )
         page.headers["Retry-After"] = str(limited.retry_after)
         return page
     if form.follow:
-        return await _follow(request, services, form)
-    _check_text(form, services, errors)
+        return await _follow(request, pages, complaints, form)
+    _check_text(form, complaints, catalogue, errors)
     location = _location(form, errors)
-    attachment = await _photo(services, form, photo, errors)
+    attachment = await _photo(attachments, store, settings, form, photo, errors)
     if errors:
-        return _report_page(request, services, form, errors, status_code=422)
+        return _report_page(request, pages, complaints, form, errors, status_code=422)
     new = NewComplaint(
         channel=PORTAL,
         language=page_language(request),
@@ -242,12 +257,14 @@ async def report(
         attachments=[attachment] if attachment else [],
         idempotency_key=f"portal-form:{form.submission}",
     )
-    result = await services.complaints.create(new, CITIZEN)
+    result = await complaints.create(new, CITIZEN)
     reference = result.complaint.reference
-    return RedirectResponse(_track_url(services, reference, "&created=1"), status_code=303)
+    return RedirectResponse(_track_url(settings, reference, "&created=1"), status_code=303)
 
 
-async def _follow(request: Request, services: Services, form: ReportForm) -> Response:
+async def _follow(
+    request: Request, pages: Pages, complaints: ComplaintService, form: ReportForm
+) -> Response:
     """Join an open report nearby instead of filing the same problem again."""
     errors: FieldErrors = {}
     try:
@@ -256,25 +273,27 @@ async def _follow(request: Request, services: Services, form: ReportForm) -> Res
         phone = None
     if phone is None:
         errors["phone"] = N_("portal.error.phone_to_follow")
-    elif not services.complaints.rules.serves(phone):
+    elif not complaints.rules.serves(phone):
         errors["phone"] = N_("report.phone_not_served")
     if errors:
-        return _report_page(request, services, form, errors, status_code=422)
+        return _report_page(request, pages, complaints, form, errors, status_code=422)
     subscriber = Subscriber(
         channel=PORTAL, language=page_language(request), phone=phone, at=utc_now()
     )
     try:
-        complaint = await services.complaints.subscribe(parse_reference(form.follow), subscriber)
+        complaint = await complaints.subscribe(parse_reference(form.follow), subscriber)
     except (InvalidReference, ComplaintNotFound, ChangeRefused):
         errors["follow"] = N_("portal.error.follow_closed")
-        return _report_page(request, services, form, errors, status_code=422)
-    return render(request, services, "portal_following.html", c=complaint)
+        return _report_page(request, pages, complaints, form, errors, status_code=422)
+    return render(request, pages, "portal_following.html", c=complaint)
 
 
 @router.get("/report/nearby")
 async def nearby(
     request: Request,
-    services: ServicesDep,
+    pages: PagesDep,
+    catalogue: CatalogueDep,
+    store: StoreDep,
     category: Annotated[str, Query(max_length=40)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
@@ -282,10 +301,10 @@ async def nearby(
     """Open reports of this category near the pin, for "is it one of these?" (the report
     form asks once a place and a category are chosen): what, how far, since when, where it
     stands; never anyone's words, photos or phone."""
-    if category not in services.catalogue.categories:
+    if category not in catalogue.categories:
         return []
-    labels = page_labels(request, services)
-    found = await open_reports_near(services.store, category, lat, lng)
+    labels = page_labels(request, pages)
+    found = await open_reports_near(store, category, lat, lng)
     return [
         {
             "reference": report.complaint.reference,
@@ -300,61 +319,73 @@ async def nearby(
 
 
 @router.get("/track")
-async def track_form(request: Request, services: ServicesDep) -> Response:
-    return render(request, services, "portal_track.html", failure=None)
+async def track_form(request: Request, pages: PagesDep) -> Response:
+    return render(request, pages, "portal_track.html", failure=None)
 
 
 @router.post("/track")
 async def track(
     request: Request,
-    services: ServicesDep,
+    pages: PagesDep,
+    store: StoreDep,
+    settings: SettingsDep,
     _: CsrfDep,
     reference: Annotated[str, Form(max_length=30)],
     digits: Annotated[str, Form(max_length=10)],
 ) -> Response:
     """Reference + last four digits of the phone → the signed tracking page."""
     try:
-        complaint = await open_report(services, reference, client_address(request), digits=digits)
+        complaint = await open_report(
+            store, settings, reference, client_address(request), digits=digits
+        )
     except LookupsLimited:
         return render(
-            request, services, "portal_track.html", status_code=429, failure=N_("portal.limited")
+            request, pages, "portal_track.html", status_code=429, failure=N_("portal.limited")
         )
     if complaint is None:
         return render(
-            request, services, "portal_track.html", status_code=404, failure=N_("portal.not_found")
+            request, pages, "portal_track.html", status_code=404, failure=N_("portal.not_found")
         )
-    return RedirectResponse(_track_url(services, complaint.reference), status_code=303)
+    return RedirectResponse(_track_url(settings, complaint.reference), status_code=303)
 
 
-async def _authorised(services: Services, reference: str, token: str) -> Complaint | None:
+async def _authorised(
+    store: Store, settings: Settings, reference: str, token: str
+) -> Complaint | None:
     """The complaint if the token is its signature, else None."""
     try:
         canonical = parse_reference(reference)
     except InvalidReference:
         return None
-    if not token_is_valid(_secret(services), canonical, token):
+    if not token_is_valid(_secret(settings), canonical, token):
         return None
-    return await services.store.get_complaint(canonical)
+    return await store.get_complaint(canonical)
 
 
 @router.get("/track/{reference}")
 async def tracked(
-    reference: str, request: Request, services: ServicesDep, t: str = "", created: str = ""
+    reference: str,
+    request: Request,
+    pages: PagesDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    t: str = "",
+    created: str = "",
 ) -> Response:
-    complaint = await open_report(services, reference, client_address(request), token=t)
+    complaint = await open_report(store, settings, reference, client_address(request), token=t)
     if complaint is None:
         return render(
             request,
-            services,
+            pages,
             "portal_track.html",
             status_code=403,
             failure=N_("portal.link_invalid"),
         )
-    labels = page_labels(request, services, complaint.language)
+    labels = page_labels(request, pages, complaint.language)
     files = f"/track/{complaint.reference}/attachments"
     return render(
         request,
-        services,
+        pages,
         "portal_view.html",
         attachments=[
             {
@@ -375,7 +406,7 @@ async def tracked(
         awaits_code=complaint.phone_check is not None and not complaint.phone_verified,
         masked_phone=mask_phone(complaint.phone),
         location=complaint.location,
-        tile_url=services.settings.map_tile_url,
+        tile_url=settings.map_tile_url,
     )
 
 
@@ -395,29 +426,54 @@ def resident_attachments(complaint: Complaint) -> list[tuple[int, Attachment]]:
 
 
 @router.get("/track/{reference}/attachments/{index}")
-async def attachment(reference: str, index: int, services: ServicesDep, t: str = "") -> Response:
+async def attachment(
+    reference: str,
+    index: int,
+    store: StoreDep,
+    settings: SettingsDep,
+    attachments: AttachmentsDep,
+    t: str = "",
+) -> Response:
     """One of the resident's files, to whoever holds the report's signed link."""
-    complaint = await _authorised(services, reference, t)
+    complaint = await _authorised(store, settings, reference, t)
     if complaint is None:
         return Response(status_code=403)
     if index not in dict(resident_attachments(complaint)):
         return Response(status_code=404)
-    return await attachment_file(services, complaint, index)
+    return await attachment_file(attachments, complaint, index)
+
+
+@dataclass(frozen=True)
+class CitizenMoves:
+    """What the citizen's own moves on their report use, behind its signed link."""
+
+    store: Store
+    settings: Settings
+    complaints: ComplaintService
+
+
+async def get_citizen_moves(
+    store: StoreDep, settings: SettingsDep, complaints: ComplaintsDep
+) -> CitizenMoves:
+    return CitizenMoves(store, settings, complaints)
+
+
+CitizenMovesDep = Annotated[CitizenMoves, Depends(get_citizen_moves)]
 
 
 async def _citizen_action(
-    services: Services,
+    moves: CitizenMoves,
     reference: str,
     token: str,
     change: Callable[[ComplaintService, str], Awaitable[Complaint]],
 ) -> Response:
     """Run one of the citizen's own moves and come back to the tracking page."""
-    complaint = await _authorised(services, reference, token)
+    complaint = await _authorised(moves.store, moves.settings, reference, token)
     if complaint is None:
         return Response(status_code=403)
     outcome = "notice=saved"
     try:
-        await change(services.complaints, complaint.reference)
+        await change(moves.complaints, complaint.reference)
     except (
         TransitionRefused,
         ChangeRefused,
@@ -434,32 +490,42 @@ async def _citizen_action(
 
 @router.post("/track/{reference}/comment")
 async def comment(
-    reference: str, services: ServicesDep, _: CsrfDep, t: Token, text: Text
+    reference: str,
+    moves: CitizenMovesDep,
+    _: CsrfDep,
+    t: Token,
+    text: Text,
 ) -> Response:
     return await _citizen_action(
-        services, reference, t, lambda changes, ref: changes.post_message(ref, CITIZEN, text)
+        moves,
+        reference,
+        t,
+        lambda changes, ref: changes.post_message(ref, CITIZEN, text),
     )
 
 
 @router.post("/track/{reference}/photo")
 async def add_photo(
     reference: str,
-    services: ServicesDep,
+    moves: CitizenMovesDep,
+    attachments: AttachmentsDep,
     _: CsrfDep,
     t: Token,
     photo: Annotated[UploadFile, File()],
 ) -> Response:
     async def attach(changes: ComplaintService, ref: str) -> Complaint:
-        return await changes.add_attachment(ref, CITIZEN, await store_photo(services, photo))
+        return await changes.add_attachment(
+            ref, CITIZEN, await store_photo(attachments, moves.settings, photo)
+        )
 
-    return await _citizen_action(services, reference, t, attach)
+    return await _citizen_action(moves, reference, t, attach)
 
 
 @router.post("/track/{reference}/confirm")
-async def confirm(reference: str, services: ServicesDep, _: CsrfDep, t: Token) -> Response:
+async def confirm(reference: str, moves: CitizenMovesDep, _: CsrfDep, t: Token) -> Response:
     """The fix is confirmed: the report closes."""
     return await _citizen_action(
-        services,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.change_status(
@@ -470,13 +536,17 @@ async def confirm(reference: str, services: ServicesDep, _: CsrfDep, t: Token) -
 
 @router.post("/track/{reference}/reopen")
 async def reopen(
-    reference: str, services: ServicesDep, _: CsrfDep, t: Token, text: Text = ""
+    reference: str,
+    moves: CitizenMovesDep,
+    _: CsrfDep,
+    t: Token,
+    text: Text = "",
 ) -> Response:
     """Not fixed: back in progress (within the catalogue's reopen window)."""
     note = text.strip()  # their own words, else the system's (which pages translate)
     why = None if note else Why("not_fixed")
     return await _citizen_action(
-        services,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.change_status(
@@ -488,14 +558,14 @@ async def reopen(
 @router.post("/track/{reference}/rate")
 async def rate(
     reference: str,
-    services: ServicesDep,
+    moves: CitizenMovesDep,
     _: CsrfDep,
     t: Token,
     score: Annotated[str, Form(max_length=3)],
 ) -> Response:
     """1-5, in any digits (١-٥ too)."""
     return await _citizen_action(
-        services,
+        moves,
         reference,
         t,
         lambda changes, ref: changes.rate(ref, CITIZEN, int(strip_number(score) or "0")),
@@ -505,16 +575,16 @@ async def rate(
 @router.post("/track/{reference}/verify")
 async def verify_phone(
     reference: str,
-    services: ServicesDep,
+    moves: CitizenMovesDep,
     _: CsrfDep,
     t: Token,
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """The code the SMS brought (any digits): the messages held for the phone leave."""
-    complaint = await _authorised(services, reference, t)
+    complaint = await _authorised(moves.store, moves.settings, reference, t)
     if complaint is None:
         return Response(status_code=403)
-    proof = await services.complaints.verify_phone(complaint.reference, code)
+    proof = await moves.complaints.verify_phone(complaint.reference, code)
     outcome = "notice=phone_verified" if proof is Proof.VERIFIED else f"error=code_{proof.value}"
     if proof is Proof.NOT_NEEDED:
         outcome = "notice=saved"

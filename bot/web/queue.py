@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import ServicesDep
+from bot.api.deps import SettingsDep, StoreDep
 from bot.clock import utc_now
 from bot.complaint_record import Complaint
 from bot.search import search_fields
 from bot.settings import Settings
 from bot.store.base import ComplaintFilter, Cursor, InvalidCursor
 from bot.types import PRIORITIES, Channel, Priority, Role, Status
-from bot.web.render import Labels, SlaState, page_labels, render, sla_state
+from bot.web.render import Labels, PagesDep, SlaState, page_labels, render, sla_state
 from bot.web.security import WebStaffDep
 from bot.words import N_
 
@@ -77,7 +77,9 @@ def _choices(labels: Labels) -> dict[str, list[tuple[str, str]]]:
 @router.get("/queue")
 async def queue(
     request: Request,
-    services: ServicesDep,
+    pages: PagesDep,
+    settings: SettingsDep,
+    store: StoreDep,
     user: WebStaffDep,
     form: Annotated[QueueForm, Query()],
 ) -> Response:
@@ -91,21 +93,21 @@ async def queue(
         priority=form.priority or None,
         channel=form.channel or None,
         oldest_first=form.sort == "oldest",
-        **_sla_filter(form.sla, now, services.settings),
+        **_sla_filter(form.sla, now, settings),
         **searched,
     )
     try:
         cursor = Cursor.decode(form.cursor) if form.cursor else None
     except InvalidCursor:
         cursor = None
-    page = await services.store.list_complaints(filters, PAGE_SIZE, cursor)
+    page = await store.list_complaints(filters, PAGE_SIZE, cursor)
     if "reference" in searched and len(page.items) == 1:
         return RedirectResponse(f"/staff/complaints/{searched['reference']}", status_code=303)
-    soon = services.settings.sla_due_soon_hours
+    soon = settings.sla_due_soon_hours
     params = form.model_dump(exclude={"cursor"}, exclude_defaults=True)
     return render(
         request,
-        services,
+        pages,
         "queue.html",
         user=user,
         form=form,
@@ -117,7 +119,7 @@ async def queue(
             ),
             None,
         ),
-        choices=_choices(page_labels(request, services)),
+        choices=_choices(page_labels(request, pages)),
         rows=[Row(complaint, sla_state(complaint, now, soon)) for complaint in page.items],
         next_page_url=(
             f"/staff/queue?{urlencode({**params, 'cursor': page.next_cursor})}"

@@ -7,14 +7,14 @@ Every page gets the CSRF token its forms must carry.
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.api.deps import SESSION_COOKIE
+from bot.api.deps import SESSION_COOKIE, CatalogueDep, ChannelsDep, SettingsDep
 from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
@@ -23,6 +23,7 @@ from bot.dates import dated_time
 from bot.digits import to_eastern_digits
 from bot.phone_check import PROOF_WORDS, Proof
 from bot.services import Services
+from bot.settings import Settings
 from bot.staff import StaffUser
 from bot.types import OPEN_STATUSES, Language, Role, Status
 from bot.web.security import CSRF_COOKIE, csrf_token, new_nonce, set_csrf_cookie
@@ -213,9 +214,26 @@ class Labels:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def page_labels(request: Request, services: Services, language: Language | None = None) -> Labels:
-    zone = ZoneInfo(services.catalogue.municipality.timezone)
-    return Labels(services.catalogue, services.channels, page_language(request, language), zone)
+@dataclass(frozen=True)
+class Pages:
+    """What every page is rendered with: names from the catalogue and the channel directory,
+    the secret its CSRF tokens are signed with."""
+
+    catalogue: Catalogue
+    channels: ChannelDirectory
+    settings: Settings
+
+
+async def get_pages(catalogue: CatalogueDep, channels: ChannelsDep, settings: SettingsDep) -> Pages:
+    return Pages(catalogue, channels, settings)
+
+
+PagesDep = Annotated[Pages, Depends(get_pages)]
+
+
+def page_labels(request: Request, pages: Pages, language: Language | None = None) -> Labels:
+    zone = ZoneInfo(pages.catalogue.municipality.timezone)
+    return Labels(pages.catalogue, pages.channels, page_language(request, language), zone)
 
 
 def _with_query(request: Request, **params: str) -> str:
@@ -232,7 +250,7 @@ def _message(labels: Labels, kind: str, name: str | None) -> str | None:
 
 def render(
     request: Request,
-    services: Services,
+    pages: Pages,
     template: str,
     *,
     user: StaffUser | None = None,
@@ -242,13 +260,13 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """`error` overrides the flash message the query string names (`?error=key`)."""
-    labels = page_labels(request, services, language)
+    labels = page_labels(request, pages, language)
     language = labels.language
     other: Language = "en" if language == "ar" else "ar"
     nonce = request.cookies.get(CSRF_COOKIE)
     fresh_nonce = nonce is None
     nonce = nonce or new_nonce()
-    secret = services.settings.secret_key.get_secret_value()
+    secret = pages.settings.secret_key.get_secret_value()
     html = _environment.get_template(template).render(
         L=labels,
         gettext=labels.text,
@@ -275,4 +293,5 @@ def render(
 
 def error_page(request: Request, message_key: str, status_code: int = 403) -> HTMLResponse:
     services: Services = request.app.state.services
-    return render(request, services, "error.html", status_code=status_code, message_key=message_key)
+    pages = Pages(services.catalogue, services.channels, services.settings)
+    return render(request, pages, "error.html", status_code=status_code, message_key=message_key)

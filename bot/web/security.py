@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api.deps import SESSION_COOKIE, ServicesDep
+from bot.api.deps import SESSION_COOKIE, AuthDep, SettingsDep
 from bot.auth import token_hash
 from bot.staff import StaffUser
 from bot.types import Role
@@ -56,14 +56,14 @@ def set_csrf_cookie(response: Response, nonce: str) -> None:
     response.set_cookie(CSRF_COOKIE, nonce, path="/", secure=True, httponly=True, samesite="strict")
 
 
-async def require_csrf(request: Request, services: ServicesDep) -> None:
+async def require_csrf(request: Request, settings: SettingsDep) -> None:
     """Refuse a form post whose token does not match this browser's nonce and session."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     nonce = request.cookies.get(CSRF_COOKIE)
     if not isinstance(sent, str) or not nonce:
         raise CsrfRefused
-    secret = services.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     expected = csrf_token(secret, nonce, request.cookies.get(SESSION_COOKIE))
     if not hmac.compare_digest(expected, sent):
         raise CsrfRefused
@@ -72,9 +72,9 @@ async def require_csrf(request: Request, services: ServicesDep) -> None:
 CsrfDep = Annotated[None, Depends(require_csrf)]
 
 
-async def web_staff(request: Request, services: ServicesDep) -> StaffUser:
+async def web_staff(request: Request, auth: AuthDep) -> StaffUser:
     token = request.cookies.get(SESSION_COOKIE)
-    user = await services.auth.resolve(token) if token else None
+    user = await auth.resolve(token) if token else None
     if user is None:
         raise LoginRequired
     return user

@@ -14,9 +14,9 @@ import hmac
 from fastapi import UploadFile
 from pydantic import ValidationError
 
-from bot.attachments import UnsupportedMedia, sniff
+from bot.attachments import AttachmentStorage, UnsupportedMedia, sniff
 from bot.complaint_record import Attachment, AttachmentKind
-from bot.services import Services
+from bot.settings import Settings
 
 CHUNK = 64 * 1024
 
@@ -37,14 +37,16 @@ async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
-async def store_photo(services: Services, upload: UploadFile) -> Attachment:
+async def store_photo(
+    attachments: AttachmentStorage, settings: Settings, upload: UploadFile
+) -> Attachment:
     """A photo for a complaint: JPEG, PNG or WebP by its bytes, whatever its name claims."""
-    data = await read_upload(upload, services.settings.max_upload_bytes)
+    data = await read_upload(upload, settings.max_upload_bytes)
     media_type = sniff(data)
     if not media_type.startswith("image/"):
         raise UnsupportedMedia(media_type)
     kind: AttachmentKind = "photo"
-    key = await services.attachments.save(data, media_type)
+    key = await attachments.save(data, media_type)
     return Attachment(kind=kind, media_type=media_type, size=len(data), storage_key=key)
 
 

@@ -21,13 +21,17 @@ from typing import Any, Final, Literal
 from bot.announcements import list_announcements
 from bot.audio import RECORDING_MEDIA_TYPE, UnreadableAudio
 from bot.call_admission import admit, release
+from bot.catalogue import Catalogue
+from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
 from bot.complaint_record import Attachment
+from bot.complaints import ComplaintService
 from bot.conversations import call_ended, call_transferred
 from bot.kpi import CallEvent
 from bot.metrics import HOLDS
 from bot.notifications.handoff import request_handoff
-from bot.services import Services
+from bot.settings import Settings
+from bot.store.base import Store
 from bot.types import Language
 from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail, reported_in_call
 from bot.words import N_, text
@@ -87,11 +91,23 @@ class Step:
         return f"voice:{call_sid}:{step}{':silent' if self.silent else ''}"
 
 
+@dataclass(frozen=True)
+class Line:
+    """What answering a call uses, asked for by the voice route."""
+
+    store: Store
+    settings: Settings
+    catalogue: Catalogue
+    channels: ChannelDirectory
+    complaints: ComplaintService
+    recordings: Recordings
+
+
 @dataclass
 class CallStep:
     """Answers one webhook; changes `state`, which the caller saves with the answer."""
 
-    services: Services
+    line: Line
     dialogue: DialogueClient
     request: CallRequest
     state: CallState
@@ -101,21 +117,20 @@ class CallStep:
 
     @property
     def voices(self) -> twiml.Voices:
-        return voices(self.services.settings)
+        return voices(self.line.settings)
 
     @property
     def recordings(self) -> Recordings:
-        services = self.services
-        return Recordings(services.store, services.attachments, services.http, services.settings)
+        return self.line.recordings
 
     # ---- where Twilio goes next -------------------------------------------------------
     def url(self, *, silent: bool = False) -> str:
-        return step_url(self.services.settings, self.number + 1, silent=silent)
+        return step_url(self.line.settings, self.number + 1, silent=silent)
 
     def recording_url(self, use: RecordingUse) -> str:
         state = self.state
         return recording_url(
-            self.services.settings,
+            self.line.settings,
             use,
             reason=state.voicemail_reason or "",
             language=state.language,
@@ -182,17 +197,17 @@ class CallStep:
 
     async def event(self, kind: Literal["started", "transferred", "busy"]) -> None:
         call = CallEvent(call_id=self.request.call_sid, kind=kind, at=self.now)
-        await record_call_event(self.services.store, call)
+        await record_call_event(self.line.store, call)
 
     # ---- the call starts --------------------------------------------------------------
     async def start(self) -> str:
         await self.event("started")
-        settings = self.services.settings
-        remembered = await remembered_language(self.services.store, self.state.caller)
+        settings = self.line.settings
+        remembered = await remembered_language(self.line.store, self.state.caller)
         offered = remembered or "ar"
         other: Language = "en" if offered == "ar" else "ar"
         self.state.language, self.state.remembered_language = offered, remembered
-        if not await admit(self.services.store, settings, self.request.call_sid, self.now):
+        if not await admit(self.line.store, settings, self.request.call_sid, self.now):
             return await self.turn_away()
         preamble: list[str | twiml.Audio] = [
             text("call.greeting", offered, "voice"),
@@ -231,15 +246,15 @@ class CallStep:
         assert state.caller is not None  # offered only to a caller with a number
         hint = {
             "reason": "call_back",
-            "available": self.services.catalogue.working_hours.is_open(self.now),
+            "available": self.line.catalogue.working_hours.is_open(self.now),
             "language": state.language,
         }
-        services, call_sid = self.services, self.request.call_sid
+        line, call_sid = self.line, self.request.call_sid
         await request_handoff(
-            services.store,
-            services.catalogue,
-            services.channels,
-            services.settings.public_base_url,
+            line.store,
+            line.catalogue,
+            line.channels,
+            line.settings.public_base_url,
             hint,
             channel=VOICE.code,
             conversation_id=call_sid,
@@ -248,7 +263,7 @@ class CallStep:
             now=self.now,
         )
         await call_transferred(
-            services.store, call_sid, state.caller, state.language, self.now, call_back=True
+            line.store, call_sid, state.caller, state.language, self.now, call_back=True
         )
         state.served = True
         last = state.caller[-4:]
@@ -257,9 +272,9 @@ class CallStep:
     async def announcements(self, language: Language) -> list[str | twiml.Audio]:
         """The municipality's programs and events: its recording, else its text."""
         said: list[str | twiml.Audio] = []
-        for item in (await list_announcements(self.services.store))[:ANNOUNCEMENTS_PLAYED]:
+        for item in (await list_announcements(self.line.store))[:ANNOUNCEMENTS_PLAYED]:
             if item.audio_key:
-                said.append(twiml.Audio(announcement_url(self.services.settings, item.code)))
+                said.append(twiml.Audio(announcement_url(self.line.settings, item.code)))
             else:
                 title, text = (
                     (item.title_ar, item.text_ar)
@@ -317,7 +332,7 @@ class CallStep:
     async def chose(self, language: Language) -> str:
         self.state.language = language
         if language != self.state.remembered_language:
-            await remember_language(self.services.store, self.state.caller, language)
+            await remember_language(self.line.store, self.state.caller, language)
         return await self.turn("/greet")
 
     async def turn(self, text: str, media: Sequence[Attachment] = ()) -> str:
@@ -333,7 +348,7 @@ class CallStep:
         )
         try:
             sender = f"voice:{self.request.call_sid}"
-            seconds = self.services.settings.voice_turn_limit_seconds
+            seconds = self.line.settings.voice_turn_limit_seconds
             messages = await self.dialogue.send(sender, text, metadata, VOICE.medium, seconds)
         except DialogueUnavailable as exc:
             log.warning("dialogue unavailable on call %s: %s", self.request.call_sid, exc)
@@ -357,7 +372,7 @@ class CallStep:
         its reference; otherwise an apology and a voicemail."""
         state = self.state
         reported = await reported_in_call(
-            self.services.store, self.request.call_sid, state.caller, state.started_at
+            self.line.store, self.request.call_sid, state.caller, state.started_at
         )
         if reported is None:
             return self.voicemail("dialogue_unavailable", (self.say("call.apology"),))
@@ -423,27 +438,27 @@ class CallStep:
             storage_key=job.storage_key,
             left_at=self.now,
         )
-        await keep_voicemail(self.services.store, voicemail)
+        await keep_voicemail(self.line.store, voicemail)
         state.served = True
         self.after.append(partial(self.settle, job))
         return self.finish(*self.in_each(N_("call.voicemail_kept")))
 
     async def settle(self, job: RecordingJob) -> None:
-        await settle_recording(self.services.complaints, self.recordings, job)
+        await settle_recording(self.line.complaints, self.recordings, job)
 
     # ---- employees --------------------------------------------------------------------
     async def employee(self, texts: Sequence[str] = (), *, on_duty: bool = True) -> str:
         """Ring the employees within working hours; otherwise a voicemail."""
-        settings, language = self.services.settings, self.state.language
-        hours = self.services.catalogue.working_hours
+        settings, language = self.line.settings, self.state.language
+        hours = self.line.catalogue.working_hours
         if not (on_duty and settings.agents_number and hours.is_open(self.now)):
             return self.voicemail("after_hours", texts or (self.say("call.employees_away"),))
         self.state.transferred = True
         await self.event("transferred")
-        await release(self.services.store, self.request.call_sid)  # the employees' call now
+        await release(self.line.store, self.request.call_sid)  # the employees' call now
         state = self.state
         await call_transferred(
-            self.services.store, state.call_sid, state.caller, state.language, self.now
+            self.line.store, state.call_sid, state.caller, state.language, self.now
         )
         self.state.prompt = Prompt(
             kind="transfer",
@@ -455,7 +470,7 @@ class CallStep:
 
     async def dial_ended(self) -> str:
         outcome = self.request.dial_status or "no-answer"
-        await call_ended(self.services.store, self.state.call_sid, outcome, self.now)
+        await call_ended(self.line.store, self.state.call_sid, outcome, self.now)
         if outcome in ("completed", "answered"):
             return self.finish()
         return self.voicemail("no_answer", (self.say("call.employees_busy"),))
@@ -474,7 +489,7 @@ async def finish_fetch(
 
 
 async def answer_call(
-    services: Services, dialogue: DialogueClient, request: CallRequest, step: Step
+    line: Line, dialogue: DialogueClient, request: CallRequest, step: Step
 ) -> str:
     """The TwiML for one voice webhook.
 
@@ -485,7 +500,7 @@ async def answer_call(
     gets a step twice. A step already answered gets the same TwiML again. The call's start
     makes no dialogue turn and a repeat changes nothing, so it needs no claim.
     """
-    store, settings = services.store, services.settings
+    store, settings = line.store, line.settings
     now = utc_now()
     key = step.key(request.call_sid)
     claim = None if step.number is None else await store.claim_inbound(key, now)
@@ -493,18 +508,18 @@ async def answer_call(
     if state is not None and state.answered == key:
         return state.reply
     if claim is None:
-        return await answer_step(services, dialogue, request, step, None, now)
+        return await answer_step(line, dialogue, request, step, None, now)
     if not claim.first:
-        return await collect(services, dialogue, request, step, claim.claimed_at, now)
-    work = in_background(answer_step(services, dialogue, request, step, state, now))
+        return await collect(line, dialogue, request, step, claim.claimed_at, now)
+    work = in_background(answer_step(line, dialogue, request, step, state, now))
     PENDING[key] = work
     work.add_done_callback(lambda _: PENDING.pop(key, None))
     reply = await answered_within(work, settings.voice_hold_after_seconds)
-    return reply or hold(services, step, state)
+    return reply or hold(line, step, state)
 
 
 async def collect(
-    services: Services,
+    line: Line,
     dialogue: DialogueClient,
     request: CallRequest,
     step: Step,
@@ -514,16 +529,16 @@ async def collect(
     """The next delivery of a step still being answered: its answer, or another hold."""
     key = step.key(request.call_sid)
     work = PENDING.get(key)
-    state = await load_call(services.store, request.call_sid)
+    state = await load_call(line.store, request.call_sid)
     if work is not None:
         reply = await answered_within(work, COLLECT_SECONDS)
-        return reply or hold(services, step, state, again=True)
+        return reply or hold(line, step, state, again=True)
     if state is not None and state.answered == key:
         return state.reply  # answered here a moment ago, or by another replica
-    lost_after = timedelta(seconds=services.settings.voice_turn_limit_seconds) + LOST_AFTER_MARGIN
+    lost_after = timedelta(seconds=line.settings.voice_turn_limit_seconds) + LOST_AFTER_MARGIN
     if now - claimed_at < lost_after:
-        return hold(services, step, state, again=True)
-    return await answer_step(services, dialogue, request, step, state, now, lost=True)
+        return hold(line, step, state, again=True)
+    return await answer_step(line, dialogue, request, step, state, now, lost=True)
 
 
 async def answered_within(work: "asyncio.Task[str]", seconds: float) -> str | None:
@@ -532,19 +547,19 @@ async def answered_within(work: "asyncio.Task[str]", seconds: float) -> str | No
     return work.result() if done else None
 
 
-def hold(services: Services, step: Step, state: CallState | None, *, again: bool = False) -> str:
+def hold(line: Line, step: Step, state: CallState | None, *, again: bool = False) -> str:
     """A moment's wait, then the same step again (to collect its answer); said in the call's
     language as far as the step has got (a caller who just chose English hears English)."""
     assert step.number is not None  # the call's start is never held
     language = state.language if state else "ar"
-    url = step_url(services.settings, step.number, silent=step.silent)
-    line = text(N_("call.still_holding") if again else N_("call.hold"), language, "voice")
+    url = step_url(line.settings, step.number, silent=step.silent)
+    said = text(N_("call.still_holding") if again else N_("call.hold"), language, "voice")
     HOLDS.labels("again" if again else "first").inc()
-    return twiml.hold(url, line, language, voices(services.settings))
+    return twiml.hold(url, said, language, voices(line.settings))
 
 
 async def answer_step(
-    services: Services,
+    line: Line,
     dialogue: DialogueClient,
     request: CallRequest,
     step: Step,
@@ -564,7 +579,7 @@ async def answer_step(
             started_at=now,
             prompt=language_prompt("ar"),
         )
-    call = CallStep(services, dialogue, request, state, step.number or 0, now)
+    call = CallStep(line, dialogue, request, state, step.number or 0, now)
     if fresh:
         reply = await call.start()
     elif lost:
@@ -574,7 +589,7 @@ async def answer_step(
     else:
         reply = await call.respond()
     state.step, state.answered, state.reply = call.number, step.key(request.call_sid), reply
-    await save_call(services.store, state)
+    await save_call(line.store, state)
     for work in call.after:
         in_background(work())
     return reply

@@ -12,10 +12,17 @@ Every POST must carry Twilio's signature (403 otherwise, nothing changed).
 import logging
 from typing import Annotated, ClassVar
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Response
 
 from bot.announcements import Announcement
-from bot.api.deps import AttachmentsDep, ComplaintsDep, ServicesDep, SettingsDep, StoreDep
+from bot.api.deps import (
+    AttachmentsDep,
+    CatalogueDep,
+    ChannelsDep,
+    ComplaintsDep,
+    SettingsDep,
+    StoreDep,
+)
 from bot.api.errors import ApiError
 from bot.attachments import UnknownKey, sniff
 from bot.call_admission import release
@@ -29,7 +36,7 @@ from channels.dependencies import DialogueDep, RecordingsDep
 from channels.recordings import RecordingKind
 from channels.simulator import endpoints
 from channels.twilio_webhook import TwilioForm, parse
-from channels.voice.call import Step, answer_call
+from channels.voice.call import Line, Step, answer_call
 from channels.voice.fallback import fallback_answer, out_of_service
 from channels.voice.followup import in_background, settle_recording
 from channels.voice.line import VOICE
@@ -60,10 +67,24 @@ StepNumber = Annotated[int | None, Query(alias="s", ge=1, le=100_000)]
 Silent = Annotated[bool, Query(alias="e")]
 
 
+async def get_line(
+    store: StoreDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    channels: ChannelsDep,
+    complaints: ComplaintsDep,
+    recordings: RecordingsDep,
+) -> Line:
+    return Line(store, settings, catalogue, channels, complaints, recordings)
+
+
+LineDep = Annotated[Line, Depends(get_line)]
+
+
 @router.post("", summary="Twilio Voice: a call starts, or the caller answered a prompt")
 async def voice(
     form: TwilioForm,
-    services: ServicesDep,
+    line: LineDep,
     dialogue: DialogueDep,
     number: StepNumber = None,
     silent: Silent = False,
@@ -72,8 +93,8 @@ async def voice(
         request = parse(CallRequest, form)
     except ApiError as invalid:  # never anything but TwiML to Twilio: apology and voicemail
         log.warning("voice webhook with %s; answered out of service", invalid.message)
-        return Response(out_of_service(services.settings, None), media_type=TWIML)
-    reply = await answer_call(services, dialogue, request, Step(number, silent))
+        return Response(out_of_service(line.settings, None), media_type=TWIML)
+    reply = await answer_call(line, dialogue, request, Step(number, silent))
     return Response(reply, media_type=TWIML)
 
 

@@ -167,7 +167,7 @@ async def test_a_typed_phone_joins_within_the_limits_on_reports(services, dispat
     """Joining messages the phone: a number already sent its day's reports is not joined."""
     reference = await open_report(services)
     for _ in range(services.settings.reports_per_phone_per_day):
-        await admit_report(services, client=None, typed_phone="0555123456")
+        await admit_report(services.store, services.settings, client=None, typed_phone="0555123456")
     typed = make_tracker(
         "0555123456",
         "inform",

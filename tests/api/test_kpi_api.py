@@ -25,7 +25,7 @@ async def test_kpi_counts_todays_reports_with_filters(
         response = await client.post("/api/complaints", json={**REPORT, "category": category})
         assert response.status_code == 201
     headers = await staff_headers(Role.SUPERVISOR)
-    today = local_today(services)
+    today = local_today(services.catalogue)
     figures = (await client.get("/api/staff/kpi", headers=headers)).json()
     assert figures["total"] == 3
     assert figures["end"] == today.isoformat()
