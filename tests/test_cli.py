@@ -111,7 +111,7 @@ def test_seed_creates_the_catalogues_supervisors_once(temporary_store):
 
     issued = read_store(temporary_store, login)
     assert issued is not None
-    assert issued.user.phone is not None
+    assert issued.user.contacts["phone"].startswith("+966")
     summary = first.output.strip().splitlines()[-1]
     assert summary.startswith("seeded 1 demo complaints; created supervisors callcenter.")
     assert summary.endswith("(their password is printed above)")

@@ -12,6 +12,7 @@ from bot.attachments import AttachmentStorage
 from bot.auth import Authenticator
 from bot.catalogue import Catalogue
 from bot.complaints import Actor, ComplaintService
+from bot.notifications.providers.contact import StaffContacts
 from bot.services import Services
 from bot.settings import Settings
 from bot.staff import StaffUser
@@ -57,12 +58,17 @@ async def get_auth(services: ServicesDep) -> Authenticator:
     return services.auth
 
 
+async def get_staff_contacts(services: ServicesDep) -> StaffContacts:
+    return services.staff_contacts
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 ComplaintsDep = Annotated[ComplaintService, Depends(get_complaints)]
 AttachmentsDep = Annotated[AttachmentStorage, Depends(get_attachments)]
 AuthDep = Annotated[Authenticator, Depends(get_auth)]
+StaffContactsDep = Annotated[StaffContacts, Depends(get_staff_contacts)]
 
 
 async def get_language(request: Request) -> Language:

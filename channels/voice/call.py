@@ -239,6 +239,7 @@ class CallStep:
             services.store,
             services.catalogue,
             services.channels,
+            services.staff_contacts,
             services.settings.public_base_url,
             hint,
             channel=VOICE.code,
