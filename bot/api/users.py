@@ -62,9 +62,9 @@ class ContactBody(BaseModel):
     `contacts`, counts as one of them."""
 
     model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, Annotated[str, Field(max_length=200)] | None]
+    __pydantic_extra__: dict[str, str | None]
 
-    contacts: dict[str, Annotated[str, Field(max_length=200)] | None] = {}
+    contacts: dict[str, str | None] = {}
     language: Language = "ar"
 
     def given(self) -> dict[str, str | None]:

@@ -45,7 +45,7 @@ def _done(path: str, ok: bool = True, error: str = "refused") -> Response:
 @router.get("/users")
 async def users(request: Request, services: ServicesDep, user: AdminPageDep) -> Response:
     labels = page_labels(request, services)
-    refused = request.query_params.get("field") if request.query_params.get("error") else None
+    refused = request.query_params.get("field")
     field = next((f for f in services.staff_contacts if f.key == refused), None)
     return render(
         request,
@@ -119,11 +119,13 @@ async def set_contact(
     """Where the account's notifications go: one input per registered contact field (named
     by its key); an empty one clears that way of reaching it."""
     form = await request.form()
-    typed = {field.key: form.get(field.key) for field in services.staff_contacts}
+    typed = {
+        field.key: value
+        for field in services.staff_contacts
+        if isinstance(value := form.get(field.key), str)
+    }
     try:
-        contact = services.staff_contacts.contact(
-            {key: value for key, value in typed.items() if isinstance(value, str)}, language
-        )
+        contact = services.staff_contacts.contact(typed, language)
         await set_staff_contact(services.store, username, contact)
     except InvalidContact as exc:
         query = urlencode({"error": "contact", "field": exc.key})
