@@ -25,6 +25,7 @@ from bot.api.observability import RequestObservation
 from bot.api.open311 import install_open311_errors
 from bot.client_address import TrustedProxies
 from bot.composition import chats, dialogue_client, inbox, start_services
+from bot.notifications.providers.registry import PROVIDERS, Registration
 from bot.settings import Settings, check_safe, get_settings
 from bot.web.inbox_live import InboxLive
 from bot.web.mount import install_web, too_large_page
@@ -34,10 +35,13 @@ from channels.voice.followup import finish_background
 
 
 def create_app(
-    settings: Settings | None = None, channels: tuple[type[Channel], ...] = CHANNELS
+    settings: Settings | None = None,
+    channels: tuple[type[Channel], ...] = CHANNELS,
+    providers: tuple[Registration, ...] = PROVIDERS,
 ) -> FastAPI:
-    """The service, with the channels of channels/registry.py (tests add their own); raises
-    UnsafeSettings (every problem, one line each) first."""
+    """The service, with the channels of channels/registry.py and the notification providers
+    of bot/notifications/providers/registry.py (tests add their own); raises UnsafeSettings
+    (every problem, one line each) first."""
     settings = settings or get_settings()
     check_safe(settings)
     mounted = [channel() for channel in channels]
@@ -45,7 +49,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await start_services(settings, channels)
+        services = await start_services(settings, channels, providers)
         app.state.services = services
         app.state.dialogue = dialogue_client(services)
         app.state.inbox = inbox(services, app.state.dialogue, mounted, live)

@@ -241,6 +241,52 @@ def set_password(username: str, password_stdin: PasswordStdin = False) -> None:
     typer.echo(f"new password set for {username}")
 
 
+@user_app.command("contact")
+def set_contact(
+    username: str,
+    values: Annotated[
+        list[str] | None,
+        typer.Argument(help="FIELD=VALUE, e.g. phone=0551234567; an empty VALUE clears it."),
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="ar or en: their notices' language")] = None,
+) -> None:
+    """Show or set where an account's notifications go: one field per notification provider
+    that can reach staff (the first one filled in is used)."""
+    from pydantic import ValidationError
+
+    from bot.notifications.providers.contact import InvalidContact
+    from bot.staff_accounts import UnknownStaffUser, set_staff_contact
+
+    pairs = [value.partition("=") for value in values or []]
+    if any(not sign for _, sign, _ in pairs):
+        raise _fail("not changed: give each contact as FIELD=VALUE")
+    typed = {key: value for key, _, value in pairs}
+
+    async def change(services: "Services") -> list[str]:
+        user = await services.store.get_user(username)
+        if user is None:
+            raise UnknownStaffUser(username)
+        fields = services.staff_contacts
+        if typed or language:
+            current = {field.key: user.contacts.get(field.key) for field in fields}
+            contact = fields.contact({**current, **typed}, language or user.language)
+            user = await set_staff_contact(services.store, username, contact)
+        shown = [
+            f"{field.key} ({field.name('en')}): {user.contacts.get(field.key, '-')}"
+            for field in fields
+        ]
+        return [*shown, f"language: {user.language}"]
+
+    try:
+        lines = _with_services(change)
+    except UnknownStaffUser:
+        raise _fail(f"no staff account named {username} (`balagh user list` shows them)") from None
+    except (InvalidContact, ValidationError) as exc:
+        raise _fail(f"not changed: {exc}") from None
+    for line in lines:
+        typer.echo(line)
+
+
 @api_key_app.command("issue")
 def issue_api_key(
     name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'city-app'.")],
@@ -311,7 +357,9 @@ def seed(
     password = secrets.token_urlsafe(12)
 
     async def fill(services: "Services") -> tuple[list[str], list[str]]:
-        created = await seed_supervisors(services.store, services.catalogue, password)
+        created = await seed_supervisors(
+            services.store, services.catalogue, services.staff_contacts, password
+        )
         if created:
             typer.echo(f"password of the new supervisor accounts (shown once): {password}")
         with typer.progressbar(length=complaints, label="complaints") as bar:

@@ -26,6 +26,7 @@ from bot.clock import utc_now
 from bot.complaints import ComplaintService, IntakeRules
 from bot.notifications.dispatcher import build_dispatcher
 from bot.notifications.planner import NotificationPlanner
+from bot.notifications.providers.registry import PROVIDERS, Registration, staff_contacts
 from bot.platforms import build_platforms
 from bot.retention import delete_old_recordings
 from bot.services import Services
@@ -48,9 +49,12 @@ from channels.voice.followup import follow_up_calls
 
 
 async def start_services(
-    settings: Settings, channels: tuple[type[registry.Channel], ...] = registry.CHANNELS
+    settings: Settings,
+    channels: tuple[type[registry.Channel], ...] = registry.CHANNELS,
+    providers: tuple[Registration, ...] = PROVIDERS,
 ) -> Services:
-    """Everything long-lived, for the channels registered in `channels/registry.py`."""
+    """Everything long-lived, for the channels registered in `channels/registry.py` and the
+    notification providers in `bot/notifications/providers/registry.py`."""
     catalogue = await asyncio.to_thread(load_catalogue, settings.catalogue_path)
     await asyncio.to_thread(check_all)  # a catalogue of words that cannot be read stops us now
     store = create_store(settings.store_url, catalogue.municipality.timezone)
@@ -59,17 +63,19 @@ async def start_services(
     http = httpx.AsyncClient(timeout=10)
     attachments = AttachmentStorage(settings.attachments_dir)
     platforms = build_platforms(settings, store, http, attachments)
+    contacts = staff_contacts(providers)
     planner = NotificationPlanner(
         store,
         catalogue,
         directory,
+        contacts,
         public_base_url=settings.public_base_url,
         secret_key=settings.secret_key.get_secret_value(),
     )
     rules = IntakeRules.from_settings(settings, directory)
     complaints = ComplaintService(store, catalogue, planner, rules=rules)
     recordings = Recordings(store, attachments, http, settings)
-    dispatcher = build_dispatcher(platforms)
+    dispatcher = build_dispatcher(platforms, providers)
     unclaimed_upload_lifetime = timedelta(hours=settings.unclaimed_upload_hours)
     connectors = build_connectors(catalogue, http, settings.catalogue_path)
     desk = TransactionDesk(catalogue, connectors, store, settings)
@@ -85,6 +91,7 @@ async def start_services(
         store=store,
         catalogue=catalogue,
         channels=directory,
+        staff_contacts=contacts,
         complaints=complaints,
         auth=Authenticator(
             store,
@@ -149,5 +156,6 @@ def chats(services: Services, dialogue: DialogueClient, agents: Inbox) -> Chats:
         services.complaints,
         services.catalogue,
         services.channels,
+        services.staff_contacts,
         agents,
     )

@@ -15,9 +15,10 @@ from bot.catalogue import Catalogue
 from bot.clock import utc_now
 from bot.complaint_record import Complaint, HistoryEntry, Location
 from bot.complaints import REFERENCE_SEQUENCE
+from bot.notifications.providers import twilio_sms
+from bot.notifications.providers.contact import StaffContacts
 from bot.reference import ReferenceKey
 from bot.services import Services
-from bot.staff import StaffContact
 from bot.staff_accounts import create_staff_user
 from bot.store.base import DuplicateUser, Store
 from bot.types import PRIORITIES, Language, Priority, Role, Status
@@ -188,12 +189,15 @@ def named_supervisors(catalogue: Catalogue) -> dict[str, str]:
     return named
 
 
-async def seed_supervisors(store: Store, catalogue: Catalogue, password: str) -> list[str]:
+async def seed_supervisors(
+    store: Store, catalogue: Catalogue, staff_contacts: StaffContacts, password: str
+) -> list[str]:
     """Create the catalogue's supervisors that have no account yet (Arabic notices by SMS to a
-    demo phone); returns the usernames created."""
+    demo phone, in the SMS provider's contact field); returns the usernames created."""
     created: list[str] = []
+    phone_key = twilio_sms.STAFF_CONTACT.key
     for number, (username, unit) in enumerate(named_supervisors(catalogue).items(), 1):
-        contact = StaffContact(phone=SUPERVISOR_PHONES.format(number), language="ar")
+        contact = staff_contacts.contact({phone_key: SUPERVISOR_PHONES.format(number)}, "ar")
         try:
             await create_staff_user(
                 store,

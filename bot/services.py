@@ -12,6 +12,7 @@ from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.complaints import ComplaintService
 from bot.notifications.dispatcher import Dispatcher
+from bot.notifications.providers.contact import StaffContacts
 from bot.platforms import Platforms
 from bot.settings import Settings
 from bot.store.base import Store
@@ -26,6 +27,7 @@ class Services:
     store: Store
     catalogue: Catalogue
     channels: ChannelDirectory  # every channel complaints come from: names, media, contacts
+    staff_contacts: StaffContacts  # the providers' contact fields: where staff are reached
     complaints: ComplaintService
     auth: Authenticator
     worker: Worker

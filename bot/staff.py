@@ -1,24 +1,14 @@
 """Staff accounts and their sessions as the store keeps them."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from bot.digits import to_ascii_digits
-from bot.phone import normalise_phone
 from bot.types import Language, Role
 
 USERNAME_PATTERN = r"^[a-z0-9._-]{3,40}$"
 Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
-
-
-def _ascii_digits(value: Any) -> Any:
-    return to_ascii_digits(value.strip()) if isinstance(value, str) else value
-
-
-# A Telegram chat id: digits (Eastern Arabic accepted), negative for groups.
-TelegramChatId = Annotated[str, BeforeValidator(_ascii_digits), Field(pattern=r"^-?[0-9]{1,20}$")]
 
 
 class StaffUser(BaseModel):
@@ -33,28 +23,20 @@ class StaffUser(BaseModel):
     created_at: datetime
     # Sessions begun before the password was last set no longer count (bot/auth.py).
     password_set_at: datetime | None = None
-    # Where notifications reach them (Telegram first, then SMS, else the local outbox);
-    # set through StaffContact, which checks them.
-    phone: str | None = None
-    telegram_chat_id: TelegramChatId | None = None
+    # Where notifications reach them: each notification provider's contact field by its
+    # key (bot/notifications/providers/contact.py), set through a checked StaffContact.
+    contacts: dict[str, str] = {}
     language: Language = "ar"
 
 
 class StaffContact(BaseModel):
-    """Where a staff member's notifications go, as an admin sets it: the phone in any
-    digits, local or international, is kept in E.164; None clears a way of reaching them."""
+    """Where a staff member's notifications go, as checked by the providers' contact fields
+    (`StaffContacts.contact`): their addresses by field key, and the language they read."""
 
     model_config = ConfigDict(extra="forbid")
 
-    phone: Annotated[str, Field(max_length=40)] | None = None
-    telegram_chat_id: TelegramChatId | None = None
+    contacts: dict[str, str] = {}
     language: Language = "ar"
-
-    @field_validator("phone")
-    @classmethod
-    def _e164(cls, phone: str | None) -> str | None:
-        """InvalidPhone is a ValueError, so a bad number is a validation error of `phone`."""
-        return normalise_phone(phone) if phone is not None else None
 
 
 class StaffSession(BaseModel):

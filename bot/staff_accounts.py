@@ -44,7 +44,8 @@ async def create_staff_user(
 
 
 async def set_staff_contact(store: Store, username: str, contact: StaffContact) -> StaffUser:
-    """Replace an account's phone, Telegram chat id and language (the checked `contact`)."""
+    """Replace an account's contacts and language (the checked `contact`: an address left
+    out is cleared)."""
     user = await store.get_user(username)
     if user is None:
         raise UnknownStaffUser(username)

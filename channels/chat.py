@@ -36,6 +36,7 @@ from bot.conversations import RATINGS
 from bot.digits import to_ascii_digits
 from bot.languages import script_language
 from bot.notifications.handoff import request_handoff
+from bot.notifications.providers.contact import StaffContacts
 from bot.notifications.replies import answer_question
 from bot.phone_check import CODE_HINT, PROOF_WORDS, Proof, looks_like_code
 from bot.platforms import Platforms
@@ -87,6 +88,7 @@ class Chats:
         complaints: ComplaintService,
         catalogue: Catalogue,
         channels: ChannelDirectory,
+        staff_contacts: StaffContacts,
         inbox: Inbox,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -96,6 +98,7 @@ class Chats:
         self.complaints = complaints
         self.catalogue = catalogue
         self.channels = channels
+        self.staff_contacts = staff_contacts
         self.inbox = inbox
         self.clock = clock
 
@@ -234,6 +237,7 @@ class Chats:
                     self.store,
                     self.catalogue,
                     self.channels,
+                    self.staff_contacts,
                     self.platforms.settings.public_base_url,
                     hint,
                     channel=inbound.channel,

@@ -56,6 +56,48 @@ def test_catalogue_check_tries_the_systems_settings(tmp_path):
     assert "transaction_systems.demo_records.config.url" in result.output
 
 
+def create_noura(role: str) -> None:
+    result = runner.invoke(
+        app,
+        ["user", "create", "noura", "--role", role, "--name", "Noura", "--password-stdin"],
+        input="a long password\n",
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_user_contact_shows_checks_and_sets_the_providers_fields(temporary_store):
+    create_noura("agent")
+    shown = runner.invoke(app, ["user", "contact", "noura"])
+    assert shown.output.splitlines() == [
+        "telegram_chat_id (Telegram chat id): -",
+        "phone (Mobile (SMS)): -",
+        "language: ar",
+    ]
+    refused = runner.invoke(app, ["user", "contact", "noura", "phone=0551234567", "fax=1"])
+    assert refused.exit_code == 1
+    assert "not changed: fax: no provider has this field" in refused.output
+    refused = runner.invoke(app, ["user", "contact", "noura", "phone=0512"])
+    assert refused.exit_code == 1
+    assert "not changed: phone: not a valid phone number" in refused.output
+    changed = runner.invoke(
+        app, ["user", "contact", "noura", "phone=٠٥٥٩٨٧٦٥٤٣", "--language", "en"]
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "phone (Mobile (SMS)): +966559876543" in changed.output
+    cleared = runner.invoke(app, ["user", "contact", "noura", "phone=", "telegram_chat_id=42"])
+    assert cleared.output.splitlines() == [
+        "telegram_chat_id (Telegram chat id): 42",
+        "phone (Mobile (SMS)): -",
+        "language: en",
+    ]
+
+    async def contacts(store):
+        user = await store.get_user("noura")
+        return user.contacts, user.language
+
+    assert read_store(temporary_store, contacts) == ({"telegram_chat_id": "42"}, "en")
+
+
 def test_catalogue_check_names_the_problem(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text("municipality: [\n", encoding="utf-8")
@@ -65,12 +107,7 @@ def test_catalogue_check_names_the_problem(tmp_path):
 
 
 def test_user_create_reads_the_password_from_stdin(temporary_store):
-    result = runner.invoke(
-        app,
-        ["user", "create", "noura", "--role", "supervisor", "--name", "Noura", "--password-stdin"],
-        input="a long password\n",
-    )
-    assert result.exit_code == 0, result.output
+    create_noura("supervisor")
 
     async def login(store):
         auth = Authenticator(store, timedelta(minutes=5), timedelta(hours=1))
@@ -111,7 +148,7 @@ def test_seed_creates_the_catalogues_supervisors_once(temporary_store):
 
     issued = read_store(temporary_store, login)
     assert issued is not None
-    assert issued.user.phone is not None
+    assert issued.user.contacts["phone"].startswith("+966")
     summary = first.output.strip().splitlines()[-1]
     assert summary.startswith("seeded 1 demo complaints; created supervisors callcenter.")
     assert summary.endswith("(their password is printed above)")

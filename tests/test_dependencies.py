@@ -77,6 +77,7 @@ NARROW_GETTERS = {
     deps.get_channels,
     deps.get_worker,
     deps.get_http,
+    deps.get_staff_contacts,
 }
 
 

@@ -14,6 +14,7 @@ from bot.auth import Authenticator
 from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.complaints import Actor, ComplaintService
+from bot.notifications.providers.contact import StaffContacts
 from bot.services import Services
 from bot.settings import Settings
 from bot.staff import StaffUser
@@ -72,6 +73,10 @@ async def get_http(services: ServicesDep) -> httpx.AsyncClient:
     return services.http
 
 
+async def get_staff_contacts(services: ServicesDep) -> StaffContacts:
+    return services.staff_contacts
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
@@ -81,6 +86,7 @@ AuthDep = Annotated[Authenticator, Depends(get_auth)]
 ChannelsDep = Annotated[ChannelDirectory, Depends(get_channels)]
 WorkerDep = Annotated[Worker, Depends(get_worker)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+StaffContactsDep = Annotated[StaffContacts, Depends(get_staff_contacts)]
 
 
 async def get_language(request: Request) -> Language:

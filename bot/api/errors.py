@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
+from bot.notifications.providers.contact import InvalidContact
 from bot.phone import InvalidPhone, PhoneNotServed, format_countries
 from bot.reference import InvalidReference
 from bot.store.base import DuplicateUser, InvalidCursor, VersionConflict
@@ -126,6 +127,14 @@ def install_error_handlers(app: FastAPI) -> None:
             "report.phone_not_served", request_language(request), "web", countries=countries
         )
         return error_response(422, "phone_not_served", message)
+
+    @app.exception_handler(InvalidContact)
+    async def invalid_contact(request: Request, exc: InvalidContact) -> JSONResponse:
+        language = request_language(request)
+        name = exc.field.name(language) if exc.field is not None else exc.key
+        message = text("error.invalid_contact", language, "web", field=name)
+        details = [{"field": f"body.contacts.{exc.key}", "problem": exc.problem}]
+        return error_response(422, "invalid_contact", message, details)
 
     @app.exception_handler(InvalidPhone)
     async def invalid_phone(request: Request, exc: InvalidPhone) -> JSONResponse:

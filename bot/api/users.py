@@ -6,9 +6,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.auth import Me
-from bot.api.deps import AdminDep, CatalogueDep, StoreDep
+from bot.api.deps import AdminDep, CatalogueDep, StaffContactsDep, StoreDep
 from bot.api.errors import ApiError
-from bot.staff import StaffContact, StaffUser, Username
+from bot.staff import StaffUser, Username
 from bot.staff_accounts import UnknownStaffUser, create_staff_user, set_staff_contact
 from bot.types import Language, Role
 
@@ -29,8 +29,7 @@ class StaffAccount(Me):
     """An account as admins see it, with where its notifications go."""
 
     active: bool
-    phone: str | None
-    telegram_chat_id: str | None
+    contacts: dict[str, str]  # by the notification providers' contact field keys
     language: Language
 
     @classmethod
@@ -56,17 +55,35 @@ async def create_user(
     )
 
 
+class ContactBody(BaseModel):
+    """Each registered provider's contact field by its key (`{"phone": "05…",
+    "telegram_chat_id": "…"}`), checked and normalised by its provider; null or "" clears
+    it, and one left out is cleared too. A field at the top level, as clients wrote it before
+    `contacts`, counts as one of them."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str | None]
+
+    contacts: dict[str, str | None] = {}
+    language: Language = "ar"
+
+    def given(self) -> dict[str, str | None]:
+        return {**(self.model_extra or {}), **self.contacts}
+
+
 @router.put("/{username}/contact")
 async def set_contact(
     username: Annotated[str, Path(max_length=40)],
-    body: StaffContact,
+    body: ContactBody,
     store: StoreDep,
+    fields: StaffContactsDep,
     _: AdminDep,
 ) -> StaffAccount:
-    """Phone (any digits, local or E.164), Telegram chat id and language of notifications;
-    null clears a way of reaching the account."""
+    """Where the account's notifications go, and in which language; a bad address is 422
+    `invalid_contact` naming its field, and changes nothing."""
     try:
-        user = await set_staff_contact(store, username, body)
+        contact = fields.contact(body.given(), body.language)
+        user = await set_staff_contact(store, username, contact)
     except UnknownStaffUser:
         raise ApiError(404, "not_found", f"no staff account '{username}'") from None
     return StaffAccount.of(user)

@@ -44,7 +44,12 @@ from bot.notifications.providers.base import (
     Rejected,
     RetryLater,
 )
-from bot.notifications.providers.registry import Providers, build_providers
+from bot.notifications.providers.registry import (
+    PROVIDERS,
+    Providers,
+    Registration,
+    build_providers,
+)
 from bot.notifications.send_policy import SendPolicy
 from bot.phone import mask_phone
 from bot.phone_check import PhoneCodes
@@ -236,11 +241,13 @@ class Dispatcher:
         )
 
 
-def build_dispatcher(platforms: Platforms) -> Dispatcher:
+def build_dispatcher(
+    platforms: Platforms, providers: tuple[Registration, ...] = PROVIDERS
+) -> Dispatcher:
     settings = platforms.settings
     return Dispatcher(
         platforms.store,
-        build_providers(platforms),
+        build_providers(platforms, providers),
         RetryPolicy(
             max_attempts=settings.notification_max_attempts,
             base_seconds=settings.notification_backoff_seconds,

@@ -26,6 +26,7 @@ from bot.channel_directory import ChannelDirectory
 from bot.handoffs import RECORD_KIND, HandoffRequest, summary_lines
 from bot.notifications.message import OutboxMessage
 from bot.notifications.planner import Address, staff_addresses
+from bot.notifications.providers.contact import StaffContacts
 from bot.notifications.templates import STAFF, StaffEvent, render
 from bot.phone import mask_phone
 from bot.staff import StaffUser
@@ -72,6 +73,7 @@ def handoff_alerts(
     staff: Iterable[StaffUser],
     catalogue: Catalogue,
     channels: ChannelDirectory,
+    staff_contacts: StaffContacts,
     public_base_url: str,
 ) -> list[OutboxMessage]:
     """The outbox messages one request causes; `request_id` names the user's message that
@@ -79,7 +81,7 @@ def handoff_alerts(
     due = next_opening(catalogue.working_hours, request.requested_at)
     link = public_base_url.rstrip("/") + INBOX_PATH
     messages = []
-    for address in staff_addresses(who_picks_up(staff), HANDOFF_DESK):
+    for address in staff_addresses(who_picks_up(staff), HANDOFF_DESK, staff_contacts):
         language = address.language
         lines = summary_lines(request.reason, request.summary, catalogue, language)
         values = {
@@ -110,6 +112,7 @@ async def request_handoff(
     store: Store,
     catalogue: Catalogue,
     channels: ChannelDirectory,
+    staff_contacts: StaffContacts,
     public_base_url: str,
     hint: Mapping[str, Any],
     *,
@@ -137,7 +140,9 @@ async def request_handoff(
         return
     await store.put_record(RECORD_KIND, request.key, request)
     staff = await store.list_users()
-    alerts = handoff_alerts(request, request_id, staff, catalogue, channels, public_base_url)
+    alerts = handoff_alerts(
+        request, request_id, staff, catalogue, channels, staff_contacts, public_base_url
+    )
     await store.insert_messages(alerts)
     log.info(
         "employee requested on %s (%s, %s, phone %s): %d staff alerts queued",

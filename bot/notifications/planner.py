@@ -9,9 +9,10 @@
 - The supervisors of the team and department: an SLA breach.
 - Webhook subscribers: every event they subscribed to.
 
-Staff are reached on Telegram if they gave a chat id, else by SMS, else in the local
-outbox; with nobody to reach, the message waits in the local outbox under the team or
-department (`team:<code>`), so the back office still shows it.
+Staff are reached at the first address they gave, in the order of the providers' contact
+fields (bot/notifications/providers/registry.py), else in the local outbox; with nobody to
+reach, the message waits in the local outbox under the team or department (`team:<code>`),
+so the back office still shows it.
 """
 
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from bot.channel_directory import ChannelDirectory
 from bot.complaint_record import Complaint, Subscriber
 from bot.complaints import STAFF_REPLY
 from bot.notifications.message import PHONE_CHANNELS, MessageChannel, OutboxMessage
+from bot.notifications.providers.contact import StaffContacts
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
 from bot.notifications.templates import (
     CITIZEN,
@@ -119,21 +121,22 @@ def subscriber_address(subscriber: Subscriber, channels: ChannelDirectory) -> Ad
     )
 
 
-def staff_address(user: StaffUser) -> Address:
-    if user.telegram_chat_id:
-        return Address("telegram", user.telegram_chat_id, user.language)
-    if user.phone:
-        return Address("sms", user.phone, user.language)
+def staff_address(user: StaffUser, fields: StaffContacts) -> Address:
+    """The first registered contact field the user filled in, else their outbox place."""
+    for field in fields:
+        to = user.contacts.get(field.key)
+        if to:
+            return Address(field.channel, to, user.language)
     return Address("local", f"staff:{user.username}", user.language)
 
 
-def staff_addresses(users: Iterable[StaffUser], desk: str) -> list[Address]:
+def staff_addresses(users: Iterable[StaffUser], desk: str, fields: StaffContacts) -> list[Address]:
     """Where each active user is reached, once per address; with nobody to reach, the
     desk's place in the local outbox (in Arabic), so the back office still shows it."""
     addresses: dict[tuple[str, str], Address] = {}
     for user in users:
         if user.active:
-            address = staff_address(user)
+            address = staff_address(user, fields)
             addresses.setdefault((address.channel, address.to), address)
     return list(addresses.values()) or [Address("local", desk, "ar")]
 
@@ -168,6 +171,7 @@ class NotificationPlanner:
         store: Store,
         catalogue: Catalogue,
         channels: ChannelDirectory,
+        staff_contacts: StaffContacts,
         *,
         public_base_url: str,
         secret_key: str,
@@ -175,6 +179,7 @@ class NotificationPlanner:
         self.store = store
         self.catalogue = catalogue
         self.channels = channels
+        self.staff_contacts = staff_contacts
         self.public_base_url = public_base_url
         self.secret_key = secret_key
         self.zone = ZoneInfo(catalogue.municipality.timezone)
@@ -313,7 +318,7 @@ class NotificationPlanner:
         known = [user for user in users if user is not None]
         return [
             self._draft(address, event, STAFF[event], self._staff_values(complaint, address))
-            for address in staff_addresses(known, recipients.desk)
+            for address in staff_addresses(known, recipients.desk, self.staff_contacts)
         ]
 
     def _staff_values(self, complaint: Complaint, address: Address) -> dict[str, str]:

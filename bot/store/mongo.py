@@ -193,6 +193,20 @@ class MongoStore(Store):
         await self._records.create_index([("kind", ASCENDING), ("key", ASCENDING)])
         await self._slots.create_index([("pool", ASCENDING), ("expires_at", ASCENDING)])
         await self._slots.create_index("expires_at", expireAfterSeconds=0)
+        await self._move_staff_contacts()
+
+    async def _move_staff_contacts(self) -> None:
+        """Accounts stored with the fixed phone and Telegram chat id get them in `contacts`
+        (the SMS and Telegram fields' keys are the old names); each account in one atomic
+        update, so an interrupted start finishes the rest on the next."""
+        old = ("phone", "telegram_chat_id")
+        unmoved = {"$or": [{field: {"$exists": True}} for field in old]}
+        for document in await self._users.find(unmoved).to_list():
+            contacts = {field: document[field] for field in old if document.get(field)}
+            await self._users.update_one(
+                {"_id": document["_id"]},
+                {"$set": {"contacts": contacts}, "$unset": dict.fromkeys(old, "")},
+            )
 
     async def close(self) -> None:
         await self._client.close()

@@ -221,6 +221,19 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Live conversations: the agent inbox (bot/store/sqlite_conversations.py).
     conversations.CONVERSATIONS_SCHEMA,
+    # Staff contacts by the providers' field keys: the fixed phone and Telegram chat id move
+    # into `contacts` under the keys of the SMS and Telegram fields (a JSON null is dropped
+    # by json_patch, so a contact never given stays absent).
+    """
+    UPDATE staff_users SET doc = json_set(
+        json_remove(doc, '$.phone', '$.telegram_chat_id'),
+        '$.contacts',
+        json_patch('{}', json_object(
+            'phone', json_extract(doc, '$.phone'),
+            'telegram_chat_id', json_extract(doc, '$.telegram_chat_id')
+        ))
+    );
+    """,
 )
 # Complaints stored before this migration are summed into the rollup when it runs.
 KPI_ROLLUP_VERSION = 2

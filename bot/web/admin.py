@@ -1,6 +1,7 @@
 """Admin pages: staff accounts, field teams, programs-and-events announcements, Open311 keys."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -13,13 +14,14 @@ from bot.announcements import (
     list_announcements,
     save_announcement,
 )
-from bot.api.deps import AttachmentsDep, CatalogueDep, SettingsDep, StoreDep
+from bot.api.deps import AttachmentsDep, CatalogueDep, SettingsDep, StaffContactsDep, StoreDep
 from bot.api_keys import KeyRole, create_api_key, list_api_keys, revoke_api_key
 from bot.audio import UnreadableAudio, telephone_audio
 from bot.auth import WeakPassword
 from bot.clock import utc_now
 from bot.complaints import UnknownCode
-from bot.staff import StaffContact, StaffUser
+from bot.notifications.providers.contact import MAX_LENGTH, InvalidContact
+from bot.staff import StaffUser
 from bot.staff_accounts import UnknownStaffUser, create_staff_user, set_staff_contact
 from bot.store.base import DuplicateUser, Store
 from bot.types import LANGUAGES, Role
@@ -41,18 +43,31 @@ def _done(path: str, ok: bool = True, error: str = "refused") -> Response:
 
 @router.get("/users")
 async def users(
-    request: Request, pages: PagesDep, catalogue: CatalogueDep, store: StoreDep, user: AdminPageDep
+    request: Request,
+    pages: PagesDep,
+    catalogue: CatalogueDep,
+    store: StoreDep,
+    staff_contacts: StaffContactsDep,
+    user: AdminPageDep,
 ) -> Response:
     labels = page_labels(request, pages)
+    refused = request.query_params.get("field")
+    field = next((f for f in staff_contacts if f.key == refused), None)
     return render(
         request,
         pages,
         "admin_users.html",
         user=user,
+        # a refused contact names its field; other errors come from the query (FLASH)
+        error=labels.text("error.invalid_contact", field=field.name(labels.language))
+        if field is not None
+        else None,
         accounts=await store.list_users(),
         roles=[(role.value, labels.role(role)) for role in Role],
         teams=[(code, labels.team(code)) for code in catalogue.teams],
         languages=[(language, language_name(language)) for language in LANGUAGES],
+        contact_fields=list(staff_contacts),
+        contact_length=MAX_LENGTH,
     )
 
 
@@ -102,23 +117,27 @@ async def set_active(
 @router.post("/users/{username}/contact")
 async def set_contact(
     username: str,
+    request: Request,
     store: StoreDep,
+    staff_contacts: StaffContactsDep,
     _: AdminPageDep,
     __: CsrfDep,
-    phone: Annotated[str, Form(max_length=40)] = "",
-    telegram_chat_id: Annotated[str, Form(max_length=40)] = "",
     language: Annotated[str, Form(max_length=2)] = "ar",
 ) -> Response:
-    """Where the account's notifications go; an empty field clears that way of reaching it."""
+    """Where the account's notifications go: one input per registered contact field (named
+    by its key); an empty one clears that way of reaching it."""
+    form = await request.form()
+    typed = {
+        field.key: value
+        for field in staff_contacts
+        if isinstance(value := form.get(field.key), str)
+    }
     try:
-        contact = StaffContact.model_validate(
-            {
-                "phone": phone.strip() or None,
-                "telegram_chat_id": telegram_chat_id.strip() or None,
-                "language": language,
-            }
-        )
+        contact = staff_contacts.contact(typed, language)
         await set_staff_contact(store, username, contact)
+    except InvalidContact as exc:
+        query = urlencode({"error": "contact", "field": exc.key})
+        return RedirectResponse(f"{USERS}?{query}", status_code=303)
     except ValidationError:
         return _done(USERS, ok=False, error="contact")
     except UnknownStaffUser:

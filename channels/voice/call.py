@@ -30,6 +30,7 @@ from bot.conversations import call_ended, call_transferred
 from bot.kpi import CallEvent
 from bot.metrics import HOLDS
 from bot.notifications.handoff import request_handoff
+from bot.notifications.providers.contact import StaffContacts
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.types import Language
@@ -99,6 +100,7 @@ class Line:
     settings: Settings
     catalogue: Catalogue
     channels: ChannelDirectory
+    staff_contacts: StaffContacts
     complaints: ComplaintService
     recordings: Recordings
 
@@ -254,6 +256,7 @@ class CallStep:
             line.store,
             line.catalogue,
             line.channels,
+            line.staff_contacts,
             line.settings.public_base_url,
             hint,
             channel=VOICE.code,

@@ -21,6 +21,7 @@ from bot.api.deps import (
     ChannelsDep,
     ComplaintsDep,
     SettingsDep,
+    StaffContactsDep,
     StoreDep,
 )
 from bot.api.errors import ApiError
@@ -72,10 +73,11 @@ async def get_line(
     settings: SettingsDep,
     catalogue: CatalogueDep,
     channels: ChannelsDep,
+    staff_contacts: StaffContactsDep,
     complaints: ComplaintsDep,
     recordings: RecordingsDep,
 ) -> Line:
-    return Line(store, settings, catalogue, channels, complaints, recordings)
+    return Line(store, settings, catalogue, channels, staff_contacts, complaints, recordings)
 
 
 LineDep = Annotated[Line, Depends(get_line)]

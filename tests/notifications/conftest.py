@@ -15,6 +15,7 @@ from bot.complaints import ComplaintService
 from bot.notifications.dispatcher import Dispatcher, build_dispatcher
 from bot.notifications.message import IN_FLIGHT, MessageFilter, OutboxMessage
 from bot.notifications.planner import NotificationPlanner
+from bot.notifications.providers.registry import staff_contacts
 from bot.platforms import Platforms, build_platforms
 from bot.settings import Settings
 from bot.store.base import MAX_PAGE_SIZE, Store
@@ -90,6 +91,7 @@ def notifying_service(store: Store, catalogue: Catalogue) -> ComplaintService:
         store,
         catalogue,
         directory(),
+        staff_contacts(),
         public_base_url="https://balagh.example",
         secret_key="test-secret",
     )

@@ -8,6 +8,7 @@ from bot.catalogue import Catalogue
 from bot.handoffs import HandoffRequest
 from bot.notifications.handoff import handoff_alerts, next_opening, who_picks_up
 from bot.notifications.message import MessageFilter
+from bot.notifications.providers.registry import staff_contacts
 from bot.staff import StaffUser
 from bot.store.sqlite import SqliteStore
 from bot.types import Role
@@ -76,11 +77,13 @@ def test_the_summary_is_in_each_readers_language(catalogue: Catalogue):
     }
     asked = request(reason="not_understood", summary=summary)
     readers = [
-        staff("huda", Role.AGENT, telegram_chat_id="5551234", language="en"),
-        staff("salem", Role.AGENT, phone="+966509876543"),
-        staff("twin", Role.AGENT, phone="+966509876543"),  # the same phone: told once
+        staff("huda", Role.AGENT, contacts={"telegram_chat_id": "5551234"}, language="en"),
+        staff("salem", Role.AGENT, contacts={"phone": "+966509876543"}),
+        staff("twin", Role.AGENT, contacts={"phone": "+966509876543"}),  # told once
     ]
-    english, arabic = handoff_alerts(asked, "SM1", readers, catalogue, directory(), BASE_URL)
+    english, arabic = handoff_alerts(
+        asked, "SM1", readers, catalogue, directory(), staff_contacts(), BASE_URL
+    )
     roads, hofuf = catalogue.categories["roads"].name, catalogue.districts["al_hofuf"].name
     described = summary["description"][:160]
     assert english.body == (
@@ -96,10 +99,16 @@ def test_the_summary_is_in_each_readers_language(catalogue: Catalogue):
 
 
 async def test_the_same_request_is_queued_once(catalogue: Catalogue, store: SqliteStore):
-    readers = [staff("huda", Role.AGENT, phone="+966509876543")]
-    first = handoff_alerts(request(), "SM1", readers, catalogue, directory(), BASE_URL)
-    again = handoff_alerts(request(), "SM1", readers, catalogue, directory(), BASE_URL)
-    later = handoff_alerts(request(), "SM2", readers, catalogue, directory(), BASE_URL)
+    readers = [staff("huda", Role.AGENT, contacts={"phone": "+966509876543"})]
+    first = handoff_alerts(
+        request(), "SM1", readers, catalogue, directory(), staff_contacts(), BASE_URL
+    )
+    again = handoff_alerts(
+        request(), "SM1", readers, catalogue, directory(), staff_contacts(), BASE_URL
+    )
+    later = handoff_alerts(
+        request(), "SM2", readers, catalogue, directory(), staff_contacts(), BASE_URL
+    )
     assert [alert.id for alert in first] == [alert.id for alert in again]
     assert first[0].id != later[0].id
     await store.insert_messages(first)

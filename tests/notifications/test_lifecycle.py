@@ -139,7 +139,7 @@ async def test_staff_are_told_of_a_new_assignment_in_their_language(
         team="lighting_south",
     )
     await services.store.replace_user(
-        crew.model_copy(update={"phone": "+966559876543", "language": "en"})
+        crew.model_copy(update={"contacts": {"phone": "+966559876543"}, "language": "en"})
     )
     report = {"description": "street light out", "phone": PHONE, "district": "al_hofuf"}
     reference = (await client.post("/api/complaints", json=report)).json()["reference"]

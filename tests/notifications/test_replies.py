@@ -135,7 +135,7 @@ async def test_a_staff_chat_cannot_answer_for_the_citizen(notifying, store):
             password_hash="not-used",
             team="lighting_south",
             created_at=utc_now(),
-            telegram_chat_id="4040",
+            contacts={"telegram_chat_id": "4040"},
         )
     )
     reference = await telegram_complaint_in(notifying)

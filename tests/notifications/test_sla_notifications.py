@@ -7,21 +7,22 @@ import pytest
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
 from bot.staff import StaffUser
-from bot.types import Role
+from bot.types import Language, Role
 from bot.worker import Worker
 from tests.notifications.conftest import all_messages, notifying_service
 
 CITIZEN = Actor("citizen", "citizen")
 
 
-def staff(username: str, **contact: str) -> StaffUser:
+def staff(username: str, language: Language = "ar", **contacts: str) -> StaffUser:
     return StaffUser(
         username=username,
         display_name=username,
         role=Role.SUPERVISOR,
         password_hash="not-used",
         created_at=utc_now(),
-        **contact,
+        contacts=contacts,
+        language=language,
     )
 
 

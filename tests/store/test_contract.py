@@ -569,7 +569,8 @@ async def test_users_insert_get_replace(store: Store) -> None:
     changed = user.model_copy(update={"display_name": "Sara A.", "active": False})
     await store.replace_user(changed)
     assert await store.get_user(user.username) == changed
-    contact = {"phone": "+966551234567", "telegram_chat_id": "-1001234", "language": "en"}
+    contacts = {"phone": "+966551234567", "telegram_chat_id": "-1001234"}
+    contact = {"contacts": contacts, "language": "en"}
     reachable = changed.model_copy(update=contact)
     await store.replace_user(reachable)
     assert await store.get_user(user.username) == reachable

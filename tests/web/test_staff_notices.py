@@ -121,11 +121,7 @@ async def test_admin_sets_a_staff_members_contact_and_notices_follow_it(
     assert saved.headers["location"].endswith("notice=saved")
     account = await services.store.get_user("omar.crew")
     assert account is not None
-    assert (account.phone, account.telegram_chat_id, account.language) == (
-        "+966559876543",
-        None,
-        "en",
-    )
+    assert (account.contacts, account.language) == ({"phone": "+966559876543"}, "en")
     page = await client.get("/staff/admin/users")
     assert 'value="+966559876543"' in page.text
 
@@ -146,7 +142,7 @@ async def test_admin_sets_a_staff_members_contact_and_notices_follow_it(
     assert telegram.headers["location"].endswith("notice=saved")
     account = await services.store.get_user("omar.crew")
     assert account is not None
-    assert (account.phone, account.telegram_chat_id, account.language) == (None, "777888", "ar")
+    assert (account.contacts, account.language) == ({"telegram_chat_id": "777888"}, "ar")
 
 
 async def test_bad_contact_details_are_refused_and_change_nothing(
@@ -155,16 +151,22 @@ async def test_bad_contact_details_are_refused_and_change_nothing(
     await web_login(Role.ADMIN, "admin.contact")
     before = await services.store.get_user("admin.contact")
     action = "/staff/admin/users/admin.contact/contact"
-    for form in (
-        {"phone": "12345", "telegram_chat_id": "", "language": "ar"},
-        {"phone": "", "telegram_chat_id": "@omar", "language": "ar"},
-        {"phone": "", "telegram_chat_id": "", "language": "fr"},
+    shown = []
+    for form, query in (
+        ({"phone": "12345", "telegram_chat_id": "", "language": "ar"}, "error=contact&field=phone"),
+        (
+            {"phone": "", "telegram_chat_id": "@omar", "language": "ar"},
+            "error=contact&field=telegram_chat_id",
+        ),
+        ({"phone": "", "telegram_chat_id": "", "language": "fr"}, "error=contact"),
     ):
         refused = await post_form(client, "/staff/admin/users", action, form)
-        assert refused.headers["location"].endswith("error=contact"), form
+        assert refused.headers["location"].endswith(f"/staff/admin/users?{query}"), form
+        shown.append((await client.get(refused.headers["location"])).text)
     assert await services.store.get_user("admin.contact") == before
-    shown = await client.get(refused.headers["location"])
-    assert "لم تُحفظ بيانات التواصل" in shown.text
+    assert "لم يُحفظ شيء: قيمة «الجوال (رسائل نصية)» غير صحيحة." in shown[0]
+    assert "لم يُحفظ شيء: قيمة «معرّف محادثة تيليجرام» غير صحيحة." in shown[1]
+    assert "لم تُحفظ بيانات التواصل" in shown[2]
     unknown = await post_form(
         client, "/staff/admin/users", "/staff/admin/users/nobody.here/contact", {"phone": ""}
     )

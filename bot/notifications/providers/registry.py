@@ -1,24 +1,36 @@
 """The one list of notification providers, and which one carries each outbox channel.
 
-A provider is one module with a class implementing `Provider` (base.py) and a `build`
-function that returns it when its account is configured, None otherwise. A channel that no
+A provider is one module with a class implementing `Provider` (base.py), a `build` function
+that returns it when its account is configured (None otherwise), and, when it can reach a
+staff member, the contact field staff fill in for it (contact.py). A channel that no
 configured provider carries goes to the local outbox: with no account at all (the embedded
 default), a fresh install still notifies, into the back office's outbox page.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Final
 
 from bot.notifications.providers import telegram, twilio_sms, twilio_whatsapp, webhook
 from bot.notifications.providers.base import Provider
+from bot.notifications.providers.contact import ContactField, StaffContacts
 from bot.notifications.providers.local import LocalProvider
 from bot.platforms import Platforms
 
-PROVIDERS: Final[tuple[Callable[[Platforms], Provider | None], ...]] = (
-    twilio_sms.build,
-    twilio_whatsapp.build,
-    telegram.build,
-    webhook.build,
+
+@dataclass(frozen=True)
+class Registration:
+    build: Callable[[Platforms], Provider | None]
+    staff_contact: ContactField | None = None  # None: it has no address for a staff member
+
+
+# Staff are reached by the first of these whose contact field they filled in: Telegram, then
+# SMS, else the local outbox.
+PROVIDERS: Final[tuple[Registration, ...]] = (
+    Registration(telegram.build, telegram.STAFF_CONTACT),
+    Registration(twilio_sms.build, twilio_sms.STAFF_CONTACT),
+    Registration(twilio_whatsapp.build),
+    Registration(webhook.build),
 )
 
 
@@ -35,6 +47,13 @@ class Providers:
         return self.by_channel.get(channel, self.local)
 
 
-def build_providers(platforms: Platforms) -> Providers:
-    built = (build(platforms) for build in PROVIDERS)
+def build_providers(
+    platforms: Platforms, registrations: tuple[Registration, ...] = PROVIDERS
+) -> Providers:
+    built = (registration.build(platforms) for registration in registrations)
     return Providers(provider for provider in built if provider is not None)
+
+
+def staff_contacts(registrations: tuple[Registration, ...] = PROVIDERS) -> StaffContacts:
+    """The contact fields of the registered providers, in the order staff are reached."""
+    return StaffContacts(r.staff_contact for r in registrations if r.staff_contact is not None)

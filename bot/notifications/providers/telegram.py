@@ -5,6 +5,7 @@ The Bot API cannot list what a bot already sent, so an attempt in doubt is sent 
 Telegram delivery is at-least-once.
 """
 
+import re
 import warnings
 from datetime import timedelta
 
@@ -12,9 +13,25 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.digits import to_ascii_digits
 from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted, Rejected, RetryLater
+from bot.notifications.providers.contact import ContactField
 from bot.platforms import Platforms
+from bot.words import N_
+
+
+def chat_id(typed: str) -> str:
+    """A chat id in any digits (Eastern Arabic accepted), negative for a group."""
+    value = to_ascii_digits(typed)
+    if not re.fullmatch(r"-?[0-9]{1,20}", value):
+        raise ValueError("a Telegram chat id is digits only")
+    return value
+
+
+STAFF_CONTACT = ContactField(
+    "telegram_chat_id", N_("contact.telegram_chat_id"), "telegram", chat_id
+)
 
 
 def build(platforms: Platforms) -> "TelegramProvider | None":

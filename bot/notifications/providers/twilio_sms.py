@@ -2,8 +2,16 @@
 
 from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted
+from bot.notifications.providers.contact import ContactField
 from bot.notifications.providers.twilio_messaging import TwilioMessaging
+from bot.phone import normalise_phone
 from bot.platforms import Platforms
+from bot.words import N_
+
+# A staff member's mobile, typed in any digits, local (05…) or international, kept in E.164.
+STAFF_CONTACT = ContactField(
+    "phone", N_("contact.phone"), "sms", normalise_phone, input_type="tel", example="+9665…"
+)
 
 
 def build(platforms: Platforms) -> "TwilioSmsProvider | None":

@@ -29,11 +29,11 @@ async def add_staff(
     username: str,
     role: Role,
     *,
-    phone: str | None = None,
-    telegram_chat_id: str | None = None,
     language: Language = "ar",
     active: bool = True,
+    **contacts: str,
 ) -> None:
+    """An account reached at `contacts` (by contact field key: phone=…, telegram_chat_id=…)."""
     await services.store.insert_user(
         StaffUser(
             username=username,
@@ -42,8 +42,7 @@ async def add_staff(
             password_hash=hash_password(PASSWORD),
             active=active,
             created_at=utc_now(),
-            phone=phone,
-            telegram_chat_id=telegram_chat_id,
+            contacts=contacts,
             language=language,
         )
     )
