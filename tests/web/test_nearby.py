@@ -4,6 +4,7 @@ and choosing one subscribes the resident to it instead of filing a second report
 import httpx
 import pytest
 
+from bot.api.kpi import local_today
 from bot.complaint_record import Location
 from bot.complaints import Actor
 from bot.conversations import DeskFigures
@@ -91,7 +92,7 @@ async def test_choosing_one_subscribes_instead_of_filing_a_duplicate(
     ]
 
     # The KPIs count them.
-    today = near.created_at.date()
+    today = local_today(services.catalogue)  # KPIs count by the municipality's day
     filters = KpiFilter(start=today, end=today)
     report = build_report(filters, await services.store.kpi_totals(filters), today, DeskFigures())
     assert report.subscriptions == 1
