@@ -13,6 +13,7 @@ from bot.catalogue import Catalogue, load_catalogue
 from bot.complaints import IntakeRules
 from bot.services import Services
 from bot.settings import ROOT, Settings
+from bot.staff import StaffUser
 from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from channels.registry import directory
@@ -58,6 +59,25 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+async def create_account(
+    services: Services,
+    username: str,
+    role: Role,
+    display_name: str | None = None,
+    team: str | None = None,
+) -> StaffUser:
+    """An account of `role` that signs in with PASSWORD (named by its username unless told)."""
+    return await create_staff_user(
+        services.store,
+        services.catalogue,
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password=PASSWORD,
+        team=team,
+    )
+
+
 StaffLogin = Callable[..., Awaitable[dict[str, str]]]
 
 
@@ -69,15 +89,7 @@ def staff_headers(services: Services, client: httpx.AsyncClient) -> StaffLogin:
         role: Role, username: str | None = None, team: str | None = None
     ) -> dict[str, str]:
         username = username or f"{role.value}.user"
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username=username,
-            display_name=username,
-            role=role,
-            password=PASSWORD,
-            team=team,
-        )
+        await create_account(services, username, role, team=team)
         response = await client.post(
             "/api/auth/login", json={"username": username, "password": PASSWORD}
         )

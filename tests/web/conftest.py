@@ -9,9 +9,8 @@ import pytest
 from bot.complaint_record import Complaint
 from bot.complaints import CITIZEN, NewComplaint
 from bot.services import Services
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -45,15 +44,7 @@ def web_login(services: Services, client: httpx.AsyncClient) -> WebLogin:
 
     async def login(role: Role, username: str | None = None, team: str | None = None) -> None:
         username = username or f"{role.value}.web"
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username=username,
-            display_name=username,
-            role=role,
-            password=PASSWORD,
-            team=team,
-        )
+        await create_account(services, username, role, team=team)
         response = await post_form(
             client,
             "/staff/login",

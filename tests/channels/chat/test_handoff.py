@@ -11,14 +11,13 @@ from bot.notifications.handoff import next_opening
 from bot.notifications.message import MessageFilter, OutboxMessage
 from bot.services import Services
 from bot.staff import StaffUser
-from bot.staff_accounts import create_staff_user
 from bot.types import Language, Role
 from tests.channels.chat.conftest import CITIZEN
 from tests.channels.chat.test_messaging import post as post_twilio
 from tests.channels.chat.test_messaging import whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update
 from tests.channels.chat.test_telegram import post as post_telegram
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 from tests.web.conftest import post_form
 
 MASKED_CITIZEN = "+966•••••••67"
@@ -50,14 +49,7 @@ async def add_staff(
 
 async def sign_in(client: httpx.AsyncClient, services: Services, username: str) -> None:
     """A desk agent signed in through the login form (no contact: not alerted)."""
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username=username,
-        display_name=username,
-        role=Role.AGENT,
-        password=PASSWORD,
-    )
+    await create_account(services, username, Role.AGENT)
     response = await post_form(
         client,
         "/staff/login",
