@@ -2,8 +2,6 @@
 agents are alerted through the outbox (once, however often the webhook comes) with a link to
 the agent inbox, where the conversation waits (tests/channels/chat/test_inbox.py takes it)."""
 
-import httpx
-
 from bot.auth import hash_password
 from bot.clock import utc_now
 from bot.handoffs import RECORD_KIND, HandoffRequest
@@ -17,8 +15,8 @@ from tests.channels.chat.test_messaging import post as post_twilio
 from tests.channels.chat.test_messaging import whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update
 from tests.channels.chat.test_telegram import post as post_telegram
-from tests.conftest import PASSWORD, create_account
-from tests.web.conftest import post_form
+from tests.conftest import PASSWORD
+from tests.web.conftest import sign_in
 
 MASKED_CITIZEN = "+966•••••••67"
 
@@ -45,18 +43,6 @@ async def add_staff(
             language=language,
         )
     )
-
-
-async def sign_in(client: httpx.AsyncClient, services: Services, username: str) -> None:
-    """A desk agent signed in through the login form (no contact: not alerted)."""
-    await create_account(services, username, Role.AGENT)
-    response = await post_form(
-        client,
-        "/staff/login",
-        "/staff/login",
-        {"username": username, "password": PASSWORD, "next": "/staff"},
-    )
-    assert response.status_code == 303, response.text
 
 
 async def handoff_alerts(services: Services) -> list[OutboxMessage]:
