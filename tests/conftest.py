@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff import StaffUser
 from bot.staff_accounts import create_staff_user
+from bot.store.sqlite import SqliteStore
 from bot.types import Role
 from channels.registry import directory
 
@@ -37,6 +38,15 @@ def settings(tmp_path: Path) -> Settings:
         attachments_dir=tmp_path / "attachments",
         rasa_url="http://127.0.0.1:9",  # nothing listens: the dialogue is reported down
     )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """The SQLite store on the file `settings` name, opened on its own (no service)."""
+    backend = SqliteStore(tmp_path / "balagh.db")
+    await backend.open()
+    yield backend
+    await backend.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared pieces: a temporary SQLite store, outbox messages, settings pointing at fakes."""
+"""Shared pieces: outbox messages, settings pointing at fakes."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -31,14 +31,6 @@ PHONE = "+966551234567"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    backend = SqliteStore(tmp_path / "outbox.db")
-    await backend.open()
-    yield backend
-    await backend.close()
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client
@@ -66,7 +58,7 @@ def message(number: int, **fields: Any) -> OutboxMessage:
 def provider_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Fast retries; pass twilio_api_base_url / telegram_api_base_url to use the fakes."""
     values: dict[str, Any] = {
-        "store_url": f"sqlite:///{tmp_path / 'outbox.db'}",
+        "store_url": f"sqlite:///{tmp_path / 'balagh.db'}",  # the `store` fixture's file
         "public_base_url": "https://localhost",
         "notification_backoff_seconds": 0.01,
         "notification_backoff_max_seconds": 0.05,
