@@ -1,17 +1,15 @@
 """A call to the action server whose connection drops before any answer is sent once more."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
-from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from rasa.utils.endpoints import ClientResponseError
 
 from nlu_components import speedups
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+from tests.rasa_env.action_server import action_server
 
 
 async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
@@ -32,15 +30,7 @@ async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
             return web.json_response({"error": "boom"}, status=500)
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    async with action_server(webhook) as endpoint:
         try:
             result: Any = await endpoint.request(
                 json={"next_action": "x"}, method="post", **options
@@ -51,8 +41,6 @@ async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
         if kept is not None:
             await kept[1].close()
         return result, len(seen)
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -90,7 +90,8 @@ def test_an_action_call_body_is_the_same_json_value() -> None:
     import json
 
     from aiohttp import web
-    from rasa.utils.endpoints import EndpointConfig
+
+    from tests.rasa_env.action_server import action_server
 
     received: list[bytes] = []
     content_types: set[str] = set()
@@ -101,18 +102,9 @@ def test_an_action_call_body_is_the_same_json_value() -> None:
         return web.json_response({"events": []})
 
     async def call(payloads: list[object]) -> None:
-        runner = web.AppRunner(web.Application())
-        runner.app.router.add_post("/webhook", webhook)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        async with action_server(webhook) as endpoint:
             for payload in payloads:
                 assert await endpoint.request(json=payload, method="post") == {"events": []}
-        finally:
-            await runner.cleanup()
 
     payloads: list[object] = [
         {"text": "في حفرة / pothole", "timestamp": 1733312345.123456, "n": [1, None, True]},
