@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.catalogue import Catalogue, load_catalogue
-from bot.complaints import IntakeRules
+from bot.complaint_record import Complaint
+from bot.complaints import CITIZEN, IntakeRules, NewComplaint
 from bot.services import Services
 from bot.settings import ROOT, Settings
 from bot.staff import StaffUser
@@ -107,3 +108,18 @@ def staff_headers(services: Services, client: httpx.AsyncClient) -> StaffLogin:
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
     return login
+
+
+async def new_complaint(services: Services, **fields: object) -> Complaint:
+    """A citizen's report through the service: an Arabic pothole in Al Hofuf unless told."""
+    values: dict[str, object] = {
+        "channel": "portal",
+        "language": "ar",
+        "description": "حفرة عميقة في الشارع",
+        "category": "roads",
+        "district": "al_hofuf",
+        "phone": "0501234567",
+        **fields,
+    }
+    result = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
+    return result.complaint

@@ -10,7 +10,7 @@ from bot.intake import admit_report
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from tests.actions.conftest import CALLER, entity, make_tracker, payloads, texts
-from tests.web.conftest import new_complaint
+from tests.conftest import new_complaint
 
 FORM = "complaint_form"
 PIN = {"lat": 25.3800, "lng": 49.5900}

@@ -6,8 +6,6 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from bot.complaint_record import Complaint
-from bot.complaints import CITIZEN, NewComplaint
 from bot.services import Services
 from bot.types import Role
 from tests.conftest import PASSWORD, create_account
@@ -65,17 +63,3 @@ def web_login(services: Services, client: httpx.AsyncClient) -> WebLogin:
         await sign_in(client, services, username or f"{role.value}.web", role, team)
 
     return login
-
-
-async def new_complaint(services: Services, **fields: object) -> Complaint:
-    values: dict[str, object] = {
-        "channel": "portal",
-        "language": "ar",
-        "description": "حفرة عميقة في الشارع",
-        "category": "roads",
-        "district": "al_hofuf",
-        "phone": "0501234567",
-        **fields,
-    }
-    result = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
-    return result.complaint

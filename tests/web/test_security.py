@@ -14,8 +14,8 @@ from bot.clock import utc_now
 from bot.phone import last_four
 from bot.services import Services
 from bot.types import Role, Status
-from tests.conftest import PASSWORD, create_account
-from tests.web.conftest import WebLogin, csrf_of, new_complaint, page_token, post_form
+from tests.conftest import PASSWORD, create_account, new_complaint
+from tests.web.conftest import WebLogin, csrf_of, page_token, post_form
 
 EVERYONE = frozenset(Role)
 DESK = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
