@@ -11,7 +11,8 @@ import pytest
 from bot.attachments import AttachmentStorage
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
-from bot.complaints import ComplaintService
+from bot.complaint_record import Complaint
+from bot.complaints import CITIZEN, ComplaintService, NewComplaint
 from bot.notifications.dispatcher import Dispatcher, build_dispatcher
 from bot.notifications.message import IN_FLIGHT, MessageFilter, OutboxMessage
 from bot.notifications.planner import NotificationPlanner
@@ -88,6 +89,19 @@ def notifying_service(store: Store, catalogue: Catalogue) -> ComplaintService:
         secret_key="test-secret",
     )
     return ComplaintService(store, catalogue, planner, rules=RULES)
+
+
+async def street_light(service: ComplaintService, channel: str = "sms") -> Complaint:
+    """A citizen's English report of a street light out in Al Hofuf (the lighting_south
+    team's), from 0551234567."""
+    report = NewComplaint(
+        channel=channel,
+        language="en",
+        description="street light out",
+        district="al_hofuf",
+        phone="0551234567",
+    )
+    return (await service.create(report, CITIZEN)).complaint
 
 
 async def deliver_all(
