@@ -6,10 +6,10 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from rasa.utils.endpoints import ClientResponseError
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from nlu_components import speedups
-from tests.rasa_env.action_server import action_server
+from tests.aiohttp_servers import serving
 
 
 async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
@@ -30,7 +30,8 @@ async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
             return web.json_response({"error": "boom"}, status=500)
         return web.json_response({"events": [], "responses": []})
 
-    async with action_server(webhook) as endpoint:
+    async with serving("/webhook", webhook) as url:
+        endpoint = EndpointConfig(f"{url}/webhook")
         try:
             result: Any = await endpoint.request(
                 json={"next_action": "x"}, method="post", **options
