@@ -35,7 +35,7 @@ from bot.store.base import (
 )
 from bot.text import CleanText
 from bot.types import OPEN_STATUSES, Channel, Language, Priority, Role, Status
-from bot.upload_claims import claim as claim_uploads
+from bot.upload_claims import claim_uploads
 from bot.workflow import ActorKind, check_transition
 
 log = logging.getLogger(__name__)

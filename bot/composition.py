@@ -26,7 +26,12 @@ from bot.clock import utc_now
 from bot.complaints import ComplaintService, IntakeRules
 from bot.notifications.dispatcher import build_dispatcher
 from bot.notifications.planner import NotificationPlanner
-from bot.notifications.providers.registry import PROVIDERS, Registration, staff_contacts
+from bot.notifications.providers.registry import (
+    PROVIDERS,
+    Registration,
+    provider_labels,
+    staff_contacts,
+)
 from bot.platforms import build_platforms
 from bot.retention import delete_old_recordings
 from bot.services import Services
@@ -92,6 +97,7 @@ async def start_services(
         catalogue=catalogue,
         channels=directory,
         staff_contacts=contacts,
+        provider_labels=provider_labels(providers),
         complaints=complaints,
         auth=Authenticator(
             store,

@@ -1,6 +1,7 @@
 """The long-lived objects of one service process, shared by requests and built once by the
 composition (bot/composition.py)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aiohttp
@@ -28,6 +29,7 @@ class Services:
     catalogue: Catalogue
     channels: ChannelDirectory  # every channel complaints come from: names, media, contacts
     staff_contacts: StaffContacts  # the providers' contact fields: where staff are reached
+    provider_labels: Mapping[str, str]  # each provider's label key by name (the outbox page)
     complaints: ComplaintService
     auth: Authenticator
     worker: Worker

@@ -32,7 +32,7 @@ async def keep_unclaimed(store: Store, storage_key: str, now: datetime) -> None:
     )
 
 
-async def claim(store: Store, attachments: Iterable[Attachment]) -> None:
+async def claim_uploads(store: Store, attachments: Iterable[Attachment]) -> None:
     for attachment in attachments:
         await store.delete_record(RECORD_KIND, attachment.storage_key)
 

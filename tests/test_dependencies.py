@@ -78,6 +78,7 @@ NARROW_GETTERS = {
     deps.get_worker,
     deps.get_http,
     deps.get_staff_contacts,
+    deps.get_provider_labels,
 }
 
 

@@ -1,6 +1,6 @@
 """FastAPI dependencies as `Annotated` aliases: services, the language, the signed-in staff."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Annotated, Any
 
 import httpx
@@ -77,6 +77,10 @@ async def get_staff_contacts(services: ServicesDep) -> StaffContacts:
     return services.staff_contacts
 
 
+async def get_provider_labels(services: ServicesDep) -> Mapping[str, str]:
+    return services.provider_labels
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
@@ -87,6 +91,7 @@ ChannelsDep = Annotated[ChannelDirectory, Depends(get_channels)]
 WorkerDep = Annotated[Worker, Depends(get_worker)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 StaffContactsDep = Annotated[StaffContacts, Depends(get_staff_contacts)]
+ProviderLabelsDep = Annotated[Mapping[str, str], Depends(get_provider_labels)]
 
 
 async def get_language(request: Request) -> Language:

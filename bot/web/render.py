@@ -4,6 +4,7 @@ Arabic right-to-left is the default; `?lang=en` switches (and is remembered in a
 Every page gets the CSRF token its forms must carry.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,13 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.api.deps import SESSION_COOKIE, CatalogueDep, ChannelsDep, SettingsDep
+from bot.api.deps import (
+    SESSION_COOKIE,
+    CatalogueDep,
+    ChannelsDep,
+    ProviderLabelsDep,
+    SettingsDep,
+)
 from bot.catalogue import Catalogue
 from bot.channel_directory import ChannelDirectory
 from bot.clock import utc_now
@@ -27,7 +34,7 @@ from bot.settings import Settings
 from bot.staff import StaffUser
 from bot.types import OPEN_STATUSES, Language, Role, Status
 from bot.web.security import CSRF_COOKIE, csrf_token, new_nonce, set_csrf_cookie
-from bot.words import N_, language_name, text
+from bot.words import N_, has, language_name, text
 from bot.workflow import status_label
 
 HERE = Path(__file__).parent
@@ -50,13 +57,6 @@ ROLE_LABELS: dict[Role, str] = {
 MESSAGE_CHANNEL_LABELS: dict[str, str] = {
     "local": N_("channel.local"),
     "webhook": N_("channel.webhook"),
-}
-PROVIDER_LABELS: dict[str, str] = {
-    "local": N_("provider.local"),
-    "telegram": N_("provider.telegram"),
-    "twilio_sms": N_("provider.twilio_sms"),
-    "twilio_whatsapp": N_("provider.twilio_whatsapp"),
-    "webhook": N_("provider.webhook"),
 }
 DELIVERY_LABELS: dict[str, str] = {
     "pending": N_("delivery.pending"),
@@ -131,6 +131,7 @@ class Labels:
 
     catalogue: Catalogue
     channels: ChannelDirectory
+    providers: Mapping[str, str]  # each notification provider's label key (the registry's)
     language: Language
     zone: ZoneInfo
 
@@ -179,8 +180,9 @@ class Labels:
         return self.text(key) if key else self.channel(code)
 
     def provider(self, name: str) -> str:
-        key = PROVIDER_LABELS.get(name)
-        return self.text(key) if key else name
+        """Its label; its name until the catalogues have words for it."""
+        key = self.providers.get(name)
+        return self.text(key) if key and has(key, self.language) else name
 
     def delivery(self, state: str) -> str:
         key = DELIVERY_LABELS.get(state)
@@ -221,11 +223,17 @@ class Pages:
 
     catalogue: Catalogue
     channels: ChannelDirectory
+    providers: Mapping[str, str]
     settings: Settings
 
 
-async def get_pages(catalogue: CatalogueDep, channels: ChannelsDep, settings: SettingsDep) -> Pages:
-    return Pages(catalogue, channels, settings)
+async def get_pages(
+    catalogue: CatalogueDep,
+    channels: ChannelsDep,
+    providers: ProviderLabelsDep,
+    settings: SettingsDep,
+) -> Pages:
+    return Pages(catalogue, channels, providers, settings)
 
 
 PagesDep = Annotated[Pages, Depends(get_pages)]
@@ -233,7 +241,9 @@ PagesDep = Annotated[Pages, Depends(get_pages)]
 
 def page_labels(request: Request, pages: Pages, language: Language | None = None) -> Labels:
     zone = ZoneInfo(pages.catalogue.municipality.timezone)
-    return Labels(pages.catalogue, pages.channels, page_language(request, language), zone)
+    return Labels(
+        pages.catalogue, pages.channels, pages.providers, page_language(request, language), zone
+    )
 
 
 def _with_query(request: Request, **params: str) -> str:
@@ -293,5 +303,7 @@ def render(
 
 def error_page(request: Request, message_key: str, status_code: int = 403) -> HTMLResponse:
     services: Services = request.app.state.services
-    pages = Pages(services.catalogue, services.channels, services.settings)
+    pages = Pages(
+        services.catalogue, services.channels, services.provider_labels, services.settings
+    )
     return render(request, pages, "error.html", status_code=status_code, message_key=message_key)

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted
 from bot.notifications.providers.contact import ContactField
-from bot.notifications.providers.registry import PROVIDERS, Registration
+from bot.notifications.providers.registry import PROVIDERS, Registration, build_providers
 from bot.platforms import Platforms
 from bot.services import Services
 from bot.settings import Settings
@@ -38,7 +38,7 @@ def toy_handle(typed: str) -> str:
 
 
 class ToyProvider:
-    name = "toy"
+    name = "toy_platform"
     channel = "toy"
     sent: ClassVar[list[OutboxMessage]] = []  # what the platform took
 
@@ -55,7 +55,13 @@ def build(platforms: Platforms) -> ToyProvider:
 
 
 # First in the list: staff who filled in its field are reached on it before anything else.
-TOY = Registration(build, ContactField("toy_handle", N_("contact.toy_handle"), "toy", toy_handle))
+# Its label is a catalogue key; one the catalogues have words for, to see them on the pages.
+TOY = Registration(
+    ToyProvider.name,
+    N_("provider.webhook"),
+    build,
+    ContactField("toy_handle", N_("contact.toy_handle"), "toy", toy_handle),
+)
 
 
 @pytest.fixture
@@ -124,3 +130,12 @@ async def test_staff_who_filled_it_in_are_told_through_it(
     (told,) = ToyProvider.sent
     assert (told.event, told.to, told.language) == ("assignment", "@omar_crew", "en")
     assert told.body.startswith(f"New report {complaint.reference}")
+    shown = {"reference": complaint.reference, "lang": "en"}
+    outbox = await client.get("/staff/outbox", params=shown)
+    assert "toy · Webhook" in outbox.text  # its channel, and its label from the registration
+
+
+async def test_a_provider_registered_under_another_name_is_refused(services: Services) -> None:
+    misnamed = Registration("toy", N_("provider.webhook"), build)
+    with pytest.raises(ValueError, match="'toy_platform' is registered as 'toy'"):
+        build_providers(services.platforms, (misnamed,))

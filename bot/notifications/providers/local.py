@@ -6,8 +6,10 @@ is recording the outcome in the store, so a message is delivered exactly once.
 
 from bot.notifications.message import OutboxMessage
 from bot.notifications.providers.base import Accepted
+from bot.words import N_
 
 PROVIDER_NAME = "local"
+LOCAL_LABEL = N_("provider.local")
 
 
 class LocalProvider:
