@@ -21,6 +21,8 @@ from typing import Any, Final
 
 from actions.base import BalaghAction
 from actions.context import (
+    INTERRUPTION_CONFIDENCE,
+    LEAVING_A_FORM,
     Event,
     TrackerLike,
     attachment_only,
@@ -93,19 +95,7 @@ JOIN: Final = "join_"
 JOINED: Final = "joined_"
 JOINING: Final = "(joining a report nearby)"  # the description a join needs none of
 CATEGORIES_PER_PAGE: Final = 4  # beside "more options"; "other" is the last of them
-# Intents that leave the form for a rule (cancel, an employee, another question, language)
-INTERRUPTIONS: Final = frozenset(
-    {
-        "cancel",
-        "check_status",
-        "ask_programs",
-        "ask_services",
-        "talk_to_agent",
-        "choose_language",
-        "out_of_scope",
-    }
-)
-INTERRUPTION_CONFIDENCE: Final = 0.6
+INTERRUPTIONS: Final = LEAVING_A_FORM | {"check_status"}  # and a status question
 # A description is free text: only a very sure interruption counts there
 DESCRIPTION_INTERRUPTION_CONFIDENCE: Final = 0.9
 DESCRIPTION_FROM_OPENING_WORDS: Final = 6

@@ -28,6 +28,19 @@ Event = dict[str, Any]
 FALLBACK_INTENT: Final = "nlu_fallback"
 DEFAULT_LANGUAGE: Language = "ar"
 DEFAULT_CHANNEL: Final = "webchat"
+# Intents that leave any form for a rule (cancel, an employee, another question, language);
+# each form adds the other forms' intents. Only a sure one counts: the user may be answering.
+LEAVING_A_FORM: Final = frozenset(
+    {
+        "cancel",
+        "ask_programs",
+        "ask_services",
+        "talk_to_agent",
+        "choose_language",
+        "out_of_scope",
+    }
+)
+INTERRUPTION_CONFIDENCE: Final = 0.6
 
 
 class TrackerLike(Protocol):

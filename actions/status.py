@@ -9,6 +9,8 @@ from typing import Any, Final
 
 from actions.base import BalaghAction
 from actions.context import (
+    INTERRUPTION_CONFIDENCE,
+    LEAVING_A_FORM,
     Event,
     TrackerLike,
     caller_phone,
@@ -32,18 +34,7 @@ from bot.workflow import status_label
 FORM: Final = "status_form"
 MAX_ATTEMPTS: Final = 3  # the first try and two re-asks
 OPEN_REPORTS_LISTED: Final = 3
-INTERRUPTIONS: Final = frozenset(
-    {
-        "cancel",
-        "report_complaint",
-        "ask_programs",
-        "ask_services",
-        "talk_to_agent",
-        "choose_language",
-        "out_of_scope",
-    }
-)
-INTERRUPTION_CONFIDENCE: Final = 0.6
+INTERRUPTIONS: Final = LEAVING_A_FORM | {"report_complaint"}  # and a new report
 REFERENCE_HINT: Final = {
     "expect": "digits",
     "finish_on_key": "#",

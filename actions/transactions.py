@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from actions.base import BalaghAction
 from actions.context import (
+    INTERRUPTION_CONFIDENCE,
     Event,
     TrackerLike,
     caller_phone,
@@ -23,7 +24,7 @@ from actions.context import (
 )
 from actions.formatting import moment
 from actions.messages import AGENT, AGENT_OR_MENU, ANYTHING_ELSE, MAIN_MENU_BUTTON, Button, Speaker
-from actions.status import INTERRUPTION_CONFIDENCE, INTERRUPTIONS, MAX_ATTEMPTS
+from actions.status import INTERRUPTIONS, MAX_ATTEMPTS
 from bot.clock import utc_now
 from bot.digits import number_in
 from bot.kpi import InquiryOutcome, TransactionInquiry

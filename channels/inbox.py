@@ -292,10 +292,7 @@ class Inbox:
         if assigned is None:
             return "conflict"
         if found.desk.state != "assigned":
-            try:
-                await self.dialogue.pause(found.contact.key)
-            except DialogueUnavailable as exc:  # the chat path keeps the bot quiet anyway
-                log.warning("dialogue not paused: %s", exc)
+            await self.set_bot_paused(found, paused=True)
         await self.note(assigned, user, f"→ {desk.assignee}")
         await self.tell(assigned, N_("inbox.resident.joined"), {"name": name})
         await self.live.changed(assigned)
@@ -445,10 +442,7 @@ class Inbox:
         released = await self.store.update_desk(found.id, desk, found.version, now)
         if released is None:
             return "conflict"
-        try:
-            await self.dialogue.resume(found.contact.key)
-        except DialogueUnavailable as exc:
-            log.warning("dialogue not resumed: %s", exc)
+        await self.set_bot_paused(found, paused=False)
         await self.note(released, user, state)
         buttons = rating_buttons() if closing else ()
         await self.tell(released, words, buttons=buttons)
@@ -456,6 +450,16 @@ class Inbox:
         return "done"
 
     # Helpers.
+
+    async def set_bot_paused(self, conversation: Conversation, *, paused: bool) -> None:
+        """Rasa stops (or starts again) answering the resident. A dialogue that is down is
+        only logged: the desk change stands, and while an employee has the conversation the
+        chat path keeps the bot quiet anyway."""
+        change = self.dialogue.pause if paused else self.dialogue.resume
+        try:
+            await change(conversation.contact.key)
+        except DialogueUnavailable as exc:
+            log.warning("dialogue not %s: %s", "paused" if paused else "resumed", exc)
 
     async def tell(
         self,

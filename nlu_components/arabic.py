@@ -40,9 +40,8 @@ REFERENCE_DIGITS = 10
 SWITCH_INTENT = "choose_language"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class ArabicNormaliser(GraphComponent):
-    """Rewrites token text and lemma to one normalised spelling; offsets are untouched."""
+class UnconfiguredComponent(GraphComponent):
+    """A component with no configuration, training or storage: Rasa builds it bare."""
 
     @classmethod
     def create(
@@ -51,8 +50,13 @@ class ArabicNormaliser(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> ArabicNormaliser:
+    ) -> GraphComponent:
         return cls()
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class ArabicNormaliser(UnconfiguredComponent):
+    """Rewrites token text and lemma to one normalised spelling; offsets are untouched."""
 
     @staticmethod
     def _normalise_tokens(message: Message) -> None:
@@ -208,18 +212,8 @@ def _combinations(options: list[frozenset[str]]) -> list[tuple[str, ...]]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class SpokenReferenceExtractor(GraphComponent, EntityExtractorMixin):
+class SpokenReferenceExtractor(UnconfiguredComponent, EntityExtractorMixin):
     """Adds a `reference` entity for ten digits said as words, unless one was typed."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SpokenReferenceExtractor:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -238,18 +232,8 @@ class SpokenReferenceExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class ScriptLanguageDetector(GraphComponent, EntityExtractorMixin):
+class ScriptLanguageDetector(UnconfiguredComponent, EntityExtractorMixin):
     """Adds a `language` entity: the language named in the message, else the script's."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ScriptLanguageDetector:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -10,10 +10,13 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.catalogue import Catalogue, load_catalogue
-from bot.complaints import IntakeRules
+from bot.complaint_record import Complaint
+from bot.complaints import CITIZEN, IntakeRules, NewComplaint
 from bot.services import Services
 from bot.settings import ROOT, Settings
+from bot.staff import StaffUser
 from bot.staff_accounts import create_staff_user
+from bot.store.sqlite import SqliteStore
 from bot.types import Role
 from channels.registry import directory
 
@@ -39,6 +42,15 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """The SQLite store on the file `settings` name, opened on its own (no service)."""
+    backend = SqliteStore(tmp_path / "balagh.db")
+    await backend.open()
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
@@ -58,6 +70,25 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+async def create_account(
+    services: Services,
+    username: str,
+    role: Role,
+    display_name: str | None = None,
+    team: str | None = None,
+) -> StaffUser:
+    """An account of `role` that signs in with PASSWORD (named by its username unless told)."""
+    return await create_staff_user(
+        services.store,
+        services.catalogue,
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password=PASSWORD,
+        team=team,
+    )
+
+
 StaffLogin = Callable[..., Awaitable[dict[str, str]]]
 
 
@@ -69,15 +100,7 @@ def staff_headers(services: Services, client: httpx.AsyncClient) -> StaffLogin:
         role: Role, username: str | None = None, team: str | None = None
     ) -> dict[str, str]:
         username = username or f"{role.value}.user"
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username=username,
-            display_name=username,
-            role=role,
-            password=PASSWORD,
-            team=team,
-        )
+        await create_account(services, username, role, team=team)
         response = await client.post(
             "/api/auth/login", json={"username": username, "password": PASSWORD}
         )
@@ -85,3 +108,18 @@ def staff_headers(services: Services, client: httpx.AsyncClient) -> StaffLogin:
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
     return login
+
+
+async def new_complaint(services: Services, **fields: object) -> Complaint:
+    """A citizen's report through the service: an Arabic pothole in Al Hofuf unless told."""
+    values: dict[str, object] = {
+        "channel": "portal",
+        "language": "ar",
+        "description": "حفرة عميقة في الشارع",
+        "category": "roads",
+        "district": "al_hofuf",
+        "phone": "0501234567",
+        **fields,
+    }
+    result = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
+    return result.complaint

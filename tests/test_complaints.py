@@ -13,7 +13,6 @@ from bot.complaints import (
     NewComplaint,
 )
 from bot.reference import parse_reference
-from bot.store.sqlite import SqliteStore
 from bot.types import Role, Status
 from bot.workflow import TransitionRefused
 from tests.conftest import RULES
@@ -23,11 +22,8 @@ SUPERVISOR = Actor("noura", Role.SUPERVISOR)
 
 
 @pytest.fixture
-async def service(tmp_path, catalogue):
-    store = SqliteStore(tmp_path / "complaints.db")
-    await store.open()
-    yield ComplaintService(store, catalogue, rules=RULES)
-    await store.close()
+async def service(store, catalogue):
+    return ComplaintService(store, catalogue, rules=RULES)
 
 
 def report(**overrides):

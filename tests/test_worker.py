@@ -8,7 +8,6 @@ from prometheus_client import REGISTRY
 
 from bot.clock import utc_now
 from bot.complaints import Actor, ComplaintService, NewComplaint
-from bot.store.sqlite import SqliteStore
 from bot.types import Role, Status
 from bot.worker import Worker
 from tests.conftest import RULES
@@ -17,11 +16,8 @@ CITIZEN = Actor("citizen", "citizen")
 
 
 @pytest.fixture
-async def service(tmp_path, catalogue):
-    store = SqliteStore(tmp_path / "worker.db")
-    await store.open()
-    yield ComplaintService(store, catalogue, rules=RULES)
-    await store.close()
+async def service(store, catalogue):
+    return ComplaintService(store, catalogue, rules=RULES)
 
 
 async def overdue_complaint(service, hours_late=1):

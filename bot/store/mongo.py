@@ -6,7 +6,7 @@ retryable writes) without multi-document transactions: references come from an a
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,6 +102,19 @@ def _scalar(value: object) -> str | int | datetime:
     if not isinstance(value, str | int | datetime):
         raise TypeError(f"store filters take plain scalars, not {type(value).__name__}")
     return value
+
+
+def _half_open(
+    start: datetime | None, end: datetime | None, stored: Callable[[datetime], object]
+) -> Document:
+    """`start <= field < end` as a filter, either bound left out when not given ({} for none);
+    `stored` turns a moment into the field's stored form."""
+    bounds: Document = {}
+    if start is not None:
+        bounds["$gte"] = stored(start)
+    if end is not None:
+        bounds["$lt"] = stored(end)
+    return bounds
 
 
 def _complaint_document(complaint: Complaint, zone: ZoneInfo) -> Document:
@@ -287,19 +300,11 @@ class MongoStore(Store):
             value = getattr(filters, field)
             if value is not None:
                 query[field] = _scalar(value)
-        created: Document = {}
-        if filters.created_from is not None:
-            created["$gte"] = _scalar(filters.created_from)
-        if filters.created_to is not None:
-            created["$lt"] = _scalar(filters.created_to)
+        created = _half_open(filters.created_from, filters.created_to, _scalar)
         if created:
             query["created_at"] = created
         clauses = _text_clause(filters.text) if filters.text else []
-        due: Document = {}
-        if filters.due_from is not None:
-            due["$gte"] = to_ms(filters.due_from)
-        if filters.due_to is not None:
-            due["$lt"] = to_ms(filters.due_to)
+        due = _half_open(filters.due_from, filters.due_to, to_ms)
         if due:
             clauses.append({"sla_watch_ms": due})
         if filters.overdue_at is not None:

@@ -1,6 +1,7 @@
 """In a chat or a call, open reports of the same problem near the resident are offered
 ("is it one of these?"); choosing one subscribes them to it and files nothing."""
 
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.complaint import SubmitComplaint, ValidateComplaintForm
@@ -9,7 +10,7 @@ from bot.intake import admit_report
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from tests.actions.conftest import CALLER, entity, make_tracker, payloads, texts
-from tests.web.conftest import new_complaint
+from tests.conftest import new_complaint
 
 FORM = "complaint_form"
 PIN = {"lat": 25.3800, "lng": 49.5900}
@@ -33,6 +34,25 @@ async def complaints(services: Services) -> list[str]:
 
 def join(reference: str) -> dict[str, str]:
     return entity("choice", f"join_{reference}")
+
+
+def phone_typed_to_join(reference: str) -> Tracker:
+    """On the web chat (no phone the platform vouches for), a phone typed after choosing to
+    join `reference`."""
+    return make_tracker(
+        "0555123456",
+        "inform",
+        metadata={"channel": "webchat"},
+        slots={
+            "language": "en",
+            "category": "roads",
+            "district": "none",
+            "nearby": f"join_{reference}",
+            "description": "(joining a report nearby)",
+        },
+        form=FORM,
+        requested_slot="phone",
+    )
 
 
 async def test_a_shared_pin_near_an_open_report_asks_is_it_one_of_these(services, dispatcher):
@@ -143,20 +163,7 @@ async def test_without_a_phone_the_join_asks_for_one(services, dispatcher):
     events = await ValidateComplaintForm(services).execute(dispatcher, chosen, {})
     assert events[-1] == SlotSet("requested_slot", "phone")
     assert (await services.complaints.get(reference)).subscribers == []
-    typed = make_tracker(
-        "0555123456",
-        "inform",
-        metadata={"channel": "webchat"},
-        slots={
-            "language": "en",
-            "category": "roads",
-            "district": "none",
-            "nearby": f"join_{reference}",
-            "description": "(joining a report nearby)",
-        },
-        form=FORM,
-        requested_slot="phone",
-    )
+    typed = phone_typed_to_join(reference)
     events = await ValidateComplaintForm(services).execute(dispatcher, typed, {})
     assert SlotSet("nearby", f"joined_{reference}") in events
     subscribers = (await services.complaints.get(reference)).subscribers
@@ -168,20 +175,7 @@ async def test_a_typed_phone_joins_within_the_limits_on_reports(services, dispat
     reference = await open_report(services)
     for _ in range(services.settings.reports_per_phone_per_day):
         await admit_report(services.store, services.settings, client=None, typed_phone="0555123456")
-    typed = make_tracker(
-        "0555123456",
-        "inform",
-        metadata={"channel": "webchat"},
-        slots={
-            "language": "en",
-            "category": "roads",
-            "district": "none",
-            "nearby": f"join_{reference}",
-            "description": "(joining a report nearby)",
-        },
-        form=FORM,
-        requested_slot="phone",
-    )
+    typed = phone_typed_to_join(reference)
     events = await ValidateComplaintForm(services).execute(dispatcher, typed, {})
     assert SlotSet("nearby", "new") in events
     assert (await services.complaints.get(reference)).subscribers == []

@@ -10,23 +10,15 @@ import pytest
 from bot.app import create_app
 from bot.client_address import forwarded_client
 from bot.services import Services
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 from tests.web.conftest import post_form
 
 USER = "noura"
 
 
 async def create_noura(services: Services) -> None:
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username=USER,
-        display_name="Noura",
-        role=Role.SUPERVISOR,
-        password=PASSWORD,
-    )
+    await create_account(services, USER, Role.SUPERVISOR, display_name="Noura")
 
 
 @pytest.fixture

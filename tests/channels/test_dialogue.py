@@ -2,7 +2,6 @@
 
 import asyncio
 import re
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from channels.dialogue import (
     Metadata,
     dialogue_session,
 )
+from tests.aiohttp_servers import serving_in_a_thread
 from tests.servers import serve
 
 RECEIVED: list[dict[str, Any]] = []
@@ -127,20 +127,8 @@ def closing_server() -> Iterator[tuple[str, float]]:
         await request.read()
         return web.json_response([{"recipient_id": "caller-1", "text": "أهلاً"}])
 
-    loop = asyncio.new_event_loop()
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    runner = web.AppRunner(app, keepalive_timeout=keep_alive)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", keep_alive
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with serving_in_a_thread("/webhooks/rest/webhook", webhook, keep_alive) as url:
+        yield url, keep_alive
 
 
 async def test_a_connection_the_server_has_just_closed_is_never_reused(

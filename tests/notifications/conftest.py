@@ -1,4 +1,4 @@
-"""Shared pieces: a temporary SQLite store, outbox messages, settings pointing at fakes."""
+"""Shared pieces: outbox messages, settings pointing at fakes."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -11,7 +11,8 @@ import pytest
 from bot.attachments import AttachmentStorage
 from bot.catalogue import Catalogue
 from bot.clock import utc_now
-from bot.complaints import ComplaintService
+from bot.complaint_record import Complaint
+from bot.complaints import CITIZEN, ComplaintService, NewComplaint
 from bot.notifications.dispatcher import Dispatcher, build_dispatcher
 from bot.notifications.message import IN_FLIGHT, MessageFilter, OutboxMessage
 from bot.notifications.planner import NotificationPlanner
@@ -28,14 +29,6 @@ TWILIO_TOKEN = "twilio-auth-token"
 SMS_FROM = "+15550001111"
 WHATSAPP_FROM = "+15550002222"
 PHONE = "+966551234567"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    backend = SqliteStore(tmp_path / "outbox.db")
-    await backend.open()
-    yield backend
-    await backend.close()
 
 
 @pytest.fixture
@@ -66,7 +59,7 @@ def message(number: int, **fields: Any) -> OutboxMessage:
 def provider_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Fast retries; pass twilio_api_base_url / telegram_api_base_url to use the fakes."""
     values: dict[str, Any] = {
-        "store_url": f"sqlite:///{tmp_path / 'outbox.db'}",
+        "store_url": f"sqlite:///{tmp_path / 'balagh.db'}",  # the `store` fixture's file
         "public_base_url": "https://localhost",
         "notification_backoff_seconds": 0.01,
         "notification_backoff_max_seconds": 0.05,
@@ -96,6 +89,19 @@ def notifying_service(store: Store, catalogue: Catalogue) -> ComplaintService:
         secret_key="test-secret",
     )
     return ComplaintService(store, catalogue, planner, rules=RULES)
+
+
+async def street_light(service: ComplaintService, channel: str = "sms") -> Complaint:
+    """A citizen's English report of a street light out in Al Hofuf (the lighting_south
+    team's), from 0551234567."""
+    report = NewComplaint(
+        channel=channel,
+        language="en",
+        description="street light out",
+        district="al_hofuf",
+        phone="0551234567",
+    )
+    return (await service.create(report, CITIZEN)).complaint
 
 
 async def deliver_all(

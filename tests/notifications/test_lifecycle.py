@@ -10,10 +10,9 @@ import pytest
 
 from bot.notifications.replies import handle_citizen_reply
 from bot.phone import normalise_phone
-from bot.staff_accounts import create_staff_user
 from bot.tracking_link import token_is_valid
 from bot.types import Role, Status
-from tests.conftest import PASSWORD
+from tests.conftest import create_account
 
 PHONE = "0551234567"
 E164 = normalise_phone(PHONE)
@@ -129,14 +128,8 @@ async def test_staff_are_told_of_a_new_assignment_in_their_language(
     client, services, staff_headers
 ):
     supervisor = await staff_headers(Role.SUPERVISOR)
-    crew = await create_staff_user(
-        services.store,
-        services.catalogue,
-        username="crew.lead",
-        display_name="Crew lead",
-        role=Role.FIELD,
-        password=PASSWORD,
-        team="lighting_south",
+    crew = await create_account(
+        services, "crew.lead", Role.FIELD, display_name="Crew lead", team="lighting_south"
     )
     await services.store.replace_user(
         crew.model_copy(update={"contacts": {"phone": "+966559876543"}, "language": "en"})

@@ -5,13 +5,11 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import utc_now
-from bot.complaints import Actor, ComplaintService, NewComplaint
+from bot.complaints import ComplaintService
 from bot.staff import StaffUser
 from bot.types import Language, Role
 from bot.worker import Worker
-from tests.notifications.conftest import all_messages, notifying_service
-
-CITIZEN = Actor("citizen", "citizen")
+from tests.notifications.conftest import all_messages, notifying_service, street_light
 
 
 def staff(username: str, language: Language = "ar", **contacts: str) -> StaffUser:
@@ -42,17 +40,6 @@ async def service(store, catalogue):
     return notifying_service(store, custom)
 
 
-async def reported(service: ComplaintService):
-    report = NewComplaint(
-        channel="whatsapp",
-        language="en",
-        description="street light out",
-        district="al_hofuf",
-        phone="0551234567",
-    )
-    return (await service.create(report, CITIZEN)).complaint
-
-
 async def move_timers(service: ComplaintService, reference: str, **moments) -> None:
     current = await service.get(reference)
     moved = current.model_copy(update={**moments, "version": current.version + 1})
@@ -64,14 +51,14 @@ async def sent(store, event: str) -> list[tuple[str, str, str]]:
 
 
 async def test_creation_tells_the_citizen_and_the_team(service, store):
-    complaint = await reported(service)
+    complaint = await street_light(service, "whatsapp")
     assert complaint.team == "lighting_south"
     assert await sent(store, "created") == [("whatsapp", "+966551234567", "en")]
     assert await sent(store, "assignment") == [("telegram", "1001", "en")]
 
 
 async def test_the_reminder_and_the_breach_are_each_sent_once(service, store):
-    complaint = await reported(service)
+    complaint = await street_light(service, "whatsapp")
     past = utc_now() - timedelta(minutes=1)
     await move_timers(service, complaint.reference, sla_remind_at=past)
     assert await Worker(service, 30).run_once() == 1
@@ -92,7 +79,7 @@ async def test_the_reminder_and_the_breach_are_each_sent_once(service, store):
 
 
 async def test_a_complaint_found_already_overdue_gets_no_late_reminder(service, store):
-    complaint = await reported(service)
+    complaint = await street_light(service, "whatsapp")
     past = utc_now() - timedelta(minutes=1)
     await move_timers(service, complaint.reference, sla_remind_at=past, sla_due_at=past)
     assert await Worker(service, 30).run_once() == 1
@@ -105,7 +92,7 @@ async def test_a_complaint_found_already_overdue_gets_no_late_reminder(service, 
 
 async def test_without_reachable_staff_the_message_waits_at_the_desk(store, catalogue):
     service = notifying_service(store, catalogue)
-    complaint = await reported(service)
+    complaint = await street_light(service, "whatsapp")
     past = utc_now() - timedelta(minutes=1)
     await move_timers(service, complaint.reference, sla_due_at=past)
     await Worker(service, 30).run_once()

@@ -7,16 +7,20 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import utc_now
-from bot.complaints import Actor, ComplaintService, NewComplaint
+from bot.complaints import Actor, ComplaintService
 from bot.demo import named_supervisors, seed_supervisors
 from bot.notifications.providers.registry import staff_contacts
 from bot.staff_accounts import create_staff_user, set_staff_contact
 from bot.types import Role
 from bot.worker import Worker
 from tests.conftest import PASSWORD
-from tests.notifications.conftest import all_messages, deliver_all, notifying_service
+from tests.notifications.conftest import (
+    all_messages,
+    deliver_all,
+    notifying_service,
+    street_light,
+)
 
-CITIZEN = Actor("citizen", "citizen")
 DESK = Actor("noura", Role.SUPERVISOR)
 # The shipped catalogue: the lighting department's supervisor; its teams name nobody.
 LIGHTING_SUPERVISOR = "lighting.supervisor"
@@ -25,17 +29,6 @@ LIGHTING_SUPERVISOR = "lighting.supervisor"
 @pytest.fixture
 async def service(store, catalogue):
     return notifying_service(store, catalogue)
-
-
-async def street_light(service: ComplaintService) -> str:
-    report = NewComplaint(
-        channel="sms",
-        language="en",
-        description="street light out",
-        district="al_hofuf",
-        phone="0551234567",
-    )
-    return (await service.create(report, CITIZEN)).complaint.reference
 
 
 async def to_whom(store, event: str) -> list[tuple[str, str, str]]:
@@ -73,7 +66,7 @@ async def test_a_breach_reaches_the_seeded_supervisor_in_the_local_outbox(
     supervisor = await store.get_user(LIGHTING_SUPERVISOR)
     assert supervisor is not None
     phone = supervisor.contacts["phone"]
-    reference = await street_light(service)
+    reference = (await street_light(service)).reference
     # Nobody assigned and the team names nobody: the department's supervisor hears of it.
     assert await to_whom(store, "assignment") == [("sms", phone, "ar")]
 
@@ -96,7 +89,7 @@ async def test_assignment_and_reminder_follow_the_assignees_contact(service, sto
         password=PASSWORD,
         team="lighting_south",
     )
-    reference = await street_light(service)
+    reference = (await street_light(service)).reference
     await service.assign(reference, DESK, assignee="crew.lead")
     # No contact yet: the local outbox, addressed to the person.
     assert ("local", "staff:crew.lead", "ar") in await to_whom(store, "assignment")

@@ -15,9 +15,8 @@ from bot.clock import utc_now
 from bot.notifications.subscription import RECORD_KIND, WebhookSubscription
 from bot.notifications.webhook_target import TargetRefused, WebhookTargets
 from bot.settings import Settings
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 from tests.notifications.conftest import deliver_all, message, provider_settings
 from tests.notifications.fakes import WebhookReceiver
 from tests.servers import serve
@@ -128,14 +127,7 @@ async def test_subscribing_a_private_address_is_refused_in_production(tmp_path):
     app = create_app(production(tmp_path))
     async with app.router.lifespan_context(app):
         services = app.state.services
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username="admin.one",
-            display_name="Admin",
-            role=Role.ADMIN,
-            password=PASSWORD,
-        )
+        await create_account(services, "admin.one", Role.ADMIN, display_name="Admin")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
             login = {"username": "admin.one", "password": PASSWORD}

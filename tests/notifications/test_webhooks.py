@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.complaints import Actor, NewComplaint
+from bot.complaints import Actor
 from bot.notifications.webhook_signature import verify
 from bot.settings import Settings
 from bot.types import Role, Status
+from tests.conftest import new_complaint
 from tests.notifications.conftest import deliver_all, provider_settings
 from tests.notifications.fakes import WebhookReceiver
 from tests.servers import serve
@@ -40,17 +41,6 @@ async def subscribe(client, admin, url: str, **fields) -> str:
     return str(response.json()["id"])
 
 
-async def report(services):
-    new = NewComplaint(
-        channel="portal",
-        language="ar",
-        description="حفرة في الطريق",
-        district="al_hofuf",
-        phone="0551234567",
-    )
-    return (await services.complaints.create(new, Actor("citizen", "citizen"))).complaint
-
-
 async def test_admins_manage_subscriptions_and_secrets_are_shown_once(client, admin, staff_headers):
     created = await client.post(
         "/api/staff/webhooks", json={"url": "https://erp.example/hook"}, headers=admin
@@ -75,7 +65,7 @@ async def test_each_event_arrives_signed_with_the_documented_algorithm(client, s
     receiver = WebhookReceiver()
     async with serve(receiver.app()) as base:
         await subscribe(client, admin, f"{base}/hook")
-        complaint = await report(services)
+        complaint = await new_complaint(services)
         await services.complaints.change_status(
             complaint.reference, Status.IN_PROGRESS, SUPERVISOR, "on site"
         )
@@ -106,7 +96,7 @@ async def test_a_failing_receiver_gets_each_event_once_it_recovers(client, servi
     receiver = WebhookReceiver(failures=[500, 503, 429])
     async with serve(receiver.app()) as base:
         subscription = await subscribe(client, admin, f"{base}/hook", events=["complaint.created"])
-        await report(services)
+        await new_complaint(services)
         await deliver_all(services.dispatcher, services.store)
     assert len(receiver.received) == 1
     log = await client.get(f"/api/staff/webhooks/{subscription}/deliveries", headers=admin)
@@ -120,7 +110,7 @@ async def test_a_failing_receiver_gets_each_event_once_it_recovers(client, servi
 
 async def test_deliveries_for_a_deleted_subscription_end_as_failed(client, services, admin):
     subscription = await subscribe(client, admin, "http://127.0.0.1:9/hook")
-    await report(services)
+    await new_complaint(services)
     await client.delete(f"/api/staff/webhooks/{subscription}", headers=admin)
     await deliver_all(services.dispatcher, services.store)
     log = await client.get(f"/api/staff/webhooks/{subscription}/deliveries", headers=admin)

@@ -1,7 +1,6 @@
 """A call to the action server whose connection drops before any answer is sent once more."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -10,8 +9,7 @@ from aiohttp import web
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from nlu_components import speedups
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+from tests.aiohttp_servers import serving
 
 
 async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
@@ -32,15 +30,8 @@ async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
             return web.json_response({"error": "boom"}, status=500)
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    async with serving("/webhook", webhook) as url:
+        endpoint = EndpointConfig(f"{url}/webhook")
         try:
             result: Any = await endpoint.request(
                 json={"next_action": "x"}, method="post", **options
@@ -51,8 +42,6 @@ async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
         if kept is not None:
             await kept[1].close()
         return result, len(seen)
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture(autouse=True, scope="module")

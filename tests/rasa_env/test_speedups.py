@@ -92,6 +92,8 @@ def test_an_action_call_body_is_the_same_json_value() -> None:
     from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
 
+    from tests.aiohttp_servers import serving
+
     received: list[bytes] = []
     content_types: set[str] = set()
 
@@ -101,18 +103,10 @@ def test_an_action_call_body_is_the_same_json_value() -> None:
         return web.json_response({"events": []})
 
     async def call(payloads: list[object]) -> None:
-        runner = web.AppRunner(web.Application())
-        runner.app.router.add_post("/webhook", webhook)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        async with serving("/webhook", webhook) as url:
+            endpoint = EndpointConfig(f"{url}/webhook")
             for payload in payloads:
                 assert await endpoint.request(json=payload, method="post") == {"events": []}
-        finally:
-            await runner.cleanup()
 
     payloads: list[object] = [
         {"text": "في حفرة / pothole", "timestamp": 1733312345.123456, "n": [1, None, True]},
@@ -154,31 +148,20 @@ def test_a_connection_the_server_has_just_closed_is_never_written_to() -> None:
     """The server closes idle connections after `IDLE_SECONDS` and a little more; Rasa's loop,
     busy meanwhile, has not read the close when it calls again."""
     import asyncio
-    import threading
     import time
 
     from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
 
     from nlu_components.speedups import IDLE_SECONDS
+    from tests.aiohttp_servers import serving_in_a_thread
 
     async def webhook(request: web.Request) -> web.Response:
         await request.read()
         return web.json_response({"events": []})
 
-    server_loop = asyncio.new_event_loop()
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app, keepalive_timeout=IDLE_SECONDS + 0.5)
-    server_loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    server_loop.run_until_complete(site.start())
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    thread = threading.Thread(target=server_loop.run_forever, daemon=True)
-    thread.start()
-
-    async def calls() -> None:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    async def calls(url: str) -> None:
+        endpoint = EndpointConfig(f"{url}/webhook")
         body = {"tracker": {"events": [{"event": "user", "text": "حفرة"}] * 500}}
         assert await endpoint.request(json=body) == {"events": []}
         # blocking on purpose, as a busy Rasa: the server closes the connection meanwhile
@@ -187,9 +170,5 @@ def test_a_connection_the_server_has_just_closed_is_never_written_to() -> None:
         async with endpoint.session() as kept:
             await kept.close()
 
-    try:
-        asyncio.run(calls())
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), server_loop).result(5)
-        server_loop.call_soon_threadsafe(server_loop.stop)
-        thread.join(5)
+    with serving_in_a_thread("/webhook", webhook, keep_alive=IDLE_SECONDS + 0.5) as url:
+        asyncio.run(calls(url))

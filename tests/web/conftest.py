@@ -6,12 +6,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from bot.complaint_record import Complaint
-from bot.complaints import CITIZEN, NewComplaint
 from bot.services import Services
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -36,44 +33,33 @@ async def post_form(
     return await client.post(action, data={"csrf_token": token, **data}, **kwargs)  # type: ignore[arg-type]
 
 
+async def sign_in(
+    client: httpx.AsyncClient,
+    services: Services,
+    username: str,
+    role: Role = Role.AGENT,
+    team: str | None = None,
+) -> None:
+    """Create a staff account (a desk agent unless told: no contact, so never alerted) and
+    sign the client in through the login form."""
+    await create_account(services, username, role, team=team)
+    response = await post_form(
+        client,
+        "/staff/login",
+        "/staff/login",
+        {"username": username, "password": PASSWORD, "next": "/staff"},
+    )
+    assert response.status_code == 303, response.text
+
+
 WebLogin = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
 def web_login(services: Services, client: httpx.AsyncClient) -> WebLogin:
-    """Create a staff user of a role and sign the client in through the login form."""
+    """Sign the client in as a new staff user of a role (`<role>.web` unless named)."""
 
     async def login(role: Role, username: str | None = None, team: str | None = None) -> None:
-        username = username or f"{role.value}.web"
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username=username,
-            display_name=username,
-            role=role,
-            password=PASSWORD,
-            team=team,
-        )
-        response = await post_form(
-            client,
-            "/staff/login",
-            "/staff/login",
-            {"username": username, "password": PASSWORD, "next": "/staff"},
-        )
-        assert response.status_code == 303, response.text
+        await sign_in(client, services, username or f"{role.value}.web", role, team)
 
     return login
-
-
-async def new_complaint(services: Services, **fields: object) -> Complaint:
-    values: dict[str, object] = {
-        "channel": "portal",
-        "language": "ar",
-        "description": "حفرة عميقة في الشارع",
-        "category": "roads",
-        "district": "al_hofuf",
-        "phone": "0501234567",
-        **fields,
-    }
-    result = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
-    return result.complaint

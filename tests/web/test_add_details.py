@@ -9,7 +9,8 @@ import pytest
 from bot.add_link import ADD_LINK_LIFETIME, add_url
 from bot.clock import utc_now
 from bot.services import Services
-from tests.web.conftest import new_complaint, post_form
+from tests.conftest import new_complaint
+from tests.web.conftest import post_form
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # what the upload check takes for a PNG
 

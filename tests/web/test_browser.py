@@ -24,9 +24,8 @@ from bot.composition import start_services
 from bot.demo import seed_store
 from bot.phone import last_four
 from bot.settings import ROOT, Settings
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 from tests.servers import bound_socket, local_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,14 +59,7 @@ async def prepare(settings: Settings) -> tuple[str, str, str]:
     roads report pinned where the report form's map opens."""
     services = await start_services(settings)
     try:
-        await create_staff_user(
-            services.store,
-            services.catalogue,
-            username="noura",
-            display_name="نورة",
-            role=Role.SUPERVISOR,
-            password=PASSWORD,
-        )
+        await create_account(services, "noura", Role.SUPERVISOR, display_name="نورة")
         async for _ in seed_store(services, 300, seed=7):
             pass
         report = NewComplaint(

@@ -14,7 +14,8 @@ from bot.notifications.message import MessageFilter
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from bot.types import Role, Status
-from tests.web.conftest import new_complaint, page_token
+from tests.conftest import new_complaint
+from tests.web.conftest import page_token
 
 PIN = Location(lat=25.3800, lng=49.5900)
 NEAR = {"lat": "25.3810", "lng": "49.5905"}  # about 122 m away

@@ -16,7 +16,8 @@ from bot.complaints import CITIZEN, Actor
 from bot.services import Services
 from bot.tracking_link import tracking_token
 from bot.types import Role, Status
-from tests.web.conftest import WebLogin, new_complaint
+from tests.conftest import new_complaint
+from tests.web.conftest import WebLogin
 
 # What people wrote is marked with its own `lang` (descriptions, messages, notes).
 TAGS = re.compile(

@@ -19,8 +19,8 @@ from bot.phone import last_four
 from bot.services import Services
 from bot.tracking_link import tracking_token
 from bot.types import Role, Status
-from tests.conftest import StaffLogin
-from tests.web.conftest import WebLogin, csrf_of, new_complaint, post_form
+from tests.conftest import StaffLogin, new_complaint
+from tests.web.conftest import WebLogin, csrf_of, post_form
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

@@ -7,7 +7,8 @@ import pytest
 from bot.services import Services
 from bot.tracking_link import tracking_token
 from bot.types import Role
-from tests.web.conftest import WebLogin, csrf_of, new_complaint, post_form
+from tests.conftest import new_complaint
+from tests.web.conftest import WebLogin, csrf_of, post_form
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -14,8 +14,8 @@ from bot.clock import utc_now
 from bot.phone import last_four
 from bot.services import Services
 from bot.types import Role, Status
-from tests.conftest import PASSWORD
-from tests.web.conftest import WebLogin, csrf_of, new_complaint, page_token, post_form
+from tests.conftest import PASSWORD, create_account, new_complaint
+from tests.web.conftest import WebLogin, csrf_of, page_token, post_form
 
 EVERYONE = frozenset(Role)
 DESK = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
@@ -189,16 +189,7 @@ async def test_session_cookie_is_host_only_secure_httponly(
     csrf_cookie = next(c for c in client.cookies.jar if c.name == "__Host-balagh_csrf")
     assert csrf_cookie.secure
     assert csrf_cookie.path == "/"
-    from bot.staff_accounts import create_staff_user
-
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username="agent.cookie",
-        display_name="A",
-        role=Role.AGENT,
-        password=PASSWORD,
-    )
+    await create_account(services, "agent.cookie", Role.AGENT, display_name="A")
     response = await client.post(
         "/staff/login",
         data={"csrf_token": token, "username": "agent.cookie", "password": PASSWORD},

@@ -7,8 +7,9 @@ from bot.complaint_record import Complaint
 from bot.notifications.message import MessageFilter, OutboxMessage
 from bot.services import Services
 from bot.types import Role
+from tests.conftest import new_complaint
 from tests.notifications.conftest import deliver_all
-from tests.web.conftest import WebLogin, new_complaint, post_form
+from tests.web.conftest import WebLogin, post_form
 
 TELEGRAM_CHAT = "555000111"
 

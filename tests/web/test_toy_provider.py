@@ -21,9 +21,9 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.types import Role
 from bot.words import N_
-from tests.conftest import StaffLogin
+from tests.conftest import StaffLogin, new_complaint
 from tests.notifications.conftest import deliver_all
-from tests.web.conftest import WebLogin, new_complaint, post_form
+from tests.web.conftest import WebLogin, post_form
 
 USERS = "/staff/admin/users"
 CREW = "omar.crew"

@@ -2,8 +2,6 @@
 agents are alerted through the outbox (once, however often the webhook comes) with a link to
 the agent inbox, where the conversation waits (tests/channels/chat/test_inbox.py takes it)."""
 
-import httpx
-
 from bot.auth import hash_password
 from bot.clock import utc_now
 from bot.handoffs import RECORD_KIND, HandoffRequest
@@ -11,7 +9,6 @@ from bot.notifications.handoff import next_opening
 from bot.notifications.message import MessageFilter, OutboxMessage
 from bot.services import Services
 from bot.staff import StaffUser
-from bot.staff_accounts import create_staff_user
 from bot.types import Language, Role
 from tests.channels.chat.conftest import CITIZEN
 from tests.channels.chat.test_messaging import post as post_twilio
@@ -19,7 +16,7 @@ from tests.channels.chat.test_messaging import whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update
 from tests.channels.chat.test_telegram import post as post_telegram
 from tests.conftest import PASSWORD
-from tests.web.conftest import post_form
+from tests.web.conftest import sign_in
 
 MASKED_CITIZEN = "+966•••••••67"
 
@@ -46,25 +43,6 @@ async def add_staff(
             language=language,
         )
     )
-
-
-async def sign_in(client: httpx.AsyncClient, services: Services, username: str) -> None:
-    """A desk agent signed in through the login form (no contact: not alerted)."""
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username=username,
-        display_name=username,
-        role=Role.AGENT,
-        password=PASSWORD,
-    )
-    response = await post_form(
-        client,
-        "/staff/login",
-        "/staff/login",
-        {"username": username, "password": PASSWORD, "next": "/staff"},
-    )
-    assert response.status_code == 303, response.text
 
 
 async def handoff_alerts(services: Services) -> list[OutboxMessage]:

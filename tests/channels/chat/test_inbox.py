@@ -36,14 +36,14 @@ from tests.channels.chat.conftest import (
     FakeTelegram,
     FakeTwilio,
 )
-from tests.channels.chat.test_handoff import add_staff, sign_in
+from tests.channels.chat.test_handoff import add_staff
 from tests.channels.chat.test_messaging import post as post_twilio
 from tests.channels.chat.test_messaging import sms, whatsapp
 from tests.channels.chat.test_telegram import CHAT_ID, callback_update, message_update
 from tests.channels.chat.test_telegram import post as post_telegram
 from tests.conftest import PASSWORD
 from tests.servers import serve
-from tests.web.conftest import post_form
+from tests.web.conftest import post_form, sign_in
 
 TEMPLATE_SID = "HX" + "7" * 32
 WHATSAPP_KEY = f"whatsapp:{CITIZEN}"

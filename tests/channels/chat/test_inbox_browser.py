@@ -14,11 +14,10 @@ from playwright.async_api import Page, async_playwright, expect
 from bot.app import create_app
 from bot.services import Services
 from bot.settings import Settings
-from bot.staff_accounts import create_staff_user
 from bot.types import Role
 from tests.channels.chat.conftest import FakeRasa
 from tests.channels.chat.test_webchat_browser import BROWSER_ARGS, CHROMIUM
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, create_account
 from tests.servers import serve
 
 pytestmark = pytest.mark.skipif(
@@ -46,14 +45,7 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
 ):
     url, app = served
     services: Services = app.state.services
-    await create_staff_user(
-        services.store,
-        services.catalogue,
-        username="amal",
-        display_name="أمل",
-        role=Role.AGENT,
-        password=PASSWORD,
-    )
+    await create_account(services, "amal", Role.AGENT, display_name="أمل")
     problems: list[str] = []
     async with async_playwright() as playwright:
         browsers = [

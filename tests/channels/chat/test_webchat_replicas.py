@@ -20,11 +20,10 @@ from bot.app import create_app
 from bot.settings import Settings
 from bot.web.inbox_live import NAMESPACE, SOCKET_PATH
 from tests.channels.chat.conftest import FakeRasa, menu
-from tests.channels.chat.test_handoff import sign_in
 from tests.channels.chat.test_webchat import WAIT_SECONDS, Browser
 from tests.redis_server import start_redis
 from tests.servers import serve
-from tests.web.conftest import post_form
+from tests.web.conftest import post_form, sign_in
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from bot.phone import mask_phone
 from bot.services import Services
 from channels.voice.state import load_call
 from channels.voice.twiml import LANGUAGE_HINTS
-from tests.channels.chat.test_handoff import sign_in
 from tests.channels.voice.caller import CALLER, SimulatedCall
 from tests.channels.voice.conftest import AFTER_HOURS, AGENTS, Caller, Clock, FakeRasa, at_main_menu
 from tests.channels.voice.report_bot import ReportBot
+from tests.web.conftest import sign_in
 
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 AR, EN = 'voice="Polly.Hala-Neural"', 'voice="Polly.Joanna-Neural"'

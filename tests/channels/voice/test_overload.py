@@ -20,7 +20,6 @@ from bot.store.base import ComplaintFilter
 from channels.voice import call as call_module
 from channels.voice.call import Step
 from channels.voice.speech import read_digits
-from tests.channels.chat.test_handoff import sign_in
 from tests.channels.voice.caller import SimulatedCall, new_sid
 from tests.channels.voice.conftest import (
     AGENTS,
@@ -33,6 +32,7 @@ from tests.channels.voice.conftest import (
     background_finished,
 )
 from tests.channels.voice.report_bot import ReportBot
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.usefixtures("clock")
 APOLOGY = "نعتذر منك، نظامنا متعطل مؤقتاً."
