@@ -367,11 +367,9 @@ class Inbox:
         self, conversation_id: str, user: StaffUser, actor: Actor, reference: str
     ) -> Outcome:
         """The conversation joins an existing complaint, which keeps its transcript."""
-        found = await self.store.get_conversation(conversation_id)
-        if found is None:
-            return "not_found"
-        if not self.handles(found, user):
-            return "forbidden"
+        found = await self.handled(conversation_id, user)
+        if isinstance(found, str):
+            return found
         try:
             await self.complaints.get(reference)
         except ComplaintNotFound:
@@ -407,6 +405,15 @@ class Inbox:
         """The employee who has it, or a supervisor."""
         return conversation.desk.assignee == user.username or user.role in SUPERVISORS
 
+    async def handled(
+        self, conversation_id: str, user: StaffUser
+    ) -> Conversation | Literal["not_found", "forbidden"]:
+        """The conversation, when `user` handles it; else why not."""
+        found = await self.store.get_conversation(conversation_id)
+        if found is None:
+            return "not_found"
+        return found if self.handles(found, user) else "forbidden"
+
     async def hand_back(self, conversation_id: str, user: StaffUser) -> Outcome:
         """The bot has the conversation again and answers the resident's next message."""
         return await self.release(conversation_id, user, "bot", N_("inbox.resident.handed_back"))
@@ -422,11 +429,9 @@ class Inbox:
         state: Literal["bot", "closed"],
         words: str,
     ) -> Outcome:
-        found = await self.store.get_conversation(conversation_id)
-        if found is None:
-            return "not_found"
-        if not self.handles(found, user):
-            return "forbidden"
+        found = await self.handled(conversation_id, user)
+        if isinstance(found, str):
+            return found
         if found.desk.state not in OPEN_STATES:
             return "conflict"
         now = self.clock()
