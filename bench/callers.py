@@ -183,15 +183,21 @@ def reads_a_reference(line: str) -> bool:
     return sum(word.strip("،,.") in digits for word in line.split()) >= 10
 
 
+# "No, mine is different, press N" as the line says it, by key (a menu has at most five).
+NEW_REPORT_OPTIONS = {
+    text("call.option", language, "voice", title=new_report, digit=n): str(n)
+    for language in ("ar", "en")
+    for new_report in [text("button.nearby_new", language, "voice")]
+    for n in range(1, 6)
+}
+
+
 def new_report_key(answer: Answer) -> str | None:
     """At "is yours one of the open reports in your district?" (a storm's callers report
     the same problems), the key of "no, mine is different"."""
-    for language in ("ar", "en"):
-        title = text("button.nearby_new", language, "voice")
-        for digit in range(1, 6):
-            if text("call.option", language, "voice", title=title, digit=digit) in answer.said:
-                return str(digit)
-    return None
+    return next(
+        (NEW_REPORT_OPTIONS[line] for line in answer.said if line in NEW_REPORT_OPTIONS), None
+    )
 
 
 def nearby_or_description(answer: Answer) -> str:
