@@ -166,8 +166,8 @@ def start_rasa(
     runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
     With `actions_token`, Rasa sends it as `balagh run` has it send it: a header read from
     its environment. With `redis_port`, a replica: conversations in Redis (Rasa's format,
-    nlu_components/redis_tracker_store.py), one turn of a conversation at a time across replicas through the Redis lock store
-    (deploy/rasa/)."""
+    nlu_components/redis_tracker_store.py), one turn of a conversation at a time across
+    replicas through the Redis lock store (deploy/rasa/)."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []

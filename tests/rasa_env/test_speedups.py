@@ -1,5 +1,9 @@
 """nlu_components/speedups.py: what Rasa computes again and again, kept, with the same result."""
 
+import asyncio
+from pathlib import Path
+
+import pytest
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -172,3 +176,34 @@ def test_a_connection_the_server_has_just_closed_is_never_written_to() -> None:
 
     with serving_in_a_thread("/webhook", webhook, keep_alive=IDLE_SECONDS + 0.5) as url:
         asyncio.run(calls(url))
+
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "balagh.tar.gz"
+MESSAGES = ("في حفرة في الشارع", "the street light is out", "ابي اكلم موظف", "status of 7045")
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make dialogue-checks")
+def test_a_model_built_without_tracing_predicts_what_rasa_built_predicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rasa.core.agent import Agent
+    from rasa.utils.tensorflow.models import RasaModel
+
+    async def parses(agent: Agent) -> list[list[tuple[str, float]]]:
+        return [
+            [(intent["name"], intent["confidence"]) for intent in parsed["intent_ranking"]]
+            for parsed in [await agent.parse_message(text) for text in MESSAGES]
+        ]
+
+    fast = asyncio.run(parses(Agent.load(str(MODEL))))
+    rasa_load = RasaModel.load.__func__.__wrapped__  # type: ignore[attr-defined]
+    monkeypatch.setattr(RasaModel, "load", classmethod(rasa_load))
+    reference = asyncio.run(parses(Agent.load(str(MODEL))))
+
+    assert [[name for name, _ in ranking] for ranking in fast] == [
+        [name for name, _ in ranking] for ranking in reference
+    ]
+    for ranking, expected in zip(fast, reference, strict=True):
+        assert [confidence for _, confidence in ranking] == pytest.approx(
+            [confidence for _, confidence in expected], abs=1e-6
+        )
