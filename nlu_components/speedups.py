@@ -1,4 +1,4 @@
-"""Twelve Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Thirteen Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
 All but the eleventh keep Rasa's behaviour and only remove work whose result Rasa throws
 away; the eleventh keeps a turn from going silent:
@@ -61,6 +61,11 @@ away; the eleventh keeps a turn from going silent:
     eagerly (the same layers build the same weights, then overwritten as before), and the
     model predicts as configured from then on (its prediction graph traced once, as Rasa
     does). A replica is ready in about 60 % of the CPU time.
+13. Slot copies. Every copy of a tracker (one before each action the dialogue runs) copies
+    each of the domain's slots with `copy.copy`, which for a plain object goes through
+    `__reduce_ex__` and rebuilds it from the pieces; slots now copy their attributes
+    directly, which is what that path does for them (they keep no state outside
+    `__dict__`), in a third of the time.
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ def install() -> None:
     _install_state_reuse()
     _install_freeze_after_load()
     _install_untraced_model_build()
+    _install_direct_slot_copies()
     _install_empty_domain_check()
     _install_applied_events_reuse()
     _install_fast_request_bodies()
@@ -383,6 +389,17 @@ def _install_untraced_model_build() -> None:
 
     load_built_eagerly.__wrapped__ = load  # type: ignore[attr-defined]
     RasaModel.load = classmethod(load_built_eagerly)  # type: ignore[assignment]
+
+
+def _install_direct_slot_copies() -> None:
+    from rasa.shared.core.slots import Slot
+
+    def copy_attributes(self: Any) -> Any:
+        duplicate = object.__new__(type(self))
+        duplicate.__dict__.update(self.__dict__)
+        return duplicate
+
+    Slot.__copy__ = copy_attributes  # type: ignore[attr-defined]
 
 
 def _install_empty_domain_check() -> None:

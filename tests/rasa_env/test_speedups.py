@@ -1,6 +1,7 @@
 """nlu_components/speedups.py: what Rasa computes again and again, kept, with the same result."""
 
 import asyncio
+import copy
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,18 @@ def test_a_model_built_without_tracing_predicts_what_rasa_built_predicts(
         assert [confidence for _, confidence in ranking] == pytest.approx(
             [confidence for _, confidence in expected], abs=1e-6
         )
+
+
+def test_a_slot_copies_as_pythons_generic_copy_copies_it() -> None:
+    """A shallow copy: the same type and attributes, its value object shared, reset alone."""
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    for slot in domain.slots:
+        value = ["a list"]
+        slot.value = value
+        duplicate = copy.copy(slot)
+        assert type(duplicate) is type(slot)
+        assert duplicate is not slot
+        assert duplicate.__dict__ == slot.__dict__
+        assert duplicate.value is value
+        duplicate.reset()
+        assert slot.value is value
