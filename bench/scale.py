@@ -537,7 +537,6 @@ async def run(
         await asyncio.to_thread(topology.stop)
         fake.should_exit = True
         await fake_task
-    (workdir / "timeline.json").write_text(json.dumps([[t - started, ms] for t, ms in zip(calls.answered_at, calls.latencies_ms)]))
     reported = calls.completed | calls.voicemails
     sent_twice = sum(count - 1 for count in twilio.sent_counts().values() if count > 1)
     one_each = set(complaints) == reported and set(complaints.values()) <= {1}
