@@ -72,7 +72,7 @@ class _Live:
     digest: str  # of the JSON in Redis ("" for none)
     events: list[dict[str, Any]]  # its events, serialised
     tracker: DialogueStateTracker  # its current session, as last handed out or saved
-    last_stored: Event | None  # the tracker's last event that is in `value`
+    last_stored: Event | None  # the tracker's last event that is in Redis
 
 
 class ConversationChangedElsewhere(RuntimeError):
