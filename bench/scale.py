@@ -558,6 +558,11 @@ async def run(
         "complaints_created": sum(complaints.values()),
         "calls_reported": len(reported),
         "one_complaint_per_call": one_each,
+        # the first calls that break it: reported without a complaint, complaints of calls
+        # that reported nothing, calls with more than one
+        "calls_without_complaint": sorted(reported - set(complaints))[:5],
+        "complaints_without_report": sorted(set(complaints) - reported)[:5],
+        "calls_with_complaints": sorted(sid for sid, n in complaints.items() if n > 1)[:5],
         "notifications_queued": queued,
         "notifications_sent": accepted,
         "notifications_sent_twice": sent_twice,
