@@ -67,6 +67,7 @@ from bench.callers import (  # noqa: E402
     TimedCall,
     count_voice_complaints,
     last_capacity,
+    latency,
     new_report_key,
     percentile,
     reads_a_reference,
@@ -115,6 +116,7 @@ class Calls(Results):
     apologised: set[str] = field(default_factory=set)
     retried: set[str] = field(default_factory=set)  # heard "we couldn't save it: try again?"
     fallbacks: int = 0  # webhooks that failed and went to the fallback URL, as Twilio does
+    answered_at: list[float] = field(default_factory=list)  # when each latency ended
 
 
 @dataclass
@@ -150,6 +152,7 @@ class TwilioCall(TimedCall):
         """What the caller hears next, holds followed, its latency counted."""
         answer, elapsed_ms = await self.answered(action)
         self.calls.latencies_ms.append(elapsed_ms)
+        self.calls.answered_at.append(time.monotonic())
         return answer
 
 
@@ -417,7 +420,32 @@ def start_topology(workdir: Path, twilio_url: str) -> Topology:
     return Topology(workdir, redis, started[:2], started[2:], workers, haproxy, service_env, ports)
 
 
-async def kill_and_restart(topology: Topology, at: float) -> dict[str, float]:
+@dataclass
+class Restarts:
+    killed_at: float
+    service_back_at: float
+    rasa_back_at: float
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "service_back_after_s": round(self.service_back_at - self.killed_at, 1),
+            "rasa_back_after_s": round(self.rasa_back_at - self.killed_at, 1),
+        }
+
+    def latency_by_phase(self, calls: Calls) -> dict[str, dict[str, float]]:
+        """Prompt latency before the kill, until both replicas were back, and after."""
+        phases: dict[str, list[float]] = {"before": [], "restarting": [], "after": []}
+        for ended, elapsed in zip(calls.answered_at, calls.latencies_ms, strict=True):
+            if ended < self.killed_at:
+                phases["before"].append(elapsed)
+            elif ended <= max(self.service_back_at, self.rasa_back_at):
+                phases["restarting"].append(elapsed)
+            else:
+                phases["after"].append(elapsed)
+        return {phase: latency(values) for phase, values in phases.items()}
+
+
+async def kill_and_restart(topology: Topology, at: float) -> Restarts:
     """SIGKILL service replica 1 and Rasa replica 1 at `at`; start both again at once."""
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     killed = time.monotonic()
@@ -426,12 +454,9 @@ async def kill_and_restart(topology: Topology, at: float) -> dict[str, float]:
         server.process.wait()
     rasa_back = asyncio.create_task(asyncio.to_thread(topology.restart_rasa, 0))
     await asyncio.to_thread(topology.restart_service, 0)
-    service_seconds = time.monotonic() - killed
+    service_back = time.monotonic()
     await rasa_back
-    return {
-        "service_back_after_s": round(service_seconds, 1),
-        "rasa_back_after_s": round(time.monotonic() - killed, 1),
-    }
+    return Restarts(killed, service_back, time.monotonic())
 
 
 async def until(condition: Callable[[], Awaitable[bool]], seconds: float) -> bool:
@@ -520,11 +545,8 @@ async def run(
         "callers": callers,
         "think_seconds": think,
         "seconds": round(elapsed, 1),
-        "prompt_latency_ms": {
-            "p50": round(percentile(calls.latencies_ms, 0.50), 1),
-            "p95": round(p95, 1),
-            "p99": round(percentile(calls.latencies_ms, 0.99), 1),
-        },
+        "prompt_latency_ms": latency(calls.latencies_ms),
+        "prompt_latency_ms_by_phase": restarts.latency_by_phase(calls),
         "webhooks": len(calls.latencies_ms),
         "calls_completed": len(calls.completed),
         "calls_heard_silence_or_error": len(calls.errors),
@@ -536,6 +558,11 @@ async def run(
         "complaints_created": sum(complaints.values()),
         "calls_reported": len(reported),
         "one_complaint_per_call": one_each,
+        # the first calls that break it: reported without a complaint, complaints of calls
+        # that reported nothing, calls with more than one
+        "calls_without_complaint": sorted(reported - set(complaints))[:5],
+        "complaints_without_report": sorted(set(complaints) - reported)[:5],
+        "calls_with_complaints": sorted(sid for sid, n in complaints.items() if n > 1)[:5],
         "notifications_queued": queued,
         "notifications_sent": accepted,
         "notifications_sent_twice": sent_twice,
@@ -546,7 +573,7 @@ async def run(
         "chat_errors": len(chats.errors),
         "first_chat_errors": chats.errors[:3],
         "dialogue_turns_by_outcome": turns,
-        "killed_and_restarted": restarts,
+        "killed_and_restarted": restarts.summary(),
         "meets_target": p95 < P95_TARGET_MS
         and not calls.errors
         and not chats.errors

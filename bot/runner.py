@@ -28,8 +28,13 @@ DEMO_SYSTEM = "demo_records"  # the catalogue's system `balagh run` starts the d
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 RASA_START_SECONDS = 180
 # The dialogue model is small: TensorFlow's thread pools only add hand-offs between cores that
-# the service needs (one thread each: 15-20 % more turns per second on two cores).
-RASA_RUNTIME_ENV = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
+# the service needs (one thread each: 15-20 % more turns per second on two cores). Rasa's
+# telemetry is on by default: nothing about a municipality's assistant leaves for Rasa's servers.
+RASA_RUNTIME_ENV = {
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
 
 
 # Rasa expands `${…}` in endpoints.yml from its environment: the token is never on disk.

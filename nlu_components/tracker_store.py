@@ -9,11 +9,9 @@ survives a crash of the process; the last moments before a power cut may be lost
 conversation not in memory (after a restart, or evicted) is read back from the file.
 
 Like Rasa's stores, `retrieve` gives the conversation's current session and `save` receives
-a tracker with the turn's events appended. What is on disk is known by the last event saved:
-the events after it in a saved tracker are new (the same event objects stay in a tracker and
-in the copy that keeps only its newest session). A tracker in memory whose events are not all
-on disk (a turn that failed before saving) is dropped and read back from the file, so memory
-never holds what the file does not.
+a tracker with the turn's events appended; which of them are new, and when a tracker in memory
+is dropped and read back, nlu_components/live_trackers.py says: memory never holds what the
+file does not.
 
     tracker_store:
       type: nlu_components.tracker_store.SQLiteTrackerStore
@@ -25,7 +23,8 @@ walks: a thousand covers the calls and chats of a busy hour without slowing ever
 
 Memory is trusted to hold what the file holds, so one Rasa process only may use a file: a
 second one refuses to start (a lock on `<db>.lock`, released when the process ends, however
-it ends). Rasa replicas share conversations through Rasa's Redis or MongoDB tracker store.
+it ends). Rasa replicas share conversations through Redis
+(nlu_components/redis_tracker_store.py) or Rasa's MongoDB tracker store.
 """
 
 from __future__ import annotations
@@ -41,10 +40,17 @@ from typing import Any, TextIO
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore
-from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlu_components.live_trackers import (
+    current_session,
+    holds_only_what_is_stored,
+    last_event,
+    last_session_start_in_dicts,
+    stored_count,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,17 +105,8 @@ class SQLiteTrackerStore(TrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's current session: the live tracker, or else from the file."""
         live = self._live.get(sender_id)
-        if live is not None and _last_event(live[0]) is live[1]:
-            tracker = live[0]
-            start = _last_session_start(tracker.events)
-            if start > 0:  # a new session began in the last turn: keep only that one
-                tracker = DialogueStateTracker.from_events(
-                    sender_id,
-                    list(tracker.events)[start:],
-                    tracker.slots.values(),
-                    sender_source=tracker.sender_source,
-                    max_event_history=tracker._max_event_history,
-                )
+        if live is not None and holds_only_what_is_stored(*live):
+            tracker = current_session(live[0])
         else:
             tracker = self._load(sender_id, last_session_only=True)
         if tracker is not None:
@@ -127,10 +124,9 @@ class SQLiteTrackerStore(TrackerStore):
     def _saved_count(self, sender_id: str, events: Sequence[Event]) -> int:
         """How many of `events`, a tracker of the conversation, are on disk already."""
         live = self._live.get(sender_id)
-        if live is not None and live[1] is not None:
-            for index in range(len(events) - 1, -1, -1):
-                if events[index] is live[1]:
-                    return index + 1
+        count = stored_count(events, live[1]) if live is not None else None
+        if count is not None:
+            return count
         # a tracker this store did not hand out: as for Rasa's stores, it holds the current
         # session, whose first events are those on disk
         tracker = self._load(sender_id, last_session_only=True)
@@ -144,14 +140,14 @@ class SQLiteTrackerStore(TrackerStore):
             return None
         events = [json.loads(row[0]) for row in rows]
         if last_session_only:
-            events = events[_last_session_start_in_dicts(events) :]
+            events = events[last_session_start_in_dicts(events) :]
         return DialogueStateTracker.from_dict(
             sender_id, events, self.domain.slots, self.max_event_history
         )
 
     def _remember(self, sender_id: str, tracker: DialogueStateTracker) -> None:
         """Keep the newest conversations in memory, least recently used first out."""
-        self._live[sender_id] = (tracker, _last_event(tracker))
+        self._live[sender_id] = (tracker, last_event(tracker))
         self._live.move_to_end(sender_id)
         while len(self._live) > self.max_cached:
             self._live.popitem(last=False)
@@ -170,31 +166,6 @@ def _only_process(path: Path) -> TextIO:
         owner.close()
         raise TrackerFileInUse(
             f"{path} is the tracker store of another Rasa process; SQLiteTrackerStore serves "
-            "one process (replicas share Rasa's Redis or MongoDB tracker store)"
+            "one process (replicas share conversations through Redis or MongoDB)"
         ) from None
     return owner
-
-
-def _last_event(tracker: DialogueStateTracker) -> Event | None:
-    return tracker.events[-1] if tracker.events else None
-
-
-def _is_session_start(event: Event) -> bool:
-    return isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
-
-
-def _last_session_start(events: Sequence[Event]) -> int:
-    """Index of the last session start, else 0 (the whole conversation)."""
-    for index in range(len(events) - 1, -1, -1):
-        if _is_session_start(events[index]):
-            return index
-    return 0
-
-
-def _last_session_start_in_dicts(events: Sequence[dict[str, Any]]) -> int:
-    """Index of the last serialised session start, else 0 (the whole conversation)."""
-    for index in range(len(events) - 1, -1, -1):
-        event = events[index]
-        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
-            return index
-    return 0

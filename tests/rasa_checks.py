@@ -70,9 +70,13 @@ MODEL_INPUTS = (
 )
 
 
+# the repository's components importable; no telemetry sent to Rasa (on by default)
+RASA_ENV = {"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+
+
 def run(*args: str) -> float:
     """Run a rasa command from the repository root; fail loudly; return its duration."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    env = {**os.environ, **RASA_ENV, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     started = time.monotonic()
     print("$ rasa", " ".join(args), flush=True)
     completed = subprocess.run([RASA, *args], cwd=ROOT, env=env, check=False)
@@ -84,7 +88,7 @@ def run(*args: str) -> float:
 def rasa_env_tests() -> float:
     """pytest with the Rasa environment's Python on tests/rasa_env; fail loudly."""
     python = Path(RASA).parent / "python"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **RASA_ENV}
     started = time.monotonic()
     command = [str(python), "-m", "pytest", "-q", "-c", str(RASA_ENV_TESTS / "pytest.ini")]
     print("$", " ".join(command), flush=True)

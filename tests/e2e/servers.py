@@ -165,9 +165,9 @@ def start_rasa(
     With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
     runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
     With `actions_token`, Rasa sends it as `balagh run` has it send it: a header read from
-    its environment. With `redis_port`, a replica: conversations in Rasa's Redis tracker
-    store, one turn of a conversation at a time across replicas through the Redis lock store
-    (deploy/rasa/)."""
+    its environment. With `redis_port`, a replica: conversations in Redis (Rasa's format,
+    nlu_components/redis_tracker_store.py), one turn of a conversation at a time across
+    replicas through the Redis lock store (deploy/rasa/)."""
     port = port or free_port()
     endpoints = workdir / f"endpoints-{port}.yml"
     lines = []
@@ -185,7 +185,7 @@ def start_rasa(
     if redis_port is not None:
         lines += [
             "tracker_store:",
-            "  type: redis",
+            "  type: nlu_components.redis_tracker_store.RedisTrackerStore",
             "  url: 127.0.0.1",
             f"  port: {redis_port}",
             "  db: 0",

@@ -1,9 +1,9 @@
 """Two real Rasa replicas sharing conversations through Redis (Debian's redis-server).
 
-Rasa's Redis tracker store holds the conversations and nlu_components.lock_store the one-turn-
-at-a-time lock. The actions are the real service's, reached through a proxy that holds each
-action call 0.3 s and records when it ran: two replicas answering one conversation at once
-would show as overlapping calls.
+nlu_components.redis_tracker_store holds the conversations (as Rasa's Redis tracker store does)
+and nlu_components.lock_store the one-turn-at-a-time lock. The actions are the real service's,
+reached through a proxy that holds each action call 0.3 s and records when it ran: two replicas
+answering one conversation at once would show as overlapping calls.
 """
 
 import asyncio

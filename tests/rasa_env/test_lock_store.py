@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
 from nlu_components.lock_store import RedisLockStore
@@ -139,3 +140,53 @@ def test_the_production_endpoints_name_this_lock_store(
     assert isinstance(lock_store, RedisLockStore)
     assert (lock_store.lock_lifetime, lock_store.poll_seconds) == (10, 0.05)
     assert lock_store.issue_ticket("c1") == 0
+
+
+def test_turns_of_one_conversation_never_overlap_within_and_across_replicas(
+    store: Replica, client: redis.Redis
+) -> None:
+    """Two replicas on one event loop, twenty turns each in flight at once."""
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    async def turn(replica: RedisLockStore) -> None:
+        async with replica.lock("c1"):
+            inside.append(1)
+            if len(inside) > 1:
+                overlaps.append(len(inside))
+            await asyncio.sleep(0.005)
+            inside.pop()
+
+    async def busy_moment() -> None:
+        replicas = (store(), store())
+        await asyncio.gather(*(turn(replicas[n % 2]) for n in range(40)))
+
+    asyncio.run(busy_moment())
+    assert overlaps == []
+    assert client.keys() == []
+
+
+def test_rasa_reads_the_lock_as_this_store_keeps_it(store: Replica) -> None:
+    replica = store()
+    first, second = replica.issue_ticket("c1"), replica.issue_ticket("c1")
+    lock = replica.get_lock("c1")  # Rasa's own reading of the stored JSON
+    assert lock is not None
+    assert (lock.conversation_id, first, second) == ("c1", 0, 1)
+    assert lock.now_serving == 0
+    assert lock.is_locked(1)
+    replica.finish_serving("c1", 0)
+    assert not replica.get_lock("c1").is_locked(1)
+
+
+def test_a_turn_whose_ticket_expired_while_it_waited_is_refused_not_stuck(
+    store: Replica,
+) -> None:
+    store(lock_lifetime=60).issue_ticket("c1")  # a long turn in progress elsewhere
+    waiting = store(lock_lifetime=0.3)
+
+    async def next_turn() -> None:
+        async with waiting.lock("c1"):
+            pass
+
+    with pytest.raises(LockError):  # stuck behind the other turn: TimeoutError
+        asyncio.run(asyncio.wait_for(next_turn(), 10))

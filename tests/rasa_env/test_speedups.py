@@ -1,5 +1,10 @@
 """nlu_components/speedups.py: what Rasa computes again and again, kept, with the same result."""
 
+import asyncio
+import copy
+from pathlib import Path
+
+import pytest
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -172,3 +177,49 @@ def test_a_connection_the_server_has_just_closed_is_never_written_to() -> None:
 
     with serving_in_a_thread("/webhook", webhook, keep_alive=IDLE_SECONDS + 0.5) as url:
         asyncio.run(calls(url))
+
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "balagh.tar.gz"
+MESSAGES = ("في حفرة في الشارع", "the street light is out", "ابي اكلم موظف", "status of 7045")
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make dialogue-checks")
+def test_a_model_built_without_tracing_predicts_what_rasa_built_predicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rasa.core.agent import Agent
+    from rasa.utils.tensorflow.models import RasaModel
+
+    async def parses(agent: Agent) -> list[list[tuple[str, float]]]:
+        return [
+            [(intent["name"], intent["confidence"]) for intent in parsed["intent_ranking"]]
+            for parsed in [await agent.parse_message(text) for text in MESSAGES]
+        ]
+
+    fast = asyncio.run(parses(Agent.load(str(MODEL))))
+    rasa_load = RasaModel.load.__func__.__wrapped__  # type: ignore[attr-defined]
+    monkeypatch.setattr(RasaModel, "load", classmethod(rasa_load))
+    reference = asyncio.run(parses(Agent.load(str(MODEL))))
+
+    assert [[name for name, _ in ranking] for ranking in fast] == [
+        [name for name, _ in ranking] for ranking in reference
+    ]
+    for ranking, expected in zip(fast, reference, strict=True):
+        assert [confidence for _, confidence in ranking] == pytest.approx(
+            [confidence for _, confidence in expected], abs=1e-6
+        )
+
+
+def test_a_slot_copies_as_pythons_generic_copy_copies_it() -> None:
+    """A shallow copy: the same type and attributes, its value object shared, reset alone."""
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    for slot in domain.slots:
+        value = ["a list"]
+        slot.value = value
+        duplicate = copy.copy(slot)
+        assert type(duplicate) is type(slot)
+        assert duplicate is not slot
+        assert duplicate.__dict__ == slot.__dict__
+        assert duplicate.value is value
+        duplicate.reset()
+        assert slot.value is value
