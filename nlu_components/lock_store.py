@@ -32,10 +32,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis.asyncio
 from rasa.core import lock_store as rasa_lock_store
 from rasa.core.lock import TicketLock
 from rasa.utils.endpoints import EndpointConfig
+
+from nlu_components.redis_clients import asyncio_twin
 
 DEFAULT_LIFETIME_SECONDS = 10.0
 DEFAULT_POLL_SECONDS = 0.05
@@ -94,24 +95,9 @@ class RedisLockStore(rasa_lock_store.RedisLockStore):
         options = dict(endpoint_config.kwargs)
         self.lock_lifetime = float(options.pop("lock_lifetime", DEFAULT_LIFETIME_SECONDS))
         self.poll_seconds = float(options.pop("poll_seconds", DEFAULT_POLL_SECONDS))
-        host = endpoint_config.url or "localhost"
-        super().__init__(host=host, **options)
+        super().__init__(host=endpoint_config.url or "localhost", **options)
         self._change_now = self.red.register_script(_CHANGE)
-        # the replica's event loop's own: connections are made on the first turn, in it
-        self.client = redis.asyncio.Redis(
-            host=host,
-            port=int(options.get("port", 6379)),
-            db=int(options.get("db", 1)),
-            username=options.get("username"),
-            password=options.get("password"),
-            ssl=bool(options.get("use_ssl", False)),
-            ssl_certfile=options.get("ssl_certfile"),
-            ssl_keyfile=options.get("ssl_keyfile"),
-            ssl_ca_certs=options.get("ssl_ca_certs"),
-            socket_timeout=float(
-                options.get("socket_timeout", rasa_lock_store.DEFAULT_SOCKET_TIMEOUT_IN_SECONDS)
-            ),
-        )
+        self.client = asyncio_twin(self.red)  # connects in the replica's event loop
         self._change_soon = self.client.register_script(_CHANGE)
 
     @asynccontextmanager

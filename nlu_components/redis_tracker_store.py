@@ -32,7 +32,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio
 from rasa.core import tracker_store as rasa_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
@@ -45,6 +44,7 @@ from nlu_components.live_trackers import (
     last_session_start_in_dicts,
     stored_count,
 )
+from nlu_components.redis_clients import asyncio_twin
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class _Live:
 
     digest: str  # of the JSON in Redis ("" for none)
     events: list[dict[str, Any]]  # its events, serialised
-    tracker: DialogueStateTracker  # its current session, as last handed out or saved
+    tracker: DialogueStateTracker | None  # its current session, as last handed out or saved
     last_stored: Event | None  # the tracker's last event that is in Redis
 
 
@@ -82,40 +82,10 @@ class ConversationChangedElsewhere(RuntimeError):
 class RedisTrackerStore(rasa_tracker_store.RedisTrackerStore):
     """Rasa's Redis tracker store, its conversations' live trackers kept in memory."""
 
-    def __init__(
-        self,
-        domain: Domain,
-        host: str = "localhost",
-        port: int = 6379,
-        db: int = 0,
-        username: str | None = None,
-        password: str | None = None,
-        use_ssl: bool = False,
-        max_cached: int = 1000,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            domain,
-            host=host,
-            port=port,
-            db=db,
-            username=username,
-            password=password,
-            use_ssl=use_ssl,
-            **kwargs,
-        )
-        self.client = redis.asyncio.Redis(
-            host=host,
-            port=port,
-            db=db,
-            username=username,
-            password=password,
-            ssl=use_ssl,
-            ssl_keyfile=kwargs.get("ssl_keyfile"),
-            ssl_certfile=kwargs.get("ssl_certfile"),
-            ssl_ca_certs=kwargs.get("ssl_ca_certs"),
-            decode_responses=True,
-        )
+    def __init__(self, domain: Domain, max_cached: int = 1000, **kwargs: Any) -> None:
+        """`kwargs`: Rasa's Redis tracker store's (host, port, db, credentials, TLS…)."""
+        super().__init__(domain, **kwargs)
+        self.client = asyncio_twin(self.red)
         self._write_if_unchanged = self.client.register_script(_WRITE_IF_UNCHANGED)
         self.max_cached = max(int(max_cached), 1)
         self._live: OrderedDict[str, _Live] = OrderedDict()
@@ -129,6 +99,7 @@ class RedisTrackerStore(rasa_tracker_store.RedisTrackerStore):
             return None
         if (
             live is None
+            or live.tracker is None
             or live.digest != _digest(value)
             or not holds_only_what_is_stored(live.tracker, live.last_stored)
         ):
@@ -191,7 +162,7 @@ class RedisTrackerStore(rasa_tracker_store.RedisTrackerStore):
         value = await self.client.get(self.key_prefix + sender_id)
         events = json.loads(value)["events"] if value is not None else []
         # no live tracker: the next retrieve parses the value again
-        return _Live(_digest(value or ""), events, DialogueStateTracker(sender_id, []), None)
+        return _Live(_digest(value or ""), events, None, None)
 
     def _parsed(self, sender_id: str, value: str) -> _Live:
         events = json.loads(value)["events"]

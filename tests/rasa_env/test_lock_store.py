@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,18 +16,9 @@ from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
 from nlu_components.lock_store import RedisLockStore
-from tests.redis_server import RedisServer, start_redis
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    running = start_redis(tmp_path_factory.mktemp("redis"))
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 Replica = Callable[..., RedisLockStore]

@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -14,16 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from nlu_components.redis_tracker_store import RedisTrackerStore
 from tests.rasa_env.test_tracker_store import DOMAIN, session_start, turn
-from tests.redis_server import RedisServer, start_redis
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    running = start_redis(tmp_path_factory.mktemp("redis"))
-    try:
-        yield running
-    finally:
-        running.stop()
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture
