@@ -59,7 +59,13 @@ from bot.catalogue import Bilingual, Catalogue
 from bot.classification import classify
 from bot.clock import utc_now
 from bot.complaint_record import Subscriber
-from bot.complaints import Actor, ChangeRefused, ComplaintNotFound, NewComplaint
+from bot.complaints import (
+    Actor,
+    ChangeRefused,
+    ComplaintNotFound,
+    NewComplaint,
+    dialogue_report_key,
+)
 from bot.digits import spoken_numbers, to_ascii_digits
 from bot.intake import ReportsLimited, admit_report
 from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
@@ -755,8 +761,7 @@ class SubmitComplaint(ComplaintFormAction):
             phone_verified=phone is not None and phone == caller_phone(tracker),
             attachments=shared_media(window),
             sources=message_sources(tracker),
-            # the same report retried (a repeated action call, "try again") is one complaint
-            idempotency_key=f"rasa:{tracker.sender_id}:{started}"[:200],
+            idempotency_key=dialogue_report_key(tracker.sender_id, started),
         )
 
     @staticmethod

@@ -93,6 +93,17 @@ SYSTEM = Actor("system", "system")
 CITIZEN = Actor("citizen", "citizen")
 
 
+def dialogue_report_key(conversation: str, started: float | None) -> str:
+    """The idempotency key of the report a dialogue conversation began at `started`: the same
+    report retried (a repeated action call, "try again") is one complaint."""
+    return f"{dialogue_reports(conversation)}{started}"[:200]
+
+
+def dialogue_reports(conversation: str) -> str:
+    """The prefix every report key of one conversation starts with."""
+    return f"rasa:{conversation}:"
+
+
 class NewComplaint(BaseModel):
     """What a channel knows when a citizen reports something."""
 

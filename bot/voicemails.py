@@ -4,20 +4,21 @@ later if need be.
 A voicemail is kept durably (keyed by its RecordingSid) as soon as Twilio reports that the
 caller left it, from the recording's action or its status callback, whichever comes first.
 The worker files each as a complaint on the voice channel, with the caller's number, their
-language and the recording attached. The RecordingSid is the complaint's idempotency key:
-a repeated report, a second worker or a restart never files it twice.
+language and the recording attached. Its CallSid and RecordingSid make the complaint's
+idempotency key: a repeated report, a second worker or a restart never files it twice, and a
+call's second voicemail (its first one's answer failed) joins the first.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.audio import RECORDING_MEDIA_TYPE
 from bot.complaint_record import Attachment, Complaint
-from bot.complaints import Actor, ComplaintService, NewComplaint
-from bot.store.base import ComplaintFilter, Store
+from bot.complaints import Actor, ComplaintService, NewComplaint, dialogue_reports
+from bot.store.base import Store
 from bot.types import Language
 from bot.words import N_, text
 
@@ -34,8 +35,6 @@ DESCRIPTIONS: Final[dict[VoicemailReason, str]] = {
     "lines_busy": N_("voicemail.lines_busy"),
 }
 CITIZEN: Final = Actor("citizen", "citizen")
-LONGEST_CALL: Final = timedelta(hours=4)  # Twilio's limit on a call's length
-CALL_SCAN: Final = 200  # phone reports since a call began, looked through for its CallSid
 
 
 class Voicemail(BaseModel):
@@ -58,14 +57,28 @@ async def pending_voicemails(store: Store) -> list[Voicemail]:
     return await store.list_records(RECORD_KIND, Voicemail)
 
 
-async def reported_in_call(
-    store: Store, call_sid: str, caller: str | None, since: datetime
-) -> Complaint | None:
-    """The complaint this call reported, if any: a dialogue turn that outlived its timeout may
-    still have committed one (the caller then hears it, and a voicemail joins it)."""
-    recent = ComplaintFilter(channel=VOICE_CHANNEL, phone=caller, created_from=since)
-    page = await store.list_complaints(recent, CALL_SCAN, None)
-    return next((c for c in page.items if c.sources.get("CallSid") == call_sid), None)
+def call_conversation(call_sid: str) -> str:
+    """The dialogue conversation a phone call holds."""
+    return f"{VOICE_CHANNEL}:{call_sid}"
+
+
+def voicemail_key(call_sid: str, recording_sid: str) -> str:
+    return f"{voicemails_of(call_sid)}{recording_sid}"
+
+
+def voicemails_of(call_sid: str) -> str:
+    """The prefix of the idempotency keys of one call's voicemails."""
+    return f"voicemail:{call_sid}:"
+
+
+async def reported_in_call(store: Store, call_sid: str) -> Complaint | None:
+    """The first complaint this call reported, if any: a dialogue turn that outlived its
+    timeout may still have committed one (the caller then hears it, and a voicemail joins it);
+    a voicemail whose answer failed is left again (the second joins the first)."""
+    for prefix in (dialogue_reports(call_conversation(call_sid)), voicemails_of(call_sid)):
+        if reports := await store.complaints_keyed(prefix, 1):
+            return reports[0]
+    return None
 
 
 async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, size: int) -> str:
@@ -77,8 +90,7 @@ async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, siz
     recording = Attachment(
         kind="voice", media_type=RECORDING_MEDIA_TYPE, size=size, storage_key=voicemail.storage_key
     )
-    since = voicemail.left_at - LONGEST_CALL
-    reported = await reported_in_call(complaints.store, voicemail.call_sid, voicemail.caller, since)
+    reported = await reported_in_call(complaints.store, voicemail.call_sid)
     if reported is not None:
         if all(item.storage_key != recording.storage_key for item in reported.attachments):
             await complaints.add_attachment(reported.reference, CITIZEN, recording)
@@ -92,7 +104,7 @@ async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, siz
             phone_verified=True,  # the caller id Twilio reported: the line proves it
             attachments=[recording],
             sources={"CallSid": voicemail.call_sid, "RecordingSid": voicemail.recording_sid},
-            idempotency_key=f"voicemail:{voicemail.recording_sid}",
+            idempotency_key=voicemail_key(voicemail.call_sid, voicemail.recording_sid),
         )
         reference = (await complaints.create(report, CITIZEN)).complaint.reference
     await complaints.store.delete_record(RECORD_KIND, voicemail.recording_sid)

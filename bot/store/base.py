@@ -260,6 +260,11 @@ class Store(ABC):
     async def get_complaint(self, reference: str) -> Complaint | None: ...
 
     @abstractmethod
+    async def complaints_keyed(self, prefix: str, limit: int) -> list[Complaint]:
+        """The complaints whose idempotency key starts with `prefix`, by key: what one
+        conversation reported, found through the keys' unique index however busy the line."""
+
+    @abstractmethod
     async def replace_complaint(
         self,
         complaint: Complaint,
@@ -492,3 +497,10 @@ class Store(ABC):
     async def note_delivery(self, provider_id: str, delivery: Delivery) -> str | None:
         """Move the entry the platform knows as `provider_id` forward to `delivery` (never
         back); the id of its conversation when it changed."""
+
+
+def key_range(prefix: str) -> tuple[str, str]:
+    """The keys that start with `prefix` are those in [start, end): a range an index serves."""
+    if not prefix:
+        raise ValueError("an empty prefix names every key")
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -55,6 +55,7 @@ from bot.store.base import (
     Store,
     VersionConflict,
     index_terms,
+    key_range,
     order_key,
     remind_watch_ms,
     resolution_ms,
@@ -270,6 +271,14 @@ class MongoStore(Store):
             {"_id": _scalar(reference)}, COMPLAINT_PROJECTION
         )
         return Complaint.model_validate(document) if document else None
+
+    async def complaints_keyed(self, prefix: str, limit: int) -> list[Complaint]:
+        start, end = key_range(prefix)
+        # Naming the partial index's `$type` filter lets the server use that index.
+        query = {"idempotency_key": {"$gte": start, "$lt": end, "$type": "string"}}
+        cursor = self._complaints.find(query, COMPLAINT_PROJECTION)
+        documents = await cursor.sort("idempotency_key", ASCENDING).limit(limit).to_list()
+        return [Complaint.model_validate(document) for document in documents]
 
     async def replace_complaint(
         self,

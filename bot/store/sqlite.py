@@ -76,6 +76,7 @@ from bot.store.base import (
     Store,
     VersionConflict,
     index_terms,
+    key_range,
     order_floor,
     order_key,
     remind_watch_ms,
@@ -565,6 +566,15 @@ class SqliteStore(Store):
     async def get_complaint(self, reference: str) -> Complaint | None:
         rows = await self._fetch_all("SELECT doc FROM complaints WHERE reference = ?", (reference,))
         return Complaint.model_validate_json(rows[0][0]) if rows else None
+
+    async def complaints_keyed(self, prefix: str, limit: int) -> list[Complaint]:
+        start, end = key_range(prefix)
+        rows = await self._fetch_all(
+            "SELECT doc FROM complaints WHERE idempotency_key >= ? AND idempotency_key < ?"
+            " ORDER BY idempotency_key LIMIT ?",
+            (start, end, limit),
+        )
+        return [Complaint.model_validate_json(doc) for (doc,) in rows]
 
     async def replace_complaint(
         self,

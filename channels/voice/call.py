@@ -34,7 +34,13 @@ from bot.notifications.providers.contact import StaffContacts
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.types import Language
-from bot.voicemails import Voicemail, VoicemailReason, keep_voicemail, reported_in_call
+from bot.voicemails import (
+    Voicemail,
+    VoicemailReason,
+    call_conversation,
+    keep_voicemail,
+    reported_in_call,
+)
 from bot.words import N_, text
 from channels.dialogue import DialogueClient, DialogueUnavailable, Metadata
 from channels.recordings import RecordingJob, Recordings, RecordingUnavailable
@@ -350,7 +356,7 @@ class CallStep:
             sources={"CallSid": self.request.call_sid},
         )
         try:
-            sender = f"voice:{self.request.call_sid}"
+            sender = call_conversation(self.request.call_sid)
             seconds = self.line.settings.voice_turn_limit_seconds
             messages = await self.dialogue.send(sender, text, metadata, VOICE.medium, seconds)
         except DialogueUnavailable as exc:
@@ -374,9 +380,7 @@ class CallStep:
         """The turn that timed out may have committed the caller's report: if so they hear
         its reference; otherwise an apology and a voicemail."""
         state = self.state
-        reported = await reported_in_call(
-            self.line.store, self.request.call_sid, state.caller, state.started_at
-        )
+        reported = await reported_in_call(self.line.store, self.request.call_sid)
         if reported is None:
             return self.voicemail("dialogue_unavailable", (self.say("call.apology"),))
         if reported.reference not in state.references:

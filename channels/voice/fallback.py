@@ -41,8 +41,10 @@ def out_of_service(settings: Settings, caller: str | None) -> str:
 
 
 def fallback_answer(settings: Settings, form: dict[str, str], *, silent: bool) -> str:
-    """The fallback's answer: voicemail kept (its recording finished), none left, or the offer."""
-    if form.get("RecordingSid"):
+    """The fallback's answer: its voicemail kept (the recording finished), none left, or the
+    offer. A recording that reaches it with an error code is one whose answer failed at the
+    service (a description, say): nothing has kept it, so the caller is offered a voicemail."""
+    if form.get("RecordingSid") and not form.get("ErrorCode"):
         lines = (
             text("call.voicemail_kept", "ar", "voice"),
             text("call.voicemail_kept", "en", "voice"),

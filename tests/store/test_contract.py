@@ -154,6 +154,28 @@ async def test_complaints_without_idempotency_key_never_collide(store: Store) ->
     assert len(await list_references(store)) == 2
 
 
+async def test_complaints_keyed_finds_a_conversations_reports_among_many(store: Store) -> None:
+    """Found by key, not by scanning recent complaints: hundreds of other calls (and keys that
+    merely share a shorter prefix) change nothing."""
+    others = [make_complaint(n, idempotency_key=f"rasa:voice:CA{n:03d}:1.5") for n in range(1, 301)]
+    await store.insert_complaints(others)
+    ours = [
+        make_complaint(401, idempotency_key="rasa:voice:CA7:1700000001.25"),
+        make_complaint(402, idempotency_key="rasa:voice:CA7:1700000002.5"),
+    ]
+    for complaint in reversed(ours):
+        await store.insert_complaint(complaint)
+    await store.insert_complaint(make_complaint(403, idempotency_key="rasa:voice:CA7;"))
+    await store.insert_complaint(make_complaint(404))
+
+    found = await store.complaints_keyed("rasa:voice:CA7:", 10)
+    assert [c.reference for c in found] == [c.reference for c in ours]
+    assert await store.complaints_keyed("rasa:voice:CA7:", 1) == [ours[0]]
+    assert await store.complaints_keyed("rasa:voice:CA999:", 10) == []
+    with pytest.raises(ValueError, match="empty prefix"):
+        await store.complaints_keyed("", 1)
+
+
 async def test_bulk_insert_stores_every_complaint(store: Store) -> None:
     complaints = [make_complaint(n, created_at=T0 + n * HOUR) for n in range(1, 31)]
     await store.insert_complaints(complaints)

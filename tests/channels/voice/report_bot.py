@@ -7,7 +7,7 @@ without the Rasa environment; tests/channels/voice/test_real_dialogue.py runs th
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.complaints import Actor, ComplaintService, NewComplaint
+from bot.complaints import Actor, ComplaintService, NewComplaint, dialogue_report_key
 from bot.types import Channel
 
 Message = dict[str, Any]
@@ -149,7 +149,7 @@ class ReportBot:
             phone=talk.report["phone"],
             attachments=talk.report["media"],
             sources=meta.get("sources", {}),
-            idempotency_key=f"rasa:{sender}:report",
+            idempotency_key=dialogue_report_key(sender, None),
         )
         result = await self.complaints.create(report, Actor("citizen", "citizen"))
         reference = result.complaint.reference

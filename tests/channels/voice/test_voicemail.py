@@ -4,8 +4,11 @@ The dialogue down, the service failing (Twilio's fallback URL), employees away o
 not answering: the caller hears an apology in their language and is never left in silence.
 """
 
+from datetime import timedelta
+
 import pytest
 
+from bot.clock import utc_now
 from bot.services import Services
 from bot.store.base import ComplaintFilter
 from bot.voicemails import Voicemail, keep_voicemail, pending_voicemails
@@ -19,7 +22,9 @@ from tests.channels.voice.conftest import (
     background_finished,
 )
 from tests.channels.voice.report_bot import ReportBot
+from tests.store.test_contract import make_complaint
 
+SECOND = timedelta(seconds=1)
 pytestmark = pytest.mark.usefixtures("clock")
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 AR, EN = 'voice="Polly.Hala-Neural"', 'voice="Polly.Joanna-Neural"'
@@ -107,6 +112,19 @@ async def test_the_fallback_url_answers_with_neither_dialogue_nor_store(
     assert done.has("Hangup")
 
 
+async def test_a_description_whose_answer_failed_is_not_called_kept_at_the_fallback(
+    phone: Caller, services: Services
+):
+    """Twilio brings the description's recording to the fallback when our answer failed:
+    nothing kept it, so the caller is offered a voicemail rather than thanked for one."""
+    call = await at_description(phone)
+    failed = {**call.fields, "RecordingSid": new_sid("RE"), "ErrorCode": "11200"}
+    call.answer = type(call.answer)((await call.post(FALLBACK, failed)).text)
+    assert call.answer.said[0] == "نعتذر منك، نظامنا متعطل مؤقتاً."
+    assert call.answer.has("Record")
+    assert not call.answer.has("Hangup")
+
+
 async def test_a_voicemail_left_through_the_fallback_is_filed_from_its_recording_callback(
     phone: Caller, services: Services, fake_twilio: FakeTwilioApi, arabic_wav: bytes
 ):
@@ -139,12 +157,21 @@ async def test_a_voicemail_left_in_a_call_that_reported_joins_that_report(
     await call.press("1")
     await call.press("1")
     (complaint,) = await complaints(services)
+    # a busy line: hundreds of later calls reported too, none with a caller id to tell them apart
+    await services.store.insert_complaints(
+        [
+            make_complaint(
+                n, created_at=complaint.created_at + SECOND, idempotency_key=f"rasa:voice:CA{n}:1"
+            )
+            for n in range(1000, 1300)
+        ]
+    )
     recording_sid = new_sid("RE")
     fake_twilio.recordings[recording_sid] = arabic_wav
     voicemail = Voicemail(
         recording_sid=recording_sid,
         call_sid=call.call_sid,
-        caller=complaint.phone,
+        caller=None,  # withheld
         language="ar",
         reason="dialogue_unavailable",
         storage_key="2025/06/" + recording_sid[2:] + ".mp3",
@@ -152,5 +179,29 @@ async def test_a_voicemail_left_in_a_call_that_reported_joins_that_report(
     )
     await keep_voicemail(services.store, voicemail)
     assert await services.worker.run_once() == 1
-    (again,) = await complaints(services)
+    again = await services.store.get_complaint(complaint.reference)
+    assert again is not None
     assert [a.storage_key for a in again.attachments][-1] == voicemail.storage_key
+    assert (await services.store.kpi_summary()).total == 301  # joined, not filed again
+
+
+async def test_a_calls_second_voicemail_joins_its_first(
+    services: Services, fake_twilio: FakeTwilioApi, arabic_wav: bytes
+):
+    """The first voicemail's answer failed, so the fallback offered another: one complaint."""
+    call_sid = new_sid("CA")
+    for recording_sid in (new_sid("RE"), new_sid("RE")):
+        fake_twilio.recordings[recording_sid] = arabic_wav
+        voicemail = Voicemail(
+            recording_sid=recording_sid,
+            call_sid=call_sid,
+            caller="+966501234567",
+            language="ar",
+            reason="dialogue_unavailable",
+            storage_key="2025/06/" + recording_sid[2:] + ".mp3",
+            left_at=utc_now(),
+        )
+        await keep_voicemail(services.store, voicemail)
+        assert await services.worker.run_once() == 1
+    (complaint,) = await complaints(services)
+    assert len(complaint.attachments) == 2
