@@ -1,4 +1,4 @@
-"""Thirteen Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Sixteen Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
 All but the eleventh keep Rasa's behaviour and only remove work whose result Rasa throws
 away; the eleventh keeps a turn from going silent:
@@ -66,6 +66,23 @@ away; the eleventh keeps a turn from going silent:
     `__reduce_ex__` and rebuilds it from the pieces; slots now copy their attributes
     directly, which is what that path does for them (they keep no state outside
     `__dict__`), in a third of the time.
+14. The prediction graph. Rasa traces the classifier's prediction step once, at load, with
+    autograph, which rewrites the source of every layer's `call` into graph code: most of
+    that trace's time, a third of a replica's start. Their branches and loops all test
+    Python values (configuration, the features present), never tensors, so the graph is the
+    same when traced as plain Python; it is traced so (TensorFlow would refuse a branch on a
+    tensor rather than build a different graph).
+15. Debug lines' arguments. The dialogue's modules deep-copy the values they pass to their
+    structured debug lines (every tracker state the rule policy looks at, every slot and
+    event the processor logs) whether or not debug lines are written; with Rasa logging at
+    INFO that is a few percent of a turn's CPU thrown away. In those modules `copy` is used
+    for nothing else; it now copies only when the module's debug lines are written (Rasa's
+    log pipeline drops a structured line below its standard logger's level).
+16. The rule policy's lookup. To find the rules that apply, the rule policy tests every rule
+    it memorised against the conversation's states, one turn back at a time, on each
+    prediction. A rule only ever looks as far back as it is long, so the rules that apply
+    depend only on the last states (as many as the longest rule has) and on how many there
+    are when fewer: the answer is kept per such tail (bounded), and most turns find it kept.
 """
 
 from __future__ import annotations
@@ -94,6 +111,9 @@ def install() -> None:
     _install_freeze_after_load()
     _install_untraced_model_build()
     _install_direct_slot_copies()
+    _install_plain_prediction_trace()
+    _install_copies_for_debug_only()
+    _install_kept_rule_keys()
     _install_empty_domain_check()
     _install_applied_events_reuse()
     _install_fast_request_bodies()
@@ -391,6 +411,25 @@ def _install_untraced_model_build() -> None:
     RasaModel.load = classmethod(load_built_eagerly)  # type: ignore[assignment]
 
 
+def _install_plain_prediction_trace() -> None:
+    import tensorflow as tf
+    from rasa.utils.tensorflow.models import RasaModel
+
+    rasa_predict = RasaModel._rasa_predict
+
+    def predict_traced_plainly(self: Any, batch_in: Any) -> Any:
+        if self._tf_predict_step is None and not self._run_eagerly:
+            self._tf_predict_step = tf.function(
+                self.predict_step,
+                input_signature=self._dynamic_signature(batch_in),
+                autograph=False,
+            )
+        return rasa_predict(self, batch_in)
+
+    predict_traced_plainly.__wrapped__ = rasa_predict  # type: ignore[attr-defined]
+    RasaModel._rasa_predict = predict_traced_plainly  # type: ignore[method-assign]
+
+
 def _install_direct_slot_copies() -> None:
     from rasa.shared.core.slots import Slot
 
@@ -400,6 +439,82 @@ def _install_direct_slot_copies() -> None:
         return duplicate
 
     Slot.__copy__ = copy_attributes  # type: ignore[attr-defined]
+
+
+# The dialogue modules whose only use of `copy` is for their debug lines' arguments.
+DEBUG_COPYING_MODULES = (
+    "rasa.core.processor",
+    "rasa.core.actions.forms",
+    "rasa.core.policies.rule_policy",
+    "rasa.core.policies.memoization",
+    "rasa.core.nlg.interpolator",
+)
+
+
+class CopyForDebugLines:
+    """A module's `copy`: a deep copy only when that module's debug lines are written."""
+
+    def __init__(self, module: str) -> None:
+        import logging
+
+        self.logger = logging.getLogger(module)
+
+    def deepcopy(self, value: Any) -> Any:
+        import copy
+        import logging
+
+        return copy.deepcopy(value) if self.logger.isEnabledFor(logging.DEBUG) else value
+
+
+def _install_copies_for_debug_only() -> None:
+    import importlib
+
+    for name in DEBUG_COPYING_MODULES:
+        importlib.import_module(name).copy = CopyForDebugLines(name)  # type: ignore[attr-defined]
+
+
+KEPT_RULE_TAILS = 4096  # conversation tails whose applicable rules are kept, per lookup
+
+
+def _install_kept_rule_keys() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    possible_keys = RulePolicy._get_possible_keys
+    load = RulePolicy.load.__func__  # type: ignore[attr-defined]
+
+    def load_keeping_rule_keys(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        """A loaded policy's lookups never change (training edits them): keep answers."""
+        policy = load(cls, *args, **kwargs)
+        policy._balagh_kept_rule_keys = {}
+        return policy
+
+    def kept_possible_keys(self: Any, lookup: dict[str, str], states: list[Any]) -> Any:
+        kept = self.__dict__.get("_balagh_kept_rule_keys")
+        if kept is None:  # in training
+            return possible_keys(self, lookup, states)
+        if id(lookup) not in kept:
+            longest = max((len(self._rule_key_to_state(key)) for key in lookup), default=0)
+            kept[id(lookup)] = (lookup, longest, {})
+        _, longest, answers = kept[id(lookup)]
+        try:
+            tail = tuple(_frozen(state) for state in states[max(0, len(states) - longest) :])
+            hash(tail)
+        except TypeError:  # a value that cannot be a key: looked up as Rasa does
+            return possible_keys(self, lookup, states)
+        if tail not in answers:
+            if len(answers) >= KEPT_RULE_TAILS:
+                answers.pop(next(iter(answers)))
+            answers[tail] = frozenset(possible_keys(self, lookup, states))
+        return set(answers[tail])
+
+    kept_possible_keys.__wrapped__ = possible_keys  # type: ignore[attr-defined]
+    load_keeping_rule_keys.__wrapped__ = load  # type: ignore[attr-defined]
+    RulePolicy._get_possible_keys = kept_possible_keys  # type: ignore[method-assign]
+    RulePolicy.load = classmethod(load_keeping_rule_keys)  # type: ignore[assignment]
+
+
+def _frozen(state: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    return tuple(sorted((kind, tuple(sorted(part.items()))) for kind, part in state.items()))
 
 
 def _install_empty_domain_check() -> None:

@@ -3,6 +3,7 @@
 import asyncio
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
@@ -184,7 +185,7 @@ MESSAGES = ("في حفرة في الشارع", "the street light is out", "اب�
 
 
 @pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make dialogue-checks")
-def test_a_model_built_without_tracing_predicts_what_rasa_built_predicts(
+def test_a_model_built_and_traced_without_autograph_predicts_what_rasa_built_predicts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from rasa.core.agent import Agent
@@ -199,6 +200,7 @@ def test_a_model_built_without_tracing_predicts_what_rasa_built_predicts(
     fast = asyncio.run(parses(Agent.load(str(MODEL))))
     rasa_load = RasaModel.load.__func__.__wrapped__  # type: ignore[attr-defined]
     monkeypatch.setattr(RasaModel, "load", classmethod(rasa_load))
+    monkeypatch.setattr(RasaModel, "_rasa_predict", RasaModel._rasa_predict.__wrapped__)  # type: ignore[attr-defined]
     reference = asyncio.run(parses(Agent.load(str(MODEL))))
 
     assert [[name for name, _ in ranking] for ranking in fast] == [
@@ -223,3 +225,66 @@ def test_a_slot_copies_as_pythons_generic_copy_copies_it() -> None:
         assert duplicate.value is value
         duplicate.reset()
         assert slot.value is value
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make dialogue-checks")
+def test_the_rules_kept_per_tail_are_those_rasa_finds_however_long_the_conversation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rasa.core.agent import Agent
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    kept = RulePolicy._get_possible_keys
+    compared: list[bool] = []
+
+    def both(self: RulePolicy, lookup: dict[str, str], states: list[Any]) -> set[str]:
+        answer = kept(self, lookup, states)
+        compared.append(answer == kept.__wrapped__(self, lookup, states))  # type: ignore[attr-defined]
+        return answer
+
+    monkeypatch.setattr(RulePolicy, "_get_possible_keys", both)
+    agent = Agent.load(str(MODEL))
+    turns = ["/greet", "/report_complaint", '/inform{"category":"roads"}', "/deny", "/goodbye"]
+
+    async def converse() -> None:
+        for sender in ("short", "long"):
+            for _ in range(1 if sender == "short" else 3):  # the same tails, longer histories
+                for text in turns:
+                    await agent.handle_text(text, sender_id=sender)
+
+    asyncio.run(converse())
+    policy = next(
+        node._component
+        for node in agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[union-attr]
+        if isinstance(getattr(node, "_component", None), RulePolicy)
+    )
+    answers = sum(len(tails) for _, _, tails in policy._balagh_kept_rule_keys.values())
+    assert len(compared) > answers > 0  # some predictions were answered from what was kept
+    assert all(compared)
+
+
+def test_debug_lines_arguments_are_copied_only_when_debug_lines_are_written() -> None:
+    import importlib
+    import logging
+    import re
+
+    from nlu_components.speedups import DEBUG_COPYING_MODULES
+
+    for name in DEBUG_COPYING_MODULES:
+        module = importlib.import_module(name)
+        source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[arg-type]
+        uses = re.findall(r"\bcopy\.\w+\(", source)
+        assert uses, name
+        assert len(uses) == len(re.findall(r"=copy\.deepcopy\(", source)), name
+        value = {"states": [{"intent": "greet"}]}
+        logger = logging.getLogger(name)
+        level = logger.level
+        try:
+            logger.setLevel(logging.INFO)
+            assert module.copy.deepcopy(value) is value
+            logger.setLevel(logging.DEBUG)
+            copied = module.copy.deepcopy(value)
+            assert copied == value
+            assert copied is not value
+        finally:
+            logger.setLevel(level)
