@@ -27,6 +27,7 @@ import logging
 import zlib
 from typing import Annotated, Any, Final
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security.utils import get_authorization_scheme_param
@@ -125,6 +126,15 @@ async def _allowed(request: Request, settings: SettingsDep) -> None:
 Allowed = Annotated[None, Depends(_allowed)]
 
 
+def parse_call(body: bytes) -> Any:
+    """orjson reads Rasa's JSON in a fraction of the standard library's time; what it refuses
+    (NaN, integers past 64 bits, lone surrogates in a message) the standard library reads."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 def inflate(data: bytes, limit: int) -> bytes:
     """A zlib (HTTP `deflate`) body, refused as soon as it would pass `limit` bytes."""
     inflater = zlib.decompressobj()
@@ -142,7 +152,7 @@ async def webhook(request: Request, _: Allowed) -> JSONResponse:
     try:
         if request.headers.get("content-encoding", "").lower() == "deflate":
             body = inflate(body, MAX_INFLATED_BYTES)
-        call: Any = json.loads(body)
+        call: Any = parse_call(body)
     except BodyTooLarge:
         return JSONResponse({"error": "the action call is too large"}, status_code=413)
     except (zlib.error, ValueError):

@@ -82,6 +82,18 @@ async def test_unknown_action_and_bad_bodies(rasa):
     assert (await rasa.post("/webhook", json={"next_action": "action_programs"})).status_code == 400
 
 
+async def test_a_call_only_the_standard_library_reads_is_read_as_before(rasa, actions_app):
+    """orjson refuses a lone surrogate (a message cut inside an emoji) and NaN; Rasa's JSON
+    may carry both, and the action runs on them as it always did."""
+    call = action_call("action_programs")
+    call["tracker"]["latest_message"]["text"] = "\ud83d"
+    call["tracker"]["latest_message"]["intent"]["confidence"] = float("nan")
+    body = json.dumps(call).encode()
+    response = await rasa.post("/webhook", content=body)
+    assert response.status_code == 200
+    assert response.json()["responses"][0]["text"].startswith("برامج وفعاليات الأمانة")
+
+
 async def test_the_action_list(rasa):
     names = {item["name"] for item in (await rasa.get("/webhook/actions")).json()}
     assert {"validate_complaint_form", "action_submit_complaint", "action_check_status"} <= names
