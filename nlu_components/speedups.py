@@ -477,11 +477,14 @@ KEPT_RULE_TAILS = 4096  # conversation tails whose applicable rules are kept, pe
 
 
 def _install_kept_rule_keys() -> None:
+    import functools
+
     from rasa.core.policies.rule_policy import RulePolicy
 
     possible_keys = RulePolicy._get_possible_keys
     load = RulePolicy.load.__func__  # type: ignore[attr-defined]
 
+    @functools.wraps(load)  # Rasa's graph validation reads its parameters and annotations
     def load_keeping_rule_keys(cls: Any, *args: Any, **kwargs: Any) -> Any:
         """A loaded policy's lookups never change (training edits them): keep answers."""
         policy = load(cls, *args, **kwargs)
@@ -508,7 +511,6 @@ def _install_kept_rule_keys() -> None:
         return set(answers[tail])
 
     kept_possible_keys.__wrapped__ = possible_keys  # type: ignore[attr-defined]
-    load_keeping_rule_keys.__wrapped__ = load  # type: ignore[attr-defined]
     RulePolicy._get_possible_keys = kept_possible_keys  # type: ignore[method-assign]
     RulePolicy.load = classmethod(load_keeping_rule_keys)  # type: ignore[assignment]
 

@@ -288,3 +288,15 @@ def test_debug_lines_arguments_are_copied_only_when_debug_lines_are_written() ->
             assert copied is not value
         finally:
             logger.setLevel(level)
+
+
+def test_rasas_graph_validation_reads_the_rule_policys_load_as_before() -> None:
+    """`rasa train` validates each component's `load` by its parameters and annotations."""
+    from rasa.core.policies.memoization import MemoizationPolicy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.engine.validation import _get_parameter_information
+
+    assert RulePolicy.load.__func__ is not MemoizationPolicy.load.__func__  # type: ignore[attr-defined]
+    assert _get_parameter_information(RulePolicy, "load") == _get_parameter_information(
+        MemoizationPolicy, "load"
+    )
