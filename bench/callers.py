@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 from bench.dialogue import STOCK_SCRIPTS, Connection, drive, stock_model  # noqa: E402
 from bot.handoffs import RECORD_KIND as HANDOFF_KIND  # noqa: E402
 from bot.handoffs import HandoffRequest  # noqa: E402
+from bot.reference import REFERENCE_LENGTH  # noqa: E402
 from bot.store.base import ComplaintFilter, Cursor  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 from bot.words import text  # noqa: E402
@@ -114,6 +115,7 @@ class Results:
     outcomes: Counter[str] = field(default_factory=Counter)  # completed, turned_away, apology
     calls: set[str] = field(default_factory=set)  # every CallSid placed
     completed: set[str] = field(default_factory=set)  # CallSids that heard their reference
+    heard: dict[str, str] = field(default_factory=dict)  # the reference each of them heard
     turned_away: set[str] = field(default_factory=set)  # heard the lines are busy
     holds: int = 0  # "one moment" heard
 
@@ -177,10 +179,35 @@ class TimedCall(SimulatedCall):
         return answer
 
 
-def reads_a_reference(line: str) -> bool:
-    """A reference is ten digits read one by one (and only the line reads them so)."""
-    digits = {digit_name(digit, language) for digit in range(10) for language in ("ar", "en")}
-    return sum(word.strip("،,.") in digits for word in line.split()) >= 10
+DIGITS = {
+    digit_name(digit, language): str(digit) for digit in range(10) for language in ("ar", "en")
+}
+# How the line starts reading back a report it filed ("Your report is registered, its number
+# is …"), in each language, as the dialogue says it or as the line does when it recovers a
+# step: the summary before it reads the caller's number digit by digit too.
+FILED = tuple(
+    text(key, language, "voice", reference="\0", due="").split("\0")[0]
+    for key in ("report.created", "call.reported")
+    for language in ("ar", "en")
+)
+
+
+def heard_reference(answer: Answer) -> str | None:
+    """The reference the line read back for the report it filed, digit by digit, if it did."""
+    for line in answer.said:
+        for lead in FILED:
+            if lead in line:
+                said = (word.strip("،,.") for word in line.split(lead, 1)[1].split())
+                words = [word for word in said if word]  # a separator said on its own
+                digits = "".join(DIGITS.get(word, " ") for word in words).strip().split(" ")[0]
+                return digits if len(digits) == REFERENCE_LENGTH else None
+    return None
+
+
+def heard_unfiled(heard: dict[str, str], complaints: list[tuple[str, str]]) -> list[str]:
+    """The calls that heard a reference no complaint of theirs carries."""
+    filed = set(complaints)
+    return sorted(sid for sid, reference in heard.items() if (sid, reference) not in filed)
 
 
 # "No, mine is different, press N" as the line says it, by key (a menu has at most five).
@@ -210,7 +237,7 @@ def expect(answer: Answer, tag: str) -> Answer:
     return answer
 
 
-async def report(call: TimedCall, think: float) -> None:
+async def report(call: TimedCall, think: float) -> str:
     """Choose Arabic, report a pothole with a recorded description, hear the reference."""
     for key, prompt in zip(KEYS_BEFORE_RECORDING[:-1], PROMPTS_BEFORE_RECORDING, strict=True):
         await asyncio.sleep(think)
@@ -228,8 +255,10 @@ async def report(call: TimedCall, think: float) -> None:
     expect(await call.timed("summary", call.press(KEYS_AFTER_RECORDING[0])), "Gather")
     await asyncio.sleep(think)
     created = await call.timed("reference", call.press(KEYS_AFTER_RECORDING[1]))
-    if not any(reads_a_reference(line) for line in created.said):
+    reference = heard_reference(created)
+    if reference is None:
         raise AssertionError(f"no reference read back: {created.said[:1]}")
+    return reference
 
 
 async def one_caller(
@@ -247,7 +276,7 @@ async def one_caller(
             results.turned_away.add(call.call_sid)
             results.outcomes["turned_away"] += 1
         else:
-            await report(call, think)
+            results.heard[call.call_sid] = await report(call, think)
             results.completed.add(call.call_sid)
             results.outcomes["completed"] += 1
     except Apology:
@@ -284,18 +313,18 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-async def count_voice_complaints(database: Path) -> list[str]:
-    """The CallSid of every complaint reported on the phone."""
+async def voice_complaints(database: Path) -> list[tuple[str, str]]:
+    """The CallSid and reference of every complaint reported on the phone."""
     store = SqliteStore(database)
     await store.open()
     try:
-        call_sids: list[str] = []
+        complaints: list[tuple[str, str]] = []
         cursor = None
         while True:
             page = await store.list_complaints(ComplaintFilter(channel="voice"), 200, cursor)
-            call_sids += [complaint.sources.get("CallSid", "") for complaint in page.items]
+            complaints += [(c.sources.get("CallSid", ""), c.reference) for c in page.items]
             if page.next_cursor is None:
-                return call_sids
+                return complaints
             cursor = Cursor.decode(page.next_cursor)
     finally:
         await store.close()
@@ -381,7 +410,12 @@ class Line:
             )
             elapsed = time.perf_counter() - started
         database = self.workdir / "balagh.db"
-        reported = [sid for sid in await count_voice_complaints(database) if sid in results.calls]
+        complaints = [
+            (sid, reference)
+            for sid, reference in await voice_complaints(database)
+            if sid in results.calls
+        ]
+        reported = [sid for sid, _ in complaints]
         call_backs = await call_backs_queued(database)
         await asyncio.sleep(SETTLE_SECONDS)
         return Run(
@@ -401,6 +435,7 @@ class Line:
             call_backs_queued=len(call_backs & results.turned_away),
             complaints_created=len(reported),
             one_complaint_per_completed_call=sorted(reported) == sorted(results.completed),
+            heard_a_reference_not_filed=len(heard_unfiled(results.heard, complaints)),
             seconds=round(elapsed, 1),
         )
 
@@ -423,6 +458,7 @@ class Run:
     call_backs_queued: int  # of those, on the staff's list with an alert in the outbox
     complaints_created: int
     one_complaint_per_completed_call: bool
+    heard_a_reference_not_filed: int  # a reference read back that no complaint of theirs has
     seconds: float
 
     @property
@@ -434,6 +470,7 @@ class Run:
             and self.apologies == 0
             and self.calls_completed == self.callers
             and self.one_complaint_per_completed_call
+            and self.heard_a_reference_not_filed == 0
         )
 
     def surge_met(self, call_limit: int) -> bool:
@@ -446,6 +483,7 @@ class Run:
             and self.calls_completed + self.turned_away == self.callers
             and self.call_backs_queued == self.turned_away
             and self.one_complaint_per_completed_call
+            and self.heard_a_reference_not_filed == 0
         )
 
 

@@ -65,12 +65,13 @@ from bench.callers import (  # noqa: E402
     FakeRecordings,
     Results,
     TimedCall,
-    count_voice_complaints,
+    heard_reference,
+    heard_unfiled,
     last_capacity,
     latency,
     new_report_key,
     percentile,
-    reads_a_reference,
+    voice_complaints,
 )
 from bot import words  # noqa: E402
 from bot.notifications.message import MessageFilter  # noqa: E402
@@ -175,8 +176,9 @@ async def one_call(http: httpx.AsyncClient, lb: str, calls: Calls, think: float)
         answer = await call.prompt(call.dial())
         pressed = 0
         while True:
-            if pressed >= len(KEYS) and any(reads_a_reference(line) for line in answer.said):
+            if pressed >= len(KEYS) and (reference := heard_reference(answer)):
                 calls.completed.add(sid)  # after "send it": the reference, digit by digit
+                calls.heard[sid] = reference
                 break
             if pressed > len(KEYS) + 1:
                 raise AssertionError(f"no reference read back: {answer.said[:2]}")
@@ -532,14 +534,16 @@ async def run(
         elapsed = time.monotonic() - started
         settled, queued, accepted = await settle(workdir / "balagh.db")
         turns = await dialogue_turns(topology.services[1])
-        complaints = Counter(await count_voice_complaints(workdir / "balagh.db"))
+        filed = await voice_complaints(workdir / "balagh.db")
+        complaints = Counter(sid for sid, _ in filed)
     finally:
         await asyncio.to_thread(topology.stop)
         fake.should_exit = True
         await fake_task
     reported = calls.completed | calls.voicemails
     sent_twice = sum(count - 1 for count in twilio.sent_counts().values() if count > 1)
-    one_each = set(complaints) == reported and set(complaints.values()) <= {1}
+    unfiled = heard_unfiled(calls.heard, filed)
+    one_each = set(complaints) == reported and set(complaints.values()) <= {1} and not unfiled
     p95 = percentile(calls.latencies_ms, 0.95)
     return {
         "callers": callers,
@@ -560,9 +564,14 @@ async def run(
         "one_complaint_per_call": one_each,
         # the first calls that break it: reported without a complaint, complaints of calls
         # that reported nothing, calls with more than one
-        "calls_without_complaint": sorted(reported - set(complaints))[:5],
+        "calls_without_complaint": {
+            "completed": sorted(calls.completed - set(complaints))[:5],
+            "voicemail": sorted(calls.voicemails - set(complaints))[:5],
+        },
         "complaints_without_report": sorted(set(complaints) - reported)[:5],
+        "calls_heard_a_reference_not_filed": unfiled[:5],
         "calls_with_complaints": sorted(sid for sid, n in complaints.items() if n > 1)[:5],
+        "workers_settled": settled,  # every voicemail filed, the outbox empty
         "notifications_queued": queued,
         "notifications_sent": accepted,
         "notifications_sent_twice": sent_twice,

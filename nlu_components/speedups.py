@@ -50,10 +50,13 @@ away; the eleventh keeps a turn from going silent:
 11. A dropped connection to the action server. A kept connection (2) can be closed by the
     server between two calls; Rasa then logs the failed action, drops its events and goes on,
     and the user gets no answer. A call whose connection failed before any answer came is now
-    sent once more (on a new connection). That is safe because every action the service serves
-    may run twice with the same effect (a report carries its idempotency key, counts are per
-    turn, an SMS has its id). A call that got an answer, an HTTP error or a timeout is not
-    repeated; a second failure is Rasa's as before (and the channel apologises).
+    sent once more (on a new connection). So is one a load balancer answered for a replica
+    that never did: 502 (the replica closed the connection without an answer, as one killed
+    mid-call does) or 503 (none was ready); the resent call reaches a live replica. That is
+    safe because every action the service serves may run twice with the same effect (a report
+    carries its idempotency key, counts are per turn, an SMS has its id). A call that got the
+    action server's own answer, even an error, or a timeout is not repeated; a second failure
+    is Rasa's as before (and the channel apologises).
 12. Loading a model. To give the classifier's weights their shapes, Rasa trains it for one
     step on one example before reading the trained weights over them, and that step traces
     a whole training graph (forward pass, gradients, optimizer) with autograph: half of a
@@ -217,11 +220,16 @@ def _install_kept_sessions() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+# What a load balancer answers when no replica did: 502 Bad Gateway (the replica closed the
+# connection without an answer), 503 Service Unavailable (none was ready).
+BALANCER_FOUND_NO_ANSWER = frozenset({502, 503})
+
+
 def _install_action_retry() -> None:
     import logging
 
     import aiohttp
-    from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
     request = EndpointConfig.request
     log = logging.getLogger(__name__)
@@ -233,7 +241,13 @@ def _install_action_retry() -> None:
             raise
         except aiohttp.ClientConnectionError as dropped:  # no answer came: send it again
             log.warning("%s: %s; sending the call once more", self.url, dropped)
-            return await request(self, *args, **kwargs)
+        except ClientResponseError as failed:
+            if failed.status not in BALANCER_FOUND_NO_ANSWER:
+                raise
+            log.warning(
+                "%s: %s from the balancer; sending the call once more", self.url, failed.status
+            )
+        return await request(self, *args, **kwargs)
 
     EndpointConfig.request = request_once_more  # type: ignore[method-assign]
 

@@ -1,4 +1,5 @@
-"""A call to the action server whose connection drops before any answer is sent once more."""
+"""A call to the action server whose connection drops before any answer, or that the load
+balancer answers for a replica that did not (502, 503), is sent once more."""
 
 import asyncio
 from typing import Any
@@ -13,8 +14,8 @@ from tests.aiohttp_servers import serving
 
 
 async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
-    """Serve `answers` in turn ("drop", "ok", "error", "slow"); one action call with `options`
-    (Rasa's own: a timeout); (result, requests)."""
+    """Serve `answers` in turn ("drop", "ok", "error", "slow", or a balancer's status: "502",
+    "503"); one action call with `options` (Rasa's own: a timeout); (result, requests)."""
     seen: list[str] = []
 
     async def webhook(request: web.Request) -> web.StreamResponse:
@@ -28,6 +29,10 @@ async def call_server(answers: list[str], **options: Any) -> tuple[Any, int]:
             await asyncio.sleep(2)
         if answer == "error":
             return web.json_response({"error": "boom"}, status=500)
+        if answer.isdigit():  # as HAProxy answers for a replica killed mid-call, or for none
+            return web.Response(
+                text="<html><body><h1>Bad Gateway</h1></body></html>", status=int(answer)
+            )
         return web.json_response({"events": [], "responses": []})
 
     async with serving("/webhook", webhook) as url:
@@ -55,6 +60,17 @@ def test_a_dropped_connection_is_tried_once_more() -> None:
 
 def test_two_drops_are_rasas_failure_as_before() -> None:
     result, requests = asyncio.run(call_server(["drop", "drop", "ok"]))
+    assert isinstance(result, aiohttp.ClientConnectionError)
+    assert requests == 2
+
+
+@pytest.mark.parametrize("status", ["502", "503"])
+def test_a_call_no_replica_answered_is_sent_once_more(status: str) -> None:
+    assert asyncio.run(call_server([status, "ok"])) == ({"events": [], "responses": []}, 2)
+
+
+def test_the_balancer_failing_twice_is_rasas_failure_as_before() -> None:
+    result, requests = asyncio.run(call_server(["502", "drop", "ok"]))
     assert isinstance(result, aiohttp.ClientConnectionError)
     assert requests == 2
 
