@@ -46,15 +46,19 @@ BUSY_OFFER = [
     "Or stay on the line to leave a message.",
 ]
 OTHER_CALLER = "+966559876543"
+HOLD_AFTER, TURN_LIMIT = 0.5, 2.0
+SLOW = 1.0  # slower than the hold, well within the turn limit
+TOO_SLOW = 3.0  # past the turn limit
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Holds after a tenth of a second; past 0.6 s the dialogue is down; one call at a time."""
+    """Holds after half a second; past 2 s the dialogue is down; one call at a time. A quick
+    turn takes milliseconds: half a second keeps a busy CI machine from holding it."""
     return settings.model_copy(
         update={
-            "voice_hold_after_seconds": 0.1,
-            "voice_turn_limit_seconds": 0.6,
+            "voice_hold_after_seconds": HOLD_AFTER,
+            "voice_turn_limit_seconds": TURN_LIMIT,
             "voice_call_limit": 1,
         }
     )
@@ -85,7 +89,7 @@ async def test_a_slow_dialogue_is_a_hold_then_the_answer_is_collected(
 ):
     call = await at_main_menu(phone, language_key)
     menu_step = step_of(call)
-    fake_rasa.delay = 0.3  # slower than the hold, within the turn limit
+    fake_rasa.delay = SLOW
     counted = holds_counted()
     held = await call.press("1")
     assert holds_counted() == {"first": counted["first"] + 1, "again": counted["again"]}
@@ -101,7 +105,7 @@ async def test_a_slow_dialogue_is_a_hold_then_the_answer_is_collected(
 async def test_a_dialogue_slower_than_the_turn_limit_is_down_apology_and_voicemail(
     phone: Caller, fake_rasa: FakeRasa
 ):
-    fake_rasa.delay = 2.0
+    fake_rasa.delay = TOO_SLOW
     call = phone()
     await call.dial()
     assert (await call.press("1")).is_hold
@@ -132,7 +136,7 @@ async def test_a_retry_during_a_held_turn_is_collected_never_sent_twice(
 ):
     call = phone()
     await call.dial()
-    fake_rasa.delay = 0.3
+    fake_rasa.delay = SLOW
     keys = {**call.fields, "Digits": "1"}
     first = await call.post(call.answer.action, keys)
     retry = await call.post(call.answer.action, keys)  # Twilio retries the same request
@@ -149,7 +153,7 @@ async def test_the_next_delivery_on_another_replica_collects_the_answer_from_the
 ):
     call = phone()
     await call.dial()
-    fake_rasa.delay = 0.3
+    fake_rasa.delay = SLOW
     assert (await call.press("1")).is_hold
     # this process forgets the turn it is working out: as a replica that never had it
     working = call_module.PENDING.pop(Step(step_of(call)).key(call.call_sid))
@@ -186,7 +190,7 @@ async def test_a_report_committed_by_a_turn_past_the_limit_is_read_back_not_lost
     call = await at_description(phone)
     await call.record(new_sid("RE"))
     await call.press("1")  # yes, this number
-    fake_rasa.delay = 2.0  # the report is committed, the answer comes too late
+    fake_rasa.delay = TOO_SLOW  # the report is committed, the answer comes too late
     sent = call.answer
     assert (await call.press("1")).is_hold
     heard = await call.hold_on()
