@@ -1,22 +1,27 @@
 """Audio for the phone line: 8 kHz mono, what a telephone carries (anything richer is wasted).
 
 - Announcements the line plays (`telephone_audio`): loudness-normalised and silence trimmed,
-  so they sound like the line's other prompts and start at once. pydub drives ffmpeg from a
-  worker thread of its own, at a lower CPU priority its ffmpeg processes inherit (on Linux a
-  thread's niceness is its own).
+  so they sound like the line's other prompts and start at once (pydub drives ffmpeg).
 - Callers' recordings (`compact_recording`), a burst of them when everyone calls at once:
-  encoded to MP3 by LAME in the same low-priority thread. Twilio records 8 kHz mono 16-bit
-  WAV, which LAME takes as it is (a few milliseconds for a minute; starting ffmpeg alone
-  costs ten times that); anything else is made so by ffmpeg first. A streamed MP3 carries
-  no gapless header, so it plays with the encoder's delay (about 0.14 s) of silence first.
+  encoded to MP3 by LAME. Twilio records 8 kHz mono 16-bit WAV, which LAME takes as it is
+  (about 4 ms a second of speech; starting ffmpeg alone costs more); anything else is made
+  so by ffmpeg first. A streamed MP3 carries no gapless header, so it plays with the
+  encoder's delay (about 0.14 s) of silence first.
+
+Both run in a converter process of their own at a lower CPU priority (its ffmpeg processes
+inherit it), one conversion at a time: LAME and pydub hold the GIL while they work, so in a
+thread they would stall the event loop that answers calls, for every recording of a surge.
 """
 
 import asyncio
 import io
+import multiprocessing
 import os
+import signal
 import wave
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import lameenc
 from pydub import AudioSegment
@@ -30,21 +35,51 @@ RECORDING_MEDIA_TYPE = "audio/mpeg"  # what compact_recording makes
 NICENESS = 10
 
 
-def _lower_priority() -> None:
-    os.nice(NICENESS)
-
-
-_CONVERTER = ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="audio", initializer=_lower_priority
-)
-
-
-async def _in_converter(convert: Callable[[bytes], bytes], data: bytes) -> bytes:
-    return await asyncio.get_running_loop().run_in_executor(_CONVERTER, convert, data)
-
-
 class UnreadableAudio(ValueError):
     """ffmpeg could not decode the file."""
+
+
+def _start_converter() -> None:
+    """In the converter process: a lower priority; Ctrl-C is for the service, which stops it."""
+    os.nice(NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Converter:
+    """The converter process, started on first use and again after it died (killed, out of
+    memory): a conversion it was doing is tried once more in the new one."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _running(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawned: forking a process that runs threads (the store's, the loop's) is unsafe
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(1, context, initializer=_start_converter)
+        return self._pool
+
+    async def run(self, convert: Callable[[bytes], bytes], data: bytes) -> bytes:
+        try:
+            return await self._once(convert, data)
+        except BrokenProcessPool:  # it died under this conversion: once more, in a new one
+            try:
+                return await self._once(convert, data)
+            except BrokenProcessPool as exc:
+                raise UnreadableAudio("the audio stopped the converter twice") from exc
+
+    async def _once(self, convert: Callable[[bytes], bytes], data: bytes) -> bytes:
+        pool = self._running()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, convert, data)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                self._pool = None
+            pool.shutdown(wait=False)
+            raise
+
+
+_CONVERTER = Converter()
 
 
 def _trim(segment: AudioSegment) -> AudioSegment:
@@ -76,7 +111,7 @@ def _convert(data: bytes) -> bytes:
 
 async def telephone_audio(data: bytes) -> bytes:
     """The recording as 16-bit 8 kHz mono WAV, ready for the phone line."""
-    return await _in_converter(_convert, data)
+    return await _CONVERTER.run(_convert, data)
 
 
 def _telephone_samples(data: bytes) -> bytes | None:
@@ -108,4 +143,4 @@ def _compress(data: bytes) -> bytes:
 
 async def compact_recording(data: bytes) -> bytes:
     """A caller's recording as mono 8 kHz MP3: about 2 kB a second, plays in any browser."""
-    return await _in_converter(_compress, data)
+    return await _CONVERTER.run(_compress, data)

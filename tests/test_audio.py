@@ -1,12 +1,16 @@
 """Callers' recordings made compact: telephone WAV as Twilio records it, or any other audio."""
 
+import asyncio
 import io
 import math
+import os
+import signal
 import wave
 
 import pytest
 from pydub import AudioSegment
 
+from bot import audio
 from bot.audio import UnreadableAudio, compact_recording
 
 
@@ -37,3 +41,17 @@ async def test_any_recording_becomes_an_8_khz_mono_mp3(rate: int, channels: int)
 async def test_a_recording_that_is_not_audio_or_empty_is_refused(data: bytes) -> None:
     with pytest.raises(UnreadableAudio):
         await compact_recording(data)
+
+
+async def test_recordings_convert_in_a_lower_priority_process_replaced_if_it_dies() -> None:
+    """LAME holds the GIL: converting in the service's own process would stall its calls."""
+    await compact_recording(wav(8000, 1))
+    converter = audio._CONVERTER._running()
+    pid = await asyncio.get_running_loop().run_in_executor(converter, os.getpid)
+    assert pid != os.getpid()
+    assert (
+        os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + audio.NICENESS
+    )
+    os.kill(pid, signal.SIGKILL)  # as the OOM killer does
+    mp3 = await compact_recording(wav(8000, 1))
+    assert AudioSegment.from_file(io.BytesIO(mp3), format="mp3").frame_rate == 8000
