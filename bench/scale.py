@@ -69,6 +69,7 @@ from bench.callers import (  # noqa: E402
     heard_unfiled,
     last_capacity,
     latency,
+    new_caller_number,
     new_report_key,
     percentile,
     voice_complaints,
@@ -168,7 +169,7 @@ async def one_call(http: httpx.AsyncClient, lb: str, calls: Calls, think: float)
         PUBLIC,
         token=AUTH_TOKEN,
         account_sid=ACCOUNT_SID,
-        caller=f"+9665{random.randrange(10**7, 10**8)}",
+        caller=new_caller_number(),
         server=lb,
     )
     sid = call.call_sid
