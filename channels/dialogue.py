@@ -9,7 +9,10 @@ Every turn of every channel passes here, hundreds at once when everyone calls: t
 one aiohttp session (`Services.dialogue_http`), whose pool hands out connections at a
 constant cost (httpx's looks through every queued request and every connection each time).
 Here each turn is counted (by channel and outcome), and the turn's request id joins the
-metadata: the actions Rasa calls log under it too.
+metadata: the actions Rasa calls log under it too. Every request names its conversation in a
+header, by which a load balancer keeps a conversation on one Rasa replica
+(deploy/haproxy.cfg): that replica hands out the tracker it kept in memory instead of
+parsing the conversation from the shared store (nlu_components/redis_tracker_store.py).
 
 The custom actions say their words themselves (actions/messages.py); the few responses Rasa
 utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
@@ -82,6 +85,7 @@ CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection
 # dialogue core keep one (HAProxy in deploy/, 10 s; Rasa itself, 120 s). A connection the
 # server has just closed, its close not read yet by a busy process, would fail the turn.
 IDLE_SECONDS = 4.0
+CONVERSATION_HEADER: Final = "X-Balagh-Conversation"
 
 
 def dialogue_session() -> aiohttp.ClientSession:
@@ -119,7 +123,9 @@ class DialogueClient:
         }
         timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
         try:
-            async with self.http.post(self.url, json=body, timeout=timeout) as response:
+            async with self.http.post(
+                self.url, json=body, headers=conversation(sender_id), timeout=timeout
+            ) as response:
                 response.raise_for_status()
                 messages = _MESSAGES.validate_json(await response.read())
         except (aiohttp.ClientError, TimeoutError, ValidationError) as exc:
@@ -141,11 +147,20 @@ class DialogueClient:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
             async with self.http.post(
-                url, params={"include_events": "NONE"}, json={"event": event}, timeout=timeout
+                url,
+                params={"include_events": "NONE"},
+                json={"event": event},
+                headers=conversation(sender_id),
+                timeout=timeout,
             ) as response:
                 response.raise_for_status()
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DialogueUnavailable(f"{event}: {type(exc).__name__}: {exc}") from exc
+
+
+def conversation(sender_id: str) -> dict[str, str]:
+    """The header naming the conversation (any sender id: headers carry ASCII only)."""
+    return {CONVERSATION_HEADER: quote(sender_id, safe="")}
 
 
 def with_words(message: BotMessage, medium: Medium) -> BotMessage:

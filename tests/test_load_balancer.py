@@ -1,19 +1,25 @@
 """deploy/haproxy.cfg running in Debian's HAProxy, in front of two stand-in replicas that
-answer with their name: pages go round the replicas, and each socket.io endpoint (the web
-chat's, the staff inbox's) keeps a client on one replica, as Engine.IO's long polls need."""
+answer with their name: pages go round the replicas, each socket.io endpoint (the web chat's,
+the staff inbox's) keeps a client on one replica, as Engine.IO's long polls need, and each
+conversation stays on one Rasa replica, which holds its tracker in memory."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from channels.dialogue import DialogueClient, Metadata, dialogue_session
 from tests.e2e.servers import free_port, start_haproxy
 from tests.servers import serve
 
 ASKED = 6
+CONVERSATIONS = 20
 
 
 def replica(name: str) -> Starlette:
@@ -25,27 +31,73 @@ def replica(name: str) -> Starlette:
     return Starlette(routes=[Route("/{path:path}", answer, methods=["GET"])])
 
 
+def rasa_replica(name: str) -> Starlette:
+    """Rasa's REST channel answering every turn with its name; `/` for its health check."""
+
+    async def turn(request: Request) -> JSONResponse:
+        return JSONResponse([{"text": name}])
+
+    async def health(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("Hello from Rasa")
+
+    return Starlette(
+        routes=[Route("/webhooks/rest/webhook", turn, methods=["POST"]), Route("/", health)]
+    )
+
+
+@asynccontextmanager
+async def balancer(
+    tmp_path: Path, services: tuple[str, str], rasas: tuple[str, str]
+) -> AsyncIterator[dict[str, str]]:
+    """HAProxy in front of the two service and two Rasa stand-ins: its public and dialogue
+    addresses."""
+    public, dialogue = free_port(), free_port()
+    addresses = {
+        "BALAGH_LB_PUBLIC": f"127.0.0.1:{public}",
+        "BALAGH_LB_ACTIONS": f"127.0.0.1:{free_port()}",
+        "BALAGH_LB_DIALOGUE": f"127.0.0.1:{dialogue}",
+        **{f"BALAGH_SERVICE_{n}": url.removeprefix("http://") for n, url in enumerate(services, 1)},
+        **{f"BALAGH_RASA_{n}": url.removeprefix("http://") for n, url in enumerate(rasas, 1)},
+    }
+    haproxy = await asyncio.to_thread(start_haproxy, tmp_path, addresses, public)
+    try:
+        yield {"public": f"http://127.0.0.1:{public}", "dialogue": f"http://127.0.0.1:{dialogue}"}
+    finally:
+        await asyncio.to_thread(haproxy.stop)
+
+
 async def test_pages_go_round_the_replicas_and_sockets_stay_on_one(tmp_path):
-    async with serve(replica("one")) as one, serve(replica("two")) as two:
-        public = free_port()
-        addresses = {
-            "BALAGH_LB_PUBLIC": f"127.0.0.1:{public}",
-            "BALAGH_LB_ACTIONS": f"127.0.0.1:{free_port()}",
-            "BALAGH_LB_DIALOGUE": f"127.0.0.1:{free_port()}",
-            "BALAGH_SERVICE_1": one.removeprefix("http://"),
-            "BALAGH_SERVICE_2": two.removeprefix("http://"),
-            "BALAGH_RASA_1": "127.0.0.1:1",  # not asked here
-            "BALAGH_RASA_2": "127.0.0.1:1",
-        }
-        haproxy = await asyncio.to_thread(start_haproxy, tmp_path, addresses, public)
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{public}") as http:
+    async with (
+        serve(replica("one")) as one,
+        serve(replica("two")) as two,
+        balancer(tmp_path, (one, two), ("http://127.0.0.1:1", "http://127.0.0.1:1")) as lb,
+        httpx.AsyncClient(base_url=lb["public"]) as http,
+    ):
 
-                async def answered(path: str) -> set[str]:
-                    return {(await http.get(path)).text for _ in range(ASKED)}
+        async def answered(path: str) -> set[str]:
+            return {(await http.get(path)).text for _ in range(ASKED)}
 
-                assert await answered("/staff/inbox") == {"one", "two"}
-                assert len(await answered("/socket.io/?EIO=4&transport=polling")) == 1
-                assert len(await answered("/staff/socket.io/?EIO=4&transport=polling")) == 1
-        finally:
-            await asyncio.to_thread(haproxy.stop)
+        assert await answered("/staff/inbox") == {"one", "two"}
+        assert len(await answered("/socket.io/?EIO=4&transport=polling")) == 1
+        assert len(await answered("/staff/socket.io/?EIO=4&transport=polling")) == 1
+
+
+async def test_each_conversation_stays_on_one_rasa_replica(tmp_path):
+    async with (
+        serve(replica("service")) as service,
+        serve(rasa_replica("rasa1")) as rasa1,
+        serve(rasa_replica("rasa2")) as rasa2,
+        balancer(tmp_path, (service, service), (rasa1, rasa2)) as lb,
+        dialogue_session() as session,
+    ):
+        client = DialogueClient(lb["dialogue"], 5.0, session)
+
+        async def replicas_of(sender: str) -> set[str]:
+            metadata = Metadata(channel="telegram")
+            return {
+                (await client.send(sender, "hi", metadata, "chat"))[0].text for _ in range(ASKED)
+            }
+
+        answering = [await replicas_of(f"whatsapp:+9665{n:08}") for n in range(CONVERSATIONS)]
+        assert all(len(replicas) == 1 for replicas in answering)
+        assert set().union(*answering) == {"rasa1", "rasa2"}
