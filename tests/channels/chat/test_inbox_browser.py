@@ -74,6 +74,8 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
         await expect(row).to_contain_text("بانتظار موظف")
         await row.locator("a").click()
         await expect(agent.locator("#transcript")).to_contain_text("التحدث مع موظف")
+        # the conversation's page has its own live socket: what the employee types goes there
+        await expect(agent.locator("#inbox")).to_have_attribute("data-live", "on")
         await agent.get_by_role("button", name="استلام الطلب").click()
         await expect(said.last).to_contain_text("معك الآن أمل من موظفي الأمانة")
         await agent.locator("#reply-text").press_sequentially("تمام")
