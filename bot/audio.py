@@ -11,6 +11,8 @@
 Both run in a converter process of their own at a lower CPU priority (its ffmpeg processes
 inherit it), one conversion at a time: LAME and pydub hold the GIL while they work, so in a
 thread they would stall the event loop that answers calls, for every recording of a surge.
+The converter ends with the process that started it, however that ended: one whose service
+was killed (SIGKILL, the OOM killer) would otherwise wait for work forever, one more each time.
 """
 
 import asyncio
@@ -18,6 +20,8 @@ import io
 import multiprocessing
 import os
 import signal
+import threading
+import time
 import wave
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +37,7 @@ SILENCE_DBFS = -45.0
 RECORDING_KBPS = 16  # what a telephone line carries; a 2-minute message is 240 kB
 RECORDING_MEDIA_TYPE = "audio/mpeg"  # what compact_recording makes
 NICENESS = 10
+PARENT_CHECK_SECONDS = 1.0
 
 
 class UnreadableAudio(ValueError):
@@ -40,9 +45,19 @@ class UnreadableAudio(ValueError):
 
 
 def _start_converter() -> None:
-    """In the converter process: a lower priority; Ctrl-C is for the service, which stops it."""
+    """In the converter process: a lower priority; Ctrl-C is for the service, which stops it;
+    gone with the service."""
     os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_after, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_after(parent: int) -> None:
+    """Its queue never closes when the service is killed (the converter holds its writing
+    end too), so the converter watches for the service to be gone: it then has a new parent."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 class Converter:

@@ -5,13 +5,27 @@ import io
 import math
 import os
 import signal
+import sys
 import wave
+from pathlib import Path
 
 import pytest
 from pydub import AudioSegment
 
 from bot import audio
 from bot.audio import UnreadableAudio, compact_recording
+
+ROOT = Path(__file__).resolve().parents[1]
+# a service that has converted a recording: it says its converter's pid, then waits
+SERVICE = """
+import asyncio, os, signal
+from bot import audio
+from tests.test_audio import wav
+asyncio.run(audio.compact_recording(wav(8000, 1)))
+pool = audio._CONVERTER._running()
+print(pool.submit(os.getpid).result(), flush=True)
+signal.pause()
+"""
 
 
 def wav(rate: int, channels: int, seconds: float = 2.0) -> bytes:
@@ -55,3 +69,27 @@ async def test_recordings_convert_in_a_lower_priority_process_replaced_if_it_die
     os.kill(pid, signal.SIGKILL)  # as the OOM killer does
     mp3 = await compact_recording(wav(8000, 1))
     assert AudioSegment.from_file(io.BytesIO(mp3), format="mp3").frame_rate == 8000
+
+
+async def test_the_converter_ends_when_its_service_is_killed() -> None:
+    service = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        SERVICE,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert service.stdout is not None
+    converter = int(await asyncio.wait_for(service.stdout.readline(), 60))
+    process = os.pidfd_open(converter)  # readable once the converter has ended
+    ended = asyncio.Event()
+    asyncio.get_running_loop().add_reader(process, ended.set)
+    try:
+        service.kill()  # SIGKILL: nothing in the service runs any more
+        await asyncio.wait_for(ended.wait(), 10 * audio.PARENT_CHECK_SECONDS)
+    finally:
+        asyncio.get_running_loop().remove_reader(process)
+        if not ended.is_set():
+            signal.pidfd_send_signal(process, signal.SIGKILL)
+        os.close(process)
+        await service.communicate()
