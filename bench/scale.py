@@ -401,14 +401,12 @@ def start_topology(workdir: Path, twilio_url: str) -> Topology:
             rasa = [starting.submit(rasa_replica, workdir, ports, redis, n) for n in (0, 1)]
             for future in (*services, *rasa):
                 started.append(future.result())
-        addresses = {
-            "BALAGH_LB_PUBLIC": f"127.0.0.1:{ports['public']}",
-            "BALAGH_LB_ACTIONS": f"127.0.0.1:{ports['actions']}",
-            "BALAGH_LB_DIALOGUE": f"127.0.0.1:{ports['dialogue']}",
-            **{f"BALAGH_SERVICE_{n}": f"127.0.0.1:{ports[f'service{n}']}" for n in (1, 2)},
-            **{f"BALAGH_RASA_{n}": f"127.0.0.1:{ports[f'rasa{n}']}" for n in (1, 2)},
-        }
-        haproxy = start_haproxy(workdir, addresses, ports["public"])
+        haproxy = start_haproxy(
+            workdir,
+            ports,
+            [f"127.0.0.1:{ports[f'service{n}']}" for n in (1, 2)],
+            [f"127.0.0.1:{ports[f'rasa{n}']}" for n in (1, 2)],
+        )
     except BaseException:
         for server in started:
             server.stop()

@@ -124,7 +124,7 @@ class DialogueClient:
         timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
         try:
             async with self.http.post(
-                self.url, json=body, headers=conversation(sender_id), timeout=timeout
+                self.url, json=body, headers=conversation_header(sender_id), timeout=timeout
             ) as response:
                 response.raise_for_status()
                 messages = _MESSAGES.validate_json(await response.read())
@@ -150,7 +150,7 @@ class DialogueClient:
                 url,
                 params={"include_events": "NONE"},
                 json={"event": event},
-                headers=conversation(sender_id),
+                headers=conversation_header(sender_id),
                 timeout=timeout,
             ) as response:
                 response.raise_for_status()
@@ -158,7 +158,7 @@ class DialogueClient:
             raise DialogueUnavailable(f"{event}: {type(exc).__name__}: {exc}") from exc
 
 
-def conversation(sender_id: str) -> dict[str, str]:
+def conversation_header(sender_id: str) -> dict[str, str]:
     """The header naming the conversation (any sender id: headers carry ASCII only)."""
     return {CONVERSATION_HEADER: quote(sender_id, safe="")}
 

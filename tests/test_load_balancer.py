@@ -52,19 +52,17 @@ def rasa_replica(name: str) -> Starlette:
 async def balancer(
     tmp_path: Path, services: tuple[str, str], rasas: tuple[str, str]
 ) -> AsyncIterator[dict[str, str]]:
-    """HAProxy in front of the two service and two Rasa stand-ins: its public and dialogue
-    addresses."""
-    public, dialogue = free_port(), free_port()
-    addresses = {
-        "BALAGH_LB_PUBLIC": f"127.0.0.1:{public}",
-        "BALAGH_LB_ACTIONS": f"127.0.0.1:{free_port()}",
-        "BALAGH_LB_DIALOGUE": f"127.0.0.1:{dialogue}",
-        **{f"BALAGH_SERVICE_{n}": url.removeprefix("http://") for n, url in enumerate(services, 1)},
-        **{f"BALAGH_RASA_{n}": url.removeprefix("http://") for n, url in enumerate(rasas, 1)},
-    }
-    haproxy = await asyncio.to_thread(start_haproxy, tmp_path, addresses, public)
+    """HAProxy in front of the two service and two Rasa stand-ins: its addresses by name."""
+    ports = {name: free_port() for name in ("public", "actions", "dialogue")}
+    haproxy = await asyncio.to_thread(
+        start_haproxy,
+        tmp_path,
+        ports,
+        [url.removeprefix("http://") for url in services],
+        [url.removeprefix("http://") for url in rasas],
+    )
     try:
-        yield {"public": f"http://127.0.0.1:{public}", "dialogue": f"http://127.0.0.1:{dialogue}"}
+        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     finally:
         await asyncio.to_thread(haproxy.stop)
 

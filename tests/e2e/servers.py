@@ -269,16 +269,29 @@ class Stack:
             server.stop()
 
 
-def start_haproxy(workdir: Path, addresses: Mapping[str, str], public_port: int) -> Server:
-    """HAProxy with deploy/haproxy.cfg; `addresses` fills its BALAGH_LB_* and replica
-    variables. Ready once a service replica answers through it."""
+def start_haproxy(
+    workdir: Path,
+    ports: Mapping[str, int],
+    services: Sequence[str],
+    rasas: Sequence[str],
+) -> Server:
+    """HAProxy with deploy/haproxy.cfg on 127.0.0.1: `ports` its `public`, `actions` and
+    `dialogue` ports, in front of the two service and the two Rasa replicas (host:port).
+    Ready once a service replica answers through it."""
+    addresses = {
+        "BALAGH_LB_PUBLIC": f"127.0.0.1:{ports['public']}",
+        "BALAGH_LB_ACTIONS": f"127.0.0.1:{ports['actions']}",
+        "BALAGH_LB_DIALOGUE": f"127.0.0.1:{ports['dialogue']}",
+        **{f"BALAGH_SERVICE_{n}": address for n, address in enumerate(services, 1)},
+        **{f"BALAGH_RASA_{n}": address for n, address in enumerate(rasas, 1)},
+    }
     binary = shutil.which("haproxy") or "/usr/sbin/haproxy"  # /usr/sbin: not on every PATH
     command = [binary, "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")]
     return _start(
-        f"haproxy-{public_port}",
+        f"haproxy-{ports['public']}",
         command,
-        dict(addresses),
-        f"http://127.0.0.1:{public_port}",
+        addresses,
+        f"http://127.0.0.1:{ports['public']}",
         "/health/live",
         workdir,
         SERVICE_START_SECONDS,
