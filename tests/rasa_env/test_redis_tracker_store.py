@@ -122,6 +122,73 @@ def test_rasa_own_store_and_this_one_read_each_other(replica: Replica, server: R
     run(scenario)
 
 
+def traffic(client: redis.Redis) -> tuple[int, int]:
+    """The bytes Redis has received and sent so far."""
+    stats = client.info("stats")
+    return stats["total_net_input_bytes"], stats["total_net_output_bytes"]
+
+
+def test_a_turn_on_the_replica_that_answered_the_last_one_carries_no_conversation(
+    replica: Replica, client: redis.Redis
+) -> None:
+    """Redis compares digests: a long conversation is neither sent back nor sent again."""
+
+    async def scenario() -> None:
+        store = replica()
+        await turns(store, "c1", *(turn(f"message number {n}", "ar") for n in range(60)))
+        size = len(client.get("tracker:c1") or "")
+        assert size > 20_000
+
+        before = traffic(client)
+        tracker = await store.retrieve("c1")
+        assert tracker is not None
+        after_read = traffic(client)
+        for event in turn("one more"):
+            tracker.update(event)
+        await store.save(tracker)
+        after_save = traffic(client)
+        assert after_read[1] - before[1] < size / 4  # the value did not come back
+        assert after_save[0] - after_read[0] < size / 4  # nor was it sent whole
+        assert len(stored_events(client, "c1")) == 1 + 60 * 4 + 3
+
+        before = traffic(client)
+        elsewhere = await replica().retrieve("c1")
+        assert traffic(client)[1] - before[1] > size  # another replica reads it whole
+        assert elsewhere is not None
+        assert texts(elsewhere)[-2:] == ["message number 59", "one more"]
+
+    run(scenario)
+
+
+def test_a_value_written_another_way_is_appended_to_as_rasa_writes_it(
+    replica: Replica, client: redis.Redis
+) -> None:
+    """An operator's tool may write the same JSON laid out otherwise; nothing is lost."""
+
+    async def scenario() -> None:
+        await turns(replica(), "c1", turn("one", "en"))
+        events = stored_events(client, "c1")
+        client.set(
+            "tracker:c1", json.dumps({"name": "c1", "events": events}, separators=(",", ":"))
+        )
+        store = replica()
+        await turns(store, "c1", turn("two"))
+        await turns(store, "c1", turn("three"))
+        value = client.get("tracker:c1") or ""
+        assert value.endswith('], "name": "c1"}')
+        assert [event.get("text") for event in stored_events(client, "c1") if "text" in event] == [
+            "one",
+            "two",
+            "three",
+        ]
+        tracker = await replica().retrieve("c1")
+        assert tracker is not None
+        assert texts(tracker) == ["one", "two", "three"]
+        assert tracker.get_slot("language") == "en"
+
+    run(scenario)
+
+
 def test_a_write_from_elsewhere_between_read_and_save_is_kept(
     replica: Replica, client: redis.Redis
 ) -> None:
