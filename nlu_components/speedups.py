@@ -1,4 +1,4 @@
-"""Sixteen Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
+"""Seventeen Rasa 3.6 runtime fixes, installed when the Rasa process imports `nlu_components`.
 
 All but the eleventh keep Rasa's behaviour and only remove work whose result Rasa throws
 away; the eleventh keeps a turn from going silent:
@@ -86,6 +86,11 @@ away; the eleventh keeps a turn from going silent:
     prediction. A rule only ever looks as far back as it is long, so the rules that apply
     depend only on the last states (as many as the longest rule has) and on how many there
     are when fewer: the answer is kept per such tail (bounded), and most turns find it kept.
+17. The active form in a tracker's state. Every action call carries the tracker's state, and
+    Rasa writes its active form with `dataclasses.asdict`, which copies the message that
+    started the form (parsed JSON) one value at a time through `copy.deepcopy`. It is now
+    copied as JSON is: dictionaries and lists rebuilt, strings, numbers, booleans and None
+    shared as `deepcopy` shares them, anything else deep-copied as before.
 """
 
 from __future__ import annotations
@@ -119,6 +124,7 @@ def install() -> None:
     _install_kept_rule_keys()
     _install_empty_domain_check()
     _install_applied_events_reuse()
+    _install_plain_active_loop_copies()
     _install_fast_request_bodies()
     _install_action_retry()  # last: around the others, so a resent call is the same call
 
@@ -570,6 +576,44 @@ def _install_applied_events_reuse() -> None:
 
     reused_applied_events.__wrapped__ = applied_events  # type: ignore[attr-defined]
     DialogueStateTracker.applied_events = reused_applied_events  # type: ignore[method-assign]
+
+
+_SHARED_BY_DEEPCOPY = (str, int, float, bool, type(None))
+
+
+def json_copy(value: Any) -> Any:
+    """What `dataclasses.asdict` makes of parsed JSON inside a dataclass, without its checks
+    and `copy.deepcopy` of each value."""
+    kind = type(value)
+    if kind is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    if kind in _SHARED_BY_DEEPCOPY:
+        return value
+    import copy
+
+    return copy.deepcopy(value)
+
+
+def _install_plain_active_loop_copies() -> None:
+    import dataclasses
+    import types
+
+    from rasa.shared.core import trackers
+
+    def asdict(value: Any) -> Any:
+        if type(value) is not trackers.TrackerActiveLoop:
+            return dataclasses.asdict(value)
+        return {
+            "name": value.name,
+            "is_interrupted": value.is_interrupted,
+            "rejected": value.rejected,
+            "trigger_message": json_copy(value.trigger_message),
+        }
+
+    # The module uses `dataclasses` only for this `asdict` (and to define its classes).
+    trackers.dataclasses = types.SimpleNamespace(**{**vars(dataclasses), "asdict": asdict})  # type: ignore[attr-defined]
 
 
 def _install_fast_request_bodies() -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import copy
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 import nlu_components  # noqa: F401 - installs the fixes
 
@@ -225,6 +226,36 @@ def test_a_slot_copies_as_pythons_generic_copy_copies_it() -> None:
         assert duplicate.value is value
         duplicate.reset()
         assert slot.value is value
+
+
+def test_the_active_form_in_a_trackers_state_is_what_rasa_writes_and_its_own_copy() -> None:
+    trigger = {
+        "intent": {"name": "inform", "confidence": 0.93},
+        "entities": [{"entity": "category", "value": "roads", "start": 7, "end": 28}],
+        "text": "/inform",
+        "metadata": {"channel": "voice", "media": [], "sources": {"CallSid": "CA1"}, "n": None},
+        "intent_ranking": [{"name": "inform", "confidence": 0.93}],
+        "span": (1, 2),
+        "flags": {True, False},
+    }
+    tracker = DialogueStateTracker.from_events("c1", [user("greet")], DOMAIN.slots)
+    assert tracker.current_state(EventVerbosity.ALL)["active_loop"] == {}
+    tracker.update(UserUttered("/inform", dict(trigger["intent"]), parse_data=trigger))
+    tracker.update(ActiveLoop("report_form"))
+
+    state = tracker.current_state(EventVerbosity.ALL)["active_loop"]
+    assert state == dataclasses.asdict(tracker.active_loop)
+    assert list(state) == [field.name for field in dataclasses.fields(tracker.active_loop)]
+    state["trigger_message"]["entities"][0]["value"] = "lights"
+    state["trigger_message"]["metadata"]["media"].append("changed")
+    state["trigger_message"]["flags"].add("changed")
+    assert (
+        tracker.active_loop.trigger_message
+        == dataclasses.asdict(tracker.active_loop)["trigger_message"]
+    )
+    assert tracker.active_loop.trigger_message["entities"][0]["value"] == "roads"
+    assert tracker.active_loop.trigger_message["metadata"]["media"] == []
+    assert tracker.active_loop.trigger_message["flags"] == {True, False}
 
 
 @pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make dialogue-checks")
