@@ -72,6 +72,7 @@ from bench.callers import (  # noqa: E402
     new_caller_number,
     new_report_key,
     percentile,
+    quiet_collector,
     voice_complaints,
 )
 from bot import words  # noqa: E402
@@ -520,6 +521,7 @@ async def run(
     topology = await asyncio.to_thread(start_topology, workdir, f"http://127.0.0.1:{twilio_port}")
     try:
         calls, chats = Calls(), Chats()
+        quiet_collector()
         started = time.monotonic()
         end = started + seconds
         limits = httpx.Limits(max_connections=callers + 10, max_keepalive_connections=0)

@@ -1,11 +1,17 @@
 """`balagh run` starts the demonstration system of record where the catalogue expects it, and
 only for local use of the whole contact center with a catalogue that points at this machine."""
 
+import asyncio
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import uvicorn
+from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.runner import demo_system_port
+from bot.runner import YOUNG_COLLECTION_EVERY, _Server, demo_system_port
 from bot.settings import Settings
 from tests.transactions.conftest import catalogue_pointing_at
 
@@ -26,3 +32,31 @@ def test_no_demo_for_a_real_system_or_outside_local_use(tmp_path: Path):
 def test_no_demo_beside_a_replica():
     """`balagh run --no-dialogue` runs as one of several replicas: none claims the demo's port."""
     assert demo_system_port(Settings(), with_dialogue=False) is None
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """The test process's garbage collector as it was, whatever the test does to it."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+async def test_once_started_the_service_keeps_what_it_built_out_of_full_collections(
+    collector: None,
+) -> None:
+    gc.unfreeze()
+    server = _Server(uvicorn.Config(FastAPI(), host="127.0.0.1", port=0, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        assert server.started
+        assert gc.get_freeze_count() > 10_000  # the modules, the app: what starting built
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_EVERY
+    finally:
+        server.should_exit = True
+        await serving

@@ -294,6 +294,21 @@ def test_the_rules_kept_per_tail_are_those_rasa_finds_however_long_the_conversat
     assert all(compared)
 
 
+@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make dialogue-checks")
+def test_a_loaded_model_is_out_of_the_collectors_sight_and_young_collections_are_rarer() -> None:
+    import gc
+
+    from rasa.core.agent import Agent
+
+    from nlu_components.speedups import YOUNG_COLLECTION_EVERY
+
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)  # Python's own
+    Agent.load(str(MODEL))
+    assert gc.get_freeze_count() > 100_000  # the model's objects
+    assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, 10, 10)
+
+
 def test_debug_lines_arguments_are_copied_only_when_debug_lines_are_written() -> None:
     import importlib
     import logging
