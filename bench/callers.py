@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import io
 import json
 import math
@@ -66,10 +65,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dialogue import STOCK_SCRIPTS, Connection, drive, stock_model  # noqa: E402
+from bot.collector import freeze_what_is_built  # noqa: E402
 from bot.handoffs import RECORD_KIND as HANDOFF_KIND  # noqa: E402
 from bot.handoffs import HandoffRequest  # noqa: E402
 from bot.reference import REFERENCE_LENGTH  # noqa: E402
-from bot.runner import YOUNG_COLLECTION_EVERY  # noqa: E402
 from bot.store.base import ComplaintFilter, Cursor  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 from bot.words import text  # noqa: E402
@@ -106,15 +105,6 @@ def new_caller_number() -> str:
         if number not in _CALLER_NUMBERS:
             _CALLER_NUMBERS.add(number)
             return number
-
-
-def quiet_collector() -> None:
-    """Keep the load generator's garbage collections out of the latencies it measures: a full
-    one paused every call in flight for 0.1 s. What it has built so far leaves the
-    collector's sight and young collections are rarer, as in the service (bot/runner.py)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
 
 
 def description_wav(seconds: float = 3.0) -> bytes:
@@ -423,7 +413,7 @@ class Line:
         """`callers` at once, each one whole report; their figures."""
         assert self.stack is not None
         results = Results()
-        quiet_collector()
+        freeze_what_is_built()  # the generator's own collections would count as latency
         async with httpx.AsyncClient() as http:  # SimulatedCall's; TimedCall posts on its own
             started = time.perf_counter()
             await asyncio.gather(

@@ -9,7 +9,6 @@ Ctrl-C stops the service gracefully, then the children.
 
 import asyncio
 import contextlib
-import gc
 import os
 import socket
 import sys
@@ -22,6 +21,7 @@ import yaml
 
 from bot.app import create_app
 from bot.catalogue import load_catalogue
+from bot.collector import freeze_what_is_built
 from bot.logs import configure_logging
 from bot.settings import ROOT, Settings
 
@@ -29,7 +29,6 @@ RASA_STOP_SECONDS = 10
 DEMO_SYSTEM = "demo_records"  # the catalogue's system `balagh run` starts the demo for
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 RASA_START_SECONDS = 180
-YOUNG_COLLECTION_EVERY = 10_000  # new objects between two young garbage collections
 # The dialogue model is small: TensorFlow's thread pools only add hand-offs between cores that
 # the service needs (one thread each: 15-20 % more turns per second on two cores). Rasa's
 # telemetry is on by default: nothing about a municipality's assistant leaves for Rasa's servers.
@@ -134,22 +133,12 @@ async def _wait_until_up(url: str, seconds: float) -> bool:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, whose garbage collector is tuned once it has started.
-
-    What the service built to start (the app, the catalogue, the modules: most of its
-    objects) leaves the collector's sight (`gc.freeze()`): each full collection walked them
-    all again, 0.1 s in which no webhook was answered, every few seconds under load. Young
-    collections come every `YOUNG_COLLECTION_EVERY` new objects rather than 700, so a
-    request's objects mostly die young instead of being promoted and bringing the next full
-    collection on (as in the dialogue core: nlu_components/speedups.py). The requests'
-    objects are collected as before.
-    """
+    """uvicorn's server, whose garbage collector is tuned once it has started (bot/collector.py:
+    a full collection walking everything the service built paused every webhook for 0.1 s)."""
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        gc.collect()  # what starting left behind is freed first, not kept for good
-        gc.freeze()
-        gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+        freeze_what_is_built()
 
 
 def _announce(settings: Settings, demo_port: int | None) -> None:

@@ -107,8 +107,6 @@ _INSTALLED = "_balagh_compiled_validator"
 # How long an idle connection to the action server is reused: less than the servers keep one
 # (uvicorn, serving the actions in the service, 5 s; HAProxy in deploy/, 10 s).
 IDLE_SECONDS = 2.0
-# New objects between two young garbage collections once a model is loaded (Python's: 700).
-YOUNG_COLLECTION_EVERY = 10_000
 
 
 def install() -> None:
@@ -387,17 +385,15 @@ def _install_state_reuse() -> None:
 
 
 def _install_freeze_after_load() -> None:
-    import gc
-
     from rasa.core.agent import Agent
+
+    from bot.collector import freeze_what_is_built
 
     load_model = Agent.load_model
 
     def load_model_then_freeze(self: Any, *args: Any, **kwargs: Any) -> None:
         load_model(self, *args, **kwargs)
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+        freeze_what_is_built()
 
     Agent.load_model = load_model_then_freeze  # type: ignore[method-assign]
 

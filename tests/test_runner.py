@@ -11,7 +11,8 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.runner import YOUNG_COLLECTION_EVERY, _Server, demo_system_port
+from bot.collector import YOUNG_COLLECTION_EVERY
+from bot.runner import _Server, demo_system_port
 from bot.settings import Settings
 from tests.transactions.conftest import catalogue_pointing_at
 

@@ -300,7 +300,7 @@ def test_a_loaded_model_is_out_of_the_collectors_sight_and_young_collections_are
 
     from rasa.core.agent import Agent
 
-    from nlu_components.speedups import YOUNG_COLLECTION_EVERY
+    from bot.collector import YOUNG_COLLECTION_EVERY
 
     gc.unfreeze()
     gc.set_threshold(700, 10, 10)  # Python's own
