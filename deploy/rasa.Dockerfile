@@ -20,7 +20,7 @@ RUN pip install -r requirements/rasa.lock \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin rasa
 # the custom components and the stdlib-only helpers they import
 COPY nlu_components nlu_components
-COPY bot/__init__.py bot/arabic.py bot/digits.py bot/
+COPY bot/__init__.py bot/arabic.py bot/collector.py bot/digits.py bot/languages.py bot/
 
 FROM base AS train
 COPY config.yml domain.yml catalogue.yml ./

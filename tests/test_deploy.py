@@ -2,6 +2,7 @@
 text: valid YAML of the right kinds, every setting they pass exists, non-root pinned images,
 the load balancer's config valid for HAProxy, a dashboard that asks for real metrics."""
 
+import ast
 import json
 import os
 import re
@@ -118,6 +119,32 @@ def test_dockerfiles_run_pinned_images_as_an_unprivileged_user_from_repository_f
         for line in re.findall(r"^COPY (?!--from)(.+)$", text, flags=re.MULTILINE):
             for source in line.split()[:-1]:
                 assert (ROOT / source).exists(), f"{dockerfile.name} copies missing {source}"
+
+
+def bot_modules_imported_by(paths: list[Path]) -> set[str]:
+    """The files of `bot` these modules import, and those they import in turn."""
+    found: set[str] = set()
+    todo = list(paths)
+    while todo:
+        tree = ast.parse(todo.pop().read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot."):
+                path = f"{node.module.replace('.', '/')}.py"  # type: ignore[union-attr]
+                if path not in found:
+                    found.add(path)
+                    todo.append(ROOT / path)
+    return found
+
+
+def test_the_rasa_image_holds_every_module_of_the_service_its_components_import():
+    copied = set()
+    for line in re.findall(
+        r"^COPY (?!--from)(.+)$", (DEPLOY / "rasa.Dockerfile").read_text(), re.M
+    ):
+        copied.update(line.split()[:-1])
+    needed = bot_modules_imported_by(sorted((ROOT / "nlu_components").glob("*.py")))
+    assert {"bot/arabic.py", "bot/collector.py"} <= needed
+    assert needed <= copied
 
 
 def test_compose_publishes_only_the_load_balancer():
