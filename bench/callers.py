@@ -74,7 +74,8 @@ from bot.store.sqlite import SqliteStore  # noqa: E402
 from bot.words import text  # noqa: E402
 from channels.voice.speech import digit_name  # noqa: E402
 from tests.channels.voice.caller import Answer, SimulatedCall, new_sid  # noqa: E402
-from tests.e2e.servers import Stack, free_port, missing_prerequisite, start_rasa  # noqa: E402
+from tests.e2e.servers import Stack, missing_prerequisite, start_rasa  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 PUBLIC = "https://localhost"
 P95_TARGET_MS = 1000.0

@@ -43,13 +43,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.servers import (  # noqa: E402
     Server,
-    free_port,
     missing_prerequisite,
     model_path,
     rasa_bin,
     start_rasa,
     start_service,
 )
+from tests.ports import free_port  # noqa: E402
 
 STOCK_DIR = ROOT / "var" / "bench" / "stock-assistant"
 THROUGHPUT_TARGETS = {"payload": 4.0, "text": 2.0}

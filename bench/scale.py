@@ -83,13 +83,13 @@ from tests.channels.voice.caller import Answer, new_sid  # noqa: E402
 from tests.e2e.servers import (  # noqa: E402
     BALAGH,
     Server,
-    free_port,
     missing_prerequisite,
     start_haproxy,
     start_rasa,
     start_service,
 )
 from tests.notifications.fakes import FakeTwilio  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 from tests.redis_server import RedisServer, start_redis  # noqa: E402
 
 PUBLIC = "https://balagh.example"

@@ -9,8 +9,9 @@ import signal
 import httpx
 
 from tests.api.test_probes import counted
-from tests.e2e.servers import BALAGH, free_port, start_service
+from tests.e2e.servers import BALAGH, start_service
 from tests.notifications.test_worker_crash import queue_reports
+from tests.ports import free_port
 
 
 def metric(scrape: str, name: str, *labels: str) -> float:

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from bot.api.worker_metrics import serve_worker_metrics
 from bot.cli import app as cli
 from bot.settings import Settings, UnsafeSettings, get_settings
-from tests.e2e.servers import BALAGH, free_port
+from tests.e2e.servers import BALAGH
+from tests.ports import free_port
 from tests.test_production import SECRET, TOKEN, production
 
 SCRAPE_TOKEN = "prometheus-scrape-token-0123456789abcdef"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from bot.runner import RASA_RUNTIME_ENV
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -44,12 +44,6 @@ def missing_prerequisite() -> str | None:
     if not model_path().exists():
         return f"no trained model at {model_path()} (rasa train --fixed-model-name balagh)"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -25,7 +25,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.reference import parse_reference
-from tests.e2e.servers import Server, free_port, missing_prerequisite, start_rasa, start_service
+from tests.e2e.servers import Server, missing_prerequisite, start_rasa, start_service
+from tests.ports import free_port
 from tests.redis_server import start_redis
 
 pytestmark = pytest.mark.skipif(

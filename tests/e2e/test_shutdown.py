@@ -14,7 +14,8 @@ from starlette.routing import Route
 from bot.store.sqlite import SqliteStore
 from channels.voice.state import load_call
 from tests.channels.voice.caller import SimulatedCall
-from tests.e2e.servers import free_port, start_service
+from tests.e2e.servers import start_service
+from tests.ports import free_port
 from tests.servers import serve
 
 TURN_SECONDS = 4.0  # longer than the hold (BALAGH_VOICE_HOLD_AFTER_SECONDS)

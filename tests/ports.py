@@ -1,0 +1,53 @@
+"""Free localhost ports for servers started as processes of their own.
+
+Such a server binds its port a moment after the port is chosen. A port from the kernel's
+ephemeral range (the one `bind(0)` picks from) can meanwhile become the local end of an
+outgoing connection (a Redis client's, a health check's), and the server then fails with
+"address already in use": `make bench-scale` did, once in a few runs. Ports are chosen below
+that range, where the kernel never places outgoing connections, and checked free by binding.
+
+Standard library only: the Rasa environment's tests use it too.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+from pathlib import Path
+
+LOWEST = 10_000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LINUX_EPHEMERAL_START = 32_768  # where the range starts unless configured otherwise
+ATTEMPTS = 200
+
+_choose = random.SystemRandom()  # not the tests' seeded generator: two runs draw apart
+
+
+def ephemeral_start() -> int:
+    """The first port the kernel may give an outgoing connection."""
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return LINUX_EPHEMERAL_START
+
+
+def free_port() -> int:
+    """A localhost port nothing is bound to, outside the range of outgoing connections."""
+    top = ephemeral_start()
+    if top <= LOWEST:  # a host that lets outgoing connections use (nearly) every port
+        return _any_free_port()
+    for _ in range(ATTEMPTS):
+        port = _choose.randrange(LOWEST, top)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return _any_free_port()
+
+
+def _any_free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
