@@ -132,6 +132,14 @@ async def _wait_until_up(url: str, seconds: float) -> bool:
     return False
 
 
+# How long an idle connection to the service stays open. The load balancer (deploy/haproxy.cfg)
+# sends new callers' webhooks over its idle connections to a replica, and a connection the
+# replica closes at the moment one is sent on it fails that webhook: the replica keeps them
+# far longer than the balancer does (HAProxy closed its idle ones within 15 s of the last
+# use here, against uvicorn's default of 5 s), so the balancer is always the side that closes.
+KEEP_ALIVE_SECONDS = 75
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, whose garbage collector is tuned once it has started (bot/collector.py:
     a full collection walking everything the service built paused every webhook for 0.1 s)."""
@@ -179,6 +187,7 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             proxy_headers=False,  # X-Forwarded-For: BALAGH_TRUSTED_PROXIES decides (the app)
             # on SIGTERM: stop listening, let the requests being answered finish (bounded)
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
     )
 

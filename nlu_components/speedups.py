@@ -12,7 +12,7 @@ away; the eleventh keeps a turn from going silent:
    connection, for every action call; one session per endpoint is kept and reused instead
    (the same headers, authentication and timeout). Its idle connections are reused for at
    most `IDLE_SECONDS`, less than the server keeps them: a connection the server has just
-   closed (uvicorn after 5 s, HAProxy after 10 s) is never written to, which under load,
+   closed (HAProxy after 10 s, the service after 75 s) is never written to, which under load,
    with the close not yet read, failed the call ("Cannot write to closing transport").
 3. Button payloads. A message like `/inform{"category": "roads"}` runs through the whole NLU
    pipeline, and then the pipeline's last step (`RegexMessageHandler`) replaces the result
@@ -105,7 +105,7 @@ from typing import Any
 
 _INSTALLED = "_balagh_compiled_validator"
 # How long an idle connection to the action server is reused: less than the servers keep one
-# (uvicorn, serving the actions in the service, 5 s; HAProxy in deploy/, 10 s).
+# (the service, serving the actions, 75 s; HAProxy in deploy/, 10 s).
 IDLE_SECONDS = 2.0
 
 

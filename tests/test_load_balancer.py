@@ -1,7 +1,9 @@
 """deploy/haproxy.cfg running in Debian's HAProxy, in front of two stand-in replicas that
 answer with their name: pages go round the replicas, each socket.io endpoint (the web chat's,
-the staff inbox's) keeps a client on one replica, as Engine.IO's long polls need, and each
-conversation stays on one Rasa replica, which holds its tracker in memory."""
+the staff inbox's) keeps a client on one replica, as Engine.IO's long polls need, each
+conversation stays on one Rasa replica, which holds its tracker in memory, and requests that
+each come on a connection of their own (Twilio's webhooks) share kept connections to the
+replicas."""
 
 import asyncio
 import uuid
@@ -17,7 +19,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from channels.dialogue import DialogueClient, Metadata, dialogue_session
-from tests.e2e.servers import free_port, start_haproxy
+from tests.e2e.servers import start_haproxy
+from tests.ports import free_port
 from tests.servers import serve
 
 ASKED = 6
@@ -32,6 +35,17 @@ def replica(name: str) -> Starlette:
         return PlainTextResponse(name)
 
     return Starlette(routes=[Route("/{path:path}", answer, methods=["GET"])])
+
+
+def connection_reporting_replica(name: str) -> Starlette:
+    """Answers with its name and the port the balancer's connection comes from (served with
+    `proxy_headers=False`: the client's own address, not the one HAProxy forwards)."""
+
+    async def answer(request: Request) -> PlainTextResponse:
+        assert request.client is not None
+        return PlainTextResponse(f"{name}:{request.client.port}")
+
+    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
 
 
 def rasa_replica(name: str) -> Starlette:
@@ -81,6 +95,20 @@ async def test_pages_go_round_the_replicas_and_sockets_stay_on_one(tmp_path):
         assert await answered("/staff/inbox") == {"one", "two"}
         assert len(await answered("/socket.io/?EIO=4&transport=polling")) == 1
         assert len(await answered("/staff/socket.io/?EIO=4&transport=polling")) == 1
+
+
+async def test_requests_on_connections_of_their_own_share_kept_connections_to_replicas(tmp_path):
+    async with (
+        serve(connection_reporting_replica("one"), proxy_headers=False) as one,
+        serve(connection_reporting_replica("two"), proxy_headers=False) as two,
+        balancer(tmp_path, (one, two), ("http://127.0.0.1:1", "http://127.0.0.1:1")) as lb,
+    ):
+        connections = set()
+        for _ in range(ASKED):  # one after another, each on a new connection, as Twilio sends
+            async with httpx.AsyncClient(base_url=lb["public"]) as twilio:
+                answer = await twilio.post("/channels/twilio/voice", data={"CallSid": "CA1"})
+                connections.add(answer.raise_for_status().text)
+        assert len(connections) <= 2  # one to each replica, reused
 
 
 async def test_each_conversation_stays_on_one_rasa_replica_and_they_share_evenly(tmp_path):
