@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.complaints import ChangeRefused, ComplaintNotFound, NotPermitted, UnknownCode
@@ -163,6 +164,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VersionConflict)
     async def conflict(_: Request, exc: VersionConflict) -> JSONResponse:
         return error_response(409, "concurrent_change", f"{exc} changed meanwhile; try again")
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        """The client went away before its request was whole (a dialogue core replica killed
+        in the middle of an action call, a dropped connection): nothing happened, nobody is
+        left to answer, and it is not an error of ours to log with a traceback."""
+        log.info(
+            "%s %s: the client left before its request was whole", request.method, request.url.path
+        )
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
