@@ -29,7 +29,8 @@ replicas. Target: p95 < 1 s and nothing lost.
     python bench/scale.py [--callers N] [--chats 20] [--seconds 150] [--think 4]
 
 The number of callers is BALAGH_BENCH_CALLERS when set, else the single machine's capacity the
-last `make bench-callers` found here (var/bench/callers.json), else 40.
+last `make bench-callers` found here (var/bench/callers.json), else 40. Every process's log of
+the last run is kept in var/bench/scale-logs/ (in --workdir when one is given).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,6 +95,7 @@ from tests.ports import free_port  # noqa: E402
 from tests.redis_server import RedisServer, start_redis  # noqa: E402
 
 PUBLIC = "https://balagh.example"
+LOGS = ROOT / "var" / "bench" / "scale-logs"  # the last run's
 FALLBACK = f"{PUBLIC}/channels/twilio/voice/fallback"
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-scale-auth-token"  # noqa: S105 - the fake Twilio's
@@ -339,7 +342,7 @@ class Topology:
         )
 
     def restart_rasa(self, index: int) -> None:
-        self.rasa[index] = rasa_replica(self.workdir, self.ports, self.redis, index)
+        self.rasa[index] = rasa_replica(self.workdir, self.ports, self.redis, index, "-again")
 
     def stop(self) -> None:
         for worker in self.workers:
@@ -351,7 +354,9 @@ class Topology:
         self.redis.stop()
 
 
-def rasa_replica(workdir: Path, ports: dict[str, int], redis: RedisServer, index: int) -> Server:
+def rasa_replica(
+    workdir: Path, ports: dict[str, int], redis: RedisServer, index: int, again: str = ""
+) -> Server:
     return start_rasa(
         workdir,
         None,
@@ -359,6 +364,7 @@ def rasa_replica(workdir: Path, ports: dict[str, int], redis: RedisServer, index
         actions_token=ACTIONS_TOKEN,
         redis_port=redis.port,
         actions_url=f"http://127.0.0.1:{ports['actions']}/webhook",
+        name=f"rasa{index + 1}{again}",  # a restarted replica's log does not replace the first's
     )
 
 
@@ -594,6 +600,16 @@ async def run(
     }
 
 
+def keep_logs(workdir: Path) -> Path:
+    """Every process's log of the run, kept past its temporary folder (the last run's only,
+    in var/): what a caller who heard an error went through is there."""
+    shutil.rmtree(LOGS, ignore_errors=True)
+    LOGS.mkdir(parents=True)
+    for log in workdir.glob("*.log"):
+        shutil.copy2(log, LOGS)
+    return LOGS
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -616,6 +632,8 @@ def main() -> None:
         workdir = args.workdir or Path(folder)
         workdir.mkdir(parents=True, exist_ok=True)
         summary = asyncio.run(run(args.callers, args.chats, args.seconds, args.think, workdir))
+        logs = workdir if args.workdir else keep_logs(workdir)
+        print(f"the processes' logs: {logs}", file=sys.stderr)
     print(json.dumps(summary, ensure_ascii=False))
 
 

@@ -152,9 +152,10 @@ def start_rasa(
     actions_token: str | None = None,
     redis_port: int | None = None,
     actions_url: str | None = None,
+    name: str | None = None,
 ) -> Server:
     """`rasa run --enable-api` with the REST channel, its actions at the service's /webhook
-    (or at `actions_url`).
+    (or at `actions_url`); its log is `name`.log in `workdir` (by default rasa-<port>.log).
 
     With `tracker_store`, this assistant as `balagh run` runs it (its tracker store and
     runtime settings); without, the model runs on Rasa's defaults (the stock assistant).
@@ -215,7 +216,7 @@ def start_rasa(
     if actions_token is not None:
         env["BALAGH_ACTIONS_TOKEN"] = actions_token
     return _start(
-        f"rasa-{port}",
+        name or f"rasa-{port}",
         command,
         env,
         f"http://127.0.0.1:{port}",
