@@ -342,7 +342,9 @@ class Topology:
         )
 
     def restart_rasa(self, index: int) -> None:
-        self.rasa[index] = rasa_replica(self.workdir, self.ports, self.redis, index, "-again")
+        self.rasa[index] = rasa_replica(
+            self.workdir, self.ports, self.redis, index, f"rasa{index + 1}-again"
+        )
 
     def stop(self) -> None:
         for worker in self.workers:
@@ -355,7 +357,7 @@ class Topology:
 
 
 def rasa_replica(
-    workdir: Path, ports: dict[str, int], redis: RedisServer, index: int, again: str = ""
+    workdir: Path, ports: dict[str, int], redis: RedisServer, index: int, name: str
 ) -> Server:
     return start_rasa(
         workdir,
@@ -364,7 +366,7 @@ def rasa_replica(
         actions_token=ACTIONS_TOKEN,
         redis_port=redis.port,
         actions_url=f"http://127.0.0.1:{ports['actions']}/webhook",
-        name=f"rasa{index + 1}{again}",  # a restarted replica's log does not replace the first's
+        name=name,  # its log's: a restarted replica's does not replace the first's
     )
 
 
@@ -405,7 +407,10 @@ def start_topology(workdir: Path, twilio_url: str) -> Topology:
                 )
                 for n in (1, 2)
             ]
-            rasa = [starting.submit(rasa_replica, workdir, ports, redis, n) for n in (0, 1)]
+            rasa = [
+                starting.submit(rasa_replica, workdir, ports, redis, n, f"rasa{n + 1}")
+                for n in (0, 1)
+            ]
             for future in (*services, *rasa):
                 started.append(future.result())
         haproxy = start_haproxy(

@@ -34,9 +34,7 @@ def ephemeral_start() -> int:
 def free_port() -> int:
     """A localhost port nothing is bound to, outside the range of outgoing connections."""
     top = ephemeral_start()
-    if top <= LOWEST:  # a host that lets outgoing connections use (nearly) every port
-        return _any_free_port()
-    for _ in range(ATTEMPTS):
+    for _ in range(ATTEMPTS if top > LOWEST else 0):  # else outgoing connections use them all
         port = _choose.randrange(LOWEST, top)
         with socket.socket() as sock:
             try:
@@ -44,10 +42,6 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    return _any_free_port()
-
-
-def _any_free_port() -> int:
-    with socket.socket() as sock:
+    with socket.socket() as sock:  # any the kernel gives
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
