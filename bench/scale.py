@@ -111,6 +111,9 @@ APOLOGIES = {words.text("call.apology", language, "voice") for language in ("ar"
 CHAT_TURNS = ("hello", "2", "1234567890")  # the menu, follow a report, a wrong reference
 CHAT_DOWN = {words.text("chat.dialogue_down", language, "chat") for language in ("ar", "en")}
 CHAT_WAIT_SECONDS = 15.0
+# How long a connection may take to be accepted: the chat widget's socket.io client waits 20 s
+# (its default `timeout`); python-socketio's client gives up after 1 s and raises.
+CHAT_CONNECT_SECONDS = 20.0
 DRAIN_SECONDS = 180.0
 
 
@@ -263,10 +266,15 @@ class ChatUser:
                 sio.on("connect", self.connected.set)
                 sio.on("disconnect", self._dropped)
                 try:
-                    await sio.connect(self.lb, socketio_path="socket.io", retry=True)
+                    await sio.connect(
+                        self.lb,
+                        socketio_path="socket.io",
+                        retry=True,
+                        wait_timeout=CHAT_CONNECT_SECONDS,
+                    )
                     await self.conversation(sio, think)
                 except (TimeoutError, socketio.exceptions.SocketIOError) as problem:
-                    self.chats.errors.append(f"{self.address}: {type(problem).__name__}")
+                    self.chats.errors.append(f"{self.address}: {type(problem).__name__}: {problem}")
                 finally:
                     await sio.disconnect()
             await asyncio.sleep(random.uniform(0.5, 2))

@@ -175,7 +175,16 @@ def masking_handler(
     return handler
 
 
+# HTTP client libraries that log every request at INFO: twilio's write six lines per API call
+# (URL, headers, status), httpx one. That is debugging detail (a worker sending 5,000 SMS
+# logged 16,000 lines of it), written only when the level is DEBUG.
+REQUEST_DUMPING_LOGGERS: Final = ("twilio", "httpx")
+
+
 def configure_logging(
     level: str, settings: Settings | None = None, stream: IO[str] | None = None
 ) -> None:
     logging.basicConfig(level=level, handlers=[masking_handler(settings, stream)], force=True)
+    debugging = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    for name in REQUEST_DUMPING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if debugging else logging.WARNING)

@@ -5,7 +5,15 @@ import logging
 import pytest
 
 from bot.digits import to_ascii_digits
-from bot.logs import JsonFormatter, Masker, MaskingFilter, mask_phones, masking_handler, request_id
+from bot.logs import (
+    JsonFormatter,
+    Masker,
+    MaskingFilter,
+    configure_logging,
+    mask_phones,
+    masking_handler,
+    request_id,
+)
 from bot.settings import Settings
 
 
@@ -107,3 +115,39 @@ def test_json_lines_carry_the_turns_request_id_and_mask_phones():
     outside = logging.LogRecord("worker", logging.INFO, __file__, 1, "pass", (), None)
     MaskingFilter(Masker()).filter(outside)
     assert json.loads(formatter.format(outside))["request_id"] == "-"
+
+
+@pytest.fixture
+def restored_logging():
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    quiet = {name: logging.getLogger(name).level for name in ("twilio", "httpx")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, was in quiet.items():
+        logging.getLogger(name).setLevel(was)
+
+
+def test_http_clients_request_dumps_are_left_out_at_info(restored_logging):
+    buffer = io.StringIO()
+    configure_logging("INFO", stream=buffer)
+    logging.getLogger("twilio.async_http_client").info("-- BEGIN Twilio API Request --")
+    logging.getLogger("httpx").info("HTTP Request: GET http://recordings/RE1 200 OK")
+    logging.getLogger("twilio.http_client").warning("twilio retried a request")
+    logging.getLogger("bot.worker").info("outbox sent 2")
+    logged = buffer.getvalue()
+    assert "BEGIN Twilio API Request" not in logged
+    assert "HTTP Request" not in logged
+    assert "twilio retried a request" in logged  # their warnings still reach the log
+    assert "outbox sent 2" in logged
+
+
+def test_http_clients_request_dumps_are_logged_when_debugging(restored_logging):
+    buffer = io.StringIO()
+    configure_logging("INFO", stream=buffer)
+    configure_logging("DEBUG", stream=buffer)  # a level changed at run time, as in tests
+    logging.getLogger("twilio.async_http_client").info("-- BEGIN Twilio API Request --")
+    logging.getLogger("httpx").info("HTTP Request: GET http://recordings/RE1 200 OK")
+    assert "BEGIN Twilio API Request" in buffer.getvalue()
+    assert "HTTP Request" in buffer.getvalue()
