@@ -76,6 +76,7 @@ def create_app(
         openapi_url="/openapi.json" if show_docs else None,
     )
     app.state.settings = settings
+    app.state.draining = False  # set on SIGTERM (bot/runner.py): /health/ready says not ready
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

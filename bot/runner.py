@@ -9,21 +9,28 @@ Ctrl-C stops the service gracefully, then the children.
 
 import asyncio
 import contextlib
+import logging
 import os
+import signal
 import socket
 import sys
+import time
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
 import yaml
+from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.catalogue import load_catalogue
 from bot.collector import freeze_what_is_built
 from bot.logs import configure_logging
 from bot.settings import ROOT, Settings
+
+logger = logging.getLogger(__name__)
 
 RASA_STOP_SECONDS = 10
 DEMO_SYSTEM = "demo_records"  # the catalogue's system `balagh run` starts the demo for
@@ -142,11 +149,37 @@ KEEP_ALIVE_SECONDS = 75
 
 class _Server(uvicorn.Server):
     """uvicorn's server, whose garbage collector is tuned once it has started (bot/collector.py:
-    a full collection walking everything the service built paused every webhook for 0.1 s)."""
+    a full collection walking everything the service built paused every webhook for 0.1 s),
+    and which drains before it stops on SIGTERM.
+
+    Stopping at once closes the connections a load balancer keeps to the replica, and HAProxy
+    may be sending a webhook on one at that moment: the caller's webhook fails. Draining, the
+    replica reports not ready for `drain_seconds` (HAProxy takes it out after three failed
+    checks, one a second) while it serves whatever still comes, then stops as uvicorn does.
+    A second SIGTERM, or Ctrl-C, stops it at once."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.app, self.drain_seconds = app, drain_seconds
+        self.drained_at: float | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         freeze_what_is_built()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGTERM and self.drain_seconds > 0 and self.drained_at is None:
+            self.app.state.draining = True
+            self.drained_at = time.monotonic() + self.drain_seconds
+            logger.info("draining: not ready for %.0f s, then stopping", self.drain_seconds)
+            return
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        drained = self.drained_at is not None and time.monotonic() >= self.drained_at
+        if drained and not self.should_exit:
+            super().handle_exit(signal.SIGTERM, None)
+        return await super().on_tick(counter)
 
 
 def _announce(settings: Settings, demo_port: int | None) -> None:
@@ -177,9 +210,10 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
     rasa = await _start_rasa(settings) if with_dialogue else None
     demo_port = await asyncio.to_thread(demo_system_port, settings, with_dialogue)
     demo = await _start_demo_system(demo_port) if demo_port else None
+    app = create_app(settings)
     server = _Server(
         uvicorn.Config(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
@@ -188,7 +222,9 @@ async def run_all(settings: Settings, *, with_dialogue: bool = True) -> None:
             # on SIGTERM: stop listening, let the requests being answered finish (bounded)
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        )
+        ),
+        app,
+        settings.drain_seconds,
     )
 
     async def announce_when_ready() -> None:

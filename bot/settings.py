@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # On SIGTERM, requests already being answered get this long to finish
     shutdown_grace_seconds: Annotated[int, Field(ge=1, le=120)] = 20
+    # On SIGTERM, first report not ready this long while still serving, so a load balancer
+    # takes the replica out before it stops listening (0: stop listening at once)
+    drain_seconds: Annotated[float, Field(ge=0, le=60)] = 0
     attachments_dir: Path = ROOT / "var" / "attachments"
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 10_485_760
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

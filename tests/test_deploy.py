@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -196,35 +197,68 @@ def _compose_value(value: object) -> str:
 OPERATOR_VALUE = "o" * 48  # what an operator puts in each secret
 
 
-def production_processes() -> list[tuple[str, list[str], dict[str, str]]]:
-    """Every process of the service image in deploy/: its name, command and environment."""
+@dataclass
+class Process:
+    """A process of the service image in deploy/."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    stop_seconds: float  # from SIGTERM until the orchestrator kills it
+
+
+def production_processes() -> list[Process]:
+    """Every process of the service image in deploy/."""
     documents = kubernetes_documents()
     [config] = [doc["data"] for doc in documents if doc["kind"] == "ConfigMap"]
     found = []
     for doc in documents:
+        pod = doc.get("spec", {}).get("template", {}).get("spec", {})
         for container in containers(doc):
             if image_of(container) == SERVICE_IMAGE:
                 env = {key: str(value) for key, value in config.items()}
                 for variable in container.get("env", []):
                     env[variable["name"]] = str(variable.get("value", OPERATOR_VALUE))
-                found.append((f"kubernetes {container['name']}", container["command"], env))
+                # Kubernetes counts the grace period from the start of the preStop hook
+                pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("exec", {})
+                sleep = pre_stop.get("command", ["sleep", "0"])
+                assert sleep[0] == "sleep"
+                stop = pod.get("terminationGracePeriodSeconds", 30) - float(sleep[1])
+                command = container["command"]
+                found.append(Process(f"kubernetes {container['name']}", command, env, stop))
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     for name, service in compose["services"].items():
         if service.get("image") == SERVICE_IMAGE:
             env = {key: _compose_value(value) for key, value in service["environment"].items()}
-            found.append((f"compose {name}", service.get("command", []), env))
+            stop = float(str(service.get("stop_grace_period", "10s")).removesuffix("s"))
+            found.append(Process(f"compose {name}", service.get("command", []), env, stop))
     return found
+
+
+def production_settings(process: Process) -> Settings:
+    values = {key.removeprefix("BALAGH_").lower(): value for key, value in process.env.items()}
+    return Settings.model_validate(values)  # these values alone, no environment
 
 
 def test_every_service_and_worker_gets_what_production_refuses_to_start_without():
     """Their secrets filled in, each passes the start-up checks; a worker serving its metrics
     has the token they need in production."""
     processes = production_processes()
-    assert {name for name, _, _ in processes} >= {"kubernetes worker", "compose worker1"}
-    for name, command, env in processes:
-        values = {key.removeprefix("BALAGH_").lower(): value for key, value in env.items()}
-        settings = Settings.model_validate(values)  # these values alone, no environment
-        assert settings.environment == "production", name
-        assert problems(settings) == [], name
-        if "--metrics-port" in command:
-            assert settings.metrics_token, name
+    assert {process.name for process in processes} >= {"kubernetes worker", "compose worker1"}
+    for process in processes:
+        settings = production_settings(process)
+        assert settings.environment == "production", process.name
+        assert problems(settings) == [], process.name
+        if "--metrics-port" in process.command:
+            assert settings.metrics_token, process.name
+
+
+def test_a_stopping_replica_has_time_to_drain_and_finish_before_it_is_killed():
+    """On SIGTERM a replica drains (BALAGH_DRAIN_SECONDS), finishes the requests it is
+    answering, then the call steps it holds, each within BALAGH_SHUTDOWN_GRACE_SECONDS."""
+    replicas = [process for process in production_processes() if "worker" not in process.command]
+    assert {process.name for process in replicas} >= {"kubernetes service", "compose service1"}
+    for process in replicas:
+        settings = production_settings(process)
+        needed = settings.drain_seconds + 2 * settings.shutdown_grace_seconds
+        assert needed <= process.stop_seconds, process.name

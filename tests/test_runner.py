@@ -48,7 +48,9 @@ async def test_once_started_the_service_keeps_what_it_built_out_of_full_collecti
     collector: None,
 ) -> None:
     gc.unfreeze()
-    server = _Server(uvicorn.Config(FastAPI(), host="127.0.0.1", port=0, log_level="warning"))
+    app = FastAPI()
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = _Server(config, app, drain_seconds=0)
     serving = asyncio.create_task(server.serve())
     try:
         for _ in range(200):

@@ -116,7 +116,11 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/health/ready", summary="Readiness: this replica can serve a turn")
-async def ready(store: StoreDep, http: HttpDep, settings: SettingsDep) -> JSONResponse:
+async def ready(
+    request: Request, store: StoreDep, http: HttpDep, settings: SettingsDep
+) -> JSONResponse:
+    if request.app.state.draining:  # stopping: serves what still comes, but send no more
+        return JSONResponse({"status": "draining"}, status_code=503)
     parts = await _serving_parts(store, http, settings)
     failing = sorted(name for name, state in parts.items() if state.state == "down")
     if failing:
