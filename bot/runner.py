@@ -171,13 +171,13 @@ class _Server(uvicorn.Server):
         if sig == signal.SIGTERM and self.drain_seconds > 0 and self.drained_at is None:
             self.app.state.draining = True
             self.drained_at = time.monotonic() + self.drain_seconds
-            logger.info("draining: not ready for %.0f s, then stopping", self.drain_seconds)
-            return
+            return  # no logging in a signal handler: on_tick logs the drain's end
         super().handle_exit(sig, frame)
 
     async def on_tick(self, counter: int) -> bool:
         drained = self.drained_at is not None and time.monotonic() >= self.drained_at
         if drained and not self.should_exit:
+            logger.info("drained for %g s (not ready, still serving): stopping", self.drain_seconds)
             super().handle_exit(signal.SIGTERM, None)
         return await super().on_tick(counter)
 
