@@ -84,11 +84,15 @@ async def test_a_resident_and_an_employee_talk_live_then_the_bot_answers_again(
 
         await resident.locator(".bw-input").press_sequentially("فيه حفرة")
         await expect(agent.locator(".conversation .typing")).to_be_visible()
+        await agent.locator("#reply-text").press_sequentially("أهلاً")  # writing meanwhile
         await resident.locator(".bw-input").press_sequentially(" قدام البيت")
         await resident.press(".bw-input", "Enter")
         await expect(agent.locator("#transcript .resident").last).to_contain_text(
             "فيه حفرة قدام البيت"
         )
+        # the panel was read again under the employee's hands: their next keys still land
+        await agent.keyboard.type(" بك")
+        await expect(agent.locator("#reply-text")).to_have_value("أهلاً بك")
         bot_lines = await said.count()
 
         await agent.fill("#reply-text", "تمام، أرسل لي موقع الحفرة لو سمحت")

@@ -37,7 +37,8 @@
 
   // Live events read the panel again while the employee writes: the draft is taken when the
   // new panel replaces the old (not when it was asked for, or a reply chosen meanwhile would
-  // be lost), and an answer older than one already shown is dropped.
+  // be lost), with the focus and the caret (or the next keys would go nowhere), and an
+  // answer older than one already shown is dropped.
   var panelAsked = 0;
   var panelShown = 0;
 
@@ -49,9 +50,15 @@
       panelShown = asked;
       var box = panel.querySelector("#reply-text");
       var draft = box ? box.value : "";
+      var writing = box !== null && document.activeElement === box;
+      var caret = writing ? [box.selectionStart, box.selectionEnd] : null;
       panel.innerHTML = html;
       var again = panel.querySelector("#reply-text");
       if (again) { again.value = draft; }
+      if (again && caret) {
+        again.focus();
+        again.setSelectionRange(caret[0], caret[1]);
+      }
       if (window.balaghMaps) { window.balaghMaps(panel); }
       applyTyping();
       scrollDown();
