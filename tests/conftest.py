@@ -7,6 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from bot.app import create_app
 from bot.catalogue import Catalogue, load_catalogue
@@ -19,6 +22,7 @@ from bot.staff_accounts import create_staff_user
 from bot.store.sqlite import SqliteStore
 from bot.types import Role
 from channels.registry import directory
+from tests.servers import serve
 
 PASSWORD = "correct horse battery"
 # For a ComplaintService built by hand: the settings' references, codes and countries.
@@ -123,3 +127,14 @@ async def new_complaint(services: Services, **fields: object) -> Complaint:
     }
     result = await services.complaints.create(NewComplaint.model_validate(values), CITIZEN)
     return result.complaint
+
+
+@pytest.fixture
+async def rasa_url() -> AsyncIterator[str]:
+    """A dialogue core that answers its status: what a replica's readiness asks."""
+
+    async def status(_: object) -> JSONResponse:
+        return JSONResponse({"model_id": "test-model"})
+
+    async with serve(Starlette(routes=[Route("/status", status)])) as url:
+        yield url

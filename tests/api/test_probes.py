@@ -4,25 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import pytest
 from pydantic import SecretStr
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.servers import serve
 from tests.test_production import production
-
-
-@pytest.fixture
-async def rasa_url() -> AsyncIterator[str]:
-    async def status(_: object) -> JSONResponse:
-        return JSONResponse({"model_id": "test-model"})
-
-    async with serve(Starlette(routes=[Route("/status", status)])) as url:
-        yield url
 
 
 @asynccontextmanager

@@ -9,27 +9,13 @@ import signal
 from collections import Counter
 
 import httpx
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from tests.e2e.servers import start_haproxy, start_service
 from tests.ports import free_port
-from tests.servers import serve
 
 # HAProxy's checks take a replica out after three failures, one a second (deploy/haproxy.cfg)
 DRAIN_SECONDS = 5
 CLIENTS = 8
-
-
-def dialogue_core() -> Starlette:
-    """Rasa's /status, which the replicas' readiness checks."""
-
-    async def status(request: Request) -> JSONResponse:
-        return JSONResponse({"model_id": "stand-in"})
-
-    return Starlette(routes=[Route("/status", status)])
 
 
 async def client(url: str, stop: asyncio.Event, answers: Counter[int | str]) -> None:
@@ -43,60 +29,58 @@ async def client(url: str, stop: asyncio.Event, answers: Counter[int | str]) -> 
                 answers[type(problem).__name__] += 1
 
 
-async def test_a_stopping_replica_leaves_the_balancer_before_it_stops_serving(tmp_path):
-    async with serve(dialogue_core()) as rasa_url:
-        rasa_port = int(rasa_url.rsplit(":", 1)[1])
-        env = {"BALAGH_DRAIN_SECONDS": str(DRAIN_SECONDS)}
-        ports = [free_port(), free_port()]
-        replicas = [
-            await asyncio.to_thread(start_service, tmp_path, rasa_port, port, env, f"service{n}")
-            for n, port in enumerate(ports, 1)
-        ]
-        lb_ports = {name: free_port() for name in ("public", "actions", "dialogue")}
-        haproxy = await asyncio.to_thread(
-            start_haproxy,
-            tmp_path,
-            lb_ports,
-            [f"127.0.0.1:{port}" for port in ports],
-            ["127.0.0.1:1", "127.0.0.1:2"],  # no Rasa behind it: only pages are asked
-        )
-        stopping = replicas[0]
-        stop, answers = asyncio.Event(), Counter[int | str]()
-        public = f"http://127.0.0.1:{lb_ports['public']}"
-        load = [asyncio.create_task(client(public, stop, answers)) for _ in range(CLIENTS)]
-        try:
-            await asyncio.sleep(2)
-            stopping.process.send_signal(signal.SIGTERM)
-            await asyncio.sleep(1)
-            async with httpx.AsyncClient(timeout=5) as http:
-                # still serving, on new connections too, but no longer ready
-                assert (await http.get(f"{stopping.url}/health/live")).status_code == 200
-                readiness = await http.get(f"{stopping.url}/health/ready")
-            assert readiness.status_code == 503
-            assert readiness.json() == {"status": "draining"}
-            code = await asyncio.to_thread(stopping.process.wait, DRAIN_SECONDS + 20)
-            await asyncio.sleep(1)  # and the other replica serves everything
-        finally:
-            stop.set()
-            await asyncio.gather(*load)
-            for server in (haproxy, *replicas):
-                await asyncio.to_thread(server.stop)
+async def test_a_stopping_replica_leaves_the_balancer_before_it_stops_serving(tmp_path, rasa_url):
+    rasa_port = int(rasa_url.rsplit(":", 1)[1])
+    env = {"BALAGH_DRAIN_SECONDS": str(DRAIN_SECONDS)}
+    ports = [free_port(), free_port()]
+    replicas = [
+        await asyncio.to_thread(start_service, tmp_path, rasa_port, port, env, f"service{n}")
+        for n, port in enumerate(ports, 1)
+    ]
+    lb_ports = {name: free_port() for name in ("public", "actions", "dialogue")}
+    haproxy = await asyncio.to_thread(
+        start_haproxy,
+        tmp_path,
+        lb_ports,
+        [f"127.0.0.1:{port}" for port in ports],
+        ["127.0.0.1:1", "127.0.0.1:2"],  # no Rasa behind it: only pages are asked
+    )
+    stopping = replicas[0]
+    stop, answers = asyncio.Event(), Counter[int | str]()
+    public = f"http://127.0.0.1:{lb_ports['public']}"
+    load = [asyncio.create_task(client(public, stop, answers)) for _ in range(CLIENTS)]
+    try:
+        await asyncio.sleep(2)
+        stopping.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1)
+        async with httpx.AsyncClient(timeout=5) as http:
+            # still serving, on new connections too, but no longer ready
+            assert (await http.get(f"{stopping.url}/health/live")).status_code == 200
+            readiness = await http.get(f"{stopping.url}/health/ready")
+        assert readiness.status_code == 503
+        assert readiness.json() == {"status": "draining"}
+        code = await asyncio.to_thread(stopping.process.wait, DRAIN_SECONDS + 20)
+        await asyncio.sleep(1)  # and the other replica serves everything
+    finally:
+        stop.set()
+        await asyncio.gather(*load)
+        for server in (haproxy, *replicas):
+            await asyncio.to_thread(server.stop)
     assert code in (0, -signal.SIGTERM)
     assert answers[200] > 100
     assert set(answers) == {200}, answers  # no request failed while the replica left
 
 
-async def test_told_twice_a_draining_replica_stops_at_once(tmp_path):
-    async with serve(dialogue_core()) as rasa_url:
-        rasa_port = int(rasa_url.rsplit(":", 1)[1])
-        env = {"BALAGH_DRAIN_SECONDS": "60"}
-        replica = await asyncio.to_thread(start_service, tmp_path, rasa_port, free_port(), env)
-        try:
-            replica.process.send_signal(signal.SIGTERM)
-            await asyncio.sleep(1)
-            assert replica.process.poll() is None  # draining
-            replica.process.send_signal(signal.SIGTERM)
-            code = await asyncio.to_thread(replica.process.wait, 20)  # not the 60 s
-        finally:
-            await asyncio.to_thread(replica.stop)
+async def test_told_twice_a_draining_replica_stops_at_once(tmp_path, rasa_url):
+    rasa_port = int(rasa_url.rsplit(":", 1)[1])
+    env = {"BALAGH_DRAIN_SECONDS": "60"}
+    replica = await asyncio.to_thread(start_service, tmp_path, rasa_port, free_port(), env)
+    try:
+        replica.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1)
+        assert replica.process.poll() is None  # draining
+        replica.process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(replica.process.wait, 20)  # not the 60 s
+    finally:
+        await asyncio.to_thread(replica.stop)
     assert code in (0, -signal.SIGTERM)
