@@ -47,10 +47,9 @@ def _with_services(job: Callable[["Services"], Awaitable[T]]) -> T:
     import uvloop
 
     from bot.composition import start_services
-    from bot.settings import get_settings
 
     async def run() -> T:
-        services = await start_services(get_settings())
+        services = await start_services(valid_settings())
         try:
             return await job(services)
         finally:
@@ -91,11 +90,21 @@ def refuse(unsafe: "UnsafeSettings") -> NoReturn:
     raise typer.Exit(2)
 
 
-def safe_settings() -> "Settings":
-    """The settings, or exit 2 when they are unsafe to serve with."""
-    from bot.settings import UnsafeSettings, check_safe, get_settings
+def valid_settings() -> "Settings":
+    """The settings, or exit 2 with one line per value that is not valid."""
+    from bot.settings import UnsafeSettings, get_settings
 
-    settings = get_settings()
+    try:
+        return get_settings()
+    except UnsafeSettings as invalid:
+        refuse(invalid)
+
+
+def safe_settings() -> "Settings":
+    """The settings, or exit 2 when they are not valid or unsafe to serve with."""
+    from bot.settings import UnsafeSettings, check_safe
+
+    settings = valid_settings()
     try:
         check_safe(settings)
     except UnsafeSettings as unsafe:
@@ -351,9 +360,8 @@ def seed(
     import secrets
 
     from bot.demo import named_supervisors, seed_store, seed_supervisors
-    from bot.settings import get_settings
 
-    settings = get_settings()
+    settings = valid_settings()
     if (settings.twilio_account_sid or settings.telegram_bot_token) and not live_providers:
         # the demo phones are made up but dialable: their notices would really be sent
         raise _fail(
@@ -385,10 +393,9 @@ def seed(
 
 
 def _embedded_store() -> Path:
-    from bot.settings import get_settings
     from bot.store import sqlite_path
 
-    path = sqlite_path(get_settings().store_url)
+    path = sqlite_path(valid_settings().store_url)
     if path is None:
         typer.echo(
             "backup and restore copy the embedded (SQLite) store; for MongoDB use mongodump "
@@ -438,9 +445,7 @@ def show_config() -> None:
     """Print the effective configuration (secrets masked)."""
     import json
 
-    from bot.settings import get_settings
-
-    settings = get_settings()
+    settings = valid_settings()
     typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
@@ -451,9 +456,8 @@ def check_catalogue(
     """Validate the catalogue (its systems of record's settings too) and summarise it; exit 1
     with the problem if it is wrong."""
     from bot.catalogue import CatalogueError, load_catalogue
-    from bot.settings import get_settings
 
-    source = path or get_settings().catalogue_path
+    source = path or valid_settings().catalogue_path
     try:
         catalogue = load_catalogue(source)
         asyncio.run(_check_connectors(catalogue, source))
@@ -500,11 +504,10 @@ def telegram_set_webhook() -> None:
     """Tell Telegram to deliver updates to this service (once, and when the address changes)."""
     from telegram.error import TelegramError
 
-    from bot.settings import get_settings
     from channels.telegram import set_webhook
 
     try:
-        url = asyncio.run(set_webhook(get_settings()))
+        url = asyncio.run(set_webhook(valid_settings()))
     except (ValueError, TelegramError) as exc:
         raise _fail(f"webhook not set: {exc}") from None
     typer.echo(f"Telegram now delivers updates to {url}")

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_SECRET = "local-development-secret-change-me"  # noqa: S105 - refused outside local use
@@ -237,4 +238,14 @@ def check_safe(settings: Settings) -> None:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment (and .env); UnsafeSettings, one line per value that
+    is not valid, when one is not (the values themselves are left out: some are secrets)."""
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        raise UnsafeSettings([_invalid(error) for error in invalid.errors()]) from None
+
+
+def _invalid(error: ErrorDetails) -> str:
+    field = "_".join(str(part) for part in error["loc"])
+    return f"BALAGH_{field.upper()}: {error['msg']}" if field else str(error["msg"])

@@ -172,6 +172,24 @@ def test_seed_refuses_while_notices_would_really_be_sent(temporary_store, monkey
     assert allowed.exit_code == 0, allowed.output
 
 
+@pytest.mark.parametrize("command", [["run", "--no-dialogue"], ["worker"], ["backup", "copy.db"]])
+def test_a_value_that_is_not_valid_is_named_without_a_traceback(command, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BALAGH_DRAIN_SECONDS", "-1")
+    monkeypatch.setenv("BALAGH_SECRET_KEY", "short-but-secret-value")
+    get_settings.cache_clear()
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    assert (
+        "refusing to start: BALAGH_DRAIN_SECONDS: Input should be greater than or equal to 0"
+        in (result.output)
+    )
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "short-but-secret-value" not in result.output  # values are not repeated
+    assert not (tmp_path / "copy.db").exists()
+
+
 def test_config_show_masks_the_secret():
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 0
