@@ -14,6 +14,14 @@ header, by which a load balancer keeps a conversation on one Rasa replica
 (deploy/haproxy.cfg): that replica hands out the tracker it kept in memory instead of
 parsing the conversation from the shared store (nlu_components/redis_tracker_store.py).
 
+A turn whose dialogue core went away before answering (its connection dropped, or the load
+balancer's 502/503 for a replica that died or for none ready) is sent once more, to whichever
+replica is there. Rasa may have saved that turn before it died, so the turn carries an id
+(`turn_id`) and the second send says it is one (`resent`); the Rasa side
+(nlu_components/resent_turns.py), under the conversation's lock, answers a turn it already has
+with what it said then instead of taking it twice. A turn that timed out is not sent again:
+its replica may still be working on it.
+
 The custom actions say their words themselves (actions/messages.py); the few responses Rasa
 utters from the domain name a words key instead (`{"say": key, "language": …, "menu": […]}`),
 which is filled in here in the medium the channel gave, so they too are reworded in the
@@ -24,8 +32,11 @@ Rasa's own events (`pause`, `resume`) through its HTTP API (`rasa run --enable-a
 paused conversation records what the resident says and answers nothing.
 """
 
+import logging
+import time
 from typing import Any, Final, Literal
 from urllib.parse import quote
+from uuid import uuid4
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -35,6 +46,8 @@ from bot.metrics import TURNS
 from bot.text import clean_text
 from bot.types import LANGUAGES, Channel, Language
 from bot.words import Medium, text
+
+log = logging.getLogger(__name__)
 
 
 class DialogueUnavailable(Exception):
@@ -77,6 +90,8 @@ class Metadata(BaseModel):
     sources: dict[str, str] = {}
     request_id: str | None = None
     client: str | None = None  # web chat: the client address's pseudonym (bot/intake.py)
+    turn_id: str | None = None  # the same when the turn is sent again
+    resent: bool | None = None  # sent again: Rasa may have taken it already
 
 
 CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
@@ -86,6 +101,13 @@ CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection
 # server has just closed, its close not read yet by a busy process, would fail the turn.
 IDLE_SECONDS = 4.0
 CONVERSATION_HEADER: Final = "X-Balagh-Conversation"
+# What a load balancer answers when the replica it sent a turn to gave no answer (502: closed
+# the connection, killed mid-turn) or none was ready (503).
+NO_REPLICA_ANSWERED: Final = frozenset({502, 503})
+
+
+class _NoAnswer(Exception):
+    """No dialogue core answered the turn: sending it again is safe."""
 
 
 def dialogue_session() -> aiohttp.ClientSession:
@@ -114,26 +136,52 @@ class DialogueClient:
         default).
 
         Every channel's text passes here, so it is cleaned here (bot/text.py) once."""
-        seconds = seconds or self.timeout
-        metadata = metadata.model_copy(update={"request_id": current_request_id()})
-        body = {
-            "sender": sender_id,
-            "message": clean_text(text),
-            "metadata": metadata.model_dump(mode="json", exclude_none=True),
-        }
-        timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
+        deadline = time.monotonic() + (seconds or self.timeout)
+        metadata = metadata.model_copy(
+            update={"request_id": current_request_id(), "turn_id": uuid4().hex}
+        )
+        body = {"sender": sender_id, "message": clean_text(text)}
         try:
-            async with self.http.post(
-                self.url, json=body, headers=conversation_header(sender_id), timeout=timeout
-            ) as response:
-                response.raise_for_status()
-                messages = _MESSAGES.validate_json(await response.read())
-        except (aiohttp.ClientError, TimeoutError, ValidationError) as exc:
+            messages = await self._answer(sender_id, body, metadata, deadline)
+        except (_NoAnswer, aiohttp.ClientError, TimeoutError, ValidationError) as exc:
             outcome = "timeout" if isinstance(exc, TimeoutError) else "unavailable"
             TURNS.labels(metadata.channel, outcome).inc()
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
         TURNS.labels(metadata.channel, "answered").inc()
         return [with_words(message, medium) for message in messages]
+
+    async def _answer(
+        self, sender_id: str, body: dict[str, Any], metadata: Metadata, deadline: float
+    ) -> list[BotMessage]:
+        """The turn's answer: sent once more, said to be resent, when no core answered it."""
+        try:
+            return await self._post(sender_id, body, metadata, deadline)
+        except _NoAnswer as lost:
+            log.warning("turn %s got no answer (%s): sent again", metadata.turn_id, lost)
+        resent = metadata.model_copy(update={"resent": True})
+        return await self._post(sender_id, body, resent, deadline)
+
+    async def _post(
+        self, sender_id: str, body: dict[str, Any], metadata: Metadata, deadline: float
+    ) -> list[BotMessage]:
+        """One send of the turn, answered by `deadline`; `_NoAnswer` when no core answered."""
+        seconds = deadline - time.monotonic()
+        if seconds <= 0:
+            raise TimeoutError("no time left to send the turn")
+        body = {**body, "metadata": metadata.model_dump(mode="json", exclude_none=True)}
+        timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
+        try:
+            async with self.http.post(
+                self.url, json=body, headers=conversation_header(sender_id), timeout=timeout
+            ) as response:
+                if response.status in NO_REPLICA_ANSWERED:
+                    raise _NoAnswer(f"{response.status} {response.reason}")
+                response.raise_for_status()
+                return _MESSAGES.validate_json(await response.read())
+        except aiohttp.ServerTimeoutError:  # a connection error, but the core may be working
+            raise
+        except aiohttp.ClientConnectionError as dropped:  # refused, reset, closed unanswered
+            raise _NoAnswer(f"{type(dropped).__name__}: {dropped}") from dropped
 
     async def pause(self, sender_id: str) -> None:
         """The bot stays silent in this conversation until `resume`."""

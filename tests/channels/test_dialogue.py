@@ -24,7 +24,7 @@ from channels.dialogue import (
     Metadata,
     dialogue_session,
 )
-from tests.aiohttp_servers import serving_in_a_thread
+from tests.aiohttp_servers import serving, serving_in_a_thread
 from tests.servers import serve
 
 RECEIVED: list[dict[str, Any]] = []
@@ -83,6 +83,7 @@ async def test_messages_and_metadata_cross_the_wire(fake_rasa, http):
     assert messages[0].text == "أهلاً"
     assert messages[0].buttons[0].payload == "/report"
     assert messages[1].custom == {"expect": "digits", "max_digits": 10}
+    assert re.fullmatch(r"[0-9a-f]{32}", RECEIVED[0]["metadata"].pop("turn_id"))
     assert RECEIVED[0] == {
         "sender": "caller-1",
         "message": "مرحبا",
@@ -110,6 +111,66 @@ async def test_failures_become_dialogue_unavailable(fake_rasa, http, message):
     client = DialogueClient(fake_rasa, 0.5, http)
     with pytest.raises(DialogueUnavailable):
         await client.send("caller-1", message, Metadata(channel="sms"), "sms")
+    # answered (an error), or perhaps still at work on it (slow): never sent twice
+    assert len(RECEIVED) == 1
+
+
+async def replica_lost_then(first: str, then: str, sent: list[dict[str, Any]]) -> Any:
+    """A dialogue core whose first answer is `first` ("drop": the connection closes
+    unanswered, as when its replica is killed; a status, as a load balancer answers then),
+    then `then` ("ok" or again one of those); what a send ended with."""
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        sent.append(await request.json())
+        answer = first if len(sent) == 1 else then
+        if answer == "drop":
+            assert request.transport is not None
+            request.transport.close()
+            await asyncio.sleep(0.1)
+        if answer.isdigit():
+            return web.Response(text="<h1>Bad Gateway</h1>", status=int(answer))
+        return web.json_response([{"recipient_id": "caller-1", "text": "أهلاً"}])
+
+    async with serving("/webhooks/rest/webhook", webhook) as url, dialogue_session() as http:
+        client = DialogueClient(url, 5.0, http)
+        try:
+            return await client.send("caller-1", "1", Metadata(channel="voice"), "voice")
+        except DialogueUnavailable as exc:
+            return exc
+
+
+@pytest.mark.parametrize("first", ["drop", "502", "503"])
+async def test_a_turn_no_replica_answered_is_sent_once_more_said_to_be_resent(first):
+    sent: list[dict[str, Any]] = []
+    [answer] = await replica_lost_then(first, "ok", sent)
+    assert answer.text == "أهلاً"
+    once, again = sent
+    assert once["metadata"]["turn_id"] == again["metadata"]["turn_id"]  # the same turn
+    assert "resent" not in once["metadata"]
+    assert again["metadata"]["resent"] is True
+    assert again["message"] == once["message"]
+
+
+async def test_a_turn_lost_twice_is_unavailable_and_sent_no_third_time():
+    sent: list[dict[str, Any]] = []
+    assert isinstance(await replica_lost_then("502", "drop", sent), DialogueUnavailable)
+    assert len(sent) == 2
+
+
+async def test_a_resent_turn_has_only_the_time_left():
+    sent: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        sent.append(await request.json())
+        await asyncio.sleep(0.6)
+        return web.Response(status=502)
+
+    async with serving("/webhooks/rest/webhook", webhook) as url, dialogue_session() as http:
+        client = DialogueClient(url, 1.0, http)
+        # the second send, given 0.4 s, times out: given 1 s, it would be lost again (502)
+        with pytest.raises(DialogueUnavailable, match="TimeoutError"):
+            await client.send("caller-1", "1", Metadata(channel="sms"), "sms")
+    assert len(sent) == 2
 
 
 async def test_nothing_listening_is_unavailable(http):

@@ -107,10 +107,12 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
         redis.stop()
 
 
-def say(replica: Server, sender: str, text: str) -> list[dict[str, Any]]:
+def say(
+    replica: Server, sender: str, text: str, metadata: dict[str, Any] = WHATSAPP
+) -> list[dict[str, Any]]:
     response = httpx.post(
         f"{replica.url}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text, "metadata": WHATSAPP},
+        json={"sender": sender, "message": text, "metadata": metadata},
         timeout=60,
     )
     assert response.status_code == 200, replica.tail()
@@ -151,3 +153,22 @@ def test_two_replicas_never_answer_one_conversation_at_once(replicas: Replicas) 
     overlapping = [(a, b) for a, b in itertools.pairwise(spans) if b[0] < a[1]]
     assert overlapping == []
     assert user_messages(first, sender).count("/greet") == 6  # no turn lost either
+
+
+def test_a_turn_sent_again_is_answered_as_before_and_taken_once(replicas: Replicas) -> None:
+    """As the service sends a turn no replica answered (channels/dialogue.py): here the first
+    replica had taken it, and the other one gets it again."""
+    first, second = replicas.rasa
+    sender = "replicas-resent"
+    turn = {**WHATSAPP, "turn_id": "5e" * 16}
+    replicas.actions.calls.clear()
+    answer = say(first, sender, "/greet", turn)
+    calls = len(replicas.actions.calls)
+    assert calls  # the greeting ran its actions
+    assert say(second, sender, "/greet", {**turn, "resent": True}) == answer
+    assert len(replicas.actions.calls) == calls  # no action ran again
+    assert user_messages(first, sender) == ["/greet"]
+    # a turn no replica had is taken as any other
+    assert say(second, sender, "/greet", {**turn, "turn_id": "6f" * 16, "resent": True})
+    assert len(replicas.actions.calls) > calls
+    assert user_messages(first, sender) == ["/greet", "/greet"]
