@@ -224,18 +224,20 @@ class ComplaintFormAction(BalaghAction):
         and per typed phone on any channel; ReportsLimited past them. Counted once per `once`
         key (a report's idempotency key): the dialogue core sends an action again when its
         connection dropped before the answer (nlu_components/speedups.py, fix 8), and the
-        second run must find the report made, not over the limit."""
+        second run must find the report made, not over the limit. A report with nothing to
+        count (a caller's own number) writes nothing: on the phone line this is the step that
+        waits for the most commits."""
+        client = metadata(tracker).get("client")
+        client = client if isinstance(client, str) else None
+        if not (client or typed_phone):
+            return
         if (
             once
             and not (await self.services.store.claim_inbound(f"admitted:{once}", utc_now())).first
         ):
             return
-        client = metadata(tracker).get("client")
         await admit_report(
-            self.services.store,
-            self.services.settings,
-            client=client if isinstance(client, str) else None,
-            typed_phone=typed_phone,
+            self.services.store, self.services.settings, client=client, typed_phone=typed_phone
         )
 
 

@@ -33,8 +33,12 @@ async def keep_unclaimed(store: Store, storage_key: str, now: datetime) -> None:
 
 
 async def claim_uploads(store: Store, attachments: Iterable[Attachment]) -> None:
+    """Only an upload has a record to claim (read first): a phone recording or a messaging
+    channel's photo costs the report no write (a commit, waited for on the phone line)."""
     for attachment in attachments:
-        await store.delete_record(RECORD_KIND, attachment.storage_key)
+        key = attachment.storage_key
+        if await store.get_record(RECORD_KIND, key, UnclaimedUpload) is not None:
+            await store.delete_record(RECORD_KIND, key)
 
 
 async def delete_unclaimed(store: Store, storage: AttachmentStorage, kept_before: datetime) -> int:

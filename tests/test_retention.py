@@ -11,7 +11,14 @@ from bot.complaints import CITIZEN, NewComplaint
 from bot.retention import delete_old_recordings
 from bot.services import Services
 from bot.settings import Settings
-from bot.upload_claims import delete_unclaimed, keep_unclaimed
+from bot.store.base import RecordKind
+from bot.upload_claims import (
+    RECORD_KIND,
+    UnclaimedUpload,
+    claim_uploads,
+    delete_unclaimed,
+    keep_unclaimed,
+)
 
 OGG = b"OggS" + b"\x00" * 200
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
@@ -101,3 +108,20 @@ async def test_uploads_no_complaint_took_are_deleted_after_hours(services: Servi
     assert not services.attachments.path(left.storage_key).exists()
     assert services.attachments.path(taken.storage_key).exists()
     assert services.attachments.path(fresh.storage_key).exists()
+
+
+async def test_a_report_claims_only_what_was_kept_unclaimed(services: Services) -> None:
+    upload = await stored(services, JPEG, "image/jpeg", "photo")
+    recording = await stored(services, JPEG, "image/jpeg", "voice")  # never recorded as an upload
+    await keep_unclaimed(services.store, upload.storage_key, utc_now())
+    deleted: list[str] = []
+    delete_record = services.store.delete_record
+
+    async def spy(kind: RecordKind, key: str) -> None:
+        deleted.append(key)
+        await delete_record(kind, key)
+
+    services.store.delete_record = spy  # type: ignore[method-assign]
+    await claim_uploads(services.store, [recording, upload])
+    assert deleted == [upload.storage_key]  # the recording's claim wrote nothing
+    assert await services.store.get_record(RECORD_KIND, upload.storage_key, UnclaimedUpload) is None
