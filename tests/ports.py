@@ -5,6 +5,9 @@ ephemeral range (the one `bind(0)` picks from) can meanwhile become the local en
 outgoing connection (a Redis client's, a health check's), and the server then fails with
 "address already in use": `make bench-scale` did, once in a few runs. Ports are chosen below
 that range, where the kernel never places outgoing connections, and checked free by binding.
+A port is handed out once per process: two servers given the same port before either bound it
+would race for it (a `make bench-scale` run lost a Rasa replica so, to its stand-in for
+Twilio's API).
 
 Standard library only: the Rasa environment's tests use it too.
 """
@@ -21,6 +24,7 @@ LINUX_EPHEMERAL_START = 32_768  # where the range starts unless configured other
 ATTEMPTS = 200
 
 _choose = random.SystemRandom()  # not the tests' seeded generator: two runs draw apart
+_handed_out: set[int] = set()
 
 
 def ephemeral_start() -> int:
@@ -32,16 +36,27 @@ def ephemeral_start() -> int:
 
 
 def free_port() -> int:
-    """A localhost port nothing is bound to, outside the range of outgoing connections."""
+    """A localhost port nothing is bound to, outside the range of outgoing connections, not
+    handed out before by this process."""
     top = ephemeral_start()
     for _ in range(ATTEMPTS if top > LOWEST else 0):  # else outgoing connections use them all
         port = _choose.randrange(LOWEST, top)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port not in _handed_out and _bindable(port):
+            _handed_out.add(port)
             return port
-    with socket.socket() as sock:  # any the kernel gives
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:  # any the kernel gives
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True

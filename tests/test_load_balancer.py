@@ -24,6 +24,7 @@ from tests.ports import free_port
 from tests.servers import serve
 
 ASKED = 6
+CHECKS_TO_FAIL_SECONDS = 5  # deploy/haproxy.cfg: a check a second, out after three failures
 CONVERSATIONS = 400  # Twilio's call ids: CA and 32 hex digits
 TURNS = 3
 
@@ -46,6 +47,23 @@ def connection_reporting_replica(name: str) -> Starlette:
         return PlainTextResponse(f"{name}:{request.client.port}")
 
     return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
+
+
+def not_ready_replica(name: str) -> Starlette:
+    """A replica that lost the dialogue core: live, not ready; answers the rest with its name."""
+
+    async def answer(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(name)
+
+    async def not_ready(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "not ready", "dialogue": "down"}, status_code=503)
+
+    return Starlette(
+        routes=[
+            Route("/health/ready", not_ready),
+            Route("/{path:path}", answer, methods=["GET", "POST"]),
+        ]
+    )
 
 
 def rasa_replica(name: str) -> Starlette:
@@ -95,6 +113,25 @@ async def test_pages_go_round_the_replicas_and_sockets_stay_on_one(tmp_path):
         assert await answered("/staff/inbox") == {"one", "two"}
         assert len(await answered("/socket.io/?EIO=4&transport=polling")) == 1
         assert len(await answered("/staff/socket.io/?EIO=4&transport=polling")) == 1
+
+
+async def test_replicas_that_are_live_but_none_ready_still_answer(tmp_path):
+    """Both replicas report not ready (the dialogue core is down): the voice fallback's
+    apology, the pages and the chat still reach one, rather than HAProxy's 503."""
+    async with (
+        serve(not_ready_replica("one")) as one,
+        serve(not_ready_replica("two")) as two,
+        balancer(tmp_path, (one, two), ("http://127.0.0.1:1", "http://127.0.0.1:1")) as lb,
+        httpx.AsyncClient(base_url=lb["public"]) as http,
+    ):
+        await asyncio.sleep(CHECKS_TO_FAIL_SECONDS)  # both out of `service` by then
+        fallback = await http.post("/channels/twilio/voice/fallback", data={"CallSid": "CA1"})
+        assert fallback.status_code == 200
+        assert fallback.text in {"one", "two"}
+        assert (await http.get("/staff/inbox")).status_code == 200
+        assert (await http.get("/socket.io/?EIO=4&transport=polling")).status_code == 200
+        async with httpx.AsyncClient(base_url=lb["actions"]) as rasa:
+            assert (await rasa.post("/webhook", json={})).status_code == 200
 
 
 async def test_requests_on_connections_of_their_own_share_kept_connections_to_replicas(tmp_path):

@@ -88,8 +88,8 @@ def _start(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.tail()}")
-        try:
-            if httpx.get(url + ready_path, timeout=2).status_code < 500:
+        try:  # 200 only: another server on the port (ours failed to bind) says 404
+            if httpx.get(url + ready_path, timeout=2).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
