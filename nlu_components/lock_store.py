@@ -29,6 +29,7 @@ waiting message looks again (Rasa: every second, which a caller would hear).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,9 +43,10 @@ DEFAULT_LIFETIME_SECONDS = 10.0
 DEFAULT_POLL_SECONDS = 0.05
 
 # KEYS[1] the lock. ARGV: the change ("issue", "tidy" or "return"), the conversation, and the
-# ticket's lifetime in seconds (issue) or its number (tidy, return). Returns the ticket issued
-# (or -1) and the ticket now served: -1 when the lock is gone, or when tidying dropped the
-# ticket named (it expired while it waited).
+# ticket's lifetime in seconds (issue) or its number (tidy, return); for "tidy", how long the
+# ticket named lives from now on, if longer (0: as it was). Returns the ticket issued (or -1)
+# and the ticket now served: -1 when the lock is gone, or when tidying dropped the ticket
+# named (it expired while it waited).
 _CHANGE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -61,6 +63,12 @@ if ARGV[1] == 'issue' then
   issued = 0
   if #tickets > 0 then issued = tickets[#tickets].number + 1 end
   table.insert(tickets, {number = issued, expires = now + tonumber(ARGV[3])})
+elseif ARGV[1] == 'tidy' and tonumber(ARGV[4] or '0') > 0 then
+  for _, ticket in ipairs(tickets) do
+    if ticket.number == tonumber(ARGV[3]) then
+      ticket.expires = math.max(ticket.expires, now + tonumber(ARGV[4]))
+    end
+  end
 elseif ARGV[1] == 'return' then
   for index, ticket in ipairs(tickets) do
     if ticket.number == tonumber(ARGV[3]) then table.remove(tickets, index) break end
@@ -114,6 +122,12 @@ class RedisLockStore(rasa_lock_store.RedisLockStore):
             ticket, serving = await self._change_soon_as("issue", conversation_id, lifetime)
         except Exception as exc:  # as Rasa's: the processor expects a LockError
             raise rasa_lock_store.LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+        # A waiting ticket is kept alive for its first lifetime of waiting: behind a ticket
+        # of a replica killed mid-turn (a turn sent again, channels/dialogue.py) it would
+        # otherwise expire a moment after that one, and a replica whose loop lags under load
+        # looks again only after both: the turn was refused. Past that it may expire (a turn
+        # waits two lifetimes at most, refused rather than stuck).
+        keep_alive_until = time.monotonic() + lifetime
         try:
             while serving != ticket:
                 if serving < 0:  # this ticket expired while it waited
@@ -121,7 +135,8 @@ class RedisLockStore(rasa_lock_store.RedisLockStore):
                         f"Could not acquire lock for conversation_id '{conversation_id}'."
                     )
                 await asyncio.sleep(poll)
-                _, serving = await self._change_soon_as("tidy", conversation_id, ticket)
+                extend = lifetime if time.monotonic() < keep_alive_until else 0
+                _, serving = await self._change_soon_as("tidy", conversation_id, ticket, extend)
             yield TicketLock(conversation_id)
         finally:
             await self._change_soon_as("return", conversation_id, ticket)
@@ -150,9 +165,10 @@ class RedisLockStore(rasa_lock_store.RedisLockStore):
         return result
 
     async def _change_soon_as(
-        self, change: str, conversation_id: str, value: float = 0
+        self, change: str, conversation_id: str, value: float = 0, extend: float = 0
     ) -> tuple[int, int]:
         issued, serving = await self._change_soon(
-            keys=[self.key_prefix + conversation_id], args=[change, conversation_id, value]
+            keys=[self.key_prefix + conversation_id],
+            args=[change, conversation_id, value, extend],
         )
         return int(issued), int(serving)

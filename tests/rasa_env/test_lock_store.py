@@ -181,3 +181,18 @@ def test_a_turn_whose_ticket_expired_while_it_waited_is_refused_not_stuck(
 
     with pytest.raises(LockError):  # stuck behind the other turn: TimeoutError
         asyncio.run(asyncio.wait_for(next_turn(), 10))
+
+
+def test_a_turn_waiting_behind_a_dead_replica_keeps_its_place_past_its_own_lifetime(
+    store: Replica,
+) -> None:
+    """A turn sent again after its replica was killed waits behind the dead ticket, which
+    expires a moment before its own would: it is served, not refused."""
+    store(lock_lifetime=0.8).issue_ticket("c1")  # killed mid-turn
+    waiting = store(lock_lifetime=0.5)
+
+    async def next_turn() -> bool:
+        async with waiting.lock("c1"):
+            return True
+
+    assert asyncio.run(asyncio.wait_for(next_turn(), 10))
