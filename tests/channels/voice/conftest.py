@@ -41,7 +41,6 @@ class FakeRasa:
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
     request_ids: list[str | None] = field(default_factory=list)  # kept apart from `received`
-    turn_ids: list[str | None] = field(default_factory=list)  # so are they
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     bot: ReportBot | None = None
     down: bool = False
@@ -52,7 +51,9 @@ class FakeRasa:
         async def webhook(request: Request) -> Response:
             body = await request.json()
             self.request_ids.append(body.get("metadata", {}).pop("request_id", None))
-            self.turn_ids.append(body.get("metadata", {}).pop("turn_id", None))
+            body.get("metadata", {}).pop(
+                "turn_id", None
+            )  # a new one each turn (channels/dialogue.py)
             self.received.append(body)
             if self.down:
                 return Response("Rasa is restarting", status_code=503)
