@@ -58,20 +58,21 @@ from bot.arabic import find_phrases, tokens
 from bot.catalogue import Bilingual, Catalogue
 from bot.classification import classify
 from bot.clock import utc_now
-from bot.complaint_record import Subscriber
+from bot.complaint_record import Complaint, Subscriber
 from bot.complaints import (
     Actor,
     ChangeRefused,
     ComplaintNotFound,
     NewComplaint,
-    dialogue_report_key,
 )
 from bot.digits import spoken_numbers, to_ascii_digits
 from bot.intake import ReportsLimited, admit_report
 from bot.nearby import NearbyReport, open_reports_in_district, open_reports_near
 from bot.phone import format_countries
 from bot.phone_check import CODE_HINT
+from bot.store.base import InsertResult
 from bot.types import LANGUAGES, Language
+from bot.voicemails import report_key
 from bot.words import N_, text
 from bot.workflow import status_label
 
@@ -692,10 +693,13 @@ class SubmitComplaint(ComplaintFormAction):
             speaker.say("dialogue.anything_else", buttons=ANYTHING_ELSE)
             return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
         try:
-            report = self.report(tracker, state, lang)
+            started = loop_started_at(tracker, FORM)
+            key = await report_key(self.services.store, tracker.sender_id, started)
+            report = self.report(tracker, state, lang, key)
             typed = None if report.phone_verified else report.phone
-            await self.admit(tracker, typed, once=report.idempotency_key)
+            await self.admit(tracker, typed, once=key)
             result = await self.services.complaints.create(report, CITIZEN)
+            complaint = await self.join(result, report)
         except ReportsLimited:
             speaker.say("limit.too_many_reports", buttons=AGENT_OR_MENU)
             return [*reset_events(tracker), *slot_changes(tracker, {"offer": None})]
@@ -710,7 +714,6 @@ class SubmitComplaint(ComplaintFormAction):
                 ],
             )
             return [slot_set("offer", "retry_submit")]
-        complaint = result.complaint
         if complaint.priority == "P1" and not state["danger_warned"]:
             speaker.say("report.danger", numbers=emergency_numbers(self.catalogue, lang))
         timezone = self.catalogue.municipality.timezone
@@ -742,7 +745,7 @@ class SubmitComplaint(ComplaintFormAction):
         speaker.say("report.phone_code_sent", last_digits=phone[-4:], portal=portal, custom=hint)
 
     def report(
-        self, tracker: TrackerLike, state: Mapping[str, Any], lang: Language
+        self, tracker: TrackerLike, state: Mapping[str, Any], lang: Language, key: str
     ) -> NewComplaint:
         description = state.get("description")
         if not description:
@@ -751,7 +754,6 @@ class SubmitComplaint(ComplaintFormAction):
         district = state.get("district")
         phone = state.get("phone")
         window = self.report_events(tracker)
-        started = loop_started_at(tracker, FORM)
         return NewComplaint(
             channel=channel(tracker),
             language=lang,
@@ -763,8 +765,20 @@ class SubmitComplaint(ComplaintFormAction):
             phone_verified=phone is not None and phone == caller_phone(tracker),
             attachments=shared_media(window),
             sources=message_sources(tracker),
-            idempotency_key=dialogue_report_key(tracker.sender_id, started),
+            idempotency_key=key,
         )
+
+    async def join(self, result: InsertResult, report: NewComplaint) -> Complaint:
+        """The complaint made, or the one its key named already: a report its call's line
+        gave up on may come after the voicemail that replaced it (bot/voicemails.py), and
+        its recording and photos join that complaint (a retried report adds nothing)."""
+        complaint = result.complaint
+        if not result.created:
+            for attachment in report.attachments:
+                complaint = await self.services.complaints.add_attachment(
+                    complaint.reference, CITIZEN, attachment
+                )
+        return complaint
 
     @staticmethod
     def report_events(tracker: TrackerLike) -> list[Event]:

@@ -519,10 +519,13 @@ class ComplaintService:
         attachment: Attachment | None,
         location: Location | None,
     ) -> Complaint:
-        """A photo and/or the place, added after the report (a caller's SMS link does both)."""
+        """A photo and/or the place, added after the report (a caller's SMS link does both).
+        An attachment the complaint has already (a retried job's) is not added again."""
 
         def edit(complaint: Complaint, change: _Change) -> None:
-            if attachment is not None:
+            if attachment is not None and all(
+                item.storage_key != attachment.storage_key for item in complaint.attachments
+            ):
                 if len(complaint.attachments) >= MAX_ATTACHMENTS:
                     raise ChangeRefused(
                         "attachments_full",

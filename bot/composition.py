@@ -42,6 +42,7 @@ from bot.transactions.followup import FollowUps
 from bot.transactions.registry import build_connectors
 from bot.types import Language
 from bot.upload_claims import delete_unclaimed
+from bot.voicemails import GIVEN_UP_KEPT, forget_given_up
 from bot.words import check_all
 from bot.worker import Worker
 from channels import registry
@@ -114,6 +115,7 @@ async def start_services(
                     complaints, attachments, settings.recording_retention_days, utc_now()
                 ),
                 lambda: delete_unclaimed(store, attachments, utc_now() - unclaimed_upload_lifetime),
+                lambda: forget_given_up(store, utc_now() - GIVEN_UP_KEPT),
                 transaction_sms.run_once,
             ),
         ),

@@ -86,7 +86,8 @@ async def test_old_recordings_are_deleted_and_the_complaint_says_so(services: Se
 
 
 async def test_the_worker_runs_the_sweeps(services: Services) -> None:
-    assert len(services.worker.follow_ups) == 4  # calls, recordings, uploads, transaction SMS
+    # calls, recordings, uploads, calls given up, transaction SMS
+    assert len(services.worker.follow_ups) == 5
     assert await services.worker.run_once() == 0
 
 

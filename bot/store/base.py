@@ -44,6 +44,7 @@ RecordKind = Literal[
     "caller_language",
     "voice_recording",
     "voicemail",
+    "dialogue_given_up",
     "unclaimed_upload",
     "retention",
     "transaction_followup",

@@ -38,6 +38,7 @@ from bot.voicemails import (
     Voicemail,
     VoicemailReason,
     call_conversation,
+    give_up_dialogue,
     keep_voicemail,
     reported_in_call,
 )
@@ -378,8 +379,10 @@ class CallStep:
 
     async def dialogue_failed(self) -> str:
         """The turn that timed out may have committed the caller's report: if so they hear
-        its reference; otherwise an apology and a voicemail."""
+        its reference; otherwise an apology and a voicemail, which the report joins if the
+        turn files it after all (the call is given up first: bot/voicemails.py)."""
         state = self.state
+        await give_up_dialogue(self.line.store, self.request.call_sid, self.now)
         reported = await reported_in_call(self.line.store, self.request.call_sid)
         if reported is None:
             return self.voicemail("dialogue_unavailable", (self.say("call.apology"),))

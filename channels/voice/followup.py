@@ -85,11 +85,9 @@ async def attach_to_call(
         return
     for reference in state.references:
         try:
-            complaint = await complaints.get(reference)
+            await complaints.add_attachment(reference, SYSTEM, attachment)
         except ComplaintNotFound:
             continue
-        if all(item.storage_key != attachment.storage_key for item in complaint.attachments):
-            await complaints.add_attachment(reference, SYSTEM, attachment)
     await forget_call(complaints.store, call_sid)
 
 

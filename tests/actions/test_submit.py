@@ -1,11 +1,15 @@
 """Submitting and cancelling a report, from a tracker recorded from a real conversation."""
 
+import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.complaint import CancelReport, SubmitComplaint
 from actions.formatting import reference_payload
+from bot.clock import utc_now
+from bot.complaints import dialogue_reports
 from bot.reference import parse_reference
 from bot.types import Status
+from bot.voicemails import Voicemail, call_conversation, give_up_dialogue, keep_voicemail
 from tests.actions.conftest import CALLER, make_tracker, payloads, snapshot, texts
 
 # what a filled-in report leaves to forget
@@ -220,3 +224,75 @@ async def test_a_report_with_nothing_to_count_writes_no_admission(services, disp
     )
     assert [key.split(":")[0] for key in claimed] == ["admitted"]
     assert (await services.store.kpi_summary()).total == 2
+
+
+CALL_SID = "CA" + "7" * 32
+VOICEMAIL_KEY = "2025/06/" + "e" * 32 + ".mp3"
+DESCRIBED = {
+    "kind": "voice",
+    "media_type": "audio/mpeg",
+    "size": 2048,
+    "storage_key": "2025/06/" + "d" * 32 + ".mp3",
+}
+
+
+async def given_up_call_leaves_a_voicemail(services) -> None:
+    """The voicemail the caller left after hearing the dialogue is down, filed by the worker."""
+    voicemail = Voicemail(
+        recording_sid="RE" + "8" * 32,
+        call_sid=CALL_SID,
+        caller=CALLER,
+        language="ar",
+        reason="dialogue_unavailable",
+        storage_key=VOICEMAIL_KEY,
+        left_at=utc_now(),
+    )
+    await keep_voicemail(services.store, voicemail)
+    assert await services.worker.run_once() == 1
+
+
+@pytest.mark.parametrize("report_first", [False, True])
+async def test_a_report_its_call_gave_up_on_and_the_voicemail_are_one_complaint(
+    services, dispatcher, report_first
+):
+    """The caller's "send it" turn outlived the line's limit: they heard the dialogue is down
+    and left a voicemail, and the turn went on to file their report, before the worker filed
+    the voicemail or after."""
+    await give_up_dialogue(services.store, CALL_SID, utc_now())
+    caller = {"channel": "voice", "phone": CALLER, "sources": {"CallSid": CALL_SID}}
+    tracker = make_tracker(
+        "1",
+        "affirm",
+        slots={**WEB_REPORT, "phone": CALLER, "channel": "voice"},
+        metadata={**caller, "media": [DESCRIBED]},
+        sender=call_conversation(CALL_SID),
+    )
+    if not report_first:
+        await given_up_call_leaves_a_voicemail(services)
+    await SubmitComplaint(services).execute(dispatcher, tracker, {})
+    if report_first:
+        await given_up_call_leaves_a_voicemail(services)
+
+    [complaint] = (await services.store.list_complaints(_all(), 10, None)).items
+    assert {item.storage_key for item in complaint.attachments} == {
+        DESCRIBED["storage_key"],
+        VOICEMAIL_KEY,
+    }
+    assert complaint.category == ("roads" if report_first else None)
+    assert complaint.reference in dispatcher.messages[0]["text"]
+
+
+async def test_a_report_of_a_call_not_given_up_is_its_own(services, dispatcher):
+    """Another call's giving up changes nothing for this one."""
+    await give_up_dialogue(services.store, "CA" + "9" * 32, utc_now())
+    tracker = make_tracker(
+        "1",
+        "affirm",
+        slots={**WEB_REPORT, "phone": CALLER, "channel": "voice"},
+        metadata={"channel": "voice", "phone": CALLER},
+        sender=call_conversation(CALL_SID),
+    )
+    await SubmitComplaint(services).execute(dispatcher, tracker, {})
+    [complaint] = (await services.store.list_complaints(_all(), 10, None)).items
+    assert complaint.idempotency_key is not None
+    assert complaint.idempotency_key.startswith(dialogue_reports(call_conversation(CALL_SID)))

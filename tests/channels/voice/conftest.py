@@ -183,8 +183,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The phone line's time, within working hours unless a test moves it."""
+    """The phone line's time, within working hours unless a test moves it; the worker's
+    follow-ups of its calls run on it too."""
     frozen = Clock()
-    for module in ("channels.voice.call", "channels.voice.router"):
+    for module in ("channels.voice.call", "channels.voice.router", "bot.composition"):
         monkeypatch.setattr(f"{module}.utc_now", frozen)
     return frozen

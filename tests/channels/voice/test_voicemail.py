@@ -9,13 +9,24 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import utc_now
+from bot.complaints import dialogue_report_key
 from bot.services import Services
 from bot.store.base import ComplaintFilter
-from bot.voicemails import Voicemail, keep_voicemail, pending_voicemails
+from bot.voicemails import (
+    GIVEN_UP_KEPT,
+    Voicemail,
+    call_conversation,
+    give_up_dialogue,
+    given_up_key,
+    keep_voicemail,
+    pending_voicemails,
+    report_key,
+)
 from channels.recordings import RECORD_KIND, RecordingJob
 from tests.channels.voice.caller import new_sid
 from tests.channels.voice.conftest import (
     Caller,
+    Clock,
     FakeRasa,
     FakeTwilioApi,
     at_description,
@@ -205,3 +216,26 @@ async def test_a_calls_second_voicemail_joins_its_first(
         assert await services.worker.run_once() == 1
     (complaint,) = await complaints(services)
     assert len(complaint.attachments) == 2
+
+
+async def test_the_line_gives_up_on_the_dialogue_before_it_apologises(
+    phone: Caller, services: Services, fake_rasa: FakeRasa
+):
+    """From the apology on, a report the caller's turn still files joins their voicemail."""
+    fake_rasa.down = True
+    call = phone()
+    await call.dial()
+    assert (await call.press("1")).has("Record")
+    conversation = call_conversation(call.call_sid)
+    assert await report_key(services.store, conversation, 1.0) == given_up_key(call.call_sid)
+
+
+async def test_the_worker_forgets_a_call_given_up_once_no_turn_can_come(
+    services: Services, clock: Clock
+):
+    store, now = services.store, clock.now
+    await give_up_dialogue(store, "CAold", now - GIVEN_UP_KEPT - SECOND)
+    await give_up_dialogue(store, "CAnew", now)
+    assert await services.worker.run_once() == 1
+    assert await report_key(store, "voice:CAold", 1.0) == dialogue_report_key("voice:CAold", 1.0)
+    assert await report_key(store, "voice:CAnew", 1.0) == given_up_key("CAnew")
