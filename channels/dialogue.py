@@ -95,7 +95,7 @@ class Metadata(BaseModel):
 
 
 CONNECT_SECONDS: Final = 3.0  # a dialogue core that does not even accept a connection is down
-CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection
+CONNECTIONS: Final = 200  # turns in flight at once; more wait for a connection, within their time
 # An idle connection is reused this long at most: less than the servers in front of the
 # dialogue core keep one (HAProxy in deploy/, 10 s; Rasa itself, 120 s). A connection the
 # server has just closed, its close not read yet by a busy process, would fail the turn.
@@ -169,7 +169,9 @@ class DialogueClient:
         if seconds <= 0:
             raise TimeoutError("no time left to send the turn")
         body = {**body, "metadata": metadata.model_dump(mode="json", exclude_none=True)}
-        timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, CONNECT_SECONDS))
+        # `sock_connect`, not `connect`: that one also counts the wait for a free connection
+        # of the pool, and turns queued behind a slow core would be taken for a core down
+        timeout = aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, CONNECT_SECONDS))
         try:
             async with self.http.post(
                 self.url, json=body, headers=conversation_header(sender_id), timeout=timeout

@@ -179,6 +179,31 @@ async def test_nothing_listening_is_unavailable(http):
         await client.send("caller-1", "hi", Metadata(channel="sms"), "sms")
 
 
+async def test_a_turn_waiting_for_a_free_connection_is_not_a_core_down(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Past the pool's connections, turns queue for one within their own time: a slow
+    dialogue core under a surge is not down (its callers would hear the apology)."""
+    monkeypatch.setattr("channels.dialogue.CONNECT_SECONDS", 0.2)
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        await asyncio.sleep(0.5)  # slow, as a core under a surge is
+        return web.json_response([{"recipient_id": "caller-1", "text": "أهلاً"}])
+
+    connector = aiohttp.TCPConnector(limit=1)
+    async with (
+        serving("/webhooks/rest/webhook", webhook) as url,
+        aiohttp.ClientSession(connector=connector) as http,
+    ):
+        client = DialogueClient(url, 5.0, http)
+        turns = [
+            client.send(f"caller-{n}", "1", Metadata(channel="voice"), "voice") for n in (1, 2)
+        ]
+        first, second = await asyncio.gather(*turns)
+    assert first[0].text == second[0].text == "أهلاً"
+
+
 @pytest.fixture
 def closing_server() -> Iterator[tuple[str, float]]:
     """A dialogue core in a thread of its own that closes idle connections after 0.5 s."""
