@@ -168,7 +168,8 @@ async def file_voicemail(complaints: ComplaintService, voicemail: Voicemail, siz
         )
         reported = (await complaints.create(report, CITIZEN)).complaint
     reference = reported.reference
-    await complaints.add_attachment(reference, CITIZEN, recording)  # unless it has it
+    if all(item.storage_key != recording.storage_key for item in reported.attachments):
+        await complaints.add_attachment(reference, CITIZEN, recording)
     await complaints.store.delete_record(RECORD_KIND, voicemail.recording_sid)
     log.info("voicemail %s filed on %s", voicemail.recording_sid, reference)
     return reference
